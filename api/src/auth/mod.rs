@@ -1,0 +1,8 @@
+//! Who is calling: passwords, tokens, the per-request principal and sign-in throttling.
+
+pub mod password;
+pub mod principal;
+pub mod throttle;
+pub mod token;
+
+pub use principal::{Principal, Session};

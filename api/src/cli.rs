@@ -1,0 +1,153 @@
+//! The `shouhu` command line.
+
+use clap::{Args, Parser, Subcommand};
+use entity::enums::Role;
+use sea_orm::ActiveEnum;
+
+use migration::MigratorTrait;
+
+use crate::{app::Application, config::Config, db, demo, domain, graphql, telemetry};
+
+/// Shouhu (守护): the GraphQL service for the care and protection of rural left-behind children.
+#[derive(Debug, Parser)]
+#[command(name = "shouhu", version, about)]
+pub struct Cli {
+    /// What to do; `serve` when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Migrate the database, then serve the API (the default).
+    Serve(ServeArgs),
+    /// Apply pending migrations, or roll back with `--down`.
+    Migrate {
+        /// Roll back this many migrations instead.
+        #[arg(long)]
+        down: Option<u32>,
+    },
+    /// Load the demo data (idempotent).
+    Demo,
+    /// Print the GraphQL schema (SDL).
+    Schema,
+    /// Manage accounts.
+    #[command(subcommand)]
+    Account(AccountCommand),
+}
+
+/// Options of `serve`.
+#[derive(Debug, Default, Args)]
+pub struct ServeArgs {
+    /// Load the demo data first when the database is empty.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+/// Account commands.
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// Create an account, such as a deployment's first administrator. The password is read
+    /// from `SHOUHU_NEW_PASSWORD`, so it never appears in the shell history.
+    Create {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+        /// Name shown to colleagues.
+        #[arg(long)]
+        display_name: String,
+        /// Role, e.g. `admin`.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// Code of the organization the account belongs to.
+        #[arg(long)]
+        organization: String,
+        /// The password.
+        #[arg(long, env = "SHOUHU_NEW_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
+}
+
+fn parse_role(text: &str) -> Result<Role, String> {
+    Role::try_from_value(&text.to_owned()).map_err(|_| format!("unknown role `{text}`"))
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let command = cli.command.unwrap_or(Command::Serve(ServeArgs::default()));
+    if let Command::Schema = command {
+        print!("{}", graphql::sdl());
+        return Ok(());
+    }
+    let config = Config::load()?;
+    telemetry::init(config.log_format);
+    match command {
+        Command::Schema => {}
+        Command::Serve(args) => {
+            if args.demo {
+                let db = db::connect(&config).await?;
+                db::migrate(&db).await?;
+                if demo::is_empty(&db).await? {
+                    load_demo(&db).await?;
+                }
+                db.close().await?;
+            }
+            let app = Application::build(config).await?;
+            tracing::info!(port = app.port(), "serving GraphQL at /graphql");
+            app.run_until_stopped().await?;
+        }
+        Command::Migrate { down } => {
+            let db = db::connect(&config).await?;
+            match down {
+                Some(steps) => migration::Migrator::down(&db, Some(steps)).await?,
+                None => db::migrate(&db).await?,
+            }
+        }
+        Command::Demo => {
+            let db = db::connect(&config).await?;
+            db::migrate(&db).await?;
+            load_demo(&db).await?;
+        }
+        Command::Account(AccountCommand::Create {
+            username,
+            display_name,
+            role,
+            organization,
+            password,
+        }) => {
+            let db = db::connect(&config).await?;
+            db::migrate(&db).await?;
+            let account = domain::account::create(
+                &db,
+                &username,
+                &display_name,
+                &password,
+                role,
+                &organization,
+                chrono::Utc::now(),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!(e.message()))?;
+            println!("created account {} ({})", account.username, account.id);
+        }
+    }
+    Ok(())
+}
+
+async fn load_demo(db: &sea_orm::DatabaseConnection) -> anyhow::Result<()> {
+    let password = std::env::var("SHOUHU_DEMO_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty());
+    let outcome = demo::load(db, password, chrono::Utc::now()).await?;
+    let counts = demo::counts(db).await?;
+    println!("demo data loaded: {counts:?}");
+    match (outcome.generated_password, outcome.accounts_existed) {
+        (Some(password), _) => println!(
+            "demo accounts demo.<role> (demo.teacher, demo.police_officer, …) have the password: {password}"
+        ),
+        (None, true) => println!("demo accounts already existed; their password is unchanged"),
+        (None, false) => println!("demo accounts have the password in SHOUHU_DEMO_PASSWORD"),
+    }
+    Ok(())
+}

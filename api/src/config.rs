@@ -1,0 +1,164 @@
+//! Typed settings in layers: built-in defaults, then an optional TOML file (`SHOUHU_CONFIG`,
+//! default `shouhu.toml` when it exists), then `SHOUHU_*` environment variables, where `__`
+//! separates sections (`SHOUHU_JWT__ISSUER`). A few flat names are kept for the settings people
+//! reach for first: `SHOUHU_BIND`, `SHOUHU_DATABASE_URL`, `SHOUHU_LOG_FORMAT`.
+
+use std::path::PathBuf;
+
+use figment::{
+    Figment,
+    providers::{Env, Format, Serialized, Toml},
+};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+
+/// Everything the service can be told.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address and port to listen on.
+    pub bind: String,
+    /// Database URL: `sqlite://path?mode=rwc` or `postgres://user@host/db`.
+    pub database_url: String,
+    /// Largest number of pooled database connections.
+    pub database_max_connections: u32,
+    /// Migrate the database on start.
+    pub migrate_on_start: bool,
+    /// `pretty` for people, `json` for log collectors.
+    pub log_format: LogFormat,
+    /// Access and refresh tokens.
+    pub jwt: JwtConfig,
+    /// Sign-in throttling.
+    pub login: LoginConfig,
+    /// Bounds on what one GraphQL request may ask.
+    pub limits: QueryLimits,
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
+    pub trust_forwarded_for: bool,
+    /// Seconds in-flight requests get to finish on shutdown.
+    pub shutdown_timeout_secs: u64,
+}
+
+/// Token settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JwtConfig {
+    /// HS256 signing secret, at least 32 bytes. When unset, one is generated at start (tokens then
+    /// die with the process, and several processes cannot share them): set it in production.
+    #[serde(skip_serializing)]
+    pub secret: Option<SecretString>,
+    /// The `iss` claim issued and required.
+    pub issuer: String,
+    /// The `aud` claim issued and required.
+    pub audience: String,
+    /// Lifetime of an access token, in seconds.
+    pub access_ttl_secs: u64,
+    /// Lifetime of a refresh token, in seconds.
+    pub refresh_ttl_secs: u64,
+}
+
+/// Sign-in throttling: attempts allowed per minute before `RATE_LIMITED`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LoginConfig {
+    /// Sign-in attempts per minute for one username.
+    pub attempts_per_username_per_minute: u32,
+    /// Sign-in attempts per minute from one client address.
+    pub attempts_per_address_per_minute: u32,
+}
+
+/// Bounds on one GraphQL request.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct QueryLimits {
+    /// Deepest selection nesting.
+    pub max_depth: usize,
+    /// Highest complexity (one point per field, times `first` on connections).
+    pub max_complexity: usize,
+    /// Most aliases in one document.
+    pub max_aliases: usize,
+    /// Most fields at the root of the operation.
+    pub max_root_fields: usize,
+    /// Largest request body, in bytes.
+    pub max_body_bytes: usize,
+    /// Deepest nesting of the introspection query (client tools read the schema with it).
+    pub max_introspection_depth: usize,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable, coloured when on a terminal.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            database_url: "sqlite://shouhu.db?mode=rwc".into(),
+            database_max_connections: 10,
+            migrate_on_start: true,
+            log_format: LogFormat::Pretty,
+            jwt: JwtConfig::default(),
+            login: LoginConfig::default(),
+            limits: QueryLimits::default(),
+            trust_forwarded_for: false,
+            shutdown_timeout_secs: 30,
+        }
+    }
+}
+
+impl Default for JwtConfig {
+    fn default() -> Self {
+        Self {
+            secret: None,
+            issuer: "shouhu".into(),
+            audience: "shouhu-api".into(),
+            access_ttl_secs: 15 * 60,
+            refresh_ttl_secs: 30 * 24 * 3600,
+        }
+    }
+}
+
+impl Default for LoginConfig {
+    fn default() -> Self {
+        Self {
+            attempts_per_username_per_minute: 10,
+            attempts_per_address_per_minute: 60,
+        }
+    }
+}
+
+impl Default for QueryLimits {
+    fn default() -> Self {
+        Self {
+            max_depth: 12,
+            max_complexity: 5_000,
+            max_aliases: 30,
+            max_root_fields: 20,
+            max_body_bytes: 256 * 1024,
+            max_introspection_depth: 16,
+        }
+    }
+}
+
+impl Config {
+    /// Reads the layers: defaults < file < environment.
+    pub fn load() -> Result<Self, Box<figment::Error>> {
+        let file = std::env::var_os("SHOUHU_CONFIG")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("shouhu.toml"));
+        Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::file(file))
+            .merge(
+                Env::prefixed("SHOUHU_")
+                    .split("__")
+                    .ignore(&["CONFIG", "DEMO_PASSWORD"]),
+            )
+            .extract()
+            .map_err(Box::new)
+    }
+}

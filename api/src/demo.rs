@@ -1,0 +1,764 @@
+//! Demo data: the 博尔塔拉 prefecture with its four county-level units, generated townships and
+//! villages, an organization for every unit of the plan's responsibility matrix and the
+//! schools, police stations, hospital and agency the work needs, one `demo.<role>` account per
+//! role, and a few hundred fictional children with guardians, visits and pairings.
+//!
+//! Every row's id comes from a seeded generator and every insert skips rows that exist, so
+//! loading twice changes nothing. No real person's data: names are drawn from lists of common
+//! characters and ID numbers are generated (valid checksums, fictional sequences).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, Months, NaiveDate, TimeDelta, Utc};
+use entity::{
+    account, child, child_guardian,
+    enums::{
+        ChildStatus, Gender, GuardianRelation, GuardianshipCapacity, HealthStatus, LeftBehindType,
+        LivingArrangement, OrganizationKind, Rating, RegionLevel, RiskLevel, Role, VisitMethod,
+    },
+    guardian, organization, pairing, region, visit,
+};
+use rand::{Rng, SeedableRng, rngs::StdRng, seq::IndexedRandom};
+use sea_orm::{
+    ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait,
+    DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
+};
+use serde::Deserialize;
+use uuid::{Builder, Uuid};
+
+use crate::{auth::password, domain::values::ResidentId};
+
+/// The plan's task × unit matrix, shipped with the service.
+pub const RESPONSIBILITY_MATRIX: &str = include_str!("../../data/responsibility-matrix.toml");
+
+/// Every demo account's username is `demo.` followed by the role's name.
+pub fn demo_username(role: Role) -> String {
+    format!("demo.{}", role.to_value())
+}
+
+/// What loading did.
+#[derive(Debug, Clone)]
+pub struct DemoOutcome {
+    /// The password of the demo accounts, when this load generated it (print it once).
+    pub generated_password: Option<String>,
+    /// Whether the demo accounts already existed (their password is then unchanged).
+    pub accounts_existed: bool,
+}
+
+/// Row counts of the demo tables, to show that a second load changes nothing.
+pub async fn counts(
+    db: &impl ConnectionTrait,
+) -> Result<BTreeMap<&'static str, u64>, sea_orm::DbErr> {
+    Ok(BTreeMap::from([
+        ("region", region::Entity::find().count(db).await?),
+        (
+            "organization",
+            organization::Entity::find().count(db).await?,
+        ),
+        ("account", account::Entity::find().count(db).await?),
+        ("child", child::Entity::find().count(db).await?),
+        ("guardian", guardian::Entity::find().count(db).await?),
+        (
+            "child_guardian",
+            child_guardian::Entity::find().count(db).await?,
+        ),
+        ("visit", visit::Entity::find().count(db).await?),
+        ("pairing", pairing::Entity::find().count(db).await?),
+    ]))
+}
+
+/// Whether the database holds no regions yet (`serve --demo` loads only then).
+pub async fn is_empty(db: &impl ConnectionTrait) -> Result<bool, sea_orm::DbErr> {
+    Ok(region::Entity::find().count(db).await? == 0)
+}
+
+/// Loads the demo data in one transaction. `password` is the demo accounts' password; when
+/// `None` and the accounts are new, one is generated and returned.
+pub async fn load(
+    db: &DatabaseConnection,
+    password: Option<String>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<DemoOutcome> {
+    let accounts_existed = account::Entity::find()
+        .filter(account::Column::Username.eq(demo_username(Role::Admin)))
+        .one(db)
+        .await?
+        .is_some();
+    let (password, generated_password) = match password {
+        Some(p) => (p, None),
+        None if accounts_existed => (String::new(), None),
+        None => {
+            let p = generate_password();
+            (p.clone(), Some(p))
+        }
+    };
+    let hash = if accounts_existed {
+        String::new()
+    } else {
+        let plain = password.clone();
+        tokio::task::spawn_blocking(move || password::hash(&plain)).await??
+    };
+    let data = Generator::new(now, hash).generate()?;
+    let txn = db.begin().await?;
+    data.insert(&txn).await?;
+    txn.commit().await?;
+    Ok(DemoOutcome {
+        generated_password,
+        accounts_existed,
+    })
+}
+
+fn generate_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    (0..16)
+        .map(|_| char::from(*ALPHABET.choose(&mut rng).unwrap_or(&b'x')))
+        .collect()
+}
+
+#[derive(Deserialize)]
+struct Matrix {
+    units: BTreeMap<String, String>,
+}
+
+const COUNTIES: [(&str, &str); 4] = [
+    ("652701", "博乐市"),
+    ("652702", "阿拉山口市"),
+    ("652722", "精河县"),
+    ("652723", "温泉县"),
+];
+const TOWNSHIP_NAMES: [&str; 4] = ["团结镇", "友谊乡", "和平乡", "幸福镇"];
+const VILLAGE_NAMES: [&str; 4] = ["红星村", "新华村", "光明村", "前进村"];
+const SURNAMES: [&str; 16] = [
+    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "马", "孙", "胡", "朱", "郭", "何",
+];
+const GIVEN: [&str; 20] = [
+    "小雨", "子涵", "浩然", "欣怡", "宇轩", "梓萱", "俊杰", "诗琪", "博文", "雨桐", "天佑", "佳怡",
+    "明轩", "思雨", "子豪", "嘉欣", "一鸣", "若曦", "晨阳", "可馨",
+];
+const ETHNICITIES: [&str; 5] = ["汉族", "蒙古族", "哈萨克族", "维吾尔族", "回族"];
+const WORK_PLACES: [(&str, &str); 5] = [
+    ("广东省", "东莞市"),
+    ("浙江省", "义乌市"),
+    ("江苏省", "苏州市"),
+    ("新疆维吾尔自治区", "乌鲁木齐市"),
+    ("上海市", "上海市"),
+];
+
+/// Builds every demo row in memory from a fixed seed.
+struct Generator {
+    rng: StdRng,
+    now: DateTime<Utc>,
+    password_hash: String,
+    data: DemoData,
+}
+
+#[derive(Default)]
+struct DemoData {
+    regions: Vec<region::ActiveModel>,
+    organizations: Vec<organization::ActiveModel>,
+    accounts: Vec<account::ActiveModel>,
+    children: Vec<child::ActiveModel>,
+    guardians: Vec<guardian::ActiveModel>,
+    links: Vec<child_guardian::ActiveModel>,
+    visits: Vec<visit::ActiveModel>,
+    pairings: Vec<pairing::ActiveModel>,
+}
+
+/// A village with the staff and units the children there are attached to.
+struct Village {
+    id: Uuid,
+    code: String,
+    path: String,
+    director: Uuid,
+    school: Uuid,
+    teacher: Uuid,
+}
+
+impl Generator {
+    fn new(now: DateTime<Utc>, password_hash: String) -> Self {
+        Self {
+            rng: StdRng::seed_from_u64(652_700),
+            now,
+            password_hash,
+            data: DemoData::default(),
+        }
+    }
+
+    /// A deterministic UUID v7: a fixed timestamp base and seeded random bits.
+    fn id(&mut self) -> Uuid {
+        let millis = 1_767_225_600_000 + self.rng.random_range(0..10_000_000_u64);
+        let random: [u8; 10] = self.rng.random();
+        Builder::from_unix_timestamp_millis(millis, &random).into_uuid()
+    }
+
+    fn region(
+        &mut self,
+        code: &str,
+        name: &str,
+        level: RegionLevel,
+        parent: Option<(&Uuid, &str)>,
+    ) -> (Uuid, String) {
+        let id = self.id();
+        let path = match parent {
+            Some((_, parent_path)) => format!("{parent_path}/{code}"),
+            None => code.to_owned(),
+        };
+        self.data.regions.push(region::ActiveModel {
+            id: Set(id),
+            code: Set(code.to_owned()),
+            name: Set(name.to_owned()),
+            level: Set(level),
+            parent_id: Set(parent.map(|(p, _)| *p)),
+            path: Set(path.clone()),
+        });
+        (id, path)
+    }
+
+    fn organization(
+        &mut self,
+        code: String,
+        name: String,
+        kind: OrganizationKind,
+        region: Uuid,
+    ) -> Uuid {
+        let id = self.id();
+        let mandatory_reporter = matches!(
+            kind,
+            OrganizationKind::School
+                | OrganizationKind::Kindergarten
+                | OrganizationKind::MedicalInstitution
+                | OrganizationKind::VillageCommittee
+                | OrganizationKind::SocialWorkAgency
+                | OrganizationKind::RescueAgency
+                | OrganizationKind::WelfareInstitution
+        );
+        self.data.organizations.push(organization::ActiveModel {
+            id: Set(id),
+            code: Set(code),
+            name: Set(name),
+            kind: Set(kind),
+            region_id: Set(region),
+            mandatory_reporter: Set(mandatory_reporter),
+            created_at: Set(self.now),
+        });
+        id
+    }
+
+    fn account(
+        &mut self,
+        username: String,
+        display_name: String,
+        role: Role,
+        organization: Uuid,
+    ) -> Uuid {
+        let id = self.id();
+        self.data.accounts.push(account::ActiveModel {
+            id: Set(id),
+            username: Set(username),
+            display_name: Set(display_name),
+            password_hash: Set(self.password_hash.clone()),
+            role: Set(role),
+            organization_id: Set(organization),
+            disabled: Set(false),
+            token_version: Set(0),
+            created_at: Set(self.now),
+            updated_at: Set(self.now),
+        });
+        id
+    }
+
+    fn generate(mut self) -> anyhow::Result<DemoData> {
+        let matrix: Matrix = toml::from_str(RESPONSIBILITY_MATRIX)?;
+        let (prefecture, prefecture_path) = self.region(
+            "652700",
+            "博尔塔拉蒙古自治州",
+            RegionLevel::Prefecture,
+            None,
+        );
+
+        // One prefecture-level unit per key of the matrix; county governments come per county.
+        let mut units = BTreeMap::new();
+        for (key, name) in &matrix.units {
+            let Some(kind) = unit_kind(key) else { continue };
+            let id = self.organization(format!("unit:{key}"), name.clone(), kind, prefecture);
+            units.insert(key.clone(), id);
+        }
+        let agency = self.organization(
+            "agency:652700:1".into(),
+            "博州阳光社会工作服务中心".into(),
+            OrganizationKind::SocialWorkAgency,
+            prefecture,
+        );
+
+        let mut villages = Vec::new();
+        let mut county_units = BTreeMap::new();
+        for (county_code, county_name) in COUNTIES {
+            let (county, county_path) = self.region(
+                county_code,
+                county_name,
+                RegionLevel::County,
+                Some((&prefecture, &prefecture_path)),
+            );
+            let mut per_county = BTreeMap::new();
+            for (kind, suffix, key) in [
+                (
+                    OrganizationKind::CountyGovernment,
+                    "人民政府",
+                    "county_government",
+                ),
+                (OrganizationKind::CivilAffairs, "民政局", "civil_affairs"),
+                (OrganizationKind::Education, "教育局", "education"),
+                (
+                    OrganizationKind::PublicSecurity,
+                    "公安局",
+                    "public_security",
+                ),
+                (
+                    OrganizationKind::WomensFederation,
+                    "妇联",
+                    "womens_federation",
+                ),
+                (OrganizationKind::Justice, "司法局", "justice"),
+                (OrganizationKind::Court, "人民法院", "court"),
+                (OrganizationKind::MedicalInstitution, "人民医院", "hospital"),
+            ] {
+                let id = self.organization(
+                    format!("{key}:{county_code}"),
+                    format!("{county_name}{suffix}"),
+                    kind,
+                    county,
+                );
+                per_county.insert(key, id);
+            }
+            county_units.insert(county_code, per_county);
+            for (t, township_name) in TOWNSHIP_NAMES.iter().enumerate() {
+                let township_code = format!("{county_code}{:03}", 100 + t);
+                let (township, township_path) = self.region(
+                    &township_code,
+                    township_name,
+                    RegionLevel::Township,
+                    Some((&county, &county_path)),
+                );
+                self.organization(
+                    format!("township_government:{township_code}"),
+                    format!("{county_name}{township_name}人民政府"),
+                    OrganizationKind::TownshipGovernment,
+                    township,
+                );
+                self.organization(
+                    format!("police_station:{township_code}"),
+                    format!("{county_name}公安局{township_name}派出所"),
+                    OrganizationKind::PublicSecurity,
+                    township,
+                );
+                let school_name = format!("{county_name}{township_name}中心学校");
+                let school = self.organization(
+                    format!("school:{township_code}"),
+                    school_name.clone(),
+                    OrganizationKind::School,
+                    township,
+                );
+                let teacher = self.account(
+                    format!("teacher.{township_code}"),
+                    format!("{school_name}教师"),
+                    Role::Teacher,
+                    school,
+                );
+                for (v, village_name) in VILLAGE_NAMES.iter().enumerate() {
+                    let village_code = format!("{township_code}{:03}", 201 + v);
+                    let (village, village_path) = self.region(
+                        &village_code,
+                        village_name,
+                        RegionLevel::Village,
+                        Some((&township, &township_path)),
+                    );
+                    let committee = self.organization(
+                        format!("village_committee:{village_code}"),
+                        format!("{township_name}{village_name}村民委员会"),
+                        OrganizationKind::VillageCommittee,
+                        village,
+                    );
+                    let director = self.account(
+                        format!("director.{village_code}"),
+                        format!("{village_name}儿童主任"),
+                        Role::ChildDirector,
+                        committee,
+                    );
+                    villages.push(Village {
+                        id: village,
+                        code: village_code,
+                        path: village_path,
+                        director,
+                        school,
+                        teacher,
+                    });
+                }
+            }
+        }
+
+        // The demo accounts sit in 博乐市's first township and its first village, so that
+        // their jurisdictions overlap and every role has children to look at.
+        let first_township = "652701100";
+        let first_village = "652701100201";
+        let org = |code: &str| -> anyhow::Result<Uuid> {
+            self.data
+                .organizations
+                .iter()
+                .find(|o| o.code.as_ref() == code)
+                .map(|o| *o.id.as_ref())
+                .ok_or_else(|| anyhow::anyhow!("demo organization {code} missing"))
+        };
+        let bole = county_units
+            .get("652701")
+            .ok_or_else(|| anyhow::anyhow!("博乐市 missing"))?;
+        let unit = |key: &str| -> anyhow::Result<Uuid> {
+            bole.get(key)
+                .copied()
+                .ok_or_else(|| anyhow::anyhow!("博乐市 {key} missing"))
+        };
+        let placements = [
+            (Role::Admin, org("unit:civil_affairs")?),
+            (Role::CivilAffairsOfficer, unit("civil_affairs")?),
+            (
+                Role::ChildSupervisor,
+                org(&format!("township_government:{first_township}"))?,
+            ),
+            (
+                Role::ChildDirector,
+                org(&format!("village_committee:{first_village}"))?,
+            ),
+            (Role::Teacher, org(&format!("school:{first_township}"))?),
+            (Role::SchoolHead, org(&format!("school:{first_township}"))?),
+            (Role::PoliceOfficer, unit("public_security")?),
+            (Role::WomensFederationWorker, unit("womens_federation")?),
+            (Role::SocialWorker, agency),
+            (Role::HealthWorker, unit("hospital")?),
+            (Role::JusticeOfficer, unit("justice")?),
+            (Role::CourtOfficer, unit("court")?),
+            (Role::Analyst, org("unit:civil_affairs")?),
+        ];
+        let mut demo_teacher = None;
+        let mut demo_director = None;
+        for (role, organization) in placements {
+            let id = self.account(
+                demo_username(role),
+                format!("演示账号 {}", role.to_value()),
+                role,
+                organization,
+            );
+            match role {
+                Role::Teacher => demo_teacher = Some(id),
+                Role::ChildDirector => demo_director = Some(id),
+                _ => {}
+            }
+        }
+
+        // Children: 24 in each village of the first township, 4 in every other village.
+        let today = self.now.date_naive();
+        let mut demo_pairs = 0;
+        for village in &villages {
+            let in_first_township = village.code.starts_with(first_township);
+            let count = if in_first_township { 24 } else { 4 };
+            let director = if village.code == first_village {
+                demo_director.unwrap_or(village.director)
+            } else {
+                village.director
+            };
+            for n in 0..count {
+                let child = self.child(village, n, today)?;
+                self.guardians(child, today);
+                self.visits(child, director, village.code == first_village);
+                let teacher = if in_first_township && demo_pairs < 12 && n % 2 == 0 {
+                    demo_pairs += 1;
+                    demo_teacher.unwrap_or(village.teacher)
+                } else {
+                    village.teacher
+                };
+                if n % 3 != 2 {
+                    self.pairing(teacher, child, village.school, today);
+                }
+            }
+        }
+        Ok(self.data)
+    }
+
+    fn child(&mut self, village: &Village, n: u16, today: NaiveDate) -> anyhow::Result<Uuid> {
+        let id = self.id();
+        let gender = if self.rng.random_bool(0.5) {
+            Gender::Male
+        } else {
+            Gender::Female
+        };
+        let age_days = self.rng.random_range(3 * 365..15 * 365);
+        let birth = today - TimeDelta::days(age_days);
+        let sequence = u16::try_from(self.data.children.len()).unwrap_or_default() + n;
+        let id_number = ResidentId::compose(&village.code[..6], birth, sequence, gender)
+            .ok_or_else(|| anyhow::anyhow!("composing a demo ID number"))?;
+        let name = format!(
+            "{}{}",
+            SURNAMES.choose(&mut self.rng).unwrap_or(&"王"),
+            GIVEN.choose(&mut self.rng).unwrap_or(&"小雨")
+        );
+        let living = *[
+            LivingArrangement::WithGrandparents,
+            LivingArrangement::WithGrandparents,
+            LivingArrangement::WithGrandparents,
+            LivingArrangement::WithRelatives,
+            LivingArrangement::WithEntrustedGuardian,
+            LivingArrangement::WithOneParent,
+        ]
+        .choose(&mut self.rng)
+        .unwrap_or(&LivingArrangement::WithGrandparents);
+        let health = if self.rng.random_ratio(1, 20) {
+            HealthStatus::Disabled
+        } else if self.rng.random_ratio(1, 30) {
+            HealthStatus::SeriouslyIll
+        } else {
+            HealthStatus::Healthy
+        };
+        let age = today.years_since(birth).unwrap_or_default();
+        let reviewed_months = self.rng.random_range(0..5);
+        self.data.children.push(child::ActiveModel {
+            id: Set(id),
+            name: Set(name),
+            gender: Set(gender),
+            birth_date: Set(birth),
+            ethnicity: Set((*ETHNICITIES.choose(&mut self.rng).unwrap_or(&"汉族")).to_owned()),
+            id_number: Set(Some(id_number.as_str().to_owned())),
+            residence_village_id: Set(village.id),
+            region_path: Set(village.path.clone()),
+            address: Set(Some(format!("{}{}组{}号", village.code, n % 6 + 1, n + 1))),
+            school_id: Set((age >= 6).then_some(village.school)),
+            grade: Set((age >= 6).then(|| format!("{}年级", (age - 5).min(9)))),
+            left_behind_type: Set(if living == LivingArrangement::WithOneParent {
+                LeftBehindType::OneParentAwayOtherUnable
+            } else {
+                LeftBehindType::BothParentsAway
+            }),
+            living_arrangement: Set(living),
+            health_status: Set(health),
+            health_detail: Set(
+                (health == HealthStatus::SeriouslyIll).then(|| "先天性心脏病".to_owned())
+            ),
+            disability_category: Set(
+                (health == HealthStatus::Disabled).then(|| "肢体残疾".to_owned())
+            ),
+            disability_grade: Set((health == HealthStatus::Disabled).then_some(3)),
+            risk_level: Set(*[
+                RiskLevel::None,
+                RiskLevel::None,
+                RiskLevel::Low,
+                RiskLevel::Medium,
+            ]
+            .choose(&mut self.rng)
+            .unwrap_or(&RiskLevel::None)),
+            status: Set(ChildStatus::Active),
+            needs_report: Set(false),
+            reviewed_at: Set(self.now.checked_sub_months(Months::new(reviewed_months))),
+            version: Set(1),
+            created_at: Set(self.now),
+            updated_at: Set(self.now),
+        });
+        Ok(id)
+    }
+
+    fn guardians(&mut self, child: Uuid, today: NaiveDate) {
+        let surname = *SURNAMES.choose(&mut self.rng).unwrap_or(&"王");
+        let (province, city) = *WORK_PLACES.choose(&mut self.rng).unwrap_or(&WORK_PLACES[0]);
+        let people = [
+            (
+                GuardianRelation::Grandmother,
+                "奶奶",
+                GuardianshipCapacity::Limited,
+                true,
+                None,
+            ),
+            (
+                GuardianRelation::Father,
+                "父亲",
+                GuardianshipCapacity::Full,
+                false,
+                Some((province, city)),
+            ),
+        ];
+        for (relation, label, capacity, primary, work) in people {
+            let id = self.id();
+            let birth_year = if primary { 1955 } else { 1985 } + self.rng.random_range(0..8);
+            let birth = NaiveDate::from_ymd_opt(birth_year, self.rng.random_range(1..=12), 1)
+                .unwrap_or(today);
+            let gender = if relation == GuardianRelation::Father {
+                Gender::Male
+            } else {
+                Gender::Female
+            };
+            let sequence = self.rng.random_range(0..500);
+            self.data.guardians.push(guardian::ActiveModel {
+                id: Set(id),
+                name: Set(format!("{surname}{label}")),
+                id_number: Set(ResidentId::compose("652701", birth, sequence, gender)
+                    .map(|r| r.as_str().to_owned())),
+                phone: Set(Some(format!(
+                    "13{:09}",
+                    self.rng.random_range(0..1_000_000_000_u64)
+                ))),
+                address: Set(None),
+                work_province: Set(work.map(|(p, _)| p.to_owned())),
+                work_city: Set(work.map(|(_, c)| c.to_owned())),
+                guardianship_capacity: Set(capacity),
+                version: Set(1),
+                created_at: Set(self.now),
+                updated_at: Set(self.now),
+            });
+            let link = self.id();
+            self.data.links.push(child_guardian::ActiveModel {
+                id: Set(link),
+                child_id: Set(child),
+                guardian_id: Set(id),
+                relation: Set(relation),
+                is_entrusted: Set(primary),
+                is_primary: Set(primary),
+                since: Set(Some(
+                    NaiveDate::from_ymd_opt(today.year() - 2, 3, 1).unwrap_or(today),
+                )),
+                ended_at: Set(None),
+                created_at: Set(self.now),
+            });
+        }
+    }
+
+    fn visits(&mut self, child: Uuid, director: Uuid, recent: bool) {
+        // Monthly visits for the last few months; the demo village is up to date, others lag.
+        let months = if recent { 0..3 } else { 1..3 };
+        for back in months {
+            let id = self.id();
+            let at = self
+                .now
+                .checked_sub_months(Months::new(back))
+                .unwrap_or(self.now)
+                - TimeDelta::days(self.rng.random_range(0..20));
+            let rating = |rng: &mut StdRng| {
+                *[Rating::Good, Rating::Good, Rating::Fair, Rating::Poor]
+                    .choose(rng)
+                    .unwrap_or(&Rating::Good)
+            };
+            let safety = rating(&mut self.rng);
+            self.data.visits.push(visit::ActiveModel {
+                id: Set(id),
+                child_id: Set(child),
+                visitor_account_id: Set(director),
+                visitor_role: Set(Role::ChildDirector),
+                visited_at: Set(at),
+                method: Set(if back == 0 {
+                    VisitMethod::Home
+                } else {
+                    VisitMethod::Phone
+                }),
+                living_rating: Set(Some(rating(&mut self.rng))),
+                living_note: Set(None),
+                guardianship_rating: Set(Some(rating(&mut self.rng))),
+                guardianship_note: Set(None),
+                schooling_rating: Set(Some(rating(&mut self.rng))),
+                schooling_note: Set(None),
+                health_rating: Set(Some(rating(&mut self.rng))),
+                health_note: Set(None),
+                safety_rating: Set(Some(safety)),
+                safety_note: Set(None),
+                follow_up_needed: Set(safety == Rating::Poor),
+                next_planned_on: Set(None),
+                created_at: Set(at),
+                updated_at: Set(at),
+            });
+        }
+    }
+
+    fn pairing(&mut self, teacher: Uuid, child: Uuid, school: Uuid, today: NaiveDate) {
+        let id = self.id();
+        self.data.pairings.push(pairing::ActiveModel {
+            id: Set(id),
+            teacher_account_id: Set(teacher),
+            child_id: Set(child),
+            school_id: Set(school),
+            started_on: Set(NaiveDate::from_ymd_opt(today.year(), 3, 1).unwrap_or(today)),
+            ended_on: Set(None),
+            created_at: Set(self.now),
+        });
+    }
+}
+
+impl DemoData {
+    async fn insert(self, db: &impl ConnectionTrait) -> Result<(), sea_orm::DbErr> {
+        insert_all(db, self.regions).await?;
+        insert_all(db, self.organizations).await?;
+        insert_accounts(db, self.accounts).await?;
+        insert_all(db, self.children).await?;
+        insert_all(db, self.guardians).await?;
+        insert_all(db, self.links).await?;
+        insert_all(db, self.visits).await?;
+        insert_all(db, self.pairings).await?;
+        Ok(())
+    }
+}
+
+/// Inserts in chunks, skipping rows whose id exists.
+async fn insert_all<A>(db: &impl ConnectionTrait, rows: Vec<A>) -> Result<(), sea_orm::DbErr>
+where
+    A: ActiveModelTrait + Send,
+{
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<A> = rows.by_ref().take(200).collect();
+        A::Entity::insert_many(chunk)
+            .on_conflict_do_nothing()
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Accounts are matched by username, so an existing account (and its password) is kept.
+async fn insert_accounts(
+    db: &impl ConnectionTrait,
+    rows: Vec<account::ActiveModel>,
+) -> Result<(), sea_orm::DbErr> {
+    let existing: Vec<String> = account::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| a.username)
+        .collect();
+    let fresh: Vec<_> = rows
+        .into_iter()
+        .filter(|a| !existing.contains(a.username.as_ref()))
+        .collect();
+    insert_all(db, fresh).await
+}
+
+fn unit_kind(key: &str) -> Option<OrganizationKind> {
+    Some(match key {
+        "civilization_office" => OrganizationKind::CivilizationOffice,
+        "education" => OrganizationKind::Education,
+        "culture_media" => OrganizationKind::CultureMedia,
+        "justice" => OrganizationKind::Justice,
+        "public_security" => OrganizationKind::PublicSecurity,
+        "civil_affairs" => OrganizationKind::CivilAffairs,
+        "court" => OrganizationKind::Court,
+        "procuratorate" => OrganizationKind::Procuratorate,
+        "womens_federation" => OrganizationKind::WomensFederation,
+        "youth_league" => OrganizationKind::YouthLeague,
+        "fanghuiju_office" => OrganizationKind::VillageWorkTeam,
+        "trade_union" => OrganizationKind::TradeUnion,
+        "disabled_federation" => OrganizationKind::DisabledFederation,
+        "care_committee" => OrganizationKind::CareCommittee,
+        "finance" => OrganizationKind::Finance,
+        "state_tax" | "local_tax" => OrganizationKind::Taxation,
+        "health" => OrganizationKind::Health,
+        "human_resources" => OrganizationKind::HumanResources,
+        "transport" => OrganizationKind::Transport,
+        "water" => OrganizationKind::Water,
+        "housing" => OrganizationKind::Housing,
+        "poverty_alleviation" => OrganizationKind::PovertyAlleviation,
+        // Every county's own government is created per county.
+        _ => return None,
+    })
+}

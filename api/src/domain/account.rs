@@ -1,0 +1,367 @@
+//! Accounts: signing in, token rotation, signing out, and the principal behind a token.
+
+use chrono::{DateTime, Utc};
+use entity::{account, enums::Role, organization, refresh_token, region};
+use sea_orm::{
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
+    sea_query::{Expr, ExprTrait},
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::{
+    audit::{self, AuditRecord},
+    auth::{
+        Principal, password,
+        token::{self, AccessSubject, Claims},
+    },
+    error::{ApiError, ApiResult},
+    state::AppState,
+};
+
+/// Tokens handed out at sign-in and on refresh.
+#[derive(Debug, Clone)]
+pub struct IssuedTokens {
+    /// The account signed in.
+    pub account: account::Model,
+    /// The short-lived JWT.
+    pub access_token: String,
+    /// When it expires.
+    pub access_expires_at: DateTime<Utc>,
+    /// The opaque refresh token (shown once; only its hash is kept).
+    pub refresh_token: String,
+    /// When it expires.
+    pub refresh_expires_at: DateTime<Utc>,
+}
+
+/// Request facts that sign-in needs for throttling and the audit trail.
+#[derive(Debug, Clone, Default)]
+pub struct RequestMeta {
+    /// The client's address.
+    pub client_address: String,
+    /// The request id.
+    pub request_id: Option<String>,
+}
+
+/// Checks a username and password. Unknown usernames, wrong passwords and disabled accounts get
+/// the same answer in the same time; the reason goes to the audit trail only.
+pub async fn login(
+    state: &AppState,
+    username: &str,
+    password_attempt: &str,
+    meta: &RequestMeta,
+) -> ApiResult<IssuedTokens> {
+    let now = state.clock.now();
+    let username = username.trim().to_lowercase();
+    if !state.throttle.allow(&username, &meta.client_address) {
+        audit::record(
+            &state.db,
+            AuditRecord::new("login.throttled", now, meta.request_id.clone())
+                .with(json!({ "username": username, "address": meta.client_address })),
+        )
+        .await?;
+        return Err(ApiError::RateLimited);
+    }
+    let found = account::Entity::find()
+        .filter(account::Column::Username.eq(&username))
+        .one(&state.db)
+        .await?;
+    let stored_hash = found
+        .as_ref()
+        .map_or(password::DECOY_HASH.as_str(), |a| a.password_hash.as_str())
+        .to_owned();
+    let attempt = password_attempt.to_owned();
+    let matches = tokio::task::spawn_blocking(move || password::verify(&attempt, &stored_hash))
+        .await
+        .map_err(anyhow::Error::from)?;
+    let refusal = match &found {
+        None => Some("unknown username"),
+        Some(_) if !matches => Some("wrong password"),
+        Some(a) if a.disabled => Some("account disabled"),
+        Some(_) => None,
+    };
+    let account = match (found, refusal) {
+        (Some(account), None) => account,
+        (found, reason) => {
+            let mut event = AuditRecord::new("login.failed", now, meta.request_id.clone()).with(
+                json!({ "username": username, "reason": reason, "address": meta.client_address }),
+            );
+            if let Some(account) = &found {
+                event = event.on("Account", account.id);
+            }
+            audit::record(&state.db, event).await?;
+            return Err(ApiError::Unauthenticated);
+        }
+    };
+
+    let txn = state.db.begin().await?;
+    let refresh = insert_refresh_token(&txn, state, account.id, Uuid::now_v7(), now).await?;
+    audit::record(
+        &txn,
+        AuditRecord::new("login", now, meta.request_id.clone())
+            .on("Account", account.id)
+            .with(json!({ "address": meta.client_address })),
+    )
+    .await?;
+    let tokens = issue(&txn, state, account, refresh, now).await?;
+    txn.commit().await?;
+    Ok(tokens)
+}
+
+/// Exchanges a refresh token for a new pair. A token already exchanged or revoked is a sign of
+/// theft: the whole family it belongs to is revoked and the caller must sign in again.
+pub async fn refresh(
+    state: &AppState,
+    presented: &str,
+    meta: &RequestMeta,
+) -> ApiResult<IssuedTokens> {
+    let now = state.clock.now();
+    let txn = state.db.begin().await?;
+    let Some(stored) = refresh_token::Entity::find()
+        .filter(refresh_token::Column::TokenHash.eq(token::hash_refresh_token(presented)))
+        .one(&txn)
+        .await?
+    else {
+        return Err(ApiError::Unauthenticated);
+    };
+    if stored.used_at.is_some() || stored.revoked_at.is_some() {
+        revoke_family(&txn, stored.family_id, now).await?;
+        audit::record(
+            &txn,
+            AuditRecord::new("token.reuse", now, meta.request_id.clone())
+                .on("Account", stored.account_id)
+                .with(json!({ "family": stored.family_id, "address": meta.client_address })),
+        )
+        .await?;
+        txn.commit().await?;
+        return Err(ApiError::Unauthenticated);
+    }
+    if stored.expires_at <= now {
+        return Err(ApiError::Unauthenticated);
+    }
+    let account = account::Entity::find_by_id(stored.account_id)
+        .one(&txn)
+        .await?
+        .filter(|a| !a.disabled)
+        .ok_or(ApiError::Unauthenticated)?;
+    // Conditional on still being unused, so two concurrent refreshes cannot both win.
+    let marked = refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::UsedAt, Expr::value(now))
+        .filter(refresh_token::Column::Id.eq(stored.id))
+        .filter(refresh_token::Column::UsedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if marked.rows_affected != 1 {
+        return Err(ApiError::Unauthenticated);
+    }
+    let refresh = insert_refresh_token(&txn, state, account.id, stored.family_id, now).await?;
+    let tokens = issue(&txn, state, account, refresh, now).await?;
+    txn.commit().await?;
+    Ok(tokens)
+}
+
+/// Signs out: revokes the family of the given refresh token (which must be the caller's), and
+/// with `everywhere` every refresh token and every access token of the account.
+pub async fn logout(
+    state: &AppState,
+    principal: &Principal,
+    presented: Option<&str>,
+    everywhere: bool,
+    meta: &RequestMeta,
+) -> ApiResult<()> {
+    let now = state.clock.now();
+    let txn = state.db.begin().await?;
+    if let Some(presented) = presented {
+        let stored = refresh_token::Entity::find()
+            .filter(refresh_token::Column::TokenHash.eq(token::hash_refresh_token(presented)))
+            .filter(refresh_token::Column::AccountId.eq(principal.account_id))
+            .one(&txn)
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        revoke_family(&txn, stored.family_id, now).await?;
+    }
+    if everywhere {
+        refresh_token::Entity::update_many()
+            .col_expr(refresh_token::Column::RevokedAt, Expr::value(now))
+            .filter(refresh_token::Column::AccountId.eq(principal.account_id))
+            .filter(refresh_token::Column::RevokedAt.is_null())
+            .exec(&txn)
+            .await?;
+        account::Entity::update_many()
+            .col_expr(
+                account::Column::TokenVersion,
+                Expr::col(account::Column::TokenVersion).add(1),
+            )
+            .col_expr(account::Column::UpdatedAt, Expr::value(now))
+            .filter(account::Column::Id.eq(principal.account_id))
+            .exec(&txn)
+            .await?;
+    }
+    audit::record(
+        &txn,
+        AuditRecord::new("logout", now, meta.request_id.clone())
+            .by(principal)
+            .on("Account", principal.account_id)
+            .with(json!({ "everywhere": everywhere })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The principal behind verified claims, if the account is still enabled, its token version
+/// unchanged and its role and organization as when the token was issued.
+pub async fn authenticate(
+    db: &impl ConnectionTrait,
+    claims: Claims,
+) -> ApiResult<Option<Principal>> {
+    let account = account::Entity::find_by_id(claims.sub).one(db).await?;
+    Ok(account
+        .filter(|a| {
+            !a.disabled
+                && a.token_version == claims.tv
+                && a.role == claims.role
+                && a.organization_id == claims.org
+        })
+        .map(|a| Principal {
+            account_id: a.id,
+            organization_id: a.organization_id,
+            role: a.role,
+            region_path: claims.rgn,
+        }))
+}
+
+/// An account the caller may see: their own, or any for an administrator.
+pub async fn find(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    id: Uuid,
+) -> ApiResult<Option<account::Model>> {
+    if principal.role != Role::Admin && principal.account_id != id {
+        return Ok(None);
+    }
+    Ok(account::Entity::find_by_id(id).one(db).await?)
+}
+
+/// Creates an account (the `shouhu account create` command, for a deployment's first
+/// administrator). The username is stored in lower case.
+pub async fn create(
+    db: &impl ConnectionTrait,
+    username: &str,
+    display_name: &str,
+    password_plain: &str,
+    role: Role,
+    organization_code: &str,
+    now: DateTime<Utc>,
+) -> ApiResult<account::Model> {
+    if password_plain.chars().count() < 12 {
+        return Err(ApiError::bad_input(
+            "password",
+            "must be at least 12 characters",
+        ));
+    }
+    let organization = organization::Entity::find()
+        .filter(organization::Column::Code.eq(organization_code))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::bad_input("organization", "no organization with this code"))?;
+    let hash = password::hash(password_plain)?;
+    let model = account::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        username: Set(username.trim().to_lowercase()),
+        display_name: Set(display_name.to_owned()),
+        password_hash: Set(hash),
+        role: Set(role),
+        organization_id: Set(organization.id),
+        disabled: Set(false),
+        token_version: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    Ok(account::Entity::insert(model)
+        .exec_with_returning(db)
+        .await?)
+}
+
+async fn issue(
+    db: &impl ConnectionTrait,
+    state: &AppState,
+    account: account::Model,
+    (refresh_token, refresh_expires_at): (String, DateTime<Utc>),
+    now: DateTime<Utc>,
+) -> ApiResult<IssuedTokens> {
+    let region_path = jurisdiction_path(db, account.organization_id).await?;
+    let (access_token, access_expires_at) = state.tokens.issue(
+        &AccessSubject {
+            account_id: account.id,
+            organization_id: account.organization_id,
+            role: account.role,
+            region_path,
+            token_version: account.token_version,
+        },
+        now,
+    )?;
+    Ok(IssuedTokens {
+        account,
+        access_token,
+        access_expires_at,
+        refresh_token,
+        refresh_expires_at,
+    })
+}
+
+async fn jurisdiction_path(db: &impl ConnectionTrait, organization_id: Uuid) -> ApiResult<String> {
+    let organization = organization::Entity::find_by_id(organization_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("account's organization {organization_id} is missing"))?;
+    let region = region::Entity::find_by_id(organization.region_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "organization's region {} is missing",
+                organization.region_id
+            )
+        })?;
+    Ok(region.path)
+}
+
+async fn insert_refresh_token(
+    db: &impl ConnectionTrait,
+    state: &AppState,
+    account_id: Uuid,
+    family_id: Uuid,
+    now: DateTime<Utc>,
+) -> ApiResult<(String, DateTime<Utc>)> {
+    let token = token::new_refresh_token();
+    let expires_at = now + state.tokens.refresh_ttl();
+    refresh_token::Entity::insert(refresh_token::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        account_id: Set(account_id),
+        family_id: Set(family_id),
+        token_hash: Set(token::hash_refresh_token(&token)),
+        issued_at: Set(now),
+        expires_at: Set(expires_at),
+        used_at: Set(None),
+        revoked_at: Set(None),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok((token, expires_at))
+}
+
+async fn revoke_family(
+    db: &impl ConnectionTrait,
+    family_id: Uuid,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RevokedAt, Expr::value(now))
+        .filter(refresh_token::Column::FamilyId.eq(family_id))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}

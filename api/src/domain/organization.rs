@@ -1,0 +1,95 @@
+//! Organizations: the units accounts belong to. Not personal data: any signed-in account reads
+//! them (a teacher picks a school, a reporter sees where a report went).
+
+use entity::{enums::OrganizationKind, organization, region};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
+    sea_query::{Expr, ExprTrait, LikeExpr},
+};
+use uuid::Uuid;
+
+use crate::{
+    auth::Principal,
+    domain::page::{self, Page, Slice},
+    error::ApiResult,
+};
+
+/// Which organizations to list.
+#[derive(Debug, Clone, Default)]
+pub struct OrganizationFilter {
+    /// Only units of these kinds.
+    pub kinds: Option<Vec<OrganizationKind>>,
+    /// Only units serving this region or a region under it.
+    pub within_region: Option<Uuid>,
+    /// Only units whose name contains this text.
+    pub name_contains: Option<String>,
+}
+
+/// The sort key of the organization list: name, then id.
+pub type OrganizationKey = (String, Uuid);
+
+/// Lists organizations by name.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    _principal: &Principal,
+    filter: OrganizationFilter,
+    page: Page<OrganizationKey>,
+) -> ApiResult<Slice<organization::Model>> {
+    let mut query = organization::Entity::find();
+    if let Some(kinds) = filter.kinds {
+        query = query.filter(organization::Column::Kind.is_in(kinds));
+    }
+    if let Some(within) = filter.within_region {
+        let Some(root) = region::Entity::find_by_id(within).one(db).await? else {
+            return Ok(Slice {
+                items: Vec::new(),
+                has_next_page: false,
+            });
+        };
+        let subtree = region::Entity::find()
+            .select_only()
+            .column(region::Column::Id)
+            .filter(
+                region::Column::Path
+                    .eq(root.path.clone())
+                    .or(region::Column::Path.starts_with(format!("{}/", root.path))),
+            )
+            .into_query();
+        query = query.filter(organization::Column::RegionId.in_subquery(subtree));
+    }
+    if let Some(text) = filter.name_contains.filter(|t| !t.trim().is_empty()) {
+        let pattern = format!("%{}%", escape_like(text.trim()));
+        query = query.filter(
+            Expr::col(organization::Column::Name).like(LikeExpr::new(pattern).escape('\\')),
+        );
+    }
+    let cursor = query.cursor_by((organization::Column::Name, organization::Column::Id));
+    Ok(page::read(db, cursor, page).await?)
+}
+
+/// One organization.
+pub async fn find(
+    db: &impl ConnectionTrait,
+    _principal: &Principal,
+    id: Uuid,
+) -> ApiResult<Option<organization::Model>> {
+    Ok(organization::Entity::find_by_id(id).one(db).await?)
+}
+
+/// Several organizations by id, for dataloaders.
+pub async fn find_many(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> ApiResult<Vec<organization::Model>> {
+    Ok(organization::Entity::find()
+        .filter(organization::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?)
+}
+
+/// Escapes `%` and `_` so user text matches literally inside a LIKE pattern.
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}

@@ -1,0 +1,54 @@
+//! Keyset pagination: every list is read after a key, never at an offset.
+
+use sea_orm::{ConnectionTrait, Cursor, DbErr, SelectorTrait, sea_query::IntoValueTuple};
+
+/// Which page to read: the first `first` rows after the key `after`.
+#[derive(Debug, Clone)]
+pub struct Page<K> {
+    /// How many rows.
+    pub first: u64,
+    /// The sort key of the last row already seen.
+    pub after: Option<K>,
+}
+
+/// One page of rows, and whether more follow.
+#[derive(Debug, Clone)]
+pub struct Slice<T> {
+    /// The rows, in order.
+    pub items: Vec<T>,
+    /// Whether rows follow the last one.
+    pub has_next_page: bool,
+}
+
+impl<T> Slice<T> {
+    /// Maps every row.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Slice<U> {
+        Slice {
+            items: self.items.into_iter().map(f).collect(),
+            has_next_page: self.has_next_page,
+        }
+    }
+}
+
+/// Reads `page` through a sea-orm keyset cursor, one row more than asked to learn whether more
+/// follow.
+pub async fn read<S, K>(
+    db: &impl ConnectionTrait,
+    mut cursor: Cursor<S>,
+    page: Page<K>,
+) -> Result<Slice<S::Item>, DbErr>
+where
+    S: SelectorTrait,
+    K: IntoValueTuple,
+{
+    if let Some(after) = page.after {
+        cursor.after(after);
+    }
+    let mut items = cursor.first(page.first + 1).all(db).await?;
+    let has_next_page = items.len() as u64 > page.first;
+    items.truncate(usize::try_from(page.first).unwrap_or(usize::MAX));
+    Ok(Slice {
+        items,
+        has_next_page,
+    })
+}

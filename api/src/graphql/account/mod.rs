@@ -1,0 +1,5 @@
+//! Accounts, sign-in and tokens in the GraphQL API.
+
+pub mod mutation;
+pub mod query;
+pub mod types;

@@ -1,0 +1,53 @@
+//! Sign-in, token rotation and sign-out.
+
+use async_graphql::{Context, Object, Result};
+
+use crate::{
+    domain,
+    graphql::{
+        account::types::{LoginInput, LoginPayload, LogoutInput, LogoutPayload, RefreshTokenInput},
+        context::ContextExt,
+    },
+};
+
+/// Account mutations.
+#[derive(Default)]
+pub struct AccountMutation;
+
+#[Object]
+impl AccountMutation {
+    /// Signs in. An unknown username, a wrong password and a disabled account all answer
+    /// `UNAUTHENTICATED`; too many attempts for one username or from one address answer
+    /// `RATE_LIMITED`.
+    async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> Result<LoginPayload> {
+        let tokens =
+            domain::account::login(ctx.state(), &input.username, &input.password, &ctx.meta())
+                .await?;
+        Ok(tokens.into())
+    }
+
+    /// Exchanges a refresh token for a new access and refresh token.
+    async fn refresh_token(
+        &self,
+        ctx: &Context<'_>,
+        input: RefreshTokenInput,
+    ) -> Result<LoginPayload> {
+        let tokens =
+            domain::account::refresh(ctx.state(), &input.refresh_token, &ctx.meta()).await?;
+        Ok(tokens.into())
+    }
+
+    /// Signs out this device (the refresh token given) or, with `everywhere`, every device.
+    async fn logout(&self, ctx: &Context<'_>, input: LogoutInput) -> Result<LogoutPayload> {
+        let principal = ctx.principal()?;
+        domain::account::logout(
+            ctx.state(),
+            principal,
+            input.refresh_token.as_deref(),
+            input.everywhere,
+            &ctx.meta(),
+        )
+        .await?;
+        Ok(LogoutPayload { revoked: true })
+    }
+}

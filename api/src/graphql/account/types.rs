@@ -1,0 +1,142 @@
+//! The `Account` type and the sign-in inputs and payloads.
+
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::account;
+
+use crate::{
+    domain::account::IssuedTokens,
+    graphql::{
+        enums::Role,
+        ids::{self, Kind},
+        loaders::{Loaders, loader_error},
+        organization::types::Organization,
+        region::types::Region,
+    },
+};
+
+/// A person who signs in.
+pub struct Account(pub account::Model);
+
+#[Object]
+impl Account {
+    /// Opaque global ID.
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::Account, self.0.id)
+    }
+
+    /// The login name.
+    async fn username(&self) -> &str {
+        &self.0.username
+    }
+
+    /// How the person is shown to colleagues.
+    async fn display_name(&self) -> &str {
+        &self.0.display_name
+    }
+
+    /// What the account may do.
+    async fn role(&self) -> Role {
+        self.0.role.into()
+    }
+
+    /// Whether the account is disabled (it can then neither sign in nor use its tokens).
+    async fn disabled(&self) -> bool {
+        self.0.disabled
+    }
+
+    /// The unit the person works for.
+    async fn organization(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        Ok(loaders
+            .organizations
+            .load_one(self.0.organization_id)
+            .await
+            .map_err(loader_error)?
+            .map(Organization))
+    }
+
+    /// The region the account's rows are drawn from: its organization's region.
+    async fn jurisdiction(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let Some(organization) = loaders
+            .organizations
+            .load_one(self.0.organization_id)
+            .await
+            .map_err(loader_error)?
+        else {
+            return Ok(None);
+        };
+        Ok(loaders
+            .regions
+            .load_one(organization.region_id)
+            .await
+            .map_err(loader_error)?
+            .map(Region))
+    }
+}
+
+/// Credentials to sign in with.
+#[derive(InputObject)]
+pub struct LoginInput {
+    /// The login name (case does not matter).
+    pub username: String,
+    /// The password.
+    #[graphql(secret)]
+    pub password: String,
+}
+
+/// A refresh token to exchange.
+#[derive(InputObject)]
+pub struct RefreshTokenInput {
+    /// The refresh token from the last `login` or `refreshToken`. It works once: the answer
+    /// carries its successor. Presenting a used one again signs every device of the family out.
+    #[graphql(secret)]
+    pub refresh_token: String,
+}
+
+/// What to sign out of.
+#[derive(InputObject)]
+pub struct LogoutInput {
+    /// The refresh token of this device, revoked with every token rotated from it.
+    #[graphql(secret)]
+    pub refresh_token: Option<String>,
+    /// Also revoke every other refresh token and every access token of the account.
+    #[graphql(default)]
+    pub everywhere: bool,
+}
+
+/// Tokens for a signed-in account.
+#[derive(SimpleObject)]
+pub struct LoginPayload {
+    /// Send as `Authorization: Bearer <accessToken>`. Short-lived (15 minutes by default).
+    pub access_token: String,
+    /// When the access token expires.
+    pub access_token_expires_at: DateTime<Utc>,
+    /// Exchange with `refreshToken` for a new pair before it expires. Keep it secret; it works
+    /// once.
+    pub refresh_token: String,
+    /// When the refresh token expires.
+    pub refresh_token_expires_at: DateTime<Utc>,
+    /// The account signed in.
+    pub account: Account,
+}
+
+impl From<IssuedTokens> for LoginPayload {
+    fn from(tokens: IssuedTokens) -> Self {
+        Self {
+            access_token: tokens.access_token,
+            access_token_expires_at: tokens.access_expires_at,
+            refresh_token: tokens.refresh_token,
+            refresh_token_expires_at: tokens.refresh_expires_at,
+            account: Account(tokens.account),
+        }
+    }
+}
+
+/// The outcome of signing out.
+#[derive(SimpleObject)]
+pub struct LogoutPayload {
+    /// Always true: the tokens named are revoked.
+    pub revoked: bool,
+}

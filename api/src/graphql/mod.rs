@@ -1,0 +1,51 @@
+//! The GraphQL API: types, arguments, connections and loaders over the domain. Thin by design:
+//! it never builds SQL.
+
+pub mod account;
+pub mod connection;
+pub mod context;
+pub mod enums;
+pub mod ids;
+pub mod limits;
+pub mod loaders;
+pub mod node;
+pub mod organization;
+pub mod region;
+
+use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
+
+use crate::{config::QueryLimits, state::AppState};
+
+/// Every query, joined.
+#[derive(MergedObject, Default)]
+pub struct Query(
+    account::query::AccountQuery,
+    node::NodeQuery,
+    region::query::RegionQuery,
+    organization::query::OrganizationQuery,
+);
+
+/// Every mutation, joined.
+#[derive(MergedObject, Default)]
+pub struct Mutation(account::mutation::AccountMutation);
+
+/// The schema type.
+pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+
+fn builder(limits: QueryLimits) -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .register_output_type::<node::Node>()
+        .extension(limits::Limits(limits))
+        .limit_recursive_depth(64)
+        .disable_suggestions()
+}
+
+/// The schema serving requests.
+pub fn schema(state: AppState) -> AppSchema {
+    builder(state.config.limits.clone()).data(state).finish()
+}
+
+/// The SDL of the schema, as `shouhu schema` prints it and `schema.graphql` holds it.
+pub fn sdl() -> String {
+    builder(QueryLimits::default()).finish().sdl()
+}

@@ -1,0 +1,54 @@
+//! The Relay `Node` interface and `node(id:)`.
+
+use async_graphql::{Context, ID, Interface, Object, Result};
+
+use crate::{
+    domain,
+    graphql::{
+        account::types::Account,
+        context::ContextExt,
+        ids::{self, Kind},
+        organization::types::Organization,
+        region::types::Region,
+    },
+};
+
+/// An object that can be fetched again by its global ID with `node(id:)`.
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID", desc = "Opaque global ID."))]
+pub enum Node {
+    /// A region.
+    Region(Region),
+    /// An organization.
+    Organization(Organization),
+    /// An account.
+    Account(Account),
+}
+
+/// The `node` query.
+#[derive(Default)]
+pub struct NodeQuery;
+
+#[Object]
+impl NodeQuery {
+    /// Any object by its global ID; null when there is none the caller may see (out of scope
+    /// reads as not found).
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
+        let principal = ctx.principal()?;
+        let db = &ctx.state().db;
+        let Some((kind, uuid)) = ids::decode(&id) else {
+            return Ok(None);
+        };
+        Ok(match kind {
+            Kind::Region => domain::region::find(db, principal, uuid)
+                .await?
+                .map(|m| Node::Region(Region(m))),
+            Kind::Organization => domain::organization::find(db, principal, uuid)
+                .await?
+                .map(|m| Node::Organization(Organization(m))),
+            Kind::Account => domain::account::find(db, principal, uuid)
+                .await?
+                .map(|m| Node::Account(Account(m))),
+        })
+    }
+}

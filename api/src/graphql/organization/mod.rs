@@ -1,0 +1,4 @@
+//! Organizations in the GraphQL API.
+
+pub mod query;
+pub mod types;

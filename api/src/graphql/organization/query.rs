@@ -1,0 +1,51 @@
+//! Organization queries.
+
+use async_graphql::{Context, Object, Result, connection::Connection};
+
+use crate::{
+    domain::{self, organization::OrganizationKey},
+    graphql::{
+        connection,
+        context::ContextExt,
+        ids::{self, Kind},
+        organization::types::{Organization, OrganizationFilter},
+    },
+};
+
+/// Organization queries.
+#[derive(Default)]
+pub struct OrganizationQuery;
+
+#[Object]
+impl OrganizationQuery {
+    /// Organizations ordered by name, a page at a time (`first` at most 100, default 20).
+    async fn organizations(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<OrganizationFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, Organization>> {
+        let principal = ctx.principal()?;
+        let page = connection::page::<OrganizationKey>(first, after.clone())?;
+        let filter = filter.unwrap_or_default();
+        let within_region = filter
+            .region_id
+            .map(|id| ids::expect(Kind::Region, &id, "filter.regionId"))
+            .transpose()?;
+        let filter = domain::organization::OrganizationFilter {
+            kinds: filter
+                .kinds
+                .map(|kinds| kinds.into_iter().map(Into::into).collect()),
+            within_region,
+            name_contains: filter.name_contains,
+        };
+        let slice = domain::organization::list(&ctx.state().db, principal, filter, page).await?;
+        Ok(connection::connection(
+            slice,
+            after.is_some(),
+            |o| (o.name.clone(), o.id),
+            Organization,
+        ))
+    }
+}

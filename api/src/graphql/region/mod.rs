@@ -1,0 +1,4 @@
+//! Regions in the GraphQL API.
+
+pub mod query;
+pub mod types;

@@ -1,0 +1,70 @@
+//! The `Region` type.
+
+use async_graphql::{Context, ID, Object, Result};
+use entity::region;
+
+use crate::graphql::{
+    context::ContextExt,
+    enums::RegionLevel,
+    ids::{self, Kind},
+    loaders::{Loaders, loader_error},
+};
+
+/// An administrative region: prefecture, county, township or village. Jurisdictions are
+/// regions: an account sees what lies in its organization's region and below.
+pub struct Region(pub region::Model);
+
+#[Object]
+impl Region {
+    /// Opaque global ID.
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::Region, self.0.id)
+    }
+
+    /// The national administrative division code (行政区划代码), e.g. `652701`.
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+
+    /// The region's name, e.g. `博乐市`.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// Where the region stands in the hierarchy.
+    async fn level(&self) -> RegionLevel {
+        self.0.level.into()
+    }
+
+    /// The division codes from the top of the hierarchy down to this region, joined by `/`.
+    async fn path(&self) -> &str {
+        &self.0.path
+    }
+
+    /// The region this one belongs to; null at the top.
+    async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
+        let Some(parent) = self.0.parent_id else {
+            return Ok(None);
+        };
+        let loaders = ctx.data_unchecked::<Loaders>();
+        Ok(loaders
+            .regions
+            .load_one(parent)
+            .await
+            .map_err(loader_error)?
+            .map(Region))
+    }
+
+    /// The regions directly under this one, by division code.
+    async fn children(&self, ctx: &Context<'_>) -> Result<Vec<Region>> {
+        ctx.principal()?;
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let rows = loaders
+            .region_children
+            .load_one(self.0.id)
+            .await
+            .map_err(loader_error)?
+            .unwrap_or_default();
+        Ok(rows.into_iter().map(Region).collect())
+    }
+}

@@ -1,0 +1,427 @@
+//! `/graphql`: GraphQL over HTTP, done by hand around the executor so that content negotiation,
+//! status codes and the refusal of mutations over GET follow the GraphQL-over-HTTP spec.
+
+use actix_web::{
+    HttpRequest, HttpResponse,
+    http::{
+        Method, StatusCode,
+        header::{self, HeaderValue},
+    },
+    web,
+};
+use async_graphql::{
+    ErrorExtensionValues, Response, ServerError, Variables,
+    http::GraphiQLSource,
+    parser::{
+        parse_query,
+        types::{DocumentOperations, OperationType},
+    },
+};
+use serde::Deserialize;
+use serde_json::json;
+use tracing_actix_web::RequestId;
+
+use crate::{
+    auth::Session,
+    domain::account::{self, RequestMeta},
+    error::ApiError,
+    graphql::{AppSchema, loaders::Loaders},
+    http::negotiate::{Accepted, MediaType, negotiate},
+    state::AppState,
+};
+
+/// A GraphQL request as sent in a POST body or GET query string.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GraphqlParams {
+    query: Option<String>,
+    operation_name: Option<String>,
+    variables: Option<serde_json::Value>,
+}
+
+/// A GET request's parameters: `variables` is JSON inside the query string.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GetParams {
+    query: Option<String>,
+    operation_name: Option<String>,
+    variables: Option<String>,
+}
+
+/// A request refused before it reached the executor.
+struct Refusal {
+    status: StatusCode,
+    allow: Option<&'static str>,
+    code: &'static str,
+    message: String,
+}
+
+impl Refusal {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            allow: None,
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// Serves GET and POST on `/graphql`.
+pub async fn graphql(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+    schema: web::Data<AppSchema>,
+    request_id: RequestId,
+) -> HttpResponse {
+    let accept = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok());
+    let media = match negotiate(accept) {
+        Accepted::Graphql(media) => media,
+        Accepted::Html if req.method() == Method::GET && req.query_string().is_empty() => {
+            return graphiql();
+        }
+        Accepted::Html | Accepted::Unacceptable => {
+            return refuse(
+                MediaType::Json,
+                Refusal::new(
+                    StatusCode::NOT_ACCEPTABLE,
+                    "NOT_ACCEPTABLE",
+                    "accept application/graphql-response+json or application/json",
+                ),
+            );
+        }
+    };
+    let params = match read_params(&req, payload, &state).await {
+        Ok(params) => params,
+        Err(refusal) => return refuse(media, refusal),
+    };
+    let (query, variables) = match check_params(&req, params) {
+        Ok(checked) => checked,
+        Err(refusal) => return refuse(media, refusal),
+    };
+    let session = match session(&req, &state).await {
+        Ok(session) => session,
+        Err(err) => {
+            tracing::error!(error = ?err, "resolving the session");
+            return refuse(
+                media,
+                Refusal::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "INTERNAL_SERVER_ERROR",
+                    "the service cannot check credentials right now",
+                ),
+            );
+        }
+    };
+    let meta = RequestMeta {
+        client_address: client_address(&req, &state),
+        request_id: Some(request_id.to_string()),
+    };
+    let request = async_graphql::Request::new(query.query)
+        .variables(variables)
+        .data(session)
+        .data(meta)
+        .data(Loaders::new(&state.db));
+    let request = match query.operation_name {
+        Some(name) => request.operation_name(name),
+        None => request,
+    };
+    let response = schema.execute(request).await;
+    respond(media, response, &request_id)
+}
+
+/// The query and operation name once checked.
+struct CheckedQuery {
+    query: String,
+    operation_name: Option<String>,
+}
+
+async fn read_params(
+    req: &HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+) -> Result<GraphqlParams, Refusal> {
+    match *req.method() {
+        Method::GET => {
+            let get = web::Query::<GetParams>::from_query(req.query_string())
+                .map_err(|e| {
+                    Refusal::new(
+                        StatusCode::BAD_REQUEST,
+                        "BAD_REQUEST",
+                        format!("malformed query string: {e}"),
+                    )
+                })?
+                .into_inner();
+            let variables = get
+                .variables
+                .map(|v| serde_json::from_str(&v))
+                .transpose()
+                .map_err(|_| {
+                    Refusal::new(
+                        StatusCode::BAD_REQUEST,
+                        "BAD_REQUEST",
+                        "variables is not JSON",
+                    )
+                })?;
+            Ok(GraphqlParams {
+                query: get.query,
+                operation_name: get.operation_name,
+                variables,
+            })
+        }
+        Method::POST => {
+            let content_type = req
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            let essence = content_type.split(';').next().unwrap_or_default().trim();
+            if !essence.eq_ignore_ascii_case("application/json") {
+                return Err(Refusal::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "UNSUPPORTED_MEDIA_TYPE",
+                    "send the request as application/json",
+                ));
+            }
+            let limit = state.config.limits.max_body_bytes;
+            let body = payload
+                .to_bytes_limited(limit)
+                .await
+                .map_err(|_| {
+                    Refusal::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "PAYLOAD_TOO_LARGE",
+                        format!("the request body is larger than {limit} bytes"),
+                    )
+                })?
+                .map_err(|_| {
+                    Refusal::new(
+                        StatusCode::BAD_REQUEST,
+                        "BAD_REQUEST",
+                        "the request body could not be read",
+                    )
+                })?;
+            let value: serde_json::Value = serde_json::from_slice(&body).map_err(|_| {
+                Refusal::new(
+                    StatusCode::BAD_REQUEST,
+                    "BAD_REQUEST",
+                    "the request body is not valid JSON",
+                )
+            })?;
+            if value.is_array() {
+                return Err(Refusal::new(
+                    StatusCode::BAD_REQUEST,
+                    "BAD_REQUEST",
+                    "batched requests are not supported; send one request per POST",
+                ));
+            }
+            serde_json::from_value(value).map_err(|_| {
+                Refusal::new(
+                    StatusCode::BAD_REQUEST,
+                    "BAD_REQUEST",
+                    "the request body must be an object with a string `query`",
+                )
+            })
+        }
+        _ => Err(Refusal {
+            allow: Some("GET, POST"),
+            ..Refusal::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "METHOD_NOT_ALLOWED",
+                "use GET or POST",
+            )
+        }),
+    }
+}
+
+/// Parses the document to pick the operation: a missing query, a syntax error or an unknown
+/// operation name is a bad request, and a mutation over GET is refused so that a link or an
+/// image tag can never change data.
+fn check_params(
+    req: &HttpRequest,
+    params: GraphqlParams,
+) -> Result<(CheckedQuery, Variables), Refusal> {
+    let query = params
+        .query
+        .filter(|q| !q.trim().is_empty())
+        .ok_or_else(|| {
+            Refusal::new(StatusCode::BAD_REQUEST, "BAD_REQUEST", "`query` is missing")
+        })?;
+    let variables = match params.variables {
+        None | Some(serde_json::Value::Null) => Variables::default(),
+        Some(value @ serde_json::Value::Object(_)) => Variables::from_json(value),
+        Some(_) => {
+            return Err(Refusal::new(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                "`variables` must be an object",
+            ));
+        }
+    };
+    let document = parse_query(&query).map_err(|e| {
+        Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "GRAPHQL_PARSE_FAILED",
+            e.to_string(),
+        )
+    })?;
+    let operation = match (&document.operations, params.operation_name.as_deref()) {
+        (DocumentOperations::Single(op), None) => Some(op.node.ty),
+        (DocumentOperations::Single(_), Some(_)) => None,
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
+            ops.values().next().map(|op| op.node.ty)
+        }
+        (DocumentOperations::Multiple(_), None) => {
+            return Err(Refusal::new(
+                StatusCode::BAD_REQUEST,
+                "OPERATION_NAME_REQUIRED",
+                "the document has several operations: name one in `operationName`",
+            ));
+        }
+    };
+    let Some(operation) = operation else {
+        return Err(Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "OPERATION_NOT_FOUND",
+            "`operationName` names no operation of the document",
+        ));
+    };
+    if req.method() == Method::GET && operation != OperationType::Query {
+        return Err(Refusal {
+            allow: Some("POST"),
+            ..Refusal::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "METHOD_NOT_ALLOWED",
+                "mutations and subscriptions must be sent with POST",
+            )
+        });
+    }
+    Ok((
+        CheckedQuery {
+            query,
+            operation_name: params.operation_name,
+        },
+        variables,
+    ))
+}
+
+async fn session(req: &HttpRequest, state: &AppState) -> Result<Session, ApiError> {
+    let Some(header) = req.headers().get(header::AUTHORIZATION) else {
+        return Ok(Session::Anonymous);
+    };
+    let token = header
+        .to_str()
+        .ok()
+        .and_then(|h| {
+            h.strip_prefix("Bearer ")
+                .or_else(|| h.strip_prefix("bearer "))
+        })
+        .map(str::trim);
+    let Some(claims) = token.and_then(|t| state.tokens.verify(t)) else {
+        return Ok(Session::Rejected);
+    };
+    Ok(match account::authenticate(&state.db, claims).await? {
+        Some(principal) => Session::Authenticated(principal),
+        None => Session::Rejected,
+    })
+}
+
+fn client_address(req: &HttpRequest, state: &AppState) -> String {
+    if state.config.trust_forwarded_for {
+        req.connection_info()
+            .realip_remote_addr()
+            .unwrap_or("unknown")
+            .to_owned()
+    } else {
+        req.peer_addr()
+            .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string())
+    }
+}
+
+/// A response that ran: status by the spec for the media type, internal errors stamped with the
+/// request id, and no `data` key when the request failed before execution.
+fn respond(media: MediaType, response: Response, request_id: &RequestId) -> HttpResponse {
+    let request_error = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
+    let errors: Vec<ServerError> = response
+        .errors
+        .into_iter()
+        .map(|mut error| {
+            let extensions = error
+                .extensions
+                .get_or_insert_with(ErrorExtensionValues::default);
+            if extensions.get("code").is_none() {
+                extensions.set(
+                    "code",
+                    if request_error {
+                        "GRAPHQL_VALIDATION_FAILED"
+                    } else {
+                        "INTERNAL_SERVER_ERROR"
+                    },
+                );
+            }
+            if extensions.get("code") == Some(&async_graphql::Value::from("INTERNAL_SERVER_ERROR"))
+            {
+                extensions.set("requestId", request_id.to_string());
+            }
+            error
+        })
+        .collect();
+    let (status, body) = if request_error {
+        let status = match media {
+            MediaType::GraphqlResponseJson => StatusCode::BAD_REQUEST,
+            MediaType::Json => StatusCode::OK,
+        };
+        (status, json!({ "errors": errors }))
+    } else {
+        let mut body = json!({ "data": response.data });
+        if !errors.is_empty() {
+            body["errors"] = json!(errors);
+        }
+        (StatusCode::OK, body)
+    };
+    HttpResponse::build(status)
+        .insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(media.content_type()),
+        ))
+        .body(body.to_string())
+}
+
+fn refuse(media: MediaType, refusal: Refusal) -> HttpResponse {
+    let mut builder = HttpResponse::build(refusal.status);
+    if let Some(allow) = refusal.allow {
+        builder.insert_header((header::ALLOW, allow));
+    }
+    builder
+        .insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(media.content_type()),
+        ))
+        .body(
+            json!({
+                "errors": [{
+                    "message": refusal.message,
+                    "extensions": { "code": refusal.code },
+                }]
+            })
+            .to_string(),
+        )
+}
+
+fn graphiql() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(
+            GraphiQLSource::build()
+                .endpoint("/graphql")
+                .title("Shouhu GraphQL")
+                .finish(),
+        )
+}

@@ -1,0 +1,26 @@
+//! What every request shares: the pool, the settings and the services built from them.
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::{
+    auth::{throttle::LoginThrottle, token::TokenService},
+    clock::Clock,
+    config::Config,
+};
+
+/// Shared application state, cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database pool.
+    pub db: DatabaseConnection,
+    /// The settings the app was built from.
+    pub config: Arc<Config>,
+    /// Issues and checks access tokens.
+    pub tokens: Arc<TokenService>,
+    /// Sign-in throttling.
+    pub throttle: Arc<LoginThrottle>,
+    /// The current time.
+    pub clock: Arc<dyn Clock>,
+}

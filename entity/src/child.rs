@@ -1,0 +1,68 @@
+//! The `child` table: the ledger, one row per child (一人一档).
+
+use crate::enums::{
+    ChildStatus, Gender, HealthStatus, LeftBehindType, LivingArrangement, RiskLevel,
+};
+use sea_orm::entity::prelude::*;
+
+/// A left-behind child in the ledger.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "child")]
+pub struct Model {
+    /// Primary key.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    /// Full name.
+    pub name: String,
+    /// Gender.
+    pub gender: Gender,
+    /// Date of birth.
+    pub birth_date: Date,
+    /// Ethnicity (民族).
+    pub ethnicity: String,
+    /// Resident ID number (GB 11643), when known.
+    #[sea_orm(unique)]
+    pub id_number: Option<String>,
+    /// The village the child lives in.
+    pub residence_village_id: Uuid,
+    /// The path of that village, copied here so jurisdiction is one indexed prefix condition.
+    pub region_path: String,
+    /// The detailed address.
+    pub address: Option<String>,
+    /// The school the child attends.
+    pub school_id: Option<Uuid>,
+    /// The grade at that school.
+    pub grade: Option<String>,
+    /// Why the child is left behind.
+    pub left_behind_type: LeftBehindType,
+    /// Who the child lives with.
+    pub living_arrangement: LivingArrangement,
+    /// Health as on the registration form.
+    pub health_status: HealthStatus,
+    /// The illness, or other health detail.
+    pub health_detail: Option<String>,
+    /// Disability category, when disabled.
+    pub disability_category: Option<String>,
+    /// Disability grade (1 to 4), when disabled.
+    pub disability_grade: Option<i16>,
+    /// Assessed risk.
+    pub risk_level: RiskLevel,
+    /// Whether the child is still followed.
+    pub status: ChildStatus,
+    /// Something recorded about the child must be reported to the police.
+    pub needs_report: bool,
+    /// When the ledger row was last reviewed (at least quarterly).
+    pub reviewed_at: Option<DateTimeUtc>,
+    /// Optimistic concurrency: bumped on every update.
+    pub version: i32,
+    /// When it was created.
+    pub created_at: DateTimeUtc,
+    /// When it last changed.
+    pub updated_at: DateTimeUtc,
+}
+
+/// No relations are declared: queries name their joins explicitly.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

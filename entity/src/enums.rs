@@ -1,0 +1,345 @@
+//! The enums stored as text columns; their values match the check constraints of the migrations.
+
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Where a region stands in the administrative hierarchy.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum RegionLevel {
+    /// 州 / 地区.
+    Prefecture,
+    /// 县 / 县级市.
+    County,
+    /// 乡镇 / 场.
+    Township,
+    /// 村 / 居.
+    Village,
+}
+
+/// The kind of unit an organization is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum OrganizationKind {
+    /// 民政.
+    CivilAffairs,
+    /// 教育局.
+    Education,
+    /// A primary or secondary school.
+    School,
+    /// A kindergarten.
+    Kindergarten,
+    /// 公安: a public security bureau or police station.
+    PublicSecurity,
+    /// 司法局.
+    Justice,
+    /// 卫计委.
+    Health,
+    /// A hospital or clinic.
+    MedicalInstitution,
+    /// 法院.
+    Court,
+    /// 检察院.
+    Procuratorate,
+    /// 妇联.
+    WomensFederation,
+    /// 团委.
+    YouthLeague,
+    /// 残联.
+    DisabledFederation,
+    /// 总工会.
+    TradeUnion,
+    /// 关工委.
+    CareCommittee,
+    /// 文明办.
+    CivilizationOffice,
+    /// 社会工作服务机构.
+    SocialWorkAgency,
+    /// 救助管理机构.
+    RescueAgency,
+    /// 儿童福利机构.
+    WelfareInstitution,
+    /// 村(居)民委员会.
+    VillageCommittee,
+    /// 乡镇人民政府.
+    TownshipGovernment,
+    /// 县市人民政府.
+    CountyGovernment,
+    /// 财政局.
+    Finance,
+    /// 人社局.
+    HumanResources,
+    /// 交通运输局.
+    Transport,
+    /// 水利局.
+    Water,
+    /// 住建局.
+    Housing,
+    /// 扶贫办.
+    PovertyAlleviation,
+    /// “访惠聚” village work team.
+    VillageWorkTeam,
+    /// 文体广新局.
+    CultureMedia,
+    /// 国税局 / 地税局.
+    Taxation,
+}
+
+/// What an account may do; see the policy file for each role's rows and fields.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// System administrator: accounts and organizations, no child data.
+    Admin,
+    /// Civil affairs officer of a county or the prefecture.
+    CivilAffairsOfficer,
+    /// 儿童督导员, township level.
+    ChildSupervisor,
+    /// 儿童主任, village level.
+    ChildDirector,
+    /// A school teacher.
+    Teacher,
+    /// A school head.
+    SchoolHead,
+    /// A police officer.
+    PoliceOfficer,
+    /// A Women's Federation worker.
+    WomensFederationWorker,
+    /// A social worker of an agency.
+    SocialWorker,
+    /// A worker of a medical institution.
+    HealthWorker,
+    /// A justice bureau officer (legal aid).
+    JusticeOfficer,
+    /// A court or procuratorate officer.
+    CourtOfficer,
+    /// A civil affairs analyst: aggregates and pseudonymized rows.
+    Analyst,
+}
+
+/// A child's gender as registered.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Gender {
+    /// 男.
+    Male,
+    /// 女.
+    Female,
+}
+
+/// Why a child counts as left behind.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum LeftBehindType {
+    /// Both parents work away from home.
+    BothParentsAway,
+    /// One parent works away and the other cannot care for the child.
+    OneParentAwayOtherUnable,
+}
+
+/// Who the child lives with.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum LivingArrangement {
+    /// With grandparents.
+    WithGrandparents,
+    /// With other relatives.
+    WithRelatives,
+    /// With an entrusted guardian who is not a relative.
+    WithEntrustedGuardian,
+    /// With the parent who stayed but cannot care for the child.
+    WithOneParent,
+    /// Alone: under 16 this is itself reportable.
+    Alone,
+}
+
+/// The child's health as on the registration form.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum HealthStatus {
+    /// Healthy.
+    Healthy,
+    /// Disabled, with category and grade.
+    Disabled,
+    /// Seriously ill, with the illness.
+    SeriouslyIll,
+}
+
+/// The child's assessed risk.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum RiskLevel {
+    /// Not assessed as at risk.
+    None,
+    /// Low.
+    Low,
+    /// Medium.
+    Medium,
+    /// High.
+    High,
+}
+
+/// Whether the child is still in the ledger's active care, and if not, why.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ChildStatus {
+    /// Left behind and followed.
+    Active,
+    /// No longer left behind: the parents came back.
+    ParentsReturned,
+    /// Turned 16.
+    AgedOut,
+    /// Moved out of the area.
+    MovedAway,
+    /// Deceased.
+    Deceased,
+}
+
+/// How a guardian is related to the child.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum GuardianRelation {
+    /// 父亲.
+    Father,
+    /// 母亲.
+    Mother,
+    /// 祖父 / 外祖父.
+    Grandfather,
+    /// 祖母 / 外祖母.
+    Grandmother,
+    /// Another relative.
+    OtherRelative,
+    /// An entrusted adult who is not a relative.
+    EntrustedOther,
+}
+
+/// Whether a guardian is able to care for the child.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum GuardianshipCapacity {
+    /// Fully able.
+    Full,
+    /// Able with limits (age, illness).
+    Limited,
+    /// Not able.
+    None,
+}
+
+/// How a visit was made.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum VisitMethod {
+    /// At the child's home.
+    Home,
+    /// By phone.
+    Phone,
+    /// By video call.
+    Video,
+    /// At school.
+    School,
+}
+
+/// A visitor's rating of one area of a child's situation.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Rating {
+    /// Good.
+    Good,
+    /// Fair.
+    Fair,
+    /// Poor: follow up.
+    Poor,
+    /// Serious: act now.
+    Serious,
+}

@@ -1,0 +1,17 @@
+//! Shouhu's sea-orm entities: one module per table, and the shared enums in [`enums`].
+//!
+//! This crate knows nothing of GraphQL: the API writes its output types by hand, so a column
+//! never becomes public API by accident.
+
+pub mod account;
+pub mod audit_event;
+pub mod child;
+pub mod child_guardian;
+pub mod enums;
+pub mod guardian;
+pub mod idempotency_key;
+pub mod organization;
+pub mod pairing;
+pub mod refresh_token;
+pub mod region;
+pub mod visit;

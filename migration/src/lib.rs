@@ -1,0 +1,16 @@
+//! Shouhu's schema migrations. One file per change, named by date, never edited once landed;
+//! each runs on SQLite and PostgreSQL and has a working `down()`.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261128_000001_core;
+
+/// The ordered list of Shouhu's migrations.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261128_000001_core::Migration)]
+    }
+}
