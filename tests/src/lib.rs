@@ -1,1 +1,192 @@
-//! x
+//! Test harness: start the real application in-process on port 0, against a database of the
+//! test's own, and talk to it over HTTP.
+//!
+//! Every test runs on SQLite. With `TEST_DATABASE_URL` set (a PostgreSQL server URL, such as
+//! `postgres://postgres@127.0.0.1:5432/postgres`), the same tests run on PostgreSQL instead:
+//! each test gets a database of its own, cloned from a template migrated and loaded once per
+//! test process, and dropped afterwards.
+
+pub mod db;
+
+use std::sync::Arc;
+
+use reqwest::{StatusCode, header::HeaderMap};
+use serde_json::{Value, json};
+use shouhu::{
+    app::Application,
+    clock::OffsetClock,
+    config::{Config, LogFormat},
+    state::AppState,
+};
+
+pub use db::TestDb;
+pub use entity::enums::Role;
+use sea_orm::ActiveEnum;
+
+/// The password of every demo account in tests.
+pub const DEMO_PASSWORD: &str = "test-demo-password-2026";
+/// The JWT secret tests configure, so they can forge tokens.
+pub const JWT_SECRET: &str = "test-secret-for-shouhu-at-least-32-bytes-long";
+
+/// A running application and a client for it.
+pub struct TestApp {
+    /// `http://127.0.0.1:<port>`.
+    pub address: String,
+    /// A client without cookies or redirects.
+    pub client: reqwest::Client,
+    /// The app's state (its database pool).
+    pub state: AppState,
+    /// The app's clock, to move time forward.
+    pub clock: OffsetClock,
+    _db: TestDb,
+}
+
+/// An HTTP answer to a GraphQL request.
+#[derive(Debug)]
+pub struct GqlResponse {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Headers.
+    pub headers: HeaderMap,
+    /// Parsed JSON body (`Null` when not JSON).
+    pub body: Value,
+}
+
+impl GqlResponse {
+    /// `data`.
+    pub fn data(&self) -> &Value {
+        &self.body["data"]
+    }
+
+    /// The `extensions.code` of each error.
+    pub fn codes(&self) -> Vec<String> {
+        self.body["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .map(|e| e["extensions"]["code"].as_str().unwrap_or("").to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The first error's code, or an empty string.
+    pub fn code(&self) -> String {
+        self.codes().into_iter().next().unwrap_or_default()
+    }
+}
+
+/// Tokens of a signed-in test user.
+#[derive(Debug, Clone)]
+pub struct Tokens {
+    /// Access token.
+    pub access: String,
+    /// Refresh token.
+    pub refresh: String,
+}
+
+impl TestApp {
+    /// The app over the demo data, with default settings.
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// The app over the demo data, with settings adjusted by `adjust`.
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        Self::start(TestDb::with_demo().await, adjust).await
+    }
+
+    /// The app over an empty, migrated database.
+    pub async fn spawn_empty() -> Self {
+        Self::start(TestDb::empty().await, |_| {}).await
+    }
+
+    async fn start(db: TestDb, adjust: impl FnOnce(&mut Config)) -> Self {
+        let mut config = Config {
+            bind: "127.0.0.1:0".into(),
+            database_url: db.url.clone(),
+            database_max_connections: 5,
+            log_format: LogFormat::Pretty,
+            ..Config::default()
+        };
+        config.jwt.secret = Some(JWT_SECRET.to_owned().into());
+        adjust(&mut config);
+        let clock = OffsetClock::default();
+        let app = Application::build_with_clock(config, Arc::new(clock.clone()))
+            .await
+            .expect("the app builds");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let state = app.state().clone();
+        tokio::spawn(app.run_until_stopped());
+        Self {
+            address,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("a client"),
+            state,
+            clock,
+            _db: db,
+        }
+    }
+
+    /// `/graphql`.
+    pub fn graphql_url(&self) -> String {
+        format!("{}/graphql", self.address)
+    }
+
+    /// Sends a GraphQL request as the spec's media type, with `token` when given.
+    pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> GqlResponse {
+        let mut request = self
+            .client
+            .post(self.graphql_url())
+            .header("accept", "application/graphql-response+json")
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        Self::read(request.send().await.expect("the request is sent")).await
+    }
+
+    /// Sends any prepared request and reads the answer.
+    pub async fn read(response: reqwest::Response) -> GqlResponse {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("a body");
+        GqlResponse {
+            status,
+            headers,
+            body: serde_json::from_str(&text).unwrap_or(Value::Null),
+        }
+    }
+
+    /// Signs in with a username and password.
+    pub async fn login(&self, username: &str, password: &str) -> GqlResponse {
+        self.gql(
+            None,
+            "mutation($u: String!, $p: String!) { login(input: {username: $u, password: $p}) { accessToken refreshToken account { username } } }",
+            json!({ "u": username, "p": password }),
+        )
+        .await
+    }
+
+    /// Signs in as the demo account of `role`.
+    pub async fn login_as(&self, role: Role) -> Tokens {
+        let username = format!("demo.{}", role.to_value());
+        let response = self.login(&username, DEMO_PASSWORD).await;
+        let login = &response.data()["login"];
+        assert!(
+            login.is_object(),
+            "login as {username} failed: {:?}",
+            response.body
+        );
+        Tokens {
+            access: login["accessToken"].as_str().unwrap_or_default().to_owned(),
+            refresh: login["refreshToken"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        }
+    }
+}

@@ -1,16 +1,14 @@
 //! Relay cursor connections over keyset pages. Cursors are opaque: base64 of the row's sort
-//! key as JSON.
+//! key as JSON. Each list names its concrete connection and edge types here.
 
-use async_graphql::{
-    OutputType,
-    connection::{Connection, Edge},
-};
+use async_graphql::{OutputType, SimpleObject};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use serde::{Serialize, de::DeserializeOwned};
 
 use crate::{
     domain::page::{Page, Slice},
     error::ApiError,
+    graphql::organization::types::Organization,
 };
 
 /// Rows per page when `first` is not given.
@@ -18,10 +16,47 @@ pub const DEFAULT_PAGE_SIZE: i32 = 20;
 /// The most rows one page may ask for.
 pub const MAX_PAGE_SIZE: i32 = 100;
 
+/// One page of a list, in the list's order (a Relay cursor connection). Ask for the next page
+/// with `after: pageInfo.endCursor` while `pageInfo.hasNextPage` is true.
+#[derive(SimpleObject)]
+#[graphql(concrete(name = "OrganizationConnection", params(Organization)))]
+pub struct Connection<T: OutputType>
+where
+    Edge<T>: OutputType,
+{
+    /// The rows of this page, each with its cursor.
+    pub edges: Vec<Edge<T>>,
+    /// Where this page stands in the list.
+    pub page_info: PageInfo,
+}
+
+/// One row of a page and its cursor.
+#[derive(SimpleObject)]
+#[graphql(concrete(name = "OrganizationEdge", params(Organization)))]
+pub struct Edge<T: OutputType> {
+    /// Opaque position of this row: pass it as `after` to read the rows that follow it.
+    pub cursor: String,
+    /// The row.
+    pub node: T,
+}
+
+/// Where a page stands in its list.
+#[derive(SimpleObject)]
+pub struct PageInfo {
+    /// Whether rows follow this page.
+    pub has_next_page: bool,
+    /// Whether rows precede this page (true when it was read `after` a cursor).
+    pub has_previous_page: bool,
+    /// The cursor of the first row of the page; null when the page is empty.
+    pub start_cursor: Option<String>,
+    /// The cursor of the last row of the page; null when the page is empty.
+    pub end_cursor: Option<String>,
+}
+
 /// Reads `first` and `after` into a page of sort key `K`.
 pub fn page<K: DeserializeOwned>(
     first: Option<i32>,
-    after: Option<String>,
+    after: Option<&str>,
 ) -> Result<Page<K>, ApiError> {
     let first = first.unwrap_or(DEFAULT_PAGE_SIZE);
     if !(0..=MAX_PAGE_SIZE).contains(&first) {
@@ -51,17 +86,29 @@ pub fn connection<T, N, K>(
     has_previous_page: bool,
     key: impl Fn(&T) -> K,
     node: impl Fn(T) -> N,
-) -> Connection<String, N>
+) -> Connection<N>
 where
     N: OutputType,
+    Edge<N>: OutputType,
     K: Serialize,
 {
-    let mut connection = Connection::new(has_previous_page, slice.has_next_page);
-    connection.edges.extend(slice.items.into_iter().map(|item| {
-        let cursor = serde_json::to_vec(&key(&item))
-            .map(|json| URL_SAFE_NO_PAD.encode(json))
-            .unwrap_or_default();
-        Edge::new(cursor, node(item))
-    }));
-    connection
+    let edges: Vec<Edge<N>> = slice
+        .items
+        .into_iter()
+        .map(|item| Edge {
+            cursor: serde_json::to_vec(&key(&item))
+                .map(|json| URL_SAFE_NO_PAD.encode(json))
+                .unwrap_or_default(),
+            node: node(item),
+        })
+        .collect();
+    Connection {
+        page_info: PageInfo {
+            has_next_page: slice.has_next_page,
+            has_previous_page,
+            start_cursor: edges.first().map(|e| e.cursor.clone()),
+            end_cursor: edges.last().map(|e| e.cursor.clone()),
+        },
+        edges,
+    }
 }

@@ -52,7 +52,7 @@ impl Extension for LimitsExtension {
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
         let mut aliases = 0;
-        for (_, fragment) in &document.fragments {
+        for fragment in document.fragments.values() {
             aliases += count_aliases(&fragment.node.selection_set.node);
         }
         for (_, operation) in document.operations.iter() {

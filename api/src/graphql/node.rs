@@ -33,7 +33,11 @@ pub struct NodeQuery;
 impl NodeQuery {
     /// Any object by its global ID; null when there is none the caller may see (out of scope
     /// reads as not found).
-    async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The object's global ID, as its `id` field gave it.")] id: ID,
+    ) -> Result<Option<Node>> {
         let principal = ctx.principal()?;
         let db = &ctx.state().db;
         let Some((kind, uuid)) = ids::decode(&id) else {

@@ -19,7 +19,11 @@ impl AccountMutation {
     /// Signs in. An unknown username, a wrong password and a disabled account all answer
     /// `UNAUTHENTICATED`; too many attempts for one username or from one address answer
     /// `RATE_LIMITED`.
-    async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> Result<LoginPayload> {
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Username and password.")] input: LoginInput,
+    ) -> Result<LoginPayload> {
         let tokens =
             domain::account::login(ctx.state(), &input.username, &input.password, &ctx.meta())
                 .await?;
@@ -30,7 +34,7 @@ impl AccountMutation {
     async fn refresh_token(
         &self,
         ctx: &Context<'_>,
-        input: RefreshTokenInput,
+        #[graphql(desc = "The refresh token to exchange.")] input: RefreshTokenInput,
     ) -> Result<LoginPayload> {
         let tokens =
             domain::account::refresh(ctx.state(), &input.refresh_token, &ctx.meta()).await?;
@@ -38,7 +42,11 @@ impl AccountMutation {
     }
 
     /// Signs out this device (the refresh token given) or, with `everywhere`, every device.
-    async fn logout(&self, ctx: &Context<'_>, input: LogoutInput) -> Result<LogoutPayload> {
+    async fn logout(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to sign out of.")] input: LogoutInput,
+    ) -> Result<LogoutPayload> {
         let principal = ctx.principal()?;
         domain::account::logout(
             ctx.state(),

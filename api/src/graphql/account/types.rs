@@ -15,9 +15,11 @@ use crate::{
     },
 };
 
-/// A person who signs in.
+/// The GraphQL `Account` object over a stored row; its description for clients is on the
+/// `#[Object]` impl.
 pub struct Account(pub account::Model);
 
+/// A person who signs in.
 #[Object]
 impl Account {
     /// Opaque global ID.

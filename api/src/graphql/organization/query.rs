@@ -1,11 +1,11 @@
 //! Organization queries.
 
-use async_graphql::{Context, Object, Result, connection::Connection};
+use async_graphql::{Context, Object, Result};
 
 use crate::{
     domain::{self, organization::OrganizationKey},
     graphql::{
-        connection,
+        connection::{self, Connection},
         context::ContextExt,
         ids::{self, Kind},
         organization::types::{Organization, OrganizationFilter},
@@ -22,12 +22,17 @@ impl OrganizationQuery {
     async fn organizations(
         &self,
         ctx: &Context<'_>,
-        filter: Option<OrganizationFilter>,
-        first: Option<i32>,
+        #[graphql(desc = "Conditions the organizations must all meet.")] filter: Option<
+            OrganizationFilter,
+        >,
+        #[graphql(desc = "How many organizations to return (0 to 100, default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "Return the organizations after this cursor (`pageInfo.endCursor`).")]
         after: Option<String>,
-    ) -> Result<Connection<String, Organization>> {
+    ) -> Result<Connection<Organization>> {
         let principal = ctx.principal()?;
-        let page = connection::page::<OrganizationKey>(first, after.clone())?;
+        let page = connection::page::<OrganizationKey>(first, after.as_deref())?;
         let filter = filter.unwrap_or_default();
         let within_region = filter
             .region_id

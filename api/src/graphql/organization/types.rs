@@ -10,10 +10,12 @@ use crate::graphql::{
     region::types::Region,
 };
 
-/// A unit: a bureau, a school, a police station, a village committee, an agency. Every account
-/// belongs to one, and its region is the account's jurisdiction.
+/// The GraphQL `Organization` object over a stored row; its description for clients is on the
+/// `#[Object]` impl.
 pub struct Organization(pub organization::Model);
 
+/// A unit: a bureau, a school, a police station, a village committee, an agency. Every account
+/// belongs to one, and its region is the account's jurisdiction.
 #[Object]
 impl Organization {
     /// Opaque global ID.

@@ -20,7 +20,12 @@ impl RegionQuery {
     /// The regions directly under `parentId`, or the top-level regions when it is omitted,
     /// ordered by division code. Walk down from the prefecture to counties, townships and
     /// villages.
-    async fn regions(&self, ctx: &Context<'_>, parent_id: Option<ID>) -> Result<Vec<Region>> {
+    async fn regions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The region whose children to list; omit for the top level.")]
+        parent_id: Option<ID>,
+    ) -> Result<Vec<Region>> {
         let principal = ctx.principal()?;
         let parent = parent_id
             .map(|id| ids::expect(Kind::Region, &id, "parentId"))

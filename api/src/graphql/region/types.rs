@@ -10,10 +10,12 @@ use crate::graphql::{
     loaders::{Loaders, loader_error},
 };
 
-/// An administrative region: prefecture, county, township or village. Jurisdictions are
-/// regions: an account sees what lies in its organization's region and below.
+/// The GraphQL `Region` object over a stored row; its description for clients is on the
+/// `#[Object]` impl.
 pub struct Region(pub region::Model);
 
+/// An administrative region: prefecture, county, township or village. Jurisdictions are
+/// regions: an account sees what lies in its organization's region and below.
 #[Object]
 impl Region {
     /// Opaque global ID.

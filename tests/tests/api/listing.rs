@@ -1,0 +1,254 @@
+//! Regions, organizations with keyset pagination, and `node(id:)`.
+
+use std::collections::HashSet;
+
+use serde_json::{Value, json};
+use shouhu_tests::{Role, TestApp};
+
+#[tokio::test]
+async fn regions_walk_down_from_the_prefecture_to_villages() {
+    let app = TestApp::spawn().await;
+    let tokens = app.login_as(Role::CivilAffairsOfficer).await;
+
+    let top = app
+        .gql(
+            Some(&tokens.access),
+            "{ regions { id code level children { code name } } }",
+            json!({}),
+        )
+        .await;
+    let prefecture = &top.data()["regions"][0];
+    let counties: Vec<&str> = prefecture["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["code"].as_str().unwrap())
+        .collect();
+
+    assert_eq!(prefecture["code"], "652700");
+    assert_eq!(prefecture["level"], "PREFECTURE");
+    assert_eq!(counties, ["652701", "652702", "652722", "652723"]);
+
+    let bole = app
+        .gql(
+            Some(&tokens.access),
+            "query($p: ID) { regions(parentId: $p) { code level parent { code } } }",
+            json!({ "p": prefecture["id"] }),
+        )
+        .await;
+    assert_eq!(bole.data()["regions"][0]["level"], "COUNTY");
+    assert_eq!(bole.data()["regions"][0]["parent"]["code"], "652700");
+}
+
+#[tokio::test]
+async fn regions_need_a_signed_in_caller() {
+    let app = TestApp::spawn().await;
+
+    let response = app.gql(None, "{ regions { code } }", json!({})).await;
+
+    assert_eq!(response.code(), "UNAUTHENTICATED");
+}
+
+async fn organizations_page(app: &TestApp, token: &str, after: Option<&str>) -> Value {
+    let response = app
+        .gql(
+            Some(token),
+            "query($after: String) { organizations(first: 25, after: $after) { edges { cursor node { id name } } pageInfo { hasNextPage hasPreviousPage endCursor } } }",
+            json!({ "after": after }),
+        )
+        .await;
+    assert!(response.body["errors"].is_null(), "{:?}", response.body);
+    response.data()["organizations"].clone()
+}
+
+#[tokio::test]
+async fn organizations_page_through_every_row_once_in_name_order() {
+    let app = TestApp::spawn().await;
+    let tokens = app.login_as(Role::Admin).await;
+
+    let mut names = Vec::new();
+    let mut ids = HashSet::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = organizations_page(&app, &tokens.access, after.as_deref()).await;
+        for edge in page["edges"].as_array().unwrap() {
+            names.push(edge["node"]["name"].as_str().unwrap().to_owned());
+            assert!(
+                ids.insert(edge["node"]["id"].as_str().unwrap().to_owned()),
+                "seen twice"
+            );
+        }
+        if page["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = page["pageInfo"]["endCursor"].as_str().map(str::to_owned);
+    }
+
+    let total = entity_count(&app).await;
+    assert_eq!(ids.len() as u64, total);
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted);
+}
+
+async fn entity_count(app: &TestApp) -> u64 {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    entity::organization::Entity::find()
+        .count(&app.state.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn organizations_filter_by_kind_region_and_name() {
+    let app = TestApp::spawn().await;
+    let tokens = app.login_as(Role::CivilAffairsOfficer).await;
+    let bole = app
+        .gql(
+            Some(&tokens.access),
+            "{ regions { children { id code } } }",
+            json!({}),
+        )
+        .await
+        .data()["regions"][0]["children"][0]["id"]
+        .clone();
+
+    let schools = app
+        .gql(
+            Some(&tokens.access),
+            "query($r: ID) { organizations(first: 100, filter: {kinds: [SCHOOL], regionId: $r}) { edges { node { kind name region { path } } } } }",
+            json!({ "r": bole }),
+        )
+        .await;
+    let edges = schools.data()["organizations"]["edges"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(edges.len(), 4, "one school per township of 博乐市");
+    for edge in &edges {
+        assert_eq!(edge["node"]["kind"], "SCHOOL");
+        assert!(
+            edge["node"]["region"]["path"]
+                .as_str()
+                .unwrap()
+                .starts_with("652700/652701/")
+        );
+    }
+
+    let named = app
+        .gql(
+            Some(&tokens.access),
+            r#"{ organizations(filter: {nameContains: "派出所"}, first: 100) { edges { node { kind } } } }"#,
+            json!({}),
+        )
+        .await;
+    let kinds: HashSet<String> = named.data()["organizations"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["kind"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(kinds, HashSet::from(["PUBLIC_SECURITY".to_owned()]));
+
+    let literal = app
+        .gql(
+            Some(&tokens.access),
+            r#"{ organizations(filter: {nameContains: "%"}) { edges { node { name } } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        literal.data()["organizations"]["edges"],
+        json!([]),
+        "% matches literally"
+    );
+}
+
+#[tokio::test]
+async fn a_bad_cursor_or_page_size_is_bad_input() {
+    let app = TestApp::spawn().await;
+    let tokens = app.login_as(Role::Admin).await;
+
+    let cursor = app
+        .gql(
+            Some(&tokens.access),
+            r#"{ organizations(after: "garbage") { edges { cursor } } }"#,
+            json!({}),
+        )
+        .await;
+    let size = app
+        .gql(
+            Some(&tokens.access),
+            "{ organizations(first: 1000) { edges { cursor } } }",
+            json!({}),
+        )
+        .await;
+
+    assert_eq!(cursor.code(), "BAD_USER_INPUT");
+    assert_eq!(cursor.body["errors"][0]["extensions"]["field"], "after");
+    assert_eq!(size.code(), "BAD_USER_INPUT");
+    assert_eq!(size.body["errors"][0]["extensions"]["field"], "first");
+}
+
+#[tokio::test]
+async fn node_fetches_regions_organizations_and_accounts_by_global_id() {
+    let app = TestApp::spawn().await;
+    let tokens = app.login_as(Role::Teacher).await;
+    let me = app
+        .gql(
+            Some(&tokens.access),
+            "{ me { id organization { id } jurisdiction { id } } }",
+            json!({}),
+        )
+        .await;
+    let me = &me.data()["me"];
+
+    for (id, typename) in [
+        (&me["id"], "Account"),
+        (&me["organization"]["id"], "Organization"),
+        (&me["jurisdiction"]["id"], "Region"),
+    ] {
+        let node = app
+            .gql(
+                Some(&tokens.access),
+                "query($id: ID!) { node(id: $id) { __typename id } }",
+                json!({ "id": id }),
+            )
+            .await;
+        assert_eq!(node.data()["node"]["__typename"], typename);
+        assert_eq!(&node.data()["node"]["id"], id);
+    }
+
+    let garbage = app
+        .gql(
+            Some(&tokens.access),
+            r#"{ node(id: "bm90LWFuLWlk") { id } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(garbage.data()["node"], Value::Null);
+}
+
+#[tokio::test]
+async fn another_persons_account_reads_as_not_found_except_for_an_admin() {
+    let app = TestApp::spawn().await;
+    let teacher = app.login_as(Role::Teacher).await;
+    let director = app.login_as(Role::ChildDirector).await;
+    let admin = app.login_as(Role::Admin).await;
+    let teacher_id = app
+        .gql(Some(&teacher.access), "{ me { id } }", json!({}))
+        .await
+        .data()["me"]["id"]
+        .clone();
+    let query = "query($id: ID!) { node(id: $id) { ... on Account { username } } }";
+
+    let by_director = app
+        .gql(Some(&director.access), query, json!({ "id": teacher_id }))
+        .await;
+    let by_admin = app
+        .gql(Some(&admin.access), query, json!({ "id": teacher_id }))
+        .await;
+
+    assert_eq!(by_director.data()["node"], Value::Null);
+    assert_eq!(by_admin.data()["node"]["username"], "demo.teacher");
+}
