@@ -6,11 +6,15 @@ use std::{net::TcpListener, sync::Arc, time::Duration};
 use actix_web::{App, HttpServer, dev::Server, middleware::from_fn, web};
 use tracing_actix_web::TracingLogger;
 
+use tokio::{sync::watch, task::JoinHandle};
+
 use crate::{
+    audit::{AuditWriter, chain},
     auth::{throttle::LoginThrottle, token::TokenService},
     clock::{Clock, SystemClock},
     config::Config,
     db, graphql, http,
+    policy::Policy,
     state::AppState,
 };
 
@@ -19,6 +23,9 @@ pub struct Application {
     port: u16,
     state: AppState,
     server: Server,
+    audit_writer: JoinHandle<()>,
+    sealer: JoinHandle<()>,
+    stop_sealer: watch::Sender<bool>,
 }
 
 impl Application {
@@ -29,15 +36,26 @@ impl Application {
 
     /// As [`Application::build`], with the given clock (tests move time forward with it).
     pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let policy = Arc::new(Policy::load(&config.policy_text()?, &graphql::sdl())?);
         let db = db::connect(&config).await?;
         if config.migrate_on_start {
             db::migrate(&db).await?;
         }
+        let (audit, audit_writer) = AuditWriter::start(db.clone(), config.audit.queue_capacity);
+        let (stop_sealer, stopped) = watch::channel(false);
+        let sealer = tokio::spawn(chain::run_sealer(
+            db.clone(),
+            Arc::clone(&clock),
+            Duration::from_millis(config.audit.seal_interval_ms),
+            stopped,
+        ));
         let state = AppState {
             db,
             tokens: Arc::new(TokenService::new(&config.jwt)?),
             throttle: Arc::new(LoginThrottle::new(&config.login)),
             clock,
+            policy,
+            audit,
             config: Arc::new(config),
         };
         let listener = TcpListener::bind(&state.config.bind)?;
@@ -47,6 +65,9 @@ impl Application {
             port,
             state,
             server,
+            audit_writer,
+            sealer,
+            stop_sealer,
         })
     }
 
@@ -60,9 +81,23 @@ impl Application {
         &self.state
     }
 
-    /// Serves until SIGTERM or Ctrl-C, then lets in-flight requests finish.
+    /// Serves until SIGTERM or Ctrl-C, lets in-flight requests finish, then writes the queued
+    /// audit events and seals the chain.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        let Self {
+            state,
+            audit_writer,
+            sealer,
+            stop_sealer,
+            ..
+        } = self;
+        state.audit.flush().await;
+        drop(state);
+        let _ = stop_sealer.send(true);
+        let _ = sealer.await;
+        audit_writer.abort();
+        served
     }
 }
 

@@ -6,7 +6,14 @@ use sea_orm::ActiveEnum;
 
 use migration::MigratorTrait;
 
-use crate::{app::Application, config::Config, db, demo, domain, graphql, telemetry};
+use crate::{
+    app::Application,
+    audit::chain::{self, Verdict},
+    config::Config,
+    db, demo, domain, graphql,
+    policy::{Policy, matrix},
+    telemetry,
+};
 
 /// Shouhu (守护): the GraphQL service for the care and protection of rural left-behind children.
 #[derive(Debug, Parser)]
@@ -35,6 +42,28 @@ pub enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     Account(AccountCommand),
+    /// The audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// The access policy.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+/// Audit trail commands.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Seal what is waiting, then walk the hash chain; exits non-zero naming the first broken
+    /// row.
+    Verify,
+}
+
+/// Policy commands.
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Check the policy in force against the schema and print it as the Markdown access matrix
+    /// (`docs/access-matrix.md`).
+    Matrix,
 }
 
 /// Options of `serve`.
@@ -76,14 +105,38 @@ fn parse_role(text: &str) -> Result<Role, String> {
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let command = cli.command.unwrap_or(Command::Serve(ServeArgs::default()));
-    if let Command::Schema = command {
-        print!("{}", graphql::sdl());
-        return Ok(());
-    }
     let config = Config::load()?;
+    match command {
+        Command::Schema => {
+            print!("{}", graphql::sdl());
+            return Ok(());
+        }
+        Command::Policy(PolicyCommand::Matrix) => {
+            let policy = Policy::load(&config.policy_text()?, &graphql::sdl())?;
+            print!("{}", matrix::render(&policy));
+            return Ok(());
+        }
+        _ => {}
+    }
     telemetry::init(config.log_format);
     match command {
-        Command::Schema => {}
+        Command::Schema | Command::Policy(_) => {}
+        Command::Audit(AuditCommand::Verify) => {
+            let db = db::connect(&config).await?;
+            db::migrate(&db).await?;
+            chain::seal_all(&db, chrono::Utc::now()).await?;
+            match chain::verify(&db).await? {
+                Verdict::Intact { sealed, unsealed } => {
+                    println!("audit chain intact: {sealed} rows sealed, {unsealed} waiting");
+                }
+                Verdict::Broken { seq, id, reason } => {
+                    let id = id
+                        .map(|i| i.to_string())
+                        .unwrap_or_else(|| "(missing)".into());
+                    anyhow::bail!("audit chain broken at row {seq} (id {id}): {reason}");
+                }
+            }
+        }
         Command::Serve(args) => {
             if args.demo {
                 let db = db::connect(&config).await?;

@@ -36,6 +36,29 @@ pub struct Config {
     pub trust_forwarded_for: bool,
     /// Seconds in-flight requests get to finish on shutdown.
     pub shutdown_timeout_secs: u64,
+    /// A policy file to use instead of the shipped one (checked against the schema at start).
+    pub policy_file: Option<PathBuf>,
+    /// The audit trail's background work.
+    pub audit: AuditConfig,
+}
+
+/// The audit trail's background work.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuditConfig {
+    /// Read and denial events the queue holds before requests wait for the writer.
+    pub queue_capacity: usize,
+    /// How often the sealer chains new events, in milliseconds.
+    pub seal_interval_ms: u64,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        Self {
+            queue_capacity: 10_000,
+            seal_interval_ms: 1_000,
+        }
+    }
 }
 
 /// Token settings.
@@ -107,6 +130,8 @@ impl Default for Config {
             limits: QueryLimits::default(),
             trust_forwarded_for: false,
             shutdown_timeout_secs: 30,
+            policy_file: None,
+            audit: AuditConfig::default(),
         }
     }
 }
@@ -146,6 +171,15 @@ impl Default for QueryLimits {
 }
 
 impl Config {
+    /// The text of the policy in force: the configured file, or the shipped policy.
+    pub fn policy_text(&self) -> anyhow::Result<String> {
+        match &self.policy_file {
+            Some(path) => std::fs::read_to_string(path)
+                .map_err(|e| anyhow::anyhow!("reading the policy file {}: {e}", path.display())),
+            None => Ok(crate::policy::DEFAULT_POLICY.to_owned()),
+        }
+    }
+
     /// Reads the layers: defaults < file < environment.
     pub fn load() -> Result<Self, Box<figment::Error>> {
         let file = std::env::var_os("SHOUHU_CONFIG")

@@ -13,8 +13,9 @@ use chrono::{DateTime, Datelike, Months, NaiveDate, TimeDelta, Utc};
 use entity::{
     account, child, child_guardian,
     enums::{
-        ChildStatus, Gender, GuardianRelation, GuardianshipCapacity, HealthStatus, LeftBehindType,
-        LivingArrangement, OrganizationKind, Rating, RegionLevel, RiskLevel, Role, VisitMethod,
+        ChildStatus, Gender, GuardianRelation, GuardianshipCapacity, GuardianshipQuality,
+        HealthStatus, LeftBehindType, LivingArrangement, OrganizationKind, Rating, RegionLevel,
+        RiskLevel, Role, SchoolingStage, VisitMethod,
     },
     guardian, organization, pairing, region, visit,
 };
@@ -559,6 +560,35 @@ impl Generator {
             version: Set(1),
             created_at: Set(self.now),
             updated_at: Set(self.now),
+            household_registered: Set(true),
+            household_registration_place: Set(None),
+            schooling_stage: Set(match age {
+                0..=2 => SchoolingStage::NotSchoolAge,
+                3..=5 => SchoolingStage::Kindergarten,
+                6..=11 => SchoolingStage::Primary,
+                _ => SchoolingStage::JuniorSecondary,
+            }),
+            boarding: Set(age >= 12 && self.rng.random_bool(0.5)),
+            guardianship_quality: Set(*[
+                GuardianshipQuality::Good,
+                GuardianshipQuality::Fair,
+                GuardianshipQuality::Fair,
+                GuardianshipQuality::EntrustedInadequate,
+            ]
+            .choose(&mut self.rng)
+            .unwrap_or(&GuardianshipQuality::Fair)),
+            income_sources: Set(r#"["wages_from_work_away","farming"]"#.to_owned()),
+            benefits: Set(if self.rng.random_ratio(1, 5) {
+                r#"["minimum_living_allowance"]"#.to_owned()
+            } else {
+                "[]".to_owned()
+            }),
+            filled_by: Set(Some("村儿童主任".to_owned())),
+            reviewed_by: Set(Some("乡镇儿童督导员".to_owned())),
+            approved_by: Set(None),
+            status_reason: Set(None),
+            status_changed_on: Set(None),
+            created_by: Set(None),
         });
         Ok(id)
     }

@@ -20,7 +20,12 @@ pub enum ApiError {
         message: String,
     },
     /// The write clashes with the current state (stale version, duplicate).
-    Conflict(String),
+    Conflict {
+        /// Why.
+        message: String,
+        /// The record it clashes with, when the caller may see it: its kind and id.
+        existing: Option<(&'static str, uuid::Uuid)>,
+    },
     /// A state machine does not allow this move.
     InvalidTransition {
         /// Why.
@@ -46,6 +51,14 @@ impl ApiError {
         }
     }
 
+    /// A conflict naming no record.
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::Conflict {
+            message: message.into(),
+            existing: None,
+        }
+    }
+
     /// What the client is told. Deliberately not `Display`: a `?` into `async_graphql::Error`
     /// must go through [`ErrorExtensions`] so the code is never lost.
     pub fn message(&self) -> String {
@@ -54,7 +67,7 @@ impl ApiError {
             Self::Forbidden => "forbidden".into(),
             Self::NotFound => "not found".into(),
             Self::BadInput { field, message } => format!("{field}: {message}"),
-            Self::Conflict(message) => message.clone(),
+            Self::Conflict { message, .. } => message.clone(),
             Self::InvalidTransition { message, .. } => message.clone(),
             Self::RateLimited => "too many attempts, try again later".into(),
             Self::Internal(_) => "internal error".into(),
@@ -68,7 +81,7 @@ impl ApiError {
             Self::Forbidden => "FORBIDDEN",
             Self::NotFound => "NOT_FOUND",
             Self::BadInput { .. } => "BAD_USER_INPUT",
-            Self::Conflict(_) => "CONFLICT",
+            Self::Conflict { .. } => "CONFLICT",
             Self::InvalidTransition { .. } => "INVALID_TRANSITION",
             Self::RateLimited => "RATE_LIMITED",
             Self::Internal(_) => "INTERNAL_SERVER_ERROR",
@@ -81,7 +94,7 @@ impl From<DbErr> for ApiError {
     fn from(err: DbErr) -> Self {
         match err.sql_err() {
             Some(SqlErr::UniqueConstraintViolation(_)) => {
-                Self::Conflict("a record with these values already exists".into())
+                Self::conflict("a record with these values already exists")
             }
             Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
                 Self::bad_input("input", "a referenced record does not exist")
@@ -107,6 +120,17 @@ impl ErrorExtensions for ApiError {
             match self {
                 Self::BadInput { field, .. } => ext.set("field", field.as_str()),
                 Self::InvalidTransition { allowed, .. } => ext.set("allowed", allowed.clone()),
+                Self::Conflict {
+                    existing: Some((kind, id)),
+                    ..
+                } => {
+                    if let Some(kind) = crate::graphql::ids::Kind::parse(kind) {
+                        ext.set(
+                            "existingId",
+                            crate::graphql::ids::encode(kind, *id).to_string(),
+                        );
+                    }
+                }
                 _ => {}
             }
         })

@@ -14,5 +14,6 @@ pub mod domain;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod policy;
 pub mod state;
 pub mod telemetry;

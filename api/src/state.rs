@@ -5,9 +5,11 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::{
+    audit::AuditWriter,
     auth::{throttle::LoginThrottle, token::TokenService},
     clock::Clock,
     config::Config,
+    policy::Policy,
 };
 
 /// Shared application state, cheap to clone.
@@ -23,4 +25,8 @@ pub struct AppState {
     pub throttle: Arc<LoginThrottle>,
     /// The current time.
     pub clock: Arc<dyn Clock>,
+    /// The access policy.
+    pub policy: Arc<Policy>,
+    /// Queues read and denial events for the audit trail.
+    pub audit: AuditWriter,
 }

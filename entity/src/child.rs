@@ -1,12 +1,13 @@
 //! The `child` table: the ledger, one row per child (一人一档).
 
 use crate::enums::{
-    ChildStatus, Gender, HealthStatus, LeftBehindType, LivingArrangement, RiskLevel,
+    ChildStatus, Gender, GuardianshipQuality, HealthStatus, LeftBehindType, LivingArrangement,
+    RiskLevel, SchoolingStage,
 };
 use sea_orm::entity::prelude::*;
 
 /// A left-behind child in the ledger.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "child")]
 pub struct Model {
     /// Primary key.
@@ -57,6 +58,34 @@ pub struct Model {
     pub version: i32,
     /// When it was created.
     pub created_at: DateTimeUtc,
+    /// Whether the child has a household registration (户籍).
+    pub household_registered: bool,
+    /// Where the household is registered, when elsewhere than the residence.
+    pub household_registration_place: Option<String>,
+    /// Schooling stage as on the registration form.
+    pub schooling_stage: SchoolingStage,
+    /// Whether the child boards at school.
+    pub boarding: bool,
+    /// How well the child is looked after.
+    pub guardianship_quality: GuardianshipQuality,
+    /// JSON array of the household's income sources.
+    #[sea_orm(column_type = "Text")]
+    pub income_sources: String,
+    /// JSON array of the benefits the household receives.
+    #[sea_orm(column_type = "Text")]
+    pub benefits: String,
+    /// Who filled in the registration form (填表人).
+    pub filled_by: Option<String>,
+    /// Who reviewed it (审核人).
+    pub reviewed_by: Option<String>,
+    /// Who approved it (审批人).
+    pub approved_by: Option<String>,
+    /// Why the status last changed.
+    pub status_reason: Option<String>,
+    /// When the status last changed.
+    pub status_changed_on: Option<Date>,
+    /// The account that registered the child.
+    pub created_by: Option<Uuid>,
     /// When it last changed.
     pub updated_at: DateTimeUtc,
 }

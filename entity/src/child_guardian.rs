@@ -4,7 +4,7 @@ use crate::enums::GuardianRelation;
 use sea_orm::entity::prelude::*;
 
 /// The link between a child and a guardian.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "child_guardian")]
 pub struct Model {
     /// Primary key.
@@ -28,8 +28,22 @@ pub struct Model {
     pub created_at: DateTimeUtc,
 }
 
-/// No relations are declared: queries name their joins explicitly.
+/// The guardian of a link, so a child's guardians load in one joined statement.
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    /// The linked guardian.
+    #[sea_orm(
+        belongs_to = "super::guardian::Entity",
+        from = "Column::GuardianId",
+        to = "super::guardian::Column::Id"
+    )]
+    Guardian,
+}
+
+impl Related<super::guardian::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Guardian.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

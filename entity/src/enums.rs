@@ -101,7 +101,18 @@ pub enum OrganizationKind {
 
 /// What an account may do; see the policy file for each role's rows and fields.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
 )]
 #[sea_orm(
     rs_type = "String",
@@ -342,4 +353,119 @@ pub enum Rating {
     Poor,
     /// Serious: act now.
     Serious,
+}
+
+/// Schooling stage as on the registration form.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum SchoolingStage {
+    /// Below school age, not in kindergarten.
+    NotSchoolAge,
+    /// Kindergarten.
+    Kindergarten,
+    /// Primary school.
+    Primary,
+    /// Junior secondary school.
+    JuniorSecondary,
+    /// Senior secondary school.
+    SeniorSecondary,
+    /// Vocational school.
+    Vocational,
+    /// Dropped out.
+    DroppedOut,
+    /// Of school age but not in school for another reason.
+    NotInSchool,
+}
+
+/// How well the child is looked after (监护情况).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum GuardianshipQuality {
+    /// Nobody looks after the child.
+    Unsupervised,
+    /// The parent at home cannot look after the child.
+    ParentUnable,
+    /// The entrusted guardian does not look after the child adequately.
+    EntrustedInadequate,
+    /// Fair.
+    Fair,
+    /// Good.
+    Good,
+}
+
+/// What a guardian consents to (PIPL art. 31: a child under 14's data needs it).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentPurpose {
+    /// Referral to a social work agency.
+    SocialWorkReferral,
+    /// Legal aid by the justice bureau.
+    LegalAid,
+    /// Medical treatment arranged by the protection system.
+    MedicalTreatment,
+    /// Psychological counselling.
+    Counselling,
+    /// Sharing the record with another unit.
+    DataSharing,
+}
+
+/// A household income source on the registration form (stored in a JSON array).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IncomeSource {
+    /// Wages of the parents working away.
+    WagesFromWorkAway,
+    /// Farming.
+    Farming,
+    /// Herding.
+    Herding,
+    /// Local work.
+    LocalWork,
+    /// Pension.
+    Pension,
+    /// Social assistance.
+    SocialAssistance,
+    /// Anything else.
+    Other,
+}
+
+/// A benefit the household receives (stored in a JSON array).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Benefit {
+    /// 低保: the minimum living allowance.
+    MinimumLivingAllowance,
+    /// 特困供养: support for people in extreme poverty.
+    ExtremePovertySupport,
+    /// 临时救助: temporary assistance.
+    TemporaryAssistance,
+    /// Disability subsidy.
+    DisabilitySubsidy,
+    /// Education aid.
+    EducationAid,
+    /// Medical assistance.
+    MedicalAssistance,
+    /// Anything else.
+    Other,
 }

@@ -4,7 +4,7 @@ use crate::enums::GuardianshipCapacity;
 use sea_orm::entity::prelude::*;
 
 /// A guardian of one or more children.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "guardian")]
 pub struct Model {
     /// Primary key.

@@ -3,10 +3,13 @@
 //! This crate knows nothing of GraphQL: the API writes its output types by hand, so a column
 //! never becomes public API by accident.
 
+pub mod access_grant;
 pub mod account;
 pub mod audit_event;
 pub mod child;
 pub mod child_guardian;
+pub mod consent;
+pub mod entrustment_agreement;
 pub mod enums;
 pub mod guardian;
 pub mod idempotency_key;

@@ -2,7 +2,48 @@
 //! function that reads or writes records for a caller takes the caller's `Principal`.
 
 pub mod account;
+pub mod audit_trail;
+pub mod child;
+pub mod guardian;
 pub mod organization;
 pub mod page;
 pub mod region;
 pub mod values;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::{audit::AuditRecord, auth::Principal, policy::Policy};
+
+/// Who acts, under which policy, and when: what every domain function that reads or writes
+/// records for a caller needs.
+#[derive(Clone, Copy)]
+pub struct Actor<'a> {
+    /// The caller.
+    pub principal: &'a Principal,
+    /// The access policy.
+    pub policy: &'a Policy,
+    /// Now, by the application's clock.
+    pub now: DateTime<Utc>,
+    /// The request, for the audit trail.
+    pub request_id: Option<&'a str>,
+}
+
+impl Actor<'_> {
+    /// An audit event by this actor.
+    pub fn event(&self, action: &'static str) -> AuditRecord {
+        AuditRecord::new(action, self.now, self.request_id.map(str::to_owned)).by(self.principal)
+    }
+
+    /// Today's date (UTC+8 is where the ledger lives; the calendar day there).
+    pub fn today(&self) -> NaiveDate {
+        (self.now + chrono::TimeDelta::hours(8)).date_naive()
+    }
+}
+
+/// Escapes `%`, `_` and backslash so user text matches literally inside a LIKE pattern (with
+/// a backslash as the escape character).
+pub fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}

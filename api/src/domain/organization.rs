@@ -10,7 +10,10 @@ use uuid::Uuid;
 
 use crate::{
     auth::Principal,
-    domain::page::{self, Page, Slice},
+    domain::{
+        escape_like,
+        page::{self, Page, Slice},
+    },
     error::ApiResult,
 };
 
@@ -85,11 +88,4 @@ pub async fn find_many(
         .filter(organization::Column::Id.is_in(ids.iter().copied()))
         .all(db)
         .await?)
-}
-
-/// Escapes `%` and `_` so user text matches literally inside a LIKE pattern.
-fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }

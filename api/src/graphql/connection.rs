@@ -8,7 +8,7 @@ use serde::{Serialize, de::DeserializeOwned};
 use crate::{
     domain::page::{Page, Slice},
     error::ApiError,
-    graphql::organization::types::Organization,
+    graphql::{audit::types::AuditEvent, child::types::Child, organization::types::Organization},
 };
 
 /// Rows per page when `first` is not given.
@@ -20,6 +20,8 @@ pub const MAX_PAGE_SIZE: i32 = 100;
 /// with `after: pageInfo.endCursor` while `pageInfo.hasNextPage` is true.
 #[derive(SimpleObject)]
 #[graphql(concrete(name = "OrganizationConnection", params(Organization)))]
+#[graphql(concrete(name = "ChildConnection", params(Child)))]
+#[graphql(concrete(name = "AuditEventConnection", params(AuditEvent)))]
 pub struct Connection<T: OutputType>
 where
     Edge<T>: OutputType,
@@ -33,6 +35,8 @@ where
 /// One row of a page and its cursor.
 #[derive(SimpleObject)]
 #[graphql(concrete(name = "OrganizationEdge", params(Organization)))]
+#[graphql(concrete(name = "ChildEdge", params(Child)))]
+#[graphql(concrete(name = "AuditEventEdge", params(AuditEvent)))]
 pub struct Edge<T: OutputType> {
     /// Opaque position of this row: pass it as `after` to read the rows that follow it.
     pub cursor: String,

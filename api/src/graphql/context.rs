@@ -1,10 +1,12 @@
 //! What resolvers read from the GraphQL context.
 
 use async_graphql::Context;
+use chrono::NaiveDate;
+use sea_orm::{DatabaseTransaction, TransactionTrait};
 
 use crate::{
     auth::{Principal, Session},
-    domain::account::RequestMeta,
+    domain::{Actor, account::RequestMeta},
     error::ApiError,
     state::AppState,
 };
@@ -17,6 +19,10 @@ pub trait ContextExt {
     fn principal(&self) -> Result<&Principal, ApiError>;
     /// The request's client address and id.
     fn meta(&self) -> RequestMeta;
+    /// The caller as the domain sees it, or `UNAUTHENTICATED`.
+    fn actor(&self) -> Result<Actor<'_>, ApiError>;
+    /// Today's date where the ledger lives.
+    fn today(&self) -> NaiveDate;
 }
 
 impl ContextExt for Context<'_> {
@@ -33,4 +39,30 @@ impl ContextExt for Context<'_> {
     fn meta(&self) -> RequestMeta {
         self.data_opt::<RequestMeta>().cloned().unwrap_or_default()
     }
+
+    fn actor(&self) -> Result<Actor<'_>, ApiError> {
+        let state = self.state();
+        Ok(Actor {
+            principal: self.principal()?,
+            policy: &state.policy,
+            now: state.clock.now(),
+            request_id: self
+                .data_opt::<RequestMeta>()
+                .and_then(|m| m.request_id.as_deref()),
+        })
+    }
+
+    fn today(&self) -> NaiveDate {
+        (self.state().clock.now() + chrono::TimeDelta::hours(8)).date_naive()
+    }
+}
+
+/// Starts the transaction a mutation runs in, with its audit event.
+pub async fn begin(ctx: &Context<'_>) -> Result<DatabaseTransaction, ApiError> {
+    Ok(ctx.state().db.begin().await?)
+}
+
+/// Commits a mutation's transaction.
+pub async fn commit(txn: DatabaseTransaction) -> Result<(), ApiError> {
+    Ok(txn.commit().await?)
 }

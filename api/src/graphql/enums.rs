@@ -115,3 +115,205 @@ pub enum Role {
     /// Civil affairs analyst: aggregates and pseudonymized rows.
     Analyst,
 }
+
+/// A child's gender as registered.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "entity::enums::Gender")]
+pub enum Gender {
+    /// 男.
+    Male,
+    /// 女.
+    Female,
+}
+
+/// Why a child counts as left behind.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "entity::enums::LeftBehindType")]
+pub enum LeftBehindType {
+    /// Both parents work away from home.
+    BothParentsAway,
+    /// One parent works away and the other cannot care for the child.
+    OneParentAwayOtherUnable,
+}
+
+/// Who the child lives with.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "entity::enums::LivingArrangement")]
+pub enum LivingArrangement {
+    /// With grandparents.
+    WithGrandparents,
+    /// With other relatives.
+    WithRelatives,
+    /// With an entrusted guardian who is not a relative.
+    WithEntrustedGuardian,
+    /// With the parent who stayed but cannot care for the child.
+    WithOneParent,
+    /// Alone. A child under 16 living alone must be reported (`needsReport`).
+    Alone,
+}
+
+/// A child's health as on the registration form.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "entity::enums::HealthStatus")]
+pub enum HealthStatus {
+    /// Healthy.
+    Healthy,
+    /// Disabled (with category and grade).
+    Disabled,
+    /// Seriously ill (with the illness).
+    SeriouslyIll,
+}
+
+/// A child's assessed risk.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "entity::enums::RiskLevel")]
+pub enum RiskLevel {
+    /// Not assessed as at risk.
+    None,
+    /// Low.
+    Low,
+    /// Medium.
+    Medium,
+    /// High.
+    High,
+}
+
+/// Whether a child is still followed, and if not, why.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "entity::enums::ChildStatus")]
+pub enum ChildStatus {
+    /// Left behind and followed.
+    Active,
+    /// No longer left behind: the parents came back.
+    ParentsReturned,
+    /// Turned 16.
+    AgedOut,
+    /// Moved out of the area.
+    MovedAway,
+    /// Deceased.
+    Deceased,
+}
+
+/// How a guardian is related to the child.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "entity::enums::GuardianRelation")]
+pub enum GuardianRelation {
+    /// Father.
+    Father,
+    /// Mother.
+    Mother,
+    /// Grandfather (paternal or maternal).
+    Grandfather,
+    /// Grandmother (paternal or maternal).
+    Grandmother,
+    /// Another relative.
+    OtherRelative,
+    /// An entrusted adult who is not a relative.
+    EntrustedOther,
+}
+
+/// Whether a guardian is able to care for the child.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "entity::enums::GuardianshipCapacity")]
+pub enum GuardianshipCapacity {
+    /// Fully able.
+    Full,
+    /// Able with limits (age, illness).
+    Limited,
+    /// Not able.
+    None,
+}
+
+/// Schooling stage as on the registration form.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "entity::enums::SchoolingStage")]
+pub enum SchoolingStage {
+    /// Below school age, not in kindergarten.
+    NotSchoolAge,
+    /// Kindergarten.
+    Kindergarten,
+    /// Primary school.
+    Primary,
+    /// Junior secondary school.
+    JuniorSecondary,
+    /// Senior secondary school.
+    SeniorSecondary,
+    /// Vocational school.
+    Vocational,
+    /// Dropped out.
+    DroppedOut,
+    /// Of school age but not in school for another reason.
+    NotInSchool,
+}
+
+/// How well the child is looked after (监护情况).
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "entity::enums::GuardianshipQuality")]
+pub enum GuardianshipQuality {
+    /// Nobody looks after the child.
+    Unsupervised,
+    /// The parent at home cannot look after the child.
+    ParentUnable,
+    /// The entrusted guardian does not look after the child adequately.
+    EntrustedInadequate,
+    /// Fair.
+    Fair,
+    /// Good.
+    Good,
+}
+
+/// What a guardian consents to.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "entity::enums::ConsentPurpose")]
+pub enum ConsentPurpose {
+    /// Referral to a social work agency.
+    SocialWorkReferral,
+    /// Legal aid by the justice bureau.
+    LegalAid,
+    /// Medical treatment arranged by the protection system.
+    MedicalTreatment,
+    /// Psychological counselling.
+    Counselling,
+    /// Sharing the record with another unit.
+    DataSharing,
+}
+
+/// A household income source on the registration form.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "entity::enums::IncomeSource")]
+pub enum IncomeSource {
+    /// Wages of the parents working away.
+    WagesFromWorkAway,
+    /// Farming.
+    Farming,
+    /// Herding.
+    Herding,
+    /// Local work.
+    LocalWork,
+    /// Pension.
+    Pension,
+    /// Social assistance.
+    SocialAssistance,
+    /// Anything else.
+    Other,
+}
+
+/// A benefit the household receives.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "entity::enums::Benefit")]
+pub enum Benefit {
+    /// 低保: the minimum living allowance.
+    MinimumLivingAllowance,
+    /// 特困供养: support for people in extreme poverty.
+    ExtremePovertySupport,
+    /// 临时救助: temporary assistance.
+    TemporaryAssistance,
+    /// Disability subsidy.
+    DisabilitySubsidy,
+    /// Education aid.
+    EducationAid,
+    /// Medical assistance.
+    MedicalAssistance,
+    /// Anything else.
+    Other,
+}

@@ -15,7 +15,28 @@ pub enum Kind {
     Organization,
     /// `Region`.
     Region,
+    /// `Child`.
+    Child,
+    /// `Guardian`.
+    Guardian,
+    /// `EntrustmentAgreement`.
+    EntrustmentAgreement,
+    /// `Consent`.
+    Consent,
+    /// `AuditEvent`.
+    AuditEvent,
 }
+
+const KINDS: [Kind; 8] = [
+    Kind::Account,
+    Kind::Organization,
+    Kind::Region,
+    Kind::Child,
+    Kind::Guardian,
+    Kind::EntrustmentAgreement,
+    Kind::Consent,
+    Kind::AuditEvent,
+];
 
 impl Kind {
     fn name(self) -> &'static str {
@@ -23,13 +44,17 @@ impl Kind {
             Self::Account => "Account",
             Self::Organization => "Organization",
             Self::Region => "Region",
+            Self::Child => "Child",
+            Self::Guardian => "Guardian",
+            Self::EntrustmentAgreement => "EntrustmentAgreement",
+            Self::Consent => "Consent",
+            Self::AuditEvent => "AuditEvent",
         }
     }
 
-    fn parse(name: &str) -> Option<Self> {
-        [Self::Account, Self::Organization, Self::Region]
-            .into_iter()
-            .find(|k| k.name() == name)
+    /// The kind named `name`.
+    pub fn parse(name: &str) -> Option<Self> {
+        KINDS.into_iter().find(|k| k.name() == name)
     }
 }
 

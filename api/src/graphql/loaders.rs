@@ -3,7 +3,7 @@
 use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use entity::{organization, region};
+use entity::{child_guardian, consent, entrustment_agreement, guardian, organization, region};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
@@ -61,6 +61,75 @@ impl Loader<Uuid> for OrganizationLoader {
     }
 }
 
+/// Loads each child's current guardians (link and guardian), in one joined statement.
+pub struct ChildGuardiansLoader(pub DatabaseConnection);
+
+impl Loader<Uuid> for ChildGuardiansLoader {
+    type Value = Vec<(child_guardian::Model, guardian::Model)>;
+    type Error = Arc<ApiError>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = domain::guardian::for_children(&self.0, keys)
+            .await
+            .map_err(Arc::new)?;
+        Ok(group(keys, rows, |(link, _)| link.child_id))
+    }
+}
+
+/// Loads each child's entrustment agreements.
+pub struct AgreementsLoader(pub DatabaseConnection);
+
+impl Loader<Uuid> for AgreementsLoader {
+    type Value = Vec<entrustment_agreement::Model>;
+    type Error = Arc<ApiError>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = domain::guardian::agreements_for_children(&self.0, keys)
+            .await
+            .map_err(Arc::new)?;
+        Ok(group(keys, rows, |a| a.child_id))
+    }
+}
+
+/// Loads each child's consents.
+pub struct ConsentsLoader(pub DatabaseConnection);
+
+impl Loader<Uuid> for ConsentsLoader {
+    type Value = Vec<consent::Model>;
+    type Error = Arc<ApiError>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = domain::guardian::consents_for_children(&self.0, keys)
+            .await
+            .map_err(Arc::new)?;
+        Ok(group(keys, rows, |c| c.child_id))
+    }
+}
+
+/// Loads guardians by id.
+pub struct GuardianLoader(pub DatabaseConnection);
+
+impl Loader<Uuid> for GuardianLoader {
+    type Value = guardian::Model;
+    type Error = Arc<ApiError>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = domain::guardian::find_many(&self.0, keys)
+            .await
+            .map_err(Arc::new)?;
+        Ok(rows.into_iter().map(|g| (g.id, g)).collect())
+    }
+}
+
+/// Groups rows under their key, every key present (an empty list when it has no rows).
+fn group<T>(keys: &[Uuid], rows: Vec<T>, key: impl Fn(&T) -> Uuid) -> HashMap<Uuid, Vec<T>> {
+    let mut grouped: HashMap<Uuid, Vec<T>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+    for row in rows {
+        grouped.entry(key(&row)).or_default().push(row);
+    }
+    grouped
+}
+
 /// The loaders of one request; each caches what it loaded for the rest of the request.
 pub struct Loaders {
     /// Regions.
@@ -69,12 +138,27 @@ pub struct Loaders {
     pub region_children: DataLoader<RegionChildrenLoader, HashMapCache>,
     /// Organizations.
     pub organizations: DataLoader<OrganizationLoader, HashMapCache>,
+    /// Each child's guardians.
+    pub child_guardians: DataLoader<ChildGuardiansLoader, HashMapCache>,
+    /// Each child's entrustment agreements.
+    pub agreements: DataLoader<AgreementsLoader, HashMapCache>,
+    /// Each child's consents.
+    pub consents: DataLoader<ConsentsLoader, HashMapCache>,
+    /// Guardians.
+    pub guardians: DataLoader<GuardianLoader, HashMapCache>,
 }
 
 impl Loaders {
     /// Fresh loaders for one request.
     pub fn new(db: &DatabaseConnection) -> Self {
+        fn loader<L: Loader<Uuid>>(l: L) -> DataLoader<L, HashMapCache> {
+            DataLoader::with_cache(l, tokio::spawn, HashMapCache::default())
+        }
         Self {
+            child_guardians: loader(ChildGuardiansLoader(db.clone())),
+            agreements: loader(AgreementsLoader(db.clone())),
+            consents: loader(ConsentsLoader(db.clone())),
+            guardians: loader(GuardianLoader(db.clone())),
             regions: DataLoader::with_cache(
                 RegionLoader(db.clone()),
                 tokio::spawn,

@@ -2,6 +2,8 @@
 //! it never builds SQL.
 
 pub mod account;
+pub mod audit;
+pub mod child;
 pub mod connection;
 pub mod context;
 pub mod enums;
@@ -14,7 +16,9 @@ pub mod region;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 
-use crate::{config::QueryLimits, state::AppState};
+use std::sync::Arc;
+
+use crate::{config::QueryLimits, policy::hook::FieldPolicy, state::AppState};
 
 /// Every query, joined.
 #[derive(MergedObject, Default)]
@@ -23,11 +27,16 @@ pub struct Query(
     node::NodeQuery,
     region::query::RegionQuery,
     organization::query::OrganizationQuery,
+    child::query::ChildQuery,
+    audit::query::AuditQuery,
 );
 
 /// Every mutation, joined.
 #[derive(MergedObject, Default)]
-pub struct Mutation(account::mutation::AccountMutation);
+pub struct Mutation(
+    account::mutation::AccountMutation,
+    child::mutation::ChildMutation,
+);
 
 /// The schema type.
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
@@ -40,9 +49,16 @@ fn builder(limits: QueryLimits) -> SchemaBuilder<Query, Mutation, EmptySubscript
         .disable_suggestions()
 }
 
-/// The schema serving requests.
+/// The schema serving requests, with the policy applied to every field.
 pub fn schema(state: AppState) -> AppSchema {
-    builder(state.config.limits.clone()).data(state).finish()
+    builder(state.config.limits.clone())
+        .extension(FieldPolicy {
+            policy: Arc::clone(&state.policy),
+            writer: state.audit.clone(),
+            clock: Arc::clone(&state.clock),
+        })
+        .data(state)
+        .finish()
 }
 
 /// The SDL of the schema, as `shouhu schema` prints it and `schema.graphql` holds it.

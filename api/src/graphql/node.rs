@@ -4,8 +4,10 @@ use async_graphql::{Context, ID, Interface, Object, Result};
 
 use crate::{
     domain,
+    error::ApiError,
     graphql::{
         account::types::Account,
+        child::types::{Child, Guardian},
         context::ContextExt,
         ids::{self, Kind},
         organization::types::Organization,
@@ -23,6 +25,10 @@ pub enum Node {
     Organization(Organization),
     /// An account.
     Account(Account),
+    /// A child.
+    Child(Box<Child>),
+    /// A guardian.
+    Guardian(Guardian),
 }
 
 /// The `node` query.
@@ -53,6 +59,15 @@ impl NodeQuery {
             Kind::Account => domain::account::find(db, principal, uuid)
                 .await?
                 .map(|m| Node::Account(Account(m))),
+            Kind::Child => domain::child::find(db, &ctx.actor()?, uuid)
+                .await?
+                .map(|m| Node::Child(Box::new(Child(m)))),
+            Kind::Guardian => match domain::guardian::get(db, &ctx.actor()?, uuid).await {
+                Ok(g) => Some(Node::Guardian(Guardian::alone(g))),
+                Err(ApiError::NotFound) => None,
+                Err(err) => return Err(err.into()),
+            },
+            Kind::EntrustmentAgreement | Kind::Consent | Kind::AuditEvent => None,
         })
     }
 }

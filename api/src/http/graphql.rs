@@ -17,6 +17,8 @@ use async_graphql::{
         types::{DocumentOperations, OperationType},
     },
 };
+use std::sync::Arc;
+
 use serde::Deserialize;
 use serde_json::json;
 use tracing_actix_web::RequestId;
@@ -27,6 +29,7 @@ use crate::{
     error::ApiError,
     graphql::{AppSchema, loaders::Loaders},
     http::negotiate::{Accepted, MediaType, negotiate},
+    policy::hook::RequestAudit,
     state::AppState,
 };
 
@@ -125,7 +128,8 @@ pub async fn graphql(
         .variables(variables)
         .data(session)
         .data(meta)
-        .data(Loaders::new(&state.db));
+        .data(Loaders::new(&state.db))
+        .data(Arc::new(RequestAudit::default()));
     let request = match query.operation_name {
         Some(name) => request.operation_name(name),
         None => request,

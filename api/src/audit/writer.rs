@@ -1,0 +1,84 @@
+//! The background writer of read and denial events: a bounded queue drained in batches, so a
+//! read never waits for a commit; flushed on shutdown.
+
+use entity::audit_event;
+use sea_orm::{DatabaseConnection, EntityTrait};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::audit::AuditRecord;
+
+/// Largest batch per insert.
+const BATCH: usize = 200;
+
+enum Message {
+    Event(Box<AuditRecord>),
+    Flush(oneshot::Sender<()>),
+}
+
+/// Queues events for the background writer. Cheap to clone.
+#[derive(Clone)]
+pub struct AuditWriter {
+    tx: mpsc::Sender<Message>,
+}
+
+impl AuditWriter {
+    /// Starts the writer on `db` with a queue of `capacity` events. The task ends once every
+    /// sender is gone and the queue is drained; await its handle to flush on shutdown.
+    pub fn start(db: DatabaseConnection, capacity: usize) -> (Self, tokio::task::JoinHandle<()>) {
+        let (tx, rx) = mpsc::channel(capacity.max(1));
+        let handle = tokio::spawn(run(db, rx));
+        (Self { tx }, handle)
+    }
+
+    /// Queues an event; waits for room when the queue is full rather than drop it.
+    pub async fn send(&self, event: AuditRecord) {
+        if self.tx.send(Message::Event(Box::new(event))).await.is_err() {
+            tracing::error!("audit writer is gone; an audit event was not written");
+        }
+    }
+
+    /// Returns once every event queued before the call is in the database.
+    pub async fn flush(&self) {
+        let (done, wait) = oneshot::channel();
+        if self.tx.send(Message::Flush(done)).await.is_ok() {
+            let _ = wait.await;
+        }
+    }
+}
+
+async fn run(db: DatabaseConnection, mut rx: mpsc::Receiver<Message>) {
+    let mut batch: Vec<audit_event::ActiveModel> = Vec::with_capacity(BATCH);
+    let mut waiting: Vec<oneshot::Sender<()>> = Vec::new();
+    while let Some(first) = rx.recv().await {
+        let mut next = Some(first);
+        while let Some(message) = next.take() {
+            match message {
+                Message::Event(event) => batch.push(event.into_row()),
+                Message::Flush(done) => waiting.push(done),
+            }
+            if batch.len() >= BATCH {
+                break;
+            }
+            next = rx.try_recv().ok();
+        }
+        write(&db, &mut batch).await;
+        for done in waiting.drain(..) {
+            let _ = done.send(());
+        }
+    }
+    write(&db, &mut batch).await;
+}
+
+async fn write(db: &DatabaseConnection, batch: &mut Vec<audit_event::ActiveModel>) {
+    if batch.is_empty() {
+        return;
+    }
+    let rows = std::mem::take(batch);
+    let count = rows.len();
+    if let Err(err) = audit_event::Entity::insert_many(rows)
+        .exec_without_returning(db)
+        .await
+    {
+        tracing::error!(error = %err, count, "writing audit events failed");
+    }
+}

@@ -1,0 +1,536 @@
+//! Guardians and their links to children, entrustment agreements (委托监护协议) and guardians'
+//! consents. A guardian is visible through a child the caller may see.
+
+use chrono::NaiveDate;
+use entity::{
+    child, child_guardian, consent, entrustment_agreement,
+    enums::{ConsentPurpose, GuardianRelation, GuardianshipCapacity},
+    guardian,
+};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, sea_query::Expr,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::{
+    audit,
+    domain::{Actor, child as ledger, values::ResidentId},
+    error::{ApiError, ApiResult},
+};
+
+/// A guardian as entered.
+#[derive(Debug, Clone, Default)]
+pub struct GuardianDraft {
+    /// Full name.
+    pub name: String,
+    /// Resident ID number.
+    pub id_number: Option<String>,
+    /// Mobile number.
+    pub phone: Option<String>,
+    /// Address.
+    pub address: Option<String>,
+    /// Province where they work away.
+    pub work_province: Option<String>,
+    /// City where they work away.
+    pub work_city: Option<String>,
+    /// Capacity to care.
+    pub guardianship_capacity: Option<GuardianshipCapacity>,
+}
+
+/// How a guardian stands to a child.
+#[derive(Debug, Clone)]
+pub struct LinkDraft {
+    /// Relation.
+    pub relation: GuardianRelation,
+    /// Entrusted by the parents.
+    pub is_entrusted: bool,
+    /// The day-to-day carer.
+    pub is_primary: bool,
+    /// Since when.
+    pub since: Option<NaiveDate>,
+}
+
+/// A child's active guardian links with their guardians, for many children at once.
+pub async fn for_children(
+    db: &impl ConnectionTrait,
+    child_ids: &[Uuid],
+) -> ApiResult<Vec<(child_guardian::Model, guardian::Model)>> {
+    let rows = child_guardian::Entity::find()
+        .find_also_related(guardian::Entity)
+        .filter(child_guardian::Column::ChildId.is_in(child_ids.iter().copied()))
+        .filter(child_guardian::Column::EndedAt.is_null())
+        .order_by_desc(child_guardian::Column::IsPrimary)
+        .order_by_asc(child_guardian::Column::CreatedAt)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(link, g)| g.map(|g| (link, g)))
+        .collect())
+}
+
+/// Guardians by id, for loaders (callers reach them through a visible child).
+pub async fn find_many(db: &impl ConnectionTrait, ids: &[Uuid]) -> ApiResult<Vec<guardian::Model>> {
+    Ok(guardian::Entity::find()
+        .filter(guardian::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?)
+}
+
+fn validate(draft: &GuardianDraft) -> ApiResult<()> {
+    let length = draft.name.trim().chars().count();
+    if length == 0 || length > 50 {
+        return Err(ApiError::bad_input(
+            "input.guardian.name",
+            "must be 1 to 50 characters",
+        ));
+    }
+    if let Some(number) = &draft.id_number {
+        ResidentId::parse(number)
+            .map_err(|e| ApiError::bad_input("input.guardian.idNumber", e.to_string()))?;
+    }
+    if let Some(phone) = &draft.phone
+        && !is_mobile(phone)
+    {
+        return Err(ApiError::bad_input(
+            "input.guardian.phone",
+            "must be an 11-digit mainland mobile number starting with 1",
+        ));
+    }
+    Ok(())
+}
+
+/// A mainland mobile number: 11 digits, `1` then `3`–`9`.
+pub fn is_mobile(phone: &str) -> bool {
+    let digits: Vec<char> = phone.chars().collect();
+    digits.len() == 11
+        && digits.iter().all(char::is_ascii_digit)
+        && digits[0] == '1'
+        && ('3'..='9').contains(&digits[1])
+}
+
+fn clean(text: Option<String>) -> Option<String> {
+    text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty())
+}
+
+/// Adds a new guardian to a child the caller may see.
+pub async fn add(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    child_id: Uuid,
+    draft: GuardianDraft,
+    link: LinkDraft,
+) -> ApiResult<(guardian::Model, child::Model)> {
+    let child = ledger::get(db, actor, child_id).await?;
+    validate(&draft)?;
+    check_since(actor, link.since)?;
+    let guardian = guardian::Model {
+        id: Uuid::now_v7(),
+        name: draft.name.trim().to_owned(),
+        id_number: clean(draft.id_number).map(|n| n.to_ascii_uppercase()),
+        phone: clean(draft.phone),
+        address: clean(draft.address),
+        work_province: clean(draft.work_province),
+        work_city: clean(draft.work_city),
+        guardianship_capacity: draft
+            .guardianship_capacity
+            .unwrap_or(GuardianshipCapacity::Full),
+        version: 1,
+        created_at: actor.now,
+        updated_at: actor.now,
+    };
+    let guardian = guardian::Entity::insert(guardian.into_active_model().reset_all())
+        .exec_with_returning(db)
+        .await?;
+    insert_link(db, actor, &child, guardian.id, link).await?;
+    audit::record(
+        db,
+        actor
+            .event("guardian.add")
+            .on("Guardian", guardian.id)
+            .with(json!({ "child": child.id, "after": guardian })),
+    )
+    .await?;
+    Ok((guardian, child))
+}
+
+fn check_since(actor: &Actor<'_>, since: Option<NaiveDate>) -> ApiResult<()> {
+    if since.is_some_and(|d| d > actor.today()) {
+        return Err(ApiError::bad_input(
+            "input.since",
+            "must not be in the future",
+        ));
+    }
+    Ok(())
+}
+
+async fn insert_link(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    child: &child::Model,
+    guardian_id: Uuid,
+    link: LinkDraft,
+) -> ApiResult<()> {
+    if link.is_primary {
+        child_guardian::Entity::update_many()
+            .col_expr(child_guardian::Column::IsPrimary, Expr::value(false))
+            .filter(child_guardian::Column::ChildId.eq(child.id))
+            .exec(db)
+            .await?;
+    }
+    let existing = child_guardian::Entity::find()
+        .filter(child_guardian::Column::ChildId.eq(child.id))
+        .filter(child_guardian::Column::GuardianId.eq(guardian_id))
+        .one(db)
+        .await?;
+    match existing {
+        Some(row) if row.ended_at.is_none() => {
+            return Err(ApiError::Conflict {
+                message: "this guardian is already linked to the child".into(),
+                existing: Some(("Guardian", guardian_id)),
+            });
+        }
+        Some(row) => {
+            let mut active = row.into_active_model();
+            active.relation = Set(link.relation);
+            active.is_entrusted = Set(link.is_entrusted);
+            active.is_primary = Set(link.is_primary);
+            active.since = Set(link.since);
+            active.ended_at = Set(None);
+            active.update(db).await?;
+        }
+        None => {
+            child_guardian::Entity::insert(child_guardian::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                child_id: Set(child.id),
+                guardian_id: Set(guardian_id),
+                relation: Set(link.relation),
+                is_entrusted: Set(link.is_entrusted),
+                is_primary: Set(link.is_primary),
+                since: Set(link.since),
+                ended_at: Set(None),
+                created_at: Set(actor.now),
+            })
+            .exec_without_returning(db)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// A guardian linked to a child the caller may see.
+pub async fn get(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    id: Uuid,
+) -> ApiResult<guardian::Model> {
+    let links = child_guardian::Entity::find()
+        .filter(child_guardian::Column::GuardianId.eq(id))
+        .all(db)
+        .await?;
+    let child_ids: Vec<Uuid> = links.iter().map(|l| l.child_id).collect();
+    if ledger::find_many(db, actor, &child_ids).await?.is_empty() {
+        return Err(ApiError::NotFound);
+    }
+    guardian::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound)
+}
+
+/// Updates a guardian the caller may see, if `version` is still current.
+pub async fn update(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    id: Uuid,
+    version: i32,
+    draft: GuardianDraft,
+) -> ApiResult<guardian::Model> {
+    let before = get(db, actor, id).await?;
+    validate(&draft)?;
+    let mut after = before.clone();
+    after.name = draft.name.trim().to_owned();
+    after.id_number = clean(draft.id_number).map(|n| n.to_ascii_uppercase());
+    after.phone = clean(draft.phone);
+    after.address = clean(draft.address);
+    after.work_province = clean(draft.work_province);
+    after.work_city = clean(draft.work_city);
+    if let Some(capacity) = draft.guardianship_capacity {
+        after.guardianship_capacity = capacity;
+    }
+    after.version = version + 1;
+    after.updated_at = actor.now;
+    let mut active = after.clone().into_active_model().reset_all();
+    active.id = sea_orm::ActiveValue::NotSet;
+    active.created_at = sea_orm::ActiveValue::NotSet;
+    let result = guardian::Entity::update_many()
+        .set(active)
+        .filter(guardian::Column::Id.eq(id))
+        .filter(guardian::Column::Version.eq(version))
+        .exec(db)
+        .await?;
+    if before.version != version || result.rows_affected != 1 {
+        return Err(ApiError::conflict(
+            "the record was changed by someone else; reload it and apply your change again",
+        ));
+    }
+    audit::record(
+        db,
+        actor
+            .event("guardian.update")
+            .on("Guardian", id)
+            .with(json!({ "changes": audit::changes(&before, &after) })),
+    )
+    .await?;
+    Ok(after)
+}
+
+/// Links an existing guardian (of another visible child, such as a sibling) to a child.
+pub async fn link(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    child_id: Uuid,
+    guardian_id: Uuid,
+    draft: LinkDraft,
+) -> ApiResult<child::Model> {
+    let child = ledger::get(db, actor, child_id).await?;
+    get(db, actor, guardian_id)
+        .await
+        .map_err(|_| ApiError::bad_input("input.guardianId", "no such guardian"))?;
+    check_since(actor, draft.since)?;
+    insert_link(db, actor, &child, guardian_id, draft).await?;
+    audit::record(
+        db,
+        actor
+            .event("guardian.link")
+            .on("Child", child.id)
+            .with(json!({ "guardian": guardian_id })),
+    )
+    .await?;
+    Ok(child)
+}
+
+/// Ends a guardian's link to a child.
+pub async fn unlink(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    child_id: Uuid,
+    guardian_id: Uuid,
+) -> ApiResult<child::Model> {
+    let child = ledger::get(db, actor, child_id).await?;
+    let ended = child_guardian::Entity::update_many()
+        .col_expr(child_guardian::Column::EndedAt, Expr::value(actor.now))
+        .col_expr(child_guardian::Column::IsPrimary, Expr::value(false))
+        .filter(child_guardian::Column::ChildId.eq(child_id))
+        .filter(child_guardian::Column::GuardianId.eq(guardian_id))
+        .filter(child_guardian::Column::EndedAt.is_null())
+        .exec(db)
+        .await?;
+    if ended.rows_affected == 0 {
+        return Err(ApiError::bad_input(
+            "input.guardianId",
+            "not a current guardian of this child",
+        ));
+    }
+    audit::record(
+        db,
+        actor
+            .event("guardian.unlink")
+            .on("Child", child.id)
+            .with(json!({ "guardian": guardian_id })),
+    )
+    .await?;
+    Ok(child)
+}
+
+/// An entrustment agreement as entered.
+#[derive(Debug, Clone)]
+pub struct AgreementDraft {
+    /// The parents who entrust.
+    pub parents: String,
+    /// The entrusted guardian (linked to the child).
+    pub entrusted_guardian_id: Uuid,
+    /// First day.
+    pub starts_on: NaiveDate,
+    /// Last day.
+    pub ends_on: Option<NaiveDate>,
+    /// Duties.
+    pub duties: String,
+    /// Who at the village committee guided it.
+    pub guided_by: String,
+    /// When signed.
+    pub signed_on: NaiveDate,
+}
+
+/// Records an entrustment agreement; the entrusted guardian's link is marked entrusted.
+pub async fn record_agreement(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    child_id: Uuid,
+    draft: AgreementDraft,
+) -> ApiResult<(entrustment_agreement::Model, child::Model)> {
+    let child = ledger::get(db, actor, child_id).await?;
+    for (field, text) in [
+        ("input.parents", &draft.parents),
+        ("input.duties", &draft.duties),
+        ("input.guidedBy", &draft.guided_by),
+    ] {
+        if text.trim().is_empty() {
+            return Err(ApiError::bad_input(field, "is required"));
+        }
+    }
+    if draft.signed_on > actor.today() {
+        return Err(ApiError::bad_input(
+            "input.signedOn",
+            "must not be in the future",
+        ));
+    }
+    if draft.ends_on.is_some_and(|end| end < draft.starts_on) {
+        return Err(ApiError::bad_input(
+            "input.endsOn",
+            "must not be before the start",
+        ));
+    }
+    let linked = child_guardian::Entity::update_many()
+        .col_expr(child_guardian::Column::IsEntrusted, Expr::value(true))
+        .filter(child_guardian::Column::ChildId.eq(child_id))
+        .filter(child_guardian::Column::GuardianId.eq(draft.entrusted_guardian_id))
+        .filter(child_guardian::Column::EndedAt.is_null())
+        .exec(db)
+        .await?;
+    if linked.rows_affected == 0 {
+        return Err(ApiError::bad_input(
+            "input.entrustedGuardianId",
+            "link the entrusted guardian to the child first",
+        ));
+    }
+    let agreement = entrustment_agreement::Entity::insert(entrustment_agreement::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        child_id: Set(child_id),
+        parents: Set(draft.parents.trim().to_owned()),
+        entrusted_guardian_id: Set(draft.entrusted_guardian_id),
+        starts_on: Set(draft.starts_on),
+        ends_on: Set(draft.ends_on),
+        duties: Set(draft.duties.trim().to_owned()),
+        guided_by: Set(draft.guided_by.trim().to_owned()),
+        signed_on: Set(draft.signed_on),
+        recorded_by: Set(actor.principal.account_id),
+        created_at: Set(actor.now),
+    })
+    .exec_with_returning(db)
+    .await?;
+    audit::record(
+        db,
+        actor
+            .event("entrustment.record")
+            .on("Child", child_id)
+            .with(json!({ "after": agreement })),
+    )
+    .await?;
+    Ok((agreement, child))
+}
+
+/// The entrustment agreements of many children, newest first.
+pub async fn agreements_for_children(
+    db: &impl ConnectionTrait,
+    child_ids: &[Uuid],
+) -> ApiResult<Vec<entrustment_agreement::Model>> {
+    Ok(entrustment_agreement::Entity::find()
+        .filter(entrustment_agreement::Column::ChildId.is_in(child_ids.iter().copied()))
+        .order_by_desc(entrustment_agreement::Column::StartsOn)
+        .all(db)
+        .await?)
+}
+
+/// The consents recorded for many children, newest first.
+pub async fn consents_for_children(
+    db: &impl ConnectionTrait,
+    child_ids: &[Uuid],
+) -> ApiResult<Vec<consent::Model>> {
+    Ok(consent::Entity::find()
+        .filter(consent::Column::ChildId.is_in(child_ids.iter().copied()))
+        .order_by_desc(consent::Column::CreatedAt)
+        .all(db)
+        .await?)
+}
+
+/// Records a guardian's consent for a purpose; the guardian must be linked to the child.
+pub async fn record_consent(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    child_id: Uuid,
+    guardian_id: Uuid,
+    purpose: ConsentPurpose,
+    given_on: NaiveDate,
+) -> ApiResult<consent::Model> {
+    ledger::get(db, actor, child_id).await?;
+    if given_on > actor.today() {
+        return Err(ApiError::bad_input(
+            "input.givenOn",
+            "must not be in the future",
+        ));
+    }
+    let linked = child_guardian::Entity::find()
+        .filter(child_guardian::Column::ChildId.eq(child_id))
+        .filter(child_guardian::Column::GuardianId.eq(guardian_id))
+        .filter(child_guardian::Column::EndedAt.is_null())
+        .one(db)
+        .await?;
+    if linked.is_none() {
+        return Err(ApiError::bad_input(
+            "input.guardianId",
+            "not a current guardian of this child",
+        ));
+    }
+    let consent = consent::Entity::insert(consent::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        child_id: Set(child_id),
+        guardian_id: Set(guardian_id),
+        purpose: Set(purpose),
+        given_on: Set(given_on),
+        withdrawn_at: Set(None),
+        recorded_by: Set(actor.principal.account_id),
+        created_at: Set(actor.now),
+    })
+    .exec_with_returning(db)
+    .await?;
+    audit::record(
+        db,
+        actor
+            .event("consent.record")
+            .on("Child", child_id)
+            .with(json!({ "after": consent })),
+    )
+    .await?;
+    Ok(consent)
+}
+
+/// Withdraws a consent.
+pub async fn withdraw_consent(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    consent_id: Uuid,
+) -> ApiResult<consent::Model> {
+    let consent = consent::Entity::find_by_id(consent_id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    ledger::get(db, actor, consent.child_id).await?;
+    if consent.withdrawn_at.is_some() {
+        return Err(ApiError::bad_input("input.consentId", "already withdrawn"));
+    }
+    let mut active = consent.clone().into_active_model();
+    active.withdrawn_at = Set(Some(actor.now));
+    let after = active.update(db).await?;
+    audit::record(
+        db,
+        actor
+            .event("consent.withdraw")
+            .on("Child", consent.child_id)
+            .with(json!({ "consent": consent_id })),
+    )
+    .await?;
+    Ok(after)
+}

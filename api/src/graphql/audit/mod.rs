@@ -1,0 +1,4 @@
+//! The audit trail in the GraphQL API.
+
+pub mod query;
+pub mod types;

@@ -1,0 +1,318 @@
+//! Inputs of the ledger's queries and mutations.
+
+use async_graphql::{Enum, ID, InputObject};
+use chrono::NaiveDate;
+
+use crate::graphql::enums::{
+    Benefit, ChildStatus, ConsentPurpose, Gender, GuardianRelation, GuardianshipCapacity,
+    GuardianshipQuality, HealthStatus, IncomeSource, LeftBehindType, LivingArrangement, RiskLevel,
+    SchoolingStage,
+};
+
+/// Which children to list; all conditions must hold, within the caller's rows.
+#[derive(InputObject, Default)]
+pub struct ChildFilter {
+    /// Living in this region or a region under it.
+    pub region_id: Option<ID>,
+    /// Enrolled at this school.
+    pub school_id: Option<ID>,
+    /// With one of these living arrangements.
+    pub living_arrangements: Option<Vec<LivingArrangement>>,
+    /// Of one of these left-behind types.
+    pub left_behind_types: Option<Vec<LeftBehindType>>,
+    /// With one of these guardianship qualities.
+    pub guardianship_qualities: Option<Vec<GuardianshipQuality>>,
+    /// At one of these risk levels.
+    pub risk_levels: Option<Vec<RiskLevel>>,
+    /// In one of these statuses.
+    pub statuses: Option<Vec<ChildStatus>>,
+    /// At least this old, in whole years.
+    pub min_age: Option<u32>,
+    /// At most this old, in whole years.
+    pub max_age: Option<u32>,
+    /// Whose name contains this text.
+    pub name_contains: Option<String>,
+    /// Only rows not reviewed since the current quarter began.
+    #[graphql(default)]
+    pub not_reviewed_this_quarter: bool,
+}
+
+/// The order of the children list.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
+pub enum ChildOrder {
+    /// By name.
+    #[default]
+    Name,
+    /// By date of birth, oldest first.
+    BirthDate,
+    /// In the order they were registered.
+    Registered,
+}
+
+/// A child to register, as on the national registration form.
+#[derive(InputObject)]
+pub struct RegisterChildInput {
+    /// Full name.
+    pub name: String,
+    /// Gender; must agree with the ID number.
+    pub gender: Gender,
+    /// Date of birth; must agree with the ID number; the child must be under 16.
+    pub birth_date: NaiveDate,
+    /// Ethnicity (民族), e.g. `汉族`.
+    pub ethnicity: String,
+    /// Resident ID number (18 characters, GB 11643 check digit).
+    pub id_number: Option<String>,
+    /// The village the child lives in: a village of your jurisdiction.
+    pub residence_village_id: ID,
+    /// Detailed address, starting with the village.
+    pub address: Option<String>,
+    /// The school or kindergarten the child attends.
+    pub school_id: Option<ID>,
+    /// Grade at school.
+    pub grade: Option<String>,
+    /// Why the child counts as left behind.
+    pub left_behind_type: LeftBehindType,
+    /// Who the child lives with (`ALONE` under 16 makes `needsReport` true).
+    pub living_arrangement: LivingArrangement,
+    /// Health category.
+    #[graphql(default_with = "HealthStatus::Healthy")]
+    pub health_status: HealthStatus,
+    /// The illness, when seriously ill.
+    pub illness: Option<String>,
+    /// Disability category, required when disabled.
+    pub disability_category: Option<String>,
+    /// Disability grade 1 to 4, required when disabled.
+    pub disability_grade: Option<i16>,
+    /// Risk level, when already assessed.
+    #[graphql(default_with = "RiskLevel::None")]
+    pub risk_level: RiskLevel,
+    /// Whether the child has a household registration.
+    #[graphql(default = true)]
+    pub household_registered: bool,
+    /// Where the household is registered, when elsewhere.
+    pub household_registration_place: Option<String>,
+    /// Schooling stage.
+    pub schooling_stage: SchoolingStage,
+    /// Whether the child boards at school.
+    #[graphql(default)]
+    pub boarding: bool,
+    /// How well the child is looked after.
+    pub guardianship_quality: GuardianshipQuality,
+    /// The household's income sources.
+    #[graphql(default)]
+    pub income_sources: Vec<IncomeSource>,
+    /// The benefits the household receives.
+    #[graphql(default)]
+    pub benefits: Vec<Benefit>,
+    /// Who filled in the form (填表人).
+    pub filled_by: Option<String>,
+    /// Who reviewed it (审核人).
+    pub reviewed_by: Option<String>,
+    /// Who approved it (审批人).
+    pub approved_by: Option<String>,
+}
+
+/// Changes to a ledger row; omitted fields stay as they are.
+#[derive(InputObject)]
+pub struct UpdateChildInput {
+    /// The child.
+    pub id: ID,
+    /// The `version` you read; a stale one is a `CONFLICT`.
+    pub version: i32,
+    /// Full name.
+    pub name: Option<String>,
+    /// Gender.
+    pub gender: Option<Gender>,
+    /// Date of birth.
+    pub birth_date: Option<NaiveDate>,
+    /// Ethnicity.
+    pub ethnicity: Option<String>,
+    /// Resident ID number.
+    pub id_number: Option<String>,
+    /// The village the child lives in.
+    pub residence_village_id: Option<ID>,
+    /// Detailed address.
+    pub address: Option<String>,
+    /// The school.
+    pub school_id: Option<ID>,
+    /// Grade.
+    pub grade: Option<String>,
+    /// Left-behind type.
+    pub left_behind_type: Option<LeftBehindType>,
+    /// Living arrangement.
+    pub living_arrangement: Option<LivingArrangement>,
+    /// Health category.
+    pub health_status: Option<HealthStatus>,
+    /// The illness.
+    pub illness: Option<String>,
+    /// Disability category.
+    pub disability_category: Option<String>,
+    /// Disability grade.
+    pub disability_grade: Option<i16>,
+    /// Risk level.
+    pub risk_level: Option<RiskLevel>,
+    /// Household registration exists.
+    pub household_registered: Option<bool>,
+    /// Where.
+    pub household_registration_place: Option<String>,
+    /// Schooling stage.
+    pub schooling_stage: Option<SchoolingStage>,
+    /// Boarding.
+    pub boarding: Option<bool>,
+    /// Guardianship quality.
+    pub guardianship_quality: Option<GuardianshipQuality>,
+    /// Income sources (replaces the list).
+    pub income_sources: Option<Vec<IncomeSource>>,
+    /// Benefits (replaces the list).
+    pub benefits: Option<Vec<Benefit>>,
+    /// Who filled in the form.
+    pub filled_by: Option<String>,
+    /// Who reviewed it.
+    pub reviewed_by: Option<String>,
+    /// Who approved it.
+    pub approved_by: Option<String>,
+}
+
+/// A change of a child's status.
+#[derive(InputObject)]
+pub struct ChangeChildStatusInput {
+    /// The child.
+    pub id: ID,
+    /// The `version` you read.
+    pub version: i32,
+    /// The new status.
+    pub status: ChildStatus,
+    /// Why (parents returned on …, moved to …).
+    pub reason: String,
+    /// Since when.
+    pub effective_on: NaiveDate,
+}
+
+/// The quarterly review of a ledger row.
+#[derive(InputObject)]
+pub struct MarkChildReviewedInput {
+    /// The child.
+    pub id: ID,
+    /// The `version` you read.
+    pub version: i32,
+    /// Who reviewed it, as the form names them.
+    pub reviewed_by: Option<String>,
+}
+
+/// A guardian's particulars.
+#[derive(InputObject)]
+pub struct GuardianInput {
+    /// Full name.
+    pub name: String,
+    /// Resident ID number.
+    pub id_number: Option<String>,
+    /// Mobile number (11 digits).
+    pub phone: Option<String>,
+    /// Home address.
+    pub address: Option<String>,
+    /// Province where the guardian works away from home.
+    pub work_province: Option<String>,
+    /// City where the guardian works away from home.
+    pub work_city: Option<String>,
+    /// Whether the guardian can care for the child (default `FULL`).
+    pub guardianship_capacity: Option<GuardianshipCapacity>,
+}
+
+/// A new guardian for a child.
+#[derive(InputObject)]
+pub struct AddGuardianInput {
+    /// The child.
+    pub child_id: ID,
+    /// The guardian.
+    pub guardian: GuardianInput,
+    /// How the guardian is related to the child.
+    pub relation: GuardianRelation,
+    /// Whether the parents entrusted the child to this guardian.
+    #[graphql(default)]
+    pub is_entrusted: bool,
+    /// Whether this guardian looks after the child day to day.
+    #[graphql(default)]
+    pub is_primary: bool,
+    /// Since when.
+    pub since: Option<NaiveDate>,
+}
+
+/// Changes to a guardian's particulars (all of them, as on the form).
+#[derive(InputObject)]
+pub struct UpdateGuardianInput {
+    /// The guardian.
+    pub id: ID,
+    /// The `version` you read.
+    pub version: i32,
+    /// The particulars.
+    pub guardian: GuardianInput,
+}
+
+/// A link between an existing guardian and a child (a sibling's grandmother, say).
+#[derive(InputObject)]
+pub struct LinkGuardianInput {
+    /// The child.
+    pub child_id: ID,
+    /// The guardian.
+    pub guardian_id: ID,
+    /// How the guardian is related to the child.
+    pub relation: GuardianRelation,
+    /// Whether the parents entrusted the child to this guardian.
+    #[graphql(default)]
+    pub is_entrusted: bool,
+    /// Whether this guardian looks after the child day to day.
+    #[graphql(default)]
+    pub is_primary: bool,
+    /// Since when.
+    pub since: Option<NaiveDate>,
+}
+
+/// The end of a guardian's link to a child.
+#[derive(InputObject)]
+pub struct UnlinkGuardianInput {
+    /// The child.
+    pub child_id: ID,
+    /// The guardian.
+    pub guardian_id: ID,
+}
+
+/// An entrustment agreement (委托监护协议).
+#[derive(InputObject)]
+pub struct RecordEntrustmentAgreementInput {
+    /// The child entrusted.
+    pub child_id: ID,
+    /// The parents who entrust, as named in the agreement.
+    pub parents: String,
+    /// The entrusted guardian, already linked to the child.
+    pub entrusted_guardian_id: ID,
+    /// First day.
+    pub starts_on: NaiveDate,
+    /// Last day, when agreed.
+    pub ends_on: Option<NaiveDate>,
+    /// The duties agreed.
+    pub duties: String,
+    /// Who at the village committee guided the agreement.
+    pub guided_by: String,
+    /// When it was signed.
+    pub signed_on: NaiveDate,
+}
+
+/// A guardian's consent.
+#[derive(InputObject)]
+pub struct RecordConsentInput {
+    /// The child.
+    pub child_id: ID,
+    /// The consenting guardian, linked to the child.
+    pub guardian_id: ID,
+    /// What is consented to.
+    pub purpose: ConsentPurpose,
+    /// When it was given.
+    pub given_on: NaiveDate,
+}
+
+/// The withdrawal of a consent.
+#[derive(InputObject)]
+pub struct WithdrawConsentInput {
+    /// The consent.
+    pub consent_id: ID,
+}

@@ -1,0 +1,488 @@
+//! The ledger's output types. Which of their fields a caller sees is the policy's business (the
+//! field hook); resolvers of sensitive fields name their record for the audit trail.
+
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{child, child_guardian, consent, entrustment_agreement, guardian};
+
+use crate::{
+    domain::child::{age_on, parse_list, review_due},
+    graphql::{
+        context::ContextExt,
+        enums::{
+            Benefit, ChildStatus, ConsentPurpose, Gender, GuardianRelation, GuardianshipCapacity,
+            GuardianshipQuality, HealthStatus, IncomeSource, LeftBehindType, LivingArrangement,
+            RiskLevel, SchoolingStage,
+        },
+        ids::{self, Kind},
+        loaders::{Loaders, loader_error},
+        organization::types::Organization,
+        region::types::Region,
+    },
+    policy::hook::audit_subject,
+};
+
+/// The GraphQL `Child` object over a ledger row; its description for clients is on the
+/// `#[Object]` impl.
+pub struct Child(pub child::Model);
+
+/// A left-behind child in the ledger (一人一档): the national registration form's fields, the
+/// child's guardians, entrustment agreements and consents. Fields the caller's role may not
+/// see are null with a `FORBIDDEN` error at their path; some are masked (see the access
+/// matrix).
+#[Object]
+impl Child {
+    /// Opaque global ID.
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::Child, self.0.id)
+    }
+
+    /// Full name (masked to the surname for analysts).
+    async fn name(&self) -> Option<&str> {
+        Some(&self.0.name)
+    }
+
+    /// Gender.
+    async fn gender(&self) -> Option<Gender> {
+        Some(self.0.gender.into())
+    }
+
+    /// Ethnicity (民族).
+    async fn ethnicity(&self) -> Option<&str> {
+        Some(&self.0.ethnicity)
+    }
+
+    /// Age in whole years today.
+    async fn age(&self, ctx: &Context<'_>) -> Option<i32> {
+        i32::try_from(age_on(self.0.birth_date, ctx.today())).ok()
+    }
+
+    /// Date of birth as `YYYY-MM-DD`; masked roles get the year only (`YYYY`).
+    async fn birth_date(&self) -> Option<String> {
+        Some(self.0.birth_date.to_string())
+    }
+
+    /// Resident ID number (GB 11643); masked as `6527**********1234`. Reads are audited.
+    async fn id_number(&self, ctx: &Context<'_>) -> Option<&str> {
+        audit_subject(ctx, "Child", self.0.id);
+        self.0.id_number.as_deref()
+    }
+
+    /// The village the child lives in.
+    async fn residence_village(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        Ok(loaders
+            .regions
+            .load_one(self.0.residence_village_id)
+            .await
+            .map_err(loader_error)?
+            .map(Region))
+    }
+
+    /// Detailed address; masked to the village. Reads are audited.
+    async fn address(&self, ctx: &Context<'_>) -> Option<&str> {
+        audit_subject(ctx, "Child", self.0.id);
+        self.0.address.as_deref()
+    }
+
+    /// The school the child attends.
+    async fn school(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
+        let Some(school) = self.0.school_id else {
+            return Ok(None);
+        };
+        let loaders = ctx.data_unchecked::<Loaders>();
+        Ok(loaders
+            .organizations
+            .load_one(school)
+            .await
+            .map_err(loader_error)?
+            .map(Organization))
+    }
+
+    /// Grade at school.
+    async fn grade(&self) -> Option<&str> {
+        self.0.grade.as_deref()
+    }
+
+    /// Why the child counts as left behind.
+    async fn left_behind_type(&self) -> Option<LeftBehindType> {
+        Some(self.0.left_behind_type.into())
+    }
+
+    /// Who the child lives with.
+    async fn living_arrangement(&self) -> Option<LivingArrangement> {
+        Some(self.0.living_arrangement.into())
+    }
+
+    /// Health and disability; masked roles see the category only. Reads are audited.
+    async fn health(&self, ctx: &Context<'_>) -> Option<ChildHealth> {
+        audit_subject(ctx, "Child", self.0.id);
+        Some(ChildHealth {
+            status: self.0.health_status.into(),
+            illness: self.0.health_detail.clone(),
+            disability_category: self.0.disability_category.clone(),
+            disability_grade: self.0.disability_grade.map(i32::from),
+        })
+    }
+
+    /// Assessed risk.
+    async fn risk_level(&self) -> Option<RiskLevel> {
+        Some(self.0.risk_level.into())
+    }
+
+    /// Whether the child is still followed.
+    async fn status(&self) -> Option<ChildStatus> {
+        Some(self.0.status.into())
+    }
+
+    /// Why the status last changed.
+    async fn status_reason(&self) -> Option<&str> {
+        self.0.status_reason.as_deref()
+    }
+
+    /// When the status last changed.
+    async fn status_changed_on(&self) -> Option<NaiveDate> {
+        self.0.status_changed_on
+    }
+
+    /// When the ledger row was last reviewed (at least once a quarter).
+    async fn reviewed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.reviewed_at
+    }
+
+    /// True when the row has not been reviewed since the current quarter began.
+    async fn review_due(&self, ctx: &Context<'_>) -> Option<bool> {
+        Some(review_due(&self.0, ctx.today()))
+    }
+
+    /// Something recorded about the child must be reported to the police (for example a child
+    /// under 16 living alone).
+    async fn needs_report(&self) -> Option<bool> {
+        Some(self.0.needs_report)
+    }
+
+    /// Whether the child has a household registration (户籍).
+    async fn household_registered(&self) -> Option<bool> {
+        Some(self.0.household_registered)
+    }
+
+    /// Where the household is registered, when elsewhere than the residence.
+    async fn household_registration_place(&self) -> Option<&str> {
+        self.0.household_registration_place.as_deref()
+    }
+
+    /// Schooling stage.
+    async fn schooling_stage(&self) -> Option<SchoolingStage> {
+        Some(self.0.schooling_stage.into())
+    }
+
+    /// Whether the child boards at school.
+    async fn boarding(&self) -> Option<bool> {
+        Some(self.0.boarding)
+    }
+
+    /// How well the child is looked after.
+    async fn guardianship_quality(&self) -> Option<GuardianshipQuality> {
+        Some(self.0.guardianship_quality.into())
+    }
+
+    /// The household's income sources.
+    async fn income_sources(&self) -> Option<Vec<IncomeSource>> {
+        Some(
+            parse_list::<entity::enums::IncomeSource>(&self.0.income_sources)
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+        )
+    }
+
+    /// The benefits the household receives.
+    async fn benefits(&self) -> Option<Vec<Benefit>> {
+        Some(
+            parse_list::<entity::enums::Benefit>(&self.0.benefits)
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+        )
+    }
+
+    /// Who filled in the registration form (填表人).
+    async fn filled_by(&self) -> Option<&str> {
+        self.0.filled_by.as_deref()
+    }
+
+    /// Who reviewed it (审核人).
+    async fn reviewed_by(&self) -> Option<&str> {
+        self.0.reviewed_by.as_deref()
+    }
+
+    /// Who approved it (审批人).
+    async fn approved_by(&self) -> Option<&str> {
+        self.0.approved_by.as_deref()
+    }
+
+    /// The child's current guardians, the day-to-day carer first.
+    async fn guardians(&self, ctx: &Context<'_>) -> Result<Option<Vec<Guardian>>> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let rows = loaders
+            .child_guardians
+            .load_one(self.0.id)
+            .await
+            .map_err(loader_error)?
+            .unwrap_or_default();
+        Ok(Some(
+            rows.into_iter()
+                .map(|(link, g)| Guardian::linked(link, g))
+                .collect(),
+        ))
+    }
+
+    /// Entrustment agreements (委托监护协议), newest first.
+    async fn entrustment_agreements(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<Vec<EntrustmentAgreement>>> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let rows = loaders
+            .agreements
+            .load_one(self.0.id)
+            .await
+            .map_err(loader_error)?
+            .unwrap_or_default();
+        Ok(Some(rows.into_iter().map(EntrustmentAgreement).collect()))
+    }
+
+    /// Guardians' consents, newest first.
+    async fn consents(&self, ctx: &Context<'_>) -> Result<Option<Vec<Consent>>> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let rows = loaders
+            .consents
+            .load_one(self.0.id)
+            .await
+            .map_err(loader_error)?
+            .unwrap_or_default();
+        Ok(Some(rows.into_iter().map(Consent).collect()))
+    }
+
+    /// The row's version: send it back with `updateChild` (a stale one is a `CONFLICT`).
+    async fn version(&self) -> Option<i32> {
+        Some(self.0.version)
+    }
+
+    /// When the child was registered.
+    async fn created_at(&self) -> Option<DateTime<Utc>> {
+        Some(self.0.created_at)
+    }
+
+    /// When the row last changed.
+    async fn updated_at(&self) -> Option<DateTime<Utc>> {
+        Some(self.0.updated_at)
+    }
+}
+
+/// A child's health as on the registration form.
+#[derive(SimpleObject)]
+pub struct ChildHealth {
+    /// The category: healthy, disabled or seriously ill.
+    pub status: HealthStatus,
+    /// The illness, when seriously ill.
+    pub illness: Option<String>,
+    /// The disability category, when disabled.
+    pub disability_category: Option<String>,
+    /// The disability grade (1 to 4), when disabled.
+    pub disability_grade: Option<i32>,
+}
+
+/// The GraphQL `Guardian` object: a guardian as linked to one child.
+pub struct Guardian {
+    link: Option<child_guardian::Model>,
+    guardian: guardian::Model,
+}
+
+impl Guardian {
+    /// A guardian seen through its link to a child.
+    pub fn linked(link: child_guardian::Model, guardian: guardian::Model) -> Self {
+        Self {
+            link: Some(link),
+            guardian,
+        }
+    }
+
+    /// A guardian seen on its own (relation fields are then null).
+    pub fn alone(guardian: guardian::Model) -> Self {
+        Self {
+            link: None,
+            guardian,
+        }
+    }
+}
+
+/// A parent, grandparent or other guardian of a child, with how they stand to that child.
+#[Object]
+impl Guardian {
+    /// Opaque global ID.
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::Guardian, self.guardian.id)
+    }
+
+    /// Full name.
+    async fn name(&self) -> Option<&str> {
+        Some(&self.guardian.name)
+    }
+
+    /// How the guardian is related to the child.
+    async fn relation(&self) -> Option<GuardianRelation> {
+        self.link.as_ref().map(|l| l.relation.into())
+    }
+
+    /// Whether the parents entrusted the child to this guardian.
+    async fn is_entrusted(&self) -> Option<bool> {
+        self.link.as_ref().map(|l| l.is_entrusted)
+    }
+
+    /// Whether this guardian looks after the child day to day.
+    async fn is_primary(&self) -> Option<bool> {
+        self.link.as_ref().map(|l| l.is_primary)
+    }
+
+    /// Mobile number; masked as `138****5678`. Reads are audited.
+    async fn phone(&self, ctx: &Context<'_>) -> Option<&str> {
+        audit_subject(ctx, "Guardian", self.guardian.id);
+        self.guardian.phone.as_deref()
+    }
+
+    /// Resident ID number; masked as `6527**********1234`. Reads are audited.
+    async fn id_number(&self, ctx: &Context<'_>) -> Option<&str> {
+        audit_subject(ctx, "Guardian", self.guardian.id);
+        self.guardian.id_number.as_deref()
+    }
+
+    /// Home address; masked to the village. Reads are audited.
+    async fn address(&self, ctx: &Context<'_>) -> Option<&str> {
+        audit_subject(ctx, "Guardian", self.guardian.id);
+        self.guardian.address.as_deref()
+    }
+
+    /// Where the guardian works away from home (province and city).
+    async fn work_location(&self) -> Option<String> {
+        let place = format!(
+            "{}{}",
+            self.guardian.work_province.as_deref().unwrap_or_default(),
+            self.guardian.work_city.as_deref().unwrap_or_default()
+        );
+        Some(place).filter(|p| !p.is_empty())
+    }
+
+    /// Whether the guardian is able to care for the child.
+    async fn guardianship_capacity(&self) -> Option<GuardianshipCapacity> {
+        Some(self.guardian.guardianship_capacity.into())
+    }
+
+    /// The record's version: send it back with `updateGuardian`.
+    async fn version(&self) -> Option<i32> {
+        Some(self.guardian.version)
+    }
+}
+
+/// The GraphQL `EntrustmentAgreement` object over a stored agreement.
+pub struct EntrustmentAgreement(pub entrustment_agreement::Model);
+
+/// A written entrustment agreement (委托监护协议) between the parents and the guardian they
+/// entrust the child to, guided by the village committee.
+#[Object]
+impl EntrustmentAgreement {
+    /// Opaque global ID.
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::EntrustmentAgreement, self.0.id)
+    }
+
+    /// The parents who entrust, as named in the agreement.
+    async fn parents(&self) -> &str {
+        &self.0.parents
+    }
+
+    /// The guardian entrusted.
+    async fn entrusted_guardian(&self, ctx: &Context<'_>) -> Result<Option<Guardian>> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        Ok(loaders
+            .guardians
+            .load_one(self.0.entrusted_guardian_id)
+            .await
+            .map_err(loader_error)?
+            .map(Guardian::alone))
+    }
+
+    /// First day of the entrustment.
+    async fn starts_on(&self) -> NaiveDate {
+        self.0.starts_on
+    }
+
+    /// Last day, when agreed.
+    async fn ends_on(&self) -> Option<NaiveDate> {
+        self.0.ends_on
+    }
+
+    /// The duties both sides agreed to.
+    async fn duties(&self) -> &str {
+        &self.0.duties
+    }
+
+    /// Who at the village committee guided the agreement.
+    async fn guided_by(&self) -> &str {
+        &self.0.guided_by
+    }
+
+    /// When it was signed.
+    async fn signed_on(&self) -> NaiveDate {
+        self.0.signed_on
+    }
+
+    /// When it was recorded.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// The GraphQL `Consent` object over a stored consent.
+pub struct Consent(pub consent::Model);
+
+/// A guardian's consent for one purpose (PIPL: a child under 14's data is sensitive); referrals
+/// to third parties check it.
+#[Object]
+impl Consent {
+    /// Opaque global ID.
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::Consent, self.0.id)
+    }
+
+    /// The guardian who consented.
+    async fn guardian(&self, ctx: &Context<'_>) -> Result<Option<Guardian>> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        Ok(loaders
+            .guardians
+            .load_one(self.0.guardian_id)
+            .await
+            .map_err(loader_error)?
+            .map(Guardian::alone))
+    }
+
+    /// What was consented to.
+    async fn purpose(&self) -> ConsentPurpose {
+        self.0.purpose.into()
+    }
+
+    /// When it was given.
+    async fn given_on(&self) -> NaiveDate {
+        self.0.given_on
+    }
+
+    /// When it was withdrawn; null while in force.
+    async fn withdrawn_at(&self) -> Option<DateTime<Utc>> {
+        self.0.withdrawn_at
+    }
+
+    /// Whether it is in force.
+    async fn active(&self) -> bool {
+        self.0.withdrawn_at.is_none()
+    }
+}

@@ -1,0 +1,245 @@
+//! The field-resolution hook: applies the policy to every field of every type, so no resolver
+//! can forget. `none` becomes null and a `FORBIDDEN` error at that path (on a root field the
+//! error alone, as the operation is refused); `masked` goes through the field's masking
+//! function; reads of sensitive fields and every denial are collected per request and queued for
+//! the audit trail as one event per record.
+
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    sync::{Arc, Mutex},
+};
+
+use async_graphql::{
+    Context, ErrorExtensionValues, PathSegment, Pos, QueryPathSegment, Response, ServerError,
+    ServerResult, Value,
+    extensions::{
+        Extension, ExtensionContext, ExtensionFactory, NextExecute, NextResolve, ResolveInfo,
+    },
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::{
+    audit::{AuditRecord, AuditWriter},
+    auth::Session,
+    clock::Clock,
+    domain::account::RequestMeta,
+    policy::{Level, Policy},
+};
+
+/// What one request read and was refused, for the audit trail.
+#[derive(Default)]
+pub struct RequestAudit {
+    inner: Mutex<Collected>,
+}
+
+#[derive(Default)]
+struct Collected {
+    reads: BTreeMap<String, Read>,
+    denied: Vec<(String, String)>,
+    errors: Vec<ServerError>,
+}
+
+#[derive(Default)]
+struct Read {
+    subject: Option<(&'static str, Uuid)>,
+    fields: BTreeSet<String>,
+}
+
+impl RequestAudit {
+    fn with<T>(&self, f: impl FnOnce(&mut Collected) -> T) -> Option<T> {
+        self.inner.lock().ok().map(|mut c| f(&mut c))
+    }
+}
+
+/// Names the record whose fields the current resolver serves, so that reads of its sensitive
+/// fields are audited against it. Resolvers of types with sensitive fields call it.
+pub fn audit_subject(ctx: &Context<'_>, kind: &'static str, id: Uuid) {
+    let (Some(audit), Some(node)) = (ctx.data_opt::<Arc<RequestAudit>>(), ctx.path_node) else {
+        return;
+    };
+    let parent = node.parent.map(|p| p.to_string()).unwrap_or_default();
+    audit.with(|c| c.reads.entry(parent).or_default().subject = Some((kind, id)));
+}
+
+/// Installs the hook on a schema.
+pub struct FieldPolicy {
+    /// The checked policy.
+    pub policy: Arc<Policy>,
+    /// Where audit events go.
+    pub writer: AuditWriter,
+    /// The time events are stamped with.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl ExtensionFactory for FieldPolicy {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(FieldPolicyExtension {
+            policy: self.policy.clone(),
+            writer: self.writer.clone(),
+            clock: self.clock.clone(),
+        })
+    }
+}
+
+struct FieldPolicyExtension {
+    policy: Arc<Policy>,
+    writer: AuditWriter,
+    clock: Arc<dyn Clock>,
+}
+
+fn error_at(code: &'static str, message: &str, pos: Pos, path: Vec<PathSegment>) -> ServerError {
+    let mut extensions = ErrorExtensionValues::default();
+    extensions.set("code", code);
+    ServerError {
+        message: message.to_owned(),
+        source: None,
+        locations: vec![pos],
+        path,
+        extensions: Some(extensions),
+    }
+}
+
+fn path_of(info: &ResolveInfo<'_>) -> Vec<PathSegment> {
+    match serde_json::to_value(info.path_node) {
+        Ok(serde_json::Value::Array(items)) => items
+            .into_iter()
+            .filter_map(|item| match item {
+                serde_json::Value::String(name) => Some(PathSegment::Field(name)),
+                serde_json::Value::Number(n) => n
+                    .as_u64()
+                    .and_then(|i| usize::try_from(i).ok())
+                    .map(PathSegment::Index),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+#[async_trait::async_trait]
+impl Extension for FieldPolicyExtension {
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        let mut response = next.run(ctx, operation_name).await;
+        let Some(audit) = ctx.data_opt::<Arc<RequestAudit>>() else {
+            return response;
+        };
+        let Some(collected) = audit.with(std::mem::take) else {
+            return response;
+        };
+        response.errors.extend(collected.errors);
+        let principal = ctx.data_opt::<Session>().and_then(|s| s.principal().ok());
+        let request_id = ctx
+            .data_opt::<RequestMeta>()
+            .and_then(|m| m.request_id.clone());
+        let now = self.clock.now();
+        let event = |action: &'static str| {
+            let event = AuditRecord::new(action, now, request_id.clone());
+            match principal {
+                Some(p) => event.by(p),
+                None => event,
+            }
+        };
+        let mut by_subject: BTreeMap<(&'static str, Uuid), BTreeSet<String>> = BTreeMap::new();
+        for (path, read) in collected.reads {
+            if read.fields.is_empty() {
+                continue;
+            }
+            match read.subject {
+                Some(subject) => by_subject.entry(subject).or_default().extend(read.fields),
+                None => {
+                    tracing::error!(path, "sensitive fields read without a named subject");
+                    self.writer
+                        .send(event("read").with(json!({ "path": path, "fields": read.fields })))
+                        .await;
+                }
+            }
+        }
+        for ((kind, id), fields) in by_subject {
+            self.writer
+                .send(event("read").on(kind, id).with(json!({ "fields": fields })))
+                .await;
+        }
+        if !collected.denied.is_empty() {
+            let denied: Vec<_> = collected
+                .denied
+                .into_iter()
+                .map(|(field, path)| json!({ "field": field, "path": path }))
+                .collect();
+            self.writer
+                .send(event("access.denied").with(json!({ "denied": denied })))
+                .await;
+        }
+        response
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        info: ResolveInfo<'_>,
+        next: NextResolve<'_>,
+    ) -> ServerResult<Option<Value>> {
+        // List items come through here too; their list field was already decided.
+        let list_item = matches!(info.path_node.segment, QueryPathSegment::Index(_));
+        if list_item || info.is_for_introspection || info.name.starts_with("__") {
+            return next.run(ctx, info).await;
+        }
+        let role = ctx
+            .data_opt::<Session>()
+            .and_then(|s| s.principal().ok())
+            .map(|p| p.role);
+        let rule = self.policy.rule(info.parent_type, info.name);
+        let level = rule.map_or(Level::None, |r| r.level(role));
+        let audit = ctx.data_opt::<Arc<RequestAudit>>();
+        let field_key = format!("{}.{}", info.parent_type, info.name);
+        match level {
+            Level::None => {
+                let path = path_of(&info);
+                let at = info.path_node.to_string();
+                if let Some(audit) = audit {
+                    audit.with(|c| c.denied.push((field_key, at)));
+                }
+                let pos = info.field.name.pos;
+                if role.is_none() {
+                    return Err(error_at(
+                        "UNAUTHENTICATED",
+                        "authentication required",
+                        pos,
+                        path,
+                    ));
+                }
+                let error = error_at("FORBIDDEN", "forbidden", pos, path);
+                if info.path_node.parent.is_none() {
+                    return Err(error);
+                }
+                if let Some(audit) = audit {
+                    audit.with(|c| c.errors.push(error));
+                }
+                Ok(Some(Value::Null))
+            }
+            Level::Full | Level::Masked => {
+                let sensitive = rule.is_some_and(|r| r.sensitive);
+                let mask = rule.and_then(|r| r.mask).filter(|_| level == Level::Masked);
+                if sensitive && let Some(audit) = audit {
+                    let parent = info
+                        .path_node
+                        .parent
+                        .map(|p| p.to_string())
+                        .unwrap_or_default();
+                    let name = info.name.to_owned();
+                    audit.with(|c| c.reads.entry(parent).or_default().fields.insert(name));
+                }
+                let value = next.run(ctx, info).await?;
+                Ok(match mask {
+                    Some(mask) => value.map(|v| mask.apply(v)),
+                    None => value,
+                })
+            }
+        }
+    }
+}

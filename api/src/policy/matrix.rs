@@ -1,0 +1,54 @@
+//! Renders the policy as a Markdown matrix for department reviewers (`docs/access-matrix.md`).
+
+use std::fmt::Write;
+
+use sea_orm::ActiveEnum;
+
+use crate::policy::{Policy, role_columns};
+
+/// The matrix as Markdown.
+pub fn render(policy: &Policy) -> String {
+    let roles = role_columns();
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# Access matrix\n\n\
+         Generated from `api/policy.toml` by `shouhu policy matrix`; do not edit by hand (a test\n\
+         fails when this file is stale).\n\n\
+         `F` full value, `M` masked, `-` none (null and a `FORBIDDEN` error). On `Query` and\n\
+         `Mutation` the level gates the operation. A field rule never widens a row scope.\n\n\
+         ## Row scopes\n\n| role | rows |\n| --- | --- |"
+    );
+    for role in &roles {
+        let _ = writeln!(out, "| `{}` | {:?} |", role.to_value(), policy.scope(*role));
+    }
+    for (type_name, rules) in policy.types() {
+        let _ = writeln!(out, "\n## {type_name}\n");
+        let header: Vec<String> = roles.iter().map(|r| r.to_value()).collect();
+        let _ = writeln!(
+            out,
+            "| field | {} | anonymous | mask | audited |",
+            header.join(" | ")
+        );
+        let _ = writeln!(
+            out,
+            "| --- |{} --- | --- | --- |",
+            " --- |".repeat(roles.len())
+        );
+        for (field, rule) in rules {
+            let levels: Vec<&str> = roles
+                .iter()
+                .map(|r| rule.level(Some(*r)).symbol())
+                .collect();
+            let _ = writeln!(
+                out,
+                "| {field} | {} | {} | {} | {} |",
+                levels.join(" | "),
+                rule.level(None).symbol(),
+                rule.mask.map_or("", |m| m.name()),
+                if rule.sensitive { "yes" } else { "" },
+            );
+        }
+    }
+    out
+}

@@ -1,0 +1,355 @@
+//! The one place where access is decided: which rows (row scopes, applied as SQL inside the
+//! domain queries), which fields (the policy file, applied to every field by [`hook`]) and which
+//! operations (root fields of Query and Mutation, in the same file).
+
+pub mod hook;
+pub mod mask;
+pub mod matrix;
+pub mod scope;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use async_graphql::parser::{parse_schema, types::TypeKind};
+use entity::enums::Role;
+use sea_orm::{ActiveEnum, Iterable};
+use serde::Deserialize;
+
+use crate::policy::mask::Mask;
+
+/// The policy shipped with the service.
+pub const DEFAULT_POLICY: &str = include_str!("../../policy.toml");
+
+/// What a role sees of a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// The value as stored.
+    Full,
+    /// The value through the field's masking function.
+    Masked,
+    /// Nothing: null and a `FORBIDDEN` error at that path.
+    None,
+}
+
+impl Level {
+    fn parse(token: &str) -> Option<Self> {
+        match token {
+            "F" => Some(Self::Full),
+            "M" => Some(Self::Masked),
+            "-" => Some(Self::None),
+            _ => None,
+        }
+    }
+
+    /// The matrix's one-character form.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Self::Full => "F",
+            Self::Masked => "M",
+            Self::None => "-",
+        }
+    }
+}
+
+/// The rows a role may see at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RowScope {
+    /// The region subtree of the account's organization.
+    Jurisdiction,
+    /// Children enrolled in the account's school.
+    School,
+    /// Children with an active pairing to this teacher.
+    Paired,
+    /// Children with an active access grant to the account's organization.
+    Granted,
+    /// Children in reports the account submitted.
+    Own,
+    /// No child rows.
+    None,
+}
+
+/// One field's rule.
+#[derive(Debug, Clone)]
+pub struct FieldRule {
+    levels: BTreeMap<Role, Level>,
+    anonymous: Level,
+    /// How masked values are masked.
+    pub mask: Option<Mask>,
+    /// Whether reads are written to the audit trail.
+    pub sensitive: bool,
+}
+
+impl FieldRule {
+    /// The level for a role, or for an anonymous caller when `None`.
+    pub fn level(&self, role: Option<Role>) -> Level {
+        match role {
+            Some(role) => self.levels.get(&role).copied().unwrap_or(Level::None),
+            None => self.anonymous,
+        }
+    }
+}
+
+/// The loaded, checked policy.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    scopes: BTreeMap<Role, RowScope>,
+    fields: BTreeMap<String, BTreeMap<String, FieldRule>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicyFile {
+    roles: BTreeMap<String, RowScope>,
+    fields: BTreeMap<String, BTreeMap<String, RuleFile>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    roles: Option<String>,
+    all: Option<String>,
+    anonymous: Option<String>,
+    mask: Option<Mask>,
+    #[serde(default)]
+    sensitive: bool,
+}
+
+/// The columns of a `roles` row, in order.
+pub fn role_columns() -> Vec<Role> {
+    Role::iter().collect()
+}
+
+impl Policy {
+    /// Parses the policy and checks it against the schema's SDL: every field of every object
+    /// type has a rule, every rule names a field, every role has a row scope, and every `M` has
+    /// a mask. The error names what is wrong.
+    pub fn load(text: &str, sdl: &str) -> anyhow::Result<Self> {
+        let file: PolicyFile = toml::from_str(text)?;
+        let columns = role_columns();
+        let mut scopes = BTreeMap::new();
+        for (name, scope) in file.roles {
+            let role = Role::try_from_value(&name)
+                .map_err(|_| anyhow::anyhow!("policy: [roles] names unknown role `{name}`"))?;
+            scopes.insert(role, scope);
+        }
+        if let Some(missing) = columns.iter().find(|r| !scopes.contains_key(r)) {
+            anyhow::bail!(
+                "policy: role `{}` has no row scope in [roles]",
+                missing.to_value()
+            );
+        }
+
+        let mut fields = BTreeMap::new();
+        for (type_name, entries) in file.fields {
+            let mut rules = BTreeMap::new();
+            for (field, rule) in entries {
+                let at = format!("{type_name}.{field}");
+                let parse = |token: &str| {
+                    Level::parse(token)
+                        .ok_or_else(|| anyhow::anyhow!("policy: {at}: `{token}` is not F, M or -"))
+                };
+                let mut levels = BTreeMap::new();
+                match (&rule.roles, &rule.all) {
+                    (Some(row), None) => {
+                        let tokens: Vec<&str> = row.split_whitespace().collect();
+                        anyhow::ensure!(
+                            tokens.len() == columns.len(),
+                            "policy: {at}: `roles` has {} levels, expected {}",
+                            tokens.len(),
+                            columns.len()
+                        );
+                        for (role, token) in columns.iter().zip(tokens) {
+                            levels.insert(*role, parse(token)?);
+                        }
+                    }
+                    (None, Some(all)) => {
+                        let level = parse(all)?;
+                        for role in &columns {
+                            levels.insert(*role, level);
+                        }
+                    }
+                    _ => anyhow::bail!("policy: {at}: give exactly one of `roles` and `all`"),
+                }
+                let anonymous = rule
+                    .anonymous
+                    .as_deref()
+                    .map(parse)
+                    .transpose()?
+                    .unwrap_or(Level::None);
+                let masked =
+                    anonymous == Level::Masked || levels.values().any(|l| *l == Level::Masked);
+                anyhow::ensure!(
+                    !masked || rule.mask.is_some(),
+                    "policy: {at}: masked for some role but no `mask` is named"
+                );
+                rules.insert(
+                    field,
+                    FieldRule {
+                        levels,
+                        anonymous,
+                        mask: rule.mask,
+                        sensitive: rule.sensitive,
+                    },
+                );
+            }
+            fields.insert(type_name, rules);
+        }
+        let policy = Self { scopes, fields };
+        policy.check_against(sdl)?;
+        Ok(policy)
+    }
+
+    /// The shipped policy against the service's own schema.
+    pub fn shipped() -> anyhow::Result<Self> {
+        Self::load(DEFAULT_POLICY, &crate::graphql::sdl())
+    }
+
+    fn check_against(&self, sdl: &str) -> anyhow::Result<()> {
+        let document = parse_schema(sdl)?;
+        let mut schema_fields: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for definition in document.definitions {
+            let async_graphql::parser::types::TypeSystemDefinition::Type(ty) = definition else {
+                continue;
+            };
+            let fields = match &ty.node.kind {
+                TypeKind::Object(object) => &object.fields,
+                TypeKind::Interface(interface) => &interface.fields,
+                _ => continue,
+            };
+            {
+                let type_name = ty.node.name.node.to_string();
+                let root = type_name == "Query" || type_name == "Mutation";
+                for field in fields {
+                    let name = field.node.name.node.to_string();
+                    // A refused or masked value is served as null, so away from the root the
+                    // field must be nullable; a refused root field refuses the operation.
+                    let restricted = self.rule(&type_name, &name).is_some_and(|rule| {
+                        role_columns()
+                            .iter()
+                            .any(|r| rule.level(Some(*r)) != Level::Full)
+                    });
+                    anyhow::ensure!(
+                        root || !restricted || field.node.ty.node.nullable,
+                        "policy: {type_name}.{name} is refused or masked for some role, so the \
+                         schema must declare it nullable"
+                    );
+                    schema_fields
+                        .entry(type_name.clone())
+                        .or_default()
+                        .insert(name);
+                }
+            }
+        }
+        for (type_name, fields) in &schema_fields {
+            for field in fields {
+                anyhow::ensure!(
+                    self.fields
+                        .get(type_name)
+                        .is_some_and(|rules| rules.contains_key(field)),
+                    "policy: the schema field {type_name}.{field} has no entry; every field needs one"
+                );
+            }
+        }
+        for (type_name, rules) in &self.fields {
+            for field in rules.keys() {
+                anyhow::ensure!(
+                    schema_fields
+                        .get(type_name)
+                        .is_some_and(|fields| fields.contains(field)),
+                    "policy: the entry {type_name}.{field} names no field of the schema"
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// The rule of a field, if the policy has one (a checked policy has one for every field).
+    pub fn rule(&self, type_name: &str, field: &str) -> Option<&FieldRule> {
+        self.fields.get(type_name)?.get(field)
+    }
+
+    /// The level of a field for a role (`None` for an anonymous caller); deny when unknown.
+    pub fn level(&self, type_name: &str, field: &str, role: Option<Role>) -> Level {
+        self.rule(type_name, field)
+            .map_or(Level::None, |r| r.level(role))
+    }
+
+    /// A role's row scope.
+    pub fn scope(&self, role: Role) -> RowScope {
+        self.scopes.get(&role).copied().unwrap_or(RowScope::None)
+    }
+
+    /// Every type with its field rules, for the rendered matrix.
+    pub fn types(&self) -> &BTreeMap<String, BTreeMap<String, FieldRule>> {
+        &self.fields
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SDL: &str = "type Query { a: Int b: Int }";
+    const HEAD: &str = r#"
+[roles]
+admin = "none"
+civil_affairs_officer = "jurisdiction"
+child_supervisor = "jurisdiction"
+child_director = "jurisdiction"
+teacher = "paired"
+school_head = "school"
+police_officer = "jurisdiction"
+womens_federation_worker = "jurisdiction"
+social_worker = "granted"
+health_worker = "own"
+justice_officer = "granted"
+court_officer = "granted"
+analyst = "jurisdiction"
+"#;
+
+    #[test]
+    fn a_schema_field_without_an_entry_stops_the_service() {
+        let text = format!("{HEAD}\n[fields.Query]\na = {{ all = \"F\" }}\n");
+        let err = Policy::load(&text, SDL).unwrap_err().to_string();
+        assert!(err.contains("Query.b"), "{err}");
+    }
+
+    #[test]
+    fn an_entry_naming_no_field_stops_the_service() {
+        let text = format!(
+            "{HEAD}\n[fields.Query]\na = {{ all = \"F\" }}\nb = {{ all = \"F\" }}\nc = {{ all = \"F\" }}\n"
+        );
+        let err = Policy::load(&text, SDL).unwrap_err().to_string();
+        assert!(err.contains("Query.c"), "{err}");
+    }
+
+    #[test]
+    fn masked_without_a_mask_and_short_rows_are_refused() {
+        let masked =
+            format!("{HEAD}\n[fields.Query]\na = {{ all = \"M\" }}\nb = {{ all = \"F\" }}\n");
+        assert!(Policy::load(&masked, SDL).is_err());
+        let short =
+            format!("{HEAD}\n[fields.Query]\na = {{ roles = \"F F\" }}\nb = {{ all = \"F\" }}\n");
+        assert!(Policy::load(&short, SDL).is_err());
+    }
+
+    #[test]
+    fn what_is_not_granted_is_denied() {
+        let text = format!(
+            "{HEAD}\n[fields.Query]\na = {{ roles = \"- F - - - - - - - - - - -\" }}\nb = {{ all = \"F\" }}\n"
+        );
+        let policy = Policy::load(&text, SDL).unwrap();
+        assert_eq!(
+            policy.level("Query", "a", Some(Role::CivilAffairsOfficer)),
+            Level::Full
+        );
+        assert_eq!(policy.level("Query", "a", Some(Role::Teacher)), Level::None);
+        assert_eq!(policy.level("Query", "a", None), Level::None);
+        assert_eq!(policy.level("Query", "zzz", Some(Role::Admin)), Level::None);
+    }
+
+    #[test]
+    fn the_shipped_policy_matches_the_schema() {
+        Policy::shipped().unwrap();
+    }
+}

@@ -1,0 +1,61 @@
+//! Row scopes as SQL conditions, built from the principal and put inside the domain queries:
+//! rows outside never leave the database.
+
+use chrono::{DateTime, Utc};
+use entity::{access_grant, child, pairing};
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
+    sea_query::{Expr, ExprTrait},
+};
+
+use crate::{
+    auth::Principal,
+    policy::{Policy, RowScope},
+};
+
+/// A condition true for no row.
+fn nothing() -> Condition {
+    Condition::all().add(Expr::val(1).eq(0))
+}
+
+/// The jurisdiction condition on a region-path column: the path itself and everything below.
+pub fn within(column: impl ColumnTrait, path: &str) -> Condition {
+    Condition::any()
+        .add(column.eq(path))
+        .add(column.starts_with(format!("{path}/")))
+}
+
+/// The children the principal may see, as a condition on `child`.
+pub fn children(policy: &Policy, principal: &Principal, now: DateTime<Utc>) -> Condition {
+    match policy.scope(principal.role) {
+        RowScope::Jurisdiction => within(child::Column::RegionPath, &principal.region_path),
+        RowScope::School => {
+            Condition::all().add(child::Column::SchoolId.eq(principal.organization_id))
+        }
+        RowScope::Paired => Condition::all().add(
+            child::Column::Id.in_subquery(
+                pairing::Entity::find()
+                    .select_only()
+                    .column(pairing::Column::ChildId)
+                    .filter(pairing::Column::TeacherAccountId.eq(principal.account_id))
+                    .filter(pairing::Column::EndedOn.is_null())
+                    .into_query(),
+            ),
+        ),
+        RowScope::Granted => Condition::all().add(
+            child::Column::Id.in_subquery(
+                access_grant::Entity::find()
+                    .select_only()
+                    .column(access_grant::Column::ChildId)
+                    .filter(access_grant::Column::OrganizationId.eq(principal.organization_id))
+                    .filter(access_grant::Column::RevokedAt.is_null())
+                    .filter(access_grant::Column::StartsAt.lte(now))
+                    .filter(access_grant::Column::ExpiresAt.gt(now))
+                    .into_query(),
+            ),
+        ),
+        // `own` is the children of reports the account submitted; until reports exist (the
+        // mandatory-report issue adds them) that is no child at all.
+        RowScope::Own | RowScope::None => nothing(),
+    }
+}
