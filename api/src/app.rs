@@ -1,7 +1,14 @@
 //! Builds the actix application from the settings. `main` and the tests both use this, so the
 //! tests start the very same application on port 0.
 
-use std::{net::TcpListener, sync::Arc, time::Duration};
+use std::{
+    net::TcpListener,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
 
 use actix_web::{App, HttpServer, dev::Server, middleware::from_fn, web};
 use tracing_actix_web::TracingLogger;
@@ -37,7 +44,7 @@ impl Application {
     /// As [`Application::build`], with the given clock (tests move time forward with it).
     pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let policy = Arc::new(Policy::load(&config.policy_text()?, &graphql::sdl())?);
-        let db = db::connect(&config).await?;
+        let mut db = db::connect(&config).await?;
         if config.migrate_on_start {
             db::migrate(&db).await?;
         }
@@ -49,6 +56,12 @@ impl Application {
             Duration::from_millis(config.audit.seal_interval_ms),
             stopped,
         ));
+        // Counted on the requests' connection only, so background work does not blur it.
+        let statements = Arc::new(AtomicU64::new(0));
+        let counter = Arc::clone(&statements);
+        db.set_metric_callback(move |_| {
+            counter.fetch_add(1, Ordering::Relaxed);
+        });
         let state = AppState {
             db,
             tokens: Arc::new(TokenService::new(&config.jwt)?),
@@ -56,6 +69,7 @@ impl Application {
             clock,
             policy,
             audit,
+            statements,
             config: Arc::new(config),
         };
         let listener = TcpListener::bind(&state.config.bind)?;

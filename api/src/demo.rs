@@ -22,7 +22,7 @@ use entity::{
 use rand::{Rng, SeedableRng, rngs::StdRng, seq::IndexedRandom};
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait,
-    DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
+    DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
 };
 use serde::Deserialize;
 use uuid::{Builder, Uuid};
@@ -100,7 +100,7 @@ pub async fn load(
         tokio::task::spawn_blocking(move || password::hash(&plain)).await??
     };
     let data = Generator::new(now, hash).generate()?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     data.insert(&txn).await?;
     txn.commit().await?;
     Ok(DemoOutcome {
@@ -170,6 +170,7 @@ struct DemoData {
 struct Village {
     id: Uuid,
     code: String,
+    name: &'static str,
     path: String,
     director: Uuid,
     school: Uuid,
@@ -389,6 +390,7 @@ impl Generator {
                     villages.push(Village {
                         id: village,
                         code: village_code,
+                        name: village_name,
                         path: village_path,
                         director,
                         school,
@@ -468,7 +470,7 @@ impl Generator {
             };
             for n in 0..count {
                 let child = self.child(village, n, today)?;
-                self.guardians(child, today);
+                self.guardians(child, village.name, today);
                 self.visits(child, director, village.code == first_village);
                 let teacher = if in_first_township && demo_pairs < 12 && n % 2 == 0 {
                     demo_pairs += 1;
@@ -529,7 +531,7 @@ impl Generator {
             id_number: Set(Some(id_number.as_str().to_owned())),
             residence_village_id: Set(village.id),
             region_path: Set(village.path.clone()),
-            address: Set(Some(format!("{}{}组{}号", village.code, n % 6 + 1, n + 1))),
+            address: Set(Some(format!("{}{}组{}号", village.name, n % 6 + 1, n + 1))),
             school_id: Set((age >= 6).then_some(village.school)),
             grade: Set((age >= 6).then(|| format!("{}年级", (age - 5).min(9)))),
             left_behind_type: Set(if living == LivingArrangement::WithOneParent {
@@ -593,7 +595,7 @@ impl Generator {
         Ok(id)
     }
 
-    fn guardians(&mut self, child: Uuid, today: NaiveDate) {
+    fn guardians(&mut self, child: Uuid, village: &str, today: NaiveDate) {
         let surname = *SURNAMES.choose(&mut self.rng).unwrap_or(&"王");
         let (province, city) = *WORK_PLACES.choose(&mut self.rng).unwrap_or(&WORK_PLACES[0]);
         let people = [
@@ -632,7 +634,7 @@ impl Generator {
                     "13{:09}",
                     self.rng.random_range(0..1_000_000_000_u64)
                 ))),
-                address: Set(None),
+                address: Set(primary.then(|| format!("{village}{}组", birth_year % 6 + 1))),
                 work_province: Set(work.map(|(p, _)| p.to_owned())),
                 work_city: Set(work.map(|(_, c)| c.to_owned())),
                 guardianship_capacity: Set(capacity),

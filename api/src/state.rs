@@ -1,6 +1,6 @@
 //! What every request shares: the pool, the settings and the services built from them.
 
-use std::sync::Arc;
+use std::sync::{Arc, atomic::AtomicU64};
 
 use sea_orm::DatabaseConnection;
 
@@ -29,4 +29,6 @@ pub struct AppState {
     pub policy: Arc<Policy>,
     /// Queues read and denial events for the audit trail.
     pub audit: AuditWriter,
+    /// SQL statements run on behalf of requests (tests assert query counts with it).
+    pub statements: Arc<AtomicU64>,
 }

@@ -111,6 +111,9 @@ impl TestApp {
             ..Config::default()
         };
         config.jwt.secret = Some(JWT_SECRET.to_owned().into());
+        // Tests sign in often; the throttling tests set their own limits.
+        config.login.attempts_per_username_per_minute = 1_000;
+        config.login.attempts_per_address_per_minute = 10_000;
         adjust(&mut config);
         let clock = OffsetClock::default();
         let app = Application::build_with_clock(config, Arc::new(clock.clone()))
@@ -159,6 +162,36 @@ impl TestApp {
             headers,
             body: serde_json::from_str(&text).unwrap_or(Value::Null),
         }
+    }
+
+    /// Sends a GraphQL request as the demo account of `role` (signing in first).
+    pub async fn gql_as(&self, role: Role, query: &str, variables: Value) -> GqlResponse {
+        let tokens = self.login_as(role).await;
+        self.gql(Some(&tokens.access), query, variables).await
+    }
+
+    /// Waits until the queued read and denial events are in the database.
+    pub async fn flush_audit(&self) {
+        self.state.audit.flush().await;
+    }
+
+    /// Writes the queued events and seals the chain, taking the sealing lease over from the
+    /// app's own sealer (as a restarted sealer would once the lease expires).
+    pub async fn seal_audit(&self) {
+        self.flush_audit().await;
+        shouhu::audit::chain::seal_all(
+            &self.state.db,
+            chrono::Utc::now() + chrono::TimeDelta::minutes(5),
+        )
+        .await
+        .expect("sealed");
+    }
+
+    /// SQL statements the app has run for requests so far.
+    pub fn statements(&self) -> u64 {
+        self.state
+            .statements
+            .load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Signs in with a username and password.

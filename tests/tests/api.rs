@@ -1,5 +1,7 @@
 //! The black-box test suite: one binary, one module per area.
 
+#[path = "api/audit.rs"]
+mod audit;
 #[path = "api/auth.rs"]
 mod auth;
 #[path = "api/database.rs"]
@@ -8,9 +10,15 @@ mod database;
 mod health;
 #[path = "api/http.rs"]
 mod http;
+#[path = "api/ledger.rs"]
+mod ledger;
 #[path = "api/limits.rs"]
 mod limits;
 #[path = "api/listing.rs"]
 mod listing;
+#[path = "api/policy.rs"]
+mod policy;
 #[path = "api/schema.rs"]
 mod schema;
+#[path = "api/scopes.rs"]
+mod scopes;

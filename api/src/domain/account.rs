@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use entity::{account, enums::Role, organization, refresh_token, region};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
     sea_query::{Expr, ExprTrait},
 };
 use serde_json::json;
@@ -16,6 +16,7 @@ use crate::{
         Principal, password,
         token::{self, AccessSubject, Claims},
     },
+    db,
     error::{ApiError, ApiResult},
     state::AppState,
 };
@@ -95,7 +96,7 @@ pub async fn login(
         }
     };
 
-    let txn = state.db.begin().await?;
+    let txn = db::begin_write(&state.db).await?;
     let refresh = insert_refresh_token(&txn, state, account.id, Uuid::now_v7(), now).await?;
     audit::record(
         &txn,
@@ -117,7 +118,7 @@ pub async fn refresh(
     meta: &RequestMeta,
 ) -> ApiResult<IssuedTokens> {
     let now = state.clock.now();
-    let txn = state.db.begin().await?;
+    let txn = db::begin_write(&state.db).await?;
     let Some(stored) = refresh_token::Entity::find()
         .filter(refresh_token::Column::TokenHash.eq(token::hash_refresh_token(presented)))
         .one(&txn)
@@ -171,7 +172,7 @@ pub async fn logout(
     meta: &RequestMeta,
 ) -> ApiResult<()> {
     let now = state.clock.now();
-    let txn = state.db.begin().await?;
+    let txn = db::begin_write(&state.db).await?;
     if let Some(presented) = presented {
         let stored = refresh_token::Entity::find()
             .filter(refresh_token::Column::TokenHash.eq(token::hash_refresh_token(presented)))

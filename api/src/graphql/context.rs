@@ -2,7 +2,7 @@
 
 use async_graphql::Context;
 use chrono::NaiveDate;
-use sea_orm::{DatabaseTransaction, TransactionTrait};
+use sea_orm::DatabaseTransaction;
 
 use crate::{
     auth::{Principal, Session},
@@ -59,7 +59,7 @@ impl ContextExt for Context<'_> {
 
 /// Starts the transaction a mutation runs in, with its audit event.
 pub async fn begin(ctx: &Context<'_>) -> Result<DatabaseTransaction, ApiError> {
-    Ok(ctx.state().db.begin().await?)
+    Ok(crate::db::begin_write(&ctx.state().db).await?)
 }
 
 /// Commits a mutation's transaction.

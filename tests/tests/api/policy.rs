@@ -1,0 +1,401 @@
+//! Field rules: every role against every field of Child and Guardian, as the policy file says;
+//! and a hand-written table of spot checks that does not read the policy file, so a wrong
+//! policy cannot pass by agreeing with itself.
+
+use async_graphql::Value as GqlValue;
+use chrono::{TimeDelta, Utc};
+use entity::{access_grant, child, pairing};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{Value, json};
+use shouhu::policy::{Level, Policy};
+use shouhu_tests::{Role, TestApp};
+use uuid::Uuid;
+
+const ROLES_WITH_ROWS: [Role; 11] = [
+    Role::CivilAffairsOfficer,
+    Role::ChildSupervisor,
+    Role::ChildDirector,
+    Role::Teacher,
+    Role::SchoolHead,
+    Role::PoliceOfficer,
+    Role::WomensFederationWorker,
+    Role::SocialWorker,
+    Role::JusticeOfficer,
+    Role::CourtOfficer,
+    Role::Analyst,
+];
+
+/// The selection for a field: objects get a sub-selection.
+fn selection(field: &str) -> String {
+    match field {
+        "residenceVillage"
+        | "school"
+        | "guardians"
+        | "entrustmentAgreements"
+        | "consents"
+        | "entrustedGuardian"
+        | "guardian" => format!("{field} {{ id }}"),
+        "health" => "health { status illness disabilityCategory disabilityGrade }".into(),
+        _ => field.to_owned(),
+    }
+}
+
+/// A child of the demo teacher's, which every role with rows can be made to see: it is in the
+/// demo village's township (jurisdictions), paired with the demo teacher, enrolled at the demo
+/// school, and granted to the agency, justice bureau and court here.
+async fn shared_child(app: &TestApp) -> Uuid {
+    let teacher = entity::account::Entity::find()
+        .filter(entity::account::Column::Username.eq("demo.teacher"))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let pairs = pairing::Entity::find()
+        .filter(pairing::Column::TeacherAccountId.eq(teacher.id))
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    let mut chosen = None;
+    for pair in pairs {
+        let child = child::Entity::find_by_id(pair.child_id)
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        if child.region_path == "652700/652701/652701100/652701100201" && child.school_id.is_some()
+        {
+            chosen = Some(child.id);
+            break;
+        }
+    }
+    let child = chosen.expect("a paired child in the demo village");
+    for code in ["agency:652700:1", "justice:652701", "court:652701"] {
+        grant(app, child, code).await;
+    }
+    child
+}
+
+/// Lends a child's record to an organization for a day.
+pub async fn grant(app: &TestApp, child: Uuid, organization_code: &str) {
+    let organization = entity::organization::Entity::find()
+        .filter(entity::organization::Column::Code.eq(organization_code))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    access_grant::Entity::insert(access_grant::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        child_id: Set(child),
+        organization_id: Set(organization.id),
+        purpose: Set("test".into()),
+        starts_at: Set(Utc::now() - TimeDelta::hours(1)),
+        expires_at: Set(Utc::now() + TimeDelta::days(1)),
+        revoked_at: Set(None),
+        granted_by: Set(None),
+        created_at: Set(Utc::now()),
+    })
+    .exec_without_returning(&app.state.db)
+    .await
+    .unwrap();
+}
+
+fn child_id(uuid: Uuid) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("Child:{uuid}"))
+}
+
+fn error_at<'a>(body: &'a Value, path: &[Value]) -> Option<&'a Value> {
+    body["errors"]
+        .as_array()?
+        .iter()
+        .find(|e| e["path"].as_array().map(Vec::as_slice) == Some(path))
+}
+
+#[tokio::test]
+async fn every_role_sees_every_child_and_guardian_field_as_the_policy_says() {
+    let app = TestApp::spawn().await;
+    let policy = Policy::shipped().unwrap();
+    let child = child_id(shared_child(&app).await);
+    let child_fields: Vec<String> = policy.types()["Child"].keys().cloned().collect();
+    let guardian_fields: Vec<String> = policy.types()["Guardian"].keys().cloned().collect();
+    let query = format!(
+        "query($id: ID!) {{ child(id: $id) {{ {} }} guardianView: child(id: $id) {{ guardians {{ {} }} }} }}",
+        child_fields
+            .iter()
+            .map(|f| selection(f))
+            .collect::<Vec<_>>()
+            .join(" "),
+        guardian_fields
+            .iter()
+            .map(|f| selection(f))
+            .collect::<Vec<_>>()
+            .join(" "),
+    );
+    // Civil affairs officers see every field in full: the reference.
+    let reference = app
+        .gql_as(Role::CivilAffairsOfficer, &query, json!({ "id": child }))
+        .await;
+    assert!(
+        reference.body["errors"].is_null(),
+        "{:?}",
+        reference.body["errors"]
+    );
+
+    let mut checks = 0;
+    for role in ROLES_WITH_ROWS {
+        let seen = app.gql_as(role, &query, json!({ "id": child })).await;
+        assert!(
+            seen.data()["child"].is_object(),
+            "{role:?} cannot see the shared child: {:?}",
+            seen.body
+        );
+        let guardians_level = policy.level("Child", "guardians", Some(role));
+        let cases = child_fields
+            .iter()
+            .map(|f| {
+                (
+                    "Child",
+                    f,
+                    vec![json!("child"), json!(f)],
+                    &reference.data()["child"][f],
+                    &seen.data()["child"][f],
+                )
+            })
+            .chain(
+                guardian_fields
+                    .iter()
+                    .filter(|_| guardians_level == Level::Full)
+                    .map(|f| {
+                        (
+                            "Guardian",
+                            f,
+                            vec![
+                                json!("guardianView"),
+                                json!("guardians"),
+                                json!(0),
+                                json!(f),
+                            ],
+                            &reference.data()["guardianView"]["guardians"][0][f],
+                            &seen.data()["guardianView"]["guardians"][0][f],
+                        )
+                    }),
+            )
+            .collect::<Vec<_>>();
+        for (type_name, field, path, full, got) in cases {
+            let rule = policy.rule(type_name, field).unwrap();
+            let at = format!("{role:?} {type_name}.{field}");
+            match rule.level(Some(role)) {
+                Level::Full => {
+                    assert_eq!(got, full, "{at}: full value");
+                    assert!(error_at(&seen.body, &path).is_none(), "{at}: no error");
+                }
+                Level::Masked => {
+                    let masked = rule
+                        .mask
+                        .unwrap()
+                        .apply(GqlValue::from_json(full.clone()).unwrap())
+                        .into_json()
+                        .unwrap();
+                    assert_eq!(got, &masked, "{at}: masked value");
+                    assert!(!full.is_null(), "{at}: the reference has a value to mask");
+                    if full.is_string() {
+                        assert_ne!(got, full, "{at}: masking changed the value");
+                    }
+                }
+                Level::None => {
+                    assert!(got.is_null(), "{at}: null");
+                    let error = error_at(&seen.body, &path)
+                        .unwrap_or_else(|| panic!("{at}: an error at its path"));
+                    assert_eq!(error["extensions"]["code"], "FORBIDDEN", "{at}");
+                }
+            }
+            checks += 1;
+        }
+    }
+    println!("role × field checks: {checks}");
+    assert!(checks > 400, "{checks}");
+}
+
+/// One hand-written expectation.
+enum Expect {
+    Forbidden,
+    Full,
+    Pattern(fn(&str) -> bool),
+}
+
+fn is_year(s: &str) -> bool {
+    s.len() == 4 && s.chars().all(|c| c.is_ascii_digit())
+}
+
+fn is_masked_id(s: &str) -> bool {
+    s.len() == 18 && s[..4].chars().all(|c| c.is_ascii_digit()) && &s[4..14] == "**********"
+}
+
+fn is_masked_phone(s: &str) -> bool {
+    s.len() == 11 && &s[3..7] == "****"
+}
+
+fn is_masked_name(s: &str) -> bool {
+    s.chars().count() == 2 && s.ends_with('*')
+}
+
+fn is_village_only(s: &str) -> bool {
+    s.ends_with('村')
+}
+
+#[tokio::test]
+async fn spot_checks_written_by_hand() {
+    let app = TestApp::spawn().await;
+    let child = child_id(shared_child(&app).await);
+    let query = "query($id: ID!) { child(id: $id) { name birthDate idNumber address riskLevel health { status disabilityCategory } guardians { phone idNumber } } }";
+    let spot_checks: [(Role, &[&str], Expect); 20] = [
+        (Role::Teacher, &["idNumber"], Expect::Forbidden),
+        (Role::Teacher, &["birthDate"], Expect::Pattern(is_year)),
+        (
+            Role::Teacher,
+            &["address"],
+            Expect::Pattern(is_village_only),
+        ),
+        (Role::Teacher, &["guardians", "0", "phone"], Expect::Full),
+        (
+            Role::Teacher,
+            &["guardians", "0", "idNumber"],
+            Expect::Forbidden,
+        ),
+        (
+            Role::SchoolHead,
+            &["idNumber"],
+            Expect::Pattern(is_masked_id),
+        ),
+        (Role::Analyst, &["name"], Expect::Pattern(is_masked_name)),
+        (Role::Analyst, &["address"], Expect::Forbidden),
+        (Role::Analyst, &["idNumber"], Expect::Forbidden),
+        (Role::Analyst, &["guardians"], Expect::Forbidden),
+        (Role::Analyst, &["riskLevel"], Expect::Full),
+        (Role::PoliceOfficer, &["health"], Expect::Forbidden),
+        (Role::PoliceOfficer, &["idNumber"], Expect::Full),
+        (
+            Role::WomensFederationWorker,
+            &["idNumber"],
+            Expect::Forbidden,
+        ),
+        (
+            Role::SocialWorker,
+            &["idNumber"],
+            Expect::Pattern(is_masked_id),
+        ),
+        (
+            Role::ChildSupervisor,
+            &["guardians", "0", "idNumber"],
+            Expect::Pattern(is_masked_id),
+        ),
+        (
+            Role::ChildDirector,
+            &["guardians", "0", "idNumber"],
+            Expect::Pattern(is_masked_id),
+        ),
+        (
+            Role::JusticeOfficer,
+            &["guardians", "0", "phone"],
+            Expect::Pattern(is_masked_phone),
+        ),
+        (
+            Role::CourtOfficer,
+            &["guardians", "0", "idNumber"],
+            Expect::Full,
+        ),
+        (Role::CivilAffairsOfficer, &["idNumber"], Expect::Full),
+    ];
+    for (role, path, expect) in spot_checks {
+        let response = app.gql_as(role, query, json!({ "id": child })).await;
+        let mut value = &response.data()["child"];
+        for step in path {
+            value = match step.parse::<usize>() {
+                Ok(i) => &value[i],
+                Err(_) => &value[*step],
+            };
+        }
+        let at = format!("{role:?} {path:?}");
+        match expect {
+            Expect::Forbidden => {
+                assert!(value.is_null(), "{at}: {value}");
+                assert!(response.codes().contains(&"FORBIDDEN".to_owned()), "{at}");
+            }
+            Expect::Full => {
+                assert!(!value.is_null(), "{at}");
+                let text = value.as_str().unwrap_or_default();
+                assert!(!text.contains('*'), "{at}: {text}");
+            }
+            Expect::Pattern(check) => {
+                let text = value.as_str().unwrap_or_default();
+                assert!(check(text), "{at}: {text:?}");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn analysts_health_is_the_category_only() {
+    let app = TestApp::spawn().await;
+    let disabled = child::Entity::find()
+        .filter(child::Column::HealthStatus.eq(entity::enums::HealthStatus::Disabled))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .expect("a disabled demo child");
+
+    let response = app
+        .gql_as(
+            Role::Analyst,
+            "query($id: ID!) { child(id: $id) { health { status disabilityCategory disabilityGrade } } }",
+            json!({ "id": child_id(disabled.id) }),
+        )
+        .await;
+
+    assert_eq!(
+        response.data()["child"]["health"],
+        json!({ "status": "DISABLED", "disabilityCategory": null, "disabilityGrade": null })
+    );
+}
+
+#[tokio::test]
+async fn a_mutation_the_role_may_not_call_is_forbidden_and_audited() {
+    let app = TestApp::spawn().await;
+
+    let response = app
+        .gql_as(
+            Role::Teacher,
+            "mutation { markChildReviewed(input: {id: \"x\", version: 1}) { child { id } } }",
+            json!({}),
+        )
+        .await;
+
+    assert_eq!(response.code(), "FORBIDDEN");
+    app.flush_audit().await;
+    let denied = entity::audit_event::Entity::find()
+        .filter(entity::audit_event::Column::Action.eq("access.denied"))
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(denied.len(), 1);
+    assert!(
+        denied[0].detail.contains("Mutation.markChildReviewed"),
+        "{}",
+        denied[0].detail
+    );
+}
+
+#[test]
+fn the_access_matrix_document_is_current() {
+    let checked_in = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../docs/access-matrix.md"
+    ))
+    .expect("docs/access-matrix.md");
+    let policy = Policy::shipped().unwrap();
+
+    assert!(
+        checked_in == shouhu::policy::matrix::render(&policy),
+        "docs/access-matrix.md is stale: run `cargo run -q -- policy matrix > docs/access-matrix.md`"
+    );
+}
