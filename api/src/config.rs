@@ -40,6 +40,8 @@ pub struct Config {
     pub policy_file: Option<PathBuf>,
     /// The audit trail's background work.
     pub audit: AuditConfig,
+    /// Hours after recording during which the author may correct a visit.
+    pub visit_correction_window_hours: u32,
 }
 
 /// The audit trail's background work.
@@ -132,6 +134,7 @@ impl Default for Config {
             shutdown_timeout_secs: 30,
             policy_file: None,
             audit: AuditConfig::default(),
+            visit_correction_window_hours: 48,
         }
     }
 }

@@ -700,6 +700,9 @@ impl Generator {
                 next_planned_on: Set(None),
                 created_at: Set(at),
                 updated_at: Set(at),
+                annotation: Set(None),
+                annotated_by: Set(None),
+                annotated_at: Set(None),
             });
         }
     }

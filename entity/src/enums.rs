@@ -469,3 +469,24 @@ pub enum Benefit {
     /// Anything else.
     Other,
 }
+
+/// How a teacher was in touch with a parent or entrusted guardian.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactMethod {
+    /// By phone.
+    Phone,
+    /// By video call.
+    Video,
+    /// A home visit.
+    HomeVisit,
+    /// A parent meeting at school.
+    ParentMeeting,
+}

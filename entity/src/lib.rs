@@ -12,6 +12,7 @@ pub mod consent;
 pub mod entrustment_agreement;
 pub mod enums;
 pub mod guardian;
+pub mod guardian_contact;
 pub mod idempotency_key;
 pub mod organization;
 pub mod pairing;

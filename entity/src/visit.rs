@@ -4,7 +4,7 @@ use crate::enums::{Rating, Role, VisitMethod};
 use sea_orm::entity::prelude::*;
 
 /// One visit to a child.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "visit")]
 pub struct Model {
     /// Primary key.
@@ -48,6 +48,12 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// When it was last corrected.
     pub updated_at: DateTimeUtc,
+    /// A civil affairs officer's note, added after the correction window closed.
+    pub annotation: Option<String>,
+    /// Who annotated it.
+    pub annotated_by: Option<Uuid>,
+    /// When.
+    pub annotated_at: Option<DateTimeUtc>,
 }
 
 /// No relations are declared: queries name their joins explicitly.

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261128_000001_core;
 mod m20261128_000002_ledger;
+mod m20261128_000003_visits;
 
 /// The ordered list of Shouhu's migrations.
 pub struct Migrator;
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261128_000001_core::Migration),
             Box::new(m20261128_000002_ledger::Migration),
+            Box::new(m20261128_000003_visits::Migration),
         ]
     }
 }

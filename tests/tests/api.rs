@@ -22,3 +22,5 @@ mod policy;
 mod schema;
 #[path = "api/scopes.rs"]
 mod scopes;
+#[path = "api/visits.rs"]
+mod visits;

@@ -5,10 +5,12 @@ pub mod account;
 pub mod audit_trail;
 pub mod child;
 pub mod guardian;
+pub mod idempotency;
 pub mod organization;
 pub mod page;
 pub mod region;
 pub mod values;
+pub mod visit;
 
 use chrono::{DateTime, NaiveDate, Utc};
 

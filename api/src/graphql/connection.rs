@@ -8,7 +8,10 @@ use serde::{Serialize, de::DeserializeOwned};
 use crate::{
     domain::page::{Page, Slice},
     error::ApiError,
-    graphql::{audit::types::AuditEvent, child::types::Child, organization::types::Organization},
+    graphql::{
+        audit::types::AuditEvent, child::types::Child, organization::types::Organization,
+        visit::types::Visit,
+    },
 };
 
 /// Rows per page when `first` is not given.
@@ -22,6 +25,7 @@ pub const MAX_PAGE_SIZE: i32 = 100;
 #[graphql(concrete(name = "OrganizationConnection", params(Organization)))]
 #[graphql(concrete(name = "ChildConnection", params(Child)))]
 #[graphql(concrete(name = "AuditEventConnection", params(AuditEvent)))]
+#[graphql(concrete(name = "VisitConnection", params(Visit)))]
 pub struct Connection<T: OutputType>
 where
     Edge<T>: OutputType,
@@ -37,6 +41,7 @@ where
 #[graphql(concrete(name = "OrganizationEdge", params(Organization)))]
 #[graphql(concrete(name = "ChildEdge", params(Child)))]
 #[graphql(concrete(name = "AuditEventEdge", params(AuditEvent)))]
+#[graphql(concrete(name = "VisitEdge", params(Visit)))]
 pub struct Edge<T: OutputType> {
     /// Opaque position of this row: pass it as `after` to read the rows that follow it.
     pub cursor: String,

@@ -317,3 +317,45 @@ pub enum Benefit {
     /// Anything else.
     Other,
 }
+
+/// How a visit was made.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "entity::enums::VisitMethod")]
+pub enum VisitMethod {
+    /// At the child's home.
+    Home,
+    /// By phone.
+    Phone,
+    /// By video call.
+    Video,
+    /// At school.
+    School,
+}
+
+/// A visitor's rating of one area of a child's situation.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "entity::enums::Rating")]
+pub enum Rating {
+    /// Good.
+    Good,
+    /// Fair.
+    Fair,
+    /// Poor: follow up.
+    Poor,
+    /// Serious: act now (the child is marked `needsReport`).
+    Serious,
+}
+
+/// How a teacher was in touch with a parent or entrusted guardian.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "entity::enums::ContactMethod")]
+pub enum ContactMethod {
+    /// By phone.
+    Phone,
+    /// By video call.
+    Video,
+    /// A home visit.
+    HomeVisit,
+    /// A parent meeting at school.
+    ParentMeeting,
+}

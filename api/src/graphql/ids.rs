@@ -25,9 +25,11 @@ pub enum Kind {
     Consent,
     /// `AuditEvent`.
     AuditEvent,
+    /// `Visit`.
+    Visit,
 }
 
-const KINDS: [Kind; 8] = [
+const KINDS: [Kind; 9] = [
     Kind::Account,
     Kind::Organization,
     Kind::Region,
@@ -36,6 +38,7 @@ const KINDS: [Kind; 8] = [
     Kind::EntrustmentAgreement,
     Kind::Consent,
     Kind::AuditEvent,
+    Kind::Visit,
 ];
 
 impl Kind {
@@ -49,6 +52,7 @@ impl Kind {
             Self::EntrustmentAgreement => "EntrustmentAgreement",
             Self::Consent => "Consent",
             Self::AuditEvent => "AuditEvent",
+            Self::Visit => "Visit",
         }
     }
 

@@ -121,6 +121,33 @@ impl Loader<Uuid> for GuardianLoader {
     }
 }
 
+/// When each child was last visited by anyone, and by a child director.
+#[derive(Debug, Clone, Copy)]
+pub struct LastVisits {
+    /// The latest visit.
+    pub any: chrono::DateTime<chrono::Utc>,
+    /// The latest child director's visit.
+    pub by_director: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Loads each child's latest visit times in one grouped statement.
+pub struct LastVisitLoader(pub DatabaseConnection);
+
+impl Loader<Uuid> for LastVisitLoader {
+    type Value = LastVisits;
+    type Error = Arc<ApiError>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = domain::visit::last_visits(&self.0, keys)
+            .await
+            .map_err(Arc::new)?;
+        Ok(rows
+            .into_iter()
+            .map(|(child, any, by_director)| (child, LastVisits { any, by_director }))
+            .collect())
+    }
+}
+
 /// Groups rows under their key, every key present (an empty list when it has no rows).
 fn group<T>(keys: &[Uuid], rows: Vec<T>, key: impl Fn(&T) -> Uuid) -> HashMap<Uuid, Vec<T>> {
     let mut grouped: HashMap<Uuid, Vec<T>> = keys.iter().map(|k| (*k, Vec::new())).collect();
@@ -146,6 +173,8 @@ pub struct Loaders {
     pub consents: DataLoader<ConsentsLoader, HashMapCache>,
     /// Guardians.
     pub guardians: DataLoader<GuardianLoader, HashMapCache>,
+    /// Each child's latest visit times.
+    pub last_visits: DataLoader<LastVisitLoader, HashMapCache>,
 }
 
 impl Loaders {
@@ -159,6 +188,7 @@ impl Loaders {
             agreements: loader(AgreementsLoader(db.clone())),
             consents: loader(ConsentsLoader(db.clone())),
             guardians: loader(GuardianLoader(db.clone())),
+            last_visits: loader(LastVisitLoader(db.clone())),
             regions: DataLoader::with_cache(
                 RegionLoader(db.clone()),
                 tokio::spawn,

@@ -13,6 +13,7 @@ pub mod loaders;
 pub mod node;
 pub mod organization;
 pub mod region;
+pub mod visit;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 
@@ -29,6 +30,7 @@ pub struct Query(
     organization::query::OrganizationQuery,
     child::query::ChildQuery,
     audit::query::AuditQuery,
+    visit::query::VisitQuery,
 );
 
 /// Every mutation, joined.
@@ -36,6 +38,7 @@ pub struct Query(
 pub struct Mutation(
     account::mutation::AccountMutation,
     child::mutation::ChildMutation,
+    visit::mutation::VisitMutation,
 );
 
 /// The schema type.

@@ -67,7 +67,7 @@ impl NodeQuery {
                 Err(ApiError::NotFound) => None,
                 Err(err) => return Err(err.into()),
             },
-            Kind::EntrustmentAgreement | Kind::Consent | Kind::AuditEvent => None,
+            Kind::EntrustmentAgreement | Kind::Consent | Kind::AuditEvent | Kind::Visit => None,
         })
     }
 }

@@ -36,6 +36,9 @@ fn selection(field: &str) -> String {
         | "entrustedGuardian"
         | "guardian" => format!("{field} {{ id }}"),
         "health" => "health { status illness disabilityCategory disabilityGrade }".into(),
+        // Which visits a role sees is a row scope (a teacher: their own); the field rule is
+        // what is checked here.
+        "visits" => "visits { __typename }".into(),
         _ => field.to_owned(),
     }
 }

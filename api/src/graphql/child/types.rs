@@ -8,6 +8,7 @@ use entity::{child, child_guardian, consent, entrustment_agreement, guardian};
 use crate::{
     domain::child::{age_on, parse_list, review_due},
     graphql::{
+        connection::{self, Connection},
         context::ContextExt,
         enums::{
             Benefit, ChildStatus, ConsentPurpose, Gender, GuardianRelation, GuardianshipCapacity,
@@ -18,6 +19,7 @@ use crate::{
         loaders::{Loaders, loader_error},
         organization::types::Organization,
         region::types::Region,
+        visit::types::Visit,
     },
     policy::hook::audit_subject,
 };
@@ -262,6 +264,54 @@ impl Child {
             .map_err(loader_error)?
             .unwrap_or_default();
         Ok(Some(rows.into_iter().map(Consent).collect()))
+    }
+
+    /// When the child was last visited, by anyone.
+    async fn last_visited_at(&self, ctx: &Context<'_>) -> Result<Option<DateTime<Utc>>> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        Ok(loaders
+            .last_visits
+            .load_one(self.0.id)
+            .await
+            .map_err(loader_error)?
+            .map(|v| v.any))
+    }
+
+    /// True when no child director has visited this calendar month (the plan: at least one
+    /// home visit a month).
+    async fn visit_due(&self, ctx: &Context<'_>) -> Result<Option<bool>> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let last = loaders
+            .last_visits
+            .load_one(self.0.id)
+            .await
+            .map_err(loader_error)?
+            .and_then(|v| v.by_director);
+        let month_start = crate::domain::visit::month_start(ctx.today());
+        Ok(Some(last.is_none_or(|at| at < month_start)))
+    }
+
+    /// The child's visits the caller may see, newest first.
+    async fn visits(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many visits to return (0 to 100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Return the visits after this cursor (`pageInfo.endCursor`).")]
+        after: Option<String>,
+    ) -> Result<Option<Connection<Visit>>> {
+        let actor = ctx.actor()?;
+        let page = connection::page::<crate::domain::visit::VisitKey>(first, after.as_deref())?;
+        let filter = crate::domain::visit::VisitFilter {
+            child: Some(self.0.id),
+            ..Default::default()
+        };
+        let slice = crate::domain::visit::list(&ctx.state().db, &actor, filter, page).await?;
+        Ok(Some(connection::connection(
+            slice,
+            after.is_some(),
+            |v| (v.visited_at, v.id),
+            Visit,
+        )))
     }
 
     /// The row's version: send it back with `updateChild` (a stale one is a `CONFLICT`).

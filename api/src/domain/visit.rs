@@ -1,0 +1,432 @@
+//! Visits (走访): child directors' monthly home visits, teachers' home visits, follow-ups.
+//! Recorded once per idempotency key, correctable by their author for a while, then fixed and
+//! only annotated.
+
+use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
+use entity::{
+    child,
+    enums::{Rating, Role, VisitMethod},
+    visit,
+};
+use sea_orm::{
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QuerySelect, QueryTrait,
+    sea_query::{Expr, ExprTrait},
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::{
+    audit,
+    domain::{
+        Actor, child as ledger, idempotency,
+        page::{self, Page, Slice},
+    },
+    error::{ApiError, ApiResult},
+    policy::{RowScope, scope},
+};
+
+/// The operation name idempotency keys of `recordVisit` are stored under.
+pub const RECORD_VISIT: &str = "recordVisit";
+
+/// One area's finding: a rating and free text.
+#[derive(Debug, Clone, Default)]
+pub struct Finding {
+    /// The rating.
+    pub rating: Option<Rating>,
+    /// What the visitor saw.
+    pub note: Option<String>,
+}
+
+/// A visit as entered.
+#[derive(Debug, Clone)]
+pub struct VisitDraft {
+    /// When.
+    pub visited_at: DateTime<Utc>,
+    /// How.
+    pub method: VisitMethod,
+    /// Living conditions.
+    pub living: Finding,
+    /// Guardianship.
+    pub guardianship: Finding,
+    /// Schooling.
+    pub schooling: Finding,
+    /// Health.
+    pub health: Finding,
+    /// Safety.
+    pub safety: Finding,
+    /// Whether follow-up is needed.
+    pub follow_up_needed: bool,
+    /// The next planned visit.
+    pub next_planned_on: Option<NaiveDate>,
+}
+
+/// What recording a visit did.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    /// The visit (the first one, on a retry).
+    pub visit: visit::Model,
+    /// True when the safety finding is serious: the child must be reported.
+    pub needs_report: bool,
+}
+
+/// The visits the caller may see: those of children in scope; a teacher sees their own.
+fn in_scope(actor: &Actor<'_>) -> Condition {
+    let children = child::Entity::find()
+        .select_only()
+        .column(child::Column::Id)
+        .filter(scope::children(actor.policy, actor.principal, actor.now))
+        .into_query();
+    let mut condition = Condition::all().add(visit::Column::ChildId.in_subquery(children));
+    if actor.policy.scope(actor.principal.role) == RowScope::Paired {
+        condition = condition.add(visit::Column::VisitorAccountId.eq(actor.principal.account_id));
+    }
+    condition
+}
+
+fn validate(actor: &Actor<'_>, draft: &VisitDraft) -> ApiResult<()> {
+    if draft.visited_at > actor.now + TimeDelta::minutes(5) {
+        return Err(ApiError::bad_input(
+            "input.visitedAt",
+            "must not be in the future",
+        ));
+    }
+    if draft.next_planned_on.is_some_and(|d| d < actor.today()) {
+        return Err(ApiError::bad_input(
+            "input.nextPlannedOn",
+            "must not be in the past",
+        ));
+    }
+    for (field, finding) in [
+        ("input.living.note", &draft.living),
+        ("input.guardianship.note", &draft.guardianship),
+        ("input.schooling.note", &draft.schooling),
+        ("input.health.note", &draft.health),
+        ("input.safety.note", &draft.safety),
+    ] {
+        if finding
+            .note
+            .as_deref()
+            .is_some_and(|n| n.chars().count() > 2000)
+        {
+            return Err(ApiError::bad_input(field, "at most 2000 characters"));
+        }
+    }
+    Ok(())
+}
+
+fn clean(text: Option<String>) -> Option<String> {
+    text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty())
+}
+
+fn apply(model: &mut visit::Model, draft: VisitDraft) {
+    model.visited_at = draft.visited_at;
+    model.method = draft.method;
+    model.living_rating = draft.living.rating;
+    model.living_note = clean(draft.living.note);
+    model.guardianship_rating = draft.guardianship.rating;
+    model.guardianship_note = clean(draft.guardianship.note);
+    model.schooling_rating = draft.schooling.rating;
+    model.schooling_note = clean(draft.schooling.note);
+    model.health_rating = draft.health.rating;
+    model.health_note = clean(draft.health.note);
+    model.safety_rating = draft.safety.rating;
+    model.safety_note = clean(draft.safety.note);
+    model.follow_up_needed = draft.follow_up_needed;
+    model.next_planned_on = draft.next_planned_on;
+}
+
+/// The visit an idempotency key already produced, if any.
+pub async fn replay(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    key: &str,
+) -> ApiResult<Option<visit::Model>> {
+    let Some(id) = idempotency::lookup(db, actor.principal.account_id, RECORD_VISIT, key).await?
+    else {
+        return Ok(None);
+    };
+    Ok(visit::Entity::find_by_id(id).one(db).await?)
+}
+
+/// Records a visit to a child the caller may see, remembering the idempotency key.
+pub async fn record(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    child_id: Uuid,
+    key: &str,
+    draft: VisitDraft,
+) -> ApiResult<Recorded> {
+    idempotency::check(key)?;
+    let child = ledger::get(db, actor, child_id).await?;
+    validate(actor, &draft)?;
+    let mut model = visit::Model {
+        id: Uuid::now_v7(),
+        child_id: child.id,
+        visitor_account_id: actor.principal.account_id,
+        visitor_role: actor.principal.role,
+        visited_at: draft.visited_at,
+        method: draft.method,
+        living_rating: None,
+        living_note: None,
+        guardianship_rating: None,
+        guardianship_note: None,
+        schooling_rating: None,
+        schooling_note: None,
+        health_rating: None,
+        health_note: None,
+        safety_rating: None,
+        safety_note: None,
+        follow_up_needed: false,
+        next_planned_on: None,
+        created_at: actor.now,
+        updated_at: actor.now,
+        annotation: None,
+        annotated_by: None,
+        annotated_at: None,
+    };
+    apply(&mut model, draft);
+    let visit = visit::Entity::insert(model.into_active_model().reset_all())
+        .exec_with_returning(db)
+        .await?;
+    idempotency::remember(
+        db,
+        actor.principal.account_id,
+        RECORD_VISIT,
+        key,
+        visit.id,
+        actor.now,
+    )
+    .await?;
+    audit::record(
+        db,
+        actor
+            .event("visit.record")
+            .on("Child", child.id)
+            .with(json!({ "after": visit })),
+    )
+    .await?;
+    let needs_report = flag_if_serious(db, actor, &child, &visit).await?;
+    Ok(Recorded {
+        visit,
+        needs_report,
+    })
+}
+
+/// A serious safety finding sets `needsReport` on the child (the report itself is the
+/// mandatory-report workflow's).
+async fn flag_if_serious(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    child: &child::Model,
+    visit: &visit::Model,
+) -> ApiResult<bool> {
+    if visit.safety_rating != Some(Rating::Serious) {
+        return Ok(false);
+    }
+    if !child.needs_report {
+        child::Entity::update_many()
+            .col_expr(child::Column::NeedsReport, Expr::value(true))
+            .col_expr(
+                child::Column::Version,
+                Expr::col(child::Column::Version).add(1),
+            )
+            .col_expr(child::Column::UpdatedAt, Expr::value(actor.now))
+            .filter(child::Column::Id.eq(child.id))
+            .exec(db)
+            .await?;
+        audit::record(
+            db,
+            actor
+                .event("child.needs_report")
+                .on("Child", child.id)
+                .with(json!({ "visit": visit.id, "reason": "serious safety finding" })),
+        )
+        .await?;
+    }
+    Ok(true)
+}
+
+/// One visit the caller may see.
+pub async fn get(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    id: Uuid,
+) -> ApiResult<visit::Model> {
+    visit::Entity::find_by_id(id)
+        .filter(in_scope(actor))
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound)
+}
+
+/// Corrects a visit: only its author, only within the correction window.
+pub async fn correct(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    id: Uuid,
+    window: TimeDelta,
+    draft: VisitDraft,
+) -> ApiResult<Recorded> {
+    let before = get(db, actor, id).await?;
+    if before.visitor_account_id != actor.principal.account_id {
+        return Err(ApiError::NotFound);
+    }
+    if actor.now > before.created_at + window {
+        return Err(ApiError::InvalidTransition {
+            message:
+                "the correction window has closed; the visit is fixed and can only be annotated"
+                    .into(),
+            allowed: vec!["annotateVisit".into()],
+        });
+    }
+    validate(actor, &draft)?;
+    let mut after = before.clone();
+    apply(&mut after, draft);
+    after.updated_at = actor.now;
+    let mut active = after.clone().into_active_model().reset_all();
+    active.id = sea_orm::ActiveValue::Unchanged(after.id);
+    let saved = active.update(db).await?;
+    audit::record(
+        db,
+        actor
+            .event("visit.correct")
+            .on("Child", saved.child_id)
+            .with(json!({ "visit": saved.id, "changes": audit::changes(&before, &saved) })),
+    )
+    .await?;
+    let child = ledger::get(db, actor, saved.child_id).await?;
+    let needs_report = flag_if_serious(db, actor, &child, &saved).await?;
+    Ok(Recorded {
+        visit: saved,
+        needs_report,
+    })
+}
+
+/// Annotates a fixed visit (civil affairs officers, by policy).
+pub async fn annotate(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    id: Uuid,
+    note: &str,
+) -> ApiResult<visit::Model> {
+    let before = get(db, actor, id).await?;
+    if note.trim().is_empty() {
+        return Err(ApiError::bad_input("input.annotation", "is required"));
+    }
+    let mut active = before.clone().into_active_model();
+    active.annotation = Set(Some(note.trim().to_owned()));
+    active.annotated_by = Set(Some(actor.principal.account_id));
+    active.annotated_at = Set(Some(actor.now));
+    let after = active.update(db).await?;
+    audit::record(
+        db,
+        actor
+            .event("visit.annotate")
+            .on("Child", after.child_id)
+            .with(json!({ "visit": after.id, "annotation": after.annotation })),
+    )
+    .await?;
+    Ok(after)
+}
+
+/// Which visits to list.
+#[derive(Debug, Clone, Default)]
+pub struct VisitFilter {
+    /// Of children living in this region or below.
+    pub region_path: Option<String>,
+    /// Of one child.
+    pub child: Option<Uuid>,
+    /// By this visitor.
+    pub visitor: Option<Uuid>,
+    /// From this instant.
+    pub from: Option<DateTime<Utc>>,
+    /// Until this instant.
+    pub until: Option<DateTime<Utc>>,
+    /// Only those asking for follow-up.
+    pub follow_up_needed: Option<bool>,
+    /// Only those with a poor or serious safety finding.
+    pub safety_concern: bool,
+}
+
+/// The sort key of the visit list: newest first, by time and id.
+pub type VisitKey = (DateTime<Utc>, Uuid);
+
+/// A page of the visits the caller may see, newest first.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    filter: VisitFilter,
+    page: Page<VisitKey>,
+) -> ApiResult<Slice<visit::Model>> {
+    let mut query = visit::Entity::find().filter(in_scope(actor));
+    if let Some(path) = filter.region_path {
+        let children = child::Entity::find()
+            .select_only()
+            .column(child::Column::Id)
+            .filter(scope::within(child::Column::RegionPath, &path))
+            .into_query();
+        query = query.filter(visit::Column::ChildId.in_subquery(children));
+    }
+    if let Some(child) = filter.child {
+        query = query.filter(visit::Column::ChildId.eq(child));
+    }
+    if let Some(visitor) = filter.visitor {
+        query = query.filter(visit::Column::VisitorAccountId.eq(visitor));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(visit::Column::VisitedAt.gte(from));
+    }
+    if let Some(until) = filter.until {
+        query = query.filter(visit::Column::VisitedAt.lt(until));
+    }
+    if let Some(flag) = filter.follow_up_needed {
+        query = query.filter(visit::Column::FollowUpNeeded.eq(flag));
+    }
+    if filter.safety_concern {
+        query = query.filter(visit::Column::SafetyRating.is_in([Rating::Poor, Rating::Serious]));
+    }
+    let mut cursor = query.cursor_by((visit::Column::VisitedAt, visit::Column::Id));
+    cursor.desc();
+    Ok(page::read(db, cursor, page).await?)
+}
+
+/// For each child, when it was last visited by anyone and by a child director.
+pub async fn last_visits(
+    db: &impl ConnectionTrait,
+    child_ids: &[Uuid],
+) -> ApiResult<Vec<(Uuid, DateTime<Utc>, Option<DateTime<Utc>>)>> {
+    #[derive(sea_orm::FromQueryResult)]
+    struct Row {
+        child_id: Uuid,
+        last: Option<DateTime<Utc>>,
+        last_director: Option<DateTime<Utc>>,
+    }
+    let director_visit = Expr::case(
+        visit::Column::VisitorRole.eq(Role::ChildDirector),
+        Expr::col(visit::Column::VisitedAt),
+    );
+    let rows = visit::Entity::find()
+        .select_only()
+        .column(visit::Column::ChildId)
+        .column_as(visit::Column::VisitedAt.max(), "last")
+        .column_as(Expr::expr(director_visit).max(), "last_director")
+        .filter(visit::Column::ChildId.is_in(child_ids.iter().copied()))
+        .group_by(visit::Column::ChildId)
+        .into_model::<Row>()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| r.last.map(|last| (r.child_id, last, r.last_director)))
+        .collect())
+}
+
+/// The first instant of the calendar month `today` is in, China Standard Time.
+pub fn month_start(today: NaiveDate) -> DateTime<Utc> {
+    NaiveDate::from_ymd_opt(today.year(), today.month(), 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map_or_else(Utc::now, |d| d.and_utc() - TimeDelta::hours(8))
+}

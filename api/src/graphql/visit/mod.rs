@@ -1,0 +1,5 @@
+//! Visits in the GraphQL API.
+
+pub mod mutation;
+pub mod query;
+pub mod types;

@@ -1,0 +1,90 @@
+//! Visit queries.
+
+use async_graphql::{Context, ID, InputObject, Object, Result};
+use chrono::{DateTime, Utc};
+
+use crate::{
+    domain::{self, visit::VisitKey},
+    graphql::{
+        connection::{self, Connection},
+        context::ContextExt,
+        ids::{self, Kind},
+        visit::types::Visit,
+    },
+};
+
+/// Which visits to list; all conditions must hold, within the caller's rows.
+#[derive(InputObject, Default)]
+pub struct VisitFilter {
+    /// Of children living in this region or a region under it.
+    pub region_id: Option<ID>,
+    /// Of this child.
+    pub child_id: Option<ID>,
+    /// By this visitor (an account's global ID).
+    pub visitor_id: Option<ID>,
+    /// From this instant on.
+    pub from: Option<DateTime<Utc>>,
+    /// Before this instant.
+    pub until: Option<DateTime<Utc>>,
+    /// Only visits asking (or not asking) for follow-up.
+    pub follow_up_needed: Option<bool>,
+    /// Only visits with a poor or serious safety finding.
+    #[graphql(default)]
+    pub safety_concern: bool,
+}
+
+/// Visit queries.
+#[derive(Default)]
+pub struct VisitQuery;
+
+#[Object]
+impl VisitQuery {
+    /// Visits the caller may see, newest first: for supervisors, by region, visitor, period,
+    /// follow-up and safety concern. A teacher sees their own visits.
+    async fn visits(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Conditions the visits must all meet.")] filter: Option<VisitFilter>,
+        #[graphql(desc = "How many visits to return (0 to 100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Return the visits after this cursor (`pageInfo.endCursor`).")]
+        after: Option<String>,
+    ) -> Result<Connection<Visit>> {
+        let actor = ctx.actor()?;
+        let db = &ctx.state().db;
+        let page = connection::page::<VisitKey>(first, after.as_deref())?;
+        let filter = filter.unwrap_or_default();
+        let region_path = match filter.region_id {
+            Some(id) => {
+                let region = ids::expect(Kind::Region, &id, "filter.regionId")?;
+                Some(
+                    domain::region::find(db, actor.principal, region)
+                        .await?
+                        .map_or_else(|| "-".to_owned(), |r| r.path),
+                )
+            }
+            None => None,
+        };
+        let domain_filter = domain::visit::VisitFilter {
+            region_path,
+            child: filter
+                .child_id
+                .map(|id| ids::expect(Kind::Child, &id, "filter.childId"))
+                .transpose()?,
+            visitor: filter
+                .visitor_id
+                .map(|id| ids::expect(Kind::Account, &id, "filter.visitorId"))
+                .transpose()?,
+            from: filter.from,
+            until: filter.until,
+            follow_up_needed: filter.follow_up_needed,
+            safety_concern: filter.safety_concern,
+        };
+        let slice = domain::visit::list(db, &actor, domain_filter, page).await?;
+        Ok(connection::connection(
+            slice,
+            after.is_some(),
+            |v| (v.visited_at, v.id),
+            Visit,
+        ))
+    }
+}
