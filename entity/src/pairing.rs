@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A teacher helping a child at their school.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "pairing")]
 pub struct Model {
     /// Primary key.

@@ -16,6 +16,8 @@ mod ledger;
 mod limits;
 #[path = "api/listing.rs"]
 mod listing;
+#[path = "api/pairing.rs"]
+mod pairing;
 #[path = "api/policy.rs"]
 mod policy;
 #[path = "api/schema.rs"]

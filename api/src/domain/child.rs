@@ -14,7 +14,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
-    QueryFilter,
+    QueryFilter, QuerySelect, QueryTrait,
     sea_query::{Expr, ExprTrait, LikeExpr},
 };
 use serde::{Deserialize, Serialize};
@@ -60,6 +60,8 @@ pub struct ChildFilter {
     pub name_contains: Option<String>,
     /// Not reviewed since the current quarter began.
     pub not_reviewed_this_quarter: bool,
+    /// With an active pairing to this teacher.
+    pub paired_with: Option<Uuid>,
 }
 
 /// The order of the children list.
@@ -192,6 +194,18 @@ pub async fn list(
         let pattern = format!("%{}%", escape_like(text.trim()));
         query =
             query.filter(Expr::col(child::Column::Name).like(LikeExpr::new(pattern).escape('\\')));
+    }
+    if let Some(teacher) = filter.paired_with {
+        query = query.filter(
+            child::Column::Id.in_subquery(
+                entity::pairing::Entity::find()
+                    .select_only()
+                    .column(entity::pairing::Column::ChildId)
+                    .filter(entity::pairing::Column::TeacherAccountId.eq(teacher))
+                    .filter(entity::pairing::Column::EndedOn.is_null())
+                    .into_query(),
+            ),
+        );
     }
     if filter.not_reviewed_this_quarter {
         query = query.filter(

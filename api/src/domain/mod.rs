@@ -8,6 +8,7 @@ pub mod guardian;
 pub mod idempotency;
 pub mod organization;
 pub mod page;
+pub mod pairing;
 pub mod region;
 pub mod values;
 pub mod visit;

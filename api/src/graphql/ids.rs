@@ -27,9 +27,13 @@ pub enum Kind {
     AuditEvent,
     /// `Visit`.
     Visit,
+    /// `Pairing`.
+    Pairing,
+    /// `GuardianContact`.
+    GuardianContact,
 }
 
-const KINDS: [Kind; 9] = [
+const KINDS: [Kind; 11] = [
     Kind::Account,
     Kind::Organization,
     Kind::Region,
@@ -39,6 +43,8 @@ const KINDS: [Kind; 9] = [
     Kind::Consent,
     Kind::AuditEvent,
     Kind::Visit,
+    Kind::Pairing,
+    Kind::GuardianContact,
 ];
 
 impl Kind {
@@ -53,6 +59,8 @@ impl Kind {
             Self::Consent => "Consent",
             Self::AuditEvent => "AuditEvent",
             Self::Visit => "Visit",
+            Self::Pairing => "Pairing",
+            Self::GuardianContact => "GuardianContact",
         }
     }
 

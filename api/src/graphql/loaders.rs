@@ -148,6 +148,51 @@ impl Loader<Uuid> for LastVisitLoader {
     }
 }
 
+/// Loads each child's active pairing.
+pub struct ActivePairingLoader(pub DatabaseConnection);
+
+impl Loader<Uuid> for ActivePairingLoader {
+    type Value = entity::pairing::Model;
+    type Error = Arc<ApiError>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = domain::pairing::active_for_children(&self.0, keys)
+            .await
+            .map_err(Arc::new)?;
+        Ok(rows.into_iter().map(|p| (p.child_id, p)).collect())
+    }
+}
+
+/// Loads each child's guardian contacts.
+pub struct ContactsLoader(pub DatabaseConnection);
+
+impl Loader<Uuid> for ContactsLoader {
+    type Value = Vec<entity::guardian_contact::Model>;
+    type Error = Arc<ApiError>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = domain::pairing::contacts_for_children(&self.0, keys)
+            .await
+            .map_err(Arc::new)?;
+        Ok(group(keys, rows, |c| c.child_id))
+    }
+}
+
+/// Loads accounts' display names.
+pub struct AccountNameLoader(pub DatabaseConnection);
+
+impl Loader<Uuid> for AccountNameLoader {
+    type Value = String;
+    type Error = Arc<ApiError>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = domain::pairing::account_names(&self.0, keys)
+            .await
+            .map_err(Arc::new)?;
+        Ok(rows.into_iter().collect())
+    }
+}
+
 /// Groups rows under their key, every key present (an empty list when it has no rows).
 fn group<T>(keys: &[Uuid], rows: Vec<T>, key: impl Fn(&T) -> Uuid) -> HashMap<Uuid, Vec<T>> {
     let mut grouped: HashMap<Uuid, Vec<T>> = keys.iter().map(|k| (*k, Vec::new())).collect();
@@ -175,6 +220,12 @@ pub struct Loaders {
     pub guardians: DataLoader<GuardianLoader, HashMapCache>,
     /// Each child's latest visit times.
     pub last_visits: DataLoader<LastVisitLoader, HashMapCache>,
+    /// Each child's active pairing.
+    pub pairings: DataLoader<ActivePairingLoader, HashMapCache>,
+    /// Each child's guardian contacts.
+    pub contacts: DataLoader<ContactsLoader, HashMapCache>,
+    /// Accounts' display names.
+    pub account_names: DataLoader<AccountNameLoader, HashMapCache>,
 }
 
 impl Loaders {
@@ -189,6 +240,9 @@ impl Loaders {
             consents: loader(ConsentsLoader(db.clone())),
             guardians: loader(GuardianLoader(db.clone())),
             last_visits: loader(LastVisitLoader(db.clone())),
+            pairings: loader(ActivePairingLoader(db.clone())),
+            contacts: loader(ContactsLoader(db.clone())),
+            account_names: loader(AccountNameLoader(db.clone())),
             regions: DataLoader::with_cache(
                 RegionLoader(db.clone()),
                 tokio::spawn,

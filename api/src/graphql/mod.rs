@@ -12,6 +12,7 @@ pub mod limits;
 pub mod loaders;
 pub mod node;
 pub mod organization;
+pub mod pairing;
 pub mod region;
 pub mod visit;
 
@@ -31,6 +32,7 @@ pub struct Query(
     child::query::ChildQuery,
     audit::query::AuditQuery,
     visit::query::VisitQuery,
+    pairing::query::PairingQuery,
 );
 
 /// Every mutation, joined.
@@ -39,6 +41,7 @@ pub struct Mutation(
     account::mutation::AccountMutation,
     child::mutation::ChildMutation,
     visit::mutation::VisitMutation,
+    pairing::mutation::PairingMutation,
 );
 
 /// The schema type.

@@ -67,7 +67,12 @@ impl NodeQuery {
                 Err(ApiError::NotFound) => None,
                 Err(err) => return Err(err.into()),
             },
-            Kind::EntrustmentAgreement | Kind::Consent | Kind::AuditEvent | Kind::Visit => None,
+            Kind::EntrustmentAgreement
+            | Kind::Consent
+            | Kind::AuditEvent
+            | Kind::Visit
+            | Kind::Pairing
+            | Kind::GuardianContact => None,
         })
     }
 }

@@ -72,6 +72,7 @@ impl ChildQuery {
             max_age: filter.max_age,
             name_contains: filter.name_contains,
             not_reviewed_this_quarter: filter.not_reviewed_this_quarter,
+            paired_with: None,
         };
         let order = match order_by.unwrap_or_default() {
             ChildOrder::Name => domain::child::ChildOrder::Name,

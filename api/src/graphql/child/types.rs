@@ -18,6 +18,7 @@ use crate::{
         ids::{self, Kind},
         loaders::{Loaders, loader_error},
         organization::types::Organization,
+        pairing::types::{GuardianContact, Pairing},
         region::types::Region,
         visit::types::Visit,
     },
@@ -312,6 +313,29 @@ impl Child {
             |v| (v.visited_at, v.id),
             Visit,
         )))
+    }
+
+    /// The child's helping teacher at school, while paired.
+    async fn helping_teacher(&self, ctx: &Context<'_>) -> Result<Option<Pairing>> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        Ok(loaders
+            .pairings
+            .load_one(self.0.id)
+            .await
+            .map_err(loader_error)?
+            .map(Pairing))
+    }
+
+    /// Teachers' exchanges with the child's parents and entrusted guardians, newest first.
+    async fn guardian_contacts(&self, ctx: &Context<'_>) -> Result<Option<Vec<GuardianContact>>> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let rows = loaders
+            .contacts
+            .load_one(self.0.id)
+            .await
+            .map_err(loader_error)?
+            .unwrap_or_default();
+        Ok(Some(rows.into_iter().map(GuardianContact).collect()))
     }
 
     /// The row's version: send it back with `updateChild` (a stale one is a `CONFLICT`).

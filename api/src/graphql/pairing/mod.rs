@@ -1,0 +1,5 @@
+//! Teacher pairing and guardian contacts in the GraphQL API.
+
+pub mod mutation;
+pub mod query;
+pub mod types;

@@ -1,0 +1,64 @@
+//! Pairing queries: the pairing app's home screen and the school head's gaps.
+
+use async_graphql::{Context, Object, Result};
+
+use crate::{
+    domain::{self, child::ChildKey},
+    graphql::{
+        child::types::Child,
+        connection::{self, Connection},
+        context::ContextExt,
+    },
+};
+
+/// Pairing queries.
+#[derive(Default)]
+pub struct PairingQuery;
+
+#[Object]
+impl PairingQuery {
+    /// The children you help as a teacher, by name: the pairing app's home screen. Ask for
+    /// `guardians`, `lastVisitedAt` and `guardianContacts` in the same query; they are batched.
+    async fn my_paired_children(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many children to return (0 to 100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Return the children after this cursor (`pageInfo.endCursor`).")]
+        after: Option<String>,
+    ) -> Result<Connection<Child>> {
+        let actor = ctx.actor()?;
+        let page = connection::page::<ChildKey>(first, after.as_deref())?;
+        let filter = domain::child::ChildFilter {
+            paired_with: Some(actor.principal.account_id),
+            ..Default::default()
+        };
+        let order = domain::child::ChildOrder::Name;
+        let slice = domain::child::list(&ctx.state().db, &actor, filter, order, page).await?;
+        Ok(connection::connection(
+            slice,
+            after.is_some(),
+            |c| order.key(c),
+            Child,
+        ))
+    }
+
+    /// Active children enrolled at your school without a helping teacher, by name (every
+    /// left-behind child at school must have one).
+    async fn unpaired_children(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many children to return (0 to 100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Return the children after this cursor (`pageInfo.endCursor`).")]
+        after: Option<String>,
+    ) -> Result<Connection<Child>> {
+        let actor = ctx.actor()?;
+        let page = connection::page::<(String, uuid::Uuid)>(first, after.as_deref())?;
+        let slice = domain::pairing::unpaired(&ctx.state().db, &actor, page).await?;
+        Ok(connection::connection(
+            slice,
+            after.is_some(),
+            |c| (c.name.clone(), c.id),
+            Child,
+        ))
+    }
+}
