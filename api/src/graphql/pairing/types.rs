@@ -31,11 +31,11 @@ impl Pairing {
     /// The helping teacher's name.
     async fn teacher_name(&self, ctx: &Context<'_>) -> Result<Option<String>> {
         let loaders = ctx.data_unchecked::<Loaders>();
-        Ok(loaders
+        loaders
             .account_names
             .load_one(self.0.teacher_account_id)
             .await
-            .map_err(loader_error)?)
+            .map_err(loader_error)
     }
 
     /// The child helped.
