@@ -42,6 +42,8 @@ pub struct Config {
     pub audit: AuditConfig,
     /// Hours after recording during which the author may correct a visit.
     pub visit_correction_window_hours: u32,
+    /// Consecutive school days absent without a reason after which a dropout case opens.
+    pub dropout_absence_days: u32,
 }
 
 /// The audit trail's background work.
@@ -135,6 +137,7 @@ impl Default for Config {
             policy_file: None,
             audit: AuditConfig::default(),
             visit_correction_window_hours: 48,
+            dropout_absence_days: 3,
         }
     }
 }

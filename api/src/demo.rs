@@ -333,6 +333,17 @@ impl Generator {
                 );
                 per_county.insert(key, id);
             }
+            // The county education bureau's staff see their unit's assignments (dropout cases
+            // reported in writing); the role vocabulary has no education role yet, so they sign
+            // in as county-level officers.
+            if let Some(education) = per_county.get("education").copied() {
+                self.account(
+                    format!("education.{county_code}"),
+                    format!("{county_name}教育局"),
+                    Role::CivilAffairsOfficer,
+                    education,
+                );
+            }
             county_units.insert(county_code, per_county);
             for (t, township_name) in TOWNSHIP_NAMES.iter().enumerate() {
                 let township_code = format!("{county_code}{:03}", 100 + t);

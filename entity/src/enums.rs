@@ -490,3 +490,84 @@ pub enum ContactMethod {
     /// A parent meeting at school.
     ParentMeeting,
 }
+
+/// Where a dropout case stands (控辍保学).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum DropoutState {
+    /// Opened: the child stopped coming.
+    Open,
+    /// Persuasion to return is under way.
+    Persuading,
+    /// The child is back at school (closed).
+    Returned,
+    /// Persuasion failed; reported in writing to the county education bureau and the township
+    /// (closed at school level; the units follow up through their assignments).
+    Reported,
+}
+
+/// What an assignment is about.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum SubjectType {
+    /// A task of the plan.
+    PlanTask,
+    /// A mandatory report.
+    Report,
+    /// An assessment.
+    Assessment,
+    /// A service item.
+    ServiceItem,
+    /// A dropout case.
+    DropoutCase,
+}
+
+/// A unit's part in an assignment.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Responsibility {
+    /// 责任单位: responsible.
+    Lead,
+    /// 协助单位: assisting.
+    Assisting,
+}
+
+/// Where an assignment stands.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum AssignmentStatus {
+    /// Not started.
+    Open,
+    /// Under way.
+    InProgress,
+    /// Done.
+    Done,
+}

@@ -5,10 +5,12 @@
 
 pub mod access_grant;
 pub mod account;
+pub mod assignment;
 pub mod audit_event;
 pub mod child;
 pub mod child_guardian;
 pub mod consent;
+pub mod dropout_case;
 pub mod entrustment_agreement;
 pub mod enums;
 pub mod guardian;
@@ -16,6 +18,8 @@ pub mod guardian_contact;
 pub mod idempotency_key;
 pub mod organization;
 pub mod pairing;
+pub mod persuasion_attempt;
 pub mod refresh_token;
 pub mod region;
+pub mod school_absence;
 pub mod visit;

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261128_000001_core;
 mod m20261128_000002_ledger;
 mod m20261128_000003_visits;
+mod m20261128_000004_schooling;
 
 /// The ordered list of Shouhu's migrations.
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_core::Migration),
             Box::new(m20261128_000002_ledger::Migration),
             Box::new(m20261128_000003_visits::Migration),
+            Box::new(m20261128_000004_schooling::Migration),
         ]
     }
 }

@@ -22,6 +22,8 @@ mod pairing;
 mod policy;
 #[path = "api/schema.rs"]
 mod schema;
+#[path = "api/schooling.rs"]
+mod schooling;
 #[path = "api/scopes.rs"]
 mod scopes;
 #[path = "api/visits.rs"]

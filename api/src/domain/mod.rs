@@ -10,6 +10,7 @@ pub mod organization;
 pub mod page;
 pub mod pairing;
 pub mod region;
+pub mod schooling;
 pub mod values;
 pub mod visit;
 

@@ -9,7 +9,10 @@ use crate::{
     domain::page::{Page, Slice},
     error::ApiError,
     graphql::{
-        audit::types::AuditEvent, child::types::Child, organization::types::Organization,
+        audit::types::AuditEvent,
+        child::types::Child,
+        organization::types::Organization,
+        schooling::types::{Assignment, DropoutCase},
         visit::types::Visit,
     },
 };
@@ -26,6 +29,8 @@ pub const MAX_PAGE_SIZE: i32 = 100;
 #[graphql(concrete(name = "ChildConnection", params(Child)))]
 #[graphql(concrete(name = "AuditEventConnection", params(AuditEvent)))]
 #[graphql(concrete(name = "VisitConnection", params(Visit)))]
+#[graphql(concrete(name = "DropoutCaseConnection", params(DropoutCase)))]
+#[graphql(concrete(name = "AssignmentConnection", params(Assignment)))]
 pub struct Connection<T: OutputType>
 where
     Edge<T>: OutputType,
@@ -42,6 +47,8 @@ where
 #[graphql(concrete(name = "ChildEdge", params(Child)))]
 #[graphql(concrete(name = "AuditEventEdge", params(AuditEvent)))]
 #[graphql(concrete(name = "VisitEdge", params(Visit)))]
+#[graphql(concrete(name = "DropoutCaseEdge", params(DropoutCase)))]
+#[graphql(concrete(name = "AssignmentEdge", params(Assignment)))]
 pub struct Edge<T: OutputType> {
     /// Opaque position of this row: pass it as `after` to read the rows that follow it.
     pub cursor: String,

@@ -31,9 +31,13 @@ pub enum Kind {
     Pairing,
     /// `GuardianContact`.
     GuardianContact,
+    /// `DropoutCase`.
+    DropoutCase,
+    /// `Assignment`.
+    Assignment,
 }
 
-const KINDS: [Kind; 11] = [
+const KINDS: [Kind; 13] = [
     Kind::Account,
     Kind::Organization,
     Kind::Region,
@@ -45,6 +49,8 @@ const KINDS: [Kind; 11] = [
     Kind::Visit,
     Kind::Pairing,
     Kind::GuardianContact,
+    Kind::DropoutCase,
+    Kind::Assignment,
 ];
 
 impl Kind {
@@ -61,6 +67,8 @@ impl Kind {
             Self::Visit => "Visit",
             Self::Pairing => "Pairing",
             Self::GuardianContact => "GuardianContact",
+            Self::DropoutCase => "DropoutCase",
+            Self::Assignment => "Assignment",
         }
     }
 

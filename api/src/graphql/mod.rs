@@ -14,6 +14,7 @@ pub mod node;
 pub mod organization;
 pub mod pairing;
 pub mod region;
+pub mod schooling;
 pub mod visit;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
@@ -33,6 +34,7 @@ pub struct Query(
     audit::query::AuditQuery,
     visit::query::VisitQuery,
     pairing::query::PairingQuery,
+    schooling::query::SchoolingQuery,
 );
 
 /// Every mutation, joined.
@@ -42,6 +44,7 @@ pub struct Mutation(
     child::mutation::ChildMutation,
     visit::mutation::VisitMutation,
     pairing::mutation::PairingMutation,
+    schooling::mutation::SchoolingMutation,
 );
 
 /// The schema type.

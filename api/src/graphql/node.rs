@@ -72,7 +72,9 @@ impl NodeQuery {
             | Kind::AuditEvent
             | Kind::Visit
             | Kind::Pairing
-            | Kind::GuardianContact => None,
+            | Kind::GuardianContact
+            | Kind::DropoutCase
+            | Kind::Assignment => None,
         })
     }
 }

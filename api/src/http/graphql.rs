@@ -128,7 +128,10 @@ pub async fn graphql(
         .variables(variables)
         .data(session)
         .data(meta)
-        .data(Loaders::new(&state.db))
+        .data(Loaders::new(
+            &state.db,
+            (state.clock.now() + chrono::TimeDelta::hours(8)).date_naive(),
+        ))
         .data(Arc::new(RequestAudit::default()));
     let request = match query.operation_name {
         Some(name) => request.operation_name(name),

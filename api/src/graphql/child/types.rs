@@ -20,6 +20,7 @@ use crate::{
         organization::types::Organization,
         pairing::types::{GuardianContact, Pairing},
         region::types::Region,
+        schooling::types::SchoolAbsence,
         visit::types::Visit,
     },
     policy::hook::audit_subject,
@@ -336,6 +337,18 @@ impl Child {
             .map_err(loader_error)?
             .unwrap_or_default();
         Ok(Some(rows.into_iter().map(GuardianContact).collect()))
+    }
+
+    /// School days missed without a reason in the last 30 days, newest first.
+    async fn open_absences(&self, ctx: &Context<'_>) -> Result<Option<Vec<SchoolAbsence>>> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let rows = loaders
+            .open_absences
+            .load_one(self.0.id)
+            .await
+            .map_err(loader_error)?
+            .unwrap_or_default();
+        Ok(Some(rows.into_iter().map(Into::into).collect()))
     }
 
     /// The row's version: send it back with `updateChild` (a stale one is a `CONFLICT`).
