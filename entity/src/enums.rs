@@ -571,3 +571,28 @@ pub enum AssignmentStatus {
     /// Done.
     Done,
 }
+
+/// What kind of service an activity is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ActivityKind {
+    /// 村村假期小课堂: a village holiday class.
+    HolidayClass,
+    /// Holiday day care.
+    DayCare,
+    /// After-school tutoring.
+    Tutoring,
+    /// Psychological counselling.
+    Counselling,
+    /// Family-education guidance for parents and entrusted guardians.
+    FamilyEducation,
+    /// Rehabilitation for disabled children.
+    Rehabilitation,
+}

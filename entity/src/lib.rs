@@ -22,4 +22,6 @@ pub mod persuasion_attempt;
 pub mod refresh_token;
 pub mod region;
 pub mod school_absence;
+pub mod service_activity;
+pub mod service_activity_child;
 pub mod visit;

@@ -7,6 +7,7 @@ mod m20261128_000001_core;
 mod m20261128_000002_ledger;
 mod m20261128_000003_visits;
 mod m20261128_000004_schooling;
+mod m20261128_000005_service_activities;
 
 /// The ordered list of Shouhu's migrations.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000002_ledger::Migration),
             Box::new(m20261128_000003_visits::Migration),
             Box::new(m20261128_000004_schooling::Migration),
+            Box::new(m20261128_000005_service_activities::Migration),
         ]
     }
 }

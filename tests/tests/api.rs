@@ -1,5 +1,7 @@
 //! The black-box test suite: one binary, one module per area.
 
+#[path = "api/activities.rs"]
+mod activities;
 #[path = "api/audit.rs"]
 mod audit;
 #[path = "api/auth.rs"]

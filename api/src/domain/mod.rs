@@ -2,6 +2,7 @@
 //! function that reads or writes records for a caller takes the caller's `Principal`.
 
 pub mod account;
+pub mod activity;
 pub mod audit_trail;
 pub mod child;
 pub mod guardian;

@@ -9,6 +9,7 @@ use crate::{
     domain::page::{Page, Slice},
     error::ApiError,
     graphql::{
+        activity::types::ServiceActivity,
         audit::types::AuditEvent,
         child::types::Child,
         organization::types::Organization,
@@ -31,6 +32,7 @@ pub const MAX_PAGE_SIZE: i32 = 100;
 #[graphql(concrete(name = "VisitConnection", params(Visit)))]
 #[graphql(concrete(name = "DropoutCaseConnection", params(DropoutCase)))]
 #[graphql(concrete(name = "AssignmentConnection", params(Assignment)))]
+#[graphql(concrete(name = "ServiceActivityConnection", params(ServiceActivity)))]
 pub struct Connection<T: OutputType>
 where
     Edge<T>: OutputType,
@@ -49,6 +51,7 @@ where
 #[graphql(concrete(name = "VisitEdge", params(Visit)))]
 #[graphql(concrete(name = "DropoutCaseEdge", params(DropoutCase)))]
 #[graphql(concrete(name = "AssignmentEdge", params(Assignment)))]
+#[graphql(concrete(name = "ServiceActivityEdge", params(ServiceActivity)))]
 pub struct Edge<T: OutputType> {
     /// Opaque position of this row: pass it as `after` to read the rows that follow it.
     pub cursor: String,

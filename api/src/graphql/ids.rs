@@ -35,9 +35,11 @@ pub enum Kind {
     DropoutCase,
     /// `Assignment`.
     Assignment,
+    /// `ServiceActivity`.
+    ServiceActivity,
 }
 
-const KINDS: [Kind; 13] = [
+const KINDS: [Kind; 14] = [
     Kind::Account,
     Kind::Organization,
     Kind::Region,
@@ -51,6 +53,7 @@ const KINDS: [Kind; 13] = [
     Kind::GuardianContact,
     Kind::DropoutCase,
     Kind::Assignment,
+    Kind::ServiceActivity,
 ];
 
 impl Kind {
@@ -69,6 +72,7 @@ impl Kind {
             Self::GuardianContact => "GuardianContact",
             Self::DropoutCase => "DropoutCase",
             Self::Assignment => "Assignment",
+            Self::ServiceActivity => "ServiceActivity",
         }
     }
 

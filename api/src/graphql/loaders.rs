@@ -7,7 +7,7 @@ use entity::{child_guardian, consent, entrustment_agreement, guardian, organizat
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-use crate::{domain, error::ApiError};
+use crate::{auth::Principal, domain, error::ApiError, policy::Policy, state::AppState};
 
 /// Loads regions by id.
 pub struct RegionLoader(pub DatabaseConnection);
@@ -228,6 +228,43 @@ impl Loader<Uuid> for OpenAbsencesLoader {
     }
 }
 
+/// Loads the children each activity served, within the caller's row scope.
+pub struct ActivityChildrenLoader {
+    /// The pool.
+    pub db: DatabaseConnection,
+    /// The caller, when signed in.
+    pub principal: Option<Principal>,
+    /// The access policy.
+    pub policy: Arc<Policy>,
+    /// The request's time.
+    pub now: chrono::DateTime<chrono::Utc>,
+}
+
+impl Loader<Uuid> for ActivityChildrenLoader {
+    type Value = Vec<entity::child::Model>;
+    type Error = Arc<ApiError>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let Some(principal) = &self.principal else {
+            return Err(Arc::new(ApiError::Unauthenticated));
+        };
+        let actor = domain::Actor {
+            principal,
+            policy: &self.policy,
+            now: self.now,
+            request_id: None,
+        };
+        let rows = domain::activity::children_of(&self.db, &actor, keys)
+            .await
+            .map_err(Arc::new)?;
+        let grouped = group(keys, rows, |(activity, _)| *activity);
+        Ok(grouped
+            .into_iter()
+            .map(|(k, v)| (k, v.into_iter().map(|(_, c)| c).collect()))
+            .collect())
+    }
+}
+
 /// Groups rows under their key, every key present (an empty list when it has no rows).
 fn group<T>(keys: &[Uuid], rows: Vec<T>, key: impl Fn(&T) -> Uuid) -> HashMap<Uuid, Vec<T>> {
     let mut grouped: HashMap<Uuid, Vec<T>> = keys.iter().map(|k| (*k, Vec::new())).collect();
@@ -268,11 +305,16 @@ pub struct Loaders {
     pub persuasion_attempts: DataLoader<AttemptsLoader, HashMapCache>,
     /// Each child's unexplained absences of the last 30 days.
     pub open_absences: DataLoader<OpenAbsencesLoader, HashMapCache>,
+    /// The children each activity served.
+    pub activity_children: DataLoader<ActivityChildrenLoader, HashMapCache>,
 }
 
 impl Loaders {
     /// Fresh loaders for one request.
-    pub fn new(db: &DatabaseConnection, today: chrono::NaiveDate) -> Self {
+    pub fn new(state: &AppState, principal: Option<Principal>) -> Self {
+        let db = &state.db;
+        let now = state.clock.now();
+        let today = (now + chrono::TimeDelta::hours(8)).date_naive();
         // The window in which sibling fields' keys gather into one statement. The default
         // 1 ms splits a level of 50 objects in two in unoptimised builds.
         fn loader<L: Loader<Uuid>>(l: L) -> DataLoader<L, HashMapCache> {
@@ -289,6 +331,12 @@ impl Loaders {
             contacts: loader(ContactsLoader(db.clone())),
             account_names: loader(AccountNameLoader(db.clone())),
             persuasion_attempts: loader(AttemptsLoader(db.clone())),
+            activity_children: loader(ActivityChildrenLoader {
+                db: db.clone(),
+                principal,
+                policy: Arc::clone(&state.policy),
+                now,
+            }),
             open_absences: loader(OpenAbsencesLoader {
                 db: db.clone(),
                 since: today - chrono::TimeDelta::days(30),

@@ -2,6 +2,7 @@
 //! it never builds SQL.
 
 pub mod account;
+pub mod activity;
 pub mod audit;
 pub mod child;
 pub mod connection;
@@ -35,6 +36,7 @@ pub struct Query(
     visit::query::VisitQuery,
     pairing::query::PairingQuery,
     schooling::query::SchoolingQuery,
+    activity::query::ActivityQuery,
 );
 
 /// Every mutation, joined.
@@ -45,6 +47,7 @@ pub struct Mutation(
     visit::mutation::VisitMutation,
     pairing::mutation::PairingMutation,
     schooling::mutation::SchoolingMutation,
+    activity::mutation::ActivityMutation,
 );
 
 /// The schema type.

@@ -74,7 +74,8 @@ impl NodeQuery {
             | Kind::Pairing
             | Kind::GuardianContact
             | Kind::DropoutCase
-            | Kind::Assignment => None,
+            | Kind::Assignment
+            | Kind::ServiceActivity => None,
         })
     }
 }

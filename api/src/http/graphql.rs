@@ -124,14 +124,12 @@ pub async fn graphql(
         client_address: client_address(&req, &state),
         request_id: Some(request_id.to_string()),
     };
+    let loaders = Loaders::new(&state, session.principal().ok().cloned());
     let request = async_graphql::Request::new(query.query)
         .variables(variables)
         .data(session)
         .data(meta)
-        .data(Loaders::new(
-            &state.db,
-            (state.clock.now() + chrono::TimeDelta::hours(8)).date_naive(),
-        ))
+        .data(loaders)
         .data(Arc::new(RequestAudit::default()));
     let request = match query.operation_name {
         Some(name) => request.operation_name(name),

@@ -1,0 +1,193 @@
+//! Service activities (holiday classes 村村假期小课堂, day care, tutoring, counselling,
+//! family-education guidance, rehabilitation) and the children they served.
+
+use chrono::NaiveDate;
+use entity::{child, enums::ActivityKind, region, service_activity, service_activity_child};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::{
+    audit,
+    domain::{
+        Actor, child as ledger,
+        page::{self, Page, Slice},
+    },
+    error::{ApiError, ApiResult},
+    policy::scope,
+};
+
+/// An activity as entered.
+#[derive(Debug, Clone)]
+pub struct ActivityDraft {
+    /// What kind of service.
+    pub kind: ActivityKind,
+    /// Its title.
+    pub title: String,
+    /// When it was held.
+    pub held_on: NaiveDate,
+    /// Where.
+    pub place: String,
+    /// The region it was held in (within the caller's unit's region).
+    pub region_id: Uuid,
+    /// Notes.
+    pub notes: Option<String>,
+    /// The children served (each one the caller may see).
+    pub child_ids: Vec<Uuid>,
+}
+
+/// Records an activity held by the caller's unit.
+pub async fn record(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    draft: ActivityDraft,
+) -> ApiResult<service_activity::Model> {
+    for (field, text) in [("input.title", &draft.title), ("input.place", &draft.place)] {
+        if text.trim().is_empty() || text.chars().count() > 200 {
+            return Err(ApiError::bad_input(field, "must be 1 to 200 characters"));
+        }
+    }
+    if draft.held_on > actor.today() {
+        return Err(ApiError::bad_input(
+            "input.heldOn",
+            "record activities once held",
+        ));
+    }
+    let own = &actor.principal.region_path;
+    let region = region::Entity::find_by_id(draft.region_id)
+        .one(db)
+        .await?
+        .filter(|r| r.path == *own || r.path.starts_with(&format!("{own}/")))
+        .ok_or_else(|| {
+            ApiError::bad_input("input.regionId", "no such region in your unit's area")
+        })?;
+    let mut child_ids = draft.child_ids.clone();
+    child_ids.sort();
+    child_ids.dedup();
+    let visible = ledger::find_many(db, actor, &child_ids).await?;
+    if visible.len() != child_ids.len() {
+        return Err(ApiError::bad_input(
+            "input.childIds",
+            "names a child you cannot see",
+        ));
+    }
+    let activity = service_activity::Entity::insert(service_activity::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(actor.principal.organization_id),
+        kind: Set(draft.kind),
+        title: Set(draft.title.trim().to_owned()),
+        held_on: Set(draft.held_on),
+        place: Set(draft.place.trim().to_owned()),
+        region_id: Set(region.id),
+        region_path: Set(region.path),
+        notes: Set(draft
+            .notes
+            .map(|n| n.trim().to_owned())
+            .filter(|n| !n.is_empty())),
+        created_by: Set(actor.principal.account_id),
+        created_at: Set(actor.now),
+    })
+    .exec_with_returning(db)
+    .await?;
+    if !child_ids.is_empty() {
+        service_activity_child::Entity::insert_many(child_ids.iter().map(|child| {
+            service_activity_child::ActiveModel {
+                activity_id: Set(activity.id),
+                child_id: Set(*child),
+            }
+        }))
+        .exec_without_returning(db)
+        .await?;
+    }
+    audit::record(
+        db,
+        actor
+            .event("activity.record")
+            .on("ServiceActivity", activity.id)
+            .with(json!({ "after": activity, "children": child_ids })),
+    )
+    .await?;
+    Ok(activity)
+}
+
+/// Which activities to list.
+#[derive(Debug, Clone, Default)]
+pub struct ActivityFilter {
+    /// Held in this region or below.
+    pub region_path: Option<String>,
+    /// Of these kinds.
+    pub kinds: Option<Vec<ActivityKind>>,
+    /// From this day.
+    pub from: Option<NaiveDate>,
+    /// Until this day.
+    pub until: Option<NaiveDate>,
+}
+
+/// The activities held in the caller's unit's region, newest first.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    filter: ActivityFilter,
+    page: Page<(NaiveDate, Uuid)>,
+) -> ApiResult<Slice<service_activity::Model>> {
+    let mut query = service_activity::Entity::find().filter(scope::within(
+        service_activity::Column::RegionPath,
+        &actor.principal.region_path,
+    ));
+    if let Some(path) = filter.region_path {
+        query = query.filter(scope::within(service_activity::Column::RegionPath, &path));
+    }
+    if let Some(kinds) = filter.kinds {
+        query = query.filter(service_activity::Column::Kind.is_in(kinds));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(service_activity::Column::HeldOn.gte(from));
+    }
+    if let Some(until) = filter.until {
+        query = query.filter(service_activity::Column::HeldOn.lte(until));
+    }
+    let mut cursor = query.cursor_by((
+        service_activity::Column::HeldOn,
+        service_activity::Column::Id,
+    ));
+    cursor.desc();
+    Ok(page::read(db, cursor, page).await?)
+}
+
+/// The children many activities served, those the caller may see.
+pub async fn children_of(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    activity_ids: &[Uuid],
+) -> ApiResult<Vec<(Uuid, child::Model)>> {
+    #[derive(sea_orm::FromQueryResult)]
+    struct Link {
+        activity_id: Uuid,
+        child_id: Uuid,
+    }
+    let links: Vec<Link> = service_activity_child::Entity::find()
+        .select_only()
+        .column(service_activity_child::Column::ActivityId)
+        .column(service_activity_child::Column::ChildId)
+        .filter(service_activity_child::Column::ActivityId.is_in(activity_ids.iter().copied()))
+        .into_model::<Link>()
+        .all(db)
+        .await?;
+    let child_ids: Vec<Uuid> = links.iter().map(|l| l.child_id).collect();
+    let children: std::collections::HashMap<Uuid, child::Model> =
+        ledger::find_many(db, actor, &child_ids)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect();
+    Ok(links
+        .into_iter()
+        .filter_map(|l| {
+            children
+                .get(&l.child_id)
+                .map(|c| (l.activity_id, c.clone()))
+        })
+        .collect())
+}

@@ -1,0 +1,79 @@
+//! Service activity queries: the service portal's list.
+
+use async_graphql::{Context, ID, InputObject, Object, Result};
+use chrono::NaiveDate;
+
+use crate::{
+    domain,
+    graphql::{
+        activity::types::{ActivityKind, ServiceActivity},
+        connection::{self, Connection},
+        context::ContextExt,
+        ids::{self, Kind},
+    },
+};
+
+/// Which activities to list; all conditions must hold.
+#[derive(InputObject, Default)]
+pub struct ServiceActivityFilter {
+    /// Held in this region or a region under it.
+    pub region_id: Option<ID>,
+    /// Of these kinds.
+    pub kinds: Option<Vec<ActivityKind>>,
+    /// Held on or after this day.
+    pub from: Option<NaiveDate>,
+    /// Held on or before this day.
+    pub until: Option<NaiveDate>,
+}
+
+/// Service activity queries.
+#[derive(Default)]
+pub struct ActivityQuery;
+
+#[Object]
+impl ActivityQuery {
+    /// Service activities held in your unit's region, newest first, with the children served.
+    async fn service_activities(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Conditions the activities must all meet.")] filter: Option<
+            ServiceActivityFilter,
+        >,
+        #[graphql(desc = "How many activities to return (0 to 100, default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "Return the activities after this cursor (`pageInfo.endCursor`).")]
+        after: Option<String>,
+    ) -> Result<Connection<ServiceActivity>> {
+        let actor = ctx.actor()?;
+        let db = &ctx.state().db;
+        let page = connection::page::<(NaiveDate, uuid::Uuid)>(first, after.as_deref())?;
+        let filter = filter.unwrap_or_default();
+        let region_path = match filter.region_id {
+            Some(id) => {
+                let region = ids::expect(Kind::Region, &id, "filter.regionId")?;
+                Some(
+                    domain::region::find(db, actor.principal, region)
+                        .await?
+                        .map_or_else(|| "-".to_owned(), |r| r.path),
+                )
+            }
+            None => None,
+        };
+        let filter = domain::activity::ActivityFilter {
+            region_path,
+            kinds: filter
+                .kinds
+                .map(|k| k.into_iter().map(Into::into).collect()),
+            from: filter.from,
+            until: filter.until,
+        };
+        let slice = domain::activity::list(db, &actor, filter, page).await?;
+        Ok(connection::connection(
+            slice,
+            after.is_some(),
+            |a| (a.held_on, a.id),
+            ServiceActivity,
+        ))
+    }
+}

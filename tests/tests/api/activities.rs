@@ -1,0 +1,138 @@
+//! Service activities: recorded by mass organizations, schools and agencies for the children
+//! they may see, listed in the unit's region with the children served.
+
+use chrono::{TimeDelta, Utc};
+use entity::region;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{Value, json};
+use shouhu_tests::{Role, TestApp};
+
+const RECORD: &str = "mutation($input: RecordServiceActivityInput!) { recordServiceActivity(input: $input) { activity { id kind title children { id } provider { kind } } } }";
+
+async fn region_id(app: &TestApp, code: &str) -> String {
+    use base64::Engine;
+    let region = region::Entity::find()
+        .filter(region::Column::Code.eq(code))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("Region:{}", region.id))
+}
+
+fn input(region: &str, children: &[Value]) -> Value {
+    json!({
+        "kind": "HOLIDAY_CLASS",
+        "title": "红星村假期小课堂",
+        "heldOn": (Utc::now() - TimeDelta::days(1)).date_naive().to_string(),
+        "place": "村委会活动室",
+        "regionId": region,
+        "childIds": children,
+    })
+}
+
+#[tokio::test]
+async fn the_womens_federation_records_a_holiday_class_and_the_portal_lists_it() {
+    let app = TestApp::spawn().await;
+    let worker = app.login_as(Role::WomensFederationWorker).await;
+    let children: Vec<Value> = app
+        .gql(
+            Some(&worker.access),
+            "{ children(first: 2) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await
+        .data()["children"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["id"].clone())
+        .collect();
+    let village = region_id(&app, "652701100201").await;
+
+    let recorded = app
+        .gql(
+            Some(&worker.access),
+            RECORD,
+            json!({ "input": input(&village, &children) }),
+        )
+        .await;
+    let listed = app
+        .gql(
+            Some(&worker.access),
+            "{ serviceActivities(filter: {kinds: [HOLIDAY_CLASS]}) { edges { node { title region { code } children { id } } } } }",
+            json!({}),
+        )
+        .await;
+    let by_analyst = app
+        .gql_as(
+            Role::Analyst,
+            "{ serviceActivities { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+
+    let activity = &recorded.data()["recordServiceActivity"]["activity"];
+    assert_eq!(
+        activity["provider"]["kind"], "WOMENS_FEDERATION",
+        "{:?}",
+        recorded.body
+    );
+    assert_eq!(activity["children"].as_array().unwrap().len(), 2);
+    let node = &listed.data()["serviceActivities"]["edges"][0]["node"];
+    assert_eq!(node["region"]["code"], "652701100201");
+    assert_eq!(node["children"].as_array().unwrap().len(), 2);
+    assert_eq!(by_analyst.code(), "FORBIDDEN");
+}
+
+#[tokio::test]
+async fn an_activity_names_only_children_and_places_the_unit_may_see() {
+    let app = TestApp::spawn().await;
+    let worker = app.login_as(Role::WomensFederationWorker).await;
+    let elsewhere_child = {
+        use base64::Engine;
+        let child = entity::child::Entity::find()
+            .filter(entity::child::Column::RegionPath.starts_with("652700/652722/"))
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        json!(
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("Child:{}", child.id))
+        )
+    };
+    let own_village = region_id(&app, "652701100201").await;
+    let other_county = region_id(&app, "652722100201").await;
+
+    let stranger = app
+        .gql(
+            Some(&worker.access),
+            RECORD,
+            json!({ "input": input(&own_village, &[elsewhere_child]) }),
+        )
+        .await;
+    let away = app
+        .gql(
+            Some(&worker.access),
+            RECORD,
+            json!({ "input": input(&other_county, &[]) }),
+        )
+        .await;
+    let by_director = app
+        .gql_as(
+            Role::ChildDirector,
+            RECORD,
+            json!({ "input": input(&own_village, &[]) }),
+        )
+        .await;
+
+    assert_eq!(
+        stranger.body["errors"][0]["extensions"]["field"],
+        "input.childIds"
+    );
+    assert_eq!(
+        away.body["errors"][0]["extensions"]["field"],
+        "input.regionId"
+    );
+    assert_eq!(by_director.code(), "FORBIDDEN");
+}
