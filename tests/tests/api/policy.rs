@@ -131,16 +131,29 @@ fn error_at<'a>(body: &'a Value, path: &[Value]) -> Option<&'a Value> {
 }
 
 #[tokio::test]
-async fn every_role_sees_every_child_and_guardian_field_as_the_policy_says() {
+async fn every_role_sees_every_child_guardian_and_visit_field_as_the_policy_says() {
     let app = TestApp::spawn().await;
     let policy = Policy::shipped().unwrap();
     let child = child_id(shared_child(&app).await);
     let child_fields: Vec<String> = policy.types()["Child"].keys().cloned().collect();
     let guardian_fields: Vec<String> = policy.types()["Guardian"].keys().cloned().collect();
+    let visit_fields: Vec<String> = policy.types()["Visit"].keys().cloned().collect();
     let child_objects = object_fields(&app, "Child").await;
     let guardian_objects = object_fields(&app, "Guardian").await;
+    let visit_objects = object_fields(&app, "Visit").await;
+    // A visit of the demo teacher's, so every role that may list the child's visits has one.
+    let own_visit = app
+        .gql_as(
+            Role::Teacher,
+            "mutation($c: ID!, $at: DateTime!) { recordVisit(input: {idempotencyKey: \"matrix\", childId: $c, visit: {visitedAt: $at, method: HOME, living: {rating: GOOD, note: \"整洁\"}, safety: {rating: FAIR, note: \"路边有水塘\"}}}) { visit { id } } }",
+            json!({ "c": child, "at": Utc::now().to_rfc3339() }),
+        )
+        .await
+        .data()["recordVisit"]["visit"]["id"]
+        .clone();
+    assert!(own_visit.is_string());
     let query = format!(
-        "query($id: ID!) {{ child(id: $id) {{ {} }} guardianView: child(id: $id) {{ guardians {{ {} }} }} }}",
+        "query($id: ID!) {{ child(id: $id) {{ {} }} guardianView: child(id: $id) {{ guardians {{ {} }} }} visitView: child(id: $id) {{ visits(first: 100) {{ edges {{ node {{ id {} }} }} }} }} }}",
         child_fields
             .iter()
             .map(|f| selection(f, &child_objects))
@@ -151,7 +164,25 @@ async fn every_role_sees_every_child_and_guardian_field_as_the_policy_says() {
             .map(|f| selection(f, &guardian_objects))
             .collect::<Vec<_>>()
             .join(" "),
+        visit_fields
+            .iter()
+            .map(|f| match f.as_str() {
+                "living" | "guardianship" | "schooling" | "health" | "safety" => {
+                    format!("{f} {{ rating note }}")
+                }
+                _ => selection(f, &visit_objects),
+            })
+            .collect::<Vec<_>>()
+            .join(" "),
     );
+    let visit_index = |body: &Value| -> Option<usize> {
+        body["data"]["visitView"]["visits"]["edges"]
+            .as_array()?
+            .iter()
+            .position(|e| e["node"]["id"] == own_visit)
+    };
+    let reference_visit_index =
+        |body: &Value| visit_index(body).expect("the reference sees the visit");
     // Civil affairs officers see every field in full: the reference.
     let reference = app
         .gql_as(Role::CivilAffairsOfficer, &query, json!({ "id": child }))
@@ -171,37 +202,67 @@ async fn every_role_sees_every_child_and_guardian_field_as_the_policy_says() {
             seen.body
         );
         let guardians_level = policy.level("Child", "guardians", Some(role));
-        let cases = child_fields
-            .iter()
-            .map(|f| {
-                (
-                    "Child",
-                    f,
-                    vec![json!("child"), json!(f)],
-                    &reference.data()["child"][f],
-                    &seen.data()["child"][f],
+        let visits_level = policy.level("Child", "visits", Some(role));
+        let seen_visit = visit_index(&seen.body);
+        if visits_level == Level::Full {
+            assert!(seen_visit.is_some(), "{role:?} lists the teacher's visit");
+        }
+        let reference_visit = reference_visit_index(&reference.body);
+        let cases =
+            child_fields
+                .iter()
+                .map(|f| {
+                    (
+                        "Child",
+                        f,
+                        vec![json!("child"), json!(f)],
+                        &reference.data()["child"][f],
+                        &seen.data()["child"][f],
+                    )
+                })
+                .chain(
+                    guardian_fields
+                        .iter()
+                        .filter(|_| guardians_level == Level::Full)
+                        .map(|f| {
+                            (
+                                "Guardian",
+                                f,
+                                vec![
+                                    json!("guardianView"),
+                                    json!("guardians"),
+                                    json!(0),
+                                    json!(f),
+                                ],
+                                &reference.data()["guardianView"]["guardians"][0][f],
+                                &seen.data()["guardianView"]["guardians"][0][f],
+                            )
+                        }),
                 )
-            })
-            .chain(
-                guardian_fields
-                    .iter()
-                    .filter(|_| guardians_level == Level::Full)
-                    .map(|f| {
-                        (
-                            "Guardian",
-                            f,
-                            vec![
-                                json!("guardianView"),
-                                json!("guardians"),
-                                json!(0),
-                                json!(f),
-                            ],
-                            &reference.data()["guardianView"]["guardians"][0][f],
-                            &seen.data()["guardianView"]["guardians"][0][f],
-                        )
-                    }),
-            )
-            .collect::<Vec<_>>();
+                .chain(
+                    visit_fields
+                        .iter()
+                        .filter(|_| visits_level == Level::Full)
+                        .filter_map(|f| {
+                            let i = seen_visit?;
+                            Some((
+                                "Visit",
+                                f,
+                                vec![
+                                    json!("visitView"),
+                                    json!("visits"),
+                                    json!("edges"),
+                                    json!(i),
+                                    json!("node"),
+                                    json!(f),
+                                ],
+                                &reference.data()["visitView"]["visits"]["edges"][reference_visit]
+                                    ["node"][f],
+                                &seen.data()["visitView"]["visits"]["edges"][i]["node"][f],
+                            ))
+                        }),
+                )
+                .collect::<Vec<_>>();
         for (type_name, field, path, full, got) in cases {
             let rule = policy.rule(type_name, field).unwrap();
             let at = format!("{role:?} {type_name}.{field}");
@@ -234,7 +295,7 @@ async fn every_role_sees_every_child_and_guardian_field_as_the_policy_says() {
         }
     }
     println!("role × field checks: {checks}");
-    assert!(checks > 400, "{checks}");
+    assert!(checks > 600, "{checks}");
 }
 
 /// One hand-written expectation.
