@@ -266,7 +266,7 @@ async fn the_home_screen_costs_the_same_statements_for_3_or_30_children() {
         .unwrap();
     }
     let tokens = app.login_as(Role::Teacher).await;
-    let query = "query($n: Int) { myPairedChildren(first: $n) { edges { node { name guardians { name phone relation } lastVisitedAt visitDue guardianContacts { summary } helpingTeacher { teacherName } } } } }";
+    let query = "query($n: Int) { myPairedChildren(first: $n) { edges { node { name guardians { name phone relation } lastVisitedAt visitDue openAbsences { absentOn } guardianContacts { summary } helpingTeacher { teacherName } } } } }";
 
     let mut costs = Vec::new();
     for n in [3, 30] {

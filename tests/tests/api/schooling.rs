@@ -267,3 +267,70 @@ async fn absences_and_dropout_cases_follow_the_policy() {
     assert_eq!(cases_by_analyst.code(), "FORBIDDEN");
     assert_eq!(future.body["errors"][0]["extensions"]["field"], "input.to");
 }
+
+/// Walks a fresh case to `state` and returns it.
+async fn case_in(app: &TestApp, state: &str) -> (Tokens, Value) {
+    let (teacher, case) = open_case(app).await;
+    match state {
+        "OPEN" => {}
+        "PERSUADING" => {
+            follow(app, &teacher, persuade(&case)).await;
+        }
+        "RETURNED" => {
+            follow(
+                app,
+                &teacher,
+                json!({ "caseId": case, "action": "RETURNED" }),
+            )
+            .await;
+        }
+        "REPORTED" => {
+            follow(app, &teacher, persuade(&case)).await;
+            follow(
+                app,
+                &teacher,
+                json!({ "caseId": case, "action": "REPORT_IN_WRITING", "report": "劝返无效" }),
+            )
+            .await;
+        }
+        other => panic!("no such state {other}"),
+    }
+    (teacher, case)
+}
+
+#[tokio::test]
+async fn every_step_from_every_state_is_allowed_or_refused_as_the_workflow_says() {
+    let table: [(&str, &str, Option<&str>); 12] = [
+        ("OPEN", "PERSUADE", Some("PERSUADING")),
+        ("OPEN", "RETURNED", Some("RETURNED")),
+        ("OPEN", "REPORT_IN_WRITING", None),
+        ("PERSUADING", "PERSUADE", Some("PERSUADING")),
+        ("PERSUADING", "RETURNED", Some("RETURNED")),
+        ("PERSUADING", "REPORT_IN_WRITING", Some("REPORTED")),
+        ("RETURNED", "PERSUADE", None),
+        ("RETURNED", "RETURNED", None),
+        ("RETURNED", "REPORT_IN_WRITING", None),
+        ("REPORTED", "PERSUADE", None),
+        ("REPORTED", "RETURNED", None),
+        ("REPORTED", "REPORT_IN_WRITING", None),
+    ];
+    for (from, action, to) in table {
+        let app = TestApp::spawn().await;
+        let (teacher, case) = case_in(&app, from).await;
+        let mut input = persuade(&case);
+        input["action"] = json!(action);
+        input["report"] = json!("劝返无效");
+
+        let response = follow(&app, &teacher, input).await;
+
+        match to {
+            Some(state) => assert_eq!(
+                response.data()["followUpDropout"]["case"]["state"],
+                state,
+                "{from} {action}: {:?}",
+                response.body
+            ),
+            None => assert_eq!(response.code(), "INVALID_TRANSITION", "{from} {action}"),
+        }
+    }
+}
