@@ -1,0 +1,164 @@
+//! A load harness: starts the app in-process on 127.0.0.1 (SQLite, or PostgreSQL with
+//! `TEST_DATABASE_URL`), drives the busiest queries with a bounded number of requests, and
+//! prints latency percentiles, throughput, SQL statements per request and the process's peak
+//! memory.
+//!
+//! `cargo run -p shouhu-tests --release --bin bench -- [requests] [concurrency]`
+//! (defaults 400 and 8; use the release profile for figures worth comparing).
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use shouhu_tests::{Role, TestApp, Tokens};
+
+struct Scenario {
+    name: &'static str,
+    role: Role,
+    query: &'static str,
+}
+
+const SCENARIOS: [Scenario; 4] = [
+    Scenario {
+        name: "children(first: 50) with guardians, visits, school",
+        role: Role::CivilAffairsOfficer,
+        query: "{ children(first: 50) { edges { node { name idNumber address age visitDue lastVisitedAt school { name } guardians { name phone relation } } } } }",
+    },
+    Scenario {
+        name: "myPairedChildren (pairing app home screen)",
+        role: Role::Teacher,
+        query: "{ myPairedChildren(first: 30) { edges { node { name guardians { name phone } lastVisitedAt openAbsences { absentOn } guardianContacts { summary } } } } }",
+    },
+    Scenario {
+        name: "visits(first: 50), supervisor",
+        role: Role::ChildSupervisor,
+        query: "{ visits(first: 50) { edges { node { visitedAt method safety { rating } living { rating } } } } }",
+    },
+    Scenario {
+        name: "children(first: 50), analyst (masked)",
+        role: Role::Analyst,
+        query: "{ children(first: 50) { edges { node { name birthDate riskLevel health { status } } } } }",
+    },
+];
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted.get(index).copied().unwrap_or_default()
+}
+
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+async fn run(
+    app: &TestApp,
+    tokens: &Tokens,
+    query: &str,
+    requests: usize,
+    concurrency: usize,
+) -> (Vec<Duration>, Duration, u64, usize) {
+    let before = app.statements();
+    let started = Instant::now();
+    let mut latencies = Vec::with_capacity(requests);
+    let mut errors = 0;
+    let per_worker = requests / concurrency;
+    let mut workers = Vec::new();
+    for _ in 0..concurrency {
+        let client = app.client.clone();
+        let url = app.graphql_url();
+        let token = tokens.access.clone();
+        let query = query.to_owned();
+        workers.push(tokio::spawn(async move {
+            let mut times = Vec::with_capacity(per_worker);
+            let mut failed = 0;
+            for _ in 0..per_worker {
+                let t = Instant::now();
+                let response = client
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .json(&json!({ "query": query }))
+                    .send()
+                    .await;
+                let ok = match response {
+                    Ok(r) => r
+                        .json::<serde_json::Value>()
+                        .await
+                        .map(|b| b.get("errors").is_none())
+                        .unwrap_or(false),
+                    Err(_) => false,
+                };
+                if !ok {
+                    failed += 1;
+                }
+                times.push(t.elapsed());
+            }
+            (times, failed)
+        }));
+    }
+    for worker in workers {
+        if let Ok((times, failed)) = worker.await {
+            latencies.extend(times);
+            errors += failed;
+        }
+    }
+    let elapsed = started.elapsed();
+    let statements = app.statements() - before;
+    latencies.sort();
+    (latencies, elapsed, statements, errors)
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let requests = args.first().copied().unwrap_or(400).max(1);
+    let concurrency = args.get(1).copied().unwrap_or(8).clamp(1, requests);
+    let app = TestApp::spawn().await;
+    let backend = if shouhu_tests::db::postgres_server().is_some() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    println!("backend: {backend}; {requests} requests per scenario, {concurrency} at a time");
+
+    let login_started = Instant::now();
+    for _ in 0..10 {
+        app.login_as(Role::Teacher).await;
+    }
+    println!(
+        "login (argon2id verify + token issue): {:?} per sign-in",
+        login_started.elapsed() / 10
+    );
+
+    for scenario in SCENARIOS {
+        let tokens = app.login_as(scenario.role).await;
+        let (latencies, elapsed, statements, errors) =
+            run(&app, &tokens, scenario.query, requests, concurrency).await;
+        let done = latencies.len().max(1);
+        println!(
+            "{}: p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, {:.0} req/s, {:.1} SQL statements/request, {} errors",
+            scenario.name,
+            percentile(&latencies, 0.50).as_secs_f64() * 1e3,
+            percentile(&latencies, 0.95).as_secs_f64() * 1e3,
+            percentile(&latencies, 0.99).as_secs_f64() * 1e3,
+            done as f64 / elapsed.as_secs_f64(),
+            statements as f64 / done as f64,
+            errors,
+        );
+    }
+    app.flush_audit().await;
+    if let Some(kib) = peak_rss_kib() {
+        println!(
+            "peak resident memory of the process (app + harness): {:.1} MiB",
+            kib as f64 / 1024.0
+        );
+    }
+}
