@@ -20,7 +20,9 @@ use crate::{
     auth::{throttle::LoginThrottle, token::TokenService},
     clock::{Clock, SystemClock},
     config::Config,
-    db, graphql, http,
+    db,
+    domain::report,
+    graphql, http,
     policy::Policy,
     state::AppState,
 };
@@ -32,7 +34,8 @@ pub struct Application {
     server: Server,
     audit_writer: JoinHandle<()>,
     sealer: JoinHandle<()>,
-    stop_sealer: watch::Sender<bool>,
+    sweeper: JoinHandle<()>,
+    stop_background: watch::Sender<bool>,
 }
 
 impl Application {
@@ -49,11 +52,17 @@ impl Application {
             db::migrate(&db).await?;
         }
         let (audit, audit_writer) = AuditWriter::start(db.clone(), config.audit.queue_capacity);
-        let (stop_sealer, stopped) = watch::channel(false);
+        let (stop_background, stopped) = watch::channel(false);
         let sealer = tokio::spawn(chain::run_sealer(
             db.clone(),
             Arc::clone(&clock),
             Duration::from_millis(config.audit.seal_interval_ms),
+            stopped.clone(),
+        ));
+        let sweeper = tokio::spawn(report::run_sweeper(
+            db.clone(),
+            Arc::clone(&clock),
+            config.report_deadlines.clone(),
             stopped,
         ));
         // Counted on the requests' connection only, so background work does not blur it.
@@ -81,7 +90,8 @@ impl Application {
             server,
             audit_writer,
             sealer,
-            stop_sealer,
+            sweeper,
+            stop_background,
         })
     }
 
@@ -103,12 +113,14 @@ impl Application {
             state,
             audit_writer,
             sealer,
-            stop_sealer,
+            sweeper,
+            stop_background,
             ..
         } = self;
         state.audit.flush().await;
         drop(state);
-        let _ = stop_sealer.send(true);
+        let _ = stop_background.send(true);
+        let _ = sweeper.await;
         let _ = sealer.await;
         audit_writer.abort();
         served

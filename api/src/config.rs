@@ -44,6 +44,36 @@ pub struct Config {
     pub visit_correction_window_hours: u32,
     /// Consecutive school days absent without a reason after which a dropout case opens.
     pub dropout_absence_days: u32,
+    /// Deadlines of the emergency response.
+    pub report_deadlines: ReportDeadlines,
+}
+
+/// Deadlines of the emergency response, in minutes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReportDeadlines {
+    /// From submission to acceptance (受理).
+    pub accept_minutes: i64,
+    /// From acceptance to dispatch (出警).
+    pub dispatch_minutes: i64,
+    /// From acceptance to dispatch for missing children, violence and sexual harm.
+    pub dispatch_urgent_minutes: i64,
+    /// From the response (处置) to notifying the township (通报).
+    pub notify_township_minutes: i64,
+    /// How often the overdue sweep runs, in seconds.
+    pub sweep_interval_secs: u64,
+}
+
+impl Default for ReportDeadlines {
+    fn default() -> Self {
+        Self {
+            accept_minutes: 30,
+            dispatch_minutes: 120,
+            dispatch_urgent_minutes: 60,
+            notify_township_minutes: 24 * 60,
+            sweep_interval_secs: 30,
+        }
+    }
 }
 
 /// The audit trail's background work.
@@ -138,6 +168,7 @@ impl Default for Config {
             audit: AuditConfig::default(),
             visit_correction_window_hours: 48,
             dropout_absence_days: 3,
+            report_deadlines: ReportDeadlines::default(),
         }
     }
 }

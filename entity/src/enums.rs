@@ -596,3 +596,131 @@ pub enum ActivityKind {
     /// Rehabilitation for disabled children.
     Rehabilitation,
 }
+
+/// What a mandatory report is about: the plan's situations and the 2020 national opinions' nine.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportCategory {
+    /// A child living alone, out of anyone's care.
+    LivingAlone,
+    /// A missing child.
+    Missing,
+    /// The guardian has lost the capacity to care.
+    GuardianUnable,
+    /// The guardian does not perform the duty of care.
+    GuardianNotPerforming,
+    /// Suspected domestic violence.
+    SuspectedDomesticViolence,
+    /// Suspected accidental injury.
+    SuspectedAccidentalInjury,
+    /// Suspected unlawful harm.
+    SuspectedUnlawfulHarm,
+    /// Injury to private parts (2020).
+    PrivatePartInjury,
+    /// Sexual assault, or a girl's pregnancy (2020).
+    SexualAssaultOrPregnancy,
+    /// Injuries suggesting abuse or bullying (2020).
+    AbuseOrBullyingInjuries,
+    /// Self-harm or poisoning (2020).
+    SelfHarmOrPoisoning,
+    /// Abandonment (2020).
+    Abandonment,
+    /// Missing or trafficked (2020).
+    MissingOrTrafficked,
+    /// Organized begging (2020).
+    OrganizedBegging,
+    /// Any other serious danger (2020).
+    OtherSeriousDanger,
+}
+
+/// Where a report stands.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportState {
+    /// Submitted, waiting for the holding police unit to accept it.
+    Submitted,
+    /// Accepted (受理).
+    Accepted,
+    /// Officers sent (出警).
+    Dispatched,
+    /// Responded (处置).
+    Responded,
+    /// The township was notified (通报).
+    TownshipNotified,
+    /// Closed, with the outcome notice for the reporter.
+    Closed,
+    /// A duplicate merged into another report.
+    Merged,
+}
+
+/// How urgent the reporter judges the situation.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Urgency {
+    /// The child is in danger now.
+    Immediate,
+    /// Within hours.
+    Urgent,
+    /// Not urgent.
+    Normal,
+}
+
+/// What the police did in response, as the plan lays it out per situation.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum EmergencyActionKind {
+    /// The parents were ordered to return.
+    ParentsOrderedHome,
+    /// An entrusted guardian was designated (writes the guardian link).
+    EntrustedGuardianDesignated,
+    /// The parents were admonished (训诫).
+    ParentsAdmonished,
+    /// Temporary care with a relative.
+    TemporaryCareRelative,
+    /// Temporary care by the village committee.
+    TemporaryCareVillageCommittee,
+    /// Temporary care by a rescue or welfare institution.
+    TemporaryCareInstitution,
+    /// A missing-child search started.
+    MissingSearchStarted,
+    /// The search ended.
+    MissingSearchEnded,
+    /// Violence was stopped.
+    ViolenceStopped,
+    /// Shelter placement through civil affairs.
+    ShelterPlacement,
+    /// Medical help.
+    MedicalHelp,
+    /// Injury assessment.
+    InjuryAssessment,
+    /// Evidence collected.
+    EvidenceCollected,
+}

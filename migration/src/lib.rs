@@ -8,6 +8,7 @@ mod m20261128_000002_ledger;
 mod m20261128_000003_visits;
 mod m20261128_000004_schooling;
 mod m20261128_000005_service_activities;
+mod m20261128_000006_reports;
 
 /// The ordered list of Shouhu's migrations.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000003_visits::Migration),
             Box::new(m20261128_000004_schooling::Migration),
             Box::new(m20261128_000005_service_activities::Migration),
+            Box::new(m20261128_000006_reports::Migration),
         ]
     }
 }

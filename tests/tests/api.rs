@@ -22,6 +22,8 @@ mod listing;
 mod pairing;
 #[path = "api/policy.rs"]
 mod policy;
+#[path = "api/reports.rs"]
+mod reports;
 #[path = "api/schema.rs"]
 mod schema;
 #[path = "api/schooling.rs"]

@@ -11,6 +11,7 @@ pub mod organization;
 pub mod page;
 pub mod pairing;
 pub mod region;
+pub mod report;
 pub mod schooling;
 pub mod values;
 pub mod visit;

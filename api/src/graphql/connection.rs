@@ -13,6 +13,7 @@ use crate::{
         audit::types::AuditEvent,
         child::types::Child,
         organization::types::Organization,
+        report::types::{DeadlineAlert, Report},
         schooling::types::{Assignment, DropoutCase},
         visit::types::Visit,
     },
@@ -33,6 +34,8 @@ pub const MAX_PAGE_SIZE: i32 = 100;
 #[graphql(concrete(name = "DropoutCaseConnection", params(DropoutCase)))]
 #[graphql(concrete(name = "AssignmentConnection", params(Assignment)))]
 #[graphql(concrete(name = "ServiceActivityConnection", params(ServiceActivity)))]
+#[graphql(concrete(name = "ReportConnection", params(Report)))]
+#[graphql(concrete(name = "DeadlineAlertConnection", params(DeadlineAlert)))]
 pub struct Connection<T: OutputType>
 where
     Edge<T>: OutputType,
@@ -52,6 +55,8 @@ where
 #[graphql(concrete(name = "DropoutCaseEdge", params(DropoutCase)))]
 #[graphql(concrete(name = "AssignmentEdge", params(Assignment)))]
 #[graphql(concrete(name = "ServiceActivityEdge", params(ServiceActivity)))]
+#[graphql(concrete(name = "ReportEdge", params(Report)))]
+#[graphql(concrete(name = "DeadlineAlertEdge", params(DeadlineAlert)))]
 pub struct Edge<T: OutputType> {
     /// Opaque position of this row: pass it as `after` to read the rows that follow it.
     pub cursor: String,

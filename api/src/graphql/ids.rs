@@ -37,9 +37,11 @@ pub enum Kind {
     Assignment,
     /// `ServiceActivity`.
     ServiceActivity,
+    /// `Report`.
+    Report,
 }
 
-const KINDS: [Kind; 14] = [
+const KINDS: [Kind; 15] = [
     Kind::Account,
     Kind::Organization,
     Kind::Region,
@@ -54,6 +56,7 @@ const KINDS: [Kind; 14] = [
     Kind::DropoutCase,
     Kind::Assignment,
     Kind::ServiceActivity,
+    Kind::Report,
 ];
 
 impl Kind {
@@ -73,6 +76,7 @@ impl Kind {
             Self::DropoutCase => "DropoutCase",
             Self::Assignment => "Assignment",
             Self::ServiceActivity => "ServiceActivity",
+            Self::Report => "Report",
         }
     }
 

@@ -265,6 +265,36 @@ impl Loader<Uuid> for ActivityChildrenLoader {
     }
 }
 
+/// Loads each report's moves.
+pub struct TransitionsLoader(pub DatabaseConnection);
+
+impl Loader<Uuid> for TransitionsLoader {
+    type Value = Vec<entity::report_transition::Model>;
+    type Error = Arc<ApiError>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = domain::report::transitions_for(&self.0, keys)
+            .await
+            .map_err(Arc::new)?;
+        Ok(group(keys, rows, |t| t.report_id))
+    }
+}
+
+/// Loads each report's emergency actions.
+pub struct ActionsLoader(pub DatabaseConnection);
+
+impl Loader<Uuid> for ActionsLoader {
+    type Value = Vec<entity::emergency_action::Model>;
+    type Error = Arc<ApiError>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = domain::report::actions_for(&self.0, keys)
+            .await
+            .map_err(Arc::new)?;
+        Ok(group(keys, rows, |a| a.report_id))
+    }
+}
+
 /// Groups rows under their key, every key present (an empty list when it has no rows).
 fn group<T>(keys: &[Uuid], rows: Vec<T>, key: impl Fn(&T) -> Uuid) -> HashMap<Uuid, Vec<T>> {
     let mut grouped: HashMap<Uuid, Vec<T>> = keys.iter().map(|k| (*k, Vec::new())).collect();
@@ -307,6 +337,10 @@ pub struct Loaders {
     pub open_absences: DataLoader<OpenAbsencesLoader, HashMapCache>,
     /// The children each activity served.
     pub activity_children: DataLoader<ActivityChildrenLoader, HashMapCache>,
+    /// Each report's moves.
+    pub report_transitions: DataLoader<TransitionsLoader, HashMapCache>,
+    /// Each report's emergency actions.
+    pub emergency_actions: DataLoader<ActionsLoader, HashMapCache>,
 }
 
 impl Loaders {
@@ -331,6 +365,8 @@ impl Loaders {
             contacts: loader(ContactsLoader(db.clone())),
             account_names: loader(AccountNameLoader(db.clone())),
             persuasion_attempts: loader(AttemptsLoader(db.clone())),
+            report_transitions: loader(TransitionsLoader(db.clone())),
+            emergency_actions: loader(ActionsLoader(db.clone())),
             activity_children: loader(ActivityChildrenLoader {
                 db: db.clone(),
                 principal,

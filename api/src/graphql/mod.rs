@@ -15,6 +15,7 @@ pub mod node;
 pub mod organization;
 pub mod pairing;
 pub mod region;
+pub mod report;
 pub mod schooling;
 pub mod visit;
 
@@ -37,6 +38,7 @@ pub struct Query(
     pairing::query::PairingQuery,
     schooling::query::SchoolingQuery,
     activity::query::ActivityQuery,
+    report::query::ReportQuery,
 );
 
 /// Every mutation, joined.
@@ -48,6 +50,7 @@ pub struct Mutation(
     pairing::mutation::PairingMutation,
     schooling::mutation::SchoolingMutation,
     activity::mutation::ActivityMutation,
+    report::mutation::ReportMutation,
 );
 
 /// The schema type.

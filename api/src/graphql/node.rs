@@ -75,7 +75,8 @@ impl NodeQuery {
             | Kind::GuardianContact
             | Kind::DropoutCase
             | Kind::Assignment
-            | Kind::ServiceActivity => None,
+            | Kind::ServiceActivity
+            | Kind::Report => None,
         })
     }
 }

@@ -22,6 +22,18 @@ pub fn render(policy: &Policy) -> String {
     for role in &roles {
         let _ = writeln!(out, "| `{}` | {:?} |", role.to_value(), policy.scope(*role));
     }
+    let _ = writeln!(
+        out,
+        "\n## Report rows\n\nEvery account sees the reports it submitted; besides those:\n\n| role | reports |\n| --- | --- |"
+    );
+    for role in &roles {
+        let _ = writeln!(
+            out,
+            "| `{}` | {:?} |",
+            role.to_value(),
+            policy.report_rows(*role)
+        );
+    }
     for (type_name, rules) in policy.types() {
         let _ = writeln!(out, "\n## {type_name}\n");
         let header: Vec<String> = roles.iter().map(|r| r.to_value()).collect();

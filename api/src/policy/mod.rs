@@ -68,6 +68,18 @@ pub enum RowScope {
     None,
 }
 
+/// Which reports a role sees besides those it submitted itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportRows {
+    /// Reports held by a police unit within the account's jurisdiction.
+    HeldInJurisdiction,
+    /// Reports about places in the jurisdiction, once the township has been notified.
+    NotifiedInJurisdiction,
+    /// Only the account's own reports.
+    Own,
+}
+
 /// One field's rule.
 #[derive(Debug, Clone)]
 pub struct FieldRule {
@@ -93,6 +105,7 @@ impl FieldRule {
 #[derive(Debug, Clone)]
 pub struct Policy {
     scopes: BTreeMap<Role, RowScope>,
+    report_rows: BTreeMap<Role, ReportRows>,
     fields: BTreeMap<String, BTreeMap<String, FieldRule>>,
 }
 
@@ -100,6 +113,8 @@ pub struct Policy {
 #[serde(deny_unknown_fields)]
 struct PolicyFile {
     roles: BTreeMap<String, RowScope>,
+    #[serde(default)]
+    report_rows: BTreeMap<String, ReportRows>,
     fields: BTreeMap<String, BTreeMap<String, RuleFile>>,
 }
 
@@ -131,6 +146,13 @@ impl Policy {
             let role = Role::try_from_value(&name)
                 .map_err(|_| anyhow::anyhow!("policy: [roles] names unknown role `{name}`"))?;
             scopes.insert(role, scope);
+        }
+        let mut report_rows = BTreeMap::new();
+        for (name, rows) in file.report_rows {
+            let role = Role::try_from_value(&name).map_err(|_| {
+                anyhow::anyhow!("policy: [report_rows] names unknown role `{name}`")
+            })?;
+            report_rows.insert(role, rows);
         }
         if let Some(missing) = columns.iter().find(|r| !scopes.contains_key(r)) {
             anyhow::bail!(
@@ -194,7 +216,11 @@ impl Policy {
             }
             fields.insert(type_name, rules);
         }
-        let policy = Self { scopes, fields };
+        let policy = Self {
+            scopes,
+            report_rows,
+            fields,
+        };
         policy.check_against(sdl)?;
         Ok(policy)
     }
@@ -277,6 +303,14 @@ impl Policy {
     /// A role's row scope.
     pub fn scope(&self, role: Role) -> RowScope {
         self.scopes.get(&role).copied().unwrap_or(RowScope::None)
+    }
+
+    /// Which reports a role sees besides its own; only its own when the policy says nothing.
+    pub fn report_rows(&self, role: Role) -> ReportRows {
+        self.report_rows
+            .get(&role)
+            .copied()
+            .unwrap_or(ReportRows::Own)
     }
 
     /// Every type with its field rules, for the rendered matrix.

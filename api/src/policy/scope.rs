@@ -2,7 +2,7 @@
 //! rows outside never leave the database.
 
 use chrono::{DateTime, Utc};
-use entity::{access_grant, child, pairing};
+use entity::{access_grant, child, enums::ReportState, organization, pairing, region, report};
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
     sea_query::{Expr, ExprTrait},
@@ -10,7 +10,7 @@ use sea_orm::{
 
 use crate::{
     auth::Principal,
-    policy::{Policy, RowScope},
+    policy::{Policy, ReportRows, RowScope},
 };
 
 /// A condition true for no row.
@@ -57,5 +57,38 @@ pub fn children(policy: &Policy, principal: &Principal, now: DateTime<Utc>) -> C
         // `own` is the children of reports the account submitted; until reports exist (the
         // mandatory-report issue adds them) that is no child at all.
         RowScope::Own | RowScope::None => nothing(),
+    }
+}
+
+/// The reports the principal may see, as a condition on `report`: their own, and what the
+/// policy's `report_rows` adds for their role.
+pub fn reports(policy: &Policy, principal: &Principal) -> Condition {
+    let own = report::Column::ReporterAccountId.eq(principal.account_id);
+    let path = &principal.region_path;
+    match policy.report_rows(principal.role) {
+        ReportRows::Own => Condition::all().add(own),
+        ReportRows::HeldInJurisdiction => {
+            let regions = region::Entity::find()
+                .select_only()
+                .column(region::Column::Id)
+                .filter(within(region::Column::Path, path))
+                .into_query();
+            let units = organization::Entity::find()
+                .select_only()
+                .column(organization::Column::Id)
+                .filter(organization::Column::RegionId.in_subquery(regions))
+                .into_query();
+            Condition::any()
+                .add(own)
+                .add(report::Column::HolderOrganizationId.in_subquery(units))
+        }
+        ReportRows::NotifiedInJurisdiction => Condition::any().add(own).add(
+            Condition::all()
+                .add(within(report::Column::RegionPath, path))
+                .add(
+                    report::Column::State
+                        .is_in([ReportState::TownshipNotified, ReportState::Closed]),
+                ),
+        ),
     }
 }

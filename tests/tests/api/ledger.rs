@@ -94,7 +94,8 @@ async fn every_validation_rule_names_its_field() {
     };
     let township = region_id(&app, "652701100").await;
     let other_county_village = region_id(&app, "652722100201").await;
-    let tomorrow = (today + chrono::TimeDelta::days(1)).to_string();
+    // Two days ahead: the ledger counts days in China Standard Time.
+    let tomorrow = (today + chrono::TimeDelta::days(2)).to_string();
 
     let cases = [
         (

@@ -1,0 +1,878 @@
+//! Mandatory reports (强制报告) and the emergency response (应急处置): submission routed to the
+//! police unit of the place, the response workflow with its deadlines, emergency actions, and
+//! the overdue sweep that raises each missed deadline exactly once.
+
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use entity::{
+    assignment, child, child_guardian, deadline_alert, emergency_action,
+    enums::{
+        AssignmentStatus, EmergencyActionKind, GuardianRelation, OrganizationKind, RegionLevel,
+        ReportCategory, ReportState, Responsibility, Role, SubjectType, Urgency,
+    },
+    organization, region, report, report_transition,
+};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, sea_query::Expr,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::{
+    audit,
+    config::ReportDeadlines,
+    domain::{
+        Actor, child as ledger, idempotency,
+        page::{self, Page, Slice},
+    },
+    error::{ApiError, ApiResult},
+    policy::scope,
+};
+
+/// The operation idempotency keys of `submitReport` are stored under.
+pub const SUBMIT_REPORT: &str = "submitReport";
+
+/// A report as entered.
+#[derive(Debug, Clone)]
+pub struct ReportDraft {
+    /// What it is about.
+    pub category: ReportCategory,
+    /// How urgent.
+    pub urgency: Urgency,
+    /// What the reporter saw.
+    pub narrative: String,
+    /// When it happened or was found.
+    pub occurred_at: DateTime<Utc>,
+    /// The township or village.
+    pub region_id: Uuid,
+    /// The place in words.
+    pub place: Option<String>,
+    /// The child, when in the ledger and visible to the reporter.
+    pub child_id: Option<Uuid>,
+    /// The child as described otherwise.
+    pub child_description: Option<String>,
+    /// How to reach the reporter.
+    pub reporter_contact: Option<String>,
+}
+
+/// Categories where officers must be sent within the shorter deadline.
+pub fn is_urgent(category: ReportCategory) -> bool {
+    matches!(
+        category,
+        ReportCategory::Missing
+            | ReportCategory::MissingOrTrafficked
+            | ReportCategory::SuspectedDomesticViolence
+            | ReportCategory::SuspectedUnlawfulHarm
+            | ReportCategory::SexualAssaultOrPregnancy
+            | ReportCategory::PrivatePartInjury
+            | ReportCategory::AbuseOrBullyingInjuries
+    )
+}
+
+/// The next step due and when, for a report where it stands.
+pub fn deadline(
+    report: &report::Model,
+    limits: &ReportDeadlines,
+) -> Option<(&'static str, DateTime<Utc>)> {
+    match report.state {
+        ReportState::Submitted => Some((
+            "accept",
+            report.submitted_at + TimeDelta::minutes(limits.accept_minutes),
+        )),
+        ReportState::Accepted => {
+            let minutes = if is_urgent(report.category) {
+                limits.dispatch_urgent_minutes
+            } else {
+                limits.dispatch_minutes
+            };
+            report
+                .accepted_at
+                .map(|at| ("dispatch", at + TimeDelta::minutes(minutes)))
+        }
+        ReportState::Responded => report.responded_at.map(|at| {
+            (
+                "notify_township",
+                at + TimeDelta::minutes(limits.notify_township_minutes),
+            )
+        }),
+        _ => None,
+    }
+}
+
+/// The police unit responsible for a place: the county's public security bureau (the plan's
+/// 责任单位, which dispatches to its stations, by transfer when a station should hold the
+/// report), else the prefecture's.
+async fn police_unit_for(
+    db: &impl ConnectionTrait,
+    place: &region::Model,
+) -> ApiResult<organization::Model> {
+    let codes: Vec<&str> = place.path.split('/').collect();
+    for depth in (1..=codes.len().min(2)).rev() {
+        let code = codes[depth - 1];
+        let regions = region::Entity::find()
+            .select_only()
+            .column(region::Column::Id)
+            .filter(region::Column::Code.eq(code))
+            .into_query();
+        if let Some(unit) = organization::Entity::find()
+            .filter(organization::Column::Kind.eq(OrganizationKind::PublicSecurity))
+            .filter(organization::Column::RegionId.in_subquery(regions))
+            .one(db)
+            .await?
+        {
+            return Ok(unit);
+        }
+    }
+    Err(ApiError::Internal(anyhow::anyhow!(
+        "no police unit serves {}",
+        place.path
+    )))
+}
+
+/// A move to record in `report_transition`.
+struct Recorded<'a> {
+    report: Uuid,
+    from: Option<ReportState>,
+    to: ReportState,
+    action: &'a str,
+    /// The unit concerned: the new holder on submission and transfer, else the actor's.
+    organization: Option<Uuid>,
+    note: Option<String>,
+}
+
+async fn transition_row(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    row: Recorded<'_>,
+) -> ApiResult<()> {
+    use sea_orm::ActiveEnum;
+    report_transition::Entity::insert(report_transition::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        report_id: Set(row.report),
+        from_state: Set(row.from.map(|s| s.to_value())),
+        to_state: Set(row.to.to_value()),
+        action: Set(row.action.to_owned()),
+        account_id: Set(Some(actor.principal.account_id)),
+        organization_id: Set(Some(
+            row.organization.unwrap_or(actor.principal.organization_id),
+        )),
+        note: Set(row.note),
+        at: Set(actor.now),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// An assignment a report creates.
+struct Duty {
+    subject_type: SubjectType,
+    key: Uuid,
+    organization: Uuid,
+    title: &'static str,
+    due_on: Option<NaiveDate>,
+}
+
+/// Creates the assignment unless the unit already has it.
+async fn assign(db: &impl ConnectionTrait, actor: &Actor<'_>, duty: Duty) -> ApiResult<()> {
+    assignment::Entity::insert(assignment::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        subject_type: Set(duty.subject_type),
+        subject_key: Set(duty.key.to_string()),
+        organization_id: Set(duty.organization),
+        responsibility: Set(Responsibility::Lead),
+        title: Set(duty.title.to_owned()),
+        due_on: Set(duty.due_on),
+        status: Set(AssignmentStatus::Open),
+        created_by: Set(Some(actor.principal.account_id)),
+        created_at: Set(actor.now),
+        updated_at: Set(actor.now),
+    })
+    .on_conflict_do_nothing_on([
+        assignment::Column::SubjectType,
+        assignment::Column::SubjectKey,
+        assignment::Column::OrganizationId,
+    ])
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// The report an idempotency key already produced, if any.
+pub async fn replay(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    key: &str,
+) -> ApiResult<Option<report::Model>> {
+    let Some(id) = idempotency::lookup(db, actor.principal.account_id, SUBMIT_REPORT, key).await?
+    else {
+        return Ok(None);
+    };
+    Ok(report::Entity::find_by_id(id).one(db).await?)
+}
+
+/// Submits a report; it is routed to the police unit of the place, which gets it as a lead
+/// assignment. Submitting about a child clears the child's `needsReport`.
+pub async fn submit(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    key: &str,
+    draft: ReportDraft,
+) -> ApiResult<report::Model> {
+    idempotency::check(key)?;
+    let narrative = draft.narrative.trim().to_owned();
+    if narrative.is_empty() || narrative.chars().count() > 5000 {
+        return Err(ApiError::bad_input(
+            "input.narrative",
+            "must be 1 to 5000 characters",
+        ));
+    }
+    if draft.occurred_at > actor.now + TimeDelta::minutes(5) {
+        return Err(ApiError::bad_input(
+            "input.occurredAt",
+            "must not be in the future",
+        ));
+    }
+    let place = region::Entity::find_by_id(draft.region_id)
+        .one(db)
+        .await?
+        .filter(|r| matches!(r.level, RegionLevel::Township | RegionLevel::Village))
+        .ok_or_else(|| ApiError::bad_input("input.regionId", "must be a township or village"))?;
+    if let Some(child) = draft.child_id {
+        ledger::find(db, actor, child).await?.ok_or_else(|| {
+            ApiError::bad_input("input.childId", "no such child among those you may see")
+        })?;
+    } else if draft
+        .child_description
+        .as_deref()
+        .is_none_or(|d| d.trim().is_empty())
+    {
+        return Err(ApiError::bad_input(
+            "input.childDescription",
+            "name the child, or describe them (name, age, appearance)",
+        ));
+    }
+    let reporter_unit = organization::Entity::find_by_id(actor.principal.organization_id)
+        .one(db)
+        .await?;
+    let reporter = entity::account::Entity::find_by_id(actor.principal.account_id)
+        .one(db)
+        .await?;
+    let holder = police_unit_for(db, &place).await?;
+    let model = report::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        category: Set(draft.category),
+        urgency: Set(draft.urgency),
+        state: Set(ReportState::Submitted),
+        narrative: Set(narrative),
+        occurred_at: Set(draft.occurred_at),
+        region_id: Set(place.id),
+        region_path: Set(place.path.clone()),
+        place: Set(draft
+            .place
+            .map(|p| p.trim().to_owned())
+            .filter(|p| !p.is_empty())),
+        child_id: Set(draft.child_id),
+        child_description: Set(draft
+            .child_description
+            .map(|d| d.trim().to_owned())
+            .filter(|d| !d.is_empty())),
+        reporter_account_id: Set(Some(actor.principal.account_id)),
+        reporter_organization_id: Set(Some(actor.principal.organization_id)),
+        reporter_name: Set(reporter.map(|r| r.display_name)),
+        reporter_contact: Set(draft.reporter_contact),
+        mandatory_reporter: Set(reporter_unit.is_some_and(|u| u.mandatory_reporter)),
+        receipt_code: Set(None),
+        holder_organization_id: Set(holder.id),
+        merged_into: Set(None),
+        outcome_notice: Set(None),
+        submitted_at: Set(actor.now),
+        accepted_at: Set(None),
+        dispatched_at: Set(None),
+        responded_at: Set(None),
+        notified_at: Set(None),
+        closed_at: Set(None),
+        version: Set(1),
+        updated_at: Set(actor.now),
+    };
+    let report = report::Entity::insert(model)
+        .exec_with_returning(db)
+        .await?;
+    idempotency::remember(
+        db,
+        actor.principal.account_id,
+        SUBMIT_REPORT,
+        key,
+        report.id,
+        actor.now,
+    )
+    .await?;
+    transition_row(
+        db,
+        actor,
+        Recorded {
+            report: report.id,
+            from: None,
+            to: ReportState::Submitted,
+            action: "submit",
+            organization: Some(holder.id),
+            note: None,
+        },
+    )
+    .await?;
+    assign(
+        db,
+        actor,
+        Duty {
+            subject_type: SubjectType::Report,
+            key: report.id,
+            organization: holder.id,
+            title: "强制报告：受理、出警、处置",
+            due_on: Some(actor.today()),
+        },
+    )
+    .await?;
+    if let Some(child) = report.child_id {
+        child::Entity::update_many()
+            .col_expr(child::Column::NeedsReport, Expr::value(false))
+            .filter(child::Column::Id.eq(child))
+            .filter(child::Column::NeedsReport.eq(true))
+            .exec(db)
+            .await?;
+    }
+    audit::record(
+        db,
+        actor.event("report.submit").on("Report", report.id).with(
+            json!({ "category": report.category, "holder": holder.id, "child": report.child_id }),
+        ),
+    )
+    .await?;
+    Ok(report)
+}
+
+/// A move of the response workflow.
+#[derive(Debug, Clone)]
+pub enum Move {
+    /// 受理.
+    Accept,
+    /// 出警.
+    Dispatch,
+    /// 处置.
+    Respond,
+    /// 通报: the township is notified; it gets an assessment assignment.
+    NotifyTownship,
+    /// Closed, with the outcome notice the reporter is told (Minors Protection Law art. 11).
+    Close {
+        /// The notice.
+        outcome: String,
+    },
+    /// Handed to another police unit, which then holds it.
+    Transfer {
+        /// The new holder.
+        to: Uuid,
+    },
+    /// A duplicate of another report.
+    Merge {
+        /// The report it duplicates.
+        into: Uuid,
+    },
+}
+
+impl Move {
+    fn name(&self) -> &'static str {
+        match self {
+            Self::Accept => "ACCEPT",
+            Self::Dispatch => "DISPATCH",
+            Self::Respond => "RESPOND",
+            Self::NotifyTownship => "NOTIFY_TOWNSHIP",
+            Self::Close { .. } => "CLOSE",
+            Self::Transfer { .. } => "TRANSFER",
+            Self::Merge { .. } => "MERGE",
+        }
+    }
+}
+
+/// The moves allowed from a state.
+pub fn allowed(state: ReportState) -> &'static [&'static str] {
+    match state {
+        ReportState::Submitted => &["ACCEPT", "TRANSFER", "MERGE"],
+        ReportState::Accepted => &["DISPATCH", "TRANSFER", "MERGE"],
+        ReportState::Dispatched => &["RESPOND"],
+        ReportState::Responded => &["NOTIFY_TOWNSHIP"],
+        ReportState::TownshipNotified => &["CLOSE"],
+        ReportState::Closed | ReportState::Merged => &[],
+    }
+}
+
+/// One report the caller may see.
+pub async fn get(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    id: Uuid,
+) -> ApiResult<report::Model> {
+    report::Entity::find_by_id(id)
+        .filter(scope::reports(actor.policy, actor.principal))
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound)
+}
+
+/// Moves a report on. Only officers of the holding unit may move it.
+pub async fn transition(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    id: Uuid,
+    step: Move,
+    note: Option<String>,
+) -> ApiResult<report::Model> {
+    let before = get(db, actor, id).await?;
+    if actor.principal.role != Role::PoliceOfficer
+        || before.holder_organization_id != actor.principal.organization_id
+    {
+        return Err(ApiError::Forbidden);
+    }
+    let allowed_now = allowed(before.state);
+    if !allowed_now.contains(&step.name()) {
+        return Err(ApiError::InvalidTransition {
+            message: format!(
+                "a report in state {:?} cannot take {}",
+                before.state,
+                step.name()
+            ),
+            allowed: allowed_now.iter().map(|s| (*s).to_owned()).collect(),
+        });
+    }
+    let now = actor.now;
+    let mut active = before.clone().into_active_model();
+    let mut holder = None;
+    let to = match &step {
+        Move::Accept => {
+            active.accepted_at = Set(Some(now));
+            ReportState::Accepted
+        }
+        Move::Dispatch => {
+            active.dispatched_at = Set(Some(now));
+            ReportState::Dispatched
+        }
+        Move::Respond => {
+            active.responded_at = Set(Some(now));
+            ReportState::Responded
+        }
+        Move::NotifyTownship => {
+            active.notified_at = Set(Some(now));
+            let township = township_government_for(db, &before.region_path).await?;
+            assign(
+                db,
+                actor,
+                Duty {
+                    subject_type: SubjectType::Assessment,
+                    key: before.id,
+                    organization: township.id,
+                    title: "评估帮扶：公安机关通报的强制报告",
+                    due_on: Some(actor.today() + TimeDelta::days(7)),
+                },
+            )
+            .await?;
+            ReportState::TownshipNotified
+        }
+        Move::Close { outcome } => {
+            if outcome.trim().is_empty() {
+                return Err(ApiError::bad_input(
+                    "input.outcomeNotice",
+                    "closing needs the outcome notice for the reporter",
+                ));
+            }
+            active.outcome_notice = Set(Some(outcome.trim().to_owned()));
+            active.closed_at = Set(Some(now));
+            ReportState::Closed
+        }
+        Move::Transfer { to } => {
+            let unit = organization::Entity::find_by_id(*to)
+                .one(db)
+                .await?
+                .filter(|o| {
+                    o.kind == OrganizationKind::PublicSecurity
+                        && o.id != before.holder_organization_id
+                })
+                .ok_or_else(|| {
+                    ApiError::bad_input("input.toOrganizationId", "must be another police unit")
+                })?;
+            active.holder_organization_id = Set(unit.id);
+            holder = Some(unit.id);
+            assign(
+                db,
+                actor,
+                Duty {
+                    subject_type: SubjectType::Report,
+                    key: before.id,
+                    organization: unit.id,
+                    title: "强制报告：转办",
+                    due_on: Some(actor.today()),
+                },
+            )
+            .await?;
+            before.state
+        }
+        Move::Merge { into } => {
+            let target = get(db, actor, *into)
+                .await
+                .map_err(|_| ApiError::bad_input("input.mergeIntoId", "no such report"))?;
+            if target.id == before.id || target.state == ReportState::Merged {
+                return Err(ApiError::bad_input(
+                    "input.mergeIntoId",
+                    "merge into another open report",
+                ));
+            }
+            active.merged_into = Set(Some(target.id));
+            active.closed_at = Set(Some(now));
+            ReportState::Merged
+        }
+    };
+    active.state = Set(to);
+    active.version = Set(before.version + 1);
+    active.updated_at = Set(now);
+    let after = active.update(db).await?;
+    let action = step.name().to_lowercase();
+    transition_row(
+        db,
+        actor,
+        Recorded {
+            report: after.id,
+            from: Some(before.state),
+            to,
+            action: &action,
+            organization: holder,
+            note: note.clone(),
+        },
+    )
+    .await?;
+    audit::record(
+        db,
+        actor
+            .event("report.transition")
+            .on("Report", after.id)
+            .with(json!({ "move": action, "from": before.state, "to": to, "note": note })),
+    )
+    .await?;
+    Ok(after)
+}
+
+async fn township_government_for(
+    db: &impl ConnectionTrait,
+    path: &str,
+) -> ApiResult<organization::Model> {
+    let township = path.split('/').nth(2).ok_or_else(|| {
+        ApiError::Internal(anyhow::anyhow!("report place {path} has no township"))
+    })?;
+    let regions = region::Entity::find()
+        .select_only()
+        .column(region::Column::Id)
+        .filter(region::Column::Code.eq(township))
+        .into_query();
+    organization::Entity::find()
+        .filter(organization::Column::Kind.eq(OrganizationKind::TownshipGovernment))
+        .filter(organization::Column::RegionId.in_subquery(regions))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no township government for {path}")))
+}
+
+/// An emergency action as entered.
+#[derive(Debug, Clone)]
+pub struct ActionDraft {
+    /// What was done.
+    pub kind: EmergencyActionKind,
+    /// Details.
+    pub detail: String,
+    /// Where or with whom the child was placed.
+    pub placed_with: Option<String>,
+    /// From when.
+    pub from_date: Option<NaiveDate>,
+    /// Until when.
+    pub until_date: Option<NaiveDate>,
+    /// Whether the parents were notified.
+    pub parents_notified: bool,
+    /// For a designated guardian: who (an existing guardian record).
+    pub guardian_id: Option<Uuid>,
+    /// When it was taken.
+    pub taken_at: DateTime<Utc>,
+}
+
+/// Records what the holding unit did; designating an entrusted guardian writes the guardian
+/// link on the child.
+pub async fn record_action(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    report_id: Uuid,
+    draft: ActionDraft,
+) -> ApiResult<emergency_action::Model> {
+    let report = get(db, actor, report_id).await?;
+    if actor.principal.role != Role::PoliceOfficer
+        || report.holder_organization_id != actor.principal.organization_id
+    {
+        return Err(ApiError::Forbidden);
+    }
+    if matches!(
+        report.state,
+        ReportState::Submitted | ReportState::Closed | ReportState::Merged
+    ) {
+        return Err(ApiError::InvalidTransition {
+            message: "record actions on an accepted report that is not closed".into(),
+            allowed: allowed(report.state)
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
+        });
+    }
+    if draft.detail.trim().is_empty() {
+        return Err(ApiError::bad_input("input.detail", "say what was done"));
+    }
+    if draft.taken_at > actor.now + TimeDelta::minutes(5) {
+        return Err(ApiError::bad_input(
+            "input.takenAt",
+            "must not be in the future",
+        ));
+    }
+    if let (Some(from), Some(until)) = (draft.from_date, draft.until_date)
+        && until < from
+    {
+        return Err(ApiError::bad_input(
+            "input.untilDate",
+            "must not be before `fromDate`",
+        ));
+    }
+    if draft.kind == EmergencyActionKind::EntrustedGuardianDesignated {
+        let (Some(child), Some(guardian)) = (report.child_id, draft.guardian_id) else {
+            return Err(ApiError::bad_input(
+                "input.guardianId",
+                "designating a guardian needs the report's child and the guardian",
+            ));
+        };
+        entity::guardian::Entity::find_by_id(guardian)
+            .one(db)
+            .await?
+            .ok_or_else(|| ApiError::bad_input("input.guardianId", "no such guardian"))?;
+        let existing = child_guardian::Entity::find()
+            .filter(child_guardian::Column::ChildId.eq(child))
+            .filter(child_guardian::Column::GuardianId.eq(guardian))
+            .one(db)
+            .await?;
+        child_guardian::Entity::update_many()
+            .col_expr(child_guardian::Column::IsPrimary, Expr::value(false))
+            .filter(child_guardian::Column::ChildId.eq(child))
+            .exec(db)
+            .await?;
+        match existing {
+            Some(link) => {
+                let mut active = link.into_active_model();
+                active.is_entrusted = Set(true);
+                active.is_primary = Set(true);
+                active.ended_at = Set(None);
+                active.update(db).await?;
+            }
+            None => {
+                child_guardian::Entity::insert(child_guardian::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    child_id: Set(child),
+                    guardian_id: Set(guardian),
+                    relation: Set(GuardianRelation::EntrustedOther),
+                    is_entrusted: Set(true),
+                    is_primary: Set(true),
+                    since: Set(Some(actor.today())),
+                    ended_at: Set(None),
+                    created_at: Set(actor.now),
+                })
+                .exec_without_returning(db)
+                .await?;
+            }
+        }
+    }
+    let action = emergency_action::Entity::insert(emergency_action::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        report_id: Set(report.id),
+        kind: Set(draft.kind),
+        detail: Set(draft.detail.trim().to_owned()),
+        placed_with: Set(draft.placed_with),
+        from_date: Set(draft.from_date),
+        until_date: Set(draft.until_date),
+        parents_notified: Set(draft.parents_notified),
+        guardian_id: Set(draft.guardian_id),
+        account_id: Set(actor.principal.account_id),
+        taken_at: Set(draft.taken_at),
+        created_at: Set(actor.now),
+    })
+    .exec_with_returning(db)
+    .await?;
+    audit::record(
+        db,
+        actor
+            .event("report.action")
+            .on("Report", report.id)
+            .with(json!({ "after": action })),
+    )
+    .await?;
+    Ok(action)
+}
+
+/// Which reports to list.
+#[derive(Debug, Clone, Default)]
+pub struct ReportFilter {
+    /// In these states.
+    pub states: Option<Vec<ReportState>>,
+    /// Only the caller's own.
+    pub mine: bool,
+}
+
+/// A page of the reports the caller may see, newest first.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    filter: ReportFilter,
+    page: Page<Uuid>,
+) -> ApiResult<Slice<report::Model>> {
+    let mut query = report::Entity::find().filter(scope::reports(actor.policy, actor.principal));
+    if let Some(states) = filter.states {
+        query = query.filter(report::Column::State.is_in(states));
+    }
+    if filter.mine {
+        query = query.filter(report::Column::ReporterAccountId.eq(actor.principal.account_id));
+    }
+    let mut cursor = query.cursor_by(report::Column::Id);
+    cursor.desc();
+    Ok(page::read(db, cursor, page).await?)
+}
+
+/// Transitions of many reports, oldest first.
+pub async fn transitions_for(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> ApiResult<Vec<report_transition::Model>> {
+    Ok(report_transition::Entity::find()
+        .filter(report_transition::Column::ReportId.is_in(ids.iter().copied()))
+        .order_by_asc(report_transition::Column::At)
+        .all(db)
+        .await?)
+}
+
+/// Emergency actions of many reports, oldest first.
+pub async fn actions_for(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> ApiResult<Vec<emergency_action::Model>> {
+    Ok(emergency_action::Entity::find()
+        .filter(emergency_action::Column::ReportId.is_in(ids.iter().copied()))
+        .order_by_asc(emergency_action::Column::TakenAt)
+        .all(db)
+        .await?)
+}
+
+/// Raises an alert for every report that has newly missed a deadline. Each (report, stage)
+/// is claimed by a unique row, so however many sweepers run, and across restarts, an alert is
+/// raised exactly once; the alerts this sweep raised are returned.
+pub async fn sweep(
+    db: &DatabaseConnection,
+    limits: &ReportDeadlines,
+    now: DateTime<Utc>,
+) -> ApiResult<Vec<deadline_alert::Model>> {
+    let earliest = |minutes: i64| now - TimeDelta::minutes(minutes);
+    let candidates = report::Entity::find()
+        .filter(
+            Condition::any()
+                .add(
+                    Condition::all()
+                        .add(report::Column::State.eq(ReportState::Submitted))
+                        .add(report::Column::SubmittedAt.lt(earliest(limits.accept_minutes))),
+                )
+                .add(
+                    Condition::all()
+                        .add(report::Column::State.eq(ReportState::Accepted))
+                        .add(report::Column::AcceptedAt.lt(earliest(
+                            limits.dispatch_urgent_minutes.min(limits.dispatch_minutes),
+                        ))),
+                )
+                .add(
+                    Condition::all()
+                        .add(report::Column::State.eq(ReportState::Responded))
+                        .add(
+                            report::Column::RespondedAt
+                                .lt(earliest(limits.notify_township_minutes)),
+                        ),
+                ),
+        )
+        .order_by_asc(report::Column::SubmittedAt)
+        .limit(1000)
+        .all(db)
+        .await?;
+    let mut raised = Vec::new();
+    for report in candidates {
+        let Some((stage, due)) = deadline(&report, limits) else {
+            continue;
+        };
+        if due >= now {
+            continue;
+        }
+        let alert = deadline_alert::Model {
+            id: Uuid::now_v7(),
+            report_id: report.id,
+            stage: stage.to_owned(),
+            deadline: due,
+            raised_at: now,
+            holder_organization_id: report.holder_organization_id,
+        };
+        let inserted =
+            deadline_alert::Entity::insert(alert.clone().into_active_model().reset_all())
+                .on_conflict_do_nothing_on([
+                    deadline_alert::Column::ReportId,
+                    deadline_alert::Column::Stage,
+                ])
+                .exec_without_returning(db)
+                .await?;
+        if matches!(inserted, sea_orm::TryInsertResult::Inserted(1)) {
+            tracing::warn!(report = %report.id, stage, "report deadline missed");
+            raised.push(alert);
+        }
+    }
+    Ok(raised)
+}
+
+/// The deadline alerts about reports the caller may see, newest first.
+pub async fn alerts(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    page: Page<Uuid>,
+) -> ApiResult<Slice<deadline_alert::Model>> {
+    let visible = report::Entity::find()
+        .select_only()
+        .column(report::Column::Id)
+        .filter(scope::reports(actor.policy, actor.principal))
+        .into_query();
+    let mut cursor = deadline_alert::Entity::find()
+        .filter(deadline_alert::Column::ReportId.in_subquery(visible))
+        .cursor_by(deadline_alert::Column::Id);
+    cursor.desc();
+    Ok(page::read(db, cursor, page).await?)
+}
+
+/// Runs the overdue sweep every `interval` until `stop` fires.
+pub async fn run_sweeper(
+    db: DatabaseConnection,
+    clock: std::sync::Arc<dyn crate::clock::Clock>,
+    limits: ReportDeadlines,
+    stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut stop = stop;
+    let mut ticker = tokio::time::interval(std::time::Duration::from_secs(
+        limits.sweep_interval_secs.max(1),
+    ));
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {
+                if let Err(err) = sweep(&db, &limits, clock.now()).await {
+                    tracing::warn!(error = ?err.message(), "sweeping report deadlines");
+                }
+            }
+            _ = stop.changed() => break,
+        }
+    }
+}

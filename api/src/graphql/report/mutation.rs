@@ -1,0 +1,263 @@
+//! Submitting reports, moving them through the response and recording emergency actions.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::{
+    domain::{
+        self,
+        report::{ActionDraft, Move, ReportDraft},
+    },
+    error::ApiError,
+    graphql::{
+        context::{ContextExt, begin, commit},
+        ids::{self, Kind},
+        report::types::{EmergencyAction, EmergencyActionKind, Report, ReportCategory, Urgency},
+    },
+};
+
+/// A report of a child in danger.
+#[derive(InputObject)]
+pub struct SubmitReportInput {
+    /// A key the client makes once per report and sends again on every retry.
+    pub idempotency_key: String,
+    /// What it is about.
+    pub category: ReportCategory,
+    /// How urgent.
+    pub urgency: Urgency,
+    /// What you saw.
+    pub narrative: String,
+    /// When it happened or was found.
+    pub occurred_at: DateTime<Utc>,
+    /// The township or village.
+    pub region_id: ID,
+    /// The place, in words.
+    pub place: Option<String>,
+    /// The child, when in the ledger and visible to you.
+    pub child_id: Option<ID>,
+    /// Otherwise the child's name, age and appearance.
+    pub child_description: Option<String>,
+    /// How the police can reach you.
+    pub reporter_contact: Option<String>,
+}
+
+/// The result of submitting a report.
+#[derive(SimpleObject)]
+pub struct SubmitReportPayload {
+    /// The report (the first one, on a retry).
+    pub report: Report,
+    /// True when this answer replays an earlier call with the same idempotency key.
+    pub replayed: bool,
+}
+
+/// A move of the response workflow.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum ReportMove {
+    /// 受理.
+    Accept,
+    /// 出警.
+    Dispatch,
+    /// 处置.
+    Respond,
+    /// 通报: notify the township (it gets an assessment assignment).
+    NotifyTownship,
+    /// Close; give `outcomeNotice`.
+    Close,
+    /// Hand to another police unit; give `toOrganizationId`.
+    Transfer,
+    /// A duplicate; give `mergeIntoId`.
+    Merge,
+}
+
+/// A move of a report.
+#[derive(InputObject)]
+pub struct TransitionReportInput {
+    /// The report.
+    pub id: ID,
+    /// The move.
+    pub r#move: ReportMove,
+    /// A note for the record.
+    pub note: Option<String>,
+    /// With `CLOSE`: the outcome notice the reporter is told.
+    pub outcome_notice: Option<String>,
+    /// With `TRANSFER`: the police unit taking it over.
+    pub to_organization_id: Option<ID>,
+    /// With `MERGE`: the report this one duplicates.
+    pub merge_into_id: Option<ID>,
+}
+
+/// The result of a move.
+#[derive(SimpleObject)]
+pub struct TransitionReportPayload {
+    /// The report as it now stands.
+    pub report: Report,
+}
+
+/// An emergency action.
+#[derive(InputObject)]
+pub struct RecordEmergencyActionInput {
+    /// The report.
+    pub report_id: ID,
+    /// What was done.
+    pub kind: EmergencyActionKind,
+    /// Details.
+    pub detail: String,
+    /// Where or with whom the child was placed.
+    pub placed_with: Option<String>,
+    /// From when.
+    pub from_date: Option<NaiveDate>,
+    /// Until when.
+    pub until_date: Option<NaiveDate>,
+    /// Whether the parents were notified.
+    #[graphql(default)]
+    pub parents_notified: bool,
+    /// With `ENTRUSTED_GUARDIAN_DESIGNATED`: the guardian (an existing guardian record).
+    pub guardian_id: Option<ID>,
+    /// When it was taken.
+    pub taken_at: DateTime<Utc>,
+}
+
+/// The result of recording an emergency action.
+#[derive(SimpleObject)]
+pub struct RecordEmergencyActionPayload {
+    /// The action.
+    pub action: EmergencyAction,
+    /// The report.
+    pub report: Report,
+}
+
+/// Report mutations.
+#[derive(Default)]
+pub struct ReportMutation;
+
+#[Object]
+impl ReportMutation {
+    /// Reports a child in danger to the police (强制报告). The report goes to the police unit of
+    /// the place at once. Send an `idempotencyKey`: a retry returns the first report.
+    async fn submit_report(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The report.")] input: SubmitReportInput,
+    ) -> Result<SubmitReportPayload> {
+        let actor = ctx.actor()?;
+        let db = &ctx.state().db;
+        let key = input.idempotency_key.trim().to_owned();
+        if let Some(report) = domain::report::replay(db, &actor, &key).await? {
+            return Ok(SubmitReportPayload {
+                report: Report(report),
+                replayed: true,
+            });
+        }
+        let draft = ReportDraft {
+            category: input.category.into(),
+            urgency: input.urgency.into(),
+            narrative: input.narrative,
+            occurred_at: input.occurred_at,
+            region_id: ids::expect(Kind::Region, &input.region_id, "input.regionId")?,
+            place: input.place,
+            child_id: input
+                .child_id
+                .map(|id| ids::expect(Kind::Child, &id, "input.childId"))
+                .transpose()?,
+            child_description: input.child_description,
+            reporter_contact: input.reporter_contact,
+        };
+        let txn = begin(ctx).await?;
+        let report = match domain::report::submit(&txn, &actor, &key, draft).await {
+            Ok(report) => report,
+            Err(ApiError::Conflict { .. }) => {
+                drop(txn);
+                let report = domain::report::replay(db, &actor, &key)
+                    .await?
+                    .ok_or_else(|| ApiError::conflict("the same idempotency key is in use"))?;
+                return Ok(SubmitReportPayload {
+                    report: Report(report),
+                    replayed: true,
+                });
+            }
+            Err(err) => return Err(err.into()),
+        };
+        commit(txn).await?;
+        Ok(SubmitReportPayload {
+            report: Report(report),
+            replayed: false,
+        })
+    }
+
+    /// Moves a report: submitted → accepted → dispatched → responded → township notified →
+    /// closed, or transferred to another police unit, or merged as a duplicate. Only officers
+    /// of the holding unit; any other move is `INVALID_TRANSITION`, naming the allowed ones.
+    async fn transition_report(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The move.")] input: TransitionReportInput,
+    ) -> Result<TransitionReportPayload> {
+        let actor = ctx.actor()?;
+        let id = ids::expect(Kind::Report, &input.id, "input.id")?;
+        let step = match input.r#move {
+            ReportMove::Accept => Move::Accept,
+            ReportMove::Dispatch => Move::Dispatch,
+            ReportMove::Respond => Move::Respond,
+            ReportMove::NotifyTownship => Move::NotifyTownship,
+            ReportMove::Close => Move::Close {
+                outcome: input.outcome_notice.unwrap_or_default(),
+            },
+            ReportMove::Transfer => Move::Transfer {
+                to: ids::expect(
+                    Kind::Organization,
+                    &input.to_organization_id.ok_or_else(|| {
+                        ApiError::bad_input("input.toOrganizationId", "name the police unit")
+                    })?,
+                    "input.toOrganizationId",
+                )?,
+            },
+            ReportMove::Merge => Move::Merge {
+                into: ids::expect(
+                    Kind::Report,
+                    &input.merge_into_id.ok_or_else(|| {
+                        ApiError::bad_input("input.mergeIntoId", "name the report")
+                    })?,
+                    "input.mergeIntoId",
+                )?,
+            },
+        };
+        let txn = begin(ctx).await?;
+        let report = domain::report::transition(&txn, &actor, id, step, input.note).await?;
+        commit(txn).await?;
+        Ok(TransitionReportPayload {
+            report: Report(report),
+        })
+    }
+
+    /// Records an emergency action of the holding unit (应急处置). Designating an entrusted
+    /// guardian writes the guardian link on the child.
+    async fn record_emergency_action(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The action.")] input: RecordEmergencyActionInput,
+    ) -> Result<RecordEmergencyActionPayload> {
+        let actor = ctx.actor()?;
+        let report_id = ids::expect(Kind::Report, &input.report_id, "input.reportId")?;
+        let draft = ActionDraft {
+            kind: input.kind.into(),
+            detail: input.detail,
+            placed_with: input.placed_with,
+            from_date: input.from_date,
+            until_date: input.until_date,
+            parents_notified: input.parents_notified,
+            guardian_id: input
+                .guardian_id
+                .map(|id| ids::expect(Kind::Guardian, &id, "input.guardianId"))
+                .transpose()?,
+            taken_at: input.taken_at,
+        };
+        let txn = begin(ctx).await?;
+        let action = domain::report::record_action(&txn, &actor, report_id, draft).await?;
+        let report = domain::report::get(&txn, &actor, report_id).await?;
+        commit(txn).await?;
+        Ok(RecordEmergencyActionPayload {
+            action: action.into(),
+            report: Report(report),
+        })
+    }
+}

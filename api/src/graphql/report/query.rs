@@ -1,0 +1,95 @@
+//! Report queries.
+
+use async_graphql::{Context, ID, InputObject, Object, Result};
+
+use crate::{
+    domain,
+    error::ApiError,
+    graphql::{
+        connection::{self, Connection},
+        context::ContextExt,
+        ids::{self, Kind},
+        report::types::{DeadlineAlert, Report, ReportState},
+    },
+};
+
+/// Which reports to list.
+#[derive(InputObject, Default)]
+pub struct ReportFilter {
+    /// Only reports in these states.
+    pub states: Option<Vec<ReportState>>,
+    /// Only the reports you submitted.
+    #[graphql(default)]
+    pub mine: bool,
+}
+
+/// Report queries.
+#[derive(Default)]
+pub struct ReportQuery;
+
+#[Object]
+impl ReportQuery {
+    /// Reports you may see, newest first: your own; the police, those held in their
+    /// jurisdiction; township supervisors and civil affairs, those notified to the township.
+    async fn reports(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Conditions the reports must meet.")] filter: Option<ReportFilter>,
+        #[graphql(desc = "How many reports to return (0 to 100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Return the reports after this cursor (`pageInfo.endCursor`).")]
+        after: Option<String>,
+    ) -> Result<Connection<Report>> {
+        let actor = ctx.actor()?;
+        let page = connection::page::<uuid::Uuid>(first, after.as_deref())?;
+        let filter = filter.unwrap_or_default();
+        let filter = domain::report::ReportFilter {
+            states: filter
+                .states
+                .map(|s| s.into_iter().map(Into::into).collect()),
+            mine: filter.mine,
+        };
+        let slice = domain::report::list(&ctx.state().db, &actor, filter, page).await?;
+        Ok(connection::connection(
+            slice,
+            after.is_some(),
+            |r| r.id,
+            Report,
+        ))
+    }
+
+    /// One report; null when you may not see it.
+    async fn report(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The report's global ID.")] id: ID,
+    ) -> Result<Option<Report>> {
+        let actor = ctx.actor()?;
+        let Ok(uuid) = ids::expect(Kind::Report, &id, "id") else {
+            return Ok(None);
+        };
+        match domain::report::get(&ctx.state().db, &actor, uuid).await {
+            Ok(report) => Ok(Some(Report(report))),
+            Err(ApiError::NotFound) => Ok(None),
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    /// Deadlines missed by reports you may see, newest first.
+    async fn deadline_alerts(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many alerts to return (0 to 100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Return the alerts after this cursor (`pageInfo.endCursor`).")]
+        after: Option<String>,
+    ) -> Result<Connection<DeadlineAlert>> {
+        let actor = ctx.actor()?;
+        let page = connection::page::<uuid::Uuid>(first, after.as_deref())?;
+        let slice = domain::report::alerts(&ctx.state().db, &actor, page).await?;
+        Ok(connection::connection(
+            slice,
+            after.is_some(),
+            |a| a.id,
+            DeadlineAlert,
+        ))
+    }
+}

@@ -1,0 +1,397 @@
+//! Mandatory reports and the emergency response: routing, the whole lifecycle per category,
+//! illegal moves, transfer, confidentiality of the reporter, deadlines and the sweep.
+
+use chrono::{TimeDelta, Utc};
+use entity::{deadline_alert, region};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::{Value, json};
+use shouhu_tests::{Role, TestApp, Tokens};
+
+const SUBMIT: &str = "mutation($input: SubmitReportInput!) { submitReport(input: $input) { replayed report { id state category holder { name kind } deadline outcomeNotice } } }";
+const MOVE: &str = "mutation($input: TransitionReportInput!) { transitionReport(input: $input) { report { state allowedMoves outcomeNotice holder { code } } } }";
+
+async fn village(app: &TestApp) -> String {
+    use base64::Engine;
+    let region = region::Entity::find()
+        .filter(region::Column::Code.eq("652701100201"))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("Region:{}", region.id))
+}
+
+async fn paired_child(app: &TestApp, teacher: &Tokens) -> Value {
+    app.gql(
+        Some(&teacher.access),
+        "{ myPairedChildren(first: 1) { edges { node { id } } } }",
+        json!({}),
+    )
+    .await
+    .data()["myPairedChildren"]["edges"][0]["node"]["id"]
+        .clone()
+}
+
+async fn submit(
+    app: &TestApp,
+    tokens: &Tokens,
+    key: &str,
+    category: &str,
+    child: &Value,
+) -> shouhu_tests::GqlResponse {
+    app.gql(
+        Some(&tokens.access),
+        SUBMIT,
+        json!({ "input": {
+            "idempotencyKey": key,
+            "category": category,
+            "urgency": "IMMEDIATE",
+            "narrative": "孩子独自在家，父母外出务工，家中无人照看",
+            "occurredAt": Utc::now().to_rfc3339(),
+            "regionId": village(app).await,
+            "place": "红星村3组",
+            "childId": child,
+            "reporterContact": "13800000000",
+        } }),
+    )
+    .await
+}
+
+async fn step(app: &TestApp, police: &Tokens, id: &Value, mv: &str) -> shouhu_tests::GqlResponse {
+    app.gql(
+        Some(&police.access),
+        MOVE,
+        json!({ "input": { "id": id, "move": mv, "outcomeNotice": "已责令父母返回并确定受委托监护人", "note": "记录" } }),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_teachers_report_goes_to_the_county_police_and_a_retry_returns_it() {
+    let app = TestApp::spawn().await;
+    let teacher = app.login_as(Role::Teacher).await;
+    let child = paired_child(&app, &teacher).await;
+
+    let first = submit(&app, &teacher, "r-1", "LIVING_ALONE", &child).await;
+    let retry = submit(&app, &teacher, "r-1", "LIVING_ALONE", &child).await;
+    let police = app
+        .gql_as(
+            Role::PoliceOfficer,
+            "{ reports(first: 10) { edges { node { id state } } } }",
+            json!({}),
+        )
+        .await;
+
+    let report = &first.data()["submitReport"]["report"];
+    assert_eq!(report["state"], "SUBMITTED", "{:?}", first.body);
+    assert_eq!(report["holder"]["name"], "博乐市公安局");
+    assert!(
+        report["deadline"].is_null(),
+        "the deadline is the police's field, not the reporter's"
+    );
+    assert_eq!(retry.data()["submitReport"]["replayed"], true);
+    assert_eq!(retry.data()["submitReport"]["report"]["id"], report["id"]);
+    let seen: Vec<&Value> = police.data()["reports"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["node"]["id"])
+        .collect();
+    assert_eq!(seen, [&report["id"]]);
+}
+
+#[tokio::test]
+async fn every_category_walks_the_whole_lifecycle_to_closed() {
+    let app = TestApp::spawn().await;
+    let teacher = app.login_as(Role::Teacher).await;
+    let police = app.login_as(Role::PoliceOfficer).await;
+    let child = paired_child(&app, &teacher).await;
+    let categories = [
+        "LIVING_ALONE",
+        "MISSING",
+        "GUARDIAN_UNABLE",
+        "GUARDIAN_NOT_PERFORMING",
+        "SUSPECTED_DOMESTIC_VIOLENCE",
+        "SUSPECTED_ACCIDENTAL_INJURY",
+        "SUSPECTED_UNLAWFUL_HARM",
+        "PRIVATE_PART_INJURY",
+        "SEXUAL_ASSAULT_OR_PREGNANCY",
+        "ABUSE_OR_BULLYING_INJURIES",
+        "SELF_HARM_OR_POISONING",
+        "ABANDONMENT",
+        "MISSING_OR_TRAFFICKED",
+        "ORGANIZED_BEGGING",
+        "OTHER_SERIOUS_DANGER",
+    ];
+    for (n, category) in categories.iter().enumerate() {
+        let submitted = submit(&app, &teacher, &format!("c-{n}"), category, &child).await;
+        let id = submitted.data()["submitReport"]["report"]["id"].clone();
+        for (mv, state) in [
+            ("ACCEPT", "ACCEPTED"),
+            ("DISPATCH", "DISPATCHED"),
+            ("RESPOND", "RESPONDED"),
+            ("NOTIFY_TOWNSHIP", "TOWNSHIP_NOTIFIED"),
+            ("CLOSE", "CLOSED"),
+        ] {
+            let moved = step(&app, &police, &id, mv).await;
+            assert_eq!(
+                moved.data()["transitionReport"]["report"]["state"],
+                state,
+                "{category} {mv}: {:?}",
+                moved.body
+            );
+        }
+        let mine = app
+            .gql(
+                Some(&teacher.access),
+                "query($id: ID!) { report(id: $id) { state outcomeNotice } }",
+                json!({ "id": id }),
+            )
+            .await;
+        assert_eq!(mine.data()["report"]["state"], "CLOSED");
+        assert_eq!(
+            mine.data()["report"]["outcomeNotice"],
+            "已责令父母返回并确定受委托监护人"
+        );
+    }
+}
+
+#[tokio::test]
+async fn illegal_moves_name_the_allowed_ones_and_only_the_holder_moves() {
+    let app = TestApp::spawn().await;
+    let teacher = app.login_as(Role::Teacher).await;
+    let police = app.login_as(Role::PoliceOfficer).await;
+    let child = paired_child(&app, &teacher).await;
+    let id = submit(&app, &teacher, "i-1", "MISSING", &child)
+        .await
+        .data()["submitReport"]["report"]["id"]
+        .clone();
+
+    let too_early = step(&app, &police, &id, "DISPATCH").await;
+    let by_teacher = step(&app, &teacher, &id, "ACCEPT").await;
+    let close_without_notice = app
+        .gql(
+            Some(&police.access),
+            MOVE,
+            json!({ "input": { "id": id, "move": "CLOSE" } }),
+        )
+        .await;
+
+    assert_eq!(too_early.code(), "INVALID_TRANSITION");
+    assert_eq!(
+        too_early.body["errors"][0]["extensions"]["allowed"],
+        json!(["ACCEPT", "TRANSFER", "MERGE"])
+    );
+    assert_eq!(by_teacher.code(), "FORBIDDEN");
+    assert_eq!(close_without_notice.code(), "INVALID_TRANSITION");
+
+    for mv in ["ACCEPT", "DISPATCH", "RESPOND", "NOTIFY_TOWNSHIP", "CLOSE"] {
+        step(&app, &police, &id, mv).await;
+    }
+    for mv in ["ACCEPT", "DISPATCH", "RESPOND", "NOTIFY_TOWNSHIP", "CLOSE"] {
+        let closed = step(&app, &police, &id, mv).await;
+        assert_eq!(
+            closed.code(),
+            "INVALID_TRANSITION",
+            "{mv} on a closed report"
+        );
+        assert_eq!(closed.body["errors"][0]["extensions"]["allowed"], json!([]));
+    }
+}
+
+#[tokio::test]
+async fn a_transfer_moves_the_holder() {
+    let app = TestApp::spawn().await;
+    let teacher = app.login_as(Role::Teacher).await;
+    let police = app.login_as(Role::PoliceOfficer).await;
+    let child = paired_child(&app, &teacher).await;
+    let id = submit(&app, &teacher, "t-1", "LIVING_ALONE", &child)
+        .await
+        .data()["submitReport"]["report"]["id"]
+        .clone();
+    let station = app
+        .gql(Some(&police.access), r#"{ organizations(filter: {nameContains: "团结镇派出所"}) { edges { node { id code } } } }"#, json!({}))
+        .await
+        .data()["organizations"]["edges"][0]["node"]
+        .clone();
+
+    let transferred = app
+        .gql(
+            Some(&police.access),
+            MOVE,
+            json!({ "input": { "id": id, "move": "TRANSFER", "toOrganizationId": station["id"] } }),
+        )
+        .await;
+    let no_longer_holder = step(&app, &police, &id, "ACCEPT").await;
+
+    assert_eq!(
+        transferred.data()["transitionReport"]["report"]["holder"]["code"],
+        station["code"]
+    );
+    assert_eq!(
+        no_longer_holder.code(),
+        "FORBIDDEN",
+        "the county bureau still sees it, the station holds it"
+    );
+}
+
+#[tokio::test]
+async fn the_reporter_stays_confidential_and_the_township_sees_the_report_once_notified() {
+    let app = TestApp::spawn().await;
+    let teacher = app.login_as(Role::Teacher).await;
+    let police = app.login_as(Role::PoliceOfficer).await;
+    let child = paired_child(&app, &teacher).await;
+    let id = submit(&app, &teacher, "p-1", "SUSPECTED_DOMESTIC_VIOLENCE", &child)
+        .await
+        .data()["submitReport"]["report"]["id"]
+        .clone();
+    let query =
+        "query($id: ID!) { report(id: $id) { state narrative reporterName reporterContact } }";
+
+    let supervisor_before = app
+        .gql_as(Role::ChildSupervisor, query, json!({ "id": id }))
+        .await;
+    for mv in ["ACCEPT", "DISPATCH", "RESPOND", "NOTIFY_TOWNSHIP"] {
+        step(&app, &police, &id, mv).await;
+    }
+    let by_police = app
+        .gql(Some(&police.access), query, json!({ "id": id }))
+        .await;
+    let supervisor_after = app
+        .gql_as(Role::ChildSupervisor, query, json!({ "id": id }))
+        .await;
+    let reporter = app
+        .gql(Some(&teacher.access), query, json!({ "id": id }))
+        .await;
+    let federation = app
+        .gql_as(Role::WomensFederationWorker, query, json!({ "id": id }))
+        .await;
+    let inbox = app
+        .gql_as(
+            Role::ChildSupervisor,
+            "{ assignments { edges { node { subjectType responsibility } } } }",
+            json!({}),
+        )
+        .await;
+
+    assert_eq!(supervisor_before.data()["report"], Value::Null);
+    assert!(by_police.data()["report"]["reporterName"].is_string());
+    assert_eq!(by_police.data()["report"]["reporterContact"], "13800000000");
+    let seen = &supervisor_after.data()["report"];
+    assert!(seen["narrative"].is_string());
+    assert!(seen["reporterName"].is_null() && seen["reporterContact"].is_null());
+    assert_eq!(reporter.data()["report"]["state"], "TOWNSHIP_NOTIFIED");
+    assert!(reporter.data()["report"]["narrative"].is_null());
+    assert!(reporter.data()["report"]["reporterName"].is_null());
+    assert_eq!(federation.data()["report"], Value::Null);
+    assert_eq!(
+        inbox.data()["assignments"]["edges"][0]["node"]["subjectType"],
+        "ASSESSMENT"
+    );
+}
+
+#[tokio::test]
+async fn deadlines_go_overdue_and_the_sweep_raises_each_alert_once() {
+    let app = TestApp::spawn().await;
+    let teacher = app.login_as(Role::Teacher).await;
+    let police = app.login_as(Role::PoliceOfficer).await;
+    let child = paired_child(&app, &teacher).await;
+    let id = submit(&app, &teacher, "d-1", "LIVING_ALONE", &child)
+        .await
+        .data()["submitReport"]["report"]["id"]
+        .clone();
+    let query = "query($id: ID!) { report(id: $id) { deadline overdue } }";
+
+    let fresh = app
+        .gql(Some(&police.access), query, json!({ "id": id }))
+        .await;
+    app.clock.advance(TimeDelta::minutes(31));
+    let police = app.login_as(Role::PoliceOfficer).await;
+    let late = app
+        .gql(Some(&police.access), query, json!({ "id": id }))
+        .await;
+    let limits = app.state.config.report_deadlines.clone();
+    let now = Utc::now() + TimeDelta::minutes(31);
+    let (a, b) = tokio::join!(
+        shouhu::domain::report::sweep(&app.state.db, &limits, now),
+        shouhu::domain::report::sweep(&app.state.db, &limits, now),
+    );
+    let again =
+        shouhu::domain::report::sweep(&app.state.db, &limits, now + TimeDelta::minutes(1)).await;
+    let alerts = app
+        .gql(
+            Some(&police.access),
+            "{ deadlineAlerts { edges { node { stage report { id } } } } }",
+            json!({}),
+        )
+        .await;
+
+    assert!(fresh.data()["report"]["deadline"].is_string());
+    assert_eq!(fresh.data()["report"]["overdue"], false);
+    assert_eq!(late.data()["report"]["overdue"], true);
+    let raised = a.unwrap().len() + b.unwrap().len();
+    assert_eq!(raised, 1, "two sweepers, one alert");
+    assert!(again.unwrap().is_empty(), "not raised twice");
+    assert_eq!(
+        deadline_alert::Entity::find()
+            .count(&app.state.db)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        alerts.data()["deadlineAlerts"]["edges"][0]["node"]["stage"],
+        "accept"
+    );
+    assert_eq!(
+        alerts.data()["deadlineAlerts"]["edges"][0]["node"]["report"]["id"],
+        id
+    );
+}
+
+#[tokio::test]
+async fn designating_a_guardian_writes_the_guardian_link() {
+    let app = TestApp::spawn().await;
+    let teacher = app.login_as(Role::Teacher).await;
+    let police = app.login_as(Role::PoliceOfficer).await;
+    let child = paired_child(&app, &teacher).await;
+    let guardians = app
+        .gql(
+            Some(&police.access),
+            "query($id: ID!) { child(id: $id) { guardians { id isPrimary } } }",
+            json!({ "id": child }),
+        )
+        .await;
+    let second = guardians.data()["child"]["guardians"][1]["id"].clone();
+    let id = submit(&app, &teacher, "g-1", "LIVING_ALONE", &child)
+        .await
+        .data()["submitReport"]["report"]["id"]
+        .clone();
+    step(&app, &police, &id, "ACCEPT").await;
+
+    let action = app
+        .gql(
+            Some(&police.access),
+            "mutation($r: ID!, $g: ID!, $at: DateTime!) { recordEmergencyAction(input: {reportId: $r, kind: ENTRUSTED_GUARDIAN_DESIGNATED, detail: \"确定由其监护\", guardianId: $g, parentsNotified: true, takenAt: $at}) { action { kind parentsNotified } report { emergencyActions { kind } } } }",
+            json!({ "r": id, "g": second, "at": Utc::now().to_rfc3339() }),
+        )
+        .await;
+    let after = app
+        .gql(
+            Some(&police.access),
+            "query($id: ID!) { child(id: $id) { guardians { id isPrimary isEntrusted } } }",
+            json!({ "id": child }),
+        )
+        .await;
+
+    assert_eq!(
+        action.data()["recordEmergencyAction"]["action"]["kind"],
+        "ENTRUSTED_GUARDIAN_DESIGNATED",
+        "{:?}",
+        action.body
+    );
+    let primary = after.data()["child"]["guardians"][0].clone();
+    assert_eq!(primary["id"], second);
+    assert_eq!(primary["isPrimary"], true);
+    assert_eq!(primary["isEntrusted"], true);
+}
