@@ -121,6 +121,8 @@ pub struct LoginConfig {
     pub attempts_per_username_per_minute: u32,
     /// Sign-in attempts per minute from one client address.
     pub attempts_per_address_per_minute: u32,
+    /// Reports from the public (no account) per hour from one client address.
+    pub public_reports_per_address_per_hour: u32,
 }
 
 /// Bounds on one GraphQL request.
@@ -190,6 +192,7 @@ impl Default for LoginConfig {
         Self {
             attempts_per_username_per_minute: 10,
             attempts_per_address_per_minute: 60,
+            public_reports_per_address_per_hour: 5,
         }
     }
 }

@@ -141,9 +141,13 @@ struct Recorded<'a> {
     note: Option<String>,
 }
 
+/// Who made a move: a signed-in account, or a member of the public (`None`).
+type By<'a> = Option<&'a Actor<'a>>;
+
 async fn transition_row(
     db: &impl ConnectionTrait,
-    actor: &Actor<'_>,
+    by: By<'_>,
+    at: DateTime<Utc>,
     row: Recorded<'_>,
 ) -> ApiResult<()> {
     use sea_orm::ActiveEnum;
@@ -153,12 +157,10 @@ async fn transition_row(
         from_state: Set(row.from.map(|s| s.to_value())),
         to_state: Set(row.to.to_value()),
         action: Set(row.action.to_owned()),
-        account_id: Set(Some(actor.principal.account_id)),
-        organization_id: Set(Some(
-            row.organization.unwrap_or(actor.principal.organization_id),
-        )),
+        account_id: Set(by.map(|a| a.principal.account_id)),
+        organization_id: Set(row.organization.or(by.map(|a| a.principal.organization_id))),
         note: Set(row.note),
-        at: Set(actor.now),
+        at: Set(at),
     })
     .exec_without_returning(db)
     .await?;
@@ -175,7 +177,12 @@ struct Duty {
 }
 
 /// Creates the assignment unless the unit already has it.
-async fn assign(db: &impl ConnectionTrait, actor: &Actor<'_>, duty: Duty) -> ApiResult<()> {
+async fn assign(
+    db: &impl ConnectionTrait,
+    by: By<'_>,
+    now: DateTime<Utc>,
+    duty: Duty,
+) -> ApiResult<()> {
     assignment::Entity::insert(assignment::ActiveModel {
         id: Set(Uuid::now_v7()),
         subject_type: Set(duty.subject_type),
@@ -185,9 +192,9 @@ async fn assign(db: &impl ConnectionTrait, actor: &Actor<'_>, duty: Duty) -> Api
         title: Set(duty.title.to_owned()),
         due_on: Set(duty.due_on),
         status: Set(AssignmentStatus::Open),
-        created_by: Set(Some(actor.principal.account_id)),
-        created_at: Set(actor.now),
-        updated_at: Set(actor.now),
+        created_by: Set(by.map(|a| a.principal.account_id)),
+        created_at: Set(now),
+        updated_at: Set(now),
     })
     .on_conflict_do_nothing_on([
         assignment::Column::SubjectType,
@@ -310,7 +317,8 @@ pub async fn submit(
     .await?;
     transition_row(
         db,
-        actor,
+        Some(actor),
+        actor.now,
         Recorded {
             report: report.id,
             from: None,
@@ -323,7 +331,8 @@ pub async fn submit(
     .await?;
     assign(
         db,
-        actor,
+        Some(actor),
+        actor.now,
         Duty {
             subject_type: SubjectType::Report,
             key: report.id,
@@ -349,6 +358,157 @@ pub async fn submit(
     )
     .await?;
     Ok(report)
+}
+
+/// A report from a member of the public: minimal fields, no account.
+#[derive(Debug, Clone)]
+pub struct PublicDraft {
+    /// What it is about.
+    pub category: ReportCategory,
+    /// What they saw.
+    pub narrative: String,
+    /// When.
+    pub occurred_at: DateTime<Utc>,
+    /// The township or village.
+    pub region_id: Uuid,
+    /// The place in words.
+    pub place: Option<String>,
+    /// The child as described.
+    pub child_description: String,
+    /// How to reach them, if they wish.
+    pub contact: Option<String>,
+}
+
+/// Submits a report from the public (the plan rewards them): routed like any report; the
+/// answer is only a receipt code, with which `status` shows the state and, once closed, the
+/// outcome notice.
+pub async fn submit_public(
+    db: &impl ConnectionTrait,
+    draft: PublicDraft,
+    now: DateTime<Utc>,
+    request_id: Option<String>,
+) -> ApiResult<(report::Model, String)> {
+    let narrative = draft.narrative.trim().to_owned();
+    if narrative.is_empty() || narrative.chars().count() > 5000 {
+        return Err(ApiError::bad_input(
+            "input.narrative",
+            "must be 1 to 5000 characters",
+        ));
+    }
+    let description = draft.child_description.trim().to_owned();
+    if description.is_empty() {
+        return Err(ApiError::bad_input(
+            "input.childDescription",
+            "describe the child (name, age, appearance)",
+        ));
+    }
+    if draft.occurred_at > now + TimeDelta::minutes(5) {
+        return Err(ApiError::bad_input(
+            "input.occurredAt",
+            "must not be in the future",
+        ));
+    }
+    let place = region::Entity::find_by_id(draft.region_id)
+        .one(db)
+        .await?
+        .filter(|r| matches!(r.level, RegionLevel::Township | RegionLevel::Village))
+        .ok_or_else(|| ApiError::bad_input("input.regionId", "must be a township or village"))?;
+    let holder = police_unit_for(db, &place).await?;
+    let receipt = receipt_code();
+    let report = report::Entity::insert(report::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        category: Set(draft.category),
+        urgency: Set(Urgency::Urgent),
+        state: Set(ReportState::Submitted),
+        narrative: Set(narrative),
+        occurred_at: Set(draft.occurred_at),
+        region_id: Set(place.id),
+        region_path: Set(place.path.clone()),
+        place: Set(draft
+            .place
+            .map(|p| p.trim().to_owned())
+            .filter(|p| !p.is_empty())),
+        child_id: Set(None),
+        child_description: Set(Some(description)),
+        reporter_account_id: Set(None),
+        reporter_organization_id: Set(None),
+        reporter_name: Set(None),
+        reporter_contact: Set(draft
+            .contact
+            .map(|c| c.trim().to_owned())
+            .filter(|c| !c.is_empty())),
+        mandatory_reporter: Set(false),
+        receipt_code: Set(Some(receipt.clone())),
+        holder_organization_id: Set(holder.id),
+        merged_into: Set(None),
+        outcome_notice: Set(None),
+        submitted_at: Set(now),
+        accepted_at: Set(None),
+        dispatched_at: Set(None),
+        responded_at: Set(None),
+        notified_at: Set(None),
+        closed_at: Set(None),
+        version: Set(1),
+        updated_at: Set(now),
+    })
+    .exec_with_returning(db)
+    .await?;
+    transition_row(
+        db,
+        None,
+        now,
+        Recorded {
+            report: report.id,
+            from: None,
+            to: ReportState::Submitted,
+            action: "submit_public",
+            organization: Some(holder.id),
+            note: None,
+        },
+    )
+    .await?;
+    assign(
+        db,
+        None,
+        now,
+        Duty {
+            subject_type: SubjectType::Report,
+            key: report.id,
+            organization: holder.id,
+            title: "强制报告（群众举报）：受理、出警、处置",
+            due_on: Some((now + TimeDelta::hours(8)).date_naive()),
+        },
+    )
+    .await?;
+    audit::record(
+        db,
+        audit::AuditRecord::new("report.submit_public", now, request_id)
+            .on("Report", report.id)
+            .with(json!({ "category": report.category, "holder": holder.id })),
+    )
+    .await?;
+    Ok((report, receipt))
+}
+
+/// A receipt code: 12 characters a person can read out on the phone.
+fn receipt_code() -> String {
+    use rand::seq::IndexedRandom;
+    const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    (0..12)
+        .map(|_| char::from(*ALPHABET.choose(&mut rng).unwrap_or(&b'X')))
+        .collect()
+}
+
+/// The report a receipt code was given for.
+pub async fn by_receipt(
+    db: &impl ConnectionTrait,
+    receipt: &str,
+) -> ApiResult<Option<report::Model>> {
+    Ok(report::Entity::find()
+        .filter(report::Column::ReceiptCode.eq(receipt.trim().to_ascii_uppercase()))
+        .one(db)
+        .await?)
 }
 
 /// A move of the response workflow.
@@ -464,7 +624,8 @@ pub async fn transition(
             let township = township_government_for(db, &before.region_path).await?;
             assign(
                 db,
-                actor,
+                Some(actor),
+                actor.now,
                 Duty {
                     subject_type: SubjectType::Assessment,
                     key: before.id,
@@ -502,7 +663,8 @@ pub async fn transition(
             holder = Some(unit.id);
             assign(
                 db,
-                actor,
+                Some(actor),
+                actor.now,
                 Duty {
                     subject_type: SubjectType::Report,
                     key: before.id,
@@ -536,7 +698,8 @@ pub async fn transition(
     let action = step.name().to_lowercase();
     transition_row(
         db,
-        actor,
+        Some(actor),
+        actor.now,
         Recorded {
             report: after.id,
             from: Some(before.state),

@@ -395,3 +395,80 @@ async fn designating_a_guardian_writes_the_guardian_link() {
     assert_eq!(primary["isPrimary"], true);
     assert_eq!(primary["isEntrusted"], true);
 }
+
+const PUBLIC: &str =
+    "mutation($input: SubmitPublicReportInput!) { submitPublicReport(input: $input) { receipt } }";
+
+async fn public_input(app: &TestApp) -> Value {
+    json!({ "input": {
+        "category": "LIVING_ALONE",
+        "narrative": "邻居家的孩子一个人住了好几天",
+        "occurredAt": Utc::now().to_rfc3339(),
+        "regionId": village(app).await,
+        "childDescription": "男孩，约八岁",
+        "contact": "13900001111",
+    } })
+}
+
+#[tokio::test]
+async fn the_public_reports_without_an_account_and_sees_only_state_and_outcome() {
+    let app = TestApp::spawn().await;
+    let police = app.login_as(Role::PoliceOfficer).await;
+
+    let submitted = app.gql(None, PUBLIC, public_input(&app).await).await;
+    let receipt = submitted.data()["submitPublicReport"]["receipt"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let status =
+        "query($r: String!) { reportStatus(receipt: $r) { state submittedAt outcomeNotice } }";
+    let before = app.gql(None, status, json!({ "r": receipt })).await;
+    let held = app
+        .gql(
+            Some(&police.access),
+            "{ reports(first: 1) { edges { node { id reporterName reporterContact } } } }",
+            json!({}),
+        )
+        .await;
+    let id = held.data()["reports"]["edges"][0]["node"]["id"].clone();
+    for mv in ["ACCEPT", "DISPATCH", "RESPOND", "NOTIFY_TOWNSHIP", "CLOSE"] {
+        step(&app, &police, &id, mv).await;
+    }
+    let after = app.gql(None, status, json!({ "r": receipt })).await;
+    let unknown = app.gql(None, status, json!({ "r": "NOSUCHRECEIPT" })).await;
+    let anonymous_list = app
+        .gql(None, "{ reports { edges { node { id } } } }", json!({}))
+        .await;
+
+    assert_eq!(receipt.len(), 12);
+    assert_eq!(
+        before.data()["reportStatus"],
+        json!({ "state": "SUBMITTED", "submittedAt": before.data()["reportStatus"]["submittedAt"], "outcomeNotice": null })
+    );
+    assert!(held.data()["reports"]["edges"][0]["node"]["reporterName"].is_null());
+    assert_eq!(
+        held.data()["reports"]["edges"][0]["node"]["reporterContact"],
+        "13900001111"
+    );
+    assert_eq!(after.data()["reportStatus"]["state"], "CLOSED");
+    assert_eq!(
+        after.data()["reportStatus"]["outcomeNotice"],
+        "已责令父母返回并确定受委托监护人"
+    );
+    assert_eq!(unknown.data()["reportStatus"], Value::Null);
+    assert_eq!(anonymous_list.code(), "UNAUTHENTICATED");
+}
+
+#[tokio::test]
+async fn public_reports_are_throttled_per_client_address() {
+    let app = TestApp::spawn_with(|c| c.login.public_reports_per_address_per_hour = 2).await;
+    let input = public_input(&app).await;
+
+    let first = app.gql(None, PUBLIC, input.clone()).await;
+    let second = app.gql(None, PUBLIC, input.clone()).await;
+    let third = app.gql(None, PUBLIC, input).await;
+
+    assert!(first.body["errors"].is_null(), "{:?}", first.body);
+    assert!(second.body["errors"].is_null());
+    assert_eq!(third.code(), "RATE_LIMITED");
+}

@@ -126,6 +126,32 @@ pub struct RecordEmergencyActionPayload {
     pub report: Report,
 }
 
+/// A report from a member of the public.
+#[derive(InputObject)]
+pub struct SubmitPublicReportInput {
+    /// What it is about.
+    pub category: ReportCategory,
+    /// What you saw.
+    pub narrative: String,
+    /// When it happened.
+    pub occurred_at: DateTime<Utc>,
+    /// The township or village.
+    pub region_id: ID,
+    /// The place, in words.
+    pub place: Option<String>,
+    /// The child: name if known, age, appearance.
+    pub child_description: String,
+    /// How the police can reach you, if you wish.
+    pub contact: Option<String>,
+}
+
+/// What a member of the public gets back: a receipt code, and nothing else.
+#[derive(SimpleObject)]
+pub struct PublicReportReceipt {
+    /// Keep it: `reportStatus(receipt:)` shows the state and, once closed, the outcome.
+    pub receipt: String,
+}
+
 /// Report mutations.
 #[derive(Default)]
 pub struct ReportMutation;
@@ -182,6 +208,34 @@ impl ReportMutation {
             report: Report(report),
             replayed: false,
         })
+    }
+
+    /// Reports a child in danger without an account (members of the public). Limited per
+    /// client address (`RATE_LIMITED`); the answer is only a receipt code.
+    async fn submit_public_report(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The report.")] input: SubmitPublicReportInput,
+    ) -> Result<PublicReportReceipt> {
+        let state = ctx.state();
+        let meta = ctx.meta();
+        if !state.throttle.allow_public_report(&meta.client_address) {
+            return Err(ApiError::RateLimited.into());
+        }
+        let draft = domain::report::PublicDraft {
+            category: input.category.into(),
+            narrative: input.narrative,
+            occurred_at: input.occurred_at,
+            region_id: ids::expect(Kind::Region, &input.region_id, "input.regionId")?,
+            place: input.place,
+            child_description: input.child_description,
+            contact: input.contact,
+        };
+        let txn = begin(ctx).await?;
+        let (_, receipt) =
+            domain::report::submit_public(&txn, draft, state.clock.now(), meta.request_id).await?;
+        commit(txn).await?;
+        Ok(PublicReportReceipt { receipt })
     }
 
     /// Moves a report: submitted → accepted → dispatched → responded → township notified →

@@ -23,6 +23,17 @@ pub struct ReportFilter {
     pub mine: bool,
 }
 
+/// What a receipt code shows: the state and, once closed, the outcome notice. Nothing else.
+#[derive(async_graphql::SimpleObject)]
+pub struct ReportStatus {
+    /// Where the report stands.
+    pub state: ReportState,
+    /// When it was submitted.
+    pub submitted_at: chrono::DateTime<chrono::Utc>,
+    /// The outcome notice, once closed.
+    pub outcome_notice: Option<String>,
+}
+
 /// Report queries.
 #[derive(Default)]
 pub struct ReportQuery;
@@ -72,6 +83,22 @@ impl ReportQuery {
             Err(ApiError::NotFound) => Ok(None),
             Err(err) => Err(err.into()),
         }
+    }
+
+    /// The state of a report from the public, by its receipt code; null for an unknown code.
+    async fn report_status(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The receipt code `submitPublicReport` gave.")] receipt: String,
+    ) -> Result<Option<ReportStatus>> {
+        let found = domain::report::by_receipt(&ctx.state().db, &receipt).await?;
+        Ok(found.map(|r| ReportStatus {
+            state: r.state.into(),
+            submitted_at: r.submitted_at,
+            outcome_notice: r
+                .outcome_notice
+                .filter(|_| r.state == entity::enums::ReportState::Closed),
+        }))
     }
 
     /// Deadlines missed by reports you may see, newest first.
