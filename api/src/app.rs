@@ -22,6 +22,7 @@ use crate::{
     config::Config,
     db,
     domain::report,
+    events::EventBus,
     graphql, http,
     policy::Policy,
     state::AppState,
@@ -35,6 +36,7 @@ pub struct Application {
     audit_writer: JoinHandle<()>,
     sealer: JoinHandle<()>,
     sweeper: JoinHandle<()>,
+    event_listener: JoinHandle<()>,
     stop_background: watch::Sender<bool>,
 }
 
@@ -59,10 +61,13 @@ impl Application {
             Duration::from_millis(config.audit.seal_interval_ms),
             stopped.clone(),
         ));
+        let events = EventBus::new(&db);
+        let event_listener = tokio::spawn(events.clone().listen(config.database_url.clone()));
         let sweeper = tokio::spawn(report::run_sweeper(
             db.clone(),
             Arc::clone(&clock),
             config.report_deadlines.clone(),
+            events.clone(),
             stopped,
         ));
         // Counted on the requests' connection only, so background work does not blur it.
@@ -79,6 +84,7 @@ impl Application {
             policy,
             audit,
             statements,
+            events,
             config: Arc::new(config),
         };
         let listener = TcpListener::bind(&state.config.bind)?;
@@ -91,6 +97,7 @@ impl Application {
             audit_writer,
             sealer,
             sweeper,
+            event_listener,
             stop_background,
         })
     }
@@ -114,9 +121,11 @@ impl Application {
             audit_writer,
             sealer,
             sweeper,
+            event_listener,
             stop_background,
             ..
         } = self;
+        event_listener.abort();
         state.audit.flush().await;
         drop(state);
         let _ = stop_background.send(true);
@@ -139,6 +148,7 @@ fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .app_data(schema.clone())
             .route("/healthz", web::get().to(http::healthz))
             .route("/readyz", web::get().to(http::readyz))
+            .route("/graphql/ws", web::get().to(http::ws::subscriptions))
             .route("/graphql", web::to(http::graphql::graphql))
     })
     .listen(listener)?

@@ -9,6 +9,7 @@ use crate::{
     auth::{throttle::LoginThrottle, token::TokenService},
     clock::Clock,
     config::Config,
+    events::EventBus,
     policy::Policy,
 };
 
@@ -29,6 +30,8 @@ pub struct AppState {
     pub policy: Arc<Policy>,
     /// Queues read and denial events for the audit trail.
     pub audit: AuditWriter,
+    /// Events for subscriptions.
+    pub events: EventBus,
     /// SQL statements run on behalf of requests (tests assert query counts with it).
     pub statements: Arc<AtomicU64>,
 }

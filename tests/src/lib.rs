@@ -7,6 +7,7 @@
 //! test process, and dropped afterwards.
 
 pub mod db;
+pub mod ws;
 
 use std::sync::Arc;
 
@@ -39,6 +40,12 @@ pub struct TestApp {
     /// The app's clock, to move time forward.
     pub clock: OffsetClock,
     _db: TestDb,
+}
+
+/// A second application instance on the same database.
+pub struct SecondInstance {
+    /// `http://127.0.0.1:<port>`.
+    pub address: String,
 }
 
 /// An HTTP answer to a GraphQL request.
@@ -132,6 +139,25 @@ impl TestApp {
             clock,
             _db: db,
         }
+    }
+
+    /// Another instance of the application on the same database (as a second API process
+    /// would be), sharing this one's database and clock.
+    pub async fn second_instance(&self) -> SecondInstance {
+        let mut config = Config {
+            bind: "127.0.0.1:0".into(),
+            database_url: self._db.url.clone(),
+            database_max_connections: 5,
+            ..Config::default()
+        };
+        config.jwt.secret = Some(JWT_SECRET.to_owned().into());
+        config.login.attempts_per_username_per_minute = 1_000;
+        let app = Application::build_with_clock(config, Arc::new(self.clock.clone()))
+            .await
+            .expect("the second instance builds");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        SecondInstance { address }
     }
 
     /// `/graphql`.

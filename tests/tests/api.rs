@@ -18,6 +18,8 @@ mod ledger;
 mod limits;
 #[path = "api/listing.rs"]
 mod listing;
+#[path = "api/live.rs"]
+mod live;
 #[path = "api/pairing.rs"]
 mod pairing;
 #[path = "api/policy.rs"]

@@ -27,6 +27,7 @@ use crate::{
         page::{self, Page, Slice},
     },
     error::{ApiError, ApiResult},
+    events::{BusEvent, EventBus},
     policy::scope,
 };
 
@@ -1022,6 +1023,7 @@ pub async fn run_sweeper(
     db: DatabaseConnection,
     clock: std::sync::Arc<dyn crate::clock::Clock>,
     limits: ReportDeadlines,
+    events: EventBus,
     stop: tokio::sync::watch::Receiver<bool>,
 ) {
     let mut stop = stop;
@@ -1031,11 +1033,47 @@ pub async fn run_sweeper(
     loop {
         tokio::select! {
             _ = ticker.tick() => {
-                if let Err(err) = sweep(&db, &limits, clock.now()).await {
-                    tracing::warn!(error = ?err.message(), "sweeping report deadlines");
+                match sweep(&db, &limits, clock.now()).await {
+                    Ok(raised) => publish_alerts(&db, &events, raised).await,
+                    Err(err) => tracing::warn!(error = ?err.message(), "sweeping report deadlines"),
                 }
             }
             _ = stop.changed() => break,
         }
+    }
+}
+
+/// Publishes the alerts a sweep raised (after their rows committed).
+pub async fn publish_alerts(
+    db: &DatabaseConnection,
+    events: &EventBus,
+    raised: Vec<deadline_alert::Model>,
+) {
+    for alert in raised {
+        let region_path = match report::Entity::find_by_id(alert.report_id).one(db).await {
+            Ok(Some(report)) => report.region_path,
+            _ => continue,
+        };
+        events
+            .publish(BusEvent::Alert {
+                report_id: alert.report_id,
+                stage: alert.stage,
+                deadline: alert.deadline,
+                region_path,
+                raised_at: alert.raised_at,
+            })
+            .await;
+    }
+}
+
+/// The event a committed change of a report makes.
+pub fn event(report: &report::Model, action: &str, at: DateTime<Utc>) -> BusEvent {
+    use sea_orm::ActiveEnum;
+    BusEvent::Report {
+        report_id: report.id,
+        action: action.to_owned(),
+        state: report.state.to_value(),
+        region_path: report.region_path.clone(),
+        at,
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod graphql;
 mod negotiate;
+pub mod ws;
 
 use actix_web::{
     HttpMessage, HttpResponse,

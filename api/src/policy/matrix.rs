@@ -15,7 +15,7 @@ pub fn render(policy: &Policy) -> String {
         "# Access matrix\n\n\
          Generated from `api/policy.toml` by `shouhu policy matrix`; do not edit by hand (a test\n\
          fails when this file is stale).\n\n\
-         `F` full value, `M` masked, `-` none (null and a `FORBIDDEN` error). On `Query` and\n\
+         `F` full value, `M` masked, `-` none (null and a `FORBIDDEN` error). On `Query`, `Subscription` and\n\
          `Mutation` the level gates the operation. A field rule never widens a row scope.\n\n\
          ## Row scopes\n\n| role | rows |\n| --- | --- |"
     );

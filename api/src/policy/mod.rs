@@ -244,7 +244,7 @@ impl Policy {
             };
             {
                 let type_name = ty.node.name.node.to_string();
-                let root = type_name == "Query" || type_name == "Mutation";
+                let root = matches!(type_name.as_str(), "Query" | "Mutation" | "Subscription");
                 for field in fields {
                     let name = field.node.name.node.to_string();
                     // A refused or masked value is served as null, so away from the root the

@@ -204,6 +204,8 @@ impl ReportMutation {
             Err(err) => return Err(err.into()),
         };
         commit(txn).await?;
+        let event = domain::report::event(&report, "submit", actor.now);
+        ctx.state().events.publish(event).await;
         Ok(SubmitReportPayload {
             report: Report(report),
             replayed: false,
@@ -231,10 +233,15 @@ impl ReportMutation {
             child_description: input.child_description,
             contact: input.contact,
         };
+        let now = state.clock.now();
         let txn = begin(ctx).await?;
-        let (_, receipt) =
-            domain::report::submit_public(&txn, draft, state.clock.now(), meta.request_id).await?;
+        let (report, receipt) =
+            domain::report::submit_public(&txn, draft, now, meta.request_id).await?;
         commit(txn).await?;
+        state
+            .events
+            .publish(domain::report::event(&report, "submit", now))
+            .await;
         Ok(PublicReportReceipt { receipt })
     }
 
@@ -276,8 +283,11 @@ impl ReportMutation {
             },
         };
         let txn = begin(ctx).await?;
+        let action = step_name(&step);
         let report = domain::report::transition(&txn, &actor, id, step, input.note).await?;
         commit(txn).await?;
+        let event = domain::report::event(&report, action, actor.now);
+        ctx.state().events.publish(event).await;
         Ok(TransitionReportPayload {
             report: Report(report),
         })
@@ -309,9 +319,23 @@ impl ReportMutation {
         let action = domain::report::record_action(&txn, &actor, report_id, draft).await?;
         let report = domain::report::get(&txn, &actor, report_id).await?;
         commit(txn).await?;
+        let event = domain::report::event(&report, "action", actor.now);
+        ctx.state().events.publish(event).await;
         Ok(RecordEmergencyActionPayload {
             action: action.into(),
             report: Report(report),
         })
+    }
+}
+
+fn step_name(step: &Move) -> &'static str {
+    match step {
+        Move::Accept => "accept",
+        Move::Dispatch => "dispatch",
+        Move::Respond => "respond",
+        Move::NotifyTownship => "notify_township",
+        Move::Close { .. } => "close",
+        Move::Transfer { .. } => "transfer",
+        Move::Merge { .. } => "merge",
     }
 }

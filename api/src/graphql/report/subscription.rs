@@ -1,0 +1,189 @@
+//! Live report events and deadline alerts, filtered by the subscriber's row scope.
+
+use async_graphql::{Context, ID, Result, SimpleObject, Subscription};
+use chrono::{DateTime, Utc};
+use futures_util::{Stream, StreamExt, stream};
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::{
+    auth::Principal,
+    domain::{self, Actor},
+    error::ApiError,
+    events::BusEvent,
+    graphql::{
+        context::ContextExt,
+        ids::{self, Kind},
+    },
+    policy::Level,
+    state::AppState,
+};
+
+/// A report was submitted, moved or had an emergency action recorded.
+#[derive(SimpleObject, Clone)]
+pub struct ReportEvent {
+    /// The report; fetch it with `report(id:)` for the fields you may see.
+    pub report_id: ID,
+    /// What happened: `submit`, `accept`, `dispatch`, `respond`, `notify_township`, `close`,
+    /// `transfer`, `merge` or `action`.
+    pub action: String,
+    /// The report's state afterwards, in snake case.
+    pub state: String,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// A report just missed a deadline.
+#[derive(SimpleObject, Clone)]
+pub struct DeadlineAlertEvent {
+    /// The report.
+    pub report_id: ID,
+    /// The step that was due: `accept`, `dispatch` or `notify_township`.
+    pub stage: String,
+    /// When it was due.
+    pub deadline: DateTime<Utc>,
+    /// When the sweep raised the alert.
+    pub raised_at: DateTime<Utc>,
+}
+
+/// Every event from now on, skipping what a slow subscriber missed.
+fn events(state: &AppState) -> impl Stream<Item = BusEvent> + use<> {
+    stream::unfold(state.events.subscribe(), |mut rx| async move {
+        loop {
+            match rx.recv().await {
+                Ok(event) => return Some((event, rx)),
+                Err(RecvError::Lagged(missed)) => {
+                    tracing::warn!(missed, "a subscriber fell behind");
+                }
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    })
+}
+
+/// The subscriber, if the policy lets their role subscribe to `field`.
+fn subscriber(ctx: &Context<'_>, field: &str) -> Result<(AppState, Principal), ApiError> {
+    let principal = ctx.principal()?.clone();
+    let state = ctx.state().clone();
+    if state
+        .policy
+        .level("Subscription", field, Some(principal.role))
+        == Level::None
+    {
+        return Err(ApiError::Forbidden);
+    }
+    Ok((state, principal))
+}
+
+/// Whether the subscriber may see the event's report, and it lies in the region asked for.
+async fn visible(
+    state: &AppState,
+    principal: &Principal,
+    region: &Option<String>,
+    event: &BusEvent,
+) -> bool {
+    if let Some(path) = region
+        && !(event.region_path() == path || event.region_path().starts_with(&format!("{path}/")))
+    {
+        return false;
+    }
+    let actor = Actor {
+        principal,
+        policy: &state.policy,
+        now: state.clock.now(),
+        request_id: None,
+    };
+    domain::report::get(&state.db, &actor, event.report_id())
+        .await
+        .is_ok()
+}
+
+async fn region_path(ctx: &Context<'_>, region_id: Option<ID>) -> Result<Option<String>> {
+    let Some(id) = region_id else {
+        return Ok(None);
+    };
+    let uuid = ids::expect(Kind::Region, &id, "regionId")?;
+    let principal = ctx.principal()?;
+    let region = domain::region::find(&ctx.state().db, principal, uuid).await?;
+    Ok(Some(region.map_or_else(|| "-".to_owned(), |r| r.path)))
+}
+
+/// The root of subscriptions; its description for clients is on the impl.
+#[derive(Default)]
+pub struct ReportSubscription;
+
+/// Live updates over `graphql-transport-ws` at `/graphql/ws`, for police consoles and township
+/// supervisors. Send the access token in `connection_init` (`{"accessToken": "…"}`).
+#[Subscription(name = "Subscription")]
+impl ReportSubscription {
+    /// New and changed reports you may see (in `regionId` and below, when given). Events are
+    /// sent only after the change is committed.
+    async fn report_events(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only reports about this region or a region under it.")] region_id: Option<
+            ID,
+        >,
+    ) -> Result<impl Stream<Item = ReportEvent>> {
+        let region = region_path(ctx, region_id).await?;
+        let (state, principal) = subscriber(ctx, "reportEvents")?;
+        Ok(events(&state).filter_map(move |event| {
+            let (state, principal, region) = (state.clone(), principal.clone(), region.clone());
+            async move {
+                let BusEvent::Report {
+                    report_id,
+                    action,
+                    state: report_state,
+                    at,
+                    ..
+                } = &event
+                else {
+                    return None;
+                };
+                visible(&state, &principal, &region, &event)
+                    .await
+                    .then(|| ReportEvent {
+                        report_id: ids::encode(Kind::Report, *report_id),
+                        action: action.clone(),
+                        state: report_state.clone(),
+                        at: *at,
+                    })
+            }
+        }))
+    }
+
+    /// Deadlines that reports you may see have just missed (in `regionId` and below, when
+    /// given), each once.
+    async fn deadline_alerts(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only reports about this region or a region under it.")] region_id: Option<
+            ID,
+        >,
+    ) -> Result<impl Stream<Item = DeadlineAlertEvent>> {
+        let region = region_path(ctx, region_id).await?;
+        let (state, principal) = subscriber(ctx, "deadlineAlerts")?;
+        Ok(events(&state).filter_map(move |event| {
+            let (state, principal, region) = (state.clone(), principal.clone(), region.clone());
+            async move {
+                let BusEvent::Alert {
+                    report_id,
+                    stage,
+                    deadline,
+                    raised_at,
+                    ..
+                } = &event
+                else {
+                    return None;
+                };
+                visible(&state, &principal, &region, &event)
+                    .await
+                    .then(|| DeadlineAlertEvent {
+                        report_id: ids::encode(Kind::Report, *report_id),
+                        stage: stage.clone(),
+                        deadline: *deadline,
+                        raised_at: *raised_at,
+                    })
+            }
+        }))
+    }
+}
