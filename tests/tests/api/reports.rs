@@ -472,3 +472,153 @@ async fn public_reports_are_throttled_per_client_address() {
     assert!(second.body["errors"].is_null());
     assert_eq!(third.code(), "RATE_LIMITED");
 }
+
+/// Submits a report and moves it to `state` with the demo police officer.
+async fn report_in(
+    app: &TestApp,
+    teacher: &Tokens,
+    police: &Tokens,
+    key: &str,
+    state: &str,
+) -> Value {
+    let child = paired_child(app, teacher).await;
+    let id = submit(app, teacher, key, "LIVING_ALONE", &child)
+        .await
+        .data()["submitReport"]["report"]["id"]
+        .clone();
+    let path: &[&str] = match state {
+        "SUBMITTED" => &[],
+        "ACCEPTED" => &["ACCEPT"],
+        "DISPATCHED" => &["ACCEPT", "DISPATCH"],
+        "RESPONDED" => &["ACCEPT", "DISPATCH", "RESPOND"],
+        "TOWNSHIP_NOTIFIED" => &["ACCEPT", "DISPATCH", "RESPOND", "NOTIFY_TOWNSHIP"],
+        "CLOSED" => &["ACCEPT", "DISPATCH", "RESPOND", "NOTIFY_TOWNSHIP", "CLOSE"],
+        other => panic!("no such state {other}"),
+    };
+    for mv in path {
+        step(app, police, &id, mv).await;
+    }
+    id
+}
+
+#[tokio::test]
+async fn every_move_from_every_state_is_allowed_or_refused_as_the_workflow_says() {
+    let app = TestApp::spawn().await;
+    let teacher = app.login_as(Role::Teacher).await;
+    let police = app.login_as(Role::PoliceOfficer).await;
+    let allowed = [
+        ("SUBMITTED", vec!["ACCEPT"]),
+        ("ACCEPTED", vec!["DISPATCH"]),
+        ("DISPATCHED", vec!["RESPOND"]),
+        ("RESPONDED", vec!["NOTIFY_TOWNSHIP"]),
+        ("TOWNSHIP_NOTIFIED", vec!["CLOSE"]),
+        ("CLOSED", vec![]),
+    ];
+    let moves = ["ACCEPT", "DISPATCH", "RESPOND", "NOTIFY_TOWNSHIP", "CLOSE"];
+    for (n, (state, legal)) in allowed.iter().enumerate() {
+        for (m, mv) in moves.iter().enumerate() {
+            let id = report_in(&app, &teacher, &police, &format!("w-{n}-{m}"), state).await;
+            let response = step(&app, &police, &id, mv).await;
+            if legal.contains(mv) {
+                assert!(
+                    response.body["errors"].is_null(),
+                    "{state} {mv}: {:?}",
+                    response.body
+                );
+            } else {
+                assert_eq!(response.code(), "INVALID_TRANSITION", "{state} {mv}");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_duplicate_is_merged_into_the_first_report() {
+    let app = TestApp::spawn().await;
+    let teacher = app.login_as(Role::Teacher).await;
+    let police = app.login_as(Role::PoliceOfficer).await;
+    let first = report_in(&app, &teacher, &police, "m-1", "ACCEPTED").await;
+    let duplicate = report_in(&app, &teacher, &police, "m-2", "SUBMITTED").await;
+
+    let merged = app
+        .gql(
+            Some(&police.access),
+            "mutation($id: ID!, $into: ID!) { transitionReport(input: {id: $id, move: MERGE, mergeIntoId: $into}) { report { state mergedIntoId allowedMoves } } }",
+            json!({ "id": duplicate, "into": first }),
+        )
+        .await;
+
+    let report = &merged.data()["transitionReport"]["report"];
+    assert_eq!(report["state"], "MERGED", "{:?}", merged.body);
+    assert_eq!(report["mergedIntoId"], first);
+    assert_eq!(report["allowedMoves"], json!([]));
+}
+
+#[tokio::test]
+async fn urgent_categories_must_be_dispatched_within_an_hour_others_within_two() {
+    let app = TestApp::spawn().await;
+    let teacher = app.login_as(Role::Teacher).await;
+    let police = app.login_as(Role::PoliceOfficer).await;
+    let child = paired_child(&app, &teacher).await;
+    let mut windows = Vec::new();
+    for (key, category) in [("u-1", "MISSING"), ("u-2", "GUARDIAN_UNABLE")] {
+        let id = submit(&app, &teacher, key, category, &child).await.data()["submitReport"]["report"]["id"].clone();
+        step(&app, &police, &id, "ACCEPT").await;
+        let report = app
+            .gql(
+                Some(&police.access),
+                "query($id: ID!) { report(id: $id) { acceptedAt deadline } }",
+                json!({ "id": id }),
+            )
+            .await;
+        let accepted = chrono::DateTime::parse_from_rfc3339(
+            report.data()["report"]["acceptedAt"].as_str().unwrap(),
+        )
+        .unwrap();
+        let deadline = chrono::DateTime::parse_from_rfc3339(
+            report.data()["report"]["deadline"].as_str().unwrap(),
+        )
+        .unwrap();
+        windows.push((deadline - accepted).num_minutes());
+    }
+
+    assert_eq!(windows, [60, 120]);
+}
+
+#[tokio::test]
+async fn only_police_and_the_procuratorate_see_who_reported() {
+    let app = TestApp::spawn().await;
+    let teacher = app.login_as(Role::Teacher).await;
+    let police = app.login_as(Role::PoliceOfficer).await;
+    let id = report_in(&app, &teacher, &police, "who-1", "CLOSED").await;
+    let query = "query($id: ID!) { report(id: $id) { state reporterName } }";
+
+    for role in [
+        Role::Admin,
+        Role::CivilAffairsOfficer,
+        Role::ChildSupervisor,
+        Role::ChildDirector,
+        Role::Teacher,
+        Role::SchoolHead,
+        Role::PoliceOfficer,
+        Role::WomensFederationWorker,
+        Role::SocialWorker,
+        Role::HealthWorker,
+        Role::JusticeOfficer,
+        Role::CourtOfficer,
+        Role::Analyst,
+    ] {
+        let seen = app.gql_as(role, query, json!({ "id": id })).await;
+        let report = &seen.data()["report"];
+        match role {
+            Role::PoliceOfficer => assert!(report["reporterName"].is_string(), "{role:?}"),
+            // The reporter themself, and the township and civil affairs once notified.
+            Role::Teacher | Role::CivilAffairsOfficer | Role::ChildSupervisor => {
+                assert_eq!(report["state"], "CLOSED", "{role:?}");
+                assert!(report["reporterName"].is_null(), "{role:?}");
+            }
+            // Everyone else: the report does not exist for them.
+            _ => assert_eq!(report, &Value::Null, "{role:?}"),
+        }
+    }
+}
