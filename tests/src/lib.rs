@@ -213,6 +213,35 @@ impl TestApp {
         .expect("sealed");
     }
 
+    /// What a query costs in SQL statements: the fewest of three runs (a loader gathers keys
+    /// for a few milliseconds, and on a loaded machine a level can split in two). Each run must
+    /// succeed and return `rows` rows at `list` (a root field holding a connection).
+    pub async fn statements_for(
+        &self,
+        token: &str,
+        query: &str,
+        variables: Value,
+        list: &str,
+        rows: usize,
+    ) -> u64 {
+        let mut fewest = u64::MAX;
+        for _ in 0..3 {
+            let before = self.statements();
+            let response = self.gql(Some(token), query, variables.clone()).await;
+            assert!(
+                response.body["errors"].is_null(),
+                "{:?}",
+                response.body["errors"]
+            );
+            let edges = response.data()[list]["edges"]
+                .as_array()
+                .map_or(0, Vec::len);
+            assert_eq!(edges, rows, "rows of {list}");
+            fewest = fewest.min(self.statements() - before);
+        }
+        fewest
+    }
+
     /// SQL statements the app has run for requests so far.
     pub fn statements(&self) -> u64 {
         self.state

@@ -9,7 +9,7 @@ use crate::{
         activity::types::{ActivityKind, ServiceActivity},
         connection::{self, Connection},
         context::ContextExt,
-        ids::{self, Kind},
+        region,
     },
 };
 
@@ -49,17 +49,7 @@ impl ActivityQuery {
         let db = &ctx.state().db;
         let page = connection::page::<(NaiveDate, uuid::Uuid)>(first, after.as_deref())?;
         let filter = filter.unwrap_or_default();
-        let region_path = match filter.region_id {
-            Some(id) => {
-                let region = ids::expect(Kind::Region, &id, "filter.regionId")?;
-                Some(
-                    domain::region::find(db, actor.principal, region)
-                        .await?
-                        .map_or_else(|| "-".to_owned(), |r| r.path),
-                )
-            }
-            None => None,
-        };
+        let region_path = region::filter_path(ctx, filter.region_id, "filter.regionId").await?;
         let filter = domain::activity::ActivityFilter {
             region_path,
             kinds: filter

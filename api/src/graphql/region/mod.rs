@@ -2,3 +2,29 @@
 
 pub mod query;
 pub mod types;
+
+use async_graphql::{Context, ID};
+
+use crate::{
+    domain,
+    error::ApiError,
+    graphql::{
+        context::ContextExt,
+        ids::{self, Kind},
+    },
+};
+
+/// The materialized path of a region filter argument (`field` names it in errors). An unknown
+/// region gives a path no record has, so the filter matches nothing.
+pub async fn filter_path(
+    ctx: &Context<'_>,
+    region_id: Option<ID>,
+    field: &str,
+) -> Result<Option<String>, ApiError> {
+    let Some(id) = region_id else {
+        return Ok(None);
+    };
+    let region = ids::expect(Kind::Region, &id, field)?;
+    let found = domain::region::find(&ctx.state().db, ctx.principal()?, region).await?;
+    Ok(Some(found.map_or_else(|| "-".to_owned(), |r| r.path)))
+}

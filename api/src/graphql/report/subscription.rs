@@ -13,6 +13,7 @@ use crate::{
     graphql::{
         context::ContextExt,
         ids::{self, Kind},
+        region,
     },
     policy::Level,
     state::AppState,
@@ -97,16 +98,6 @@ async fn visible(
         .is_ok()
 }
 
-async fn region_path(ctx: &Context<'_>, region_id: Option<ID>) -> Result<Option<String>> {
-    let Some(id) = region_id else {
-        return Ok(None);
-    };
-    let uuid = ids::expect(Kind::Region, &id, "regionId")?;
-    let principal = ctx.principal()?;
-    let region = domain::region::find(&ctx.state().db, principal, uuid).await?;
-    Ok(Some(region.map_or_else(|| "-".to_owned(), |r| r.path)))
-}
-
 /// The root of subscriptions; its description for clients is on the impl.
 #[derive(Default)]
 pub struct ReportSubscription;
@@ -124,7 +115,7 @@ impl ReportSubscription {
             ID,
         >,
     ) -> Result<impl Stream<Item = ReportEvent>> {
-        let region = region_path(ctx, region_id).await?;
+        let region = region::filter_path(ctx, region_id, "regionId").await?;
         let (state, principal) = subscriber(ctx, "reportEvents")?;
         Ok(events(&state).filter_map(move |event| {
             let (state, principal, region) = (state.clone(), principal.clone(), region.clone());
@@ -160,7 +151,7 @@ impl ReportSubscription {
             ID,
         >,
     ) -> Result<impl Stream<Item = DeadlineAlertEvent>> {
-        let region = region_path(ctx, region_id).await?;
+        let region = region::filter_path(ctx, region_id, "regionId").await?;
         let (state, principal) = subscriber(ctx, "deadlineAlerts")?;
         Ok(events(&state).filter_map(move |event| {
             let (state, principal, region) = (state.clone(), principal.clone(), region.clone());

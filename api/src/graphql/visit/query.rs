@@ -9,6 +9,7 @@ use crate::{
         connection::{self, Connection},
         context::ContextExt,
         ids::{self, Kind},
+        region,
         visit::types::Visit,
     },
 };
@@ -53,17 +54,7 @@ impl VisitQuery {
         let db = &ctx.state().db;
         let page = connection::page::<VisitKey>(first, after.as_deref())?;
         let filter = filter.unwrap_or_default();
-        let region_path = match filter.region_id {
-            Some(id) => {
-                let region = ids::expect(Kind::Region, &id, "filter.regionId")?;
-                Some(
-                    domain::region::find(db, actor.principal, region)
-                        .await?
-                        .map_or_else(|| "-".to_owned(), |r| r.path),
-                )
-            }
-            None => None,
-        };
+        let region_path = region::filter_path(ctx, filter.region_id, "filter.regionId").await?;
         let domain_filter = domain::visit::VisitFilter {
             region_path,
             child: filter
