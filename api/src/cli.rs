@@ -48,6 +48,17 @@ pub enum Command {
     /// The access policy.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// The plan's tasks and their responsible units.
+    #[command(subcommand)]
+    Plan(PlanCommand),
+}
+
+/// Plan commands.
+#[derive(Debug, Subcommand)]
+pub enum PlanCommand {
+    /// Load the plan's tasks and assign their lead and assisting units (idempotent; needs the
+    /// units, as the demo data has them).
+    Load,
 }
 
 /// Audit trail commands.
@@ -121,6 +132,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     telemetry::init(config.log_format);
     match command {
         Command::Schema | Command::Policy(_) => {}
+        Command::Plan(PlanCommand::Load) => {
+            let db = db::connect(&config).await?;
+            db::migrate(&db).await?;
+            let assigned =
+                domain::assignment::load_plan(&db, demo::RESPONSIBILITY_MATRIX, chrono::Utc::now())
+                    .await
+                    .map_err(|e| anyhow::anyhow!(e.message()))?;
+            println!("plan loaded: {assigned} unit responsibilities");
+        }
         Command::Audit(AuditCommand::Verify) => {
             let db = db::connect(&config).await?;
             db::migrate(&db).await?;

@@ -31,6 +31,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// When it last changed.
     pub updated_at: DateTimeUtc,
+    /// How far along, 0 to 100, as last reported.
+    pub progress_percent: i32,
 }
 
 /// No relations are declared: queries name their joins explicitly.

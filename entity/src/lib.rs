@@ -6,6 +6,7 @@
 pub mod access_grant;
 pub mod account;
 pub mod assignment;
+pub mod assignment_progress;
 pub mod audit_event;
 pub mod child;
 pub mod child_guardian;
@@ -21,6 +22,7 @@ pub mod idempotency_key;
 pub mod organization;
 pub mod pairing;
 pub mod persuasion_attempt;
+pub mod plan_task;
 pub mod refresh_token;
 pub mod region;
 pub mod report;

@@ -9,6 +9,7 @@ mod m20261128_000003_visits;
 mod m20261128_000004_schooling;
 mod m20261128_000005_service_activities;
 mod m20261128_000006_reports;
+mod m20261128_000007_responsibility;
 
 /// The ordered list of Shouhu's migrations.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000004_schooling::Migration),
             Box::new(m20261128_000005_service_activities::Migration),
             Box::new(m20261128_000006_reports::Migration),
+            Box::new(m20261128_000007_responsibility::Migration),
         ]
     }
 }

@@ -26,6 +26,8 @@ mod pairing;
 mod policy;
 #[path = "api/reports.rs"]
 mod reports;
+#[path = "api/responsibility.rs"]
+mod responsibility;
 #[path = "api/schema.rs"]
 mod schema;
 #[path = "api/schooling.rs"]

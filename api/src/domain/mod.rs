@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod activity;
+pub mod assignment;
 pub mod audit_trail;
 pub mod child;
 pub mod guardian;

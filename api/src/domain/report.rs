@@ -4,10 +4,10 @@
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use entity::{
-    assignment, child, child_guardian, deadline_alert, emergency_action,
+    child, child_guardian, deadline_alert, emergency_action,
     enums::{
-        AssignmentStatus, EmergencyActionKind, GuardianRelation, OrganizationKind, RegionLevel,
-        ReportCategory, ReportState, Responsibility, Role, SubjectType, Urgency,
+        EmergencyActionKind, GuardianRelation, OrganizationKind, RegionLevel, ReportCategory,
+        ReportState, Responsibility, Role, SubjectType, Urgency,
     },
     organization, region, report, report_transition,
 };
@@ -168,45 +168,6 @@ async fn transition_row(
     Ok(())
 }
 
-/// An assignment a report creates.
-struct Duty {
-    subject_type: SubjectType,
-    key: Uuid,
-    organization: Uuid,
-    title: &'static str,
-    due_on: Option<NaiveDate>,
-}
-
-/// Creates the assignment unless the unit already has it.
-async fn assign(
-    db: &impl ConnectionTrait,
-    by: By<'_>,
-    now: DateTime<Utc>,
-    duty: Duty,
-) -> ApiResult<()> {
-    assignment::Entity::insert(assignment::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        subject_type: Set(duty.subject_type),
-        subject_key: Set(duty.key.to_string()),
-        organization_id: Set(duty.organization),
-        responsibility: Set(Responsibility::Lead),
-        title: Set(duty.title.to_owned()),
-        due_on: Set(duty.due_on),
-        status: Set(AssignmentStatus::Open),
-        created_by: Set(by.map(|a| a.principal.account_id)),
-        created_at: Set(now),
-        updated_at: Set(now),
-    })
-    .on_conflict_do_nothing_on([
-        assignment::Column::SubjectType,
-        assignment::Column::SubjectKey,
-        assignment::Column::OrganizationId,
-    ])
-    .exec_without_returning(db)
-    .await?;
-    Ok(())
-}
-
 /// The report an idempotency key already produced, if any.
 pub async fn replay(
     db: &impl ConnectionTrait,
@@ -330,15 +291,16 @@ pub async fn submit(
         },
     )
     .await?;
-    assign(
+    crate::domain::assignment::ensure(
         db,
-        Some(actor),
+        Some(actor.principal.account_id),
         actor.now,
-        Duty {
+        crate::domain::assignment::Duty {
             subject_type: SubjectType::Report,
-            key: report.id,
+            key: report.id.to_string(),
+            responsibility: Responsibility::Lead,
             organization: holder.id,
-            title: "强制报告：受理、出警、处置",
+            title: "强制报告：受理、出警、处置".to_owned(),
             due_on: Some(actor.today()),
         },
     )
@@ -468,15 +430,16 @@ pub async fn submit_public(
         },
     )
     .await?;
-    assign(
+    crate::domain::assignment::ensure(
         db,
         None,
         now,
-        Duty {
+        crate::domain::assignment::Duty {
             subject_type: SubjectType::Report,
-            key: report.id,
+            key: report.id.to_string(),
+            responsibility: Responsibility::Lead,
             organization: holder.id,
-            title: "强制报告（群众举报）：受理、出警、处置",
+            title: "强制报告（群众举报）：受理、出警、处置".to_owned(),
             due_on: Some((now + TimeDelta::hours(8)).date_naive()),
         },
     )
@@ -623,15 +586,16 @@ pub async fn transition(
         Move::NotifyTownship => {
             active.notified_at = Set(Some(now));
             let township = township_government_for(db, &before.region_path).await?;
-            assign(
+            crate::domain::assignment::ensure(
                 db,
-                Some(actor),
+                Some(actor.principal.account_id),
                 actor.now,
-                Duty {
+                crate::domain::assignment::Duty {
                     subject_type: SubjectType::Assessment,
-                    key: before.id,
+                    key: before.id.to_string(),
+                    responsibility: Responsibility::Lead,
                     organization: township.id,
-                    title: "评估帮扶：公安机关通报的强制报告",
+                    title: "评估帮扶：公安机关通报的强制报告".to_owned(),
                     due_on: Some(actor.today() + TimeDelta::days(7)),
                 },
             )
@@ -662,15 +626,16 @@ pub async fn transition(
                 })?;
             active.holder_organization_id = Set(unit.id);
             holder = Some(unit.id);
-            assign(
+            crate::domain::assignment::ensure(
                 db,
-                Some(actor),
+                Some(actor.principal.account_id),
                 actor.now,
-                Duty {
+                crate::domain::assignment::Duty {
                     subject_type: SubjectType::Report,
-                    key: before.id,
+                    key: before.id.to_string(),
+                    responsibility: Responsibility::Lead,
                     organization: unit.id,
-                    title: "强制报告：转办",
+                    title: "强制报告：转办".to_owned(),
                     due_on: Some(actor.today()),
                 },
             )

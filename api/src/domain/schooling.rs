@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc, Weekday};
 use entity::{
-    assignment, child, dropout_case,
-    enums::{AssignmentStatus, DropoutState, OrganizationKind, Responsibility, SubjectType},
+    child, dropout_case,
+    enums::{DropoutState, OrganizationKind, Responsibility, SubjectType},
     organization, persuasion_attempt, region, school_absence,
 };
 use sea_orm::{
@@ -389,20 +389,19 @@ async fn assign_report(
         (education.id, Responsibility::Lead),
         (township_government.id, Responsibility::Assisting),
     ] {
-        assignment::Entity::insert(assignment::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            subject_type: Set(SubjectType::DropoutCase),
-            subject_key: Set(case.id.to_string()),
-            organization_id: Set(organization),
-            responsibility: Set(responsibility),
-            title: Set("劝返复学：学校劝返无效，书面报告".to_owned()),
-            due_on: Set(due_on),
-            status: Set(AssignmentStatus::Open),
-            created_by: Set(Some(actor.principal.account_id)),
-            created_at: Set(actor.now),
-            updated_at: Set(actor.now),
-        })
-        .exec_without_returning(db)
+        crate::domain::assignment::ensure(
+            db,
+            Some(actor.principal.account_id),
+            actor.now,
+            crate::domain::assignment::Duty {
+                subject_type: SubjectType::DropoutCase,
+                key: case.id.to_string(),
+                organization,
+                responsibility,
+                title: "劝返复学：学校劝返无效，书面报告".to_owned(),
+                due_on,
+            },
+        )
         .await?;
     }
     Ok(())
@@ -456,23 +455,6 @@ pub async fn open_absences(
         .order_by_desc(school_absence::Column::AbsentOn)
         .all(db)
         .await?)
-}
-
-/// The caller's unit's assignments (its inbox), newest first.
-pub async fn inbox(
-    db: &impl ConnectionTrait,
-    actor: &Actor<'_>,
-    statuses: Option<Vec<AssignmentStatus>>,
-    page: Page<Uuid>,
-) -> ApiResult<Slice<assignment::Model>> {
-    let mut query = assignment::Entity::find()
-        .filter(assignment::Column::OrganizationId.eq(actor.principal.organization_id));
-    if let Some(statuses) = statuses {
-        query = query.filter(assignment::Column::Status.is_in(statuses));
-    }
-    let mut cursor = query.cursor_by(assignment::Column::Id);
-    cursor.desc();
-    Ok(page::read(db, cursor, page).await?)
 }
 
 /// When a day starts in China Standard Time, for "since" arithmetic.

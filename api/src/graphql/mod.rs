@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod activity;
+pub mod assignment;
 pub mod audit;
 pub mod child;
 pub mod connection;
@@ -39,6 +40,7 @@ pub struct Query(
     schooling::query::SchoolingQuery,
     activity::query::ActivityQuery,
     report::query::ReportQuery,
+    assignment::query::AssignmentQuery,
 );
 
 /// Every mutation, joined.
@@ -51,6 +53,7 @@ pub struct Mutation(
     schooling::mutation::SchoolingMutation,
     activity::mutation::ActivityMutation,
     report::mutation::ReportMutation,
+    assignment::mutation::AssignmentMutation,
 );
 
 /// Every subscription (one area has them so far; join with `MergedSubscription` when another

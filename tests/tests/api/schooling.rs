@@ -210,7 +210,7 @@ async fn a_written_report_lands_in_the_education_bureaus_and_the_townships_inbox
         reported.body
     );
 
-    let inbox = "{ assignments(statuses: [OPEN]) { edges { node { subjectType subjectId responsibility organization { kind } dueOn } } } }";
+    let inbox = "{ assignments(filter: {statuses: [OPEN], subjectTypes: [DROPOUT_CASE]}) { edges { node { subjectType subjectId responsibility organization { kind } dueOn } } } }";
     let bureau = app
         .login("education.652701", shouhu_tests::DEMO_PASSWORD)
         .await;

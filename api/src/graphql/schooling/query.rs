@@ -7,7 +7,7 @@ use crate::{
     graphql::{
         connection::{self, Connection},
         context::ContextExt,
-        schooling::types::{Assignment, AssignmentStatus, DropoutCase, DropoutState},
+        schooling::types::{DropoutCase, DropoutState},
     },
 };
 
@@ -35,31 +35,6 @@ impl SchoolingQuery {
             after.is_some(),
             |c| c.id,
             DropoutCase,
-        ))
-    }
-
-    /// Your unit's inbox: what it is responsible for, as lead or assisting, newest first.
-    async fn assignments(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Only assignments in these states.")] statuses: Option<
-            Vec<AssignmentStatus>,
-        >,
-        #[graphql(desc = "How many assignments to return (0 to 100, default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "Return the assignments after this cursor (`pageInfo.endCursor`).")]
-        after: Option<String>,
-    ) -> Result<Connection<Assignment>> {
-        let actor = ctx.actor()?;
-        let page = connection::page::<uuid::Uuid>(first, after.as_deref())?;
-        let statuses = statuses.map(|s| s.into_iter().map(Into::into).collect());
-        let slice = domain::schooling::inbox(&ctx.state().db, &actor, statuses, page).await?;
-        Ok(connection::connection(
-            slice,
-            after.is_some(),
-            |a| a.id,
-            Assignment,
         ))
     }
 }

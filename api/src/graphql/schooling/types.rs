@@ -236,4 +236,14 @@ impl Assignment {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+
+    /// How far along, 0 to 100, as last reported.
+    async fn progress_percent(&self) -> i32 {
+        self.0.progress_percent
+    }
+
+    /// Whether it is due before today and not done.
+    async fn overdue(&self, ctx: &Context<'_>) -> bool {
+        crate::domain::assignment::is_overdue(&self.0, ctx.today())
+    }
 }

@@ -1,0 +1,374 @@
+//! Responsibility (责任单位 / 协助单位): which unit leads or assists on a plan task or a case,
+//! progress reports, overdue flags, each unit's inbox, and the joint meeting's overview.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{
+    assignment, assignment_progress,
+    enums::{AssignmentStatus, OrganizationKind, Responsibility, SubjectType},
+    organization, plan_task, region,
+};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
+    QueryFilter, QuerySelect, QueryTrait,
+};
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::{
+    audit,
+    domain::{
+        Actor,
+        page::{self, Page, Slice},
+    },
+    error::{ApiError, ApiResult},
+    policy::scope,
+};
+
+/// A unit's responsibility to record.
+#[derive(Debug, Clone)]
+pub struct Duty {
+    /// What kind of subject.
+    pub subject_type: SubjectType,
+    /// A plan task's key, or a record's id.
+    pub key: String,
+    /// The unit.
+    pub organization: Uuid,
+    /// Lead or assisting.
+    pub responsibility: Responsibility,
+    /// What is to be done.
+    pub title: String,
+    /// When it is due.
+    pub due_on: Option<NaiveDate>,
+}
+
+fn row(duty: Duty, by: Option<Uuid>, now: DateTime<Utc>) -> assignment::ActiveModel {
+    assignment::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        subject_type: Set(duty.subject_type),
+        subject_key: Set(duty.key),
+        organization_id: Set(duty.organization),
+        responsibility: Set(duty.responsibility),
+        title: Set(duty.title),
+        due_on: Set(duty.due_on),
+        status: Set(AssignmentStatus::Open),
+        created_by: Set(by),
+        created_at: Set(now),
+        updated_at: Set(now),
+        progress_percent: Set(0),
+    }
+}
+
+/// Records a responsibility that workflows create, unless the unit already has it.
+pub async fn ensure(
+    db: &impl ConnectionTrait,
+    by: Option<Uuid>,
+    now: DateTime<Utc>,
+    duty: Duty,
+) -> ApiResult<()> {
+    assignment::Entity::insert(row(duty, by, now))
+        .on_conflict_do_nothing_on([
+            assignment::Column::SubjectType,
+            assignment::Column::SubjectKey,
+            assignment::Column::OrganizationId,
+        ])
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// Assigns a subject to a unit (`assignResponsibility`); the same subject twice to one unit
+/// is a `CONFLICT`.
+pub async fn assign(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    duty: Duty,
+) -> ApiResult<assignment::Model> {
+    if duty.title.trim().is_empty() {
+        return Err(ApiError::bad_input("input.title", "say what is to be done"));
+    }
+    organization::Entity::find_by_id(duty.organization)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::bad_input("input.organizationId", "no such unit"))?;
+    if duty.subject_type == SubjectType::PlanTask
+        && plan_task::Entity::find_by_id(duty.key.clone())
+            .one(db)
+            .await?
+            .is_none()
+    {
+        return Err(ApiError::bad_input("input.subjectId", "no such plan task"));
+    }
+    let created =
+        assignment::Entity::insert(row(duty, Some(actor.principal.account_id), actor.now))
+            .exec_with_returning(db)
+            .await?;
+    audit::record(
+        db,
+        actor
+            .event("assignment.assign")
+            .on("Assignment", created.id)
+            .with(json!({ "after": created })),
+    )
+    .await?;
+    Ok(created)
+}
+
+/// Reports progress on one of the caller's unit's assignments; 100 percent marks it done.
+pub async fn report_progress(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    id: Uuid,
+    note: &str,
+    percent: i32,
+    evidence: Option<String>,
+) -> ApiResult<assignment::Model> {
+    let found = assignment::Entity::find_by_id(id)
+        .filter(assignment::Column::OrganizationId.eq(actor.principal.organization_id))
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    if note.trim().is_empty() {
+        return Err(ApiError::bad_input("input.note", "say what was done"));
+    }
+    if !(0..=100).contains(&percent) || percent < found.progress_percent {
+        return Err(ApiError::bad_input(
+            "input.percent",
+            format!(
+                "must be from {} (the last report) to 100",
+                found.progress_percent
+            ),
+        ));
+    }
+    assignment_progress::Entity::insert(assignment_progress::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        assignment_id: Set(found.id),
+        account_id: Set(actor.principal.account_id),
+        note: Set(note.trim().to_owned()),
+        percent: Set(percent),
+        evidence_ref: Set(evidence
+            .map(|e| e.trim().to_owned())
+            .filter(|e| !e.is_empty())),
+        at: Set(actor.now),
+    })
+    .exec_without_returning(db)
+    .await?;
+    let mut active = found.clone().into_active_model();
+    active.progress_percent = Set(percent);
+    active.status = Set(if percent == 100 {
+        AssignmentStatus::Done
+    } else {
+        AssignmentStatus::InProgress
+    });
+    active.updated_at = Set(actor.now);
+    let after = active.update(db).await?;
+    audit::record(
+        db,
+        actor
+            .event("assignment.progress")
+            .on("Assignment", after.id)
+            .with(json!({ "percent": percent, "note": note.trim() })),
+    )
+    .await?;
+    Ok(after)
+}
+
+/// Whether an assignment is late: due before `today` and not done.
+pub fn is_overdue(assignment: &assignment::Model, today: NaiveDate) -> bool {
+    assignment.status != AssignmentStatus::Done && assignment.due_on.is_some_and(|due| due < today)
+}
+
+/// Which assignments to list in an inbox.
+#[derive(Debug, Clone, Default)]
+pub struct InboxFilter {
+    /// In these states.
+    pub statuses: Option<Vec<AssignmentStatus>>,
+    /// Only lead or only assisting.
+    pub responsibility: Option<Responsibility>,
+    /// Only (or only not) overdue.
+    pub overdue: Option<bool>,
+    /// Of these kinds of subject.
+    pub subject_types: Option<Vec<SubjectType>>,
+}
+
+/// The caller's unit's assignments (its inbox), newest first.
+pub async fn inbox(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    filter: InboxFilter,
+    page: Page<Uuid>,
+) -> ApiResult<Slice<assignment::Model>> {
+    let mut query = assignment::Entity::find()
+        .filter(assignment::Column::OrganizationId.eq(actor.principal.organization_id));
+    if let Some(statuses) = filter.statuses {
+        query = query.filter(assignment::Column::Status.is_in(statuses));
+    }
+    if let Some(responsibility) = filter.responsibility {
+        query = query.filter(assignment::Column::Responsibility.eq(responsibility));
+    }
+    if let Some(types) = filter.subject_types {
+        query = query.filter(assignment::Column::SubjectType.is_in(types));
+    }
+    match filter.overdue {
+        Some(true) => {
+            query = query
+                .filter(assignment::Column::Status.ne(AssignmentStatus::Done))
+                .filter(assignment::Column::DueOn.lt(actor.today()));
+        }
+        Some(false) => {
+            query = query.filter(
+                sea_orm::Condition::any()
+                    .add(assignment::Column::Status.eq(AssignmentStatus::Done))
+                    .add(assignment::Column::DueOn.is_null())
+                    .add(assignment::Column::DueOn.gte(actor.today())),
+            );
+        }
+        None => {}
+    }
+    let mut cursor = query.cursor_by(assignment::Column::Id);
+    cursor.desc();
+    Ok(page::read(db, cursor, page).await?)
+}
+
+/// One unit's line in the joint meeting's overview.
+#[derive(Debug, Clone, Default)]
+pub struct Tally {
+    /// The unit.
+    pub organization: Option<organization::Model>,
+    /// Plan tasks: assigned, done, overdue.
+    pub plan: [u64; 3],
+    /// Cases (reports, assessments, service items, dropout cases): assigned, done, overdue.
+    pub cases: [u64; 3],
+}
+
+/// The joint meeting's view (联席会议): per unit serving `region_path` or below, what it has been
+/// assigned, what is done and what is overdue, for plan tasks and for cases.
+pub async fn overview(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    region_path: &str,
+) -> ApiResult<Vec<Tally>> {
+    let regions = region::Entity::find()
+        .select_only()
+        .column(region::Column::Id)
+        .filter(scope::within(region::Column::Path, region_path))
+        .into_query();
+    let units: Vec<organization::Model> = organization::Entity::find()
+        .filter(organization::Column::RegionId.in_subquery(regions))
+        .all(db)
+        .await?;
+    let ids: Vec<Uuid> = units.iter().map(|u| u.id).collect();
+    let rows = assignment::Entity::find()
+        .filter(assignment::Column::OrganizationId.is_in(ids))
+        .all(db)
+        .await?;
+    let today = actor.today();
+    let mut tallies: BTreeMap<Uuid, Tally> = BTreeMap::new();
+    for row in rows {
+        let tally = tallies.entry(row.organization_id).or_default();
+        let counts = if row.subject_type == SubjectType::PlanTask {
+            &mut tally.plan
+        } else {
+            &mut tally.cases
+        };
+        counts[0] += 1;
+        counts[1] += u64::from(row.status == AssignmentStatus::Done);
+        counts[2] += u64::from(is_overdue(&row, today));
+    }
+    let mut out: Vec<Tally> = units
+        .into_iter()
+        .filter_map(|unit| {
+            tallies.remove(&unit.id).map(|mut t| {
+                t.organization = Some(unit);
+                t
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        let name = |t: &Tally| {
+            t.organization
+                .as_ref()
+                .map(|o| o.name.clone())
+                .unwrap_or_default()
+        };
+        name(a).cmp(&name(b))
+    });
+    Ok(out)
+}
+
+#[derive(Deserialize)]
+struct Matrix {
+    task: Vec<MatrixTask>,
+}
+
+#[derive(Deserialize)]
+struct MatrixTask {
+    id: String,
+    section: String,
+    title: String,
+    english: String,
+    lead: Vec<String>,
+    assist: Vec<String>,
+}
+
+/// Loads the plan's tasks and their lead and assisting units from the responsibility matrix
+/// (`county_governments` assigns every county government). Loading twice changes nothing.
+/// Returns how many assignments the plan holds.
+pub async fn load_plan(
+    db: &impl ConnectionTrait,
+    matrix: &str,
+    now: DateTime<Utc>,
+) -> ApiResult<usize> {
+    let matrix: Matrix = toml::from_str(matrix).map_err(|e| ApiError::Internal(e.into()))?;
+    let units = organization::Entity::find().all(db).await?;
+    let by_code = |code: &str| units.iter().find(|u| u.code == code).map(|u| u.id);
+    let counties: Vec<Uuid> = units
+        .iter()
+        .filter(|u| u.kind == OrganizationKind::CountyGovernment)
+        .map(|u| u.id)
+        .collect();
+    let mut count = 0;
+    for task in matrix.task {
+        plan_task::Entity::insert(plan_task::ActiveModel {
+            key: Set(task.id.clone()),
+            section: Set(task.section),
+            title: Set(task.title.clone()),
+            english: Set(task.english),
+        })
+        .on_conflict_do_nothing()
+        .exec_without_returning(db)
+        .await?;
+        let parts = task
+            .lead
+            .iter()
+            .map(|u| (u, Responsibility::Lead))
+            .chain(task.assist.iter().map(|u| (u, Responsibility::Assisting)));
+        for (unit, responsibility) in parts {
+            let organizations = if unit == "county_governments" {
+                counties.clone()
+            } else {
+                by_code(&format!("unit:{unit}")).into_iter().collect()
+            };
+            for organization in organizations {
+                ensure(
+                    db,
+                    None,
+                    now,
+                    Duty {
+                        subject_type: SubjectType::PlanTask,
+                        key: task.id.clone(),
+                        organization,
+                        responsibility,
+                        title: task.title.clone(),
+                        due_on: None,
+                    },
+                )
+                .await?;
+                count += 1;
+            }
+        }
+    }
+    Ok(count)
+}

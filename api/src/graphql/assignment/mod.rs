@@ -1,0 +1,5 @@
+//! Responsibility in the GraphQL API: unit inboxes, assigning, progress and the joint
+//! meeting's overview.
+
+pub mod mutation;
+pub mod query;

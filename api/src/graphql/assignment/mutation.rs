@@ -1,0 +1,116 @@
+//! Assigning responsibility and reporting progress.
+
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use chrono::NaiveDate;
+
+use crate::{
+    domain::{self, assignment::Duty},
+    error::ApiError,
+    graphql::{
+        context::{ContextExt, begin, commit},
+        ids::{self, Kind},
+        schooling::types::{Assignment, Responsibility, SubjectType},
+    },
+};
+
+/// A responsibility to assign.
+#[derive(InputObject)]
+pub struct AssignResponsibilityInput {
+    /// What kind of subject.
+    pub subject_type: SubjectType,
+    /// A plan task's key (e.g. `care.family_guardianship`) or a case's global ID.
+    pub subject_id: String,
+    /// The unit.
+    pub organization_id: ID,
+    /// Lead (责任单位) or assisting (协助单位).
+    pub responsibility: Responsibility,
+    /// What is to be done.
+    pub title: String,
+    /// When it is due.
+    pub due_on: Option<NaiveDate>,
+}
+
+/// Progress on an assignment.
+#[derive(InputObject)]
+pub struct ReportAssignmentProgressInput {
+    /// The assignment (one of your unit's).
+    pub assignment_id: ID,
+    /// What was done.
+    pub note: String,
+    /// How far along, 0 to 100 (never less than last reported); 100 marks it done.
+    pub percent: i32,
+    /// A reference to evidence (a document number, a file name).
+    pub evidence_ref: Option<String>,
+}
+
+/// The result of assigning or reporting progress.
+#[derive(SimpleObject)]
+pub struct AssignmentPayload {
+    /// The assignment as it now stands.
+    pub assignment: Assignment,
+}
+
+/// Responsibility mutations.
+#[derive(Default)]
+pub struct AssignmentMutation;
+
+#[Object]
+impl AssignmentMutation {
+    /// Makes a unit responsible, as lead or assisting, for a plan task or a case.
+    async fn assign_responsibility(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The responsibility.")] input: AssignResponsibilityInput,
+    ) -> Result<AssignmentPayload> {
+        let actor = ctx.actor()?;
+        let subject_type: entity::enums::SubjectType = input.subject_type.into();
+        let key = match subject_type {
+            entity::enums::SubjectType::PlanTask => input.subject_id.trim().to_owned(),
+            _ => ids::decode(&ID(input.subject_id.clone()))
+                .map(|(_, id)| id.to_string())
+                .ok_or_else(|| ApiError::bad_input("input.subjectId", "not a global ID"))?,
+        };
+        let duty = Duty {
+            subject_type,
+            key,
+            organization: ids::expect(
+                Kind::Organization,
+                &input.organization_id,
+                "input.organizationId",
+            )?,
+            responsibility: input.responsibility.into(),
+            title: input.title.trim().to_owned(),
+            due_on: input.due_on,
+        };
+        let txn = begin(ctx).await?;
+        let assignment = domain::assignment::assign(&txn, &actor, duty).await?;
+        commit(txn).await?;
+        Ok(AssignmentPayload {
+            assignment: Assignment(assignment),
+        })
+    }
+
+    /// Reports progress on one of your unit's assignments.
+    async fn report_assignment_progress(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The progress.")] input: ReportAssignmentProgressInput,
+    ) -> Result<AssignmentPayload> {
+        let actor = ctx.actor()?;
+        let id = ids::expect(Kind::Assignment, &input.assignment_id, "input.assignmentId")?;
+        let txn = begin(ctx).await?;
+        let assignment = domain::assignment::report_progress(
+            &txn,
+            &actor,
+            id,
+            &input.note,
+            input.percent,
+            input.evidence_ref,
+        )
+        .await?;
+        commit(txn).await?;
+        Ok(AssignmentPayload {
+            assignment: Assignment(assignment),
+        })
+    }
+}
