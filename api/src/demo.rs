@@ -605,6 +605,7 @@ impl Generator {
             status_reason: Set(None),
             status_changed_on: Set(None),
             created_by: Set(None),
+            needs_guardian: Set(false),
         });
         Ok(id)
     }

@@ -86,6 +86,8 @@ pub struct Model {
     pub status_changed_on: Option<Date>,
     /// The account that registered the child.
     pub created_by: Option<Uuid>,
+    /// A court revoked a guardianship and no new guardian has been designated yet.
+    pub needs_guardian: bool,
     /// When it last changed.
     pub updated_at: DateTimeUtc,
 }

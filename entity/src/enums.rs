@@ -724,3 +724,28 @@ pub enum EmergencyActionKind {
     /// Evidence collected.
     EvidenceCollected,
 }
+
+/// What was done about a guardian (监护干预).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum InterventionKind {
+    /// Criticism and education by the police.
+    CriticismAndEducation,
+    /// A public-security penalty.
+    PublicSecurityPenalty,
+    /// A criminal case opened.
+    CriminalCaseOpened,
+    /// A petition to revoke the guardianship filed with the court.
+    RevocationPetitionFiled,
+    /// The court's decision.
+    CourtDecision,
+    /// A new guardian designated.
+    NewGuardianDesignated,
+}

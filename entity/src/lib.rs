@@ -19,6 +19,7 @@ pub mod enums;
 pub mod guardian;
 pub mod guardian_contact;
 pub mod idempotency_key;
+pub mod intervention;
 pub mod organization;
 pub mod pairing;
 pub mod persuasion_attempt;

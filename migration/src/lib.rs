@@ -10,6 +10,7 @@ mod m20261128_000004_schooling;
 mod m20261128_000005_service_activities;
 mod m20261128_000006_reports;
 mod m20261128_000007_responsibility;
+mod m20261128_000008_interventions;
 
 /// The ordered list of Shouhu's migrations.
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000005_service_activities::Migration),
             Box::new(m20261128_000006_reports::Migration),
             Box::new(m20261128_000007_responsibility::Migration),
+            Box::new(m20261128_000008_interventions::Migration),
         ]
     }
 }

@@ -372,6 +372,7 @@ pub async fn register(
         status_reason: None,
         status_changed_on: None,
         created_by: Some(actor.principal.account_id),
+        needs_guardian: false,
     };
     validate(db, actor, &model, true).await?;
     model.needs_report = must_be_reported(&model, actor.today());

@@ -8,6 +8,7 @@ pub mod audit_trail;
 pub mod child;
 pub mod guardian;
 pub mod idempotency;
+pub mod intervention;
 pub mod organization;
 pub mod page;
 pub mod pairing;

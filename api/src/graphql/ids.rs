@@ -39,9 +39,11 @@ pub enum Kind {
     ServiceActivity,
     /// `Report`.
     Report,
+    /// `Intervention`.
+    Intervention,
 }
 
-const KINDS: [Kind; 15] = [
+const KINDS: [Kind; 16] = [
     Kind::Account,
     Kind::Organization,
     Kind::Region,
@@ -57,6 +59,7 @@ const KINDS: [Kind; 15] = [
     Kind::Assignment,
     Kind::ServiceActivity,
     Kind::Report,
+    Kind::Intervention,
 ];
 
 impl Kind {
@@ -77,6 +80,7 @@ impl Kind {
             Self::Assignment => "Assignment",
             Self::ServiceActivity => "ServiceActivity",
             Self::Report => "Report",
+            Self::Intervention => "Intervention",
         }
     }
 

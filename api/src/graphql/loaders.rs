@@ -295,6 +295,21 @@ impl Loader<Uuid> for ActionsLoader {
     }
 }
 
+/// Loads each child's interventions.
+pub struct InterventionsLoader(pub DatabaseConnection);
+
+impl Loader<Uuid> for InterventionsLoader {
+    type Value = Vec<entity::intervention::Model>;
+    type Error = Arc<ApiError>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = domain::intervention::for_children(&self.0, keys)
+            .await
+            .map_err(Arc::new)?;
+        Ok(group(keys, rows, |i| i.child_id))
+    }
+}
+
 /// Groups rows under their key, every key present (an empty list when it has no rows).
 fn group<T>(keys: &[Uuid], rows: Vec<T>, key: impl Fn(&T) -> Uuid) -> HashMap<Uuid, Vec<T>> {
     let mut grouped: HashMap<Uuid, Vec<T>> = keys.iter().map(|k| (*k, Vec::new())).collect();
@@ -341,6 +356,8 @@ pub struct Loaders {
     pub report_transitions: DataLoader<TransitionsLoader, HashMapCache>,
     /// Each report's emergency actions.
     pub emergency_actions: DataLoader<ActionsLoader, HashMapCache>,
+    /// Each child's interventions.
+    pub interventions: DataLoader<InterventionsLoader, HashMapCache>,
 }
 
 impl Loaders {
@@ -367,6 +384,7 @@ impl Loaders {
             persuasion_attempts: loader(AttemptsLoader(db.clone())),
             report_transitions: loader(TransitionsLoader(db.clone())),
             emergency_actions: loader(ActionsLoader(db.clone())),
+            interventions: loader(InterventionsLoader(db.clone())),
             activity_children: loader(ActivityChildrenLoader {
                 db: db.clone(),
                 principal,

@@ -10,6 +10,7 @@ pub mod connection;
 pub mod context;
 pub mod enums;
 pub mod ids;
+pub mod intervention;
 pub mod limits;
 pub mod loaders;
 pub mod node;
@@ -54,6 +55,7 @@ pub struct Mutation(
     activity::mutation::ActivityMutation,
     report::mutation::ReportMutation,
     assignment::mutation::AssignmentMutation,
+    intervention::mutation::InterventionMutation,
 );
 
 /// Every subscription (one area has them so far; join with `MergedSubscription` when another

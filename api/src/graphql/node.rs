@@ -76,7 +76,8 @@ impl NodeQuery {
             | Kind::DropoutCase
             | Kind::Assignment
             | Kind::ServiceActivity
-            | Kind::Report => None,
+            | Kind::Report
+            | Kind::Intervention => None,
         })
     }
 }

@@ -622,3 +622,127 @@ async fn only_police_and_the_procuratorate_see_who_reported() {
         }
     }
 }
+
+const INTERVENE: &str = "mutation($input: RecordInterventionInput!) { recordIntervention(input: $input) { intervention { kind grounds caseNumber revokesGuardianship } child { needsGuardian guardians { id } interventions { kind } } } }";
+
+#[tokio::test]
+async fn revoking_guardianship_leaves_the_child_needing_a_guardian_until_one_is_designated() {
+    let app = TestApp::spawn().await;
+    let police = app.login_as(Role::PoliceOfficer).await;
+    let officer = app.login_as(Role::CivilAffairsOfficer).await;
+    let teacher = app.login_as(Role::Teacher).await;
+    let child = paired_child(&app, &teacher).await;
+    let guardians = app
+        .gql(
+            Some(&officer.access),
+            "query($id: ID!) { child(id: $id) { guardians { id } } }",
+            json!({ "id": child }),
+        )
+        .await;
+    let grandmother = guardians.data()["child"]["guardians"][0]["id"].clone();
+    let father = guardians.data()["child"]["guardians"][1]["id"].clone();
+    let today = Utc::now().date_naive().to_string();
+    let input = |kind: &str, guardian: &Value, extra: Value| {
+        let mut input = json!({ "childId": child, "guardianId": guardian, "kind": kind, "grounds": ["REFUSED_DUTIES_SIX_MONTHS"], "decidedOn": today });
+        for (k, v) in extra.as_object().unwrap() {
+            input[k] = v.clone();
+        }
+        json!({ "input": input })
+    };
+
+    let education = app
+        .gql(
+            Some(&police.access),
+            INTERVENE,
+            input("CRITICISM_AND_EDUCATION", &father, json!({})),
+        )
+        .await;
+    let no_case = app
+        .gql(
+            Some(&officer.access),
+            INTERVENE,
+            input(
+                "REVOCATION_PETITION_FILED",
+                &father,
+                json!({ "petitioner": "县民政局" }),
+            ),
+        )
+        .await;
+    let petition = app
+        .gql(
+            Some(&officer.access),
+            INTERVENE,
+            input(
+                "REVOCATION_PETITION_FILED",
+                &father,
+                json!({ "petitioner": "县民政局", "caseNumber": "(2026)新2701民特12号" }),
+            ),
+        )
+        .await;
+    let revoked = app
+        .gql(
+            Some(&officer.access),
+            INTERVENE,
+            input(
+                "COURT_DECISION",
+                &father,
+                json!({ "caseNumber": "(2026)新2701民特12号", "revokesGuardianship": true }),
+            ),
+        )
+        .await;
+    let still_needed = app
+        .gql(
+            Some(&officer.access),
+            "query($id: ID!) { child(id: $id) { needsGuardian } }",
+            json!({ "id": child }),
+        )
+        .await;
+    let designated = app
+        .gql(
+            Some(&officer.access),
+            INTERVENE,
+            input(
+                "NEW_GUARDIAN_DESIGNATED",
+                &grandmother,
+                json!({ "relation": "GRANDMOTHER" }),
+            ),
+        )
+        .await;
+    let by_teacher = app
+        .gql(
+            Some(&teacher.access),
+            INTERVENE,
+            input("CRITICISM_AND_EDUCATION", &father, json!({})),
+        )
+        .await;
+
+    assert_eq!(
+        education.data()["recordIntervention"]["intervention"]["kind"],
+        "CRITICISM_AND_EDUCATION",
+        "{:?}",
+        education.body
+    );
+    assert_eq!(
+        no_case.body["errors"][0]["extensions"]["field"],
+        "input.caseNumber"
+    );
+    assert!(petition.body["errors"].is_null(), "{:?}", petition.body);
+    let after_revocation = &revoked.data()["recordIntervention"]["child"];
+    assert_eq!(after_revocation["needsGuardian"], true);
+    assert!(
+        !after_revocation["guardians"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["id"] == father)
+    );
+    assert_eq!(still_needed.data()["child"]["needsGuardian"], true);
+    let after_designation = &designated.data()["recordIntervention"]["child"];
+    assert_eq!(after_designation["needsGuardian"], false);
+    assert_eq!(after_designation["guardians"][0]["id"], grandmother);
+    assert_eq!(
+        after_designation["interventions"].as_array().unwrap().len(),
+        4
+    );
+    assert_eq!(by_teacher.code(), "FORBIDDEN");
+}

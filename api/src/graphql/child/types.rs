@@ -16,6 +16,7 @@ use crate::{
             RiskLevel, SchoolingStage,
         },
         ids::{self, Kind},
+        intervention::types::Intervention,
         loaders::{Loaders, loader_error},
         organization::types::Organization,
         pairing::types::{GuardianContact, Pairing},
@@ -349,6 +350,24 @@ impl Child {
             .map_err(loader_error)?
             .unwrap_or_default();
         Ok(Some(rows.into_iter().map(Into::into).collect()))
+    }
+
+    /// A court revoked a guardianship and no new guardian has been designated yet.
+    async fn needs_guardian(&self) -> Option<bool> {
+        Some(self.0.needs_guardian)
+    }
+
+    /// Guardianship interventions about the child, newest first. Reads are audited.
+    async fn interventions(&self, ctx: &Context<'_>) -> Result<Option<Vec<Intervention>>> {
+        audit_subject(ctx, "Child", self.0.id);
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let rows = loaders
+            .interventions
+            .load_one(self.0.id)
+            .await
+            .map_err(loader_error)?
+            .unwrap_or_default();
+        Ok(Some(rows.into_iter().map(Intervention).collect()))
     }
 
     /// The row's version: send it back with `updateChild` (a stale one is a `CONFLICT`).

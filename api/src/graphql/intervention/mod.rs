@@ -1,0 +1,4 @@
+//! Guardianship intervention in the GraphQL API.
+
+pub mod mutation;
+pub mod types;
