@@ -749,3 +749,20 @@ pub enum InterventionKind {
     /// A new guardian designated.
     NewGuardianDesignated,
 }
+
+/// Commendation or accountability (强化激励问责).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum EvaluationKind {
+    /// Commended for the work.
+    Commendation,
+    /// Held to account for failing in it.
+    Accountability,
+}

@@ -16,6 +16,7 @@ pub mod dropout_case;
 pub mod emergency_action;
 pub mod entrustment_agreement;
 pub mod enums;
+pub mod evaluation;
 pub mod guardian;
 pub mod guardian_contact;
 pub mod idempotency_key;

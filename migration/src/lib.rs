@@ -11,6 +11,7 @@ mod m20261128_000005_service_activities;
 mod m20261128_000006_reports;
 mod m20261128_000007_responsibility;
 mod m20261128_000008_interventions;
+mod m20261128_000009_evaluations;
 
 /// The ordered list of Shouhu's migrations.
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000006_reports::Migration),
             Box::new(m20261128_000007_responsibility::Migration),
             Box::new(m20261128_000008_interventions::Migration),
+            Box::new(m20261128_000009_evaluations::Migration),
         ]
     }
 }

@@ -372,3 +372,76 @@ pub async fn load_plan(
     }
     Ok(count)
 }
+
+/// A commendation or accountability decision as entered.
+#[derive(Debug, Clone)]
+pub struct EvaluationDraft {
+    /// Which.
+    pub kind: entity::enums::EvaluationKind,
+    /// The unit.
+    pub organization: Uuid,
+    /// The person, when a person is evaluated.
+    pub person_name: Option<String>,
+    /// Why.
+    pub reason: String,
+    /// The decision's document number.
+    pub reference: Option<String>,
+    /// When it was decided.
+    pub decided_on: NaiveDate,
+}
+
+/// Records a commendation or an accountability decision (强化激励问责) about a unit serving
+/// the caller's jurisdiction, or a person of it.
+pub async fn record_evaluation(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    draft: EvaluationDraft,
+) -> ApiResult<entity::evaluation::Model> {
+    if draft.reason.trim().is_empty() {
+        return Err(ApiError::bad_input("input.reason", "give the reason"));
+    }
+    if draft.decided_on > actor.today() {
+        return Err(ApiError::bad_input(
+            "input.decidedOn",
+            "must not be in the future",
+        ));
+    }
+    let regions = region::Entity::find()
+        .select_only()
+        .column(region::Column::Id)
+        .filter(scope::within(
+            region::Column::Path,
+            &actor.principal.region_path,
+        ))
+        .into_query();
+    organization::Entity::find_by_id(draft.organization)
+        .filter(organization::Column::RegionId.in_subquery(regions))
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            ApiError::bad_input("input.organizationId", "no such unit in your jurisdiction")
+        })?;
+    let clean = |t: Option<String>| t.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
+    let evaluation = entity::evaluation::Entity::insert(entity::evaluation::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        kind: Set(draft.kind),
+        organization_id: Set(draft.organization),
+        person_name: Set(clean(draft.person_name)),
+        reason: Set(draft.reason.trim().to_owned()),
+        reference: Set(clean(draft.reference)),
+        decided_on: Set(draft.decided_on),
+        recorded_by: Set(actor.principal.account_id),
+        created_at: Set(actor.now),
+    })
+    .exec_with_returning(db)
+    .await?;
+    audit::record(
+        db,
+        actor
+            .event("evaluation.record")
+            .on("Organization", draft.organization)
+            .with(json!({ "after": evaluation })),
+    )
+    .await?;
+    Ok(evaluation)
+}

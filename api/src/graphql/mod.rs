@@ -55,6 +55,7 @@ pub struct Mutation(
     activity::mutation::ActivityMutation,
     report::mutation::ReportMutation,
     assignment::mutation::AssignmentMutation,
+    assignment::mutation::EvaluationMutation,
     intervention::mutation::InterventionMutation,
 );
 

@@ -225,3 +225,61 @@ async fn the_joint_meeting_sees_every_units_numbers_exactly() {
     );
     assert!(lines.iter().all(|l| l["organization"]["kind"].is_string()));
 }
+
+#[tokio::test]
+async fn civil_affairs_records_commendation_and_accountability_in_its_jurisdiction() {
+    let app = TestApp::spawn().await;
+    let officer = app.login_as(Role::CivilAffairsOfficer).await;
+    let unit = |name: &'static str| {
+        let app = &app;
+        let officer = officer.clone();
+        async move {
+            app.gql(
+                Some(&officer.access),
+                "query($n: String) { organizations(filter: {nameContains: $n}) { edges { node { id } } } }",
+                json!({ "n": name }),
+            )
+            .await
+            .data()["organizations"]["edges"][0]["node"]["id"]
+                .clone()
+        }
+    };
+    let federation = unit("博乐市妇联").await;
+    let elsewhere = unit("精河县妇联").await;
+    let query = "mutation($o: ID!, $k: EvaluationKind!, $d: NaiveDate!) { recordEvaluation(input: {kind: $k, organizationId: $o, personName: \"李某\", reason: \"假期小课堂成效显著\", reference: \"博民发〔2026〕8号\", decidedOn: $d}) { evaluation { kind personName reference } } }";
+    let today = Utc::now().date_naive().to_string();
+
+    let commended = app
+        .gql(
+            Some(&officer.access),
+            query,
+            json!({ "o": federation, "k": "COMMENDATION", "d": today }),
+        )
+        .await;
+    let outside = app
+        .gql(
+            Some(&officer.access),
+            query,
+            json!({ "o": elsewhere, "k": "ACCOUNTABILITY", "d": today }),
+        )
+        .await;
+    let by_police = app
+        .gql_as(
+            Role::PoliceOfficer,
+            query,
+            json!({ "o": federation, "k": "COMMENDATION", "d": today }),
+        )
+        .await;
+
+    assert_eq!(
+        commended.data()["recordEvaluation"]["evaluation"]["kind"],
+        "COMMENDATION",
+        "{:?}",
+        commended.body
+    );
+    assert_eq!(
+        outside.body["errors"][0]["extensions"]["field"],
+        "input.organizationId"
+    );
+    assert_eq!(by_police.code(), "FORBIDDEN");
+}

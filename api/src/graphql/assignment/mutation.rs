@@ -114,3 +114,93 @@ impl AssignmentMutation {
         })
     }
 }
+
+/// Whether a unit or person is commended or held to account.
+#[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "entity::enums::EvaluationKind")]
+pub enum EvaluationKind {
+    /// Commended for the work.
+    Commendation,
+    /// Held to account for failing in it.
+    Accountability,
+}
+
+/// A commendation or an accountability decision.
+#[derive(InputObject)]
+pub struct RecordEvaluationInput {
+    /// Which.
+    pub kind: EvaluationKind,
+    /// The unit (serving your jurisdiction).
+    pub organization_id: ID,
+    /// The person, when a person of the unit is evaluated.
+    pub person_name: Option<String>,
+    /// Why.
+    pub reason: String,
+    /// The decision's document number.
+    pub reference: Option<String>,
+    /// When it was decided.
+    pub decided_on: NaiveDate,
+}
+
+/// A recorded commendation or accountability decision.
+#[derive(SimpleObject)]
+pub struct Evaluation {
+    /// Which.
+    pub kind: EvaluationKind,
+    /// The person, when a person was evaluated.
+    pub person_name: Option<String>,
+    /// Why.
+    pub reason: String,
+    /// The decision's document number.
+    pub reference: Option<String>,
+    /// When it was decided.
+    pub decided_on: NaiveDate,
+}
+
+/// The result of recording an evaluation.
+#[derive(SimpleObject)]
+pub struct RecordEvaluationPayload {
+    /// The evaluation.
+    pub evaluation: Evaluation,
+}
+
+/// Evaluation mutations.
+#[derive(Default)]
+pub struct EvaluationMutation;
+
+#[Object]
+impl EvaluationMutation {
+    /// Records a commendation or an accountability decision (强化激励问责) for a unit or a
+    /// person of it.
+    async fn record_evaluation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The evaluation.")] input: RecordEvaluationInput,
+    ) -> Result<RecordEvaluationPayload> {
+        let actor = ctx.actor()?;
+        let draft = domain::assignment::EvaluationDraft {
+            kind: input.kind.into(),
+            organization: ids::expect(
+                Kind::Organization,
+                &input.organization_id,
+                "input.organizationId",
+            )?,
+            person_name: input.person_name,
+            reason: input.reason,
+            reference: input.reference,
+            decided_on: input.decided_on,
+        };
+        let txn = begin(ctx).await?;
+        let saved = domain::assignment::record_evaluation(&txn, &actor, draft).await?;
+        commit(txn).await?;
+        Ok(RecordEvaluationPayload {
+            evaluation: Evaluation {
+                kind: saved.kind.into(),
+                person_name: saved.person_name,
+                reason: saved.reason,
+                reference: saved.reference,
+                decided_on: saved.decided_on,
+            },
+        })
+    }
+}
