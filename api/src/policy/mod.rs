@@ -62,7 +62,7 @@ pub enum RowScope {
     Paired,
     /// Children with an active access grant to the account's organization.
     Granted,
-    /// Children in reports the account submitted.
+    /// Children of the reports the account submitted.
     Own,
     /// No child rows.
     None,

@@ -54,9 +54,17 @@ pub fn children(policy: &Policy, principal: &Principal, now: DateTime<Utc>) -> C
                     .into_query(),
             ),
         ),
-        // `own` is the children of reports the account submitted; until reports exist (the
-        // mandatory-report issue adds them) that is no child at all.
-        RowScope::Own | RowScope::None => nothing(),
+        RowScope::Own => Condition::all().add(
+            child::Column::Id.in_subquery(
+                report::Entity::find()
+                    .select_only()
+                    .column(report::Column::ChildId)
+                    .filter(report::Column::ReporterAccountId.eq(principal.account_id))
+                    .filter(report::Column::ChildId.is_not_null())
+                    .into_query(),
+            ),
+        ),
+        RowScope::None => nothing(),
     }
 }
 

@@ -135,11 +135,76 @@ async fn a_school_head_sees_the_schools_children() {
 }
 
 #[tokio::test]
-async fn an_admin_and_a_health_worker_see_no_child() {
+async fn an_admin_sees_no_child_and_a_health_worker_only_those_they_reported() {
     let app = TestApp::spawn().await;
-
     assert!(visible_children(&app, Role::Admin).await.is_empty());
     assert!(visible_children(&app, Role::HealthWorker).await.is_empty());
+    let reported = child::Entity::find()
+        .filter(child::Column::RegionPath.starts_with("652700/652701/"))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    use base64::Engine;
+    let b64 = |kind: &str, id: uuid::Uuid| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{kind}:{id}"))
+    };
+    let village = entity::region::Entity::find_by_id(reported.residence_village_id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    // A hospital cannot see the ledger, so it reports a child by description; once the report
+    // is linked to the child's ledger row, the health worker sees that child, and no other.
+    let health = app.login_as(Role::HealthWorker).await;
+    let submitted = app
+        .gql(
+            Some(&health.access),
+            "mutation($input: SubmitReportInput!) { submitReport(input: $input) { report { id } } }",
+            json!({ "input": {
+                "idempotencyKey": "h-1",
+                "category": "SUSPECTED_ACCIDENTAL_INJURY",
+                "urgency": "URGENT",
+                "narrative": "急诊收治，伤情可疑",
+                "occurredAt": chrono::Utc::now().to_rfc3339(),
+                "regionId": b64("Region", village.id),
+                "childDescription": "女孩，约九岁",
+            } }),
+        )
+        .await;
+    assert!(submitted.body["errors"].is_null(), "{:?}", submitted.body);
+    assert!(
+        visible_children(&app, Role::HealthWorker).await.is_empty(),
+        "a described child is not a ledger row"
+    );
+
+    let report_id = submitted.data()["submitReport"]["report"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(&report_id)
+        .unwrap();
+    let report_uuid: uuid::Uuid = String::from_utf8(raw)
+        .unwrap()
+        .split_once(':')
+        .unwrap()
+        .1
+        .parse()
+        .unwrap();
+    entity::report::Entity::update_many()
+        .col_expr(
+            entity::report::Column::ChildId,
+            sea_orm::sea_query::Expr::value(reported.id),
+        )
+        .filter(entity::report::Column::Id.eq(report_uuid))
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+
+    let seen = visible_children(&app, Role::HealthWorker).await;
+    assert_eq!(seen.len(), 1);
+    assert_eq!(uuid_of(&seen[0]["id"]), reported.id);
 }
 
 #[tokio::test]
