@@ -191,8 +191,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }) => {
             let db = db::connect(&config).await?;
             db::migrate(&db).await?;
+            let txn = db::begin_write(&db).await?;
             let account = domain::account::create(
-                &db,
+                &txn,
                 &username,
                 &display_name,
                 &password,
@@ -202,6 +203,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             )
             .await
             .map_err(|e| anyhow::anyhow!(e.message()))?;
+            txn.commit().await?;
             println!("created account {} ({})", account.username, account.id);
         }
     }

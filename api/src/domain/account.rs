@@ -246,7 +246,8 @@ pub async fn find(
 }
 
 /// Creates an account (the `shouhu account create` command, for a deployment's first
-/// administrator). The username is stored in lower case.
+/// administrator), with its audit event; pass a transaction. The username is stored in lower
+/// case.
 pub async fn create(
     db: &impl ConnectionTrait,
     username: &str,
@@ -280,9 +281,17 @@ pub async fn create(
         created_at: Set(now),
         updated_at: Set(now),
     };
-    Ok(account::Entity::insert(model)
+    let created = account::Entity::insert(model)
         .exec_with_returning(db)
-        .await?)
+        .await?;
+    audit::record(
+        db,
+        AuditRecord::new("account.create", now, None)
+            .on("Account", created.id)
+            .with(json!({ "username": created.username, "role": created.role, "organization": organization.id })),
+    )
+    .await?;
+    Ok(created)
 }
 
 async fn issue(

@@ -20,16 +20,6 @@ pub struct Slice<T> {
     pub has_next_page: bool,
 }
 
-impl<T> Slice<T> {
-    /// Maps every row.
-    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Slice<U> {
-        Slice {
-            items: self.items.into_iter().map(f).collect(),
-            has_next_page: self.has_next_page,
-        }
-    }
-}
-
 /// Reads `page` through a sea-orm keyset cursor, one row more than asked to learn whether more
 /// follow.
 pub async fn read<S, K>(

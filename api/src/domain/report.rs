@@ -542,6 +542,19 @@ pub async fn get(
         .ok_or(ApiError::NotFound)
 }
 
+/// Several reports by id, those the caller may see, for loaders.
+pub async fn find_many(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    ids: &[Uuid],
+) -> ApiResult<Vec<report::Model>> {
+    Ok(report::Entity::find()
+        .filter(report::Column::Id.is_in(ids.iter().copied()))
+        .filter(scope::reports(actor.policy, actor.principal))
+        .all(db)
+        .await?)
+}
+
 /// Moves a report on. Only officers of the holding unit may move it.
 pub async fn transition(
     db: &impl ConnectionTrait,

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc, Weekday};
+use chrono::{Datelike, NaiveDate, TimeDelta, Weekday};
 use entity::{
     child, dropout_case,
     enums::{DropoutState, OrganizationKind, Responsibility, SubjectType},
@@ -455,9 +455,4 @@ pub async fn open_absences(
         .order_by_desc(school_absence::Column::AbsentOn)
         .all(db)
         .await?)
-}
-
-/// When a day starts in China Standard Time, for "since" arithmetic.
-pub fn days_ago(now: DateTime<Utc>, days: i64) -> NaiveDate {
-    (now + TimeDelta::hours(8)).date_naive() - TimeDelta::days(days)
 }

@@ -228,8 +228,9 @@ impl Loader<Uuid> for OpenAbsencesLoader {
     }
 }
 
-/// Loads the children each activity served, within the caller's row scope.
-pub struct ActivityChildrenLoader {
+/// The caller a row-scoped loader reads for: rows outside the caller's scope are never loaded.
+#[derive(Clone)]
+pub struct Caller {
     /// The pool.
     pub db: DatabaseConnection,
     /// The caller, when signed in.
@@ -240,21 +241,31 @@ pub struct ActivityChildrenLoader {
     pub now: chrono::DateTime<chrono::Utc>,
 }
 
+impl Caller {
+    fn actor(&self) -> Result<domain::Actor<'_>, Arc<ApiError>> {
+        let principal = self
+            .principal
+            .as_ref()
+            .ok_or_else(|| Arc::new(ApiError::Unauthenticated))?;
+        Ok(domain::Actor {
+            principal,
+            policy: &self.policy,
+            now: self.now,
+            request_id: None,
+        })
+    }
+}
+
+/// Loads the children each activity served, within the caller's row scope.
+pub struct ActivityChildrenLoader(pub Caller);
+
 impl Loader<Uuid> for ActivityChildrenLoader {
     type Value = Vec<entity::child::Model>;
     type Error = Arc<ApiError>;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let Some(principal) = &self.principal else {
-            return Err(Arc::new(ApiError::Unauthenticated));
-        };
-        let actor = domain::Actor {
-            principal,
-            policy: &self.policy,
-            now: self.now,
-            request_id: None,
-        };
-        let rows = domain::activity::children_of(&self.db, &actor, keys)
+        let actor = self.0.actor()?;
+        let rows = domain::activity::children_of(&self.0.db, &actor, keys)
             .await
             .map_err(Arc::new)?;
         let grouped = group(keys, rows, |(activity, _)| *activity);
@@ -262,6 +273,39 @@ impl Loader<Uuid> for ActivityChildrenLoader {
             .into_iter()
             .map(|(k, v)| (k, v.into_iter().map(|(_, c)| c).collect()))
             .collect())
+    }
+}
+
+/// Loads children by id, those within the caller's row scope (for the `child` field of visits,
+/// pairings, dropout cases and reports).
+pub struct VisibleChildLoader(pub Caller);
+
+impl Loader<Uuid> for VisibleChildLoader {
+    type Value = entity::child::Model;
+    type Error = Arc<ApiError>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let actor = self.0.actor()?;
+        let rows = domain::child::find_many(&self.0.db, &actor, keys)
+            .await
+            .map_err(Arc::new)?;
+        Ok(rows.into_iter().map(|c| (c.id, c)).collect())
+    }
+}
+
+/// Loads reports by id, those the caller may see (for deadline alerts).
+pub struct VisibleReportLoader(pub Caller);
+
+impl Loader<Uuid> for VisibleReportLoader {
+    type Value = entity::report::Model;
+    type Error = Arc<ApiError>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let actor = self.0.actor()?;
+        let rows = domain::report::find_many(&self.0.db, &actor, keys)
+            .await
+            .map_err(Arc::new)?;
+        Ok(rows.into_iter().map(|r| (r.id, r)).collect())
     }
 }
 
@@ -352,6 +396,10 @@ pub struct Loaders {
     pub open_absences: DataLoader<OpenAbsencesLoader, HashMapCache>,
     /// The children each activity served.
     pub activity_children: DataLoader<ActivityChildrenLoader, HashMapCache>,
+    /// Children by id, within the caller's scope.
+    pub visible_children: DataLoader<VisibleChildLoader, HashMapCache>,
+    /// Reports by id, those the caller may see.
+    pub visible_reports: DataLoader<VisibleReportLoader, HashMapCache>,
     /// Each report's moves.
     pub report_transitions: DataLoader<TransitionsLoader, HashMapCache>,
     /// Each report's emergency actions.
@@ -366,6 +414,12 @@ impl Loaders {
         let db = &state.db;
         let now = state.clock.now();
         let today = (now + chrono::TimeDelta::hours(8)).date_naive();
+        let caller = Caller {
+            db: db.clone(),
+            principal,
+            policy: Arc::clone(&state.policy),
+            now,
+        };
         // The window in which sibling fields' keys gather into one statement. The default
         // 1 ms splits a level of 50 objects in two in unoptimised builds.
         fn loader<L: Loader<Uuid>>(l: L) -> DataLoader<L, HashMapCache> {
@@ -385,12 +439,9 @@ impl Loaders {
             report_transitions: loader(TransitionsLoader(db.clone())),
             emergency_actions: loader(ActionsLoader(db.clone())),
             interventions: loader(InterventionsLoader(db.clone())),
-            activity_children: loader(ActivityChildrenLoader {
-                db: db.clone(),
-                principal,
-                policy: Arc::clone(&state.policy),
-                now,
-            }),
+            activity_children: loader(ActivityChildrenLoader(caller.clone())),
+            visible_children: loader(VisibleChildLoader(caller.clone())),
+            visible_reports: loader(VisibleReportLoader(caller)),
             open_absences: loader(OpenAbsencesLoader {
                 db: db.clone(),
                 since: today - chrono::TimeDelta::days(30),

@@ -54,3 +54,45 @@ async fn loading_the_demo_data_twice_changes_nothing() {
     assert!(first["child"] >= 300, "a few hundred children: {first:?}");
     assert!(first["organization"] > 25, "{first:?}");
 }
+
+#[tokio::test]
+async fn a_deployments_first_administrator_is_created_audited_and_signs_in() {
+    let app = shouhu_tests::TestApp::spawn().await;
+    let txn = shouhu::db::begin_write(&app.state.db).await.unwrap();
+    let short = shouhu::domain::account::create(
+        &txn,
+        "root",
+        "Root",
+        "short",
+        entity::enums::Role::Admin,
+        "unit:civil_affairs",
+        chrono::Utc::now(),
+    )
+    .await;
+    assert!(short.is_err(), "a password under 12 characters is refused");
+    let created = shouhu::domain::account::create(
+        &txn,
+        "First.Admin",
+        "首位管理员",
+        "a-long-enough-password",
+        entity::enums::Role::Admin,
+        "unit:civil_affairs",
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    txn.commit().await.unwrap();
+
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let audited = entity::audit_event::Entity::find()
+        .filter(entity::audit_event::Column::Action.eq("account.create"))
+        .filter(entity::audit_event::Column::SubjectId.eq(created.id))
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    let login = app.login("first.admin", "a-long-enough-password").await;
+
+    assert_eq!(created.username, "first.admin");
+    assert_eq!(audited.len(), 1);
+    assert!(login.body["errors"].is_null(), "{:?}", login.body);
+}

@@ -380,3 +380,23 @@ async fn reading_findings_is_audited_against_the_visit() {
     assert_eq!(events.len(), 1, "the payload's safety finding was read");
     assert!(events[0].detail.contains("safety"));
 }
+
+#[tokio::test]
+async fn a_visit_list_with_its_children_costs_the_same_for_5_or_50_visits() {
+    let app = TestApp::spawn().await;
+    let tokens = app.login_as(Role::ChildSupervisor).await;
+    let query = "query($n: Int) { visits(first: $n) { edges { node { visitedAt child { name guardians { name } } } } } }";
+
+    let mut costs = Vec::new();
+    for n in [5, 50] {
+        costs.push(
+            app.statements_for(&tokens.access, query, json!({ "n": n }), "visits", n)
+                .await,
+        );
+    }
+
+    assert_eq!(
+        costs[0], costs[1],
+        "statements for 5 and 50 visits: {costs:?}"
+    );
+}

@@ -6,7 +6,6 @@ use entity::{guardian_contact, pairing};
 
 use crate::graphql::{
     child::types::{Child, Guardian},
-    context::ContextExt,
     enums::ContactMethod,
     ids::{self, Kind},
     loaders::{Loaders, loader_error},
@@ -40,12 +39,13 @@ impl Pairing {
 
     /// The child helped.
     async fn child(&self, ctx: &Context<'_>) -> Result<Option<Child>> {
-        let actor = ctx.actor()?;
-        Ok(
-            crate::domain::child::find(&ctx.state().db, &actor, self.0.child_id)
-                .await?
-                .map(Child),
-        )
+        let loaders = ctx.data_unchecked::<Loaders>();
+        Ok(loaders
+            .visible_children
+            .load_one(self.0.child_id)
+            .await
+            .map_err(loader_error)?
+            .map(Child))
     }
 
     /// Since when.

@@ -181,9 +181,12 @@ impl Report {
         let Some(child) = self.0.child_id else {
             return Ok(None);
         };
-        let actor = ctx.actor()?;
-        Ok(crate::domain::child::find(&ctx.state().db, &actor, child)
-            .await?
+        let loaders = ctx.data_unchecked::<Loaders>();
+        Ok(loaders
+            .visible_children
+            .load_one(child)
+            .await
+            .map_err(loader_error)?
             .map(Child))
     }
 
@@ -398,12 +401,13 @@ pub struct DeadlineAlert(pub deadline_alert::Model);
 impl DeadlineAlert {
     /// The report (null when you may no longer see it).
     async fn report(&self, ctx: &Context<'_>) -> Result<Option<Report>> {
-        let actor = ctx.actor()?;
-        match crate::domain::report::get(&ctx.state().db, &actor, self.0.report_id).await {
-            Ok(report) => Ok(Some(Report(report))),
-            Err(crate::error::ApiError::NotFound) => Ok(None),
-            Err(err) => Err(err.into()),
-        }
+        let loaders = ctx.data_unchecked::<Loaders>();
+        Ok(loaders
+            .visible_reports
+            .load_one(self.0.report_id)
+            .await
+            .map_err(loader_error)?
+            .map(Report))
     }
 
     /// The step that was due: `accept`, `dispatch` or `notify_township`.

@@ -62,12 +62,13 @@ impl DropoutCase {
 
     /// The child.
     async fn child(&self, ctx: &Context<'_>) -> Result<Option<Child>> {
-        let actor = ctx.actor()?;
-        Ok(
-            crate::domain::child::find(&ctx.state().db, &actor, self.0.child_id)
-                .await?
-                .map(Child),
-        )
+        let loaders = ctx.data_unchecked::<Loaders>();
+        Ok(loaders
+            .visible_children
+            .load_one(self.0.child_id)
+            .await
+            .map_err(loader_error)?
+            .map(Child))
     }
 
     /// Where it stands.

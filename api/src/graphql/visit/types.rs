@@ -11,6 +11,7 @@ use crate::{
         context::ContextExt,
         enums::{Rating, Role, VisitMethod},
         ids::{self, Kind},
+        loaders::{Loaders, loader_error},
     },
     policy::hook::audit_subject,
 };
@@ -55,12 +56,13 @@ impl Visit {
 
     /// The child visited.
     async fn child(&self, ctx: &Context<'_>) -> Result<Option<Child>> {
-        let actor = ctx.actor()?;
-        Ok(
-            crate::domain::child::find(&ctx.state().db, &actor, self.0.child_id)
-                .await?
-                .map(Child),
-        )
+        let loaders = ctx.data_unchecked::<Loaders>();
+        Ok(loaders
+            .visible_children
+            .load_one(self.0.child_id)
+            .await
+            .map_err(loader_error)?
+            .map(Child))
     }
 
     /// When the visit took place.
