@@ -44,6 +44,8 @@ pub struct Config {
     pub visit_correction_window_hours: u32,
     /// Consecutive school days absent without a reason after which a dropout case opens.
     pub dropout_absence_days: u32,
+    /// Hours a break-glass opening of a record outside one's scope lasts.
+    pub break_glass_hours: u32,
     /// Deadlines of the emergency response.
     pub report_deadlines: ReportDeadlines,
 }
@@ -170,6 +172,7 @@ impl Default for Config {
             audit: AuditConfig::default(),
             visit_correction_window_hours: 48,
             dropout_absence_days: 3,
+            break_glass_hours: 4,
             report_deadlines: ReportDeadlines::default(),
         }
     }

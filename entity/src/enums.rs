@@ -766,3 +766,135 @@ pub enum EvaluationKind {
     /// Held to account for failing in it.
     Accountability,
 }
+
+/// Where an assessment stands.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum AssessmentState {
+    /// Under way: findings not yet recorded.
+    Open,
+    /// Findings and risk level recorded; the child's risk level set.
+    Completed,
+}
+
+/// A targeted service (精准帮扶) following an assessment.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceKind {
+    /// Guidance to the guardian on their duties (监护指导).
+    GuardianshipGuidance,
+    /// Medical treatment (医疗救治).
+    MedicalTreatment,
+    /// Psychological counselling (心理疏导).
+    Counselling,
+    /// Behaviour correction (行为矫治).
+    BehaviourCorrection,
+    /// Legal service (法律服务).
+    LegalService,
+    /// Legal aid (法律援助).
+    LegalAid,
+    /// Enrollment in subsistence allowance (低保).
+    SubsistenceAllowance,
+    /// Temporary assistance (临时救助).
+    TemporaryAssistance,
+    /// Education support: return to school, study help (教育帮扶).
+    EducationSupport,
+}
+
+/// Where a service item stands.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceItemState {
+    /// Assigned, not started.
+    Open,
+    /// Being delivered.
+    InProgress,
+    /// Delivered.
+    Done,
+    /// Declined by the unit or the family, with a reason.
+    Declined,
+}
+
+/// Which key period a screening campaign covers.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ScreeningSeason {
+    /// Winter holidays (寒假).
+    WinterHoliday,
+    /// Summer holidays (暑假).
+    SummerHoliday,
+    /// Another period.
+    Other,
+}
+
+/// What kind of hazard a site is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum HazardKind {
+    /// Water: ponds, rivers, reservoirs, wells.
+    Water,
+    /// Roads and traffic.
+    Road,
+    /// Construction sites.
+    Construction,
+    /// Anything else.
+    Other,
+}
+
+/// What a screening team does.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum TeamKind {
+    /// Holiday patrol (假期巡查).
+    HolidayPatrol,
+    /// Hazard screening (隐患排查).
+    HazardScreening,
+    /// Safety publicity (安全宣传).
+    SafetyPublicity,
+    /// Rights protection (维权).
+    RightsProtection,
+    /// Study help (学业辅导).
+    StudyHelp,
+}

@@ -12,6 +12,8 @@ mod m20261128_000006_reports;
 mod m20261128_000007_responsibility;
 mod m20261128_000008_interventions;
 mod m20261128_000009_evaluations;
+mod m20261128_000010_assistance;
+mod m20261128_000011_screening;
 
 /// The ordered list of Shouhu's migrations.
 pub struct Migrator;
@@ -29,6 +31,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000007_responsibility::Migration),
             Box::new(m20261128_000008_interventions::Migration),
             Box::new(m20261128_000009_evaluations::Migration),
+            Box::new(m20261128_000010_assistance::Migration),
+            Box::new(m20261128_000011_screening::Migration),
         ]
     }
 }

@@ -277,4 +277,23 @@ impl TestApp {
                 .to_owned(),
         }
     }
+
+    /// The global ID of the organization with this code (demo codes: `agency:652700:1`,
+    /// `justice:652701`, `township_government:652701100`…).
+    pub async fn organization_id(&self, code: &str) -> Value {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let found = entity::organization::Entity::find()
+            .filter(entity::organization::Column::Code.eq(code))
+            .one(&self.state.db)
+            .await
+            .expect("organization query")
+            .unwrap_or_else(|| panic!("no organization {code}"));
+        gid("Organization", found.id)
+    }
+}
+
+/// The global ID of a record of `kind`, as the API encodes it.
+pub fn gid(kind: &str, id: uuid::Uuid) -> Value {
+    use base64::Engine;
+    Value::String(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{kind}:{id}")))
 }

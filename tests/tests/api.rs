@@ -2,6 +2,8 @@
 
 #[path = "api/activities.rs"]
 mod activities;
+#[path = "api/assistance.rs"]
+mod assistance;
 #[path = "api/audit.rs"]
 mod audit;
 #[path = "api/auth.rs"]

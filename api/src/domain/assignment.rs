@@ -11,7 +11,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    QueryFilter, QuerySelect, QueryTrait,
+    QueryFilter, QuerySelect, QueryTrait, sea_query::Expr,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -76,6 +76,31 @@ pub async fn ensure(
         ])
         .exec_without_returning(db)
         .await?;
+    Ok(())
+}
+
+/// Moves every unit's assignment on a subject to `status` (done at 100 percent), when a
+/// workflow finishes or starts the subject itself; with `from`, only those in that state.
+pub async fn settle(
+    db: &impl ConnectionTrait,
+    subject_type: SubjectType,
+    key: &str,
+    status: AssignmentStatus,
+    from: Option<AssignmentStatus>,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let mut update = assignment::Entity::update_many()
+        .col_expr(assignment::Column::Status, Expr::value(status))
+        .col_expr(assignment::Column::UpdatedAt, Expr::value(now))
+        .filter(assignment::Column::SubjectType.eq(subject_type))
+        .filter(assignment::Column::SubjectKey.eq(key));
+    if status == AssignmentStatus::Done {
+        update = update.col_expr(assignment::Column::ProgressPercent, Expr::value(100));
+    }
+    if let Some(from) = from {
+        update = update.filter(assignment::Column::Status.eq(from));
+    }
+    update.exec(db).await?;
     Ok(())
 }
 

@@ -507,7 +507,8 @@ pub async fn record_consent(
     Ok(consent)
 }
 
-/// Withdraws a consent.
+/// Withdraws a consent; the access grants that rested on it end unless another consent for the
+/// same purpose remains.
 pub async fn withdraw_consent(
     db: &impl ConnectionTrait,
     actor: &Actor<'_>,
@@ -524,12 +525,19 @@ pub async fn withdraw_consent(
     let mut active = consent.clone().into_active_model();
     active.withdrawn_at = Set(Some(actor.now));
     let after = active.update(db).await?;
+    let grants_ended = crate::domain::access::end_for_withdrawn_consent(
+        db,
+        consent.child_id,
+        consent.purpose,
+        actor.now,
+    )
+    .await?;
     audit::record(
         db,
         actor
             .event("consent.withdraw")
             .on("Child", consent.child_id)
-            .with(json!({ "consent": consent_id })),
+            .with(json!({ "consent": consent_id, "grantsEnded": grants_ended })),
     )
     .await?;
     Ok(after)

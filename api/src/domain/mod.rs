@@ -1,9 +1,11 @@
 //! The domain: validation, state machines and database access, one module per area. Every
 //! function that reads or writes records for a caller takes the caller's `Principal`.
 
+pub mod access;
 pub mod account;
 pub mod activity;
 pub mod assignment;
+pub mod assistance;
 pub mod audit_trail;
 pub mod child;
 pub mod guardian;
@@ -15,6 +17,7 @@ pub mod pairing;
 pub mod region;
 pub mod report;
 pub mod schooling;
+pub mod screening;
 pub mod values;
 pub mod visit;
 

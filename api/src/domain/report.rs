@@ -700,7 +700,8 @@ pub async fn transition(
     Ok(after)
 }
 
-async fn township_government_for(
+/// The township government serving a place (the third level of its region path).
+pub(crate) async fn township_government_for(
     db: &impl ConnectionTrait,
     path: &str,
 ) -> ApiResult<organization::Model> {

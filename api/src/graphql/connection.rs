@@ -10,11 +10,13 @@ use crate::{
     error::ApiError,
     graphql::{
         activity::types::ServiceActivity,
+        assistance::types::{Assessment, BreakGlassAccess, ServiceItem},
         audit::types::AuditEvent,
         child::types::Child,
         organization::types::Organization,
         report::types::{DeadlineAlert, Report},
         schooling::types::{Assignment, DropoutCase},
+        screening::types::{ScreeningCampaign, ScreeningRecord},
         visit::types::Visit,
     },
 };
@@ -36,6 +38,11 @@ pub const MAX_PAGE_SIZE: i32 = 100;
 #[graphql(concrete(name = "ServiceActivityConnection", params(ServiceActivity)))]
 #[graphql(concrete(name = "ReportConnection", params(Report)))]
 #[graphql(concrete(name = "DeadlineAlertConnection", params(DeadlineAlert)))]
+#[graphql(concrete(name = "ScreeningRecordConnection", params(ScreeningRecord)))]
+#[graphql(concrete(name = "ScreeningCampaignConnection", params(ScreeningCampaign)))]
+#[graphql(concrete(name = "BreakGlassAccessConnection", params(BreakGlassAccess)))]
+#[graphql(concrete(name = "ServiceItemConnection", params(ServiceItem)))]
+#[graphql(concrete(name = "AssessmentConnection", params(Assessment)))]
 pub struct Connection<T: OutputType>
 where
     Edge<T>: OutputType,
@@ -57,6 +64,11 @@ where
 #[graphql(concrete(name = "ServiceActivityEdge", params(ServiceActivity)))]
 #[graphql(concrete(name = "ReportEdge", params(Report)))]
 #[graphql(concrete(name = "DeadlineAlertEdge", params(DeadlineAlert)))]
+#[graphql(concrete(name = "ScreeningRecordEdge", params(ScreeningRecord)))]
+#[graphql(concrete(name = "ScreeningCampaignEdge", params(ScreeningCampaign)))]
+#[graphql(concrete(name = "BreakGlassAccessEdge", params(BreakGlassAccess)))]
+#[graphql(concrete(name = "ServiceItemEdge", params(ServiceItem)))]
+#[graphql(concrete(name = "AssessmentEdge", params(Assessment)))]
 pub struct Edge<T: OutputType> {
     /// Opaque position of this row: pass it as `after` to read the rows that follow it.
     pub cursor: String,

@@ -41,9 +41,25 @@ pub enum Kind {
     Report,
     /// `Intervention`.
     Intervention,
+    /// `Assessment`.
+    Assessment,
+    /// `ServiceItem`.
+    ServiceItem,
+    /// `AccessGrant`.
+    AccessGrant,
+    /// `BreakGlassAccess`.
+    BreakGlassAccess,
+    /// `ScreeningCampaign`.
+    ScreeningCampaign,
+    /// `HazardSite`.
+    HazardSite,
+    /// `ScreeningTeam`.
+    ScreeningTeam,
+    /// `ScreeningRecord`.
+    ScreeningRecord,
 }
 
-const KINDS: [Kind; 16] = [
+const KINDS: [Kind; 24] = [
     Kind::Account,
     Kind::Organization,
     Kind::Region,
@@ -60,6 +76,14 @@ const KINDS: [Kind; 16] = [
     Kind::ServiceActivity,
     Kind::Report,
     Kind::Intervention,
+    Kind::Assessment,
+    Kind::ServiceItem,
+    Kind::AccessGrant,
+    Kind::BreakGlassAccess,
+    Kind::ScreeningCampaign,
+    Kind::HazardSite,
+    Kind::ScreeningTeam,
+    Kind::ScreeningRecord,
 ];
 
 impl Kind {
@@ -81,6 +105,14 @@ impl Kind {
             Self::ServiceActivity => "ServiceActivity",
             Self::Report => "Report",
             Self::Intervention => "Intervention",
+            Self::Assessment => "Assessment",
+            Self::ServiceItem => "ServiceItem",
+            Self::AccessGrant => "AccessGrant",
+            Self::BreakGlassAccess => "BreakGlassAccess",
+            Self::ScreeningCampaign => "ScreeningCampaign",
+            Self::HazardSite => "HazardSite",
+            Self::ScreeningTeam => "ScreeningTeam",
+            Self::ScreeningRecord => "ScreeningRecord",
         }
     }
 

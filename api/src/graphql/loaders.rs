@@ -354,6 +354,83 @@ impl Loader<Uuid> for InterventionsLoader {
     }
 }
 
+/// Loads each child's assessments, those the caller may see.
+pub struct AssessmentsLoader(pub Caller);
+
+impl Loader<Uuid> for AssessmentsLoader {
+    type Value = Vec<entity::assessment::Model>;
+    type Error = Arc<ApiError>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let actor = self.0.actor()?;
+        let rows = domain::assistance::for_children(&self.0.db, &actor, keys)
+            .await
+            .map_err(Arc::new)?;
+        Ok(group(keys, rows, |a| a.child_id))
+    }
+}
+
+/// Loads each child's service items, those the caller may see.
+pub struct ServiceItemsLoader(pub Caller);
+
+impl Loader<Uuid> for ServiceItemsLoader {
+    type Value = Vec<entity::service_item::Model>;
+    type Error = Arc<ApiError>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let actor = self.0.actor()?;
+        let rows = domain::assistance::items_for_children(&self.0.db, &actor, keys)
+            .await
+            .map_err(Arc::new)?;
+        Ok(group(keys, rows, |i| i.child_id))
+    }
+}
+
+/// Loads each child's access grants.
+pub struct GrantsLoader(pub DatabaseConnection);
+
+impl Loader<Uuid> for GrantsLoader {
+    type Value = Vec<entity::access_grant::Model>;
+    type Error = Arc<ApiError>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = domain::access::grants_for_children(&self.0, keys)
+            .await
+            .map_err(Arc::new)?;
+        Ok(group(keys, rows, |g| g.child_id))
+    }
+}
+
+/// Loads each screening campaign's teams.
+pub struct TeamsLoader(pub DatabaseConnection);
+
+impl Loader<Uuid> for TeamsLoader {
+    type Value = Vec<entity::screening_team::Model>;
+    type Error = Arc<ApiError>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = domain::screening::teams_for(&self.0, keys)
+            .await
+            .map_err(Arc::new)?;
+        Ok(group(keys, rows, |t| t.campaign_id))
+    }
+}
+
+/// Loads hazard sites by id.
+pub struct HazardSiteLoader(pub DatabaseConnection);
+
+impl Loader<Uuid> for HazardSiteLoader {
+    type Value = entity::hazard_site::Model;
+    type Error = Arc<ApiError>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = domain::screening::sites_by_id(&self.0, keys)
+            .await
+            .map_err(Arc::new)?;
+        Ok(rows.into_iter().map(|s| (s.id, s)).collect())
+    }
+}
+
 /// Groups rows under their key, every key present (an empty list when it has no rows).
 fn group<T>(keys: &[Uuid], rows: Vec<T>, key: impl Fn(&T) -> Uuid) -> HashMap<Uuid, Vec<T>> {
     let mut grouped: HashMap<Uuid, Vec<T>> = keys.iter().map(|k| (*k, Vec::new())).collect();
@@ -406,6 +483,16 @@ pub struct Loaders {
     pub emergency_actions: DataLoader<ActionsLoader, HashMapCache>,
     /// Each child's interventions.
     pub interventions: DataLoader<InterventionsLoader, HashMapCache>,
+    /// Each child's assessments, those the caller may see.
+    pub assessments: DataLoader<AssessmentsLoader, HashMapCache>,
+    /// Each child's service items, those the caller may see.
+    pub service_items: DataLoader<ServiceItemsLoader, HashMapCache>,
+    /// Each child's access grants.
+    pub grants: DataLoader<GrantsLoader, HashMapCache>,
+    /// Each screening campaign's teams.
+    pub teams: DataLoader<TeamsLoader, HashMapCache>,
+    /// Hazard sites.
+    pub hazard_sites: DataLoader<HazardSiteLoader, HashMapCache>,
 }
 
 impl Loaders {
@@ -439,6 +526,11 @@ impl Loaders {
             report_transitions: loader(TransitionsLoader(db.clone())),
             emergency_actions: loader(ActionsLoader(db.clone())),
             interventions: loader(InterventionsLoader(db.clone())),
+            grants: loader(GrantsLoader(db.clone())),
+            teams: loader(TeamsLoader(db.clone())),
+            hazard_sites: loader(HazardSiteLoader(db.clone())),
+            assessments: loader(AssessmentsLoader(caller.clone())),
+            service_items: loader(ServiceItemsLoader(caller.clone())),
             activity_children: loader(ActivityChildrenLoader(caller.clone())),
             visible_children: loader(VisibleChildLoader(caller.clone())),
             visible_reports: loader(VisibleReportLoader(caller)),

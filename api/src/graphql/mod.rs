@@ -4,6 +4,7 @@
 pub mod account;
 pub mod activity;
 pub mod assignment;
+pub mod assistance;
 pub mod audit;
 pub mod child;
 pub mod connection;
@@ -19,6 +20,7 @@ pub mod pairing;
 pub mod region;
 pub mod report;
 pub mod schooling;
+pub mod screening;
 pub mod visit;
 
 use async_graphql::{MergedObject, Schema, SchemaBuilder};
@@ -42,6 +44,8 @@ pub struct Query(
     activity::query::ActivityQuery,
     report::query::ReportQuery,
     assignment::query::AssignmentQuery,
+    assistance::query::AssistanceQuery,
+    screening::query::ScreeningQuery,
 );
 
 /// Every mutation, joined.
@@ -57,6 +61,8 @@ pub struct Mutation(
     assignment::mutation::AssignmentMutation,
     assignment::mutation::EvaluationMutation,
     intervention::mutation::InterventionMutation,
+    assistance::mutation::AssistanceMutation,
+    screening::mutation::ScreeningMutation,
 );
 
 /// Every subscription (one area has them so far; join with `MergedSubscription` when another

@@ -77,7 +77,15 @@ impl NodeQuery {
             | Kind::Assignment
             | Kind::ServiceActivity
             | Kind::Report
-            | Kind::Intervention => None,
+            | Kind::Intervention
+            | Kind::Assessment
+            | Kind::ServiceItem
+            | Kind::AccessGrant
+            | Kind::BreakGlassAccess
+            | Kind::ScreeningCampaign
+            | Kind::HazardSite
+            | Kind::ScreeningTeam
+            | Kind::ScreeningRecord => None,
         })
     }
 }

@@ -2,7 +2,10 @@
 //! rows outside never leave the database.
 
 use chrono::{DateTime, Utc};
-use entity::{access_grant, child, enums::ReportState, organization, pairing, region, report};
+use entity::{
+    access_grant, assessment, break_glass, child, enums::ReportState, organization, pairing,
+    region, report, screening_campaign, service_item,
+};
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
     sea_query::{Expr, ExprTrait},
@@ -25,8 +28,25 @@ pub fn within(column: impl ColumnTrait, path: &str) -> Condition {
         .add(column.starts_with(format!("{path}/")))
 }
 
-/// The children the principal may see, as a condition on `child`.
+/// The children the principal may see, as a condition on `child`: their role's row scope, and
+/// the records they opened by break-glass that have not yet expired.
 pub fn children(policy: &Policy, principal: &Principal, now: DateTime<Utc>) -> Condition {
+    let broken = child::Column::Id.in_subquery(
+        break_glass::Entity::find()
+            .select_only()
+            .column(break_glass::Column::ChildId)
+            .filter(break_glass::Column::AccountId.eq(principal.account_id))
+            .filter(break_glass::Column::OpenedAt.lte(now))
+            .filter(break_glass::Column::ExpiresAt.gt(now))
+            .into_query(),
+    );
+    Condition::any()
+        .add(role_children(policy, principal, now))
+        .add(broken)
+}
+
+/// The children the principal's role scope covers.
+fn role_children(policy: &Policy, principal: &Principal, now: DateTime<Utc>) -> Condition {
     match policy.scope(principal.role) {
         RowScope::Jurisdiction => within(child::Column::RegionPath, &principal.region_path),
         RowScope::School => {
@@ -99,4 +119,69 @@ pub fn reports(policy: &Policy, principal: &Principal) -> Condition {
                 ),
         ),
     }
+}
+
+/// The service items the principal may see, as a condition on `service_item`: those assigned
+/// to their unit, and for roles whose row scope is a jurisdiction, those of the children in it.
+pub fn service_items(policy: &Policy, principal: &Principal) -> Condition {
+    let mine = service_item::Column::OrganizationId.eq(principal.organization_id);
+    match policy.scope(principal.role) {
+        RowScope::Jurisdiction => Condition::any().add(mine).add(
+            service_item::Column::ChildId.in_subquery(
+                child::Entity::find()
+                    .select_only()
+                    .column(child::Column::Id)
+                    .filter(within(child::Column::RegionPath, &principal.region_path))
+                    .into_query(),
+            ),
+        ),
+        _ => Condition::all().add(mine),
+    }
+}
+
+/// The assessments the principal may see, as a condition on `assessment`: those of children in
+/// their jurisdiction, for roles whose row scope is one.
+pub fn assessments(policy: &Policy, principal: &Principal) -> Condition {
+    match policy.scope(principal.role) {
+        RowScope::Jurisdiction => within(assessment::Column::RegionPath, &principal.region_path),
+        _ => nothing(),
+    }
+}
+
+/// The paths of a region and every region above it (`652700/652701` gives `652700` and
+/// `652700/652701`).
+pub fn ancestry(path: &str) -> Vec<String> {
+    path.match_indices('/')
+        .map(|(i, _)| path[..i].to_owned())
+        .chain(std::iter::once(path.to_owned()))
+        .collect()
+}
+
+/// The screening campaigns the principal takes part in, as a condition on
+/// `screening_campaign`: those covering their region or a region above it, and for roles whose
+/// row scope is a jurisdiction, those inside it too.
+pub fn campaigns(policy: &Policy, principal: &Principal) -> Condition {
+    let covering = screening_campaign::Column::RegionPath.is_in(ancestry(&principal.region_path));
+    match policy.scope(principal.role) {
+        RowScope::Jurisdiction => Condition::any().add(covering).add(within(
+            screening_campaign::Column::RegionPath,
+            &principal.region_path,
+        )),
+        RowScope::None => nothing(),
+        _ => Condition::all().add(covering),
+    }
+}
+
+/// The break-glass openings the principal reviews, as a condition on `break_glass`: those of
+/// records of children in their jurisdiction.
+pub fn break_glass(principal: &Principal) -> Condition {
+    Condition::all().add(
+        break_glass::Column::ChildId.in_subquery(
+            child::Entity::find()
+                .select_only()
+                .column(child::Column::Id)
+                .filter(within(child::Column::RegionPath, &principal.region_path))
+                .into_query(),
+        ),
+    )
 }

@@ -49,13 +49,7 @@ impl Account {
 
     /// The unit the person works for.
     async fn organization(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
-        let loaders = ctx.data_unchecked::<Loaders>();
-        Ok(loaders
-            .organizations
-            .load_one(self.0.organization_id)
-            .await
-            .map_err(loader_error)?
-            .map(Organization))
+        Organization::load(ctx, self.0.organization_id).await
     }
 
     /// The region the account's rows are drawn from: its organization's region.

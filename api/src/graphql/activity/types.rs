@@ -75,13 +75,7 @@ impl ServiceActivity {
 
     /// The unit that provided it.
     async fn provider(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
-        let loaders = ctx.data_unchecked::<Loaders>();
-        Ok(loaders
-            .organizations
-            .load_one(self.0.organization_id)
-            .await
-            .map_err(loader_error)?
-            .map(Organization))
+        Organization::load(ctx, self.0.organization_id).await
     }
 
     /// Notes.

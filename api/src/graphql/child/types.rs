@@ -8,6 +8,7 @@ use entity::{child, child_guardian, consent, entrustment_agreement, guardian};
 use crate::{
     domain::child::{age_on, parse_list, review_due},
     graphql::{
+        assistance::types::{AccessGrant, Assessment, ServiceItem},
         connection::{self, Connection},
         context::ContextExt,
         enums::{
@@ -30,6 +31,19 @@ use crate::{
 /// The GraphQL `Child` object over a ledger row; its description for clients is on the
 /// `#[Object]` impl.
 pub struct Child(pub child::Model);
+
+impl Child {
+    /// The child with this id when within the caller's row scope, through the request's loader.
+    pub async fn visible(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Option<Self>> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        Ok(loaders
+            .visible_children
+            .load_one(id)
+            .await
+            .map_err(loader_error)?
+            .map(Self))
+    }
+}
 
 /// A left-behind child in the ledger (一人一档): the national registration form's fields, the
 /// child's guardians, entrustment agreements and consents. Fields the caller's role may not
@@ -368,6 +382,44 @@ impl Child {
             .map_err(loader_error)?
             .unwrap_or_default();
         Ok(Some(rows.into_iter().map(Intervention).collect()))
+    }
+
+    /// Assessments of the child (评估), newest first. Findings are sensitive: reads are audited.
+    async fn assessments(&self, ctx: &Context<'_>) -> Result<Option<Vec<Assessment>>> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let rows = loaders
+            .assessments
+            .load_one(self.0.id)
+            .await
+            .map_err(loader_error)?
+            .unwrap_or_default();
+        Ok(Some(rows.into_iter().map(Assessment).collect()))
+    }
+
+    /// Targeted services for the child, newest first: all of them for the township and civil
+    /// affairs, your unit's for a unit.
+    async fn service_items(&self, ctx: &Context<'_>) -> Result<Option<Vec<ServiceItem>>> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let rows = loaders
+            .service_items
+            .load_one(self.0.id)
+            .await
+            .map_err(loader_error)?
+            .unwrap_or_default();
+        Ok(Some(rows.into_iter().map(ServiceItem).collect()))
+    }
+
+    /// Who the child's record is lent to, for what and until when, newest first (active and
+    /// ended).
+    async fn access_grants(&self, ctx: &Context<'_>) -> Result<Option<Vec<AccessGrant>>> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let rows = loaders
+            .grants
+            .load_one(self.0.id)
+            .await
+            .map_err(loader_error)?
+            .unwrap_or_default();
+        Ok(Some(rows.into_iter().map(AccessGrant).collect()))
     }
 
     /// The row's version: send it back with `updateChild` (a stale one is a `CONFLICT`).

@@ -14,6 +14,19 @@ use crate::graphql::{
 /// `#[Object]` impl.
 pub struct Organization(pub organization::Model);
 
+impl Organization {
+    /// The organization with this id, through the request's loader.
+    pub async fn load(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Option<Self>> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        Ok(loaders
+            .organizations
+            .load_one(id)
+            .await
+            .map_err(loader_error)?
+            .map(Self))
+    }
+}
+
 /// A unit: a bureau, a school, a police station, a village committee, an agency. Every account
 /// belongs to one, and its region is the account's jurisdiction.
 #[Object]

@@ -39,13 +39,7 @@ impl Pairing {
 
     /// The child helped.
     async fn child(&self, ctx: &Context<'_>) -> Result<Option<Child>> {
-        let loaders = ctx.data_unchecked::<Loaders>();
-        Ok(loaders
-            .visible_children
-            .load_one(self.0.child_id)
-            .await
-            .map_err(loader_error)?
-            .map(Child))
+        Child::visible(ctx, self.0.child_id).await
     }
 
     /// Since when.

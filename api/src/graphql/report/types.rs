@@ -181,13 +181,7 @@ impl Report {
         let Some(child) = self.0.child_id else {
             return Ok(None);
         };
-        let loaders = ctx.data_unchecked::<Loaders>();
-        Ok(loaders
-            .visible_children
-            .load_one(child)
-            .await
-            .map_err(loader_error)?
-            .map(Child))
+        Child::visible(ctx, child).await
     }
 
     /// The child as the reporter described them. Reads are audited.
@@ -213,13 +207,7 @@ impl Report {
         let Some(unit) = self.0.reporter_organization_id else {
             return Ok(None);
         };
-        let loaders = ctx.data_unchecked::<Loaders>();
-        Ok(loaders
-            .organizations
-            .load_one(unit)
-            .await
-            .map_err(loader_error)?
-            .map(Organization))
+        Organization::load(ctx, unit).await
     }
 
     /// Whether the reporter's unit has a duty to report.
@@ -229,13 +217,7 @@ impl Report {
 
     /// The police unit holding the report.
     async fn holder(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
-        let loaders = ctx.data_unchecked::<Loaders>();
-        Ok(loaders
-            .organizations
-            .load_one(self.0.holder_organization_id)
-            .await
-            .map_err(loader_error)?
-            .map(Organization))
+        Organization::load(ctx, self.0.holder_organization_id).await
     }
 
     /// The report this one duplicates, when merged.

@@ -62,13 +62,7 @@ impl DropoutCase {
 
     /// The child.
     async fn child(&self, ctx: &Context<'_>) -> Result<Option<Child>> {
-        let loaders = ctx.data_unchecked::<Loaders>();
-        Ok(loaders
-            .visible_children
-            .load_one(self.0.child_id)
-            .await
-            .map_err(loader_error)?
-            .map(Child))
+        Child::visible(ctx, self.0.child_id).await
     }
 
     /// Where it stands.
@@ -204,13 +198,7 @@ impl Assignment {
 
     /// The responsible unit.
     async fn organization(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
-        let loaders = ctx.data_unchecked::<Loaders>();
-        Ok(loaders
-            .organizations
-            .load_one(self.0.organization_id)
-            .await
-            .map_err(loader_error)?
-            .map(Organization))
+        Organization::load(ctx, self.0.organization_id).await
     }
 
     /// Lead or assisting.

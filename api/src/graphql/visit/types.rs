@@ -11,7 +11,6 @@ use crate::{
         context::ContextExt,
         enums::{Rating, Role, VisitMethod},
         ids::{self, Kind},
-        loaders::{Loaders, loader_error},
     },
     policy::hook::audit_subject,
 };
@@ -56,13 +55,7 @@ impl Visit {
 
     /// The child visited.
     async fn child(&self, ctx: &Context<'_>) -> Result<Option<Child>> {
-        let loaders = ctx.data_unchecked::<Loaders>();
-        Ok(loaders
-            .visible_children
-            .load_one(self.0.child_id)
-            .await
-            .map_err(loader_error)?
-            .map(Child))
+        Child::visible(ctx, self.0.child_id).await
     }
 
     /// When the visit took place.

@@ -1,0 +1,745 @@
+//! Assessment and assistance (评估帮扶): the township assesses a child's safety, guardianship,
+//! physical and mental health and sets a risk level; targeted services follow, each assigned to a
+//! unit with a due date. Assigning a service to a social work agency or the justice bureau lends
+//! them the child's record for the service's period, when the guardian consented to it.
+
+use chrono::{NaiveDate, TimeDelta, TimeZone, Utc};
+use entity::{
+    assessment, assignment, child,
+    enums::{
+        AssessmentState, AssignmentStatus, ConsentPurpose, OrganizationKind, Responsibility,
+        RiskLevel, ServiceItemState, ServiceKind, SubjectType,
+    },
+    organization, report, service_item,
+};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, sea_query::Expr, sea_query::ExprTrait,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::{
+    audit,
+    domain::{
+        Actor, access,
+        assignment::{self as duties, Duty},
+        child as ledger, idempotency,
+        page::{self, Page, Slice},
+        report as reports,
+    },
+    error::{ApiError, ApiResult},
+    policy::scope,
+};
+
+/// The operation idempotency keys of `addServiceItem` are stored under.
+pub const ADD_SERVICE_ITEM: &str = "addServiceItem";
+
+/// Longest finding, in characters.
+const MAX_TEXT: usize = 5000;
+
+fn clean(text: Option<String>) -> Option<String> {
+    text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty())
+}
+
+fn participants_of(stored: &str) -> Vec<Uuid> {
+    serde_json::from_str(stored).unwrap_or_default()
+}
+
+/// An assessment to start.
+#[derive(Debug, Clone)]
+pub struct AssessmentStart {
+    /// The child.
+    pub child: Uuid,
+    /// The notified report it follows.
+    pub report: Option<Uuid>,
+    /// The participating units (civil affairs, police, education, health, schools, agencies…).
+    pub participants: Vec<Uuid>,
+}
+
+/// Starts an assessment of a child the caller may see. The township government leads it (the
+/// assignment a notified report created, or a new one) and each participating unit assists.
+pub async fn start(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    draft: AssessmentStart,
+) -> ApiResult<assessment::Model> {
+    let child = ledger::get(db, actor, draft.child).await?;
+    if let Some(open) = assessment::Entity::find()
+        .filter(assessment::Column::ChildId.eq(child.id))
+        .filter(assessment::Column::State.eq(AssessmentState::Open))
+        .one(db)
+        .await?
+    {
+        return Err(ApiError::Conflict {
+            message: "this child's assessment is already under way".into(),
+            existing: Some(("Assessment", open.id)),
+        });
+    }
+    let id = Uuid::now_v7();
+    let key = match draft.report {
+        Some(report_id) => {
+            let found = reports::find_many(db, actor, &[report_id])
+                .await?
+                .into_iter()
+                .next()
+                .ok_or_else(|| {
+                    ApiError::bad_input("input.reportId", "no such report among those you may see")
+                })?;
+            if found.child_id.is_some_and(|c| c != child.id) {
+                return Err(ApiError::bad_input(
+                    "input.reportId",
+                    "the report is about another child",
+                ));
+            }
+            if let Some(earlier) = assessment::Entity::find()
+                .filter(assessment::Column::ReportId.eq(found.id))
+                .one(db)
+                .await?
+            {
+                return Err(ApiError::Conflict {
+                    message: "this report has been assessed".into(),
+                    existing: Some(("Assessment", earlier.id)),
+                });
+            }
+            link_report(db, &found, child.id).await?;
+            found.id.to_string()
+        }
+        None => id.to_string(),
+    };
+    let mut participants = draft.participants;
+    participants.sort();
+    participants.dedup();
+    let units = organization::Entity::find()
+        .filter(organization::Column::Id.is_in(participants.clone()))
+        .all(db)
+        .await?;
+    if units.len() != participants.len() {
+        return Err(ApiError::bad_input("input.participantIds", "no such unit"));
+    }
+    let township = reports::township_government_for(db, &child.region_path).await?;
+    let created = assessment::Entity::insert(assessment::ActiveModel {
+        id: Set(id),
+        child_id: Set(child.id),
+        report_id: Set(draft.report),
+        assignment_key: Set(key.clone()),
+        region_path: Set(child.region_path.clone()),
+        participants: Set(serde_json::to_string(&participants).unwrap_or_else(|_| "[]".into())),
+        state: Set(AssessmentState::Open),
+        safety: Set(None),
+        guardianship: Set(None),
+        physical_health: Set(None),
+        mental_health: Set(None),
+        risk_level: Set(None),
+        summary: Set(None),
+        started_by: Set(actor.principal.account_id),
+        started_at: Set(actor.now),
+        completed_by: Set(None),
+        completed_at: Set(None),
+    })
+    .exec_with_returning(db)
+    .await?;
+    let due = Some(actor.today() + TimeDelta::days(7));
+    let parts = std::iter::once((township.id, Responsibility::Lead)).chain(
+        participants
+            .iter()
+            .filter(|p| **p != township.id)
+            .map(|p| (*p, Responsibility::Assisting)),
+    );
+    for (organization, responsibility) in parts {
+        duties::ensure(
+            db,
+            Some(actor.principal.account_id),
+            actor.now,
+            Duty {
+                subject_type: SubjectType::Assessment,
+                key: key.clone(),
+                organization,
+                responsibility,
+                title: "评估帮扶：安全、监护、身体和心理状况评估".to_owned(),
+                due_on: due,
+            },
+        )
+        .await?;
+    }
+    audit::record(
+        db,
+        actor
+            .event("assessment.start")
+            .on("Child", child.id)
+            .with(json!({ "assessment": created.id, "report": draft.report, "participants": participants })),
+    )
+    .await?;
+    Ok(created)
+}
+
+/// A report about a child described in words gets the child once the assessment names them.
+async fn link_report(
+    db: &impl ConnectionTrait,
+    found: &report::Model,
+    child: Uuid,
+) -> ApiResult<()> {
+    if found.child_id.is_none() {
+        report::Entity::update_many()
+            .col_expr(report::Column::ChildId, Expr::value(child))
+            .filter(report::Column::Id.eq(found.id))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// What an assessment found.
+#[derive(Debug, Clone)]
+pub struct Findings {
+    /// On the child's safety.
+    pub safety: String,
+    /// On guardianship.
+    pub guardianship: String,
+    /// On physical health.
+    pub physical_health: String,
+    /// On mental health.
+    pub mental_health: String,
+    /// The risk level.
+    pub risk_level: RiskLevel,
+    /// The overall conclusion.
+    pub summary: Option<String>,
+}
+
+/// One assessment the caller may see.
+pub async fn get(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    id: Uuid,
+) -> ApiResult<assessment::Model> {
+    assessment::Entity::find_by_id(id)
+        .filter(scope::assessments(actor.policy, actor.principal))
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound)
+}
+
+/// Completes an assessment: records the findings, sets the child's risk level and closes the
+/// assessment's assignments.
+pub async fn complete(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    id: Uuid,
+    findings: Findings,
+) -> ApiResult<(assessment::Model, child::Model)> {
+    let found = get(db, actor, id).await?;
+    if found.state != AssessmentState::Open {
+        return Err(ApiError::InvalidTransition {
+            message: "the assessment is completed".into(),
+            allowed: Vec::new(),
+        });
+    }
+    let texts = [
+        ("input.safety", &findings.safety),
+        ("input.guardianship", &findings.guardianship),
+        ("input.physicalHealth", &findings.physical_health),
+        ("input.mentalHealth", &findings.mental_health),
+    ];
+    for (field, text) in texts {
+        let length = text.trim().chars().count();
+        if length == 0 || length > MAX_TEXT {
+            return Err(ApiError::bad_input(field, "must be 1 to 5000 characters"));
+        }
+    }
+    let child = ledger::get(db, actor, found.child_id).await?;
+    let mut active = found.into_active_model();
+    active.safety = Set(Some(findings.safety.trim().to_owned()));
+    active.guardianship = Set(Some(findings.guardianship.trim().to_owned()));
+    active.physical_health = Set(Some(findings.physical_health.trim().to_owned()));
+    active.mental_health = Set(Some(findings.mental_health.trim().to_owned()));
+    active.risk_level = Set(Some(findings.risk_level));
+    active.summary = Set(clean(findings.summary));
+    active.state = Set(AssessmentState::Completed);
+    active.completed_by = Set(Some(actor.principal.account_id));
+    active.completed_at = Set(Some(actor.now));
+    let after = active.update(db).await?;
+    child::Entity::update_many()
+        .col_expr(child::Column::RiskLevel, Expr::value(findings.risk_level))
+        .col_expr(
+            child::Column::Version,
+            Expr::col(child::Column::Version).add(1),
+        )
+        .col_expr(child::Column::UpdatedAt, Expr::value(actor.now))
+        .filter(child::Column::Id.eq(child.id))
+        .exec(db)
+        .await?;
+    duties::settle(
+        db,
+        SubjectType::Assessment,
+        &after.assignment_key,
+        AssignmentStatus::Done,
+        None,
+        actor.now,
+    )
+    .await?;
+    audit::record(
+        db,
+        actor
+            .event("assessment.complete")
+            .on("Child", child.id)
+            .with(json!({
+                "assessment": after.id,
+                "riskLevel": findings.risk_level,
+                "riskLevelBefore": child.risk_level,
+            })),
+    )
+    .await?;
+    let child = ledger::get(db, actor, child.id).await?;
+    Ok((after, child))
+}
+
+/// The participating units of an assessment.
+pub fn participants(assessment: &assessment::Model) -> Vec<Uuid> {
+    participants_of(&assessment.participants)
+}
+
+/// Which assessments to list.
+#[derive(Debug, Clone, Default)]
+pub struct AssessmentFilter {
+    /// Only in this state.
+    pub state: Option<AssessmentState>,
+    /// Only under this region path.
+    pub region_path: Option<String>,
+}
+
+/// The assessments the caller may see, newest first.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    filter: AssessmentFilter,
+    page: Page<Uuid>,
+) -> ApiResult<Slice<assessment::Model>> {
+    let mut query =
+        assessment::Entity::find().filter(scope::assessments(actor.policy, actor.principal));
+    if let Some(state) = filter.state {
+        query = query.filter(assessment::Column::State.eq(state));
+    }
+    if let Some(path) = filter.region_path {
+        query = query.filter(scope::within(assessment::Column::RegionPath, &path));
+    }
+    let mut cursor = query.cursor_by(assessment::Column::Id);
+    cursor.desc();
+    Ok(page::read(db, cursor, page).await?)
+}
+
+/// The assessments of many children the caller may see, newest first.
+pub async fn for_children(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    child_ids: &[Uuid],
+) -> ApiResult<Vec<assessment::Model>> {
+    Ok(assessment::Entity::find()
+        .filter(assessment::Column::ChildId.is_in(child_ids.iter().copied()))
+        .filter(scope::assessments(actor.policy, actor.principal))
+        .order_by_desc(assessment::Column::StartedAt)
+        .all(db)
+        .await?)
+}
+
+/// The guardian's consent a service by a unit of this kind needs, when it needs one: social
+/// work agencies and the justice bureau see the child's record only with consent.
+pub fn consent_needed(kind: ServiceKind, unit: OrganizationKind) -> Option<ConsentPurpose> {
+    match unit {
+        OrganizationKind::SocialWorkAgency => Some(match kind {
+            ServiceKind::Counselling => ConsentPurpose::Counselling,
+            ServiceKind::LegalAid | ServiceKind::LegalService => ConsentPurpose::LegalAid,
+            ServiceKind::MedicalTreatment => ConsentPurpose::MedicalTreatment,
+            _ => ConsentPurpose::SocialWorkReferral,
+        }),
+        OrganizationKind::Justice => Some(ConsentPurpose::LegalAid),
+        _ => None,
+    }
+}
+
+/// The end of a due date: midnight after it, China time.
+pub fn end_of(day: NaiveDate) -> chrono::DateTime<Utc> {
+    let midnight = (day + TimeDelta::days(1))
+        .and_hms_opt(0, 0, 0)
+        .unwrap_or_default();
+    Utc.from_utc_datetime(&(midnight - TimeDelta::hours(8)))
+}
+
+/// A service item as entered.
+#[derive(Debug, Clone)]
+pub struct ItemDraft {
+    /// The child.
+    pub child: Uuid,
+    /// The assessment it follows.
+    pub assessment: Option<Uuid>,
+    /// What service.
+    pub kind: ServiceKind,
+    /// The unit that delivers it.
+    pub organization: Uuid,
+    /// When it is due.
+    pub due_on: NaiveDate,
+    /// What is to be done.
+    pub note: Option<String>,
+}
+
+/// The service item an idempotency key already produced, if any.
+pub async fn replay(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    key: &str,
+) -> ApiResult<Option<service_item::Model>> {
+    let Some(id) =
+        idempotency::lookup(db, actor.principal.account_id, ADD_SERVICE_ITEM, key).await?
+    else {
+        return Ok(None);
+    };
+    Ok(service_item::Entity::find_by_id(id).one(db).await?)
+}
+
+/// Assigns a service for a child the caller may see to a unit, which gets it as a lead
+/// assignment. A social work agency or the justice bureau is lent the child's record until the
+/// item is due, if the guardian's consent for that purpose is on record; otherwise the item is
+/// refused naming the missing consent.
+pub async fn add_item(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    key: &str,
+    draft: ItemDraft,
+) -> ApiResult<service_item::Model> {
+    idempotency::check(key)?;
+    let child = ledger::get(db, actor, draft.child).await?;
+    if let Some(id) = draft.assessment {
+        let found = get(db, actor, id)
+            .await
+            .map_err(|_| ApiError::bad_input("input.assessmentId", "no such assessment"))?;
+        if found.child_id != child.id {
+            return Err(ApiError::bad_input(
+                "input.assessmentId",
+                "the assessment is of another child",
+            ));
+        }
+    }
+    if draft.due_on < actor.today() {
+        return Err(ApiError::bad_input(
+            "input.dueOn",
+            "must not be in the past",
+        ));
+    }
+    let note = clean(draft.note);
+    if note.as_ref().is_some_and(|n| n.chars().count() > MAX_TEXT) {
+        return Err(ApiError::bad_input("input.note", "at most 5000 characters"));
+    }
+    let unit = organization::Entity::find_by_id(draft.organization)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::bad_input("input.organizationId", "no such unit"))?;
+    let id = Uuid::now_v7();
+    let grant = match consent_needed(draft.kind, unit.kind) {
+        Some(purpose) => {
+            if !access::consented(db, child.id, purpose).await? {
+                return Err(access::missing_consent(
+                    "input.organizationId",
+                    purpose,
+                    &unit.name,
+                ));
+            }
+            let grant = access::lend(
+                db,
+                actor,
+                access::Loan {
+                    child: child.id,
+                    organization: unit.id,
+                    purpose: purpose.into(),
+                    expires_at: end_of(draft.due_on),
+                    reason: format!("service item {id}"),
+                },
+            )
+            .await?;
+            Some(grant.id)
+        }
+        None => None,
+    };
+    let item = service_item::Entity::insert(service_item::ActiveModel {
+        id: Set(id),
+        child_id: Set(child.id),
+        assessment_id: Set(draft.assessment),
+        kind: Set(draft.kind),
+        organization_id: Set(unit.id),
+        due_on: Set(draft.due_on),
+        state: Set(ServiceItemState::Open),
+        note: Set(note),
+        outcome: Set(None),
+        decline_reason: Set(None),
+        grant_id: Set(grant),
+        created_by: Set(actor.principal.account_id),
+        created_at: Set(actor.now),
+        updated_at: Set(actor.now),
+    })
+    .exec_with_returning(db)
+    .await?;
+    idempotency::remember(
+        db,
+        actor.principal.account_id,
+        ADD_SERVICE_ITEM,
+        key,
+        item.id,
+        actor.now,
+    )
+    .await?;
+    duties::ensure(
+        db,
+        Some(actor.principal.account_id),
+        actor.now,
+        Duty {
+            subject_type: SubjectType::ServiceItem,
+            key: item.id.to_string(),
+            organization: unit.id,
+            responsibility: Responsibility::Lead,
+            title: format!("精准帮扶：{}", kind_title(item.kind)),
+            due_on: Some(item.due_on),
+        },
+    )
+    .await?;
+    audit::record(
+        db,
+        actor
+            .event("service_item.add")
+            .on("Child", child.id)
+            .with(json!({ "after": item })),
+    )
+    .await?;
+    Ok(item)
+}
+
+fn kind_title(kind: ServiceKind) -> &'static str {
+    match kind {
+        ServiceKind::GuardianshipGuidance => "监护指导",
+        ServiceKind::MedicalTreatment => "医疗救治",
+        ServiceKind::Counselling => "心理疏导",
+        ServiceKind::BehaviourCorrection => "行为矫治",
+        ServiceKind::LegalService => "法律服务",
+        ServiceKind::LegalAid => "法律援助",
+        ServiceKind::SubsistenceAllowance => "纳入低保",
+        ServiceKind::TemporaryAssistance => "临时救助",
+        ServiceKind::EducationSupport => "教育帮扶",
+    }
+}
+
+/// A move of a service item.
+#[derive(Debug, Clone)]
+pub enum ItemMove {
+    /// Open → in progress.
+    Start,
+    /// Open or in progress → done, with what was delivered.
+    Complete {
+        /// What was delivered.
+        outcome: String,
+    },
+    /// Open or in progress → declined, with the reason.
+    Decline {
+        /// Why.
+        reason: String,
+    },
+    /// A new due date, while not finished; the unit's access follows it.
+    Reschedule {
+        /// The new due date.
+        due_on: NaiveDate,
+    },
+}
+
+/// The moves allowed from a state.
+pub fn allowed(state: ServiceItemState) -> &'static [&'static str] {
+    match state {
+        ServiceItemState::Open => &["START", "COMPLETE", "DECLINE", "RESCHEDULE"],
+        ServiceItemState::InProgress => &["COMPLETE", "DECLINE", "RESCHEDULE"],
+        ServiceItemState::Done | ServiceItemState::Declined => &[],
+    }
+}
+
+/// One service item the caller may see.
+pub async fn get_item(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    id: Uuid,
+) -> ApiResult<service_item::Model> {
+    service_item::Entity::find_by_id(id)
+        .filter(scope::service_items(actor.policy, actor.principal))
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound)
+}
+
+/// Moves a service item (its unit, or the township and civil affairs over it). Finishing it
+/// ends the unit's access to the child and closes its assignment.
+pub async fn update_item(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    id: Uuid,
+    change: ItemMove,
+) -> ApiResult<service_item::Model> {
+    let found = get_item(db, actor, id).await?;
+    let name = match change {
+        ItemMove::Start => "START",
+        ItemMove::Complete { .. } => "COMPLETE",
+        ItemMove::Decline { .. } => "DECLINE",
+        ItemMove::Reschedule { .. } => "RESCHEDULE",
+    };
+    let allowed_here = allowed(found.state);
+    if !allowed_here.contains(&name) {
+        return Err(ApiError::InvalidTransition {
+            message: format!("{name} is not allowed from {:?}", found.state),
+            allowed: allowed_here.iter().map(|m| (*m).to_owned()).collect(),
+        });
+    }
+    let mut active = found.clone().into_active_model();
+    let mut finished = false;
+    match &change {
+        ItemMove::Start => active.state = Set(ServiceItemState::InProgress),
+        ItemMove::Complete { outcome } => {
+            let outcome = outcome.trim();
+            if outcome.is_empty() || outcome.chars().count() > MAX_TEXT {
+                return Err(ApiError::bad_input(
+                    "input.outcome",
+                    "say what was delivered (1 to 5000 characters)",
+                ));
+            }
+            active.state = Set(ServiceItemState::Done);
+            active.outcome = Set(Some(outcome.to_owned()));
+            finished = true;
+        }
+        ItemMove::Decline { reason } => {
+            let reason = reason.trim();
+            if reason.is_empty() || reason.chars().count() > MAX_TEXT {
+                return Err(ApiError::bad_input(
+                    "input.reason",
+                    "give the reason for declining (1 to 5000 characters)",
+                ));
+            }
+            active.state = Set(ServiceItemState::Declined);
+            active.decline_reason = Set(Some(reason.to_owned()));
+            finished = true;
+        }
+        ItemMove::Reschedule { due_on } => {
+            if *due_on < actor.today() {
+                return Err(ApiError::bad_input(
+                    "input.dueOn",
+                    "must not be in the past",
+                ));
+            }
+            active.due_on = Set(*due_on);
+            if let Some(grant) = found.grant_id {
+                access::extend(db, grant, end_of(*due_on)).await?;
+            }
+            assignment::Entity::update_many()
+                .col_expr(assignment::Column::DueOn, Expr::value(*due_on))
+                .filter(assignment::Column::SubjectType.eq(SubjectType::ServiceItem))
+                .filter(assignment::Column::SubjectKey.eq(found.id.to_string()))
+                .exec(db)
+                .await?;
+        }
+    }
+    active.updated_at = Set(actor.now);
+    let after = active.update(db).await?;
+    if finished {
+        if let Some(grant) = found.grant_id {
+            access::end(db, grant, actor.now).await?;
+        }
+        duties::settle(
+            db,
+            SubjectType::ServiceItem,
+            &found.id.to_string(),
+            AssignmentStatus::Done,
+            None,
+            actor.now,
+        )
+        .await?;
+    } else if matches!(change, ItemMove::Start) {
+        duties::settle(
+            db,
+            SubjectType::ServiceItem,
+            &found.id.to_string(),
+            AssignmentStatus::InProgress,
+            Some(AssignmentStatus::Open),
+            actor.now,
+        )
+        .await?;
+    }
+    audit::record(
+        db,
+        actor
+            .event("service_item.update")
+            .on("Child", found.child_id)
+            .with(json!({ "item": found.id, "move": name, "changes": audit::changes(&found, &after) })),
+    )
+    .await?;
+    Ok(after)
+}
+
+/// Which service items to list.
+#[derive(Debug, Clone, Default)]
+pub struct ItemFilter {
+    /// Only in these states.
+    pub states: Option<Vec<ServiceItemState>>,
+    /// Only those assigned to the caller's unit.
+    pub mine: bool,
+    /// Only overdue (true) or only not overdue (false).
+    pub overdue: Option<bool>,
+}
+
+/// The service items the caller may see, newest first.
+pub async fn list_items(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    filter: ItemFilter,
+    page: Page<Uuid>,
+) -> ApiResult<Slice<service_item::Model>> {
+    let mut query =
+        service_item::Entity::find().filter(scope::service_items(actor.policy, actor.principal));
+    if let Some(states) = filter.states {
+        query = query.filter(service_item::Column::State.is_in(states));
+    }
+    if filter.mine {
+        query =
+            query.filter(service_item::Column::OrganizationId.eq(actor.principal.organization_id));
+    }
+    let unfinished = [ServiceItemState::Open, ServiceItemState::InProgress];
+    match filter.overdue {
+        Some(true) => {
+            query = query
+                .filter(service_item::Column::State.is_in(unfinished))
+                .filter(service_item::Column::DueOn.lt(actor.today()));
+        }
+        Some(false) => {
+            query = query.filter(
+                sea_orm::Condition::any()
+                    .add(service_item::Column::State.is_not_in(unfinished))
+                    .add(service_item::Column::DueOn.gte(actor.today())),
+            );
+        }
+        None => {}
+    }
+    let mut cursor = query.cursor_by(service_item::Column::Id);
+    cursor.desc();
+    Ok(page::read(db, cursor, page).await?)
+}
+
+/// Whether a service item is late: due before `today` and not finished.
+pub fn is_overdue(item: &service_item::Model, today: NaiveDate) -> bool {
+    matches!(
+        item.state,
+        ServiceItemState::Open | ServiceItemState::InProgress
+    ) && item.due_on < today
+}
+
+/// The service items of many children that the caller may see, newest first.
+pub async fn items_for_children(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    child_ids: &[Uuid],
+) -> ApiResult<Vec<service_item::Model>> {
+    Ok(service_item::Entity::find()
+        .filter(service_item::Column::ChildId.is_in(child_ids.iter().copied()))
+        .filter(scope::service_items(actor.policy, actor.principal))
+        .order_by_desc(service_item::Column::Id)
+        .all(db)
+        .await?)
+}

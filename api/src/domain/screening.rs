@@ -1,0 +1,601 @@
+//! Key-period screening (重点时段排查): in the winter and summer holidays each region runs a
+//! campaign of patrols and hazard screening. Campaigns have teams (holiday patrol, hazard
+//! screening, safety publicity, rights protection, study help) with their members; screening
+//! records note what was found about a child or a hazard site, and a finding can raise a
+//! mandatory report at once.
+
+use chrono::{NaiveDate, TimeDelta};
+use entity::{
+    enums::{
+        HazardKind, RegionLevel, ReportCategory, RiskLevel, ScreeningSeason, TeamKind, Urgency,
+    },
+    hazard_site, organization, region, report, screening_campaign, screening_record,
+    screening_team,
+};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::{
+    audit,
+    domain::{
+        Actor, child as ledger, idempotency,
+        page::{self, Page, Slice},
+        report::{self as reports, ReportDraft},
+    },
+    error::{ApiError, ApiResult},
+    policy::scope,
+};
+
+/// The operation idempotency keys of `recordScreening` are stored under.
+pub const RECORD_SCREENING: &str = "recordScreening";
+
+fn required(field: &str, text: &str, max: usize) -> ApiResult<String> {
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > max {
+        return Err(ApiError::bad_input(
+            field,
+            format!("must be 1 to {max} characters"),
+        ));
+    }
+    Ok(text.to_owned())
+}
+
+/// A region in the caller's jurisdiction, else bad input in `field`.
+async fn region_in_jurisdiction(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    id: Uuid,
+    field: &str,
+) -> ApiResult<region::Model> {
+    region::Entity::find_by_id(id)
+        .filter(scope::within(
+            region::Column::Path,
+            &actor.principal.region_path,
+        ))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::bad_input(field, "no such region in your jurisdiction"))
+}
+
+/// A campaign as entered.
+#[derive(Debug, Clone)]
+pub struct CampaignDraft {
+    /// Its name.
+    pub name: String,
+    /// Which period.
+    pub season: ScreeningSeason,
+    /// First day.
+    pub starts_on: NaiveDate,
+    /// Last day.
+    pub ends_on: NaiveDate,
+    /// The region it covers.
+    pub region: Uuid,
+}
+
+/// Starts a campaign over a region of the caller's jurisdiction.
+pub async fn create_campaign(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    draft: CampaignDraft,
+) -> ApiResult<screening_campaign::Model> {
+    let name = required("input.name", &draft.name, 200)?;
+    if draft.ends_on < draft.starts_on || draft.ends_on - draft.starts_on > TimeDelta::days(120) {
+        return Err(ApiError::bad_input(
+            "input.endsOn",
+            "must be on or after the first day, within 120 days",
+        ));
+    }
+    let place = region_in_jurisdiction(db, actor, draft.region, "input.regionId").await?;
+    let campaign = screening_campaign::Entity::insert(screening_campaign::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        name: Set(name),
+        season: Set(draft.season),
+        starts_on: Set(draft.starts_on),
+        ends_on: Set(draft.ends_on),
+        region_id: Set(place.id),
+        region_path: Set(place.path),
+        created_by: Set(actor.principal.account_id),
+        created_at: Set(actor.now),
+    })
+    .exec_with_returning(db)
+    .await?;
+    audit::record(
+        db,
+        actor
+            .event("screening.campaign")
+            .on("ScreeningCampaign", campaign.id)
+            .with(json!({ "after": campaign })),
+    )
+    .await?;
+    Ok(campaign)
+}
+
+/// One campaign the caller takes part in.
+pub async fn get_campaign(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    id: Uuid,
+) -> ApiResult<screening_campaign::Model> {
+    screening_campaign::Entity::find_by_id(id)
+        .filter(scope::campaigns(actor.policy, actor.principal))
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound)
+}
+
+/// The campaigns the caller takes part in, newest first; with `on`, those running that day.
+pub async fn campaigns(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    on: Option<NaiveDate>,
+    page: Page<Uuid>,
+) -> ApiResult<Slice<screening_campaign::Model>> {
+    let mut query =
+        screening_campaign::Entity::find().filter(scope::campaigns(actor.policy, actor.principal));
+    if let Some(day) = on {
+        query = query
+            .filter(screening_campaign::Column::StartsOn.lte(day))
+            .filter(screening_campaign::Column::EndsOn.gte(day));
+    }
+    let mut cursor = query.cursor_by(screening_campaign::Column::Id);
+    cursor.desc();
+    Ok(page::read(db, cursor, page).await?)
+}
+
+/// A hazard site as entered.
+#[derive(Debug, Clone)]
+pub struct SiteDraft {
+    /// The township or village.
+    pub region: Uuid,
+    /// What kind.
+    pub kind: HazardKind,
+    /// Where, in words.
+    pub place: String,
+    /// How dangerous.
+    pub risk: RiskLevel,
+    /// Anything more.
+    pub note: Option<String>,
+}
+
+/// Records a hazard site in a township or village of the caller's jurisdiction.
+pub async fn add_site(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    draft: SiteDraft,
+) -> ApiResult<hazard_site::Model> {
+    let place = required("input.place", &draft.place, 500)?;
+    let area = region_in_jurisdiction(db, actor, draft.region, "input.regionId").await?;
+    if !matches!(area.level, RegionLevel::Township | RegionLevel::Village) {
+        return Err(ApiError::bad_input(
+            "input.regionId",
+            "must be a township or village",
+        ));
+    }
+    let site = hazard_site::Entity::insert(hazard_site::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        kind: Set(draft.kind),
+        place: Set(place),
+        risk: Set(draft.risk),
+        note: Set(draft
+            .note
+            .map(|n| n.trim().to_owned())
+            .filter(|n| !n.is_empty())),
+        region_id: Set(area.id),
+        region_path: Set(area.path),
+        created_by: Set(actor.principal.account_id),
+        created_at: Set(actor.now),
+    })
+    .exec_with_returning(db)
+    .await?;
+    audit::record(
+        db,
+        actor
+            .event("screening.site")
+            .on("HazardSite", site.id)
+            .with(json!({ "after": site })),
+    )
+    .await?;
+    Ok(site)
+}
+
+/// The hazard sites in the caller's region (their jurisdiction, or the township their unit
+/// serves), highest risk first; optionally only under `path`.
+pub async fn sites(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    path: Option<&str>,
+) -> ApiResult<Vec<hazard_site::Model>> {
+    let mut query = hazard_site::Entity::find().filter(scope::within(
+        hazard_site::Column::RegionPath,
+        &actor.principal.region_path,
+    ));
+    if let Some(path) = path {
+        query = query.filter(scope::within(hazard_site::Column::RegionPath, path));
+    }
+    let mut rows = query.order_by_asc(hazard_site::Column::Id).all(db).await?;
+    rows.sort_by_key(|s| std::cmp::Reverse(risk_rank(s.risk)));
+    Ok(rows)
+}
+
+fn risk_rank(risk: RiskLevel) -> u8 {
+    match risk {
+        RiskLevel::None => 0,
+        RiskLevel::Low => 1,
+        RiskLevel::Medium => 2,
+        RiskLevel::High => 3,
+    }
+}
+
+/// Hazard sites by id.
+pub async fn sites_by_id(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> ApiResult<Vec<hazard_site::Model>> {
+    Ok(hazard_site::Entity::find()
+        .filter(hazard_site::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?)
+}
+
+/// A team member.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Member {
+    /// Their name.
+    pub name: String,
+    /// Their unit.
+    pub organization_id: Option<Uuid>,
+    /// What they do in the team.
+    pub duty: Option<String>,
+}
+
+/// The members of a team.
+pub fn members(team: &screening_team::Model) -> Vec<Member> {
+    serde_json::from_str(&team.members).unwrap_or_default()
+}
+
+/// A team as entered.
+#[derive(Debug, Clone)]
+pub struct TeamDraft {
+    /// The campaign.
+    pub campaign: Uuid,
+    /// What the team does.
+    pub kind: TeamKind,
+    /// Its name.
+    pub name: String,
+    /// The unit leading it.
+    pub organization: Uuid,
+    /// Its members.
+    pub members: Vec<Member>,
+}
+
+/// Forms a team of a campaign in the caller's jurisdiction.
+pub async fn form_team(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    draft: TeamDraft,
+) -> ApiResult<screening_team::Model> {
+    let campaign = get_campaign(db, actor, draft.campaign)
+        .await
+        .map_err(|_| ApiError::bad_input("input.campaignId", "no such campaign"))?;
+    let ours = campaign.region_path == actor.principal.region_path
+        || campaign
+            .region_path
+            .starts_with(&format!("{}/", actor.principal.region_path));
+    if !ours {
+        return Err(ApiError::bad_input(
+            "input.campaignId",
+            "the campaign is run above your jurisdiction",
+        ));
+    }
+    let name = required("input.name", &draft.name, 200)?;
+    if draft.members.is_empty() || draft.members.len() > 200 {
+        return Err(ApiError::bad_input(
+            "input.members",
+            "name 1 to 200 members",
+        ));
+    }
+    let mut members = Vec::with_capacity(draft.members.len());
+    let mut units = vec![draft.organization];
+    for (i, member) in draft.members.into_iter().enumerate() {
+        let member_name = required(&format!("input.members.{i}.name"), &member.name, 100)?;
+        units.extend(member.organization_id);
+        members.push(Member {
+            name: member_name,
+            organization_id: member.organization_id,
+            duty: member
+                .duty
+                .map(|d| d.trim().to_owned())
+                .filter(|d| !d.is_empty()),
+        });
+    }
+    units.sort();
+    units.dedup();
+    let known = organization::Entity::find()
+        .filter(organization::Column::Id.is_in(units.clone()))
+        .count(db)
+        .await?;
+    if known != units.len() as u64 {
+        return Err(ApiError::bad_input(
+            "input.organizationId",
+            "no such unit (the team's or a member's)",
+        ));
+    }
+    let team = screening_team::Entity::insert(screening_team::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        campaign_id: Set(campaign.id),
+        kind: Set(draft.kind),
+        name: Set(name),
+        organization_id: Set(draft.organization),
+        members: Set(serde_json::to_string(&members).unwrap_or_else(|_| "[]".into())),
+        created_at: Set(actor.now),
+    })
+    .exec_with_returning(db)
+    .await?;
+    audit::record(
+        db,
+        actor
+            .event("screening.team")
+            .on("ScreeningCampaign", campaign.id)
+            .with(json!({ "after": team })),
+    )
+    .await?;
+    Ok(team)
+}
+
+/// The teams of many campaigns, in the order formed.
+pub async fn teams_for(
+    db: &impl ConnectionTrait,
+    campaign_ids: &[Uuid],
+) -> ApiResult<Vec<screening_team::Model>> {
+    Ok(screening_team::Entity::find()
+        .filter(screening_team::Column::CampaignId.is_in(campaign_ids.iter().copied()))
+        .order_by_asc(screening_team::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// A report to raise from a finding.
+#[derive(Debug, Clone)]
+pub struct Raise {
+    /// What it is about.
+    pub category: ReportCategory,
+    /// How urgent.
+    pub urgency: Urgency,
+    /// For a site finding: the child or children at risk, described.
+    pub child_description: Option<String>,
+}
+
+/// A screening as entered.
+#[derive(Debug, Clone)]
+pub struct ScreeningDraft {
+    /// The campaign.
+    pub campaign: Uuid,
+    /// The team that screened.
+    pub team: Option<Uuid>,
+    /// The child screened (or a site).
+    pub child: Option<Uuid>,
+    /// The site screened (or a child).
+    pub site: Option<Uuid>,
+    /// When.
+    pub screened_on: NaiveDate,
+    /// What was found.
+    pub finding: String,
+    /// Whether it is a concern.
+    pub concern: bool,
+    /// The report to raise, when the finding calls for one.
+    pub raise: Option<Raise>,
+}
+
+/// The screening record an idempotency key already produced, if any.
+pub async fn replay(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    key: &str,
+) -> ApiResult<Option<screening_record::Model>> {
+    let Some(id) =
+        idempotency::lookup(db, actor.principal.account_id, RECORD_SCREENING, key).await?
+    else {
+        return Ok(None);
+    };
+    Ok(screening_record::Entity::find_by_id(id).one(db).await?)
+}
+
+/// Records a screening of a child the caller may see, or of a hazard site in their region,
+/// during a campaign they take part in. A finding that calls for it raises a mandatory report
+/// in the same transaction (routed to the police like any other).
+pub async fn record(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    key: &str,
+    draft: ScreeningDraft,
+) -> ApiResult<(screening_record::Model, Option<report::Model>)> {
+    idempotency::check(key)?;
+    let campaign = get_campaign(db, actor, draft.campaign)
+        .await
+        .map_err(|_| ApiError::bad_input("input.campaignId", "no such campaign"))?;
+    if draft.screened_on < campaign.starts_on
+        || draft.screened_on > campaign.ends_on
+        || draft.screened_on > actor.today()
+    {
+        return Err(ApiError::bad_input(
+            "input.screenedOn",
+            "must fall within the campaign and not in the future",
+        ));
+    }
+    let finding = required("input.finding", &draft.finding, 5000)?;
+    if let Some(team) = draft.team {
+        screening_team::Entity::find_by_id(team)
+            .filter(screening_team::Column::CampaignId.eq(campaign.id))
+            .one(db)
+            .await?
+            .ok_or_else(|| ApiError::bad_input("input.teamId", "no such team in the campaign"))?;
+    }
+    let (region_id, place, child_id) = match (draft.child, draft.site) {
+        (Some(child), None) => {
+            let child = ledger::get(db, actor, child)
+                .await
+                .map_err(|_| ApiError::bad_input("input.childId", "no such child"))?;
+            if !scope::ancestry(&child.region_path).contains(&campaign.region_path) {
+                return Err(ApiError::bad_input(
+                    "input.childId",
+                    "the child lives outside the campaign's region",
+                ));
+            }
+            (child.residence_village_id, None, Some(child.id))
+        }
+        (None, Some(site)) => {
+            let site = hazard_site::Entity::find_by_id(site)
+                .filter(scope::within(
+                    hazard_site::Column::RegionPath,
+                    &campaign.region_path,
+                ))
+                .one(db)
+                .await?
+                .ok_or_else(|| {
+                    ApiError::bad_input(
+                        "input.hazardSiteId",
+                        "no such site in the campaign's region",
+                    )
+                })?;
+            (site.region_id, Some(site.place), None)
+        }
+        _ => {
+            return Err(ApiError::bad_input(
+                "input.childId",
+                "screen either a child or a hazard site",
+            ));
+        }
+    };
+    if draft.raise.is_some() && !draft.concern {
+        return Err(ApiError::bad_input(
+            "input.raiseReport",
+            "only a finding of concern raises a report",
+        ));
+    }
+    let id = Uuid::now_v7();
+    let raised = match draft.raise {
+        Some(raise) => Some(
+            reports::submit(
+                db,
+                actor,
+                &format!("screening:{id}"),
+                ReportDraft {
+                    category: raise.category,
+                    urgency: raise.urgency,
+                    narrative: format!("{}：{finding}", campaign.name),
+                    occurred_at: actor.now,
+                    region_id,
+                    place,
+                    child_id,
+                    child_description: raise.child_description,
+                    reporter_contact: None,
+                },
+            )
+            .await
+            .map_err(|err| match err {
+                ApiError::BadInput { field, message } if field == "input.childDescription" => {
+                    ApiError::bad_input("input.raiseReport.childDescription", message)
+                }
+                other => other,
+            })?,
+        ),
+        None => None,
+    };
+    let saved = screening_record::Entity::insert(screening_record::ActiveModel {
+        id: Set(id),
+        campaign_id: Set(campaign.id),
+        team_id: Set(draft.team),
+        child_id: Set(child_id),
+        hazard_site_id: Set(draft.site),
+        screened_on: Set(draft.screened_on),
+        finding: Set(finding),
+        concern: Set(draft.concern),
+        report_id: Set(raised.as_ref().map(|r| r.id)),
+        recorded_by: Set(actor.principal.account_id),
+        created_at: Set(actor.now),
+    })
+    .exec_with_returning(db)
+    .await?;
+    idempotency::remember(
+        db,
+        actor.principal.account_id,
+        RECORD_SCREENING,
+        key,
+        saved.id,
+        actor.now,
+    )
+    .await?;
+    audit::record(
+        db,
+        actor
+            .event("screening.record")
+            .on("ScreeningCampaign", campaign.id)
+            .with(json!({ "record": saved.id, "child": child_id, "site": draft.site, "concern": draft.concern, "report": saved.report_id })),
+    )
+    .await?;
+    Ok((saved, raised))
+}
+
+/// The screening records of a campaign the caller may see (site records, and records of
+/// children in their scope), newest first; with `concern`, only those (not) of concern.
+pub async fn records(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    campaign: Uuid,
+    concern: Option<bool>,
+    page: Page<Uuid>,
+) -> ApiResult<Slice<screening_record::Model>> {
+    let visible_children = entity::child::Entity::find()
+        .select_only()
+        .column(entity::child::Column::Id)
+        .filter(scope::children(actor.policy, actor.principal, actor.now))
+        .into_query();
+    let mut query = screening_record::Entity::find()
+        .filter(screening_record::Column::CampaignId.eq(campaign))
+        .filter(
+            Condition::any()
+                .add(screening_record::Column::ChildId.is_null())
+                .add(screening_record::Column::ChildId.in_subquery(visible_children)),
+        );
+    if let Some(concern) = concern {
+        query = query.filter(screening_record::Column::Concern.eq(concern));
+    }
+    let mut cursor = query.cursor_by(screening_record::Column::Id);
+    cursor.desc();
+    Ok(page::read(db, cursor, page).await?)
+}
+
+/// A campaign's numbers.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Tally {
+    /// Children screened.
+    pub children: u64,
+    /// Site screenings.
+    pub sites: u64,
+    /// Findings of concern.
+    pub concerns: u64,
+    /// Reports raised.
+    pub reports: u64,
+}
+
+/// Counts a campaign's screenings (all of them: numbers, not records).
+pub async fn tally(db: &impl ConnectionTrait, campaign: Uuid) -> ApiResult<Tally> {
+    let rows = screening_record::Entity::find()
+        .filter(screening_record::Column::CampaignId.eq(campaign))
+        .all(db)
+        .await?;
+    let mut children: Vec<Uuid> = rows.iter().filter_map(|r| r.child_id).collect();
+    children.sort();
+    children.dedup();
+    Ok(Tally {
+        children: children.len() as u64,
+        sites: rows.iter().filter(|r| r.hazard_site_id.is_some()).count() as u64,
+        concerns: rows.iter().filter(|r| r.concern).count() as u64,
+        reports: rows.iter().filter(|r| r.report_id.is_some()).count() as u64,
+    })
+}
