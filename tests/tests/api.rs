@@ -36,5 +36,7 @@ mod schema;
 mod schooling;
 #[path = "api/scopes.rs"]
 mod scopes;
+#[path = "api/screening.rs"]
+mod screening;
 #[path = "api/visits.rs"]
 mod visits;

@@ -805,3 +805,154 @@ async fn break_glass_opens_a_record_for_hours_with_a_reason_audited_and_reviewed
     assert_eq!(events.len(), 1);
     assert!(events[0].detail.contains(reason));
 }
+
+/// The walk-through on the demo data: the township supervisor assesses the child of the
+/// reports scenario, refers them to the social work agency for counselling with the guardian's
+/// consent, the agency's demo account then sees that child and nothing else, and the joint
+/// meeting sees every unit's open and overdue work, the plan's fourteen tasks included.
+#[tokio::test]
+async fn the_demo_walk_through_from_a_notified_report_to_the_agency_and_the_joint_meeting() {
+    let app = TestApp::spawn().await;
+    let (child, report) = notified_report(&app).await;
+    let supervisor = app.login_as(Role::ChildSupervisor).await;
+    let worker = app.login_as(Role::SocialWorker).await;
+    let agency = app.organization_id("agency:652700:1").await;
+
+    let assessment = app
+        .gql(
+            Some(&supervisor.access),
+            START,
+            json!({ "input": { "childId": child, "reportId": report, "participantIds": [agency] } }),
+        )
+        .await
+        .data()["startAssessment"]["assessment"]["id"]
+        .clone();
+    let completed = app
+        .gql(
+            Some(&supervisor.access),
+            COMPLETE,
+            findings(&assessment, "独居，夜间无人照看"),
+        )
+        .await;
+    let guardian = app
+        .gql(
+            Some(&supervisor.access),
+            "query($id: ID!) { child(id: $id) { guardians { id } } }",
+            json!({ "id": child }),
+        )
+        .await
+        .data()["child"]["guardians"][0]["id"]
+        .clone();
+    let consented = app
+        .gql(
+            Some(&supervisor.access),
+            "mutation($c: ID!, $g: ID!, $d: NaiveDate!) { recordConsent(input: {childId: $c, guardianId: $g, purpose: COUNSELLING, givenOn: $d}) { consent { id } } }",
+            json!({ "c": child, "g": guardian, "d": days(-1) }),
+        )
+        .await;
+    let referred = app
+        .gql(
+            Some(&supervisor.access),
+            ADD,
+            json!({ "input": { "idempotencyKey": "walk-1", "childId": child, "assessmentId": assessment, "kind": "COUNSELLING", "organizationId": agency, "dueOn": days(30) } }),
+        )
+        .await;
+    let seen = app.gql(Some(&worker.access), CHILDREN, json!({})).await;
+    let worklist = app
+        .gql(
+            Some(&worker.access),
+            "{ serviceItems { edges { node { kind child { id } } } } assignments { edges { node { subjectType responsibility } } } }",
+            json!({}),
+        )
+        .await;
+    let other = township_child(&app, 5).await;
+    let not_other = app
+        .gql(
+            Some(&worker.access),
+            "query($id: ID!) { child(id: $id) { id } }",
+            json!({ "id": other }),
+        )
+        .await;
+    let meeting = app
+        .gql_as(
+            Role::Analyst,
+            "{ responsibilityOverview { organization { code } planTasks { assigned open done overdue } cases { assigned open done overdue } } }",
+            json!({}),
+        )
+        .await;
+
+    assert_eq!(
+        completed.data()["completeAssessment"]["child"]["riskLevel"],
+        "HIGH"
+    );
+    assert!(consented.body["errors"].is_null(), "{:?}", consented.body);
+    assert_eq!(
+        referred.data()["addServiceItem"]["item"]["accessGrant"]["active"],
+        true,
+        "{:?}",
+        referred.body
+    );
+    assert_eq!(
+        ids(&seen, "children"),
+        vec![child.clone()],
+        "that child and nothing else"
+    );
+    let items = worklist.data()["serviceItems"]["edges"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["node"]["child"]["id"], child);
+    let duties: Vec<(&Value, &Value)> = worklist.data()["assignments"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (&e["node"]["subjectType"], &e["node"]["responsibility"]))
+        .collect();
+    assert!(duties.contains(&(&json!("SERVICE_ITEM"), &json!("LEAD"))));
+    assert!(duties.contains(&(&json!("ASSESSMENT"), &json!("ASSISTING"))));
+    assert!(not_other.data()["child"].is_null());
+
+    let lines = meeting.data()["responsibilityOverview"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{:?}", meeting.body));
+    let line = |code: &str| {
+        lines
+            .iter()
+            .find(|l| l["organization"]["code"] == code)
+            .unwrap_or_else(|| panic!("no line for {code}"))
+    };
+    assert_eq!(
+        line("agency:652700:1")["cases"],
+        json!({ "assigned": 2, "open": 1, "done": 1, "overdue": 0 }),
+        "the counselling item open, the assessment it assisted done"
+    );
+    assert_eq!(
+        line("public_security:652701")["cases"]["open"],
+        1,
+        "the report, held by the county police, is not closed"
+    );
+    let plan: u64 = lines
+        .iter()
+        .map(|l| l["planTasks"]["assigned"].as_u64().unwrap())
+        .sum();
+    let loaded = entity::assignment::Entity::find()
+        .filter(entity::assignment::Column::SubjectType.eq(entity::enums::SubjectType::PlanTask))
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    let tasks: std::collections::BTreeSet<&str> =
+        loaded.iter().map(|a| a.subject_key.as_str()).collect();
+    assert_eq!(tasks.len(), 14);
+    assert_eq!(
+        plan,
+        loaded.len() as u64,
+        "every unit's share of the plan's tasks"
+    );
+    for line in lines {
+        for side in ["planTasks", "cases"] {
+            let c = &line[side];
+            assert_eq!(
+                c["open"].as_u64().unwrap() + c["done"].as_u64().unwrap(),
+                c["assigned"].as_u64().unwrap()
+            );
+        }
+    }
+}

@@ -11,6 +11,22 @@ use shouhu::policy::{Level, Policy};
 use shouhu_tests::{Role, TestApp};
 use uuid::Uuid;
 
+const ALL_ROLES: [Role; 13] = [
+    Role::Admin,
+    Role::CivilAffairsOfficer,
+    Role::ChildSupervisor,
+    Role::ChildDirector,
+    Role::Teacher,
+    Role::SchoolHead,
+    Role::PoliceOfficer,
+    Role::WomensFederationWorker,
+    Role::SocialWorker,
+    Role::HealthWorker,
+    Role::JusticeOfficer,
+    Role::CourtOfficer,
+    Role::Analyst,
+];
+
 const ROLES_WITH_ROWS: [Role; 11] = [
     Role::CivilAffairsOfficer,
     Role::ChildSupervisor,
@@ -465,6 +481,122 @@ async fn a_mutation_the_role_may_not_call_is_forbidden_and_audited() {
         "{}",
         denied[0].detail
     );
+}
+
+/// Every role against the operations of assessment and assistance, access, break-glass and
+/// screening: those the policy denies are `FORBIDDEN`, the others get past the gate (to a bad
+/// input, since the IDs here are not real).
+#[tokio::test]
+async fn every_role_reaches_the_assistance_and_screening_operations_the_policy_allows() {
+    let app = TestApp::spawn().await;
+    let policy = Policy::shipped().unwrap();
+    let operations = [
+        (
+            "Query",
+            "assessments",
+            "{ assessments { edges { cursor } } }",
+        ),
+        (
+            "Query",
+            "serviceItems",
+            "{ serviceItems { edges { cursor } } }",
+        ),
+        (
+            "Query",
+            "breakGlassAccesses",
+            "{ breakGlassAccesses { edges { cursor } } }",
+        ),
+        (
+            "Query",
+            "screeningCampaigns",
+            "{ screeningCampaigns { edges { cursor } } }",
+        ),
+        (
+            "Query",
+            "screeningCampaign",
+            "{ screeningCampaign(id: \"x\") { id } }",
+        ),
+        ("Query", "hazardSites", "{ hazardSites { id } }"),
+        (
+            "Mutation",
+            "startAssessment",
+            "mutation { startAssessment(input: {childId: \"x\"}) { __typename } }",
+        ),
+        (
+            "Mutation",
+            "completeAssessment",
+            "mutation { completeAssessment(input: {id: \"x\", safety: \"a\", guardianship: \"a\", physicalHealth: \"a\", mentalHealth: \"a\", riskLevel: LOW}) { __typename } }",
+        ),
+        (
+            "Mutation",
+            "addServiceItem",
+            "mutation { addServiceItem(input: {idempotencyKey: \"k\", childId: \"x\", kind: COUNSELLING, organizationId: \"x\", dueOn: \"2030-01-01\"}) { __typename } }",
+        ),
+        (
+            "Mutation",
+            "updateServiceItem",
+            "mutation { updateServiceItem(input: {id: \"x\", move: START}) { __typename } }",
+        ),
+        (
+            "Mutation",
+            "grantAccess",
+            "mutation { grantAccess(input: {childId: \"x\", organizationId: \"x\", purpose: COUNSELLING, expiresAt: \"2030-01-01T00:00:00Z\", reason: \"r\"}) { __typename } }",
+        ),
+        (
+            "Mutation",
+            "revokeAccess",
+            "mutation { revokeAccess(input: {id: \"x\", reason: \"r\"}) { __typename } }",
+        ),
+        (
+            "Mutation",
+            "breakGlass",
+            "mutation { breakGlass(input: {childId: \"x\", reason: \"r\"}) { __typename } }",
+        ),
+        (
+            "Mutation",
+            "reviewBreakGlass",
+            "mutation { reviewBreakGlass(input: {id: \"x\", note: \"n\"}) { __typename } }",
+        ),
+        (
+            "Mutation",
+            "startScreeningCampaign",
+            "mutation { startScreeningCampaign(input: {name: \"n\", season: OTHER, startsOn: \"2030-01-01\", endsOn: \"2030-01-02\", regionId: \"x\"}) { __typename } }",
+        ),
+        (
+            "Mutation",
+            "formScreeningTeam",
+            "mutation { formScreeningTeam(input: {campaignId: \"x\", kind: STUDY_HELP, name: \"n\", organizationId: \"x\", members: []}) { __typename } }",
+        ),
+        (
+            "Mutation",
+            "addHazardSite",
+            "mutation { addHazardSite(input: {regionId: \"x\", kind: WATER, place: \"p\", risk: LOW}) { __typename } }",
+        ),
+        (
+            "Mutation",
+            "recordScreening",
+            "mutation { recordScreening(input: {idempotencyKey: \"k\", campaignId: \"x\", screenedOn: \"2030-01-01\", finding: \"f\"}) { __typename } }",
+        ),
+    ];
+    let mut checks = 0;
+    for role in ALL_ROLES {
+        let tokens = app.login_as(role).await;
+        for (root, field, operation) in operations {
+            let response = app.gql(Some(&tokens.access), operation, json!({})).await;
+            let codes = response.codes();
+            let at = format!("{role:?} {root}.{field}");
+            if policy.level(root, field, Some(role)) == Level::None {
+                assert_eq!(codes, vec!["FORBIDDEN"], "{at}");
+            } else {
+                assert!(!codes.iter().any(|c| c == "FORBIDDEN"), "{at}: {codes:?}");
+                if root == "Mutation" {
+                    assert_eq!(codes, vec!["BAD_USER_INPUT"], "{at}");
+                }
+            }
+            checks += 1;
+        }
+    }
+    assert_eq!(checks, 13 * operations.len());
 }
 
 #[test]

@@ -31,6 +31,8 @@ pub struct AssignmentFilter {
 pub struct Counts {
     /// Assigned in all.
     pub assigned: u64,
+    /// Not yet done (assigned less done), overdue or not.
+    pub open: u64,
     /// Done.
     pub done: u64,
     /// Due before today and not done.
@@ -51,6 +53,7 @@ pub struct UnitResponsibility {
 fn counts(values: [u64; 3]) -> Counts {
     Counts {
         assigned: values[0],
+        open: values[0] - values[1],
         done: values[1],
         overdue: values[2],
     }
