@@ -2,7 +2,9 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{TimeDelta, Utc};
 use entity::account;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, Iterable, QueryFilter,
+};
 use serde_json::{Value, json};
 use shouhu_tests::{DEMO_PASSWORD, JWT_SECRET, Role, TestApp};
 
@@ -44,21 +46,7 @@ async fn a_demo_account_logs_in_and_reads_me() {
 #[tokio::test]
 async fn every_role_has_a_demo_account() {
     let app = TestApp::spawn().await;
-    for role in [
-        Role::Admin,
-        Role::CivilAffairsOfficer,
-        Role::ChildSupervisor,
-        Role::ChildDirector,
-        Role::Teacher,
-        Role::SchoolHead,
-        Role::PoliceOfficer,
-        Role::WomensFederationWorker,
-        Role::SocialWorker,
-        Role::HealthWorker,
-        Role::JusticeOfficer,
-        Role::CourtOfficer,
-        Role::Analyst,
-    ] {
+    for role in Role::iter() {
         let tokens = app.login_as(role).await;
         let me = app.gql(Some(&tokens.access), ME, json!({})).await;
         assert!(me.body["errors"].is_null(), "{role:?}: {:?}", me.body);

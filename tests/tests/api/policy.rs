@@ -5,27 +5,11 @@
 use async_graphql::Value as GqlValue;
 use chrono::{TimeDelta, Utc};
 use entity::{access_grant, child, pairing};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, Iterable, QueryFilter};
 use serde_json::{Value, json};
 use shouhu::policy::{Level, Policy};
 use shouhu_tests::{Role, TestApp};
 use uuid::Uuid;
-
-const ALL_ROLES: [Role; 13] = [
-    Role::Admin,
-    Role::CivilAffairsOfficer,
-    Role::ChildSupervisor,
-    Role::ChildDirector,
-    Role::Teacher,
-    Role::SchoolHead,
-    Role::PoliceOfficer,
-    Role::WomensFederationWorker,
-    Role::SocialWorker,
-    Role::HealthWorker,
-    Role::JusticeOfficer,
-    Role::CourtOfficer,
-    Role::Analyst,
-];
 
 const ROLES_WITH_ROWS: [Role; 11] = [
     Role::CivilAffairsOfficer,
@@ -579,7 +563,7 @@ async fn every_role_reaches_the_assistance_and_screening_operations_the_policy_a
         ),
     ];
     let mut checks = 0;
-    for role in ALL_ROLES {
+    for role in Role::iter() {
         let tokens = app.login_as(role).await;
         for (root, field, operation) in operations {
             let response = app.gql(Some(&tokens.access), operation, json!({})).await;
@@ -596,7 +580,7 @@ async fn every_role_reaches_the_assistance_and_screening_operations_the_policy_a
             checks += 1;
         }
     }
-    assert_eq!(checks, 13 * operations.len());
+    assert_eq!(checks, Role::iter().count() * operations.len());
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 use chrono::{TimeDelta, Utc};
 use entity::{deadline_alert, region};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, Iterable, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 use shouhu_tests::{Role, TestApp, Tokens};
 
@@ -593,21 +593,7 @@ async fn only_police_and_the_procuratorate_see_who_reported() {
     let id = report_in(&app, &teacher, &police, "who-1", "CLOSED").await;
     let query = "query($id: ID!) { report(id: $id) { state reporterName } }";
 
-    for role in [
-        Role::Admin,
-        Role::CivilAffairsOfficer,
-        Role::ChildSupervisor,
-        Role::ChildDirector,
-        Role::Teacher,
-        Role::SchoolHead,
-        Role::PoliceOfficer,
-        Role::WomensFederationWorker,
-        Role::SocialWorker,
-        Role::HealthWorker,
-        Role::JusticeOfficer,
-        Role::CourtOfficer,
-        Role::Analyst,
-    ] {
+    for role in Role::iter() {
         let seen = app.gql_as(role, query, json!({ "id": id })).await;
         let report = &seen.data()["report"];
         match role {
