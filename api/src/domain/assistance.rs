@@ -14,7 +14,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, sea_query::Expr, sea_query::ExprTrait,
+    QueryFilter, QueryOrder, QuerySelect, sea_query::Expr, sea_query::ExprTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -337,6 +337,17 @@ pub async fn for_children(
         .filter(assessment::Column::ChildId.is_in(child_ids.iter().copied()))
         .filter(scope::assessments(actor.policy, actor.principal))
         .order_by_desc(assessment::Column::StartedAt)
+        .all(db)
+        .await?)
+}
+
+/// Which of `ids` are assessments' ids.
+pub async fn existing(db: &impl ConnectionTrait, ids: &[Uuid]) -> ApiResult<Vec<Uuid>> {
+    Ok(assessment::Entity::find()
+        .select_only()
+        .column(assessment::Column::Id)
+        .filter(assessment::Column::Id.is_in(ids.iter().copied()))
+        .into_tuple()
         .all(db)
         .await?)
 }

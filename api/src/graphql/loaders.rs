@@ -370,6 +370,22 @@ impl Loader<Uuid> for AssessmentsLoader {
     }
 }
 
+/// Tells which ids are assessments' (an assessment assignment's subject is a report's id or,
+/// for an assessment that follows none, its own).
+pub struct AssessmentIdsLoader(pub DatabaseConnection);
+
+impl Loader<Uuid> for AssessmentIdsLoader {
+    type Value = ();
+    type Error = Arc<ApiError>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let found = domain::assistance::existing(&self.0, keys)
+            .await
+            .map_err(Arc::new)?;
+        Ok(found.into_iter().map(|id| (id, ())).collect())
+    }
+}
+
 /// Loads each child's service items, those the caller may see.
 pub struct ServiceItemsLoader(pub Caller);
 
@@ -485,6 +501,8 @@ pub struct Loaders {
     pub interventions: DataLoader<InterventionsLoader, HashMapCache>,
     /// Each child's assessments, those the caller may see.
     pub assessments: DataLoader<AssessmentsLoader, HashMapCache>,
+    /// Which ids are assessments'.
+    pub assessment_ids: DataLoader<AssessmentIdsLoader, HashMapCache>,
     /// Each child's service items, those the caller may see.
     pub service_items: DataLoader<ServiceItemsLoader, HashMapCache>,
     /// Each child's access grants.
@@ -527,6 +545,7 @@ impl Loaders {
             emergency_actions: loader(ActionsLoader(db.clone())),
             interventions: loader(InterventionsLoader(db.clone())),
             grants: loader(GrantsLoader(db.clone())),
+            assessment_ids: loader(AssessmentIdsLoader(db.clone())),
             teams: loader(TeamsLoader(db.clone())),
             hazard_sites: loader(HazardSiteLoader(db.clone())),
             assessments: loader(AssessmentsLoader(caller.clone())),

@@ -164,7 +164,7 @@ async fn an_assessment_follows_a_notified_report_and_sets_the_risk_level() {
     let supervisor = app.login_as(Role::ChildSupervisor).await;
     let police_unit = app.organization_id("public_security:652701").await;
     let school = app.organization_id("school:652701100").await;
-    let inbox = "{ assignments(filter: {subjectTypes: [ASSESSMENT]}) { edges { node { status progressPercent responsibility } } } }";
+    let inbox = "{ assignments(filter: {subjectTypes: [ASSESSMENT]}) { edges { node { status progressPercent responsibility subjectId } } } }";
 
     let started = app
         .gql(
@@ -231,7 +231,7 @@ async fn an_assessment_follows_a_notified_report_and_sets_the_risk_level() {
     );
     assert_eq!(
         police_inbox_before.data()["assignments"]["edges"][0]["node"],
-        json!({ "status": "OPEN", "progressPercent": 0, "responsibility": "ASSISTING" })
+        json!({ "status": "OPEN", "progressPercent": 0, "responsibility": "ASSISTING", "subjectId": report })
     );
     assert_eq!(empty.code(), "BAD_USER_INPUT");
     assert_eq!(field_of(&empty), "input.safety");
@@ -245,9 +245,9 @@ async fn an_assessment_follows_a_notified_report_and_sets_the_risk_level() {
         let edges = inbox.data()["assignments"]["edges"].as_array().unwrap();
         assert!(!edges.is_empty());
         assert!(
-            edges
-                .iter()
-                .all(|e| e["node"]["status"] == "DONE" && e["node"]["progressPercent"] == 100),
+            edges.iter().all(|e| e["node"]["status"] == "DONE"
+                && e["node"]["progressPercent"] == 100
+                && e["node"]["subjectId"] == report),
             "{edges:?}"
         );
     }
@@ -411,6 +411,11 @@ async fn service_items_move_through_their_states() {
         .map(|e| &e["node"]["status"])
         .collect();
     assert_eq!(statuses, vec!["DONE", "DONE"]);
+    assert_eq!(
+        inbox.data()["assignments"]["edges"][1]["node"]["subjectId"],
+        item,
+        "the inbox names the item"
+    );
 }
 
 #[tokio::test]
@@ -955,4 +960,46 @@ async fn the_demo_walk_through_from_a_notified_report_to_the_agency_and_the_join
             );
         }
     }
+}
+
+#[tokio::test]
+async fn service_item_lists_cost_the_same_statements_for_2_or_12_items() {
+    let app = TestApp::spawn().await;
+    let officer = app.login_as(Role::CivilAffairsOfficer).await;
+    let unit = app.organization_id("womens_federation:652701").await;
+    for n in 0..12 {
+        let child = township_child(&app, n).await;
+        let added = add_item(
+            &app,
+            &officer,
+            &format!("n-{n}"),
+            &child,
+            "EDUCATION_SUPPORT",
+            &unit,
+            &days(30),
+        )
+        .await;
+        assert!(added.body["errors"].is_null(), "{:?}", added.body);
+    }
+    let items = "query($n: Int) { serviceItems(first: $n) { edges { node { kind child { name } organization { name } accessGrant { active } } } } }";
+    let children = "query($n: Int) { children(first: $n) { edges { node { name assessments { state } serviceItems { kind organization { name } } accessGrants { active } } } } }";
+
+    let mut item_costs = Vec::new();
+    for n in [2, 12] {
+        item_costs.push(
+            app.statements_for(&officer.access, items, json!({ "n": n }), "serviceItems", n)
+                .await,
+        );
+    }
+    let mut child_costs = Vec::new();
+    for n in [5, 50] {
+        child_costs.push(
+            app.statements_for(&officer.access, children, json!({ "n": n }), "children", n)
+                .await,
+        );
+    }
+
+    assert_eq!(item_costs[0], item_costs[1], "{item_costs:?}");
+    assert_eq!(child_costs[0], child_costs[1], "{child_costs:?}");
+    println!("statements: service items {item_costs:?}, children with assistance {child_costs:?}");
 }

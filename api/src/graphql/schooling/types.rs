@@ -186,14 +186,33 @@ impl Assignment {
         self.0.subject_type.into()
     }
 
-    /// The subject: a plan task's key, or the global ID of the case.
-    async fn subject_id(&self) -> String {
-        match self.0.subject_type {
-            entity::enums::SubjectType::DropoutCase => uuid::Uuid::parse_str(&self.0.subject_key)
-                .map(|id| ids::encode(Kind::DropoutCase, id).to_string())
-                .unwrap_or_else(|_| self.0.subject_key.clone()),
-            _ => self.0.subject_key.clone(),
-        }
+    /// The subject: a plan task's key, or the global ID of the case: a `Report`, a
+    /// `DropoutCase`, a `ServiceItem`, and for an assessment the `Report` it follows (pass it to
+    /// `startAssessment` as `reportId`) or, when it follows none, the `Assessment`.
+    async fn subject_id(&self, ctx: &Context<'_>) -> Result<String> {
+        let Ok(id) = uuid::Uuid::parse_str(&self.0.subject_key) else {
+            return Ok(self.0.subject_key.clone());
+        };
+        let kind = match self.0.subject_type {
+            entity::enums::SubjectType::PlanTask => return Ok(self.0.subject_key.clone()),
+            entity::enums::SubjectType::Report => Kind::Report,
+            entity::enums::SubjectType::DropoutCase => Kind::DropoutCase,
+            entity::enums::SubjectType::ServiceItem => Kind::ServiceItem,
+            entity::enums::SubjectType::Assessment => {
+                let loaders = ctx.data_unchecked::<Loaders>();
+                let own = loaders
+                    .assessment_ids
+                    .load_one(id)
+                    .await
+                    .map_err(loader_error)?;
+                if own.is_some() {
+                    Kind::Assessment
+                } else {
+                    Kind::Report
+                }
+            }
+        };
+        Ok(ids::encode(kind, id).to_string())
     }
 
     /// The responsible unit.
