@@ -1,7 +1,8 @@
 //! Demo data: the 博尔塔拉 prefecture with its four county-level units, generated townships and
 //! villages, an organization for every unit of the plan's responsibility matrix and the
 //! schools, police stations, hospital and agency the work needs, one `demo.<role>` account per
-//! role, and a few hundred fictional children with guardians, visits and pairings.
+//! role, a few hundred fictional children with guardians, visits and pairings, and a
+//! winter-holiday screening campaign over the first township with its teams and hazard sites.
 //!
 //! Every row's id comes from a seeded generator and every insert skips rows that exist, so
 //! loading twice changes nothing. No real person's data: names are drawn from lists of common
@@ -14,10 +15,11 @@ use entity::{
     account, child, child_guardian,
     enums::{
         ChildStatus, Gender, GuardianRelation, GuardianshipCapacity, GuardianshipQuality,
-        HealthStatus, LeftBehindType, LivingArrangement, OrganizationKind, Rating, RegionLevel,
-        RiskLevel, Role, SchoolingStage, VisitMethod,
+        HazardKind, HealthStatus, LeftBehindType, LivingArrangement, OrganizationKind, Rating,
+        RegionLevel, RiskLevel, Role, SchoolingStage, ScreeningSeason, TeamKind, VisitMethod,
     },
-    guardian, organization, pairing, region, visit,
+    guardian, hazard_site, organization, pairing, region, screening_campaign, screening_team,
+    visit,
 };
 use rand::{Rng, SeedableRng, rngs::StdRng, seq::IndexedRandom};
 use sea_orm::{
@@ -27,7 +29,10 @@ use sea_orm::{
 use serde::Deserialize;
 use uuid::{Builder, Uuid};
 
-use crate::{auth::password, domain::values::ResidentId};
+use crate::{
+    auth::password,
+    domain::{screening::Member, values::ResidentId},
+};
 
 /// The plan's task × unit matrix, shipped with the service.
 pub const RESPONSIBILITY_MATRIX: &str = include_str!("../../data/responsibility-matrix.toml");
@@ -65,6 +70,15 @@ pub async fn counts(
         ),
         ("visit", visit::Entity::find().count(db).await?),
         ("pairing", pairing::Entity::find().count(db).await?),
+        (
+            "screening_campaign",
+            screening_campaign::Entity::find().count(db).await?,
+        ),
+        ("hazard_site", hazard_site::Entity::find().count(db).await?),
+        (
+            "screening_team",
+            screening_team::Entity::find().count(db).await?,
+        ),
     ]))
 }
 
@@ -167,6 +181,9 @@ struct DemoData {
     links: Vec<child_guardian::ActiveModel>,
     visits: Vec<visit::ActiveModel>,
     pairings: Vec<pairing::ActiveModel>,
+    campaigns: Vec<screening_campaign::ActiveModel>,
+    sites: Vec<hazard_site::ActiveModel>,
+    teams: Vec<screening_team::ActiveModel>,
 }
 
 /// A village with the staff and units the children there are attached to.
@@ -457,6 +474,7 @@ impl Generator {
         ];
         let mut demo_teacher = None;
         let mut demo_director = None;
+        let mut demo_supervisor = None;
         for (role, organization) in placements {
             let id = self.account(
                 demo_username(role),
@@ -467,6 +485,7 @@ impl Generator {
             match role {
                 Role::Teacher => demo_teacher = Some(id),
                 Role::ChildDirector => demo_director = Some(id),
+                Role::ChildSupervisor => demo_supervisor = Some(id),
                 _ => {}
             }
         }
@@ -497,7 +516,126 @@ impl Generator {
                 }
             }
         }
+        let supervisor =
+            demo_supervisor.ok_or_else(|| anyhow::anyhow!("demo supervisor missing"))?;
+        self.screening(first_township, supervisor)?;
         Ok(self.data)
+    }
+
+    /// A winter-holiday screening campaign running over the first township, with three teams
+    /// and the hazard sites of its villages.
+    fn screening(&mut self, township_code: &str, by: Uuid) -> anyhow::Result<()> {
+        let region_of = |data: &DemoData, code: &str| -> anyhow::Result<(Uuid, String)> {
+            data.regions
+                .iter()
+                .find(|r| r.code.as_ref() == code)
+                .map(|r| (*r.id.as_ref(), r.path.as_ref().clone()))
+                .ok_or_else(|| anyhow::anyhow!("demo region {code} missing"))
+        };
+        let org_of = |data: &DemoData, code: &str| -> anyhow::Result<Uuid> {
+            data.organizations
+                .iter()
+                .find(|o| o.code.as_ref() == code)
+                .map(|o| *o.id.as_ref())
+                .ok_or_else(|| anyhow::anyhow!("demo organization {code} missing"))
+        };
+        let (township, township_path) = region_of(&self.data, township_code)?;
+        let today = (self.now + TimeDelta::hours(8)).date_naive();
+        let campaign = self.id();
+        self.data.campaigns.push(screening_campaign::ActiveModel {
+            id: Set(campaign),
+            name: Set("寒假留守儿童关爱保护专项排查".into()),
+            season: Set(ScreeningSeason::WinterHoliday),
+            starts_on: Set(today - TimeDelta::days(7)),
+            ends_on: Set(today + TimeDelta::days(60)),
+            region_id: Set(township),
+            region_path: Set(township_path),
+            created_by: Set(by),
+            created_at: Set(self.now),
+        });
+        let sites = [
+            (
+                "201",
+                HazardKind::Water,
+                "村东涝坝，无护栏，冬季结冰",
+                RiskLevel::High,
+            ),
+            (
+                "202",
+                HazardKind::Road,
+                "国道穿村路口，无信号灯",
+                RiskLevel::Medium,
+            ),
+            (
+                "203",
+                HazardKind::Construction,
+                "学校旁在建民房，工地未封闭",
+                RiskLevel::Low,
+            ),
+        ];
+        for (suffix, kind, place, risk) in sites {
+            let (village, path) = region_of(&self.data, &format!("{township_code}{suffix}"))?;
+            let id = self.id();
+            self.data.sites.push(hazard_site::ActiveModel {
+                id: Set(id),
+                kind: Set(kind),
+                place: Set(place.into()),
+                risk: Set(risk),
+                note: Set(None),
+                region_id: Set(village),
+                region_path: Set(path),
+                created_by: Set(by),
+                created_at: Set(self.now),
+            });
+        }
+        let teams = [
+            (
+                TeamKind::HolidayPatrol,
+                "假期巡查组",
+                "township_government",
+                [("乡镇儿童督导员", "牵头巡查"), ("村儿童主任", "入户走访")],
+            ),
+            (
+                TeamKind::HazardScreening,
+                "隐患排查组",
+                "police_station",
+                [
+                    ("派出所民警", "水域和道路巡查"),
+                    ("村治保主任", "设置警示标志"),
+                ],
+            ),
+            (
+                TeamKind::StudyHelp,
+                "学业辅导组",
+                "school",
+                [
+                    ("结对帮扶教师", "假期作业辅导"),
+                    ("大学生志愿者", "阅读陪伴"),
+                ],
+            ),
+        ];
+        for (kind, name, unit, members) in teams {
+            let organization = org_of(&self.data, &format!("{unit}:{township_code}"))?;
+            let members: Vec<Member> = members
+                .into_iter()
+                .map(|(member, duty)| Member {
+                    name: member.into(),
+                    organization_id: Some(organization),
+                    duty: Some(duty.into()),
+                })
+                .collect();
+            let id = self.id();
+            self.data.teams.push(screening_team::ActiveModel {
+                id: Set(id),
+                campaign_id: Set(campaign),
+                kind: Set(kind),
+                name: Set(name.into()),
+                organization_id: Set(organization),
+                members: Set(serde_json::to_string(&members)?),
+                created_at: Set(self.now),
+            });
+        }
+        Ok(())
     }
 
     fn child(&mut self, village: &Village, n: u16, today: NaiveDate) -> anyhow::Result<Uuid> {
@@ -746,6 +884,9 @@ impl DemoData {
         insert_all(db, self.links).await?;
         insert_all(db, self.visits).await?;
         insert_all(db, self.pairings).await?;
+        insert_all(db, self.campaigns).await?;
+        insert_all(db, self.sites).await?;
+        insert_all(db, self.teams).await?;
         Ok(())
     }
 }

@@ -248,5 +248,8 @@ async fn a_holiday_campaign_screens_children_and_sites_and_a_finding_raises_a_re
         reported.contains(&&raised["report"]["id"]),
         "the police have the report"
     );
-    assert_eq!(sites.data()["hazardSites"][0]["id"], site_id);
+    let sites = sites.data()["hazardSites"].as_array().unwrap();
+    assert!(sites.iter().any(|s| s["id"] == site_id));
+    assert_eq!(sites[0]["risk"], "HIGH", "highest risk first");
+    assert_eq!(sites.last().unwrap()["risk"], "LOW");
 }
