@@ -375,6 +375,20 @@ pub fn end_of(day: NaiveDate) -> chrono::DateTime<Utc> {
     Utc.from_utc_datetime(&(midnight - TimeDelta::hours(8)))
 }
 
+/// The furthest ahead a service item may be due, in days (it bounds a unit's access).
+const LATEST_DUE_DAYS: i64 = 366;
+
+fn check_due(due_on: NaiveDate, actor: &Actor<'_>) -> ApiResult<()> {
+    let today = actor.today();
+    if due_on < today || due_on > today + TimeDelta::days(LATEST_DUE_DAYS) {
+        return Err(ApiError::bad_input(
+            "input.dueOn",
+            format!("must be from today to {LATEST_DUE_DAYS} days ahead"),
+        ));
+    }
+    Ok(())
+}
+
 /// A service item as entered.
 #[derive(Debug, Clone)]
 pub struct ItemDraft {
@@ -429,12 +443,7 @@ pub async fn add_item(
             ));
         }
     }
-    if draft.due_on < actor.today() {
-        return Err(ApiError::bad_input(
-            "input.dueOn",
-            "must not be in the past",
-        ));
-    }
+    check_due(draft.due_on, actor)?;
     let note = clean(draft.note);
     if note.as_ref().is_some_and(|n| n.chars().count() > MAX_TEXT) {
         return Err(ApiError::bad_input("input.note", "at most 5000 characters"));
@@ -579,8 +588,8 @@ pub async fn get_item(
         .ok_or(ApiError::NotFound)
 }
 
-/// Moves a service item (its unit, or the township and civil affairs over it). Finishing it
-/// ends the unit's access to the child and closes its assignment.
+/// Moves a service item (its unit, or the township and civil affairs over it; only the latter
+/// reschedule). Finishing it ends the unit's access to the child and closes its assignment.
 pub async fn update_item(
     db: &impl ConnectionTrait,
     actor: &Actor<'_>,
@@ -630,12 +639,12 @@ pub async fn update_item(
             finished = true;
         }
         ItemMove::Reschedule { due_on } => {
-            if *due_on < actor.today() {
-                return Err(ApiError::bad_input(
-                    "input.dueOn",
-                    "must not be in the past",
-                ));
+            if found.organization_id == actor.principal.organization_id {
+                // The due date bounds the unit's access to the child: the unit does not move
+                // its own; the township or civil affairs over the child does.
+                return Err(ApiError::Forbidden);
             }
+            check_due(*due_on, actor)?;
             active.due_on = Set(*due_on);
             if let Some(grant) = found.grant_id {
                 access::extend(db, grant, end_of(*due_on)).await?;

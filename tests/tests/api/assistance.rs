@@ -322,9 +322,25 @@ async fn service_items_move_through_their_states() {
     let started = update(&app, &federation, &item, "START", json!({})).await;
     let restarted = update(&app, &federation, &item, "START", json!({})).await;
     let no_outcome = update(&app, &federation, &item, "COMPLETE", json!({})).await;
-    let moved = update(
+    let own_date = update(
         &app,
         &federation,
+        &item,
+        "RESCHEDULE",
+        json!({ "dueOn": days(40) }),
+    )
+    .await;
+    let too_far = update(
+        &app,
+        &officer,
+        &item,
+        "RESCHEDULE",
+        json!({ "dueOn": days(400) }),
+    )
+    .await;
+    let moved = update(
+        &app,
+        &officer,
         &item,
         "RESCHEDULE",
         json!({ "dueOn": days(40) }),
@@ -395,6 +411,12 @@ async fn service_items_move_through_their_states() {
         json!(["COMPLETE", "DECLINE", "RESCHEDULE"])
     );
     assert_eq!(field_of(&no_outcome), "input.outcome");
+    assert_eq!(
+        own_date.code(),
+        "FORBIDDEN",
+        "a unit does not move its own due date"
+    );
+    assert_eq!(field_of(&too_far), "input.dueOn");
     assert_eq!(moved.data()["updateServiceItem"]["item"]["dueOn"], days(40));
     let done = &done.data()["updateServiceItem"]["item"];
     assert_eq!(done["state"], "DONE");

@@ -101,7 +101,8 @@ pub enum ServiceItemMove {
     Complete,
     /// → `DECLINED`, with `reason`; the unit's access to the child ends.
     Decline,
-    /// A new `dueOn` while not finished; the unit's access follows it.
+    /// A new `dueOn` while not finished; the unit's access follows it. The township or civil
+    /// affairs over the child reschedules, never the unit itself (`FORBIDDEN`).
     Reschedule,
 }
 
