@@ -117,7 +117,7 @@ pub fn review_due(child: &child::Model, today: NaiveDate) -> bool {
 
 /// The condition for the caller's rows.
 fn in_scope(actor: &Actor<'_>) -> Condition {
-    scope::children(actor.policy, actor.principal, actor.now)
+    scope::children(actor.policy, actor.principal, actor.now, actor.break_glass)
 }
 
 /// One child, if the caller may see it.

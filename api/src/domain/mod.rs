@@ -37,9 +37,20 @@ pub struct Actor<'a> {
     pub now: DateTime<Utc>,
     /// The request, for the audit trail.
     pub request_id: Option<&'a str>,
+    /// Whether records the caller opened by break-glass count as in scope: true for reads,
+    /// false for writes (break-glass lets an officer read a record, never change it).
+    pub break_glass: bool,
 }
 
 impl Actor<'_> {
+    /// The same caller, reading: records opened by break-glass count as in scope.
+    pub fn reading(self) -> Self {
+        Self {
+            break_glass: true,
+            ..self
+        }
+    }
+
     /// An audit event by this actor.
     pub fn event(&self, action: &'static str) -> AuditRecord {
         AuditRecord::new(action, self.now, self.request_id.map(str::to_owned)).by(self.principal)

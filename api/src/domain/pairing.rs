@@ -135,7 +135,12 @@ pub async fn unpaired(
         .filter(pairing::Column::EndedOn.is_null())
         .into_query();
     let cursor = child::Entity::find()
-        .filter(scope::children(actor.policy, actor.principal, actor.now))
+        .filter(scope::children(
+            actor.policy,
+            actor.principal,
+            actor.now,
+            actor.break_glass,
+        ))
         .filter(child::Column::SchoolId.eq(actor.principal.organization_id))
         .filter(child::Column::Status.eq(ChildStatus::Active))
         .filter(child::Column::Id.not_in_subquery(paired))

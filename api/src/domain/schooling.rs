@@ -417,7 +417,12 @@ pub async fn cases(
     let children = child::Entity::find()
         .select_only()
         .column(child::Column::Id)
-        .filter(scope::children(actor.policy, actor.principal, actor.now))
+        .filter(scope::children(
+            actor.policy,
+            actor.principal,
+            actor.now,
+            actor.break_glass,
+        ))
         .into_query();
     let mut query =
         dropout_case::Entity::find().filter(dropout_case::Column::ChildId.in_subquery(children));

@@ -553,7 +553,12 @@ pub async fn records(
     let visible_children = entity::child::Entity::find()
         .select_only()
         .column(entity::child::Column::Id)
-        .filter(scope::children(actor.policy, actor.principal, actor.now))
+        .filter(scope::children(
+            actor.policy,
+            actor.principal,
+            actor.now,
+            actor.break_glass,
+        ))
         .into_query();
     let mut query = screening_record::Entity::find()
         .filter(screening_record::Column::CampaignId.eq(campaign))

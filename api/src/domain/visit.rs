@@ -77,7 +77,12 @@ fn in_scope(actor: &Actor<'_>) -> Condition {
     let children = child::Entity::find()
         .select_only()
         .column(child::Column::Id)
-        .filter(scope::children(actor.policy, actor.principal, actor.now))
+        .filter(scope::children(
+            actor.policy,
+            actor.principal,
+            actor.now,
+            actor.break_glass,
+        ))
         .into_query();
     let mut condition = Condition::all().add(visit::Column::ChildId.in_subquery(children));
     if actor.policy.scope(actor.principal.role) == RowScope::Paired {

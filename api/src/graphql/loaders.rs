@@ -252,6 +252,7 @@ impl Caller {
             policy: &self.policy,
             now: self.now,
             request_id: None,
+            break_glass: true,
         })
     }
 }

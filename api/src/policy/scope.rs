@@ -29,8 +29,16 @@ pub fn within(column: impl ColumnTrait, path: &str) -> Condition {
 }
 
 /// The children the principal may see, as a condition on `child`: their role's row scope, and
-/// the records they opened by break-glass that have not yet expired.
-pub fn children(policy: &Policy, principal: &Principal, now: DateTime<Utc>) -> Condition {
+/// when `break_glass` (reads), the records they opened by break-glass that have not yet expired.
+pub fn children(
+    policy: &Policy,
+    principal: &Principal,
+    now: DateTime<Utc>,
+    break_glass: bool,
+) -> Condition {
+    if !break_glass {
+        return role_children(policy, principal, now);
+    }
     let broken = child::Column::Id.in_subquery(
         break_glass::Entity::find()
             .select_only()

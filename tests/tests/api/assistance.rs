@@ -769,6 +769,13 @@ async fn break_glass_opens_a_record_for_hours_with_a_reason_audited_and_reviewed
     let during = app
         .gql(Some(&police.access), read, json!({ "id": child }))
         .await;
+    let no_write = app
+        .gql(
+            Some(&police.access),
+            "mutation($c: ID!, $r: ID!) { submitReport(input: {idempotencyKey: \"bg-1\", category: MISSING, urgency: IMMEDIATE, narrative: \"走失\", occurredAt: \"2026-01-01T00:00:00Z\", regionId: $r, childId: $c}) { report { id } } }",
+            json!({ "c": child, "r": gid("Region", elsewhere[0].residence_village_id) }),
+        )
+        .await;
     let access = opened.data()["breakGlass"]["access"]["id"].clone();
     let list = "query($r: Boolean) { breakGlassAccesses(reviewed: $r) { edges { node { id reason openedBy reviewNote child { id } } } } }";
     let waiting = app.gql(Some(&reviewer), list, json!({ "r": false })).await;
@@ -803,6 +810,11 @@ async fn break_glass_opens_a_record_for_hours_with_a_reason_audited_and_reviewed
     );
     assert_eq!(twice.code(), "CONFLICT");
     assert_eq!(during.data()["child"]["id"], child);
+    assert_eq!(
+        field_of(&no_write),
+        "input.childId",
+        "break-glass reads a record, it does not write about it as one's own"
+    );
     let waiting = waiting.data()["breakGlassAccesses"]["edges"]
         .as_array()
         .unwrap();

@@ -403,7 +403,7 @@ impl AssistanceMutation {
         let hours = ctx.state().config.break_glass_hours;
         let txn = begin(ctx).await?;
         let access = domain::access::break_glass(&txn, &actor, child, &input.reason, hours).await?;
-        let child = domain::child::find(&txn, &actor, child).await?;
+        let child = domain::child::find(&txn, &actor.reading(), child).await?;
         commit(txn).await?;
         Ok(BreakGlassPayload {
             access: BreakGlassAccess(access),

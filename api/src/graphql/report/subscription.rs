@@ -92,6 +92,7 @@ async fn visible(
         policy: &state.policy,
         now: state.clock.now(),
         request_id: None,
+        break_glass: true,
     };
     domain::report::get(&state.db, &actor, event.report_id())
         .await
