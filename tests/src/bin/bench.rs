@@ -17,7 +17,7 @@ struct Scenario {
     query: &'static str,
 }
 
-const SCENARIOS: [Scenario; 4] = [
+const SCENARIOS: [Scenario; 6] = [
     Scenario {
         name: "children(first: 50) with guardians, visits, school",
         role: Role::CivilAffairsOfficer,
@@ -37,6 +37,16 @@ const SCENARIOS: [Scenario; 4] = [
         name: "children(first: 50), analyst (masked)",
         role: Role::Analyst,
         query: "{ children(first: 50) { edges { node { name birthDate riskLevel health { status } } } } }",
+    },
+    Scenario {
+        name: "responsibilityOverview (joint meeting), prefecture",
+        role: Role::Analyst,
+        query: "{ responsibilityOverview { organization { name } planTasks { assigned open overdue } cases { assigned open overdue } } }",
+    },
+    Scenario {
+        name: "screeningCampaigns with teams, sites and tally, supervisor",
+        role: Role::ChildSupervisor,
+        query: "{ screeningCampaigns(first: 10) { edges { node { name startsOn endsOn teams { name members { name duty } } tally { children concerns reportsRaised } } } } hazardSites { kind place risk } }",
     },
 ];
 
