@@ -57,6 +57,30 @@ impl MigrationTrait for Migration {
                     .take(),
             )
             .await?;
+        // One open assessment per child, and one assessment per report, even when two
+        // township accounts start them at once.
+        manager
+            .create_index(
+                Index::create()
+                    .name("ux_assessment_open_child")
+                    .table(Assessment::Table)
+                    .col(Assessment::ChildId)
+                    .unique()
+                    .and_where(Expr::col(Assessment::State).eq("open"))
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ux_assessment_report")
+                    .table(Assessment::Table)
+                    .col(Assessment::ReportId)
+                    .unique()
+                    .and_where(Expr::col(Assessment::ReportId).is_not_null())
+                    .take(),
+            )
+            .await?;
         manager
             .create_index(
                 Index::create()

@@ -65,16 +65,8 @@ pub async fn start(
     draft: AssessmentStart,
 ) -> ApiResult<assessment::Model> {
     let child = ledger::get(db, actor, draft.child).await?;
-    if let Some(open) = assessment::Entity::find()
-        .filter(assessment::Column::ChildId.eq(child.id))
-        .filter(assessment::Column::State.eq(AssessmentState::Open))
-        .one(db)
-        .await?
-    {
-        return Err(ApiError::Conflict {
-            message: "this child's assessment is already under way".into(),
-            existing: Some(("Assessment", open.id)),
-        });
+    if let Some(conflict) = already_open(db, child.id).await? {
+        return Err(conflict);
     }
     let id = Uuid::now_v7();
     let key = match draft.report {
@@ -171,6 +163,20 @@ pub async fn start(
     )
     .await?;
     Ok(created)
+}
+
+/// The conflict of starting a second assessment of a child, naming the open one, if there is
+/// one (the mutation asks again after losing a race to the unique index).
+pub async fn already_open(db: &impl ConnectionTrait, child: Uuid) -> ApiResult<Option<ApiError>> {
+    Ok(assessment::Entity::find()
+        .filter(assessment::Column::ChildId.eq(child))
+        .filter(assessment::Column::State.eq(AssessmentState::Open))
+        .one(db)
+        .await?
+        .map(|open| ApiError::Conflict {
+            message: "this child's assessment is already under way".into(),
+            existing: Some(("Assessment", open.id)),
+        }))
 }
 
 /// A report about a child described in words gets the child once the assessment names them.

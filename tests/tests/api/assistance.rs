@@ -1037,3 +1037,35 @@ async fn service_item_lists_cost_the_same_statements_for_2_or_12_items() {
     assert_eq!(child_costs[0], child_costs[1], "{child_costs:?}");
     println!("statements: service items {item_costs:?}, children with assistance {child_costs:?}");
 }
+
+#[tokio::test]
+async fn two_supervisors_starting_at_once_open_one_assessment() {
+    let app = TestApp::spawn().await;
+    let supervisor = app.login_as(Role::ChildSupervisor).await;
+    let officer = app.login_as(Role::CivilAffairsOfficer).await;
+    let child = township_child(&app, 4).await;
+    let input = json!({ "input": { "childId": child } });
+
+    let (a, b) = tokio::join!(
+        app.gql(Some(&supervisor.access), START, input.clone()),
+        app.gql(Some(&officer.access), START, input.clone()),
+    );
+    let listed = app
+        .gql(
+            Some(&officer.access),
+            "query($id: ID!) { child(id: $id) { assessments { id state } } }",
+            json!({ "id": child }),
+        )
+        .await;
+
+    let mut codes = vec![a.code(), b.code()];
+    codes.sort();
+    assert_eq!(codes, vec!["".to_owned(), "CONFLICT".to_owned()]);
+    let assessments = listed.data()["child"]["assessments"].as_array().unwrap();
+    assert_eq!(assessments.len(), 1);
+    let loser = if a.code() == "CONFLICT" { &a } else { &b };
+    assert_eq!(
+        loser.body["errors"][0]["extensions"]["existingId"],
+        assessments[0]["id"]
+    );
+}

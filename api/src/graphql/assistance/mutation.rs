@@ -220,8 +220,20 @@ impl AssistanceMutation {
                 .map(|id| ids::expect(Kind::Organization, id, "input.participantIds"))
                 .collect::<Result<_, _>>()?,
         };
+        let child_id = draft.child;
         let txn = begin(ctx).await?;
-        let assessment = domain::assistance::start(&txn, &actor, draft).await?;
+        let assessment = match domain::assistance::start(&txn, &actor, draft).await {
+            Ok(assessment) => assessment,
+            Err(ApiError::Conflict { existing: None, .. }) => {
+                drop(txn);
+                let db = &ctx.state().db;
+                return Err(domain::assistance::already_open(db, child_id)
+                    .await?
+                    .unwrap_or_else(|| ApiError::conflict("this report has been assessed"))
+                    .into());
+            }
+            Err(err) => return Err(err.into()),
+        };
         let child = domain::child::find(&txn, &actor, assessment.child_id).await?;
         commit(txn).await?;
         Ok(AssessmentPayload {
