@@ -360,6 +360,29 @@ pub async fn grants_for_children(
         .await?)
 }
 
+/// The grants of children in the caller's jurisdiction, newest first: who holds which
+/// children's records, for civil affairs' oversight. With `active`, only those (not) in force.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    active: Option<bool>,
+    page: Page<Uuid>,
+) -> ApiResult<Slice<access_grant::Model>> {
+    let mut query = access_grant::Entity::find().filter(scope::grants(actor.principal));
+    let in_force = sea_orm::Condition::all()
+        .add(access_grant::Column::RevokedAt.is_null())
+        .add(access_grant::Column::StartsAt.lte(actor.now))
+        .add(access_grant::Column::ExpiresAt.gt(actor.now));
+    match active {
+        Some(true) => query = query.filter(in_force),
+        Some(false) => query = query.filter(in_force.not()),
+        None => {}
+    }
+    let mut cursor = query.cursor_by(access_grant::Column::Id);
+    cursor.desc();
+    Ok(page::read(db, cursor, page).await?)
+}
+
 /// Whether a grant is in force at `now`.
 pub fn is_active(grant: &access_grant::Model, now: DateTime<Utc>) -> bool {
     grant.revoked_at.is_none() && grant.starts_at <= now && now < grant.expires_at

@@ -10,7 +10,7 @@ use crate::{
     error::ApiError,
     graphql::{
         activity::types::ServiceActivity,
-        assistance::types::{Assessment, BreakGlassAccess, ServiceItem},
+        assistance::types::{AccessGrant, Assessment, BreakGlassAccess, ServiceItem},
         audit::types::AuditEvent,
         child::types::Child,
         organization::types::Organization,
@@ -43,6 +43,7 @@ pub const MAX_PAGE_SIZE: i32 = 100;
 #[graphql(concrete(name = "BreakGlassAccessConnection", params(BreakGlassAccess)))]
 #[graphql(concrete(name = "ServiceItemConnection", params(ServiceItem)))]
 #[graphql(concrete(name = "AssessmentConnection", params(Assessment)))]
+#[graphql(concrete(name = "AccessGrantConnection", params(AccessGrant)))]
 pub struct Connection<T: OutputType>
 where
     Edge<T>: OutputType,
@@ -69,6 +70,7 @@ where
 #[graphql(concrete(name = "BreakGlassAccessEdge", params(BreakGlassAccess)))]
 #[graphql(concrete(name = "ServiceItemEdge", params(ServiceItem)))]
 #[graphql(concrete(name = "AssessmentEdge", params(Assessment)))]
+#[graphql(concrete(name = "AccessGrantEdge", params(AccessGrant)))]
 pub struct Edge<T: OutputType> {
     /// Opaque position of this row: pass it as `after` to read the rows that follow it.
     pub cursor: String,

@@ -134,15 +134,9 @@ pub fn reports(policy: &Policy, principal: &Principal) -> Condition {
 pub fn service_items(policy: &Policy, principal: &Principal) -> Condition {
     let mine = service_item::Column::OrganizationId.eq(principal.organization_id);
     match policy.scope(principal.role) {
-        RowScope::Jurisdiction => Condition::any().add(mine).add(
-            service_item::Column::ChildId.in_subquery(
-                child::Entity::find()
-                    .select_only()
-                    .column(child::Column::Id)
-                    .filter(within(child::Column::RegionPath, &principal.region_path))
-                    .into_query(),
-            ),
-        ),
+        RowScope::Jurisdiction => Condition::any()
+            .add(mine)
+            .add(service_item::Column::ChildId.in_subquery(children_within(principal))),
         _ => Condition::all().add(mine),
     }
 }
@@ -180,16 +174,23 @@ pub fn campaigns(policy: &Policy, principal: &Principal) -> Condition {
     }
 }
 
+/// The ids of the children living in the principal's jurisdiction, as a subquery.
+fn children_within(principal: &Principal) -> sea_orm::sea_query::SelectStatement {
+    child::Entity::find()
+        .select_only()
+        .column(child::Column::Id)
+        .filter(within(child::Column::RegionPath, &principal.region_path))
+        .into_query()
+}
+
 /// The break-glass openings the principal reviews, as a condition on `break_glass`: those of
 /// records of children in their jurisdiction.
 pub fn break_glass(principal: &Principal) -> Condition {
-    Condition::all().add(
-        break_glass::Column::ChildId.in_subquery(
-            child::Entity::find()
-                .select_only()
-                .column(child::Column::Id)
-                .filter(within(child::Column::RegionPath, &principal.region_path))
-                .into_query(),
-        ),
-    )
+    Condition::all().add(break_glass::Column::ChildId.in_subquery(children_within(principal)))
+}
+
+/// The access grants the principal oversees, as a condition on `access_grant`: those of
+/// children in their jurisdiction.
+pub fn grants(principal: &Principal) -> Condition {
+    Condition::all().add(access_grant::Column::ChildId.in_subquery(children_within(principal)))
 }

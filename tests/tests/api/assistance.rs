@@ -654,6 +654,10 @@ async fn civil_affairs_lends_intervention_cases_to_the_court_and_revokes() {
             input(&court_unit, "INTERVENTION_CASE"),
         )
         .await;
+    let oversight = "query($a: Boolean) { accessGrants(active: $a) { edges { node { purpose child { id } organization { name } } } } }";
+    let held = app
+        .gql(Some(&officer.access), oversight, json!({ "a": true }))
+        .await;
     let court_during = app
         .gql(Some(&court.access), see, json!({ "id": child }))
         .await;
@@ -664,6 +668,12 @@ async fn civil_affairs_lends_intervention_cases_to_the_court_and_revokes() {
         .await;
     let again = app
         .gql(Some(&officer.access), revoke, json!({ "id": grant_id }))
+        .await;
+    let held_after = app
+        .gql(Some(&officer.access), oversight, json!({ "a": true }))
+        .await;
+    let ended = app
+        .gql(Some(&officer.access), oversight, json!({ "a": false }))
         .await;
     let court_after = app
         .gql(Some(&court.access), see, json!({ "id": child }))
@@ -702,6 +712,18 @@ async fn civil_affairs_lends_intervention_cases_to_the_court_and_revokes() {
     assert_eq!(revoked.data()["revokeAccess"]["grant"]["active"], false);
     assert_eq!(again.code(), "INVALID_TRANSITION");
     assert!(court_after.data()["child"].is_null());
+    assert_eq!(
+        held.data()["accessGrants"]["edges"],
+        json!([{ "node": { "purpose": "INTERVENTION_CASE", "child": { "id": child }, "organization": { "name": "博乐市人民法院" } } }])
+    );
+    assert_eq!(held_after.data()["accessGrants"]["edges"], json!([]));
+    assert_eq!(
+        ended.data()["accessGrants"]["edges"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     assert_eq!(
         listed.data()["child"]["accessGrants"][0],
         json!({ "purpose": "INTERVENTION_CASE", "active": false, "revokedAt": revoked.data()["revokeAccess"]["grant"]["revokedAt"] })

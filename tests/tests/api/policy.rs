@@ -492,6 +492,11 @@ async fn every_role_reaches_the_assistance_and_screening_operations_the_policy_a
         ),
         (
             "Query",
+            "accessGrants",
+            "{ accessGrants { edges { cursor } } }",
+        ),
+        (
+            "Query",
             "screeningCampaigns",
             "{ screeningCampaigns { edges { cursor } } }",
         ),

@@ -6,7 +6,8 @@ use crate::{
     domain::{self, access::ReviewFilter, assistance},
     graphql::{
         assistance::types::{
-            Assessment, AssessmentState, BreakGlassAccess, ServiceItem, ServiceItemState,
+            AccessGrant, Assessment, AssessmentState, BreakGlassAccess, ServiceItem,
+            ServiceItemState,
         },
         connection::{self, Connection},
         context::ContextExt,
@@ -108,6 +109,28 @@ impl AssistanceQuery {
             after.is_some(),
             |i| i.id,
             ServiceItem,
+        ))
+    }
+
+    /// Who holds the records of children in your jurisdiction: access grants, newest first,
+    /// issued by service items or by `grantAccess`.
+    async fn access_grants(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only grants in force now (true) or only ended ones (false).")]
+        active: Option<bool>,
+        #[graphql(desc = "How many grants to return (0 to 100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Return the grants after this cursor (`pageInfo.endCursor`).")]
+        after: Option<String>,
+    ) -> Result<Connection<AccessGrant>> {
+        let actor = ctx.actor()?;
+        let page = connection::page::<uuid::Uuid>(first, after.as_deref())?;
+        let slice = domain::access::list(&ctx.state().db, &actor, active, page).await?;
+        Ok(connection::connection(
+            slice,
+            after.is_some(),
+            |g| g.id,
+            AccessGrant,
         ))
     }
 

@@ -310,6 +310,11 @@ impl AccessGrant {
         ids::encode(Kind::AccessGrant, self.0.id)
     }
 
+    /// The child, when within your scope.
+    async fn child(&self, ctx: &Context<'_>) -> Result<Option<Child>> {
+        Child::visible(ctx, self.0.child_id).await
+    }
+
     /// The organization.
     async fn organization(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
         Organization::load(ctx, self.0.organization_id).await
