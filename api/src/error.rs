@@ -51,6 +51,15 @@ impl ApiError {
         }
     }
 
+    /// A referenced record that is not there (or not visible) as bad input in `field`; other
+    /// errors pass through unchanged.
+    pub fn not_found_as(self, field: &str, message: &str) -> Self {
+        match self {
+            Self::NotFound => Self::bad_input(field, message),
+            other => other,
+        }
+    }
+
     /// A conflict naming no record.
     pub fn conflict(message: impl Into<String>) -> Self {
         Self::Conflict {

@@ -21,6 +21,7 @@ use crate::{
     domain::{
         Actor, child as ledger,
         page::{self, Page, Slice},
+        required_text,
     },
     error::{ApiError, ApiResult},
     policy::scope,
@@ -236,13 +237,7 @@ pub async fn grant(
     reason: &str,
 ) -> ApiResult<access_grant::Model> {
     let child = ledger::get(db, actor, child_id).await?;
-    let reason = reason.trim();
-    if reason.is_empty() || reason.chars().count() > 1000 {
-        return Err(ApiError::bad_input(
-            "input.reason",
-            "must be 1 to 1000 characters",
-        ));
-    }
+    let reason = required_text("input.reason", reason, 1000)?;
     if expires_at <= actor.now || expires_at > actor.now + TimeDelta::days(LONGEST_GRANT_DAYS) {
         return Err(ApiError::bad_input(
             "input.expiresAt",
@@ -321,13 +316,7 @@ pub async fn revoke(
         .await?
         .ok_or(ApiError::NotFound)?;
     ledger::get(db, actor, found.child_id).await?;
-    let reason = reason.trim();
-    if reason.is_empty() || reason.chars().count() > 1000 {
-        return Err(ApiError::bad_input(
-            "input.reason",
-            "must be 1 to 1000 characters",
-        ));
-    }
+    let reason = required_text("input.reason", reason, 1000)?;
     if found.revoked_at.is_some() || found.expires_at <= actor.now {
         return Err(ApiError::InvalidTransition {
             message: "the grant has already ended".into(),
@@ -493,13 +482,7 @@ pub async fn review(
     if found.account_id == actor.principal.account_id {
         return Err(ApiError::Forbidden);
     }
-    let note = note.trim();
-    if note.is_empty() || note.chars().count() > 1000 {
-        return Err(ApiError::bad_input(
-            "input.note",
-            "must be 1 to 1000 characters",
-        ));
-    }
+    let note = required_text("input.note", note, 1000)?;
     if found.reviewed_at.is_some() {
         return Err(ApiError::InvalidTransition {
             message: "already reviewed".into(),

@@ -12,8 +12,9 @@ use uuid::Uuid;
 use crate::{
     audit,
     domain::{
-        Actor, child as ledger,
+        Actor, child as ledger, optional_text,
         page::{self, Page, Slice},
+        required_text,
     },
     error::{ApiError, ApiResult},
     policy::scope,
@@ -45,9 +46,7 @@ pub async fn record(
     draft: ActivityDraft,
 ) -> ApiResult<service_activity::Model> {
     for (field, text) in [("input.title", &draft.title), ("input.place", &draft.place)] {
-        if text.trim().is_empty() || text.chars().count() > 200 {
-            return Err(ApiError::bad_input(field, "must be 1 to 200 characters"));
-        }
+        required_text(field, text, 200)?;
     }
     if draft.held_on > actor.today() {
         return Err(ApiError::bad_input(
@@ -82,10 +81,7 @@ pub async fn record(
         place: Set(draft.place.trim().to_owned()),
         region_id: Set(region.id),
         region_path: Set(region.path),
-        notes: Set(draft
-            .notes
-            .map(|n| n.trim().to_owned())
-            .filter(|n| !n.is_empty())),
+        notes: Set(optional_text(draft.notes)),
         created_by: Set(actor.principal.account_id),
         created_at: Set(actor.now),
     })

@@ -20,7 +20,7 @@ use uuid::Uuid;
 use crate::{
     audit,
     domain::{
-        Actor,
+        Actor, optional_text,
         page::{self, Page, Slice},
     },
     error::{ApiError, ApiResult},
@@ -173,9 +173,7 @@ pub async fn report_progress(
         account_id: Set(actor.principal.account_id),
         note: Set(note.trim().to_owned()),
         percent: Set(percent),
-        evidence_ref: Set(evidence
-            .map(|e| e.trim().to_owned())
-            .filter(|e| !e.is_empty())),
+        evidence_ref: Set(optional_text(evidence)),
         at: Set(actor.now),
     })
     .exec_without_returning(db)
@@ -446,14 +444,13 @@ pub async fn record_evaluation(
         .ok_or_else(|| {
             ApiError::bad_input("input.organizationId", "no such unit in your jurisdiction")
         })?;
-    let clean = |t: Option<String>| t.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
     let evaluation = entity::evaluation::Entity::insert(entity::evaluation::ActiveModel {
         id: Set(Uuid::now_v7()),
         kind: Set(draft.kind),
         organization_id: Set(draft.organization),
-        person_name: Set(clean(draft.person_name)),
+        person_name: Set(optional_text(draft.person_name)),
         reason: Set(draft.reason.trim().to_owned()),
-        reference: Set(clean(draft.reference)),
+        reference: Set(optional_text(draft.reference)),
         decided_on: Set(draft.decided_on),
         recorded_by: Set(actor.principal.account_id),
         created_at: Set(actor.now),

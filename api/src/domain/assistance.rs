@@ -24,9 +24,9 @@ use crate::{
     domain::{
         Actor, access,
         assignment::{self as duties, Duty},
-        child as ledger, idempotency,
+        child as ledger, idempotency, optional_text,
         page::{self, Page, Slice},
-        report as reports,
+        report as reports, required_text,
     },
     error::{ApiError, ApiResult},
     policy::scope,
@@ -37,10 +37,6 @@ pub const ADD_SERVICE_ITEM: &str = "addServiceItem";
 
 /// Longest finding, in characters.
 const MAX_TEXT: usize = 5000;
-
-fn clean(text: Option<String>) -> Option<String> {
-    text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty())
-}
 
 fn participants_of(stored: &str) -> Vec<Uuid> {
     serde_json::from_str(stored).unwrap_or_default()
@@ -240,26 +236,18 @@ pub async fn complete(
             allowed: Vec::new(),
         });
     }
-    let texts = [
-        ("input.safety", &findings.safety),
-        ("input.guardianship", &findings.guardianship),
-        ("input.physicalHealth", &findings.physical_health),
-        ("input.mentalHealth", &findings.mental_health),
-    ];
-    for (field, text) in texts {
-        let length = text.trim().chars().count();
-        if length == 0 || length > MAX_TEXT {
-            return Err(ApiError::bad_input(field, "must be 1 to 5000 characters"));
-        }
-    }
+    let safety = required_text("input.safety", &findings.safety, MAX_TEXT)?;
+    let guardianship = required_text("input.guardianship", &findings.guardianship, MAX_TEXT)?;
+    let physical = required_text("input.physicalHealth", &findings.physical_health, MAX_TEXT)?;
+    let mental = required_text("input.mentalHealth", &findings.mental_health, MAX_TEXT)?;
     let child = ledger::get(db, actor, found.child_id).await?;
     let mut active = found.into_active_model();
-    active.safety = Set(Some(findings.safety.trim().to_owned()));
-    active.guardianship = Set(Some(findings.guardianship.trim().to_owned()));
-    active.physical_health = Set(Some(findings.physical_health.trim().to_owned()));
-    active.mental_health = Set(Some(findings.mental_health.trim().to_owned()));
+    active.safety = Set(Some(safety));
+    active.guardianship = Set(Some(guardianship));
+    active.physical_health = Set(Some(physical));
+    active.mental_health = Set(Some(mental));
     active.risk_level = Set(Some(findings.risk_level));
-    active.summary = Set(clean(findings.summary));
+    active.summary = Set(optional_text(findings.summary));
     active.state = Set(AssessmentState::Completed);
     active.completed_by = Set(Some(actor.principal.account_id));
     active.completed_at = Set(Some(actor.now));
@@ -441,7 +429,7 @@ pub async fn add_item(
     if let Some(id) = draft.assessment {
         let found = get(db, actor, id)
             .await
-            .map_err(|_| ApiError::bad_input("input.assessmentId", "no such assessment"))?;
+            .map_err(|e| e.not_found_as("input.assessmentId", "no such assessment"))?;
         if found.child_id != child.id {
             return Err(ApiError::bad_input(
                 "input.assessmentId",
@@ -450,7 +438,7 @@ pub async fn add_item(
         }
     }
     check_due(draft.due_on, actor)?;
-    let note = clean(draft.note);
+    let note = optional_text(draft.note);
     if note.as_ref().is_some_and(|n| n.chars().count() > MAX_TEXT) {
         return Err(ApiError::bad_input("input.note", "at most 5000 characters"));
     }
@@ -621,27 +609,15 @@ pub async fn update_item(
     match &change {
         ItemMove::Start => active.state = Set(ServiceItemState::InProgress),
         ItemMove::Complete { outcome } => {
-            let outcome = outcome.trim();
-            if outcome.is_empty() || outcome.chars().count() > MAX_TEXT {
-                return Err(ApiError::bad_input(
-                    "input.outcome",
-                    "say what was delivered (1 to 5000 characters)",
-                ));
-            }
+            let outcome = required_text("input.outcome", outcome, MAX_TEXT)?;
             active.state = Set(ServiceItemState::Done);
-            active.outcome = Set(Some(outcome.to_owned()));
+            active.outcome = Set(Some(outcome));
             finished = true;
         }
         ItemMove::Decline { reason } => {
-            let reason = reason.trim();
-            if reason.is_empty() || reason.chars().count() > MAX_TEXT {
-                return Err(ApiError::bad_input(
-                    "input.reason",
-                    "give the reason for declining (1 to 5000 characters)",
-                ));
-            }
+            let reason = required_text("input.reason", reason, MAX_TEXT)?;
             active.state = Set(ServiceItemState::Declined);
-            active.decline_reason = Set(Some(reason.to_owned()));
+            active.decline_reason = Set(Some(reason));
             finished = true;
         }
         ItemMove::Reschedule { due_on } => {

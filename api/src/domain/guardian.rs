@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::{
     audit,
-    domain::{Actor, child as ledger, values::ResidentId},
+    domain::{Actor, child as ledger, optional_text, values::ResidentId},
     error::{ApiError, ApiResult},
 };
 
@@ -111,10 +111,6 @@ pub fn is_mobile(phone: &str) -> bool {
         && ('3'..='9').contains(&digits[1])
 }
 
-fn clean(text: Option<String>) -> Option<String> {
-    text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty())
-}
-
 /// Adds a new guardian to a child the caller may see.
 pub async fn add(
     db: &impl ConnectionTrait,
@@ -129,11 +125,11 @@ pub async fn add(
     let guardian = guardian::Model {
         id: Uuid::now_v7(),
         name: draft.name.trim().to_owned(),
-        id_number: clean(draft.id_number).map(|n| n.to_ascii_uppercase()),
-        phone: clean(draft.phone),
-        address: clean(draft.address),
-        work_province: clean(draft.work_province),
-        work_city: clean(draft.work_city),
+        id_number: optional_text(draft.id_number).map(|n| n.to_ascii_uppercase()),
+        phone: optional_text(draft.phone),
+        address: optional_text(draft.address),
+        work_province: optional_text(draft.work_province),
+        work_city: optional_text(draft.work_city),
         guardianship_capacity: draft
             .guardianship_capacity
             .unwrap_or(GuardianshipCapacity::Full),
@@ -252,11 +248,11 @@ pub async fn update(
     validate(&draft)?;
     let mut after = before.clone();
     after.name = draft.name.trim().to_owned();
-    after.id_number = clean(draft.id_number).map(|n| n.to_ascii_uppercase());
-    after.phone = clean(draft.phone);
-    after.address = clean(draft.address);
-    after.work_province = clean(draft.work_province);
-    after.work_city = clean(draft.work_city);
+    after.id_number = optional_text(draft.id_number).map(|n| n.to_ascii_uppercase());
+    after.phone = optional_text(draft.phone);
+    after.address = optional_text(draft.address);
+    after.work_province = optional_text(draft.work_province);
+    after.work_city = optional_text(draft.work_city);
     if let Some(capacity) = draft.guardianship_capacity {
         after.guardianship_capacity = capacity;
     }
@@ -298,7 +294,7 @@ pub async fn link(
     let child = ledger::get(db, actor, child_id).await?;
     get(db, actor, guardian_id)
         .await
-        .map_err(|_| ApiError::bad_input("input.guardianId", "no such guardian"))?;
+        .map_err(|e| e.not_found_as("input.guardianId", "no such guardian"))?;
     check_since(actor, draft.since)?;
     insert_link(db, actor, &child, guardian_id, draft).await?;
     audit::record(

@@ -21,7 +21,7 @@ use uuid::Uuid;
 
 use crate::{
     audit,
-    domain::{Actor, child as ledger},
+    domain::{Actor, child as ledger, optional_text},
     error::{ApiError, ApiResult},
 };
 
@@ -87,20 +87,14 @@ pub async fn record(
             | InterventionKind::RevocationPetitionFiled
             | InterventionKind::CourtDecision
     );
-    let case_number = draft
-        .case_number
-        .map(|c| c.trim().to_owned())
-        .filter(|c| !c.is_empty());
+    let case_number = optional_text(draft.case_number);
     if needs_case && case_number.is_none() {
         return Err(ApiError::bad_input(
             "input.caseNumber",
             "give the case number",
         ));
     }
-    let petitioner = draft
-        .petitioner
-        .map(|p| p.trim().to_owned())
-        .filter(|p| !p.is_empty());
+    let petitioner = optional_text(draft.petitioner);
     if draft.kind == InterventionKind::RevocationPetitionFiled && petitioner.is_none() {
         return Err(ApiError::bad_input(
             "input.petitioner",

@@ -23,7 +23,12 @@ pub mod visit;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::{audit::AuditRecord, auth::Principal, policy::Policy};
+use crate::{
+    audit::AuditRecord,
+    auth::Principal,
+    error::{ApiError, ApiResult},
+    policy::Policy,
+};
 
 /// Who acts, under which policy, and when: what every domain function that reads or writes
 /// records for a caller needs.
@@ -68,4 +73,21 @@ pub fn escape_like(text: &str) -> String {
     text.replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_")
+}
+
+/// Optional free text as stored: trimmed, and none when blank.
+pub fn optional_text(text: Option<String>) -> Option<String> {
+    text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty())
+}
+
+/// Required free text, trimmed: 1 to `max` characters, else bad input in `field`.
+pub fn required_text(field: &str, text: &str, max: usize) -> ApiResult<String> {
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > max {
+        return Err(ApiError::bad_input(
+            field,
+            format!("must be 1 to {max} characters"),
+        ));
+    }
+    Ok(text.to_owned())
 }

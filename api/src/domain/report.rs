@@ -23,8 +23,9 @@ use crate::{
     audit,
     config::ReportDeadlines,
     domain::{
-        Actor, child as ledger, idempotency,
+        Actor, child as ledger, idempotency, optional_text,
         page::{self, Page, Slice},
+        required_text,
     },
     error::{ApiError, ApiResult},
     events::{BusEvent, EventBus},
@@ -190,13 +191,7 @@ pub async fn submit(
     draft: ReportDraft,
 ) -> ApiResult<report::Model> {
     idempotency::check(key)?;
-    let narrative = draft.narrative.trim().to_owned();
-    if narrative.is_empty() || narrative.chars().count() > 5000 {
-        return Err(ApiError::bad_input(
-            "input.narrative",
-            "must be 1 to 5000 characters",
-        ));
-    }
+    let narrative = required_text("input.narrative", &draft.narrative, 5000)?;
     if draft.occurred_at > actor.now + TimeDelta::minutes(5) {
         return Err(ApiError::bad_input(
             "input.occurredAt",
@@ -238,15 +233,9 @@ pub async fn submit(
         occurred_at: Set(draft.occurred_at),
         region_id: Set(place.id),
         region_path: Set(place.path.clone()),
-        place: Set(draft
-            .place
-            .map(|p| p.trim().to_owned())
-            .filter(|p| !p.is_empty())),
+        place: Set(optional_text(draft.place)),
         child_id: Set(draft.child_id),
-        child_description: Set(draft
-            .child_description
-            .map(|d| d.trim().to_owned())
-            .filter(|d| !d.is_empty())),
+        child_description: Set(optional_text(draft.child_description)),
         reporter_account_id: Set(Some(actor.principal.account_id)),
         reporter_organization_id: Set(Some(actor.principal.organization_id)),
         reporter_name: Set(reporter.map(|r| r.display_name)),
@@ -351,13 +340,7 @@ pub async fn submit_public(
     now: DateTime<Utc>,
     request_id: Option<String>,
 ) -> ApiResult<(report::Model, String)> {
-    let narrative = draft.narrative.trim().to_owned();
-    if narrative.is_empty() || narrative.chars().count() > 5000 {
-        return Err(ApiError::bad_input(
-            "input.narrative",
-            "must be 1 to 5000 characters",
-        ));
-    }
+    let narrative = required_text("input.narrative", &draft.narrative, 5000)?;
     let description = draft.child_description.trim().to_owned();
     if description.is_empty() {
         return Err(ApiError::bad_input(
@@ -387,19 +370,13 @@ pub async fn submit_public(
         occurred_at: Set(draft.occurred_at),
         region_id: Set(place.id),
         region_path: Set(place.path.clone()),
-        place: Set(draft
-            .place
-            .map(|p| p.trim().to_owned())
-            .filter(|p| !p.is_empty())),
+        place: Set(optional_text(draft.place)),
         child_id: Set(None),
         child_description: Set(Some(description)),
         reporter_account_id: Set(None),
         reporter_organization_id: Set(None),
         reporter_name: Set(None),
-        reporter_contact: Set(draft
-            .contact
-            .map(|c| c.trim().to_owned())
-            .filter(|c| !c.is_empty())),
+        reporter_contact: Set(optional_text(draft.contact)),
         mandatory_reporter: Set(false),
         receipt_code: Set(Some(receipt.clone())),
         holder_organization_id: Set(holder.id),
@@ -658,7 +635,7 @@ pub async fn transition(
         Move::Merge { into } => {
             let target = get(db, actor, *into)
                 .await
-                .map_err(|_| ApiError::bad_input("input.mergeIntoId", "no such report"))?;
+                .map_err(|e| e.not_found_as("input.mergeIntoId", "no such report"))?;
             if target.id == before.id || target.state == ReportState::Merged {
                 return Err(ApiError::bad_input(
                     "input.mergeIntoId",

@@ -21,7 +21,7 @@ use uuid::Uuid;
 use crate::{
     audit,
     domain::{
-        Actor, child as ledger,
+        Actor, child as ledger, optional_text,
         page::{self, Page, Slice},
     },
     error::{ApiError, ApiResult},
@@ -73,9 +73,7 @@ pub async fn record_absence(
             "record at most a month at a time",
         ));
     }
-    let reason = reason
-        .map(|r| r.trim().to_owned())
-        .filter(|r| !r.is_empty());
+    let reason = optional_text(reason);
     let mut absences = Vec::new();
     let mut day = from;
     while day <= to {

@@ -23,9 +23,10 @@ use uuid::Uuid;
 use crate::{
     audit,
     domain::{
-        Actor, child as ledger, idempotency,
+        Actor, child as ledger, idempotency, optional_text,
         page::{self, Page, Slice},
         report::{self as reports, ReportDraft},
+        required_text,
     },
     error::{ApiError, ApiResult},
     policy::scope,
@@ -33,17 +34,6 @@ use crate::{
 
 /// The operation idempotency keys of `recordScreening` are stored under.
 pub const RECORD_SCREENING: &str = "recordScreening";
-
-fn required(field: &str, text: &str, max: usize) -> ApiResult<String> {
-    let text = text.trim();
-    if text.is_empty() || text.chars().count() > max {
-        return Err(ApiError::bad_input(
-            field,
-            format!("must be 1 to {max} characters"),
-        ));
-    }
-    Ok(text.to_owned())
-}
 
 /// A region in the caller's jurisdiction, else bad input in `field`.
 async fn region_in_jurisdiction(
@@ -83,7 +73,7 @@ pub async fn create_campaign(
     actor: &Actor<'_>,
     draft: CampaignDraft,
 ) -> ApiResult<screening_campaign::Model> {
-    let name = required("input.name", &draft.name, 200)?;
+    let name = required_text("input.name", &draft.name, 200)?;
     if draft.ends_on < draft.starts_on || draft.ends_on - draft.starts_on > TimeDelta::days(120) {
         return Err(ApiError::bad_input(
             "input.endsOn",
@@ -168,7 +158,7 @@ pub async fn add_site(
     actor: &Actor<'_>,
     draft: SiteDraft,
 ) -> ApiResult<hazard_site::Model> {
-    let place = required("input.place", &draft.place, 500)?;
+    let place = required_text("input.place", &draft.place, 500)?;
     let area = region_in_jurisdiction(db, actor, draft.region, "input.regionId").await?;
     if !matches!(area.level, RegionLevel::Township | RegionLevel::Village) {
         return Err(ApiError::bad_input(
@@ -181,10 +171,7 @@ pub async fn add_site(
         kind: Set(draft.kind),
         place: Set(place),
         risk: Set(draft.risk),
-        note: Set(draft
-            .note
-            .map(|n| n.trim().to_owned())
-            .filter(|n| !n.is_empty())),
+        note: Set(optional_text(draft.note)),
         region_id: Set(area.id),
         region_path: Set(area.path),
         created_by: Set(actor.principal.account_id),
@@ -281,7 +268,7 @@ pub async fn form_team(
 ) -> ApiResult<screening_team::Model> {
     let campaign = get_campaign(db, actor, draft.campaign)
         .await
-        .map_err(|_| ApiError::bad_input("input.campaignId", "no such campaign"))?;
+        .map_err(|e| e.not_found_as("input.campaignId", "no such campaign"))?;
     let ours = campaign.region_path == actor.principal.region_path
         || campaign
             .region_path
@@ -292,7 +279,7 @@ pub async fn form_team(
             "the campaign is run above your jurisdiction",
         ));
     }
-    let name = required("input.name", &draft.name, 200)?;
+    let name = required_text("input.name", &draft.name, 200)?;
     if draft.members.is_empty() || draft.members.len() > 200 {
         return Err(ApiError::bad_input(
             "input.members",
@@ -302,15 +289,12 @@ pub async fn form_team(
     let mut members = Vec::with_capacity(draft.members.len());
     let mut units = vec![draft.organization];
     for (i, member) in draft.members.into_iter().enumerate() {
-        let member_name = required(&format!("input.members.{i}.name"), &member.name, 100)?;
+        let member_name = required_text(&format!("input.members.{i}.name"), &member.name, 100)?;
         units.extend(member.organization_id);
         members.push(Member {
             name: member_name,
             organization_id: member.organization_id,
-            duty: member
-                .duty
-                .map(|d| d.trim().to_owned())
-                .filter(|d| !d.is_empty()),
+            duty: optional_text(member.duty),
         });
     }
     units.sort();
@@ -417,7 +401,7 @@ pub async fn record(
     idempotency::check(key)?;
     let campaign = get_campaign(db, actor, draft.campaign)
         .await
-        .map_err(|_| ApiError::bad_input("input.campaignId", "no such campaign"))?;
+        .map_err(|e| e.not_found_as("input.campaignId", "no such campaign"))?;
     if draft.screened_on < campaign.starts_on
         || draft.screened_on > campaign.ends_on
         || draft.screened_on > actor.today()
@@ -427,7 +411,7 @@ pub async fn record(
             "must fall within the campaign and not in the future",
         ));
     }
-    let finding = required("input.finding", &draft.finding, 5000)?;
+    let finding = required_text("input.finding", &draft.finding, 5000)?;
     if let Some(team) = draft.team {
         screening_team::Entity::find_by_id(team)
             .filter(screening_team::Column::CampaignId.eq(campaign.id))
@@ -439,7 +423,7 @@ pub async fn record(
         (Some(child), None) => {
             let child = ledger::get(db, actor, child)
                 .await
-                .map_err(|_| ApiError::bad_input("input.childId", "no such child"))?;
+                .map_err(|e| e.not_found_as("input.childId", "no such child"))?;
             if !scope::ancestry(&child.region_path).contains(&campaign.region_path) {
                 return Err(ApiError::bad_input(
                     "input.childId",
