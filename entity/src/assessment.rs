@@ -16,8 +16,6 @@ pub struct Model {
     pub child_id: Uuid,
     /// The report it follows, when it follows one.
     pub report_id: Option<Uuid>,
-    /// The subject key of its `assessment` assignments: the report's id, or its own.
-    pub assignment_key: String,
     /// The child's region path when it started (the jurisdiction condition).
     pub region_path: String,
     /// The participating units' ids, as a JSON array.

@@ -16,7 +16,6 @@ impl MigrationTrait for Migration {
                     .col(pk_uuid(Assessment::Id))
                     .col(uuid(Assessment::ChildId))
                     .col(uuid_null(Assessment::ReportId))
-                    .col(string(Assessment::AssignmentKey))
                     .col(string(Assessment::RegionPath))
                     .col(text(Assessment::Participants))
                     .col(
@@ -266,7 +265,6 @@ enum Assessment {
     Id,
     ChildId,
     ReportId,
-    AssignmentKey,
     RegionPath,
     Participants,
     State,

@@ -38,10 +38,6 @@ pub const ADD_SERVICE_ITEM: &str = "addServiceItem";
 /// Longest finding, in characters.
 const MAX_TEXT: usize = 5000;
 
-fn participants_of(stored: &str) -> Vec<Uuid> {
-    serde_json::from_str(stored).unwrap_or_default()
-}
-
 /// An assessment to start.
 #[derive(Debug, Clone)]
 pub struct AssessmentStart {
@@ -64,37 +60,28 @@ pub async fn start(
     if let Some(conflict) = already_open(db, child.id).await? {
         return Err(conflict);
     }
-    let id = Uuid::now_v7();
-    let key = match draft.report {
-        Some(report_id) => {
-            let found = reports::find_many(db, actor, &[report_id])
-                .await?
-                .into_iter()
-                .next()
-                .ok_or_else(|| {
-                    ApiError::bad_input("input.reportId", "no such report among those you may see")
-                })?;
-            if found.child_id.is_some_and(|c| c != child.id) {
-                return Err(ApiError::bad_input(
-                    "input.reportId",
-                    "the report is about another child",
-                ));
-            }
-            if let Some(earlier) = assessment::Entity::find()
-                .filter(assessment::Column::ReportId.eq(found.id))
-                .one(db)
-                .await?
-            {
-                return Err(ApiError::Conflict {
-                    message: "this report has been assessed".into(),
-                    existing: Some(("Assessment", earlier.id)),
-                });
-            }
-            link_report(db, &found, child.id).await?;
-            found.id.to_string()
+    if let Some(report_id) = draft.report {
+        let found = reports::get(db, actor, report_id).await.map_err(|e| {
+            e.not_found_as("input.reportId", "no such report among those you may see")
+        })?;
+        if found.child_id.is_some_and(|c| c != child.id) {
+            return Err(ApiError::bad_input(
+                "input.reportId",
+                "the report is about another child",
+            ));
         }
-        None => id.to_string(),
-    };
+        if let Some(earlier) = assessment::Entity::find()
+            .filter(assessment::Column::ReportId.eq(found.id))
+            .one(db)
+            .await?
+        {
+            return Err(ApiError::Conflict {
+                message: "this report has been assessed".into(),
+                existing: Some(("Assessment", earlier.id)),
+            });
+        }
+        link_report(db, &found, child.id).await?;
+    }
     let mut participants = draft.participants;
     participants.sort();
     participants.dedup();
@@ -107,10 +94,9 @@ pub async fn start(
     }
     let township = reports::township_government_for(db, &child.region_path).await?;
     let created = assessment::Entity::insert(assessment::ActiveModel {
-        id: Set(id),
+        id: Set(Uuid::now_v7()),
         child_id: Set(child.id),
         report_id: Set(draft.report),
-        assignment_key: Set(key.clone()),
         region_path: Set(child.region_path.clone()),
         participants: Set(serde_json::to_string(&participants).unwrap_or_else(|_| "[]".into())),
         state: Set(AssessmentState::Open),
@@ -141,7 +127,7 @@ pub async fn start(
             actor.now,
             Duty {
                 subject_type: SubjectType::Assessment,
-                key: key.clone(),
+                key: assignment_key(&created),
                 organization,
                 responsibility,
                 title: "评估帮扶：安全、监护、身体和心理状况评估".to_owned(),
@@ -265,7 +251,7 @@ pub async fn complete(
     duties::settle(
         db,
         SubjectType::Assessment,
-        &after.assignment_key,
+        &assignment_key(&after),
         AssignmentStatus::Done,
         None,
         actor.now,
@@ -289,7 +275,13 @@ pub async fn complete(
 
 /// The participating units of an assessment.
 pub fn participants(assessment: &assessment::Model) -> Vec<Uuid> {
-    participants_of(&assessment.participants)
+    serde_json::from_str(&assessment.participants).unwrap_or_default()
+}
+
+/// The subject key of an assessment's assignments: the report it follows (whose notification
+/// created the township's assignment), or the assessment itself.
+fn assignment_key(assessment: &assessment::Model) -> String {
+    assessment.report_id.unwrap_or(assessment.id).to_string()
 }
 
 /// Which assessments to list.
