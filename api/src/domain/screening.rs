@@ -13,8 +13,10 @@ use entity::{
     screening_team,
 };
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait,
+    sea_query::{Expr, ExprTrait},
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -572,19 +574,37 @@ pub struct Tally {
     pub reports: u64,
 }
 
-/// Counts a campaign's screenings (all of them: numbers, not records).
-pub async fn tally(db: &impl ConnectionTrait, campaign: Uuid) -> ApiResult<Tally> {
-    let rows = screening_record::Entity::find()
-        .filter(screening_record::Column::CampaignId.eq(campaign))
+/// The numbers of many campaigns, over all their records (numbers, not records), in one
+/// grouped statement; a campaign without records has none.
+pub async fn tallies(
+    db: &impl ConnectionTrait,
+    campaign_ids: &[Uuid],
+) -> ApiResult<Vec<(Uuid, Tally)>> {
+    let rows: Vec<(Uuid, i64, i64, i64, i64)> = screening_record::Entity::find()
+        .select_only()
+        .column(screening_record::Column::CampaignId)
+        .expr(Expr::col(screening_record::Column::ChildId).count_distinct())
+        .expr(Expr::col(screening_record::Column::HazardSiteId).count())
+        .expr(Expr::cust("COUNT(CASE WHEN concern THEN 1 END)"))
+        .expr(Expr::col(screening_record::Column::ReportId).count())
+        .filter(screening_record::Column::CampaignId.is_in(campaign_ids.iter().copied()))
+        .group_by(screening_record::Column::CampaignId)
+        .into_tuple()
         .all(db)
         .await?;
-    let mut children: Vec<Uuid> = rows.iter().filter_map(|r| r.child_id).collect();
-    children.sort();
-    children.dedup();
-    Ok(Tally {
-        children: children.len() as u64,
-        sites: rows.iter().filter(|r| r.hazard_site_id.is_some()).count() as u64,
-        concerns: rows.iter().filter(|r| r.concern).count() as u64,
-        reports: rows.iter().filter(|r| r.report_id.is_some()).count() as u64,
-    })
+    let count = |n: i64| u64::try_from(n).unwrap_or_default();
+    Ok(rows
+        .into_iter()
+        .map(|(campaign, children, sites, concerns, reports)| {
+            (
+                campaign,
+                Tally {
+                    children: count(children),
+                    sites: count(sites),
+                    concerns: count(concerns),
+                    reports: count(reports),
+                },
+            )
+        })
+        .collect())
 }

@@ -433,6 +433,21 @@ impl Loader<Uuid> for TeamsLoader {
     }
 }
 
+/// Loads each screening campaign's numbers.
+pub struct TalliesLoader(pub DatabaseConnection);
+
+impl Loader<Uuid> for TalliesLoader {
+    type Value = domain::screening::Tally;
+    type Error = Arc<ApiError>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = domain::screening::tallies(&self.0, keys)
+            .await
+            .map_err(Arc::new)?;
+        Ok(rows.into_iter().collect())
+    }
+}
+
 /// Loads hazard sites by id.
 pub struct HazardSiteLoader(pub DatabaseConnection);
 
@@ -510,6 +525,8 @@ pub struct Loaders {
     pub grants: DataLoader<GrantsLoader, HashMapCache>,
     /// Each screening campaign's teams.
     pub teams: DataLoader<TeamsLoader, HashMapCache>,
+    /// Each screening campaign's numbers.
+    pub tallies: DataLoader<TalliesLoader, HashMapCache>,
     /// Hazard sites.
     pub hazard_sites: DataLoader<HazardSiteLoader, HashMapCache>,
 }
@@ -548,6 +565,7 @@ impl Loaders {
             grants: loader(GrantsLoader(db.clone())),
             assessment_ids: loader(AssessmentIdsLoader(db.clone())),
             teams: loader(TeamsLoader(db.clone())),
+            tallies: loader(TalliesLoader(db.clone())),
             hazard_sites: loader(HazardSiteLoader(db.clone())),
             assessments: loader(AssessmentsLoader(caller.clone())),
             service_items: loader(ServiceItemsLoader(caller.clone())),

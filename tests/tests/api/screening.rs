@@ -253,3 +253,46 @@ async fn a_holiday_campaign_screens_children_and_sites_and_a_finding_raises_a_re
     assert_eq!(sites[0]["risk"], "HIGH", "highest risk first");
     assert_eq!(sites.last().unwrap()["risk"], "LOW");
 }
+
+#[tokio::test]
+async fn campaign_lists_cost_the_same_statements_for_1_or_3_campaigns() {
+    let app = TestApp::spawn().await;
+    let supervisor = app.login_as(Role::ChildSupervisor).await;
+    let township = region_id(&app, "652701100").await;
+    let government = app.organization_id("township_government:652701100").await;
+    for name in ["暑假安全排查", "春节前排查"] {
+        let started = app
+            .gql(
+                Some(&supervisor.access),
+                CAMPAIGN,
+                json!({ "input": { "name": name, "season": "OTHER", "startsOn": day(-3), "endsOn": day(3), "regionId": township } }),
+            )
+            .await;
+        assert!(started.body["errors"].is_null(), "{:?}", started.body);
+        let team = app
+            .gql(
+                Some(&supervisor.access),
+                TEAM,
+                json!({ "input": { "campaignId": started.data()["startScreeningCampaign"]["campaign"]["id"], "kind": "HOLIDAY_PATROL", "name": "巡查组", "organizationId": government, "members": [{ "name": "王主任" }] } }),
+            )
+            .await;
+        assert!(team.body["errors"].is_null(), "{:?}", team.body);
+    }
+    let query = "query($n: Int) { screeningCampaigns(first: $n) { edges { node { name region { name } teams { name organization { name } members { name } } tally { children concerns reportsRaised } } } } }";
+
+    let mut costs = Vec::new();
+    for n in [1, 3] {
+        costs.push(
+            app.statements_for(
+                &supervisor.access,
+                query,
+                json!({ "n": n }),
+                "screeningCampaigns",
+                n,
+            )
+            .await,
+        );
+    }
+
+    assert_eq!(costs[0], costs[1], "{costs:?}");
+}

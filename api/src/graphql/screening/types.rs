@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::{hazard_site, screening_campaign, screening_record, screening_team};
 
 use crate::{
-    domain::{self, screening},
+    domain::screening,
     graphql::{
         child::types::Child,
         connection::{self, Connection},
@@ -132,7 +132,8 @@ impl ScreeningCampaign {
     }
 
     /// Its screening records you may see (site records, and records of children in your
-    /// scope), newest first.
+    /// scope), newest first. Each campaign's page costs a statement of its own: ask for it on
+    /// one campaign (`screeningCampaign`), not across a list.
     async fn records(
         &self,
         ctx: &Context<'_>,
@@ -155,7 +156,13 @@ impl ScreeningCampaign {
 
     /// Its numbers, over all its records.
     async fn tally(&self, ctx: &Context<'_>) -> Result<ScreeningTally> {
-        let tally = domain::screening::tally(&ctx.state().db, self.0.id).await?;
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let tally = loaders
+            .tallies
+            .load_one(self.0.id)
+            .await
+            .map_err(loader_error)?
+            .unwrap_or_default();
         Ok(ScreeningTally {
             children: tally.children,
             sites: tally.sites,
