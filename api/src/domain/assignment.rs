@@ -10,8 +10,11 @@ use entity::{
     organization, plan_task, region,
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    QueryFilter, QuerySelect, QueryTrait, sea_query::Expr,
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect,
+    QueryTrait,
+    sea_query::{Expr, ExprTrait, Func},
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -278,28 +281,44 @@ pub async fn overview(
         .column(region::Column::Id)
         .filter(scope::within(region::Column::Path, region_path))
         .into_query();
-    let units: Vec<organization::Model> = organization::Entity::find()
+    let serving = organization::Entity::find()
+        .select_only()
+        .column(organization::Column::Id)
         .filter(organization::Column::RegionId.in_subquery(regions))
+        .into_query();
+    let done = assignment::Column::Status.eq(AssignmentStatus::Done);
+    let late = assignment::Column::Status
+        .ne(AssignmentStatus::Done)
+        .and(assignment::Column::DueOn.lt(actor.today()));
+    let rows: Vec<(Uuid, SubjectType, i64, i64, i64)> = assignment::Entity::find()
+        .select_only()
+        .column(assignment::Column::OrganizationId)
+        .column(assignment::Column::SubjectType)
+        .expr(Expr::col(assignment::Column::Id).count())
+        .expr(Func::count(Expr::case(done, 1)))
+        .expr(Func::count(Expr::case(late, 1)))
+        .filter(assignment::Column::OrganizationId.in_subquery(serving))
+        .group_by(assignment::Column::OrganizationId)
+        .group_by(assignment::Column::SubjectType)
+        .into_tuple()
         .all(db)
         .await?;
-    let ids: Vec<Uuid> = units.iter().map(|u| u.id).collect();
-    let rows = assignment::Entity::find()
-        .filter(assignment::Column::OrganizationId.is_in(ids))
-        .all(db)
-        .await?;
-    let today = actor.today();
     let mut tallies: BTreeMap<Uuid, Tally> = BTreeMap::new();
-    for row in rows {
-        let tally = tallies.entry(row.organization_id).or_default();
-        let counts = if row.subject_type == SubjectType::PlanTask {
+    for (unit, subject, assigned, finished, late) in rows {
+        let tally = tallies.entry(unit).or_default();
+        let counts = if subject == SubjectType::PlanTask {
             &mut tally.plan
         } else {
             &mut tally.cases
         };
-        counts[0] += 1;
-        counts[1] += u64::from(row.status == AssignmentStatus::Done);
-        counts[2] += u64::from(is_overdue(&row, today));
+        for (total, n) in counts.iter_mut().zip([assigned, finished, late]) {
+            *total += u64::try_from(n).unwrap_or_default();
+        }
     }
+    let units = organization::Entity::find()
+        .filter(organization::Column::Id.is_in(tallies.keys().copied()))
+        .all(db)
+        .await?;
     let mut out: Vec<Tally> = units
         .into_iter()
         .filter_map(|unit| {
