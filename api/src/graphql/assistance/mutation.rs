@@ -14,7 +14,7 @@ use crate::{
             AccessGrant, Assessment, BreakGlassAccess, GrantPurpose, ServiceItem, ServiceKind,
         },
         child::types::Child,
-        context::{ContextExt, begin, commit},
+        context::{ContextExt, Once, begin, commit, settle_once},
         enums::RiskLevel,
         ids::{self, Kind},
     },
@@ -280,12 +280,6 @@ impl AssistanceMutation {
         let actor = ctx.actor()?;
         let db = &ctx.state().db;
         let key = input.idempotency_key.trim().to_owned();
-        if let Some(item) = domain::assistance::replay(db, &actor, &key).await? {
-            return Ok(AddServiceItemPayload {
-                item: ServiceItem(item),
-                replayed: true,
-            });
-        }
         let draft = ItemDraft {
             child: ids::expect(Kind::Child, &input.child_id, "input.childId")?,
             assessment: input
@@ -301,25 +295,24 @@ impl AssistanceMutation {
             due_on: input.due_on,
             note: input.note,
         };
-        let txn = begin(ctx).await?;
-        let item = match domain::assistance::add_item(&txn, &actor, &key, draft).await {
-            Ok(item) => item,
-            Err(ApiError::Conflict { .. }) => {
-                drop(txn);
-                let item = domain::assistance::replay(db, &actor, &key)
-                    .await?
-                    .ok_or_else(|| ApiError::conflict("the same idempotency key is in use"))?;
-                return Ok(AddServiceItemPayload {
-                    item: ServiceItem(item),
-                    replayed: true,
-                });
+        let once = match domain::assistance::replay(db, &actor, &key).await? {
+            Some(found) => Once::Replayed(found),
+            None => {
+                let txn = begin(ctx).await?;
+                let created = domain::assistance::add_item(&txn, &actor, &key, draft).await;
+                settle_once(txn, created, || {
+                    domain::assistance::replay(db, &actor, &key)
+                })
+                .await?
             }
-            Err(err) => return Err(err.into()),
         };
-        commit(txn).await?;
+        let (item, replayed) = match once {
+            Once::Replayed(item) => (item, true),
+            Once::Created(item) => (item, false),
+        };
         Ok(AddServiceItemPayload {
             item: ServiceItem(item),
-            replayed: false,
+            replayed,
         })
     }
 

@@ -10,7 +10,7 @@ use crate::{
     },
     error::ApiError,
     graphql::{
-        context::{ContextExt, begin, commit},
+        context::{ContextExt, Once, begin, commit, settle_once},
         ids::{self, Kind},
         report::types::{EmergencyAction, EmergencyActionKind, Report, ReportCategory, Urgency},
     },
@@ -168,12 +168,6 @@ impl ReportMutation {
         let actor = ctx.actor()?;
         let db = &ctx.state().db;
         let key = input.idempotency_key.trim().to_owned();
-        if let Some(report) = domain::report::replay(db, &actor, &key).await? {
-            return Ok(SubmitReportPayload {
-                report: Report(report),
-                replayed: true,
-            });
-        }
         let draft = ReportDraft {
             category: input.category.into(),
             urgency: input.urgency.into(),
@@ -188,27 +182,27 @@ impl ReportMutation {
             child_description: input.child_description,
             reporter_contact: input.reporter_contact,
         };
-        let txn = begin(ctx).await?;
-        let report = match domain::report::submit(&txn, &actor, &key, draft).await {
-            Ok(report) => report,
-            Err(ApiError::Conflict { .. }) => {
-                drop(txn);
-                let report = domain::report::replay(db, &actor, &key)
-                    .await?
-                    .ok_or_else(|| ApiError::conflict("the same idempotency key is in use"))?;
-                return Ok(SubmitReportPayload {
-                    report: Report(report),
-                    replayed: true,
-                });
+        let once = match domain::report::replay(db, &actor, &key).await? {
+            Some(found) => Once::Replayed(found),
+            None => {
+                let txn = begin(ctx).await?;
+                let created = domain::report::submit(&txn, &actor, &key, draft).await;
+                settle_once(txn, created, || domain::report::replay(db, &actor, &key)).await?
             }
-            Err(err) => return Err(err.into()),
         };
-        commit(txn).await?;
-        let event = domain::report::event(&report, "submit", actor.now);
-        ctx.state().events.publish(event).await;
-        Ok(SubmitReportPayload {
-            report: Report(report),
-            replayed: false,
+        Ok(match once {
+            Once::Replayed(report) => SubmitReportPayload {
+                report: Report(report),
+                replayed: true,
+            },
+            Once::Created(report) => {
+                let event = domain::report::event(&report, "submit", actor.now);
+                ctx.state().events.publish(event).await;
+                SubmitReportPayload {
+                    report: Report(report),
+                    replayed: false,
+                }
+            }
         })
     }
 

@@ -8,9 +8,8 @@ use crate::{
         self,
         screening::{CampaignDraft, Member, Raise, ScreeningDraft, SiteDraft, TeamDraft},
     },
-    error::ApiError,
     graphql::{
-        context::{ContextExt, begin, commit},
+        context::{ContextExt, Once, begin, commit, settle_once},
         enums::RiskLevel,
         ids::{self, Kind},
         report::types::{Report, ReportCategory, Urgency},
@@ -254,9 +253,6 @@ impl ScreeningMutation {
         let actor = ctx.actor()?;
         let db = &ctx.state().db;
         let key = input.idempotency_key.trim().to_owned();
-        if let Some(record) = domain::screening::replay(db, &actor, &key).await? {
-            return Ok(replayed(record));
-        }
         let draft = ScreeningDraft {
             campaign: ids::expect(
                 Kind::ScreeningCampaign,
@@ -284,19 +280,25 @@ impl ScreeningMutation {
                 child_description: r.child_description,
             }),
         };
-        let txn = begin(ctx).await?;
-        let (record, report) = match domain::screening::record(&txn, &actor, &key, draft).await {
-            Ok(saved) => saved,
-            Err(ApiError::Conflict { .. }) => {
-                drop(txn);
-                let record = domain::screening::replay(db, &actor, &key)
-                    .await?
-                    .ok_or_else(|| ApiError::conflict("the same idempotency key is in use"))?;
-                return Ok(replayed(record));
+        let once = match domain::screening::replay(db, &actor, &key).await? {
+            Some(found) => Once::Replayed(found),
+            None => {
+                let txn = begin(ctx).await?;
+                let created = domain::screening::record(&txn, &actor, &key, draft).await;
+                settle_once(txn, created, || domain::screening::replay(db, &actor, &key)).await?
             }
-            Err(err) => return Err(err.into()),
         };
-        commit(txn).await?;
+        let (record, report) = match once {
+            // The first record; its report, if any, is on the record's `report` field.
+            Once::Replayed(record) => {
+                return Ok(RecordScreeningPayload {
+                    record: ScreeningRecord(record),
+                    report: None,
+                    replayed: true,
+                });
+            }
+            Once::Created(saved) => saved,
+        };
         if let Some(report) = &report {
             let event = domain::report::event(report, "submit", actor.now);
             ctx.state().events.publish(event).await;
@@ -306,15 +308,5 @@ impl ScreeningMutation {
             report: report.map(Report),
             replayed: false,
         })
-    }
-}
-
-/// The answer to a retried `recordScreening`: the first record (its report, if any, is on the
-/// record's `report` field).
-fn replayed(record: entity::screening_record::Model) -> RecordScreeningPayload {
-    RecordScreeningPayload {
-        record: ScreeningRecord(record),
-        report: None,
-        replayed: true,
     }
 }

@@ -5,9 +5,8 @@ use chrono::TimeDelta;
 
 use crate::{
     domain,
-    error::ApiError,
     graphql::{
-        context::{ContextExt, begin, commit},
+        context::{ContextExt, Once, begin, commit, settle_once},
         ids::{self, Kind},
         visit::types::{Visit, VisitFields},
     },
@@ -78,29 +77,27 @@ impl VisitMutation {
         let actor = ctx.actor()?;
         let db = &ctx.state().db;
         let key = input.idempotency_key.trim().to_owned();
-        if let Some(visit) = domain::visit::replay(db, &actor, &key).await? {
-            return Ok(replayed(visit));
-        }
         let child = ids::expect(Kind::Child, &input.child_id, "input.childId")?;
-        let txn = begin(ctx).await?;
-        let recorded =
-            match domain::visit::record(&txn, &actor, child, &key, input.visit.into()).await {
-                Ok(recorded) => recorded,
-                Err(ApiError::Conflict { .. }) => {
-                    drop(txn);
-                    // A concurrent retry with the same key committed first: answer with its visit.
-                    let visit = domain::visit::replay(db, &actor, &key)
-                        .await?
-                        .ok_or_else(|| ApiError::conflict("the same idempotency key is in use"))?;
-                    return Ok(replayed(visit));
-                }
-                Err(err) => return Err(err.into()),
-            };
-        commit(txn).await?;
-        Ok(RecordVisitPayload {
-            needs_report: recorded.needs_report,
-            visit: Visit(recorded.visit),
-            replayed: false,
+        let draft = input.visit.into();
+        let once = match domain::visit::replay(db, &actor, &key).await? {
+            Some(found) => Once::Replayed(found),
+            None => {
+                let txn = begin(ctx).await?;
+                let created = domain::visit::record(&txn, &actor, child, &key, draft).await;
+                settle_once(txn, created, || domain::visit::replay(db, &actor, &key)).await?
+            }
+        };
+        Ok(match once {
+            Once::Replayed(visit) => RecordVisitPayload {
+                needs_report: visit.safety_rating == Some(entity::enums::Rating::Serious),
+                visit: Visit(visit),
+                replayed: true,
+            },
+            Once::Created(recorded) => RecordVisitPayload {
+                needs_report: recorded.needs_report,
+                visit: Visit(recorded.visit),
+                replayed: false,
+            },
         })
     }
 
@@ -139,13 +136,5 @@ impl VisitMutation {
         Ok(AnnotateVisitPayload {
             visit: Visit(visit),
         })
-    }
-}
-
-fn replayed(visit: entity::visit::Model) -> RecordVisitPayload {
-    RecordVisitPayload {
-        needs_report: visit.safety_rating == Some(entity::enums::Rating::Serious),
-        visit: Visit(visit),
-        replayed: true,
     }
 }
