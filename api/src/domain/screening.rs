@@ -268,19 +268,16 @@ pub async fn form_team(
     actor: &Actor<'_>,
     draft: TeamDraft,
 ) -> ApiResult<screening_team::Model> {
-    let campaign = get_campaign(db, actor, draft.campaign)
-        .await
-        .map_err(|e| e.not_found_as("input.campaignId", "no such campaign"))?;
-    let ours = campaign.region_path == actor.principal.region_path
-        || campaign
-            .region_path
-            .starts_with(&format!("{}/", actor.principal.region_path));
-    if !ours {
-        return Err(ApiError::bad_input(
-            "input.campaignId",
-            "the campaign is run above your jurisdiction",
-        ));
-    }
+    let campaign = screening_campaign::Entity::find_by_id(draft.campaign)
+        .filter(scope::within(
+            screening_campaign::Column::RegionPath,
+            &actor.principal.region_path,
+        ))
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            ApiError::bad_input("input.campaignId", "no such campaign in your jurisdiction")
+        })?;
     let name = required_text("input.name", &draft.name, 200)?;
     if draft.members.is_empty() || draft.members.len() > 200 {
         return Err(ApiError::bad_input(
