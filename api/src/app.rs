@@ -17,7 +17,11 @@ use tokio::{sync::watch, task::JoinHandle};
 
 use crate::{
     audit::{AuditWriter, chain},
-    auth::{throttle::LoginThrottle, token::TokenService},
+    auth::{
+        seal::Sealer,
+        throttle::LoginThrottle,
+        token::{self, TokenService},
+    },
     clock::{Clock, SystemClock},
     config::Config,
     db,
@@ -76,9 +80,11 @@ impl Application {
         db.set_metric_callback(move |_| {
             counter.fetch_add(1, Ordering::Relaxed);
         });
+        let secret = token::secret(&config.jwt)?;
         let state = AppState {
             db,
-            tokens: Arc::new(TokenService::new(&config.jwt)?),
+            tokens: Arc::new(TokenService::new(&config.jwt, &secret)?),
+            cursors: Arc::new(Sealer::new(&secret, "cursor")),
             throttle: Arc::new(LoginThrottle::new(&config.login)),
             clock,
             policy,

@@ -6,7 +6,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::{
     audit::AuditWriter,
-    auth::{throttle::LoginThrottle, token::TokenService},
+    auth::{seal::Sealer, throttle::LoginThrottle, token::TokenService},
     clock::Clock,
     config::Config,
     events::EventBus,
@@ -22,6 +22,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Issues and checks access tokens.
     pub tokens: Arc<TokenService>,
+    /// Seals the cursors of connections.
+    pub cursors: Arc<Sealer>,
     /// Sign-in throttling.
     pub throttle: Arc<LoginThrottle>,
     /// The current time.

@@ -2,6 +2,7 @@
 
 pub mod password;
 pub mod principal;
+pub mod seal;
 pub mod throttle;
 pub mod token;
 

@@ -48,33 +48,16 @@ pub struct TokenService {
 }
 
 impl TokenService {
-    /// Builds the service. Without a configured secret one is generated (and a warning logged).
-    pub fn new(config: &JwtConfig) -> anyhow::Result<Self> {
-        let secret: Vec<u8> = match &config.secret {
-            Some(secret) => {
-                let bytes = secret.expose_secret().as_bytes().to_vec();
-                anyhow::ensure!(
-                    bytes.len() >= 32,
-                    "jwt.secret must be at least 32 bytes long"
-                );
-                bytes
-            }
-            None => {
-                tracing::warn!(
-                    "no jwt.secret configured: generated one for this process; tokens will not \
-                     survive a restart (set SHOUHU_JWT__SECRET in production)"
-                );
-                random_bytes(32)
-            }
-        };
+    /// Builds the service from the secret [`secret`] chose.
+    pub fn new(config: &JwtConfig, secret: &[u8]) -> anyhow::Result<Self> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[&config.issuer]);
         validation.set_audience(&[&config.audience]);
         validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
         validation.leeway = 5;
         Ok(Self {
-            encoding: EncodingKey::from_secret(&secret),
-            decoding: DecodingKey::from_secret(&secret),
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
             validation,
             issuer: config.issuer.clone(),
             audience: config.audience.clone(),
@@ -119,6 +102,29 @@ impl TokenService {
                 tracing::debug!(reason = %err, "access token refused");
                 None
             }
+        }
+    }
+}
+
+/// The service's secret: the configured one (at least 32 bytes), or one generated for this
+/// process (with a warning). Tokens are signed with it and cursors sealed under a key derived
+/// from it, so every instance of a deployment must share it.
+pub fn secret(config: &JwtConfig) -> anyhow::Result<Vec<u8>> {
+    match &config.secret {
+        Some(secret) => {
+            let bytes = secret.expose_secret().as_bytes().to_vec();
+            anyhow::ensure!(
+                bytes.len() >= 32,
+                "jwt.secret must be at least 32 bytes long"
+            );
+            Ok(bytes)
+        }
+        None => {
+            tracing::warn!(
+                "no jwt.secret configured: generated one for this process; tokens and cursors \
+                 will not survive a restart (set SHOUHU_JWT__SECRET in production)"
+            );
+            Ok(random_bytes(32))
         }
     }
 }

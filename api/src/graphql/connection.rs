@@ -1,8 +1,10 @@
-//! Relay cursor connections over keyset pages. Cursors are opaque: base64 of the row's sort
-//! key as JSON. Each list names its concrete connection and edge types here.
+//! Relay cursor connections over keyset pages. A cursor is the row's sort key sealed for the
+//! account, the list and the key's type (see [`crate::auth::seal`]): it carries values a role
+//! may not read (a name, a birth date), so no client can open it, and a cursor altered, made by
+//! hand, or issued to another account or for another list is refused as `BAD_USER_INPUT` on
+//! `after`. Each list names its concrete connection and edge types here.
 
-use async_graphql::{OutputType, SimpleObject};
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use async_graphql::{Context, OutputType, SimpleObject};
 use serde::{Serialize, de::DeserializeOwned};
 
 use crate::{
@@ -13,6 +15,7 @@ use crate::{
         assistance::types::{AccessGrant, Assessment, BreakGlassAccess, ServiceItem},
         audit::types::AuditEvent,
         child::types::Child,
+        context::ContextExt,
         organization::types::Organization,
         report::types::{DeadlineAlert, Report},
         schooling::types::{Assignment, DropoutCase},
@@ -91,8 +94,24 @@ pub struct PageInfo {
     pub end_cursor: Option<String>,
 }
 
+/// What a cursor of this list is bound to: the account it was issued to, the field that
+/// listed it and the type of its sort key.
+fn cursor_context<K>(ctx: &Context<'_>) -> Vec<u8> {
+    let account = ctx
+        .principal()
+        .map(|p| p.account_id.to_string())
+        .unwrap_or_default();
+    format!(
+        "{account}|{}|{}",
+        ctx.item.node.name.node,
+        std::any::type_name::<K>()
+    )
+    .into_bytes()
+}
+
 /// Reads `first` and `after` into a page of sort key `K`.
 pub fn page<K: DeserializeOwned>(
+    ctx: &Context<'_>,
     first: Option<i32>,
     after: Option<&str>,
 ) -> Result<Page<K>, ApiError> {
@@ -105,9 +124,9 @@ pub fn page<K: DeserializeOwned>(
     }
     let after = after
         .map(|cursor| {
-            URL_SAFE_NO_PAD
-                .decode(cursor.as_bytes())
-                .ok()
+            ctx.state()
+                .cursors
+                .open(cursor, &cursor_context::<K>(ctx))
                 .and_then(|json| serde_json::from_slice(&json).ok())
                 .ok_or_else(|| ApiError::bad_input("after", "not a cursor of this list"))
         })
@@ -118,8 +137,9 @@ pub fn page<K: DeserializeOwned>(
     })
 }
 
-/// Turns a slice into a connection, each edge's cursor made from its row's sort key.
+/// Turns a slice into a connection, each edge's cursor sealed from its row's sort key.
 pub fn connection<T, N, K>(
+    ctx: &Context<'_>,
     slice: Slice<T>,
     has_previous_page: bool,
     key: impl Fn(&T) -> K,
@@ -130,12 +150,14 @@ where
     Edge<N>: OutputType,
     K: Serialize,
 {
+    let sealer = &ctx.state().cursors;
+    let context = cursor_context::<K>(ctx);
     let edges: Vec<Edge<N>> = slice
         .items
         .into_iter()
         .map(|item| Edge {
             cursor: serde_json::to_vec(&key(&item))
-                .map(|json| URL_SAFE_NO_PAD.encode(json))
+                .map(|json| sealer.seal(&json, &context))
                 .unwrap_or_default(),
             node: node(item),
         })

@@ -10,10 +10,11 @@ use std::{
 };
 
 use async_graphql::{
-    Context, ErrorExtensionValues, PathSegment, Pos, QueryPathSegment, Response, ServerError,
-    ServerResult, Value,
+    Context, ErrorExtensionValues, Name, PathSegment, Pos, QueryPathSegment, Request, Response,
+    ServerError, ServerResult, Value, Variables,
     extensions::{
-        Extension, ExtensionContext, ExtensionFactory, NextExecute, NextResolve, ResolveInfo,
+        Extension, ExtensionContext, ExtensionFactory, NextExecute, NextPrepareRequest,
+        NextResolve, ResolveInfo,
     },
 };
 use serde_json::json;
@@ -78,14 +79,43 @@ impl ExtensionFactory for FieldPolicy {
             policy: self.policy.clone(),
             writer: self.writer.clone(),
             clock: self.clock.clone(),
+            variables: Mutex::default(),
         })
     }
 }
 
+/// The hook of one request (the factory makes one per request).
 struct FieldPolicyExtension {
     policy: Arc<Policy>,
     writer: AuditWriter,
     clock: Arc<dyn Clock>,
+    /// The request's variables, to read the arguments a filter or order is given through.
+    variables: Mutex<Variables>,
+}
+
+impl FieldPolicyExtension {
+    /// The field's arguments with the request's variables put in (a missing variable is null).
+    fn arguments(&self, info: &ResolveInfo<'_>) -> Vec<(Name, Value)> {
+        let Ok(variables) = self.variables.lock() else {
+            return Vec::new();
+        };
+        info.field
+            .arguments
+            .iter()
+            .map(|(name, value)| {
+                let value = value
+                    .node
+                    .clone()
+                    .into_const_with(|var| {
+                        Ok::<_, std::convert::Infallible>(
+                            variables.get(&var).cloned().unwrap_or(Value::Null),
+                        )
+                    })
+                    .unwrap_or(Value::Null);
+                (name.node.clone(), value)
+            })
+            .collect()
+    }
 }
 
 fn error_at(code: &'static str, message: &str, pos: Pos, path: Vec<PathSegment>) -> ServerError {
@@ -119,6 +149,18 @@ fn path_of(info: &ResolveInfo<'_>) -> Vec<PathSegment> {
 
 #[async_trait::async_trait]
 impl Extension for FieldPolicyExtension {
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        if let Ok(mut variables) = self.variables.lock() {
+            variables.clone_from(&request.variables);
+        }
+        next.run(ctx, request).await
+    }
+
     async fn execute(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -223,6 +265,27 @@ impl Extension for FieldPolicyExtension {
                 Ok(Some(Value::Null))
             }
             Level::Full | Level::Masked => {
+                if let Some(argument) = self.policy.refused_argument(
+                    role,
+                    info.parent_type,
+                    info.name,
+                    &self.arguments(&info),
+                ) {
+                    let at = info.path_node.to_string();
+                    if let Some(audit) = audit {
+                        audit.with(|c| c.denied.push((format!("{field_key}({argument}:)"), at)));
+                    }
+                    let mut error = error_at(
+                        "FORBIDDEN",
+                        "forbidden",
+                        info.field.name.pos,
+                        path_of(&info),
+                    );
+                    if let Some(extensions) = error.extensions.as_mut() {
+                        extensions.set("field", argument);
+                    }
+                    return Err(error);
+                }
                 let sensitive = rule.is_some_and(|r| r.sensitive);
                 let mask = rule.and_then(|r| r.mask).filter(|_| level == Level::Masked);
                 if sensitive && let Some(audit) = audit {

@@ -34,6 +34,43 @@ pub fn render(policy: &Policy) -> String {
             policy.report_rows(*role)
         );
     }
+    let _ = writeln!(
+        out,
+        "\n## Filters and orders\n\n\
+         A role filters and sorts a list only by fields it reads in full: `F` allowed, `-` refused\n\
+         with `FORBIDDEN` naming the argument in `extensions.field`. `reads` names the fields.\n"
+    );
+    let header: Vec<String> = roles.iter().map(|r| r.to_value()).collect();
+    let _ = writeln!(out, "| list | argument | reads | {} |", header.join(" | "));
+    let _ = writeln!(out, "| --- | --- | --- |{}", " --- |".repeat(roles.len()));
+    for right in policy.argument_rights() {
+        let argument = match &right.order_value {
+            Some(value) => format!("{}: {value}", right.path),
+            None => right.path.clone(),
+        };
+        let reads: Vec<String> = right.reads.iter().map(ToString::to_string).collect();
+        let levels: Vec<&str> = roles
+            .iter()
+            .map(|r| {
+                if policy.reads_in_full(Some(*r), &right.reads) {
+                    "F"
+                } else {
+                    "-"
+                }
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "| {} | {argument} | {} | {} |",
+            right.list,
+            if reads.is_empty() {
+                "(nothing)".to_owned()
+            } else {
+                reads.join(", ")
+            },
+            levels.join(" | ")
+        );
+    }
     for (type_name, rules) in policy.types() {
         let _ = writeln!(out, "\n## {type_name}\n");
         let header: Vec<String> = roles.iter().map(|r| r.to_value()).collect();

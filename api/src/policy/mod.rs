@@ -2,6 +2,7 @@
 //! domain queries), which fields (the policy file, applied to every field by [`hook`]) and which
 //! operations (root fields of Query and Mutation, in the same file).
 
+pub mod arguments;
 pub mod hook;
 pub mod mask;
 pub mod matrix;
@@ -14,7 +15,10 @@ use entity::enums::Role;
 use sea_orm::{ActiveEnum, Iterable};
 use serde::Deserialize;
 
-use crate::policy::mask::Mask;
+use crate::policy::{
+    arguments::{Arguments, ReadsFile},
+    mask::Mask,
+};
 
 /// The policy shipped with the service.
 pub const DEFAULT_POLICY: &str = include_str!("../../policy.toml");
@@ -107,6 +111,7 @@ pub struct Policy {
     scopes: BTreeMap<Role, RowScope>,
     report_rows: BTreeMap<Role, ReportRows>,
     fields: BTreeMap<String, BTreeMap<String, FieldRule>>,
+    arguments: Arguments,
 }
 
 #[derive(Deserialize)]
@@ -116,6 +121,10 @@ struct PolicyFile {
     #[serde(default)]
     report_rows: BTreeMap<String, ReportRows>,
     fields: BTreeMap<String, BTreeMap<String, RuleFile>>,
+    #[serde(default)]
+    filters: BTreeMap<String, BTreeMap<String, ReadsFile>>,
+    #[serde(default)]
+    orders: BTreeMap<String, BTreeMap<String, ReadsFile>>,
 }
 
 #[derive(Deserialize)]
@@ -216,12 +225,15 @@ impl Policy {
             }
             fields.insert(type_name, rules);
         }
-        let policy = Self {
+        let mut policy = Self {
             scopes,
             report_rows,
             fields,
+            arguments: Arguments::default(),
         };
-        policy.check_against(sdl)?;
+        let document = parse_schema(sdl)?;
+        let schema_fields = policy.check_against(&document)?;
+        policy.arguments = Arguments::build(file.filters, file.orders, &document, &schema_fields)?;
         Ok(policy)
     }
 
@@ -230,10 +242,12 @@ impl Policy {
         Self::load(DEFAULT_POLICY, &crate::graphql::sdl())
     }
 
-    fn check_against(&self, sdl: &str) -> anyhow::Result<()> {
-        let document = parse_schema(sdl)?;
+    fn check_against(
+        &self,
+        document: &async_graphql::parser::types::ServiceDocument,
+    ) -> anyhow::Result<BTreeMap<String, BTreeSet<String>>> {
         let mut schema_fields: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        for definition in document.definitions {
+        for definition in &document.definitions {
             let async_graphql::parser::types::TypeSystemDefinition::Type(ty) = definition else {
                 continue;
             };
@@ -286,7 +300,7 @@ impl Policy {
                 );
             }
         }
-        Ok(())
+        Ok(schema_fields)
     }
 
     /// The rule of a field, if the policy has one (a checked policy has one for every field).
@@ -298,6 +312,41 @@ impl Policy {
     pub fn level(&self, type_name: &str, field: &str, role: Option<Role>) -> Level {
         self.rule(type_name, field)
             .map_or(Level::None, |r| r.level(role))
+    }
+
+    /// Whether `role` reads every one of `fields` in full.
+    pub fn reads_in_full(&self, role: Option<Role>, fields: &[arguments::FieldRef]) -> bool {
+        fields
+            .iter()
+            .all(|f| self.level(&f.type_name, &f.field, role) == Level::Full)
+    }
+
+    /// The first argument given to the connection field `parent.field` that filters or sorts by
+    /// a field `role` does not read in full: its path (`filter.nameContains`, `orderBy`).
+    pub fn refused_argument(
+        &self,
+        role: Option<Role>,
+        parent: &str,
+        field: &str,
+        given: &[(async_graphql::Name, async_graphql::Value)],
+    ) -> Option<String> {
+        self.arguments
+            .reads(parent, field, given)
+            .into_iter()
+            .find(|(_, reads)| !self.reads_in_full(role, reads))
+            .map(|(path, _)| path)
+    }
+
+    /// Whether `role` may sort a list by the value `value` of the order enum `order`.
+    pub fn may_order_by(&self, role: Role, order: &str, value: &str) -> bool {
+        self.arguments
+            .order_reads(order, value)
+            .is_some_and(|reads| self.reads_in_full(Some(role), reads))
+    }
+
+    /// The filter and order rights, for the rendered matrix and for tests.
+    pub fn argument_rights(&self) -> Vec<arguments::ArgumentRight> {
+        self.arguments.rights()
     }
 
     /// A role's row scope.

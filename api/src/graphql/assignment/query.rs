@@ -79,7 +79,7 @@ impl AssignmentQuery {
         after: Option<String>,
     ) -> Result<Connection<Assignment>> {
         let actor = ctx.actor()?;
-        let page = connection::page::<uuid::Uuid>(first, after.as_deref())?;
+        let page = connection::page::<uuid::Uuid>(ctx, first, after.as_deref())?;
         let filter = filter.unwrap_or_default();
         let filter = InboxFilter {
             statuses: filter
@@ -93,6 +93,7 @@ impl AssignmentQuery {
         };
         let slice = domain::assignment::inbox(&ctx.state().db, &actor, filter, page).await?;
         Ok(connection::connection(
+            ctx,
             slice,
             after.is_some(),
             |a| a.id,

@@ -56,7 +56,7 @@ impl AssistanceQuery {
         after: Option<String>,
     ) -> Result<Connection<Assessment>> {
         let actor = ctx.actor()?;
-        let page = connection::page::<uuid::Uuid>(first, after.as_deref())?;
+        let page = connection::page::<uuid::Uuid>(ctx, first, after.as_deref())?;
         let filter = filter.unwrap_or_default();
         let region_path = region::filter_path(ctx, filter.region_id, "filter.regionId").await?;
         let slice = assistance::list(
@@ -70,6 +70,7 @@ impl AssistanceQuery {
         )
         .await?;
         Ok(connection::connection(
+            ctx,
             slice,
             after.is_some(),
             |a| a.id,
@@ -89,7 +90,7 @@ impl AssistanceQuery {
         after: Option<String>,
     ) -> Result<Connection<ServiceItem>> {
         let actor = ctx.actor()?;
-        let page = connection::page::<uuid::Uuid>(first, after.as_deref())?;
+        let page = connection::page::<uuid::Uuid>(ctx, first, after.as_deref())?;
         let filter = filter.unwrap_or_default();
         let slice = assistance::list_items(
             &ctx.state().db,
@@ -105,6 +106,7 @@ impl AssistanceQuery {
         )
         .await?;
         Ok(connection::connection(
+            ctx,
             slice,
             after.is_some(),
             |i| i.id,
@@ -124,9 +126,10 @@ impl AssistanceQuery {
         after: Option<String>,
     ) -> Result<Connection<AccessGrant>> {
         let actor = ctx.actor()?;
-        let page = connection::page::<uuid::Uuid>(first, after.as_deref())?;
+        let page = connection::page::<uuid::Uuid>(ctx, first, after.as_deref())?;
         let slice = domain::access::list(&ctx.state().db, &actor, active, page).await?;
         Ok(connection::connection(
+            ctx,
             slice,
             after.is_some(),
             |g| g.id,
@@ -147,11 +150,12 @@ impl AssistanceQuery {
         after: Option<String>,
     ) -> Result<Connection<BreakGlassAccess>> {
         let actor = ctx.actor()?;
-        let page = connection::page::<uuid::Uuid>(first, after.as_deref())?;
+        let page = connection::page::<uuid::Uuid>(ctx, first, after.as_deref())?;
         let slice =
             domain::access::reviews(&ctx.state().db, &actor, ReviewFilter { reviewed }, page)
                 .await?;
         Ok(connection::connection(
+            ctx,
             slice,
             after.is_some(),
             |b| b.id,

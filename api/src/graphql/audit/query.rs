@@ -33,10 +33,11 @@ impl AuditQuery {
         let actor = ctx.actor()?;
         let (_, subject) = ids::decode(&subject_id)
             .ok_or_else(|| ApiError::bad_input("subjectId", "not a global ID"))?;
-        let page = connection::page::<uuid::Uuid>(first, after.as_deref())?;
+        let page = connection::page::<uuid::Uuid>(ctx, first, after.as_deref())?;
         let slice =
             domain::audit_trail::for_subject(&ctx.state().db, &actor, subject, page).await?;
         Ok(connection::connection(
+            ctx,
             slice,
             after.is_some(),
             |e| e.id,

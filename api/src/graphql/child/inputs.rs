@@ -37,11 +37,11 @@ pub struct ChildFilter {
     pub not_reviewed_this_quarter: bool,
 }
 
-/// The order of the children list.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
+/// The order of the children list. A role sorts only by what it reads in full (the access
+/// matrix lists which orders each role may use).
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum ChildOrder {
     /// By name.
-    #[default]
     Name,
     /// By date of birth, oldest first.
     BirthDate,

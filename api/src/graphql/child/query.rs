@@ -41,13 +41,17 @@ impl ChildQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Conditions the children must all meet.")] filter: Option<ChildFilter>,
-        #[graphql(desc = "The order of the list (default by name).")] order_by: Option<ChildOrder>,
+        #[graphql(
+            desc = "The order of the list: by default by name, or in the order they were \
+                    registered for roles that do not read names in full."
+        )]
+        order_by: Option<ChildOrder>,
         #[graphql(desc = "How many children to return (0 to 100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Return the children after this cursor (`pageInfo.endCursor`).")]
         after: Option<String>,
     ) -> Result<Connection<Child>> {
         let actor = ctx.actor()?;
-        let page = connection::page::<ChildKey>(first, after.as_deref())?;
+        let page = connection::page::<ChildKey>(ctx, first, after.as_deref())?;
         let filter = filter.unwrap_or_default();
         let region = filter
             .region_id
@@ -74,7 +78,16 @@ impl ChildQuery {
             not_reviewed_this_quarter: filter.not_reviewed_this_quarter,
             paired_with: None,
         };
-        let order = match order_by.unwrap_or_default() {
+        let by_name = ctx
+            .state()
+            .policy
+            .may_order_by(actor.principal.role, "ChildOrder", "NAME");
+        let default = if by_name {
+            ChildOrder::Name
+        } else {
+            ChildOrder::Registered
+        };
+        let order = match order_by.unwrap_or(default) {
             ChildOrder::Name => domain::child::ChildOrder::Name,
             ChildOrder::BirthDate => domain::child::ChildOrder::BirthDate,
             ChildOrder::Registered => domain::child::ChildOrder::Registered,
@@ -82,6 +95,7 @@ impl ChildQuery {
         let slice =
             domain::child::list(&ctx.state().db, &actor, domain_filter, order, page).await?;
         Ok(connection::connection(
+            ctx,
             slice,
             after.is_some(),
             |c| order.key(c),

@@ -317,13 +317,15 @@ impl Child {
         after: Option<String>,
     ) -> Result<Option<Connection<Visit>>> {
         let actor = ctx.actor()?;
-        let page = connection::page::<crate::domain::visit::VisitKey>(first, after.as_deref())?;
+        let page =
+            connection::page::<crate::domain::visit::VisitKey>(ctx, first, after.as_deref())?;
         let filter = crate::domain::visit::VisitFilter {
             child: Some(self.0.id),
             ..Default::default()
         };
         let slice = crate::domain::visit::list(&ctx.state().db, &actor, filter, page).await?;
         Ok(Some(connection::connection(
+            ctx,
             slice,
             after.is_some(),
             |v| (v.visited_at, v.id),

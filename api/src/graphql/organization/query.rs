@@ -32,7 +32,7 @@ impl OrganizationQuery {
         after: Option<String>,
     ) -> Result<Connection<Organization>> {
         let principal = ctx.principal()?;
-        let page = connection::page::<OrganizationKey>(first, after.as_deref())?;
+        let page = connection::page::<OrganizationKey>(ctx, first, after.as_deref())?;
         let filter = filter.unwrap_or_default();
         let within_region = filter
             .region_id
@@ -47,6 +47,7 @@ impl OrganizationQuery {
         };
         let slice = domain::organization::list(&ctx.state().db, principal, filter, page).await?;
         Ok(connection::connection(
+            ctx,
             slice,
             after.is_some(),
             |o| (o.name.clone(), o.id),

@@ -27,7 +27,7 @@ impl PairingQuery {
         after: Option<String>,
     ) -> Result<Connection<Child>> {
         let actor = ctx.actor()?;
-        let page = connection::page::<ChildKey>(first, after.as_deref())?;
+        let page = connection::page::<ChildKey>(ctx, first, after.as_deref())?;
         let filter = domain::child::ChildFilter {
             paired_with: Some(actor.principal.account_id),
             ..Default::default()
@@ -35,6 +35,7 @@ impl PairingQuery {
         let order = domain::child::ChildOrder::Name;
         let slice = domain::child::list(&ctx.state().db, &actor, filter, order, page).await?;
         Ok(connection::connection(
+            ctx,
             slice,
             after.is_some(),
             |c| order.key(c),
@@ -52,9 +53,10 @@ impl PairingQuery {
         after: Option<String>,
     ) -> Result<Connection<Child>> {
         let actor = ctx.actor()?;
-        let page = connection::page::<(String, uuid::Uuid)>(first, after.as_deref())?;
+        let page = connection::page::<(String, uuid::Uuid)>(ctx, first, after.as_deref())?;
         let slice = domain::pairing::unpaired(&ctx.state().db, &actor, page).await?;
         Ok(connection::connection(
+            ctx,
             slice,
             after.is_some(),
             |c| (c.name.clone(), c.id),

@@ -51,7 +51,7 @@ impl ReportQuery {
         after: Option<String>,
     ) -> Result<Connection<Report>> {
         let actor = ctx.actor()?;
-        let page = connection::page::<uuid::Uuid>(first, after.as_deref())?;
+        let page = connection::page::<uuid::Uuid>(ctx, first, after.as_deref())?;
         let filter = filter.unwrap_or_default();
         let filter = domain::report::ReportFilter {
             states: filter
@@ -61,6 +61,7 @@ impl ReportQuery {
         };
         let slice = domain::report::list(&ctx.state().db, &actor, filter, page).await?;
         Ok(connection::connection(
+            ctx,
             slice,
             after.is_some(),
             |r| r.id,
@@ -110,9 +111,10 @@ impl ReportQuery {
         after: Option<String>,
     ) -> Result<Connection<DeadlineAlert>> {
         let actor = ctx.actor()?;
-        let page = connection::page::<uuid::Uuid>(first, after.as_deref())?;
+        let page = connection::page::<uuid::Uuid>(ctx, first, after.as_deref())?;
         let slice = domain::report::alerts(&ctx.state().db, &actor, page).await?;
         Ok(connection::connection(
+            ctx,
             slice,
             after.is_some(),
             |a| a.id,

@@ -33,9 +33,10 @@ impl ScreeningQuery {
         after: Option<String>,
     ) -> Result<Connection<ScreeningCampaign>> {
         let actor = ctx.actor()?;
-        let page = connection::page::<uuid::Uuid>(first, after.as_deref())?;
+        let page = connection::page::<uuid::Uuid>(ctx, first, after.as_deref())?;
         let slice = screening::campaigns(&ctx.state().db, &actor, on, page).await?;
         Ok(connection::connection(
+            ctx,
             slice,
             after.is_some(),
             |c| c.id,

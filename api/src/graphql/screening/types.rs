@@ -144,9 +144,10 @@ impl ScreeningCampaign {
         after: Option<String>,
     ) -> Result<Connection<ScreeningRecord>> {
         let actor = ctx.actor()?;
-        let page = connection::page::<uuid::Uuid>(first, after.as_deref())?;
+        let page = connection::page::<uuid::Uuid>(ctx, first, after.as_deref())?;
         let slice = screening::records(&ctx.state().db, &actor, self.0.id, concern, page).await?;
         Ok(connection::connection(
+            ctx,
             slice,
             after.is_some(),
             |r| r.id,
