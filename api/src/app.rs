@@ -10,6 +10,8 @@ use std::{
     time::Duration,
 };
 
+use chrono::TimeDelta;
+
 use actix_web::{App, HttpServer, dev::Server, middleware::from_fn, web};
 use tracing_actix_web::TracingLogger;
 
@@ -19,13 +21,14 @@ use crate::{
     audit::{AuditWriter, chain},
     auth::{
         seal::Sealer,
+        sessions::Sessions,
         throttle::LoginThrottle,
         token::{self, TokenService},
     },
     clock::{Clock, SystemClock},
     config::Config,
     db,
-    domain::report,
+    domain::{account, report},
     events::EventBus,
     graphql, http,
     policy::Policy,
@@ -41,6 +44,7 @@ pub struct Application {
     sealer: JoinHandle<()>,
     sweeper: JoinHandle<()>,
     event_listener: JoinHandle<()>,
+    revocations: JoinHandle<()>,
     stop_background: watch::Sender<bool>,
 }
 
@@ -66,6 +70,16 @@ impl Application {
             stopped.clone(),
         ));
         let events = EventBus::new(&db);
+        let sessions = Arc::new(Sessions::new(
+            TimeDelta::seconds(i64::try_from(config.jwt.access_ttl_secs)?) + TimeDelta::minutes(1),
+        ));
+        account::load_revoked(&db, &sessions, clock.now()).await?;
+        let revocations = tokio::spawn(account::follow_revocations(
+            db.clone(),
+            Arc::clone(&sessions),
+            events.clone(),
+            Arc::clone(&clock),
+        ));
         let event_listener = tokio::spawn(events.clone().listen(config.database_url.clone()));
         let sweeper = tokio::spawn(report::run_sweeper(
             db.clone(),
@@ -85,6 +99,7 @@ impl Application {
             db,
             tokens: Arc::new(TokenService::new(&config.jwt, &secret)?),
             cursors: Arc::new(Sealer::new(&secret, "cursor")),
+            sessions,
             throttle: Arc::new(LoginThrottle::new(&config.login)),
             clock,
             policy,
@@ -104,6 +119,7 @@ impl Application {
             sealer,
             sweeper,
             event_listener,
+            revocations,
             stop_background,
         })
     }
@@ -128,10 +144,12 @@ impl Application {
             sealer,
             sweeper,
             event_listener,
+            revocations,
             stop_background,
             ..
         } = self;
         event_listener.abort();
+        revocations.abort();
         state.audit.flush().await;
         drop(state);
         let _ = stop_background.send(true);

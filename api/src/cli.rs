@@ -107,6 +107,18 @@ pub enum AccountCommand {
         #[arg(long, env = "SHOUHU_NEW_PASSWORD", hide_env_values = true)]
         password: String,
     },
+    /// Disable an account: it can no longer sign in, and every session it has ends at once
+    /// (on PostgreSQL every running instance hears of it; on SQLite a running service notices
+    /// within 30 seconds).
+    Disable {
+        /// Login name.
+        username: String,
+    },
+    /// Enable a disabled account again (it signs in anew).
+    Enable {
+        /// Login name.
+        username: String,
+    },
 }
 
 fn parse_role(text: &str) -> Result<Role, String> {
@@ -206,7 +218,30 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             txn.commit().await?;
             println!("created account {} ({})", account.username, account.id);
         }
+        Command::Account(AccountCommand::Disable { username }) => {
+            set_disabled(&config, &username, true).await?;
+            println!("disabled {username}; its sessions have ended");
+        }
+        Command::Account(AccountCommand::Enable { username }) => {
+            set_disabled(&config, &username, false).await?;
+            println!("enabled {username}");
+        }
     }
+    Ok(())
+}
+
+async fn set_disabled(config: &Config, username: &str, disabled: bool) -> anyhow::Result<()> {
+    let db = db::connect(config).await?;
+    db::migrate(&db).await?;
+    let now = chrono::Utc::now();
+    let txn = db::begin_write(&db).await?;
+    let account = domain::account::set_disabled(&txn, username, disabled, now)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.message()))?;
+    txn.commit().await?;
+    let sessions = crate::auth::sessions::Sessions::new(chrono::TimeDelta::zero());
+    domain::account::account_changed(&sessions, &crate::events::EventBus::new(&db), account.id)
+        .await;
     Ok(())
 }
 

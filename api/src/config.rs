@@ -36,6 +36,9 @@ pub struct Config {
     pub trust_forwarded_for: bool,
     /// Seconds in-flight requests get to finish on shutdown.
     pub shutdown_timeout_secs: u64,
+    /// Seconds a subscription socket has to send a valid `connection_init` before it is closed
+    /// with 4408.
+    pub subscription_init_timeout_secs: u64,
     /// A policy file to use instead of the shipped one (checked against the schema at start).
     pub policy_file: Option<PathBuf>,
     /// The audit trail's background work.
@@ -46,6 +49,8 @@ pub struct Config {
     pub dropout_absence_days: u32,
     /// Hours a break-glass opening of a record outside one's scope lasts.
     pub break_glass_hours: u32,
+    /// Break-glass openings one account may make in 24 hours; past that, `RATE_LIMITED`.
+    pub break_glass_per_day: u32,
     /// Deadlines of the emergency response.
     pub report_deadlines: ReportDeadlines,
 }
@@ -168,11 +173,13 @@ impl Default for Config {
             limits: QueryLimits::default(),
             trust_forwarded_for: false,
             shutdown_timeout_secs: 30,
+            subscription_init_timeout_secs: 10,
             policy_file: None,
             audit: AuditConfig::default(),
             visit_correction_window_hours: 48,
             dropout_absence_days: 3,
             break_glass_hours: 4,
+            break_glass_per_day: 3,
             report_deadlines: ReportDeadlines::default(),
         }
     }

@@ -6,7 +6,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::{
     audit::AuditWriter,
-    auth::{seal::Sealer, throttle::LoginThrottle, token::TokenService},
+    auth::{seal::Sealer, sessions::Sessions, throttle::LoginThrottle, token::TokenService},
     clock::Clock,
     config::Config,
     events::EventBus,
@@ -22,6 +22,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Issues and checks access tokens.
     pub tokens: Arc<TokenService>,
+    /// Revoked sessions and cached accounts.
+    pub sessions: Arc<Sessions>,
     /// Seals the cursors of connections.
     pub cursors: Arc<Sealer>,
     /// Sign-in throttling.

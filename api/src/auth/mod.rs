@@ -3,6 +3,7 @@
 pub mod password;
 pub mod principal;
 pub mod seal;
+pub mod sessions;
 pub mod throttle;
 pub mod token;
 

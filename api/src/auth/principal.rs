@@ -16,6 +16,8 @@ pub struct Principal {
     pub role: Role,
     /// The materialized path of its organization's region: its jurisdiction.
     pub region_path: String,
+    /// The session the request's token belongs to (its refresh-token family).
+    pub session_id: Uuid,
 }
 
 /// What the request's credentials came to.

@@ -2,7 +2,6 @@
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, TimeDelta, Utc};
-use entity::enums::Role;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand::RngCore;
 use secrecy::ExposeSecret;
@@ -12,17 +11,16 @@ use uuid::Uuid;
 
 use crate::config::JwtConfig;
 
-/// The claims of an access token.
+/// The claims of an access token. They say who and which session, nothing more: the role,
+/// organization and jurisdiction a request acts with come from the account as the database has
+/// it, so a token re-signed with a wider region or another role gains nothing.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Claims {
     /// The account.
     pub sub: Uuid,
-    /// The account's organization.
-    pub org: Uuid,
-    /// The account's role.
-    pub role: Role,
-    /// The materialized path of the organization's region: the jurisdiction.
-    pub rgn: String,
+    /// The session: the refresh-token family the token was issued in. Revoking the family
+    /// (logout on this device, refresh-token reuse) refuses the token at once.
+    pub sid: Uuid,
     /// The account's token version when issued; a bump revokes the token.
     pub tv: i32,
     /// Issued at (seconds).
@@ -80,9 +78,7 @@ impl TokenService {
         let expires_at = now + self.access_ttl;
         let claims = Claims {
             sub: subject.account_id,
-            org: subject.organization_id,
-            role: subject.role,
-            rgn: subject.region_path.clone(),
+            sid: subject.session_id,
             tv: subject.token_version,
             iat: now.timestamp(),
             exp: expires_at.timestamp(),
@@ -133,12 +129,8 @@ pub fn secret(config: &JwtConfig) -> anyhow::Result<Vec<u8>> {
 pub struct AccessSubject {
     /// The account.
     pub account_id: Uuid,
-    /// Its organization.
-    pub organization_id: Uuid,
-    /// Its role.
-    pub role: Role,
-    /// Its jurisdiction's path.
-    pub region_path: String,
+    /// The session (refresh-token family).
+    pub session_id: Uuid,
     /// Its current token version.
     pub token_version: i32,
 }

@@ -11,7 +11,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, sea_query::Expr,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -377,16 +377,28 @@ pub fn is_active(grant: &access_grant::Model, now: DateTime<Utc>) -> bool {
     grant.revoked_at.is_none() && grant.starts_at <= now && now < grant.expires_at
 }
 
-/// Opens a child's record outside the caller's scope in an emergency, for `hours`. The record
-/// must exist and lie outside the caller's scope; the reason is required and goes to the audit
-/// trail and to the supervisors' review list.
+/// How break-glass openings are bounded.
+#[derive(Debug, Clone, Copy)]
+pub struct BreakGlassLimits {
+    /// Hours an opening lasts.
+    pub hours: u32,
+    /// Openings one account may make in 24 hours.
+    pub per_day: u32,
+}
+
+/// Opens a child's record outside the caller's scope in an emergency, for `limits.hours`. The
+/// record must exist and lie outside the caller's scope; the reason is required and goes to the
+/// audit trail and to the supervisors' review list. An account opens at most `limits.per_day`
+/// records in 24 hours (`RATE_LIMITED` past that); concurrent openings by one account
+/// are serialized on its row so the quota holds. Returns the opening and the path of the
+/// child's region, for the supervisors' alert.
 pub async fn break_glass(
     db: &impl ConnectionTrait,
     actor: &Actor<'_>,
     child_id: Uuid,
     reason: &str,
-    hours: u32,
-) -> ApiResult<break_glass::Model> {
+    limits: BreakGlassLimits,
+) -> ApiResult<(break_glass::Model, String)> {
     let reason = reason.trim();
     if reason.chars().count() < 10 || reason.chars().count() > 1000 {
         return Err(ApiError::bad_input(
@@ -394,9 +406,26 @@ pub async fn break_glass(
             "describe the emergency (10 to 1000 characters)",
         ));
     }
-    let exists = child::Entity::find_by_id(child_id).count(db).await? > 0;
-    if !exists {
+    let Some(region_path) = child::Entity::find_by_id(child_id)
+        .select_only()
+        .column(child::Column::RegionPath)
+        .into_tuple::<String>()
+        .one(db)
+        .await?
+    else {
         return Err(ApiError::NotFound);
+    };
+    entity::account::Entity::find_by_id(actor.principal.account_id)
+        .lock_exclusive()
+        .one(db)
+        .await?;
+    let opened_today = break_glass::Entity::find()
+        .filter(break_glass::Column::AccountId.eq(actor.principal.account_id))
+        .filter(break_glass::Column::OpenedAt.gt(actor.now - TimeDelta::hours(24)))
+        .count(db)
+        .await?;
+    if opened_today >= u64::from(limits.per_day) {
+        return Err(ApiError::RateLimited);
     }
     if let Some(open) = break_glass::Entity::find()
         .filter(break_glass::Column::AccountId.eq(actor.principal.account_id))
@@ -423,7 +452,7 @@ pub async fn break_glass(
         child_id: Set(child_id),
         reason: Set(reason.to_owned()),
         opened_at: Set(actor.now),
-        expires_at: Set(actor.now + TimeDelta::hours(i64::from(hours))),
+        expires_at: Set(actor.now + TimeDelta::hours(i64::from(limits.hours))),
         reviewed_by: Set(None),
         reviewed_at: Set(None),
         review_note: Set(None),
@@ -438,7 +467,19 @@ pub async fn break_glass(
             .with(json!({ "access": opened.id, "reason": reason, "expiresAt": opened.expires_at })),
     )
     .await?;
-    Ok(opened)
+    Ok((opened, region_path))
+}
+
+/// One break-glass opening the caller oversees (of a record in their jurisdiction).
+pub async fn opening(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    id: Uuid,
+) -> ApiResult<Option<break_glass::Model>> {
+    Ok(break_glass::Entity::find_by_id(id)
+        .filter(scope::break_glass(actor.principal))
+        .one(db)
+        .await?)
 }
 
 /// Which break-glass openings to list for review.

@@ -4,20 +4,24 @@ use chrono::{DateTime, Utc};
 use entity::{account, enums::Role, organization, refresh_token, region};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     sea_query::{Expr, ExprTrait},
 };
 use serde_json::json;
+use tokio::sync::broadcast;
 use uuid::Uuid;
 
 use crate::{
     audit::{self, AuditRecord},
     auth::{
         Principal, password,
+        sessions::{AccountFacts, Sessions},
         token::{self, AccessSubject, Claims},
     },
+    clock::Clock,
     db,
     error::{ApiError, ApiResult},
+    events::{BusEvent, EventBus},
     state::AppState,
 };
 
@@ -97,7 +101,8 @@ pub async fn login(
     };
 
     let txn = db::begin_write(&state.db).await?;
-    let refresh = insert_refresh_token(&txn, state, account.id, Uuid::now_v7(), now).await?;
+    let session = Uuid::now_v7();
+    let refresh = insert_refresh_token(&txn, state, account.id, session, now).await?;
     audit::record(
         &txn,
         AuditRecord::new("login", now, meta.request_id.clone())
@@ -105,7 +110,7 @@ pub async fn login(
             .with(json!({ "address": meta.client_address })),
     )
     .await?;
-    let tokens = issue(&txn, state, account, refresh, now).await?;
+    let tokens = issue(state, account, session, refresh, now)?;
     txn.commit().await?;
     Ok(tokens)
 }
@@ -136,6 +141,7 @@ pub async fn refresh(
         )
         .await?;
         txn.commit().await?;
+        session_revoked(state, stored.family_id, now).await;
         return Err(ApiError::Unauthenticated);
     }
     if stored.expires_at <= now {
@@ -157,7 +163,7 @@ pub async fn refresh(
         return Err(ApiError::Unauthenticated);
     }
     let refresh = insert_refresh_token(&txn, state, account.id, stored.family_id, now).await?;
-    let tokens = issue(&txn, state, account, refresh, now).await?;
+    let tokens = issue(state, account, stored.family_id, refresh, now)?;
     txn.commit().await?;
     Ok(tokens)
 }
@@ -173,31 +179,21 @@ pub async fn logout(
 ) -> ApiResult<()> {
     let now = state.clock.now();
     let txn = db::begin_write(&state.db).await?;
-    if let Some(presented) = presented {
-        let stored = refresh_token::Entity::find()
-            .filter(refresh_token::Column::TokenHash.eq(token::hash_refresh_token(presented)))
-            .filter(refresh_token::Column::AccountId.eq(principal.account_id))
-            .one(&txn)
-            .await?
-            .ok_or(ApiError::NotFound)?;
-        revoke_family(&txn, stored.family_id, now).await?;
-    }
+    let family = match presented {
+        Some(presented) => {
+            let stored = refresh_token::Entity::find()
+                .filter(refresh_token::Column::TokenHash.eq(token::hash_refresh_token(presented)))
+                .filter(refresh_token::Column::AccountId.eq(principal.account_id))
+                .one(&txn)
+                .await?
+                .ok_or(ApiError::NotFound)?;
+            revoke_family(&txn, stored.family_id, now).await?;
+            Some(stored.family_id)
+        }
+        None => None,
+    };
     if everywhere {
-        refresh_token::Entity::update_many()
-            .col_expr(refresh_token::Column::RevokedAt, Expr::value(now))
-            .filter(refresh_token::Column::AccountId.eq(principal.account_id))
-            .filter(refresh_token::Column::RevokedAt.is_null())
-            .exec(&txn)
-            .await?;
-        account::Entity::update_many()
-            .col_expr(
-                account::Column::TokenVersion,
-                Expr::col(account::Column::TokenVersion).add(1),
-            )
-            .col_expr(account::Column::UpdatedAt, Expr::value(now))
-            .filter(account::Column::Id.eq(principal.account_id))
-            .exec(&txn)
-            .await?;
+        end_every_session(&txn, principal.account_id, now).await?;
     }
     audit::record(
         &txn,
@@ -208,29 +204,191 @@ pub async fn logout(
     )
     .await?;
     txn.commit().await?;
+    if let Some(family) = family {
+        session_revoked(state, family, now).await;
+    }
+    if everywhere {
+        account_changed(&state.sessions, &state.events, principal.account_id).await;
+    }
     Ok(())
 }
 
-/// The principal behind verified claims, if the account is still enabled, its token version
-/// unchanged and its role and organization as when the token was issued.
+/// Disables or enables an account (the `shouhu account disable` command; pass a
+/// transaction). Disabling ends every session of the account; publish
+/// [`account_changed`] once committed so every instance refuses its tokens at once.
+pub async fn set_disabled(
+    db: &impl ConnectionTrait,
+    username: &str,
+    disabled: bool,
+    now: DateTime<Utc>,
+) -> ApiResult<account::Model> {
+    let found = account::Entity::find()
+        .filter(account::Column::Username.eq(username.trim().to_lowercase()))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::bad_input("username", "no account with this username"))?;
+    account::Entity::update_many()
+        .col_expr(account::Column::Disabled, Expr::value(disabled))
+        .col_expr(account::Column::UpdatedAt, Expr::value(now))
+        .filter(account::Column::Id.eq(found.id))
+        .exec(db)
+        .await?;
+    if disabled {
+        end_every_session(db, found.id, now).await?;
+    }
+    audit::record(
+        db,
+        AuditRecord::new(
+            if disabled {
+                "account.disable"
+            } else {
+                "account.enable"
+            },
+            now,
+            None,
+        )
+        .on("Account", found.id),
+    )
+    .await?;
+    Ok(found)
+}
+
+/// Revokes every refresh token of the account and bumps its token version, which refuses every
+/// access token issued before.
+async fn end_every_session(
+    db: &impl ConnectionTrait,
+    account_id: Uuid,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RevokedAt, Expr::value(now))
+        .filter(refresh_token::Column::AccountId.eq(account_id))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    account::Entity::update_many()
+        .col_expr(
+            account::Column::TokenVersion,
+            Expr::col(account::Column::TokenVersion).add(1),
+        )
+        .col_expr(account::Column::UpdatedAt, Expr::value(now))
+        .filter(account::Column::Id.eq(account_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// After a session's revocation committed: this instance refuses its tokens at once, and the
+/// bus tells the others.
+async fn session_revoked(state: &AppState, session_id: Uuid, at: DateTime<Utc>) {
+    state.sessions.revoke(session_id, at);
+    state
+        .events
+        .publish(BusEvent::SessionRevoked { session_id, at })
+        .await;
+}
+
+/// After a change to an account committed: this instance reads it again, and the bus tells the
+/// others.
+pub async fn account_changed(sessions: &Sessions, events: &EventBus, account_id: Uuid) {
+    sessions.account_changed(account_id);
+    events
+        .publish(BusEvent::AccountChanged { account_id })
+        .await;
+}
+
+/// Keeps this instance's [`Sessions`] current from the bus: revocations and account changes
+/// published by any instance, and after the bus's listener (re)connected, the revocations it
+/// may have missed. Runs until the bus closes.
+pub async fn follow_revocations(
+    db: DatabaseConnection,
+    sessions: std::sync::Arc<Sessions>,
+    events: EventBus,
+    clock: std::sync::Arc<dyn Clock>,
+) {
+    let mut heard = events.subscribe();
+    loop {
+        match heard.recv().await {
+            Ok(BusEvent::SessionRevoked { session_id, at }) => sessions.revoke(session_id, at),
+            Ok(BusEvent::AccountChanged { account_id }) => sessions.account_changed(account_id),
+            Ok(BusEvent::Resync) | Err(broadcast::error::RecvError::Lagged(_)) => {
+                sessions.forget_accounts();
+                if let Err(err) = load_revoked(&db, &sessions, clock.now()).await {
+                    tracing::error!(error = ?err, "reloading revoked sessions");
+                }
+            }
+            Ok(_) => {}
+            Err(broadcast::error::RecvError::Closed) => return,
+        }
+    }
+}
+
+/// Fills [`Sessions`] with the sessions revoked recently enough for one of their access tokens
+/// to be alive.
+pub async fn load_revoked(
+    db: &impl ConnectionTrait,
+    sessions: &Sessions,
+    now: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    let rows = refresh_token::Entity::find()
+        .filter(refresh_token::Column::RevokedAt.gt(now - sessions.keep()))
+        .all(db)
+        .await?;
+    sessions.load_revoked(
+        rows.into_iter()
+            .filter_map(|row| row.revoked_at.map(|at| (row.family_id, at))),
+    );
+    Ok(())
+}
+
+/// The principal behind verified claims: the session not revoked, the account enabled and its
+/// token version unchanged. Role, organization and jurisdiction are the account's as the
+/// database has them (cached in `sessions`), never the token's.
 pub async fn authenticate(
     db: &impl ConnectionTrait,
-    claims: Claims,
+    sessions: &Sessions,
+    claims: &Claims,
 ) -> ApiResult<Option<Principal>> {
-    let account = account::Entity::find_by_id(claims.sub).one(db).await?;
-    Ok(account
-        .filter(|a| {
-            !a.disabled
-                && a.token_version == claims.tv
-                && a.role == claims.role
-                && a.organization_id == claims.org
-        })
-        .map(|a| Principal {
-            account_id: a.id,
-            organization_id: a.organization_id,
-            role: a.role,
-            region_path: claims.rgn,
-        }))
+    if sessions.is_revoked(claims.sid) {
+        return Ok(None);
+    }
+    let facts = match sessions.account(claims.sub) {
+        Some(facts) => facts,
+        None => {
+            let Some(facts) = read_facts(db, claims.sub).await? else {
+                return Ok(None);
+            };
+            sessions.remember(claims.sub, facts.clone());
+            facts
+        }
+    };
+    if facts.disabled || facts.token_version != claims.tv {
+        return Ok(None);
+    }
+    Ok(Some(Principal {
+        account_id: claims.sub,
+        organization_id: facts.organization_id,
+        role: facts.role,
+        region_path: facts.region_path,
+        session_id: claims.sid,
+    }))
+}
+
+async fn read_facts(
+    db: &impl ConnectionTrait,
+    account_id: Uuid,
+) -> ApiResult<Option<AccountFacts>> {
+    let Some(account) = account::Entity::find_by_id(account_id).one(db).await? else {
+        return Ok(None);
+    };
+    let region_path = jurisdiction_path(db, account.organization_id).await?;
+    Ok(Some(AccountFacts {
+        organization_id: account.organization_id,
+        role: account.role,
+        region_path,
+        token_version: account.token_version,
+        disabled: account.disabled,
+    }))
 }
 
 /// An account the caller may see: their own, or any for an administrator.
@@ -294,20 +452,17 @@ pub async fn create(
     Ok(created)
 }
 
-async fn issue(
-    db: &impl ConnectionTrait,
+fn issue(
     state: &AppState,
     account: account::Model,
+    session_id: Uuid,
     (refresh_token, refresh_expires_at): (String, DateTime<Utc>),
     now: DateTime<Utc>,
 ) -> ApiResult<IssuedTokens> {
-    let region_path = jurisdiction_path(db, account.organization_id).await?;
     let (access_token, access_expires_at) = state.tokens.issue(
         &AccessSubject {
             account_id: account.id,
-            organization_id: account.organization_id,
-            role: account.role,
-            region_path,
+            session_id,
             token_version: account.token_version,
         },
         now,

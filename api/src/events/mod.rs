@@ -42,20 +42,47 @@ pub enum BusEvent {
         /// When the sweep raised it.
         raised_at: DateTime<Utc>,
     },
+    /// A session (refresh-token family) was revoked: its access tokens are refused from now on.
+    SessionRevoked {
+        /// The session.
+        session_id: Uuid,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// An account changed in a way that decides its access (every session ended, disabled,
+    /// role or organization changed): what instances cached of it is stale.
+    AccountChanged {
+        /// The account.
+        account_id: Uuid,
+    },
+    /// Someone opened a record outside their scope by break-glass.
+    BreakGlass {
+        /// The opening.
+        access_id: Uuid,
+        /// Where the child lives, for the supervisors of that jurisdiction.
+        region_path: String,
+    },
+    /// This instance's listener (re)connected: events may have been missed while it was away,
+    /// so what was cached from them must be read again. Never published, only heard.
+    Resync,
 }
 
 impl BusEvent {
-    /// The report the event is about.
-    pub fn report_id(&self) -> Uuid {
+    /// The report the event is about, if it is about one.
+    pub fn report_id(&self) -> Option<Uuid> {
         match self {
-            Self::Report { report_id, .. } | Self::Alert { report_id, .. } => *report_id,
+            Self::Report { report_id, .. } | Self::Alert { report_id, .. } => Some(*report_id),
+            _ => None,
         }
     }
 
-    /// The region path it concerns.
-    pub fn region_path(&self) -> &str {
+    /// The region path it concerns, if it concerns one.
+    pub fn region_path(&self) -> Option<&str> {
         match self {
-            Self::Report { region_path, .. } | Self::Alert { region_path, .. } => region_path,
+            Self::Report { region_path, .. }
+            | Self::Alert { region_path, .. }
+            | Self::BreakGlass { region_path, .. } => Some(region_path),
+            _ => None,
         }
     }
 }
@@ -127,8 +154,15 @@ async fn forward(
 ) -> Result<(), sea_orm::sqlx::Error> {
     let mut listener = sea_orm::sqlx::postgres::PgListener::connect(url).await?;
     listener.listen(CHANNEL).await?;
+    let _nobody_listening = local.send(BusEvent::Resync);
     loop {
-        let notification = listener.recv().await?;
+        // `None`: the connection was lost (and is made again by the next call); what was
+        // published meanwhile is lost, so listeners are told to read their state again.
+        let Some(notification) = listener.try_recv().await? else {
+            tracing::warn!("event listener lost its connection; reconnecting");
+            let _nobody_listening = local.send(BusEvent::Resync);
+            continue;
+        };
         match serde_json::from_str::<BusEvent>(notification.payload()) {
             Ok(event) => {
                 let _nobody_listening = local.send(event);

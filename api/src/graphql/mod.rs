@@ -13,6 +13,7 @@ pub mod enums;
 pub mod ids;
 pub mod intervention;
 pub mod limits;
+pub mod live;
 pub mod loaders;
 pub mod node;
 pub mod organization;
@@ -23,7 +24,7 @@ pub mod schooling;
 pub mod screening;
 pub mod visit;
 
-use async_graphql::{MergedObject, Schema, SchemaBuilder};
+use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
 use std::sync::Arc;
 
@@ -65,9 +66,14 @@ pub struct Mutation(
     screening::mutation::ScreeningMutation,
 );
 
-/// Every subscription (one area has them so far; join with `MergedSubscription` when another
-/// does, keeping the type's name `Subscription`, which the policy file's entries name).
-pub type Subscription = report::subscription::ReportSubscription;
+/// Live updates over `graphql-transport-ws` at `/graphql/ws`, for police consoles and
+/// supervisors. Send the access token in `connection_init` (`{"accessToken": "…"}`); the
+/// connection closes with 4401 when the token expires or its session is revoked.
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(
+    report::subscription::ReportSubscription,
+    assistance::subscription::BreakGlassSubscription,
+);
 
 /// The schema type.
 pub type AppSchema = Schema<Query, Mutation, Subscription>;

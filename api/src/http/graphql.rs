@@ -330,10 +330,12 @@ async fn session(req: &HttpRequest, state: &AppState) -> Result<Session, ApiErro
     let Some(claims) = token.and_then(|t| state.tokens.verify(t)) else {
         return Ok(Session::Rejected);
     };
-    Ok(match account::authenticate(&state.db, claims).await? {
-        Some(principal) => Session::Authenticated(principal),
-        None => Session::Rejected,
-    })
+    Ok(
+        match account::authenticate(&state.db, &state.sessions, &claims).await? {
+            Some(principal) => Session::Authenticated(principal),
+            None => Session::Rejected,
+        },
+    )
 }
 
 fn client_address(req: &HttpRequest, state: &AppState) -> String {

@@ -1,9 +1,15 @@
 //! `/graphql/ws`: subscriptions over the `graphql-transport-ws` protocol. The access token
 //! comes in the `connection_init` payload (`{"accessToken": "…"}` or
 //! `{"Authorization": "Bearer …"}`); a connection without a valid one closes with 4401, one whose
-//! role may subscribe to nothing closes with 4403.
+//! role may subscribe to nothing closes with 4403, and one that sends no `connection_init`
+//! within the configured time closes with 4408. A connection lives no longer than its token:
+//! it closes with 4401 when the token expires (a client renews by reconnecting with a fresh
+//! one) and as soon as its session is revoked or its account changes.
 
-use std::sync::Arc;
+use std::{
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use actix_ws::{AggregatedMessage, CloseCode, CloseReason};
@@ -14,15 +20,50 @@ use async_graphql::{
 use futures_util::StreamExt;
 
 use crate::{
-    auth::Session,
+    auth::{Principal, Session, sessions::Revocation, token::Claims},
     domain::account::{self, RequestMeta},
     graphql::AppSchema,
-    policy::{Level, hook::RequestAudit},
+    policy::hook::RequestAudit,
     state::AppState,
 };
 
 const UNAUTHENTICATED: &str = "unauthenticated";
 const FORBIDDEN: &str = "forbidden";
+
+/// How often an open connection checks whether its token has expired.
+const EXPIRY_CHECK: Duration = Duration::from_millis(250);
+
+/// Who a connection acts for, once `connection_init` was accepted.
+type Signed = Arc<Mutex<Option<(Claims, Principal)>>>;
+
+/// Why an open connection must close, if it must.
+async fn must_close(state: &AppState, signed: &Signed, since: std::time::Instant) -> Option<u16> {
+    let current = signed.lock().ok()?.clone();
+    match current {
+        None => (since.elapsed()
+            >= Duration::from_secs(state.config.subscription_init_timeout_secs))
+        .then_some(4408),
+        Some((claims, _)) => (state.clock.now().timestamp() >= claims.exp).then_some(4401),
+    }
+}
+
+/// Whether a revocation ends this connection's session: its own session revoked, or its
+/// account changed so that its token no longer passes.
+async fn revoked(state: &AppState, signed: &Signed, revocation: Revocation) -> bool {
+    let Some((claims, principal)) = signed.lock().ok().and_then(|s| s.clone()) else {
+        return false;
+    };
+    match revocation {
+        Revocation::Session(session) => session == principal.session_id,
+        Revocation::Account(account) if account == principal.account_id => !matches!(
+            account::authenticate(&state.db, &state.sessions, &claims).await,
+            Ok(Some(now)) if now.role == principal.role
+                && now.organization_id == principal.organization_id
+                && now.region_path == principal.region_path
+        ),
+        Revocation::Account(_) => false,
+    }
+}
 
 /// Opens a subscription connection.
 pub async fn subscriptions(
@@ -58,8 +99,17 @@ pub async fn subscriptions(
             }
         });
     let state = state.get_ref().clone();
-    let on_init =
-        move |payload: serde_json::Value| async move { connection_data(&state, payload).await };
+    let signed: Signed = Arc::default();
+    let on_init = {
+        let (state, signed) = (state.clone(), signed.clone());
+        move |payload: serde_json::Value| async move {
+            let (data, claims, principal) = connection_data(&state, payload).await?;
+            if let Ok(mut slot) = signed.lock() {
+                *slot = Some((claims, principal));
+            }
+            Ok(data)
+        }
+    };
     let mut socket = Box::pin(
         WebSocket::new(
             schema.get_ref().clone(),
@@ -69,40 +119,75 @@ pub async fn subscriptions(
         .on_connection_init(on_init),
     );
     let mut session = session;
+    let mut revocations = state.sessions.subscribe();
+    let opened = std::time::Instant::now();
     actix_web::rt::spawn(async move {
-        while let Some(message) = socket.next().await {
-            match message {
-                WsMessage::Text(text) => {
-                    if session.text(text).await.is_err() {
-                        return;
+        let mut tick = tokio::time::interval(EXPIRY_CHECK);
+        let close = loop {
+            tokio::select! {
+                message = socket.next() => match message {
+                    Some(WsMessage::Text(text)) => {
+                        if session.text(text).await.is_err() {
+                            return;
+                        }
+                    }
+                    Some(WsMessage::Close(code, reason)) => {
+                        let code = match reason.as_str() {
+                            UNAUTHENTICATED => 4401,
+                            FORBIDDEN => 4403,
+                            _ => code,
+                        };
+                        break Some((code, reason));
+                    }
+                    None => break None,
+                },
+                _ = tick.tick() => {
+                    if let Some(code) = must_close(&state, &signed, opened).await {
+                        let reason = if code == 4408 {
+                            "connection initialisation timeout"
+                        } else {
+                            "token expired"
+                        };
+                        break Some((code, reason.to_owned()));
                     }
                 }
-                WsMessage::Close(code, reason) => {
-                    let code = match reason.as_str() {
-                        UNAUTHENTICATED => 4401,
-                        FORBIDDEN => 4403,
-                        _ => code,
-                    };
-                    let _ = session
-                        .close(Some(CloseReason {
-                            code: CloseCode::Other(code),
-                            description: Some(reason),
-                        }))
-                        .await;
-                    return;
-                }
+                heard = revocations.recv() => match heard {
+                    Ok(revocation) => {
+                        if revoked(&state, &signed, revocation).await {
+                            break Some((4401, "session revoked".to_owned()));
+                        }
+                    }
+                    // Missed revocations: check this connection's own standing again.
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                        let account = signed
+                            .lock()
+                            .ok()
+                            .and_then(|s| s.as_ref().map(|(_, p)| p.account_id));
+                        if let Some(account) = account
+                            && revoked(&state, &signed, Revocation::Account(account)).await
+                        {
+                            break Some((4401, "session revoked".to_owned()));
+                        }
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break None,
+                },
             }
-        }
-        let _ = session.close(None).await;
+        };
+        let reason = close.map(|(code, reason)| CloseReason {
+            code: CloseCode::Other(code),
+            description: Some(reason),
+        });
+        let _ = session.close(reason).await;
     });
     Ok(response)
 }
 
-/// The connection's data from its `connection_init` payload: the principal behind the token.
+/// The connection's data from its `connection_init` payload: the principal behind the token,
+/// with the token's claims (its expiry and session).
 async fn connection_data(
     state: &AppState,
     payload: serde_json::Value,
-) -> async_graphql::Result<Data> {
+) -> async_graphql::Result<(Data, Claims, Principal)> {
     let token = payload
         .get("accessToken")
         .and_then(|t| t.as_str())
@@ -118,22 +203,16 @@ async fn connection_data(
         .tokens
         .verify(token)
         .ok_or_else(|| async_graphql::Error::new(UNAUTHENTICATED))?;
-    let principal = account::authenticate(&state.db, claims)
+    let principal = account::authenticate(&state.db, &state.sessions, &claims)
         .await
         .map_err(|_| async_graphql::Error::new(UNAUTHENTICATED))?
         .ok_or_else(|| async_graphql::Error::new(UNAUTHENTICATED))?;
-    let may_subscribe = ["reportEvents", "deadlineAlerts"].iter().any(|field| {
-        state
-            .policy
-            .level("Subscription", field, Some(principal.role))
-            != Level::None
-    });
-    if !may_subscribe {
+    if !state.policy.may_subscribe(principal.role) {
         return Err(async_graphql::Error::new(FORBIDDEN));
     }
     let mut data = Data::default();
-    data.insert(Session::Authenticated(principal));
+    data.insert(Session::Authenticated(principal.clone()));
     data.insert(RequestMeta::default());
     data.insert(Arc::new(RequestAudit::default()));
-    Ok(data)
+    Ok((data, claims, principal))
 }

@@ -344,6 +344,13 @@ impl Policy {
             .is_some_and(|reads| self.reads_in_full(Some(role), reads))
     }
 
+    /// Whether `role` may subscribe to anything at all.
+    pub fn may_subscribe(&self, role: Role) -> bool {
+        self.fields
+            .get("Subscription")
+            .is_some_and(|rules| rules.values().any(|r| r.level(Some(role)) != Level::None))
+    }
+
     /// The filter and order rights, for the rendered matrix and for tests.
     pub fn argument_rights(&self) -> Vec<arguments::ArgumentRight> {
         self.arguments.rights()

@@ -2,6 +2,7 @@
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::json;
 
 use crate::{
     domain::{
@@ -9,6 +10,7 @@ use crate::{
         assistance::{AssessmentStart, Findings, ItemDraft, ItemMove},
     },
     error::ApiError,
+    events::BusEvent,
     graphql::{
         assistance::types::{
             AccessGrant, Assessment, BreakGlassAccess, GrantPurpose, ServiceItem, ServiceKind,
@@ -405,11 +407,39 @@ impl AssistanceMutation {
     ) -> Result<BreakGlassPayload> {
         let actor = ctx.actor()?;
         let child = ids::expect(Kind::Child, &input.child_id, "input.childId")?;
-        let hours = ctx.state().config.break_glass_hours;
+        let state = ctx.state();
+        let limits = domain::access::BreakGlassLimits {
+            hours: state.config.break_glass_hours,
+            per_day: state.config.break_glass_per_day,
+        };
         let txn = begin(ctx).await?;
-        let access = domain::access::break_glass(&txn, &actor, child, &input.reason, hours).await?;
+        let opened = domain::access::break_glass(&txn, &actor, child, &input.reason, limits).await;
+        let (access, region_path) = match opened {
+            Ok(opened) => opened,
+            Err(err) => {
+                if matches!(err, ApiError::RateLimited) {
+                    state
+                        .audit
+                        .send(
+                            actor
+                                .event("break_glass.refused")
+                                .on("Child", child)
+                                .with(json!({ "reason": "quota", "perDay": limits.per_day })),
+                        )
+                        .await;
+                }
+                return Err(err.into());
+            }
+        };
         let child = domain::child::find(&txn, &actor.reading(), child).await?;
         commit(txn).await?;
+        state
+            .events
+            .publish(BusEvent::BreakGlass {
+                access_id: access.id,
+                region_path,
+            })
+            .await;
         Ok(BreakGlassPayload {
             access: BreakGlassAccess(access),
             child: child.map(Child),

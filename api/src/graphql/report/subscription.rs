@@ -2,20 +2,17 @@
 
 use async_graphql::{Context, ID, Result, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
-use futures_util::{Stream, StreamExt, stream};
-use tokio::sync::broadcast::error::RecvError;
+use futures_util::{Stream, StreamExt};
 
 use crate::{
     auth::Principal,
     domain::{self, Actor},
-    error::ApiError,
     events::BusEvent,
     graphql::{
-        context::ContextExt,
         ids::{self, Kind},
+        live::{self, events, subscriber},
         region,
     },
-    policy::Level,
     state::AppState,
 };
 
@@ -46,35 +43,6 @@ pub struct DeadlineAlertEvent {
     pub raised_at: DateTime<Utc>,
 }
 
-/// Every event from now on, skipping what a slow subscriber missed.
-fn events(state: &AppState) -> impl Stream<Item = BusEvent> + use<> {
-    stream::unfold(state.events.subscribe(), |mut rx| async move {
-        loop {
-            match rx.recv().await {
-                Ok(event) => return Some((event, rx)),
-                Err(RecvError::Lagged(missed)) => {
-                    tracing::warn!(missed, "a subscriber fell behind");
-                }
-                Err(RecvError::Closed) => return None,
-            }
-        }
-    })
-}
-
-/// The subscriber, if the policy lets their role subscribe to `field`.
-fn subscriber(ctx: &Context<'_>, field: &str) -> Result<(AppState, Principal), ApiError> {
-    let principal = ctx.principal()?.clone();
-    let state = ctx.state().clone();
-    if state
-        .policy
-        .level("Subscription", field, Some(principal.role))
-        == Level::None
-    {
-        return Err(ApiError::Forbidden);
-    }
-    Ok((state, principal))
-}
-
 /// Whether the subscriber may see the event's report, and it lies in the region asked for.
 async fn visible(
     state: &AppState,
@@ -82,9 +50,10 @@ async fn visible(
     region: &Option<String>,
     event: &BusEvent,
 ) -> bool {
-    if let Some(path) = region
-        && !(event.region_path() == path || event.region_path().starts_with(&format!("{path}/")))
-    {
+    let (Some(report_id), Some(event_path)) = (event.report_id(), event.region_path()) else {
+        return false;
+    };
+    if !live::in_region(event_path, region.as_deref()) {
         return false;
     }
     let actor = Actor {
@@ -94,18 +63,16 @@ async fn visible(
         request_id: None,
         break_glass: true,
     };
-    domain::report::get(&state.db, &actor, event.report_id())
+    domain::report::get(&state.db, &actor, report_id)
         .await
         .is_ok()
 }
 
-/// The root of subscriptions; its description for clients is on the impl.
+/// Live report events and deadline alerts.
 #[derive(Default)]
 pub struct ReportSubscription;
 
-/// Live updates over `graphql-transport-ws` at `/graphql/ws`, for police consoles and township
-/// supervisors. Send the access token in `connection_init` (`{"accessToken": "…"}`).
-#[Subscription(name = "Subscription")]
+#[Subscription]
 impl ReportSubscription {
     /// New and changed reports you may see (in `regionId` and below, when given). Events are
     /// sent only after the change is committed.
