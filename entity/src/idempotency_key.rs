@@ -17,6 +17,9 @@ pub struct Model {
     pub key: String,
     /// The record the first call created.
     pub result_id: Uuid,
+    /// SHA-256 (hex) of the normalized input of the first call; null for keys stored before
+    /// fingerprints were kept.
+    pub fingerprint: Option<String>,
     /// When.
     pub created_at: DateTimeUtc,
 }

@@ -14,6 +14,7 @@ mod m20261128_000008_interventions;
 mod m20261128_000009_evaluations;
 mod m20261128_000010_assistance;
 mod m20261128_000011_screening;
+mod m20261129_000012_idempotency_fingerprint;
 
 /// The ordered list of Shouhu's migrations.
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000009_evaluations::Migration),
             Box::new(m20261128_000010_assistance::Migration),
             Box::new(m20261128_000011_screening::Migration),
+            Box::new(m20261129_000012_idempotency_fingerprint::Migration),
         ]
     }
 }

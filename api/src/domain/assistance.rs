@@ -376,7 +376,7 @@ fn check_due(due_on: NaiveDate, actor: &Actor<'_>) -> ApiResult<()> {
 }
 
 /// A service item as entered.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct ItemDraft {
     /// The child.
     pub child: Uuid,
@@ -397,9 +397,19 @@ pub async fn replay(
     db: &impl ConnectionTrait,
     actor: &Actor<'_>,
     key: &str,
+    fingerprint: &str,
 ) -> ApiResult<Option<service_item::Model>> {
-    let Some(id) =
-        idempotency::lookup(db, actor.principal.account_id, ADD_SERVICE_ITEM, key).await?
+    let Some(id) = idempotency::lookup(
+        db,
+        actor.principal.account_id,
+        idempotency::Once {
+            operation: ADD_SERVICE_ITEM,
+            kind: "ServiceItem",
+            key,
+            fingerprint,
+        },
+    )
+    .await?
     else {
         return Ok(None);
     };
@@ -417,6 +427,7 @@ pub async fn add_item(
     draft: ItemDraft,
 ) -> ApiResult<service_item::Model> {
     idempotency::check(key)?;
+    let fingerprint = idempotency::fingerprint(&draft);
     let child = ledger::get(db, actor, draft.child).await?;
     if let Some(id) = draft.assessment {
         let found = get(db, actor, id)
@@ -485,8 +496,12 @@ pub async fn add_item(
     idempotency::remember(
         db,
         actor.principal.account_id,
-        ADD_SERVICE_ITEM,
-        key,
+        idempotency::Once {
+            operation: ADD_SERVICE_ITEM,
+            kind: "ServiceItem",
+            key,
+            fingerprint: &fingerprint,
+        },
         item.id,
         actor.now,
     )

@@ -36,7 +36,7 @@ use crate::{
 pub const SUBMIT_REPORT: &str = "submitReport";
 
 /// A report as entered.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct ReportDraft {
     /// What it is about.
     pub category: ReportCategory,
@@ -174,8 +174,19 @@ pub async fn replay(
     db: &impl ConnectionTrait,
     actor: &Actor<'_>,
     key: &str,
+    fingerprint: &str,
 ) -> ApiResult<Option<report::Model>> {
-    let Some(id) = idempotency::lookup(db, actor.principal.account_id, SUBMIT_REPORT, key).await?
+    let Some(id) = idempotency::lookup(
+        db,
+        actor.principal.account_id,
+        idempotency::Once {
+            operation: SUBMIT_REPORT,
+            kind: "Report",
+            key,
+            fingerprint,
+        },
+    )
+    .await?
     else {
         return Ok(None);
     };
@@ -191,6 +202,7 @@ pub async fn submit(
     draft: ReportDraft,
 ) -> ApiResult<report::Model> {
     idempotency::check(key)?;
+    let fingerprint = idempotency::fingerprint(&draft);
     let narrative = required_text("input.narrative", &draft.narrative, 5000)?;
     if draft.occurred_at > actor.now + TimeDelta::minutes(5) {
         return Err(ApiError::bad_input(
@@ -260,8 +272,12 @@ pub async fn submit(
     idempotency::remember(
         db,
         actor.principal.account_id,
-        SUBMIT_REPORT,
-        key,
+        idempotency::Once {
+            operation: SUBMIT_REPORT,
+            kind: "Report",
+            key,
+            fingerprint: &fingerprint,
+        },
         report.id,
         actor.now,
     )

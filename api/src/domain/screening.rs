@@ -343,7 +343,7 @@ pub async fn teams_for(
 }
 
 /// A report to raise from a finding.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct Raise {
     /// What it is about.
     pub category: ReportCategory,
@@ -354,7 +354,7 @@ pub struct Raise {
 }
 
 /// A screening as entered.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct ScreeningDraft {
     /// The campaign.
     pub campaign: Uuid,
@@ -379,9 +379,19 @@ pub async fn replay(
     db: &impl ConnectionTrait,
     actor: &Actor<'_>,
     key: &str,
+    fingerprint: &str,
 ) -> ApiResult<Option<screening_record::Model>> {
-    let Some(id) =
-        idempotency::lookup(db, actor.principal.account_id, RECORD_SCREENING, key).await?
+    let Some(id) = idempotency::lookup(
+        db,
+        actor.principal.account_id,
+        idempotency::Once {
+            operation: RECORD_SCREENING,
+            kind: "ScreeningRecord",
+            key,
+            fingerprint,
+        },
+    )
+    .await?
     else {
         return Ok(None);
     };
@@ -398,6 +408,7 @@ pub async fn record(
     draft: ScreeningDraft,
 ) -> ApiResult<(screening_record::Model, Option<report::Model>)> {
     idempotency::check(key)?;
+    let fingerprint = idempotency::fingerprint(&draft);
     let campaign = get_campaign(db, actor, draft.campaign)
         .await
         .map_err(|e| e.not_found_as("input.campaignId", "no such campaign"))?;
@@ -507,8 +518,12 @@ pub async fn record(
     idempotency::remember(
         db,
         actor.principal.account_id,
-        RECORD_SCREENING,
-        key,
+        idempotency::Once {
+            operation: RECORD_SCREENING,
+            kind: "ScreeningRecord",
+            key,
+            fingerprint: &fingerprint,
+        },
         saved.id,
         actor.now,
     )

@@ -32,7 +32,7 @@ use crate::{
 pub const RECORD_VISIT: &str = "recordVisit";
 
 /// One area's finding: a rating and free text.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Finding {
     /// The rating.
     pub rating: Option<Rating>,
@@ -41,7 +41,7 @@ pub struct Finding {
 }
 
 /// A visit as entered.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct VisitDraft {
     /// When.
     pub visited_at: DateTime<Utc>,
@@ -148,8 +148,19 @@ pub async fn replay(
     db: &impl ConnectionTrait,
     actor: &Actor<'_>,
     key: &str,
+    fingerprint: &str,
 ) -> ApiResult<Option<visit::Model>> {
-    let Some(id) = idempotency::lookup(db, actor.principal.account_id, RECORD_VISIT, key).await?
+    let Some(id) = idempotency::lookup(
+        db,
+        actor.principal.account_id,
+        idempotency::Once {
+            operation: RECORD_VISIT,
+            kind: "Visit",
+            key,
+            fingerprint,
+        },
+    )
+    .await?
     else {
         return Ok(None);
     };
@@ -165,6 +176,7 @@ pub async fn record(
     draft: VisitDraft,
 ) -> ApiResult<Recorded> {
     idempotency::check(key)?;
+    let fingerprint = idempotency::fingerprint(&(child_id, &draft));
     let child = ledger::get(db, actor, child_id).await?;
     validate(actor, &draft)?;
     let mut model = visit::Model {
@@ -199,8 +211,12 @@ pub async fn record(
     idempotency::remember(
         db,
         actor.principal.account_id,
-        RECORD_VISIT,
-        key,
+        idempotency::Once {
+            operation: RECORD_VISIT,
+            kind: "Visit",
+            key,
+            fingerprint: &fingerprint,
+        },
         visit.id,
         actor.now,
     )

@@ -24,7 +24,7 @@ pub mod schooling;
 pub mod screening;
 pub mod visit;
 
-use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
+use async_graphql::{MergedObject, Schema, SchemaBuilder};
 
 use std::sync::Arc;
 
@@ -66,14 +66,9 @@ pub struct Mutation(
     screening::mutation::ScreeningMutation,
 );
 
-/// Live updates over `graphql-transport-ws` at `/graphql/ws`, for police consoles and
-/// supervisors. Send the access token in `connection_init` (`{"accessToken": "…"}`); the
-/// connection closes with 4401 when the token expires or its session is revoked.
-#[derive(MergedSubscription, Default)]
-pub struct Subscription(
-    report::subscription::ReportSubscription,
-    assistance::subscription::BreakGlassSubscription,
-);
+/// Every subscription: one root object whose fields delegate to their areas (the policy names
+/// the root `Subscription`, which merged parts would not be).
+pub type Subscription = live::Subscription;
 
 /// The schema type.
 pub type AppSchema = Schema<Query, Mutation, Subscription>;

@@ -297,13 +297,14 @@ impl AssistanceMutation {
             due_on: input.due_on,
             note: input.note,
         };
-        let once = match domain::assistance::replay(db, &actor, &key).await? {
+        let fingerprint = domain::idempotency::fingerprint(&draft);
+        let once = match domain::assistance::replay(db, &actor, &key, &fingerprint).await? {
             Some(found) => Once::Replayed(found),
             None => {
                 let txn = begin(ctx).await?;
                 let created = domain::assistance::add_item(&txn, &actor, &key, draft).await;
                 settle_once(txn, created, || {
-                    domain::assistance::replay(db, &actor, &key)
+                    domain::assistance::replay(db, &actor, &key, &fingerprint)
                 })
                 .await?
             }

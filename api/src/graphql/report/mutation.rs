@@ -182,12 +182,16 @@ impl ReportMutation {
             child_description: input.child_description,
             reporter_contact: input.reporter_contact,
         };
-        let once = match domain::report::replay(db, &actor, &key).await? {
+        let fingerprint = domain::idempotency::fingerprint(&draft);
+        let once = match domain::report::replay(db, &actor, &key, &fingerprint).await? {
             Some(found) => Once::Replayed(found),
             None => {
                 let txn = begin(ctx).await?;
                 let created = domain::report::submit(&txn, &actor, &key, draft).await;
-                settle_once(txn, created, || domain::report::replay(db, &actor, &key)).await?
+                settle_once(txn, created, || {
+                    domain::report::replay(db, &actor, &key, &fingerprint)
+                })
+                .await?
             }
         };
         Ok(match once {

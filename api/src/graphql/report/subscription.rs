@@ -1,6 +1,6 @@
 //! Live report events and deadline alerts, filtered by the subscriber's row scope.
 
-use async_graphql::{Context, ID, Result, SimpleObject, Subscription};
+use async_graphql::{Context, ID, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use futures_util::{Stream, StreamExt};
 
@@ -68,81 +68,68 @@ async fn visible(
         .is_ok()
 }
 
-/// Live report events and deadline alerts.
-#[derive(Default)]
-pub struct ReportSubscription;
+/// New and changed reports you may see (in `regionId` and below, when given). Events are
+/// sent only after the change is committed.
+pub async fn report_events(
+    ctx: &Context<'_>,
+    region_id: Option<ID>,
+) -> Result<impl Stream<Item = ReportEvent> + use<>> {
+    let region = region::filter_path(ctx, region_id, "regionId").await?;
+    let (state, principal) = subscriber(ctx, "reportEvents")?;
+    Ok(events(&state).filter_map(move |event| {
+        let (state, principal, region) = (state.clone(), principal.clone(), region.clone());
+        async move {
+            let BusEvent::Report {
+                report_id,
+                action,
+                state: report_state,
+                at,
+                ..
+            } = &event
+            else {
+                return None;
+            };
+            visible(&state, &principal, &region, &event)
+                .await
+                .then(|| ReportEvent {
+                    report_id: ids::encode(Kind::Report, *report_id),
+                    action: action.clone(),
+                    state: report_state.clone(),
+                    at: *at,
+                })
+        }
+    }))
+}
 
-#[Subscription]
-impl ReportSubscription {
-    /// New and changed reports you may see (in `regionId` and below, when given). Events are
-    /// sent only after the change is committed.
-    async fn report_events(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Only reports about this region or a region under it.")] region_id: Option<
-            ID,
-        >,
-    ) -> Result<impl Stream<Item = ReportEvent>> {
-        let region = region::filter_path(ctx, region_id, "regionId").await?;
-        let (state, principal) = subscriber(ctx, "reportEvents")?;
-        Ok(events(&state).filter_map(move |event| {
-            let (state, principal, region) = (state.clone(), principal.clone(), region.clone());
-            async move {
-                let BusEvent::Report {
-                    report_id,
-                    action,
-                    state: report_state,
-                    at,
-                    ..
-                } = &event
-                else {
-                    return None;
-                };
-                visible(&state, &principal, &region, &event)
-                    .await
-                    .then(|| ReportEvent {
-                        report_id: ids::encode(Kind::Report, *report_id),
-                        action: action.clone(),
-                        state: report_state.clone(),
-                        at: *at,
-                    })
-            }
-        }))
-    }
-
-    /// Deadlines that reports you may see have just missed (in `regionId` and below, when
-    /// given), each once.
-    async fn deadline_alerts(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Only reports about this region or a region under it.")] region_id: Option<
-            ID,
-        >,
-    ) -> Result<impl Stream<Item = DeadlineAlertEvent>> {
-        let region = region::filter_path(ctx, region_id, "regionId").await?;
-        let (state, principal) = subscriber(ctx, "deadlineAlerts")?;
-        Ok(events(&state).filter_map(move |event| {
-            let (state, principal, region) = (state.clone(), principal.clone(), region.clone());
-            async move {
-                let BusEvent::Alert {
-                    report_id,
-                    stage,
-                    deadline,
-                    raised_at,
-                    ..
-                } = &event
-                else {
-                    return None;
-                };
-                visible(&state, &principal, &region, &event)
-                    .await
-                    .then(|| DeadlineAlertEvent {
-                        report_id: ids::encode(Kind::Report, *report_id),
-                        stage: stage.clone(),
-                        deadline: *deadline,
-                        raised_at: *raised_at,
-                    })
-            }
-        }))
-    }
+/// Deadlines that reports you may see have just missed (in `regionId` and below, when
+/// given), each once.
+pub async fn deadline_alerts(
+    ctx: &Context<'_>,
+    region_id: Option<ID>,
+) -> Result<impl Stream<Item = DeadlineAlertEvent> + use<>> {
+    let region = region::filter_path(ctx, region_id, "regionId").await?;
+    let (state, principal) = subscriber(ctx, "deadlineAlerts")?;
+    Ok(events(&state).filter_map(move |event| {
+        let (state, principal, region) = (state.clone(), principal.clone(), region.clone());
+        async move {
+            let BusEvent::Alert {
+                report_id,
+                stage,
+                deadline,
+                raised_at,
+                ..
+            } = &event
+            else {
+                return None;
+            };
+            visible(&state, &principal, &region, &event)
+                .await
+                .then(|| DeadlineAlertEvent {
+                    report_id: ids::encode(Kind::Report, *report_id),
+                    stage: stage.clone(),
+                    deadline: *deadline,
+                    raised_at: *raised_at,
+                })
+        }
+    }))
 }

@@ -280,12 +280,16 @@ impl ScreeningMutation {
                 child_description: r.child_description,
             }),
         };
-        let once = match domain::screening::replay(db, &actor, &key).await? {
+        let fingerprint = domain::idempotency::fingerprint(&draft);
+        let once = match domain::screening::replay(db, &actor, &key, &fingerprint).await? {
             Some(found) => Once::Replayed(found),
             None => {
                 let txn = begin(ctx).await?;
                 let created = domain::screening::record(&txn, &actor, &key, draft).await;
-                settle_once(txn, created, || domain::screening::replay(db, &actor, &key)).await?
+                settle_once(txn, created, || {
+                    domain::screening::replay(db, &actor, &key, &fingerprint)
+                })
+                .await?
             }
         };
         let (record, report) = match once {

@@ -78,13 +78,17 @@ impl VisitMutation {
         let db = &ctx.state().db;
         let key = input.idempotency_key.trim().to_owned();
         let child = ids::expect(Kind::Child, &input.child_id, "input.childId")?;
-        let draft = input.visit.into();
-        let once = match domain::visit::replay(db, &actor, &key).await? {
+        let draft: domain::visit::VisitDraft = input.visit.into();
+        let fingerprint = domain::idempotency::fingerprint(&(child, &draft));
+        let once = match domain::visit::replay(db, &actor, &key, &fingerprint).await? {
             Some(found) => Once::Replayed(found),
             None => {
                 let txn = begin(ctx).await?;
                 let created = domain::visit::record(&txn, &actor, child, &key, draft).await;
-                settle_once(txn, created, || domain::visit::replay(db, &actor, &key)).await?
+                settle_once(txn, created, || {
+                    domain::visit::replay(db, &actor, &key, &fingerprint)
+                })
+                .await?
             }
         };
         Ok(match once {
