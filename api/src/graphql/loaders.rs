@@ -2,7 +2,10 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use async_graphql::{
+    ErrorExtensions,
+    dataloader::{DataLoader, HashMapCache, Loader},
+};
 use entity::{child_guardian, consent, entrustment_agreement, guardian, organization, region};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
@@ -583,10 +586,8 @@ impl Loaders {
     }
 }
 
-/// Turns a loader's shared error back into a GraphQL error.
+/// Turns a loader's shared error back into a GraphQL error with the code it had (an
+/// `UNAUTHENTICATED` shared by many keys stays `UNAUTHENTICATED`).
 pub fn loader_error(err: Arc<ApiError>) -> async_graphql::Error {
-    match Arc::try_unwrap(err) {
-        Ok(err) => err.into(),
-        Err(shared) => ApiError::Internal(anyhow::anyhow!(shared.message())).into(),
-    }
+    err.extend()
 }

@@ -22,6 +22,7 @@ pub mod region;
 pub mod report;
 pub mod schooling;
 pub mod screening;
+pub mod shape;
 pub mod visit;
 
 use async_graphql::{MergedObject, Schema, SchemaBuilder};
@@ -88,6 +89,8 @@ fn builder(limits: QueryLimits) -> SchemaBuilder<Query, Mutation, Subscription> 
 /// The schema serving requests, with the policy applied to every field.
 pub fn schema(state: AppState) -> AppSchema {
     builder(state.config.limits.clone())
+        // Outermost, so that it shapes the response after every other extension has done.
+        .extension(shape::SpecShape)
         .extension(FieldPolicy {
             policy: Arc::clone(&state.policy),
             writer: state.audit.clone(),

@@ -10,11 +10,11 @@ use actix_web::{
     web,
 };
 use async_graphql::{
-    ErrorExtensionValues, Response, ServerError, Variables,
+    ErrorExtensionValues, Pos, Response, ServerError, Variables,
     http::GraphiQLSource,
     parser::{
         parse_query,
-        types::{DocumentOperations, OperationType},
+        types::{DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet},
     },
 };
 use std::sync::Arc;
@@ -57,6 +57,8 @@ struct Refusal {
     allow: Option<&'static str>,
     code: &'static str,
     message: String,
+    /// The argument or variable at fault, for `extensions.field`.
+    field: Option<String>,
 }
 
 impl Refusal {
@@ -66,9 +68,15 @@ impl Refusal {
             allow: None,
             code,
             message: message.into(),
+            field: None,
         }
     }
 }
+
+/// The longest text one value of a request may hold. Nothing the API stores is longer (the
+/// longest, a narrative, takes 5,000 characters); longer text is a client's mistake, refused
+/// before it reaches a resolver or the database.
+const MAX_TEXT_CHARS: usize = 10_000;
 
 /// Serves GET and POST on `/graphql`.
 pub async fn graphql(
@@ -125,7 +133,7 @@ pub async fn graphql(
         request_id: Some(request_id.to_string()),
     };
     let loaders = Loaders::new(&state, session.principal().ok().cloned());
-    let request = async_graphql::Request::new(query.query)
+    let request = async_graphql::Request::new(query.query.clone())
         .variables(variables)
         .data(session)
         .data(meta)
@@ -136,13 +144,14 @@ pub async fn graphql(
         None => request,
     };
     let response = schema.execute(request).await;
-    respond(media, response, &request_id)
+    respond(media, response, &query.document, &request_id)
 }
 
-/// The query and operation name once checked.
+/// The query and operation name once checked, with the parsed document.
 struct CheckedQuery {
     query: String,
     operation_name: Option<String>,
+    document: ExecutableDocument,
 }
 
 async fn read_params(
@@ -306,13 +315,116 @@ fn check_params(
             )
         });
     }
+    if let Some((field, problem)) = bad_text(&document, &variables) {
+        return Err(Refusal {
+            field: Some(field.clone()),
+            ..Refusal::new(
+                StatusCode::BAD_REQUEST,
+                "BAD_USER_INPUT",
+                format!("{field}: {problem}"),
+            )
+        });
+    }
     Ok((
         CheckedQuery {
             query,
             operation_name: params.operation_name,
+            document,
         },
         variables,
     ))
+}
+
+/// Text no field accepts, wherever it stands in the document or the variables: a NUL character
+/// (PostgreSQL cannot store one) or more than [`MAX_TEXT_CHARS`] characters. Names the
+/// argument (`nameContains`) or variable (`$name`) it was found in.
+fn bad_text(
+    document: &ExecutableDocument,
+    variables: &Variables,
+) -> Option<(String, &'static str)> {
+    fn problem(text: &str) -> Option<&'static str> {
+        if text.contains('\0') {
+            Some("must not contain a NUL character")
+        } else if text.chars().count() > MAX_TEXT_CHARS {
+            Some("is too long")
+        } else {
+            None
+        }
+    }
+    fn in_const(value: &async_graphql::Value) -> Option<&'static str> {
+        match value {
+            async_graphql::Value::String(text) => problem(text),
+            async_graphql::Value::List(items) => items.iter().find_map(in_const),
+            async_graphql::Value::Object(fields) => fields
+                .iter()
+                .find_map(|(name, v)| problem(name).or_else(|| in_const(v))),
+            _ => None,
+        }
+    }
+    for (name, value) in variables.iter() {
+        if let Some(found) = problem(name).or_else(|| in_const(value)) {
+            return Some((format!("${name}"), found));
+        }
+    }
+    let mut found = None;
+    visit_arguments(document, &mut |name, _, value| {
+        if found.is_none()
+            && let Some(problem) = in_const(&value)
+        {
+            found = Some((name.to_owned(), problem));
+        }
+    });
+    found
+}
+
+/// Calls `each` with every argument of every field in the document's operations and
+/// fragments: its name, the position of its value, and its value as written (variables read
+/// as null; they are checked on their own).
+fn visit_arguments(
+    document: &ExecutableDocument,
+    each: &mut impl FnMut(&str, Pos, async_graphql::Value),
+) {
+    fn walk(set: &SelectionSet, each: &mut impl FnMut(&str, Pos, async_graphql::Value)) {
+        for selection in &set.items {
+            match &selection.node {
+                Selection::Field(field) => {
+                    for (name, value) in &field.node.arguments {
+                        let written = value
+                            .node
+                            .clone()
+                            .into_const_with(|_| {
+                                Ok::<_, std::convert::Infallible>(async_graphql::Value::Null)
+                            })
+                            .unwrap_or_default();
+                        each(name.node.as_str(), value.pos, written);
+                    }
+                    walk(&field.node.selection_set.node, each);
+                }
+                Selection::InlineFragment(fragment) => {
+                    walk(&fragment.node.selection_set.node, each);
+                }
+                Selection::FragmentSpread(_) => {}
+            }
+        }
+    }
+    for (_, operation) in document.operations.iter() {
+        walk(&operation.node.selection_set.node, each);
+    }
+    for fragment in document.fragments.values() {
+        walk(&fragment.node.selection_set.node, each);
+    }
+}
+
+/// The argument whose value stands at `pos` (where the executor reports a value it could not
+/// read as the argument's type).
+fn argument_at(document: &ExecutableDocument, pos: Pos) -> Option<String> {
+    let mut found = None;
+    visit_arguments(document, &mut |name, at, _| {
+        if at == pos {
+            found = Some(name.to_owned());
+        }
+    });
+    found
 }
 
 async fn session(req: &HttpRequest, state: &AppState) -> Result<Session, ApiError> {
@@ -352,7 +464,12 @@ fn client_address(req: &HttpRequest, state: &AppState) -> String {
 
 /// A response that ran: status by the spec for the media type, internal errors stamped with the
 /// request id, and no `data` key when the request failed before execution.
-fn respond(media: MediaType, response: Response, request_id: &RequestId) -> HttpResponse {
+fn respond(
+    media: MediaType,
+    response: Response,
+    document: &ExecutableDocument,
+    request_id: &RequestId,
+) -> HttpResponse {
     let request_error = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty());
@@ -364,14 +481,21 @@ fn respond(media: MediaType, response: Response, request_id: &RequestId) -> Http
                 .extensions
                 .get_or_insert_with(ErrorExtensionValues::default);
             if extensions.get("code").is_none() {
-                extensions.set(
-                    "code",
-                    if request_error {
-                        "GRAPHQL_VALIDATION_FAILED"
-                    } else {
-                        "INTERNAL_SERVER_ERROR"
-                    },
-                );
+                // Every error of the service's own carries a code; one without a code at a
+                // field is the executor's refusal of an argument value it could not read as
+                // the argument's type (an Int out of range, a date that is no date).
+                if request_error {
+                    extensions.set("code", "GRAPHQL_VALIDATION_FAILED");
+                } else {
+                    extensions.set("code", "BAD_USER_INPUT");
+                    if let Some(argument) = error
+                        .locations
+                        .first()
+                        .and_then(|pos| argument_at(document, *pos))
+                    {
+                        extensions.set("field", argument);
+                    }
+                }
             }
             if extensions.get("code") == Some(&async_graphql::Value::from("INTERNAL_SERVER_ERROR"))
             {
@@ -415,7 +539,10 @@ fn refuse(media: MediaType, refusal: Refusal) -> HttpResponse {
             json!({
                 "errors": [{
                     "message": refusal.message,
-                    "extensions": { "code": refusal.code },
+                    "extensions": match refusal.field {
+                        Some(field) => json!({ "code": refusal.code, "field": field }),
+                        None => json!({ "code": refusal.code }),
+                    },
                 }]
             })
             .to_string(),

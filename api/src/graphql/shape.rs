@@ -1,0 +1,349 @@
+//! Spec-shaped responses. The executor (async-graphql 7.2) writes a container's fields in the
+//! order they complete and leaves out a field whose resolver failed; the GraphQL spec wants the
+//! keys in selection order and a failed field null, a failed non-null field nulling its parent,
+//! up to `data`. Generated clients rely on both. This extension reshapes each response once,
+//! after execution, walking the operation's selections with the schema's field types.
+
+use std::{
+    collections::HashSet,
+    sync::{Arc, Mutex},
+};
+
+use async_graphql::{
+    Name, Positioned, Response, ServerResult, Value, Variables,
+    extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery},
+    indexmap::IndexMap,
+    parser::types::{
+        DocumentOperations, ExecutableDocument, Field, OperationType, Selection, SelectionSet,
+    },
+    registry::Registry,
+};
+
+/// Installs the reshaping on a schema.
+pub struct SpecShape;
+
+impl ExtensionFactory for SpecShape {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(SpecShapeExtension::default())
+    }
+}
+
+#[derive(Default)]
+struct SpecShapeExtension {
+    document: Mutex<Option<ExecutableDocument>>,
+}
+
+/// A step of a response path: a key or a list index.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+/// A field's type as the registry writes it (`[Child!]!`).
+#[derive(Debug)]
+enum FieldType<'a> {
+    Named {
+        name: &'a str,
+        nullable: bool,
+    },
+    List {
+        item: Box<FieldType<'a>>,
+        nullable: bool,
+    },
+}
+
+impl<'a> FieldType<'a> {
+    fn parse(text: &'a str) -> Self {
+        let (inner, nullable) = match text.strip_suffix('!') {
+            Some(inner) => (inner, false),
+            None => (text, true),
+        };
+        match inner.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
+            Some(item) => Self::List {
+                item: Box::new(Self::parse(item)),
+                nullable,
+            },
+            None => Self::Named {
+                name: inner,
+                nullable,
+            },
+        }
+    }
+
+    fn nullable(&self) -> bool {
+        match self {
+            Self::Named { nullable, .. } | Self::List { nullable, .. } => *nullable,
+        }
+    }
+}
+
+/// The null that a failed non-null field sends up to the nearest nullable parent.
+struct NullUp;
+
+struct Walk<'a> {
+    registry: &'a Registry,
+    document: &'a ExecutableDocument,
+    /// Paths of the errors, to tell a field left out by a failure from one skipped by
+    /// `@skip`/`@include`.
+    failed: HashSet<Vec<Step>>,
+}
+
+/// One response key of a selection, with every field selected under it and the type each
+/// was selected on.
+struct Collected<'a> {
+    key: &'a str,
+    fields: Vec<(&'a str, &'a Field)>,
+}
+
+impl<'a> Walk<'a> {
+    fn collect(&self, sets: &[(&'a str, &'a SelectionSet)]) -> Vec<Collected<'a>> {
+        let mut out: Vec<Collected<'a>> = Vec::new();
+        let mut seen_fragments = HashSet::new();
+        let mut stack: Vec<(&'a str, &'a Positioned<Selection>)> = Vec::new();
+        for (on, set) in sets.iter().rev() {
+            stack.extend(set.items.iter().rev().map(|s| (*on, s)));
+        }
+        while let Some((on, selection)) = stack.pop() {
+            match &selection.node {
+                Selection::Field(field) => {
+                    let key = field.node.response_key().node.as_str();
+                    match out.iter_mut().find(|c| c.key == key) {
+                        Some(found) => found.fields.push((on, &field.node)),
+                        None => out.push(Collected {
+                            key,
+                            fields: vec![(on, &field.node)],
+                        }),
+                    }
+                }
+                Selection::InlineFragment(fragment) => {
+                    let on = fragment
+                        .node
+                        .type_condition
+                        .as_ref()
+                        .map_or(on, |c| c.node.on.node.as_str());
+                    stack.extend(
+                        fragment
+                            .node
+                            .selection_set
+                            .node
+                            .items
+                            .iter()
+                            .rev()
+                            .map(|s| (on, s)),
+                    );
+                }
+                Selection::FragmentSpread(spread) => {
+                    let name = spread.node.fragment_name.node.as_str();
+                    if !seen_fragments.insert(name) {
+                        continue;
+                    }
+                    if let Some(fragment) = self.document.fragments.get(name) {
+                        let on = fragment.node.type_condition.node.on.node.as_str();
+                        stack.extend(
+                            fragment
+                                .node
+                                .selection_set
+                                .node
+                                .items
+                                .iter()
+                                .rev()
+                                .map(|s| (on, s)),
+                        );
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn field_type(&self, on: &str, field: &str) -> Option<FieldType<'a>> {
+        self.registry
+            .types
+            .get(on)?
+            .field_by_name(field)
+            .map(|f| FieldType::parse(f.ty.as_str()))
+    }
+
+    fn object(
+        &self,
+        value: Value,
+        sets: &[(&'a str, &'a SelectionSet)],
+        path: &mut Vec<Step>,
+    ) -> Result<Value, NullUp> {
+        let Value::Object(mut map) = value else {
+            return Ok(value);
+        };
+        let mut shaped = IndexMap::with_capacity(map.len());
+        for collected in self.collect(sets) {
+            let Some(&(on, first)) = collected.fields.first() else {
+                continue;
+            };
+            let name = first.name.node.as_str();
+            path.push(Step::Key(collected.key.to_owned()));
+            let ty = if name.starts_with("__") {
+                None
+            } else {
+                self.field_type(on, name)
+            };
+            let result = match (map.shift_remove(collected.key), ty) {
+                (Some(value), Some(ty)) => {
+                    let subsets: Vec<(&'a str, &'a SelectionSet)> = collected
+                        .fields
+                        .iter()
+                        .filter(|(_, f)| !f.selection_set.node.items.is_empty())
+                        .map(|(_, f)| (named(&ty), &f.selection_set.node))
+                        .collect();
+                    match self.value(value, &ty, &subsets, path) {
+                        Ok(value) => Ok(Some(value)),
+                        Err(NullUp) if ty.nullable() => Ok(Some(Value::Null)),
+                        Err(NullUp) => Err(NullUp),
+                    }
+                }
+                (Some(value), None) => Ok(Some(value)),
+                (None, Some(ty)) if self.failed.contains(path.as_slice()) => {
+                    if ty.nullable() {
+                        Ok(Some(Value::Null))
+                    } else {
+                        Err(NullUp)
+                    }
+                }
+                (None, _) => Ok(None),
+            };
+            path.pop();
+            if let Some(value) = result? {
+                shaped.insert(Name::new(collected.key), value);
+            }
+        }
+        // Anything the selections did not name (none is expected) keeps its place after them.
+        shaped.extend(map);
+        Ok(Value::Object(shaped))
+    }
+
+    fn value(
+        &self,
+        value: Value,
+        ty: &FieldType<'a>,
+        sets: &[(&'a str, &'a SelectionSet)],
+        path: &mut Vec<Step>,
+    ) -> Result<Value, NullUp> {
+        match (value, ty) {
+            (Value::Null, ty) if !ty.nullable() => Err(NullUp),
+            (Value::List(items), FieldType::List { item, .. }) => {
+                let mut shaped = Vec::with_capacity(items.len());
+                for (index, value) in items.into_iter().enumerate() {
+                    path.push(Step::Index(index));
+                    let result = self.value(value, item, sets, path);
+                    path.pop();
+                    match result {
+                        Ok(value) => shaped.push(value),
+                        Err(NullUp) if item.nullable() => shaped.push(Value::Null),
+                        Err(NullUp) => return Err(NullUp),
+                    }
+                }
+                Ok(Value::List(shaped))
+            }
+            (value @ Value::Object(_), _) if !sets.is_empty() => self.object(value, sets, path),
+            (value, _) => Ok(value),
+        }
+    }
+}
+
+fn named<'a>(ty: &FieldType<'a>) -> &'a str {
+    match ty {
+        FieldType::Named { name, .. } => name,
+        FieldType::List { item, .. } => named(item),
+    }
+}
+
+fn error_path(error: &async_graphql::ServerError) -> Vec<Step> {
+    error
+        .path
+        .iter()
+        .map(|segment| match segment {
+            async_graphql::PathSegment::Field(key) => Step::Key(key.clone()),
+            async_graphql::PathSegment::Index(index) => Step::Index(*index),
+        })
+        .collect()
+}
+
+#[async_trait::async_trait]
+impl Extension for SpecShapeExtension {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let document = next.run(ctx, query, variables).await?;
+        if let Ok(mut slot) = self.document.lock() {
+            *slot = Some(document.clone());
+        }
+        Ok(document)
+    }
+
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        let mut response = next.run(ctx, operation_name).await;
+        let Some(document) = self.document.lock().ok().and_then(|mut d| d.take()) else {
+            return response;
+        };
+        let operation = match (&document.operations, operation_name) {
+            (DocumentOperations::Single(op), _) => Some(op),
+            (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name),
+            (DocumentOperations::Multiple(ops), None) => ops.values().next(),
+        };
+        let Some(operation) = operation else {
+            return response;
+        };
+        let root = match operation.node.ty {
+            OperationType::Query => "Query",
+            OperationType::Mutation => "Mutation",
+            OperationType::Subscription => "Subscription",
+        };
+        let walk = Walk {
+            registry: &ctx.schema_env.registry,
+            document: &document,
+            failed: response.errors.iter().map(error_path).collect(),
+        };
+        let data = std::mem::take(&mut response.data);
+        if data == Value::Null && response.errors.iter().all(|e| e.path.is_empty()) {
+            response.data = data;
+            return response;
+        }
+        let data = match data {
+            Value::Null => Value::Object(IndexMap::new()),
+            data => data,
+        };
+        response.data = walk
+            .object(
+                data,
+                &[(root, &operation.node.selection_set.node)],
+                &mut Vec::new(),
+            )
+            .unwrap_or(Value::Null);
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_types_are_read_as_the_registry_writes_them() {
+        let list = FieldType::parse("[Child!]!");
+        assert!(!list.nullable());
+        let FieldType::List { item, .. } = &list else {
+            panic!("a list");
+        };
+        assert!(!item.nullable());
+        assert_eq!(named(&list), "Child");
+        assert!(FieldType::parse("Child").nullable());
+    }
+}
