@@ -25,15 +25,46 @@ pub enum Opened {
     Closed(u16),
 }
 
-/// Opens `/graphql/ws` at `address` (`http://127.0.0.1:port`) and sends `connection_init`.
-pub async fn open(address: &str, token: Option<&str>) -> Opened {
+async fn connect(address: &str) -> WebSocketStream<MaybeTlsStream<TcpStream>> {
     let url = format!("{}/graphql/ws", address.replace("http://", "ws://"));
     let mut request = url.into_client_request().expect("a request");
     request.headers_mut().insert(
         "Sec-WebSocket-Protocol",
         HeaderValue::from_static("graphql-transport-ws"),
     );
-    let (mut socket, _) = connect_async(request).await.expect("connected");
+    connect_async(request).await.expect("connected").0
+}
+
+/// Waits for the server to close `socket`: its close code, or `None` when it stays open for
+/// `wait`.
+async fn close_code(
+    socket: &mut WebSocketStream<MaybeTlsStream<TcpStream>>,
+    wait: Duration,
+) -> Option<u16> {
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        match tokio::time::timeout(left, socket.next()).await {
+            Ok(Some(Ok(Message::Close(frame)))) => {
+                return Some(frame.map_or(1005, |f| u16::from(f.code)));
+            }
+            Ok(Some(Ok(_))) => {}
+            Ok(Some(Err(_)) | None) => return Some(CloseCode::Abnormal.into()),
+            Err(_) => return None,
+        }
+    }
+}
+
+/// Opens `/graphql/ws` and sends nothing: the close code the server gives up with, or `None`
+/// when it keeps the socket for `wait`.
+pub async fn open_silently(address: &str, wait: Duration) -> Option<u16> {
+    let mut socket = connect(address).await;
+    close_code(&mut socket, wait).await
+}
+
+/// Opens `/graphql/ws` at `address` (`http://127.0.0.1:port`) and sends `connection_init`.
+pub async fn open(address: &str, token: Option<&str>) -> Opened {
+    let mut socket = connect(address).await;
     let payload = token.map_or(json!({}), |t| json!({ "accessToken": t }));
     socket
         .send(Message::text(
@@ -59,6 +90,12 @@ pub async fn open(address: &str, token: Option<&str>) -> Opened {
 }
 
 impl Subscriber {
+    /// Waits for the server to close the connection: its close code, or `None` when it stays
+    /// open for `wait`.
+    pub async fn closed(&mut self, wait: Duration) -> Option<u16> {
+        close_code(&mut self.socket, wait).await
+    }
+
     /// Starts a subscription under `id`.
     pub async fn subscribe(&mut self, id: &str, query: &str) {
         self.socket

@@ -8,8 +8,12 @@ mod assistance;
 mod audit;
 #[path = "api/auth.rs"]
 mod auth;
+#[path = "api/cursors.rs"]
+mod cursors;
 #[path = "api/database.rs"]
 mod database;
+#[path = "api/filters.rs"]
+mod filters;
 #[path = "api/health.rs"]
 mod health;
 #[path = "api/http.rs"]
@@ -28,8 +32,12 @@ mod pairing;
 mod policy;
 #[path = "api/reports.rs"]
 mod reports;
+#[path = "api/responses.rs"]
+mod responses;
 #[path = "api/responsibility.rs"]
 mod responsibility;
+#[path = "api/revocation.rs"]
+mod revocation;
 #[path = "api/schema.rs"]
 mod schema;
 #[path = "api/schooling.rs"]

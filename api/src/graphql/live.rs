@@ -10,7 +10,7 @@ use crate::{
     error::ApiError,
     events::BusEvent,
     graphql::{
-        assistance::{self, types::BreakGlassAccess},
+        assistance::{self, subscription::BreakGlassAlert},
         context::ContextExt,
         report::{
             self,
@@ -63,7 +63,7 @@ impl Subscription {
         ctx: &Context<'_>,
         #[graphql(desc = "Only openings of children living in this region or a region under it.")]
         region_id: Option<ID>,
-    ) -> Result<impl Stream<Item = BreakGlassAccess>> {
+    ) -> Result<impl Stream<Item = BreakGlassAlert>> {
         assistance::subscription::break_glass_alerts(ctx, region_id).await
     }
 }

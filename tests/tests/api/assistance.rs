@@ -2,11 +2,16 @@
 //! every state, access grants issued only with consent and ending by themselves, civil affairs
 //! grants for courts, and break-glass with its reason, expiry, audit and review.
 
+use std::time::Duration;
+
 use chrono::{NaiveDate, TimeDelta, Utc};
 use entity::{audit_event, child};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
-use shouhu_tests::{DEMO_PASSWORD, Role, TestApp, Tokens, gid};
+use shouhu_tests::{
+    DEMO_PASSWORD, Role, TestApp, Tokens, gid,
+    ws::{self, Opened},
+};
 
 const SUBMIT: &str =
     "mutation($input: SubmitReportInput!) { submitReport(input: $input) { report { id } } }";
@@ -300,6 +305,16 @@ async fn service_items_move_through_their_states() {
         &days(30),
     )
     .await;
+    let reused = add_item(
+        &app,
+        &officer,
+        "i-1",
+        &child,
+        "COUNSELLING",
+        &unit,
+        &days(30),
+    )
+    .await;
     let past = add_item(
         &app,
         &officer,
@@ -391,6 +406,8 @@ async fn service_items_move_through_their_states() {
         "no grant for the federation"
     );
     assert_eq!(retry.data()["addServiceItem"]["replayed"], true);
+    assert_eq!(reused.code(), "CONFLICT", "a key reused for another item");
+    assert_eq!(reused.body["errors"][0]["extensions"]["existingId"], item);
     assert_eq!(retry.data()["addServiceItem"]["item"]["id"], item);
     assert_eq!(field_of(&past), "input.dueOn");
     let listed = worklist.data()["serviceItems"]["edges"].as_array().unwrap();
@@ -1090,4 +1107,87 @@ async fn two_supervisors_starting_at_once_open_one_assessment() {
         loser.body["errors"][0]["extensions"]["existingId"],
         assessments[0]["id"]
     );
+}
+
+#[tokio::test]
+async fn break_glass_has_a_daily_quota_and_alerts_the_childs_supervisors_at_once() {
+    let app = TestApp::spawn().await;
+    let police = app.login_as(Role::PoliceOfficer).await;
+    let mut elsewhere = child::Entity::find()
+        .filter(child::Column::RegionPath.starts_with("652700/652702/"))
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    elsewhere.sort_by_key(|c| c.id);
+    shouhu::domain::account::create(
+        &app.state.db,
+        "civil_affairs.652702",
+        "温泉县民政局科员",
+        DEMO_PASSWORD,
+        Role::CivilAffairsOfficer,
+        "civil_affairs:652702",
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    let overseer = app.login("civil_affairs.652702", DEMO_PASSWORD).await;
+    let overseer = overseer.data()["login"]["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let bole = app.login_as(Role::CivilAffairsOfficer).await;
+    let alerts = "subscription { breakGlassAlerts { accessId reason childId } }";
+    let Opened::Ready(mut wenquan) = ws::open(&app.address, Some(&overseer)).await else {
+        panic!("the overseer subscribes");
+    };
+    let Opened::Ready(mut elsewhere_county) = ws::open(&app.address, Some(&bole.access)).await
+    else {
+        panic!("the other county's officer subscribes");
+    };
+    wenquan.subscribe("a", alerts).await;
+    elsewhere_county.subscribe("a", alerts).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let open = "mutation($c: ID!, $r: String!) { breakGlass(input: {childId: $c, reason: $r}) { access { id } } }";
+    let reason = "120转来紧急求助：孩子走失，需要监护人联系方式";
+
+    let mut opened = Vec::new();
+    for found in elsewhere.iter().take(4) {
+        opened.push(
+            app.gql(
+                Some(&police.access),
+                open,
+                json!({ "c": gid("Child", found.id), "r": reason }),
+            )
+            .await,
+        );
+    }
+    let alert = wenquan
+        .next(Duration::from_secs(5))
+        .await
+        .expect("the overseer hears of the opening");
+    let not_theirs = elsewhere_county.next(Duration::from_millis(700)).await;
+
+    for answer in &opened[..3] {
+        assert!(answer.body["errors"].is_null(), "{:?}", answer.body);
+    }
+    assert_eq!(opened[3].code(), "RATE_LIMITED", "the fourth in a day");
+    assert_eq!(
+        alert["breakGlassAlerts"]["accessId"],
+        opened[0].data()["breakGlass"]["access"]["id"]
+    );
+    assert_eq!(alert["breakGlassAlerts"]["reason"], reason);
+    assert_eq!(
+        alert["breakGlassAlerts"]["childId"],
+        gid("Child", elsewhere[0].id)
+    );
+    assert!(not_theirs.is_none(), "{not_theirs:?}");
+    app.clock.advance(TimeDelta::hours(25));
+    let next_day = app
+        .gql(
+            Some(&police.access),
+            open,
+            json!({ "c": gid("Child", elsewhere[3].id), "r": reason }),
+        )
+        .await;
+    assert!(next_day.body["errors"].is_null(), "{:?}", next_day.body);
 }

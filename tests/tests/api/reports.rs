@@ -7,6 +7,12 @@ use sea_orm::{ColumnTrait, EntityTrait, Iterable, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 use shouhu_tests::{Role, TestApp, Tokens};
 
+/// When the reported events happened: one instant for the whole run, so that a retry sends
+/// exactly the payload of the first call, as a client's retry does.
+static OCCURRED_AT: std::sync::LazyLock<&'static str> = std::sync::LazyLock::new(|| {
+    String::leak((Utc::now() - chrono::TimeDelta::minutes(1)).to_rfc3339())
+});
+
 const SUBMIT: &str = "mutation($input: SubmitReportInput!) { submitReport(input: $input) { replayed report { id state category holder { name kind } deadline outcomeNotice } } }";
 const MOVE: &str = "mutation($input: TransitionReportInput!) { transitionReport(input: $input) { report { state allowedMoves outcomeNotice holder { code } } } }";
 
@@ -47,7 +53,7 @@ async fn submit(
             "category": category,
             "urgency": "IMMEDIATE",
             "narrative": "孩子独自在家，父母外出务工，家中无人照看",
-            "occurredAt": Utc::now().to_rfc3339(),
+            "occurredAt": *OCCURRED_AT,
             "regionId": village(app).await,
             "place": "红星村3组",
             "childId": child,
@@ -74,6 +80,7 @@ async fn a_teachers_report_goes_to_the_county_police_and_a_retry_returns_it() {
 
     let first = submit(&app, &teacher, "r-1", "LIVING_ALONE", &child).await;
     let retry = submit(&app, &teacher, "r-1", "LIVING_ALONE", &child).await;
+    let reused = submit(&app, &teacher, "r-1", "MISSING", &child).await;
     let police = app
         .gql_as(
             Role::PoliceOfficer,
@@ -91,6 +98,11 @@ async fn a_teachers_report_goes_to_the_county_police_and_a_retry_returns_it() {
     );
     assert_eq!(retry.data()["submitReport"]["replayed"], true);
     assert_eq!(retry.data()["submitReport"]["report"]["id"], report["id"]);
+    assert_eq!(reused.code(), "CONFLICT", "a key reused for another report");
+    assert_eq!(
+        reused.body["errors"][0]["extensions"]["existingId"],
+        report["id"]
+    );
     let seen: Vec<&Value> = police.data()["reports"]["edges"]
         .as_array()
         .unwrap()

@@ -161,6 +161,16 @@ async fn a_holiday_campaign_screens_children_and_sites_and_a_finding_raises_a_re
             screening("s-1", json!({ "childId": child, "raiseReport": raise })),
         )
         .await;
+    let reused = app
+        .gql(
+            Some(&teacher.access),
+            RECORD,
+            screening(
+                "s-1",
+                json!({ "childId": child, "finding": "另一次排查：家中有人照看" }),
+            ),
+        )
+        .await;
     let at_site = app
         .gql(
             Some(&director.access),
@@ -223,6 +233,11 @@ async fn a_holiday_campaign_screens_children_and_sites_and_a_finding_raises_a_re
     assert_eq!(raised["report"]["category"], "LIVING_ALONE");
     assert_eq!(raised["record"]["child"]["id"], child);
     assert_eq!(retried.data()["recordScreening"]["replayed"], true);
+    assert_eq!(reused.code(), "CONFLICT", "a key reused for another record");
+    assert_eq!(
+        reused.body["errors"][0]["extensions"]["existingId"],
+        raised["record"]["id"]
+    );
     assert_eq!(
         retried.data()["recordScreening"]["record"]["id"],
         raised["record"]["id"]

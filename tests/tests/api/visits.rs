@@ -20,12 +20,17 @@ async fn a_child(app: &TestApp, tokens: &Tokens) -> Value {
         .clone()
 }
 
+/// When the visits happened: one instant for the whole run, so that a retry sends exactly the
+/// payload of the first call, as a client's retry does.
+static VISITED_AT: std::sync::LazyLock<&'static str> =
+    std::sync::LazyLock::new(|| String::leak((Utc::now() - TimeDelta::hours(1)).to_rfc3339()));
+
 fn visit_input(key: &str, child: &Value, safety: &str) -> Value {
     json!({
         "idempotencyKey": key,
         "childId": child,
         "visit": {
-            "visitedAt": (Utc::now() - TimeDelta::hours(1)).to_rfc3339(),
+            "visitedAt": *VISITED_AT,
             "method": "HOME",
             "living": { "rating": "GOOD", "note": "屋内整洁" },
             "safety": { "rating": safety, "note": "无安全隐患" },
@@ -81,6 +86,43 @@ async fn a_retry_with_the_same_key_returns_the_first_visit_and_writes_one_row() 
     assert_eq!(
         retry.data()["recordVisit"]["visit"]["id"],
         first.data()["recordVisit"]["visit"]["id"]
+    );
+    assert_eq!(visit_rows(&app, &child).await, before + 1);
+}
+
+#[tokio::test]
+async fn a_key_reused_for_another_visit_is_a_conflict_naming_the_first() {
+    let app = TestApp::spawn().await;
+    let director = app.login_as(Role::ChildDirector).await;
+    let child = a_child(&app, &director).await;
+    let before = visit_rows(&app, &child).await;
+    let mut spaced = visit_input("phone-7", &child, "GOOD");
+    spaced["visit"]["living"]["note"] = json!("  屋内整洁 ");
+
+    let first = app
+        .gql(
+            Some(&director.access),
+            RECORD,
+            json!({ "input": visit_input("phone-7", &child, "GOOD") }),
+        )
+        .await;
+    let same_but_spaced = app
+        .gql(Some(&director.access), RECORD, json!({ "input": spaced }))
+        .await;
+    let other = app
+        .gql(
+            Some(&director.access),
+            RECORD,
+            json!({ "input": visit_input("phone-7", &child, "POOR") }),
+        )
+        .await;
+
+    let first_id = &first.data()["recordVisit"]["visit"]["id"];
+    assert_eq!(same_but_spaced.data()["recordVisit"]["replayed"], true);
+    assert_eq!(other.code(), "CONFLICT");
+    assert_eq!(
+        other.body["errors"][0]["extensions"]["existingId"],
+        *first_id
     );
     assert_eq!(visit_rows(&app, &child).await, before + 1);
 }

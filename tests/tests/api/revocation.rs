@@ -1,0 +1,210 @@
+//! Revocation bites at once: an access token of a revoked session, of an account signed out
+//! everywhere or disabled, is refused on the next request, on every instance; open
+//! subscriptions close; and a token's claims never widen what the account may do.
+
+use std::time::Duration;
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::Utc;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::{Value, json};
+use shouhu_tests::{
+    JWT_SECRET, Role, TestApp, Tokens,
+    db::postgres_server,
+    ws::{self, Opened, Subscriber},
+};
+
+const ME: &str = "{ me { username role jurisdiction { code } } }";
+
+async fn me_code(app: &TestApp, token: &str) -> String {
+    app.gql(Some(token), ME, json!({})).await.code()
+}
+
+async fn refresh(app: &TestApp, token: &str) -> shouhu_tests::GqlResponse {
+    app.gql(
+        None,
+        "mutation($t: String!) { refreshToken(input: {refreshToken: $t}) { accessToken refreshToken } }",
+        json!({ "t": token }),
+    )
+    .await
+}
+
+async fn logout(app: &TestApp, tokens: &Tokens, everywhere: bool) {
+    let out = app
+        .gql(
+            Some(&tokens.access),
+            "mutation($t: String, $e: Boolean) { logout(input: {refreshToken: $t, everywhere: $e}) { revoked } }",
+            json!({ "t": tokens.refresh, "e": everywhere }),
+        )
+        .await;
+    assert_eq!(out.data()["logout"]["revoked"], true, "{:?}", out.body);
+}
+
+async fn subscribed(app: &TestApp, token: &str) -> Box<Subscriber> {
+    let Opened::Ready(mut socket) = ws::open(&app.address, Some(token)).await else {
+        panic!("the subscription connection opens");
+    };
+    socket
+        .subscribe("1", "subscription { reportEvents { reportId } }")
+        .await;
+    socket
+}
+
+#[tokio::test]
+async fn a_device_logout_refuses_that_devices_access_token_at_once() {
+    let app = TestApp::spawn().await;
+    let this_device = app.login_as(Role::Teacher).await;
+    let other_device = app.login_as(Role::Teacher).await;
+    assert_eq!(me_code(&app, &this_device.access).await, "");
+
+    logout(&app, &this_device, false).await;
+
+    assert_eq!(me_code(&app, &this_device.access).await, "UNAUTHENTICATED");
+    assert_eq!(me_code(&app, &other_device.access).await, "");
+}
+
+#[tokio::test]
+async fn refresh_token_reuse_refuses_the_familys_access_tokens() {
+    let app = TestApp::spawn().await;
+    let first = app.login_as(Role::Teacher).await;
+    let rotated = refresh(&app, &first.refresh).await;
+    let second_access = rotated.data()["refreshToken"]["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(me_code(&app, &second_access).await, "");
+
+    assert_eq!(
+        refresh(&app, &first.refresh).await.code(),
+        "UNAUTHENTICATED"
+    );
+
+    assert_eq!(me_code(&app, &second_access).await, "UNAUTHENTICATED");
+    assert_eq!(me_code(&app, &first.access).await, "UNAUTHENTICATED");
+}
+
+#[tokio::test]
+async fn a_disabled_account_is_refused_at_once_though_it_was_read_a_moment_before() {
+    let app = TestApp::spawn().await;
+    let teacher = app.login_as(Role::Teacher).await;
+    assert_eq!(me_code(&app, &teacher.access).await, "");
+
+    let txn = shouhu::db::begin_write(&app.state.db).await.unwrap();
+    let account = shouhu::domain::account::set_disabled(&txn, "demo.teacher", true, Utc::now())
+        .await
+        .unwrap();
+    txn.commit().await.unwrap();
+    shouhu::domain::account::account_changed(&app.state.sessions, &app.state.events, account.id)
+        .await;
+
+    assert_eq!(me_code(&app, &teacher.access).await, "UNAUTHENTICATED");
+    assert_eq!(
+        refresh(&app, &teacher.refresh).await.code(),
+        "UNAUTHENTICATED"
+    );
+}
+
+#[tokio::test]
+async fn a_logout_on_one_instance_is_honoured_by_another_within_a_second() {
+    if postgres_server().is_none() {
+        // On SQLite the service is one process; instances share revocations through
+        // PostgreSQL's LISTEN/NOTIFY.
+        return;
+    }
+    let app = TestApp::spawn().await;
+    let other = app.second_instance().await;
+    let tokens = app.login_as(Role::ChildDirector).await;
+    let me_there = |token: String| {
+        let (client, url) = (app.client.clone(), format!("{}/graphql", other.address));
+        async move {
+            let response = client
+                .post(url)
+                .header("accept", "application/graphql-response+json")
+                .bearer_auth(token)
+                .json(&json!({ "query": ME }))
+                .send()
+                .await
+                .unwrap();
+            TestApp::read(response).await.code()
+        }
+    };
+    assert_eq!(me_there(tokens.access.clone()).await, "");
+
+    logout(&app, &tokens, false).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+
+    assert_eq!(me_there(tokens.access.clone()).await, "UNAUTHENTICATED");
+}
+
+#[tokio::test]
+async fn an_open_subscription_closes_when_its_session_is_revoked() {
+    let app = TestApp::spawn().await;
+    let police = app.login_as(Role::PoliceOfficer).await;
+    let mut socket = subscribed(&app, &police.access).await;
+    assert_eq!(socket.closed(Duration::from_millis(300)).await, None);
+
+    logout(&app, &police, false).await;
+
+    assert_eq!(socket.closed(Duration::from_secs(1)).await, Some(4401));
+}
+
+#[tokio::test]
+async fn an_open_subscription_closes_when_the_account_signs_out_everywhere() {
+    let app = TestApp::spawn().await;
+    let police = app.login_as(Role::PoliceOfficer).await;
+    let other_device = app.login_as(Role::PoliceOfficer).await;
+    let mut socket = subscribed(&app, &police.access).await;
+
+    logout(&app, &other_device, true).await;
+
+    assert_eq!(socket.closed(Duration::from_secs(1)).await, Some(4401));
+}
+
+#[tokio::test]
+async fn an_open_subscription_closes_when_its_token_expires() {
+    let app = TestApp::spawn_with(|c| c.jwt.access_ttl_secs = 2).await;
+    let police = app.login_as(Role::PoliceOfficer).await;
+    let mut socket = subscribed(&app, &police.access).await;
+    assert_eq!(socket.closed(Duration::from_millis(500)).await, None);
+
+    assert_eq!(socket.closed(Duration::from_secs(4)).await, Some(4401));
+}
+
+#[tokio::test]
+async fn a_socket_that_never_initialises_is_closed_with_4408() {
+    let app = TestApp::spawn_with(|c| c.subscription_init_timeout_secs = 1).await;
+
+    let code = ws::open_silently(&app.address, Duration::from_secs(3)).await;
+
+    assert_eq!(code, Some(4408));
+}
+
+fn claims_of(token: &str) -> Value {
+    let payload = token.split('.').nth(1).unwrap();
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn claims_that_disagree_with_the_account_gain_nothing() {
+    let app = TestApp::spawn().await;
+    let teacher = app.login_as(Role::Teacher).await;
+    let mut claims = claims_of(&teacher.access);
+    claims["rgn"] = json!("652700");
+    claims["role"] = json!("civil_affairs_officer");
+    claims["org"] = json!("00000000-0000-0000-0000-000000000000");
+    let forged = jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(JWT_SECRET.as_bytes()),
+    )
+    .unwrap();
+    let list =
+        "{ me { role jurisdiction { code } } children(first: 100) { edges { node { id } } } }";
+
+    let honest = app.gql(Some(&teacher.access), list, json!({})).await;
+    let widened = app.gql(Some(&forged), list, json!({})).await;
+
+    assert!(widened.body["errors"].is_null(), "{:?}", widened.body);
+    assert_eq!(widened.data()["me"]["role"], "TEACHER");
+    assert_eq!(widened.data(), honest.data());
+}
