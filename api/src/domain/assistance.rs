@@ -33,7 +33,10 @@ use crate::{
 };
 
 /// The operation idempotency keys of `addServiceItem` are stored under.
-pub const ADD_SERVICE_ITEM: &str = "addServiceItem";
+pub const ADD_SERVICE_ITEM: idempotency::Operation = idempotency::Operation {
+    name: "addServiceItem",
+    kind: "ServiceItem",
+};
 
 /// Longest finding, in characters.
 const MAX_TEXT: usize = 5000;
@@ -402,12 +405,8 @@ pub async fn replay(
     let Some(id) = idempotency::lookup(
         db,
         actor.principal.account_id,
-        idempotency::Once {
-            operation: ADD_SERVICE_ITEM,
-            kind: "ServiceItem",
-            key,
-            fingerprint,
-        },
+        ADD_SERVICE_ITEM,
+        idempotency::Once { key, fingerprint },
     )
     .await?
     else {
@@ -496,9 +495,8 @@ pub async fn add_item(
     idempotency::remember(
         db,
         actor.principal.account_id,
+        ADD_SERVICE_ITEM,
         idempotency::Once {
-            operation: ADD_SERVICE_ITEM,
-            kind: "ServiceItem",
             key,
             fingerprint: &fingerprint,
         },

@@ -36,17 +36,22 @@ pub fn fingerprint(input: &impl Serialize) -> String {
     hex(&Sha256::digest(normalized.to_string().as_bytes()))
 }
 
-/// What one idempotent create is: its operation, the kind of record it makes (named in a
-/// conflict), the client's key and the fingerprint of its input.
+/// An idempotent create: the mutation its keys are stored under and the kind of record it
+/// makes (named in a conflict).
 #[derive(Debug, Clone, Copy)]
-pub struct Once<'a> {
+pub struct Operation {
     /// The mutation (`recordVisit`).
-    pub operation: &'static str,
+    pub name: &'static str,
     /// The kind of record it creates (`Visit`).
     pub kind: &'static str,
+}
+
+/// One call of an idempotent create: the client's key and the [`fingerprint`] of its input.
+#[derive(Debug, Clone, Copy)]
+pub struct Once<'a> {
     /// The client's key.
     pub key: &'a str,
-    /// [`fingerprint`] of the input.
+    /// The fingerprint of the input.
     pub fingerprint: &'a str,
 }
 
@@ -55,11 +60,12 @@ pub struct Once<'a> {
 pub async fn lookup(
     db: &impl ConnectionTrait,
     account: Uuid,
+    operation: Operation,
     once: Once<'_>,
 ) -> ApiResult<Option<Uuid>> {
     let Some(row) = idempotency_key::Entity::find()
         .filter(idempotency_key::Column::AccountId.eq(account))
-        .filter(idempotency_key::Column::Operation.eq(once.operation))
+        .filter(idempotency_key::Column::Operation.eq(operation.name))
         .filter(idempotency_key::Column::Key.eq(once.key))
         .one(db)
         .await?
@@ -75,7 +81,7 @@ pub async fn lookup(
             message: "this idempotency key was already used for a different request; make a \
                       new key for a new record"
                 .into(),
-            existing: Some((once.kind, row.result_id)),
+            existing: Some((operation.kind, row.result_id)),
         });
     }
     Ok(Some(row.result_id))
@@ -97,6 +103,7 @@ pub fn check(key: &str) -> ApiResult<()> {
 pub async fn remember(
     db: &impl ConnectionTrait,
     account: Uuid,
+    operation: Operation,
     once: Once<'_>,
     result: Uuid,
     now: DateTime<Utc>,
@@ -104,7 +111,7 @@ pub async fn remember(
     idempotency_key::Entity::insert(idempotency_key::ActiveModel {
         id: Set(Uuid::now_v7()),
         account_id: Set(account),
-        operation: Set(once.operation.to_owned()),
+        operation: Set(operation.name.to_owned()),
         key: Set(once.key.to_owned()),
         result_id: Set(result),
         fingerprint: Set(Some(once.fingerprint.to_owned())),

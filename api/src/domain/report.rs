@@ -33,7 +33,10 @@ use crate::{
 };
 
 /// The operation idempotency keys of `submitReport` are stored under.
-pub const SUBMIT_REPORT: &str = "submitReport";
+pub const SUBMIT_REPORT: idempotency::Operation = idempotency::Operation {
+    name: "submitReport",
+    kind: "Report",
+};
 
 /// A report as entered.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -179,12 +182,8 @@ pub async fn replay(
     let Some(id) = idempotency::lookup(
         db,
         actor.principal.account_id,
-        idempotency::Once {
-            operation: SUBMIT_REPORT,
-            kind: "Report",
-            key,
-            fingerprint,
-        },
+        SUBMIT_REPORT,
+        idempotency::Once { key, fingerprint },
     )
     .await?
     else {
@@ -272,9 +271,8 @@ pub async fn submit(
     idempotency::remember(
         db,
         actor.principal.account_id,
+        SUBMIT_REPORT,
         idempotency::Once {
-            operation: SUBMIT_REPORT,
-            kind: "Report",
             key,
             fingerprint: &fingerprint,
         },

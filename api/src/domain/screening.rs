@@ -35,7 +35,10 @@ use crate::{
 };
 
 /// The operation idempotency keys of `recordScreening` are stored under.
-pub const RECORD_SCREENING: &str = "recordScreening";
+pub const RECORD_SCREENING: idempotency::Operation = idempotency::Operation {
+    name: "recordScreening",
+    kind: "ScreeningRecord",
+};
 
 /// A region in the caller's jurisdiction, else bad input in `field`.
 async fn region_in_jurisdiction(
@@ -384,12 +387,8 @@ pub async fn replay(
     let Some(id) = idempotency::lookup(
         db,
         actor.principal.account_id,
-        idempotency::Once {
-            operation: RECORD_SCREENING,
-            kind: "ScreeningRecord",
-            key,
-            fingerprint,
-        },
+        RECORD_SCREENING,
+        idempotency::Once { key, fingerprint },
     )
     .await?
     else {
@@ -518,9 +517,8 @@ pub async fn record(
     idempotency::remember(
         db,
         actor.principal.account_id,
+        RECORD_SCREENING,
         idempotency::Once {
-            operation: RECORD_SCREENING,
-            kind: "ScreeningRecord",
             key,
             fingerprint: &fingerprint,
         },

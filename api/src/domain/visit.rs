@@ -28,8 +28,11 @@ use crate::{
     policy::{RowScope, scope},
 };
 
-/// The operation name idempotency keys of `recordVisit` are stored under.
-pub const RECORD_VISIT: &str = "recordVisit";
+/// The operation idempotency keys of `recordVisit` are stored under.
+pub const RECORD_VISIT: idempotency::Operation = idempotency::Operation {
+    name: "recordVisit",
+    kind: "Visit",
+};
 
 /// One area's finding: a rating and free text.
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -153,12 +156,8 @@ pub async fn replay(
     let Some(id) = idempotency::lookup(
         db,
         actor.principal.account_id,
-        idempotency::Once {
-            operation: RECORD_VISIT,
-            kind: "Visit",
-            key,
-            fingerprint,
-        },
+        RECORD_VISIT,
+        idempotency::Once { key, fingerprint },
     )
     .await?
     else {
@@ -211,9 +210,8 @@ pub async fn record(
     idempotency::remember(
         db,
         actor.principal.account_id,
+        RECORD_VISIT,
         idempotency::Once {
-            operation: RECORD_VISIT,
-            kind: "Visit",
             key,
             fingerprint: &fingerprint,
         },

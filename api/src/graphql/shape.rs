@@ -102,7 +102,7 @@ impl<'a> Walk<'a> {
         let mut seen_fragments = HashSet::new();
         let mut stack: Vec<(&'a str, &'a Positioned<Selection>)> = Vec::new();
         for (on, set) in sets.iter().rev() {
-            stack.extend(set.items.iter().rev().map(|s| (*on, s)));
+            push(&mut stack, on, set);
         }
         while let Some((on, selection)) = stack.pop() {
             match &selection.node {
@@ -122,16 +122,7 @@ impl<'a> Walk<'a> {
                         .type_condition
                         .as_ref()
                         .map_or(on, |c| c.node.on.node.as_str());
-                    stack.extend(
-                        fragment
-                            .node
-                            .selection_set
-                            .node
-                            .items
-                            .iter()
-                            .rev()
-                            .map(|s| (on, s)),
-                    );
+                    push(&mut stack, on, &fragment.node.selection_set.node);
                 }
                 Selection::FragmentSpread(spread) => {
                     let name = spread.node.fragment_name.node.as_str();
@@ -140,16 +131,7 @@ impl<'a> Walk<'a> {
                     }
                     if let Some(fragment) = self.document.fragments.get(name) {
                         let on = fragment.node.type_condition.node.on.node.as_str();
-                        stack.extend(
-                            fragment
-                                .node
-                                .selection_set
-                                .node
-                                .items
-                                .iter()
-                                .rev()
-                                .map(|s| (on, s)),
-                        );
+                        push(&mut stack, on, &fragment.node.selection_set.node);
                     }
                 }
             }
@@ -249,6 +231,15 @@ impl<'a> Walk<'a> {
     }
 }
 
+/// Puts a selection set's items on a stack of work, first item on top.
+fn push<'a>(
+    stack: &mut Vec<(&'a str, &'a Positioned<Selection>)>,
+    on: &'a str,
+    set: &'a SelectionSet,
+) {
+    stack.extend(set.items.iter().rev().map(|s| (on, s)));
+}
+
 fn named<'a>(ty: &FieldType<'a>) -> &'a str {
     match ty {
         FieldType::Named { name, .. } => name,
@@ -339,10 +330,7 @@ mod tests {
     fn field_types_are_read_as_the_registry_writes_them() {
         let list = FieldType::parse("[Child!]!");
         assert!(!list.nullable());
-        let FieldType::List { item, .. } = &list else {
-            panic!("a list");
-        };
-        assert!(!item.nullable());
+        assert!(matches!(&list, FieldType::List { item, .. } if !item.nullable()));
         assert_eq!(named(&list), "Child");
         assert!(FieldType::parse("Child").nullable());
     }

@@ -129,6 +129,23 @@ pub fn reports(policy: &Policy, principal: &Principal) -> Condition {
     }
 }
 
+/// Whether an event about a report the principal may see now is theirs to hear, given whether
+/// the township had been notified when the event happened: a role that sees reports only once
+/// the township is notified hears nothing of the steps before. (Events are judged after they
+/// happened, so the report's current state is not what decides.)
+pub fn hears_report_event(
+    policy: &Policy,
+    principal: &Principal,
+    report: &report::Model,
+    notified_then: bool,
+) -> bool {
+    report.reporter_account_id == Some(principal.account_id)
+        || match policy.report_rows(principal.role) {
+            ReportRows::NotifiedInJurisdiction => notified_then,
+            ReportRows::Own | ReportRows::HeldInJurisdiction => true,
+        }
+}
+
 /// The service items the principal may see, as a condition on `service_item`: those assigned
 /// to their unit, and for roles whose row scope is a jurisdiction, those of the children in it.
 pub fn service_items(policy: &Policy, principal: &Principal) -> Condition {

@@ -747,18 +747,20 @@ async fn civil_affairs_lends_intervention_cases_to_the_court_and_revokes() {
     );
 }
 
-#[tokio::test]
-async fn break_glass_opens_a_record_for_hours_with_a_reason_audited_and_reviewed() {
-    let app = TestApp::spawn().await;
-    let police = app.login_as(Role::PoliceOfficer).await;
-    let mut elsewhere = child::Entity::find()
+/// The children of 温泉县, outside the demo police officer's county, in id order.
+async fn wenquan_children(app: &TestApp) -> Vec<child::Model> {
+    let mut found = child::Entity::find()
         .filter(child::Column::RegionPath.starts_with("652700/652702/"))
         .all(&app.state.db)
         .await
         .unwrap();
-    elsewhere.sort_by_key(|c| c.id);
-    let child = gid("Child", elsewhere[0].id);
-    let own = township_child(&app, 0).await;
+    found.sort_by_key(|c| c.id);
+    found
+}
+
+/// An access token of a civil affairs officer of 温泉县 (made for the test): who oversees
+/// break-glass openings of its children.
+async fn wenquan_officer(app: &TestApp) -> String {
     shouhu::domain::account::create(
         &app.state.db,
         "civil_affairs.652702",
@@ -770,11 +772,21 @@ async fn break_glass_opens_a_record_for_hours_with_a_reason_audited_and_reviewed
     )
     .await
     .unwrap();
-    let reviewer = app.login("civil_affairs.652702", DEMO_PASSWORD).await;
-    let reviewer = reviewer.data()["login"]["accessToken"]
+    let signed_in = app.login("civil_affairs.652702", DEMO_PASSWORD).await;
+    signed_in.data()["login"]["accessToken"]
         .as_str()
         .unwrap()
-        .to_owned();
+        .to_owned()
+}
+
+#[tokio::test]
+async fn break_glass_opens_a_record_for_hours_with_a_reason_audited_and_reviewed() {
+    let app = TestApp::spawn().await;
+    let police = app.login_as(Role::PoliceOfficer).await;
+    let elsewhere = wenquan_children(&app).await;
+    let child = gid("Child", elsewhere[0].id);
+    let own = township_child(&app, 0).await;
+    let reviewer = wenquan_officer(&app).await;
     let open = "mutation($c: ID!, $r: String!) { breakGlass(input: {childId: $c, reason: $r}) { access { id reason expiresAt active organization { name } } child { id idNumber } } }";
     let read = "query($id: ID!) { child(id: $id) { id idNumber } }";
     let reason = "120转来紧急求助：孩子走失，需要监护人联系方式";
@@ -1113,28 +1125,8 @@ async fn two_supervisors_starting_at_once_open_one_assessment() {
 async fn break_glass_has_a_daily_quota_and_alerts_the_childs_supervisors_at_once() {
     let app = TestApp::spawn().await;
     let police = app.login_as(Role::PoliceOfficer).await;
-    let mut elsewhere = child::Entity::find()
-        .filter(child::Column::RegionPath.starts_with("652700/652702/"))
-        .all(&app.state.db)
-        .await
-        .unwrap();
-    elsewhere.sort_by_key(|c| c.id);
-    shouhu::domain::account::create(
-        &app.state.db,
-        "civil_affairs.652702",
-        "温泉县民政局科员",
-        DEMO_PASSWORD,
-        Role::CivilAffairsOfficer,
-        "civil_affairs:652702",
-        Utc::now(),
-    )
-    .await
-    .unwrap();
-    let overseer = app.login("civil_affairs.652702", DEMO_PASSWORD).await;
-    let overseer = overseer.data()["login"]["accessToken"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let elsewhere = wenquan_children(&app).await;
+    let overseer = wenquan_officer(&app).await;
     let bole = app.login_as(Role::CivilAffairsOfficer).await;
     let alerts = "subscription { breakGlassAlerts { accessId reason childId } }";
     let Opened::Ready(mut wenquan) = ws::open(&app.address, Some(&overseer)).await else {

@@ -2,7 +2,9 @@
 
 use async_graphql::{Context, ID, Result, SimpleObject};
 use chrono::{DateTime, Utc};
+use entity::enums::ReportState;
 use futures_util::{Stream, StreamExt};
+use sea_orm::ActiveEnum;
 
 use crate::{
     auth::Principal,
@@ -13,6 +15,7 @@ use crate::{
         live::{self, events, subscriber},
         region,
     },
+    policy::scope,
     state::AppState,
 };
 
@@ -53,6 +56,12 @@ async fn visible(
     let (Some(report_id), Some(event_path)) = (event.report_id(), event.region_path()) else {
         return false;
     };
+    // A deadline is only ever missed before the township is notified.
+    let notified_then = match event {
+        BusEvent::Report { state, .. } => ReportState::try_from_value(state)
+            .is_ok_and(|s| matches!(s, ReportState::TownshipNotified | ReportState::Closed)),
+        _ => false,
+    };
     if !live::in_region(event_path, region.as_deref()) {
         return false;
     }
@@ -65,7 +74,9 @@ async fn visible(
     };
     domain::report::get(&state.db, &actor, report_id)
         .await
-        .is_ok()
+        .is_ok_and(|report| {
+            scope::hears_report_event(&state.policy, principal, &report, notified_then)
+        })
 }
 
 /// New and changed reports you may see (in `regionId` and below, when given). Events are
