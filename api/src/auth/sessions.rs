@@ -4,6 +4,9 @@
 //! - Revoked sessions (refresh-token families): filled from the database at start (those revoked
 //!   recently enough for one of their access tokens to be alive), then kept current through the
 //!   event bus, so a logout on one instance is honoured by every other within the bus's delay.
+//! - Live sessions: a token's session must exist in the database for its account (so a token
+//!   made with the secret for a session that never was is refused); known once checked, for
+//!   [`ACCOUNT_FRESHNESS`].
 //! - Accounts as the database has them (role, organization, jurisdiction, token version,
 //!   disabled): cached after the first read, dropped when the bus says the account changed, and
 //!   read again after [`ACCOUNT_FRESHNESS`] in any case, so a change made behind the service's
@@ -53,6 +56,7 @@ pub enum Revocation {
 /// Revoked sessions and cached accounts of this instance.
 pub struct Sessions {
     revoked: RwLock<HashMap<Uuid, DateTime<Utc>>>,
+    live: RwLock<HashMap<Uuid, (Uuid, Instant)>>,
     accounts: RwLock<HashMap<Uuid, (AccountFacts, Instant)>>,
     keep: TimeDelta,
     notices: broadcast::Sender<Revocation>,
@@ -65,6 +69,7 @@ impl Sessions {
         let (notices, _) = broadcast::channel(1024);
         Self {
             revoked: RwLock::default(),
+            live: RwLock::default(),
             accounts: RwLock::default(),
             keep,
             notices,
@@ -90,6 +95,9 @@ impl Sessions {
             revoked.retain(|_, when| *when > horizon);
             revoked.insert(session, at);
         }
+        if let Ok(mut live) = self.live.write() {
+            live.remove(&session);
+        }
         let _nobody_listening = self.notices.send(Revocation::Session(session));
     }
 
@@ -97,6 +105,22 @@ impl Sessions {
     pub fn load_revoked(&self, sessions: impl IntoIterator<Item = (Uuid, DateTime<Utc>)>) {
         if let Ok(mut revoked) = self.revoked.write() {
             revoked.extend(sessions);
+        }
+    }
+
+    /// Whether the session was seen alive, for this account, recently.
+    pub fn is_live(&self, session: Uuid, account: Uuid) -> bool {
+        self.live.read().is_ok_and(|live| {
+            live.get(&session).is_some_and(|(owner, seen)| {
+                *owner == account && seen.elapsed() < ACCOUNT_FRESHNESS
+            })
+        })
+    }
+
+    /// Records that the database holds the session, unrevoked, for this account.
+    pub fn session_seen(&self, session: Uuid, account: Uuid) {
+        if let Ok(mut live) = self.live.write() {
+            live.insert(session, (account, Instant::now()));
         }
     }
 
@@ -125,6 +149,9 @@ impl Sessions {
     /// Forgets every cached account (after the bus lost its connection, when changes may have
     /// been missed), and has open subscriptions check themselves again.
     pub fn forget_accounts(&self) {
+        if let Ok(mut live) = self.live.write() {
+            live.clear();
+        }
         let accounts: Vec<Uuid> = match self.accounts.write() {
             Ok(mut accounts) => accounts.drain().map(|(id, _)| id).collect(),
             Err(_) => Vec::new(),
@@ -174,6 +201,17 @@ mod tests {
         assert!(sessions.is_revoked(old));
         sessions.revoke(Uuid::now_v7(), now);
         assert!(!sessions.is_revoked(old));
+    }
+
+    #[test]
+    fn a_revoked_session_is_no_longer_live() {
+        let sessions = Sessions::new(TimeDelta::minutes(15));
+        let (session, account) = (Uuid::now_v7(), Uuid::now_v7());
+        sessions.session_seen(session, account);
+        assert!(sessions.is_live(session, account));
+        assert!(!sessions.is_live(session, Uuid::now_v7()));
+        sessions.revoke(session, Utc::now());
+        assert!(!sessions.is_live(session, account));
     }
 
     #[test]

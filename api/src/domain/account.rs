@@ -168,8 +168,9 @@ pub async fn refresh(
     Ok(tokens)
 }
 
-/// Signs out: revokes the family of the given refresh token (which must be the caller's), and
-/// with `everywhere` every refresh token and every access token of the account.
+/// Signs out: revokes the session of the given refresh token (which must be the caller's), or
+/// without one the session of the access token in use, and with `everywhere` every refresh
+/// token and every access token of the account.
 pub async fn logout(
     state: &AppState,
     principal: &Principal,
@@ -190,7 +191,10 @@ pub async fn logout(
             revoke_family(&txn, stored.family_id, now).await?;
             Some(stored.family_id)
         }
-        None => None,
+        None => {
+            revoke_family(&txn, principal.session_id, now).await?;
+            Some(principal.session_id)
+        }
     };
     if everywhere {
         end_every_session(&txn, principal.account_id, now).await?;
@@ -341,8 +345,8 @@ pub async fn load_revoked(
     Ok(())
 }
 
-/// The principal behind verified claims: the session not revoked, the account enabled and its
-/// token version unchanged. Role, organization and jurisdiction are the account's as the
+/// The principal behind verified claims: the session one the database holds for the account and
+/// not revoked, the account enabled and its token version unchanged. Role, organization and jurisdiction are the account's as the
 /// database has them (cached in `sessions`), never the token's.
 pub async fn authenticate(
     db: &impl ConnectionTrait,
@@ -351,6 +355,19 @@ pub async fn authenticate(
 ) -> ApiResult<Option<Principal>> {
     if sessions.is_revoked(claims.sid) {
         return Ok(None);
+    }
+    if !sessions.is_live(claims.sid, claims.sub) {
+        let exists = refresh_token::Entity::find()
+            .filter(refresh_token::Column::FamilyId.eq(claims.sid))
+            .filter(refresh_token::Column::AccountId.eq(claims.sub))
+            .filter(refresh_token::Column::RevokedAt.is_null())
+            .one(db)
+            .await?
+            .is_some();
+        if !exists {
+            return Ok(None);
+        }
+        sessions.session_seen(claims.sid, claims.sub);
     }
     let facts = match sessions.account(claims.sub) {
         Some(facts) => facts,

@@ -58,7 +58,7 @@ pub async fn record(
     let region = region::Entity::find_by_id(draft.region_id)
         .one(db)
         .await?
-        .filter(|r| r.path == *own || r.path.starts_with(&format!("{own}/")))
+        .filter(|r| scope::contains(own, &r.path))
         .ok_or_else(|| {
             ApiError::bad_input("input.regionId", "no such region in your unit's area")
         })?;

@@ -276,6 +276,16 @@ pub async fn overview(
     actor: &Actor<'_>,
     region_path: &str,
 ) -> ApiResult<Vec<Tally>> {
+    // Within the caller's jurisdiction only: a wider region is narrowed to it, another region
+    // has nothing for them.
+    let own = actor.principal.region_path.as_str();
+    let region_path = if scope::contains(own, region_path) {
+        region_path
+    } else if scope::contains(region_path, own) {
+        own
+    } else {
+        return Ok(Vec::new());
+    };
     let regions = region::Entity::find()
         .select_only()
         .column(region::Column::Id)

@@ -97,6 +97,9 @@ impl ChildOrder {
     }
 }
 
+/// The oldest age a filter may name: well past childhood, far from any date arithmetic limit.
+const MAX_AGE_FILTER: u32 = 120;
+
 /// The first day of the quarter `today` is in, as an instant in China Standard Time.
 pub fn quarter_start(today: NaiveDate) -> DateTime<Utc> {
     let month = (today.month0() / 3) * 3 + 1;
@@ -178,6 +181,17 @@ pub async fn list(
         query = query.filter(child::Column::Status.is_in(values));
     }
     let today = actor.today();
+    for (field, age) in [
+        ("filter.minAge", filter.min_age),
+        ("filter.maxAge", filter.max_age),
+    ] {
+        if age.is_some_and(|a| a > MAX_AGE_FILTER) {
+            return Err(ApiError::bad_input(
+                field,
+                format!("must be between 0 and {MAX_AGE_FILTER}"),
+            ));
+        }
+    }
     if let Some(min) = filter.min_age {
         let latest_birth = today
             .checked_sub_months(chrono::Months::new(min * 12))
@@ -537,7 +551,7 @@ pub async fn update(
     }
     validate(db, actor, &after, false).await?;
     after.needs_report = before.needs_report || must_be_reported(&after, actor.today());
-    after.version = version + 1;
+    after.version = version.saturating_add(1);
     after.updated_at = actor.now;
     save_versioned(db, &before, after, version, actor, "child.update").await
 }
@@ -585,7 +599,7 @@ pub async fn change_status(
     after.status = change.status;
     after.status_reason = Some(change.reason.trim().to_owned());
     after.status_changed_on = Some(change.effective_on);
-    after.version = version + 1;
+    after.version = version.saturating_add(1);
     after.updated_at = actor.now;
     save_versioned(db, &before, after, version, actor, "child.status").await
 }
@@ -604,7 +618,7 @@ pub async fn mark_reviewed(
     if let Some(name) = reviewed_by.filter(|n| !n.trim().is_empty()) {
         after.reviewed_by = Some(name.trim().to_owned());
     }
-    after.version = version + 1;
+    after.version = version.saturating_add(1);
     after.updated_at = actor.now;
     save_versioned(db, &before, after, version, actor, "child.review").await
 }
@@ -667,9 +681,7 @@ async fn village_in_scope(
     let region = region::Entity::find_by_id(id).one(db).await?;
     let visible = region.filter(|r| {
         actor.policy.scope(actor.principal.role) == RowScope::Jurisdiction
-            && (r.path == actor.principal.region_path
-                || r.path
-                    .starts_with(&format!("{}/", actor.principal.region_path)))
+            && scope::contains(&actor.principal.region_path, &r.path)
     });
     let Some(region) = visible else {
         return Err(ApiError::bad_input(

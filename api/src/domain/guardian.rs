@@ -256,7 +256,7 @@ pub async fn update(
     if let Some(capacity) = draft.guardianship_capacity {
         after.guardianship_capacity = capacity;
     }
-    after.version = version + 1;
+    after.version = version.saturating_add(1);
     after.updated_at = actor.now;
     let mut active = after.clone().into_active_model().reset_all();
     active.id = sea_orm::ActiveValue::NotSet;

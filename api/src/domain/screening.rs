@@ -546,6 +546,20 @@ pub async fn records(
     concern: Option<bool>,
     page: Page<Uuid>,
 ) -> ApiResult<Slice<screening_record::Model>> {
+    let mut query = screening_record::Entity::find()
+        .filter(screening_record::Column::CampaignId.eq(campaign))
+        .filter(visible_records(actor));
+    if let Some(concern) = concern {
+        query = query.filter(screening_record::Column::Concern.eq(concern));
+    }
+    let mut cursor = query.cursor_by(screening_record::Column::Id);
+    cursor.desc();
+    Ok(page::read(db, cursor, page).await?)
+}
+
+/// The screening records the caller may see: those of sites, and those of children in their
+/// scope.
+fn visible_records(actor: &Actor<'_>) -> Condition {
     let visible_children = entity::child::Entity::find()
         .select_only()
         .column(entity::child::Column::Id)
@@ -556,19 +570,9 @@ pub async fn records(
             actor.break_glass,
         ))
         .into_query();
-    let mut query = screening_record::Entity::find()
-        .filter(screening_record::Column::CampaignId.eq(campaign))
-        .filter(
-            Condition::any()
-                .add(screening_record::Column::ChildId.is_null())
-                .add(screening_record::Column::ChildId.in_subquery(visible_children)),
-        );
-    if let Some(concern) = concern {
-        query = query.filter(screening_record::Column::Concern.eq(concern));
-    }
-    let mut cursor = query.cursor_by(screening_record::Column::Id);
-    cursor.desc();
-    Ok(page::read(db, cursor, page).await?)
+    Condition::any()
+        .add(screening_record::Column::ChildId.is_null())
+        .add(screening_record::Column::ChildId.in_subquery(visible_children))
 }
 
 /// A campaign's numbers.
@@ -584,10 +588,12 @@ pub struct Tally {
     pub reports: u64,
 }
 
-/// The numbers of many campaigns, over all their records (numbers, not records), in one
-/// grouped statement; a campaign without records has none.
+/// The numbers of many campaigns, over the records the caller may see (a count obeys the row
+/// scope as the list does), in one grouped statement; a campaign without such records has
+/// none.
 pub async fn tallies(
     db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
     campaign_ids: &[Uuid],
 ) -> ApiResult<Vec<(Uuid, Tally)>> {
     let rows: Vec<(Uuid, i64, i64, i64, i64)> = screening_record::Entity::find()
@@ -598,6 +604,7 @@ pub async fn tallies(
         .expr(Expr::cust("COUNT(CASE WHEN concern THEN 1 END)"))
         .expr(Expr::col(screening_record::Column::ReportId).count())
         .filter(screening_record::Column::CampaignId.is_in(campaign_ids.iter().copied()))
+        .filter(visible_records(actor))
         .group_by(screening_record::Column::CampaignId)
         .into_tuple()
         .all(db)

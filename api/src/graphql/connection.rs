@@ -6,6 +6,7 @@
 
 use async_graphql::{Context, OutputType, SimpleObject};
 use serde::{Serialize, de::DeserializeOwned};
+use uuid::Uuid;
 
 use crate::{
     domain::page::{Page, Slice},
@@ -95,23 +96,36 @@ pub struct PageInfo {
 }
 
 /// What a cursor of this list is bound to: the account it was issued to, the field that
-/// listed it and the type of its sort key.
-fn cursor_context<K>(ctx: &Context<'_>) -> Vec<u8> {
+/// listed it, the record whose list it is (for a list under a record) and the type of its sort
+/// key.
+fn cursor_context<K>(ctx: &Context<'_>, owner: Option<Uuid>) -> Vec<u8> {
     let account = ctx
         .principal()
         .map(|p| p.account_id.to_string())
         .unwrap_or_default();
+    let owner = owner.map(|o| o.to_string()).unwrap_or_default();
     format!(
-        "{account}|{}|{}",
+        "{account}|{}|{owner}|{}",
         ctx.item.node.name.node,
         std::any::type_name::<K>()
     )
     .into_bytes()
 }
 
-/// Reads `first` and `after` into a page of sort key `K`.
+/// Reads `first` and `after` into a page of sort key `K`, for a list at the root.
 pub fn page<K: DeserializeOwned>(
     ctx: &Context<'_>,
+    first: Option<i32>,
+    after: Option<&str>,
+) -> Result<Page<K>, ApiError> {
+    page_in(ctx, None, first, after)
+}
+
+/// Reads `first` and `after` into a page of sort key `K`, for the list of the record `owner`
+/// (a cursor of another record's list is refused).
+pub fn page_in<K: DeserializeOwned>(
+    ctx: &Context<'_>,
+    owner: Option<Uuid>,
     first: Option<i32>,
     after: Option<&str>,
 ) -> Result<Page<K>, ApiError> {
@@ -126,7 +140,7 @@ pub fn page<K: DeserializeOwned>(
         .map(|cursor| {
             ctx.state()
                 .cursors
-                .open(cursor, &cursor_context::<K>(ctx))
+                .open(cursor, &cursor_context::<K>(ctx, owner))
                 .and_then(|json| serde_json::from_slice(&json).ok())
                 .ok_or_else(|| ApiError::bad_input("after", "not a cursor of this list"))
         })
@@ -137,7 +151,8 @@ pub fn page<K: DeserializeOwned>(
     })
 }
 
-/// Turns a slice into a connection, each edge's cursor sealed from its row's sort key.
+/// Turns a slice into a connection, each edge's cursor sealed from its row's sort key, for a
+/// list at the root.
 pub fn connection<T, N, K>(
     ctx: &Context<'_>,
     slice: Slice<T>,
@@ -150,8 +165,25 @@ where
     Edge<N>: OutputType,
     K: Serialize,
 {
+    connection_in(ctx, None, slice, has_previous_page, key, node)
+}
+
+/// As [`connection`], for the list of the record `owner`.
+pub fn connection_in<T, N, K>(
+    ctx: &Context<'_>,
+    owner: Option<Uuid>,
+    slice: Slice<T>,
+    has_previous_page: bool,
+    key: impl Fn(&T) -> K,
+    node: impl Fn(T) -> N,
+) -> Connection<N>
+where
+    N: OutputType,
+    Edge<N>: OutputType,
+    K: Serialize,
+{
     let sealer = &ctx.state().cursors;
-    let context = cursor_context::<K>(ctx);
+    let context = cursor_context::<K>(ctx, owner);
     let edges: Vec<Edge<N>> = slice
         .items
         .into_iter()

@@ -87,7 +87,8 @@ const KINDS: [Kind; 24] = [
 ];
 
 impl Kind {
-    fn name(self) -> &'static str {
+    /// The kind's name, as in the global ID and in the audit trail's subject type.
+    pub fn name(self) -> &'static str {
         match self {
             Self::Account => "Account",
             Self::Organization => "Organization",

@@ -17,7 +17,7 @@ use crate::{
             subscription::{DeadlineAlertEvent, ReportEvent},
         },
     },
-    policy::Level,
+    policy::{Level, scope},
     state::AppState,
 };
 
@@ -99,5 +99,5 @@ pub fn subscriber(ctx: &Context<'_>, field: &str) -> Result<(AppState, Principal
 
 /// Whether `path` lies in the region `within` (when one was asked for).
 pub fn in_region(path: &str, within: Option<&str>) -> bool {
-    within.is_none_or(|root| path == root || path.starts_with(&format!("{root}/")))
+    within.is_none_or(|root| scope::contains(root, path))
 }

@@ -436,15 +436,16 @@ impl Loader<Uuid> for TeamsLoader {
     }
 }
 
-/// Loads each screening campaign's numbers.
-pub struct TalliesLoader(pub DatabaseConnection);
+/// Loads each screening campaign's numbers, over the records the caller may see.
+pub struct TalliesLoader(pub Caller);
 
 impl Loader<Uuid> for TalliesLoader {
     type Value = domain::screening::Tally;
     type Error = Arc<ApiError>;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = domain::screening::tallies(&self.0, keys)
+        let actor = self.0.actor()?;
+        let rows = domain::screening::tallies(&self.0.db, &actor, keys)
             .await
             .map_err(Arc::new)?;
         Ok(rows.into_iter().collect())
@@ -568,8 +569,8 @@ impl Loaders {
             grants: loader(GrantsLoader(db.clone())),
             assessment_ids: loader(AssessmentIdsLoader(db.clone())),
             teams: loader(TeamsLoader(db.clone())),
-            tallies: loader(TalliesLoader(db.clone())),
             hazard_sites: loader(HazardSiteLoader(db.clone())),
+            tallies: loader(TalliesLoader(caller.clone())),
             assessments: loader(AssessmentsLoader(caller.clone())),
             service_items: loader(ServiceItemsLoader(caller.clone())),
             activity_children: loader(ActivityChildrenLoader(caller.clone())),

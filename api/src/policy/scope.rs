@@ -21,6 +21,13 @@ fn nothing() -> Condition {
     Condition::all().add(Expr::val(1).eq(0))
 }
 
+/// Whether the region path `path` lies in the region `root` (is it, or below it): the
+/// jurisdiction condition in Rust, for a path already read.
+pub fn contains(root: &str, path: &str) -> bool {
+    path.strip_prefix(root)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
 /// The jurisdiction condition on a region-path column: the path itself and everything below.
 pub fn within(column: impl ColumnTrait, path: &str) -> Condition {
     Condition::any()
@@ -210,4 +217,18 @@ pub fn break_glass(principal: &Principal) -> Condition {
 /// children in their jurisdiction.
 pub fn grants(principal: &Principal) -> Condition {
     Condition::all().add(access_grant::Column::ChildId.in_subquery(children_within(principal)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::contains;
+
+    #[test]
+    fn a_region_contains_itself_and_what_lies_below_only() {
+        assert!(contains("6527/652701", "6527/652701"));
+        assert!(contains("6527/652701", "6527/652701/652701100"));
+        assert!(!contains("6527/652701", "6527/6527010"));
+        assert!(!contains("6527/652701", "6527"));
+        assert!(!contains("6527/652701", "6527/652702/652701"));
+    }
 }

@@ -229,3 +229,63 @@ async fn two_sealers_never_chain_the_same_events_twice() {
         Verdict::Intact { unsealed: 0, .. }
     ));
 }
+
+#[tokio::test]
+async fn the_trail_of_a_record_outside_the_officers_jurisdiction_is_as_absent_as_the_record() {
+    let app = TestApp::spawn().await;
+    let elsewhere = entity::child::Entity::find()
+        .filter(entity::child::Column::RegionPath.starts_with("652700/652702/"))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let own = app
+        .gql_as(
+            Role::CivilAffairsOfficer,
+            "{ children(first: 1) { edges { node { id idNumber } } } }",
+            json!({}),
+        )
+        .await;
+    let own = own.data()["children"]["edges"][0]["node"]["id"].clone();
+    app.flush_audit().await;
+    let trail = "query($id: ID!) { auditTrail(subjectId: $id) { edges { node { action } } } }";
+    let officer = app.login_as(Role::CivilAffairsOfficer).await;
+    let as_region = {
+        use base64::Engine;
+        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(own.as_str().unwrap())
+            .unwrap();
+        let uuid = String::from_utf8(raw)
+            .unwrap()
+            .split_once(':')
+            .unwrap()
+            .1
+            .to_owned();
+        shouhu_tests::gid("Region", uuid.parse().unwrap())
+    };
+
+    let outside = app
+        .gql(
+            Some(&officer.access),
+            trail,
+            json!({ "id": shouhu_tests::gid("Child", elsewhere.id) }),
+        )
+        .await;
+    let inside = app
+        .gql(Some(&officer.access), trail, json!({ "id": own }))
+        .await;
+    let wrong_kind = app
+        .gql(Some(&officer.access), trail, json!({ "id": as_region }))
+        .await;
+
+    assert!(outside.body["errors"].is_null(), "{:?}", outside.body);
+    assert_eq!(outside.data()["auditTrail"]["edges"], json!([]));
+    assert!(
+        !inside.data()["auditTrail"]["edges"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "the read of the officer's own child is on its trail"
+    );
+    assert_eq!(wrong_kind.data()["auditTrail"]["edges"], json!([]));
+}

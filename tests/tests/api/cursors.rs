@@ -206,3 +206,52 @@ async fn a_nested_list_seals_its_cursors_too() {
     }
     assert!(seen > 0, "the demo village's children have visits");
 }
+
+#[tokio::test]
+async fn a_cursor_of_one_childs_visits_is_refused_in_anothers() {
+    let app = TestApp::spawn().await;
+    let director = app.login_as(Role::ChildDirector).await;
+    let page = first_page(
+        &app,
+        &director.access,
+        "{ children(first: 50) { edges { node { id visits(first: 1) { pageInfo { endCursor } } } } } }",
+    )
+    .await;
+    let with_visits: Vec<(Value, String)> = page.data()["children"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| {
+            let cursor = e["node"]["visits"]["pageInfo"]["endCursor"].as_str()?;
+            Some((e["node"]["id"].clone(), cursor.to_owned()))
+        })
+        .collect();
+    assert!(with_visits.len() >= 2, "two village children with visits");
+    let (first_child, cursor) = &with_visits[0];
+    let (other_child, _) = &with_visits[1];
+    let visits = "query($id: ID!, $a: String) { child(id: $id) { visits(first: 5, after: $a) { edges { cursor } } } }";
+    let roots = "query($a: String) { visits(first: 5, after: $a) { edges { cursor } } }";
+
+    let own = app
+        .gql(
+            Some(&director.access),
+            visits,
+            json!({ "id": first_child, "a": cursor }),
+        )
+        .await;
+    let other = app
+        .gql(
+            Some(&director.access),
+            visits,
+            json!({ "id": other_child, "a": cursor }),
+        )
+        .await;
+    let at_the_root = app
+        .gql(Some(&director.access), roots, json!({ "a": cursor }))
+        .await;
+
+    assert!(own.body["errors"].is_null(), "{:?}", own.body);
+    assert_eq!(other.code(), "BAD_USER_INPUT", "{:?}", other.body);
+    assert_eq!(other.body["errors"][0]["extensions"]["field"], "after");
+    assert_eq!(at_the_root.code(), "BAD_USER_INPUT");
+}

@@ -215,3 +215,48 @@ async fn keys_follow_the_selection_order_every_time() {
         }
     }
 }
+
+#[tokio::test]
+async fn numbers_at_the_edge_of_their_type_are_refused_not_crashed_on() {
+    let app = TestApp::spawn().await;
+    let officer = app.login_as(Role::CivilAffairsOfficer).await;
+    let child = app
+        .gql(
+            Some(&officer.access),
+            "{ children(first: 1) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await
+        .data()["children"]["edges"][0]["node"]["id"]
+        .clone();
+
+    let oldest = app
+        .gql(
+            Some(&officer.access),
+            "query($f: ChildFilter) { children(filter: $f) { edges { cursor } } }",
+            json!({ "f": { "minAge": 2_147_483_647 } }),
+        )
+        .await;
+    let youngest = app
+        .gql(
+            Some(&officer.access),
+            "query($f: ChildFilter) { children(filter: $f) { edges { cursor } } }",
+            json!({ "f": { "maxAge": 357_913_941 } }),
+        )
+        .await;
+    let last_version = app
+        .gql(
+            Some(&officer.access),
+            "mutation($i: UpdateChildInput!) { updateChild(input: $i) { child { id } } }",
+            json!({ "i": { "id": child, "version": 2_147_483_647, "grade": "3" } }),
+        )
+        .await;
+
+    assert_eq!(oldest.code(), "BAD_USER_INPUT", "{:?}", oldest.body);
+    assert_eq!(
+        oldest.body["errors"][0]["extensions"]["field"],
+        "filter.minAge"
+    );
+    assert_eq!(youngest.code(), "BAD_USER_INPUT", "{:?}", youngest.body);
+    assert_eq!(last_version.code(), "CONFLICT", "{:?}", last_version.body);
+}

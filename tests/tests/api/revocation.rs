@@ -208,3 +208,43 @@ async fn claims_that_disagree_with_the_account_gain_nothing() {
     assert_eq!(widened.data()["me"]["role"], "TEACHER");
     assert_eq!(widened.data(), honest.data());
 }
+
+#[tokio::test]
+async fn logout_without_a_refresh_token_ends_the_session_of_the_access_token_in_use() {
+    let app = TestApp::spawn().await;
+    let this_device = app.login_as(Role::Teacher).await;
+    let other_device = app.login_as(Role::Teacher).await;
+
+    let out = app
+        .gql(
+            Some(&this_device.access),
+            "mutation { logout(input: {}) { revoked } }",
+            json!({}),
+        )
+        .await;
+
+    assert_eq!(out.data()["logout"]["revoked"], true);
+    assert_eq!(me_code(&app, &this_device.access).await, "UNAUTHENTICATED");
+    assert_eq!(
+        refresh(&app, &this_device.refresh).await.code(),
+        "UNAUTHENTICATED"
+    );
+    assert_eq!(me_code(&app, &other_device.access).await, "");
+}
+
+#[tokio::test]
+async fn a_token_for_a_session_that_never_was_is_refused() {
+    let app = TestApp::spawn().await;
+    let teacher = app.login_as(Role::Teacher).await;
+    let mut claims = claims_of(&teacher.access);
+    claims["sid"] = json!("00000000-0000-7000-8000-000000000000");
+    let minted = jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(JWT_SECRET.as_bytes()),
+    )
+    .unwrap();
+
+    assert_eq!(me_code(&app, &teacher.access).await, "");
+    assert_eq!(me_code(&app, &minted).await, "UNAUTHENTICATED");
+}

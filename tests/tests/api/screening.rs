@@ -311,3 +311,78 @@ async fn campaign_lists_cost_the_same_statements_for_1_or_3_campaigns() {
 
     assert_eq!(costs[0], costs[1], "{costs:?}");
 }
+
+#[tokio::test]
+async fn a_campaigns_tally_counts_only_the_records_the_reader_may_see() {
+    let app = TestApp::spawn().await;
+    let supervisor = app.login_as(Role::ChildSupervisor).await;
+    let director = app.login_as(Role::ChildDirector).await;
+    let teacher = app.login_as(Role::Teacher).await;
+    let township = region_id(&app, "652701100").await;
+    let started = app
+        .gql(
+            Some(&supervisor.access),
+            CAMPAIGN,
+            json!({ "input": { "name": "暑期安全排查", "season": "SUMMER_HOLIDAY", "startsOn": day(-5), "endsOn": day(30), "regionId": township } }),
+        )
+        .await;
+    let campaign = started.data()["startScreeningCampaign"]["campaign"]["id"].clone();
+    let paired = app
+        .gql(
+            Some(&teacher.access),
+            "{ myPairedChildren(first: 100) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    let paired: Vec<Value> = paired.data()["myPairedChildren"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["id"].clone())
+        .collect();
+    let villagers = app
+        .gql(
+            Some(&director.access),
+            "{ children(first: 100) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    let not_the_teachers = villagers.data()["children"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["id"].clone())
+        .find(|id| !paired.contains(id))
+        .expect("a village child the teacher is not paired with");
+    let recorded = app
+        .gql(
+            Some(&director.access),
+            RECORD,
+            json!({ "input": { "idempotencyKey": "tally-1", "campaignId": campaign, "childId": not_the_teachers, "screenedOn": day(0), "finding": "独自在家", "concern": true } }),
+        )
+        .await;
+    assert!(recorded.body["errors"].is_null(), "{:?}", recorded.body);
+    let tally = "query($id: ID!) { screeningCampaign(id: $id) { tally { children concerns } records { edges { node { id } } } } }";
+
+    let township_view = app
+        .gql(Some(&supervisor.access), tally, json!({ "id": campaign }))
+        .await;
+    let teacher_view = app
+        .gql(Some(&teacher.access), tally, json!({ "id": campaign }))
+        .await;
+
+    assert_eq!(
+        township_view.data()["screeningCampaign"]["tally"],
+        json!({ "children": 1, "concerns": 1 })
+    );
+    assert_eq!(
+        teacher_view.data()["screeningCampaign"]["tally"],
+        json!({ "children": 0, "concerns": 0 }),
+        "{:?}",
+        teacher_view.body
+    );
+    assert_eq!(
+        teacher_view.data()["screeningCampaign"]["records"]["edges"],
+        json!([])
+    );
+}

@@ -41,7 +41,8 @@ impl AccountMutation {
         Ok(tokens.into())
     }
 
-    /// Signs out this device (the refresh token given) or, with `everywhere`, every device.
+    /// Signs out this device (the refresh token given, else the session of the access token in
+    /// use) and, with `everywhere`, every device.
     async fn logout(
         &self,
         ctx: &Context<'_>,

@@ -94,7 +94,8 @@ pub struct RefreshTokenInput {
 /// What to sign out of.
 #[derive(InputObject)]
 pub struct LogoutInput {
-    /// The refresh token of this device, revoked with every token rotated from it.
+    /// The refresh token of this device, revoked with every token rotated from it. Without it,
+    /// the session of the access token this request carries is revoked.
     #[graphql(secret)]
     pub refresh_token: Option<String>,
     /// Also revoke every other refresh token and every access token of the account.

@@ -24,18 +24,22 @@ impl AuditQuery {
     async fn audit_trail(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The global ID of the record (a child, a guardian, an account).")]
+        #[graphql(
+            desc = "The global ID of the record (a child, a guardian, a report, an account, an \
+                    organization); a record outside your scope has no trail for you."
+        )]
         subject_id: ID,
         #[graphql(desc = "How many events to return (0 to 100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Return the events after this cursor (`pageInfo.endCursor`).")]
         after: Option<String>,
     ) -> Result<Connection<AuditEvent>> {
         let actor = ctx.actor()?;
-        let (_, subject) = ids::decode(&subject_id)
+        let (kind, subject) = ids::decode(&subject_id)
             .ok_or_else(|| ApiError::bad_input("subjectId", "not a global ID"))?;
         let page = connection::page::<uuid::Uuid>(ctx, first, after.as_deref())?;
         let slice =
-            domain::audit_trail::for_subject(&ctx.state().db, &actor, subject, page).await?;
+            domain::audit_trail::for_subject(&ctx.state().db, &actor, kind.name(), subject, page)
+                .await?;
         Ok(connection::connection(
             ctx,
             slice,

@@ -317,15 +317,21 @@ impl Child {
         after: Option<String>,
     ) -> Result<Option<Connection<Visit>>> {
         let actor = ctx.actor()?;
-        let page =
-            connection::page::<crate::domain::visit::VisitKey>(ctx, first, after.as_deref())?;
+        let owner = Some(self.0.id);
+        let page = connection::page_in::<crate::domain::visit::VisitKey>(
+            ctx,
+            owner,
+            first,
+            after.as_deref(),
+        )?;
         let filter = crate::domain::visit::VisitFilter {
             child: Some(self.0.id),
             ..Default::default()
         };
         let slice = crate::domain::visit::list(&ctx.state().db, &actor, filter, page).await?;
-        Ok(Some(connection::connection(
+        Ok(Some(connection::connection_in(
             ctx,
+            owner,
             slice,
             after.is_some(),
             |v| (v.visited_at, v.id),

@@ -144,10 +144,12 @@ impl ScreeningCampaign {
         after: Option<String>,
     ) -> Result<Connection<ScreeningRecord>> {
         let actor = ctx.actor()?;
-        let page = connection::page::<uuid::Uuid>(ctx, first, after.as_deref())?;
+        let owner = Some(self.0.id);
+        let page = connection::page_in::<uuid::Uuid>(ctx, owner, first, after.as_deref())?;
         let slice = screening::records(&ctx.state().db, &actor, self.0.id, concern, page).await?;
-        Ok(connection::connection(
+        Ok(connection::connection_in(
             ctx,
+            owner,
             slice,
             after.is_some(),
             |r| r.id,
@@ -155,7 +157,7 @@ impl ScreeningCampaign {
         ))
     }
 
-    /// Its numbers, over all its records.
+    /// Its numbers, over the records you may see (those of sites and of children in your scope).
     async fn tally(&self, ctx: &Context<'_>) -> Result<ScreeningTally> {
         let loaders = ctx.data_unchecked::<Loaders>();
         let tally = loaders
