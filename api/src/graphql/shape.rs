@@ -5,7 +5,9 @@
 //! after execution, walking the operation's selections with the schema's field types.
 
 use std::{
-    collections::HashSet,
+    cell::RefCell,
+    collections::{HashMap, HashSet},
+    rc::Rc,
     sync::{Arc, Mutex},
 };
 
@@ -85,20 +87,39 @@ struct Walk<'a> {
     registry: &'a Registry,
     document: &'a ExecutableDocument,
     /// Paths of the errors, to tell a field left out by a failure from one skipped by
-    /// `@skip`/`@include`.
+    /// `@skip`/`@include`. Without errors no path is followed.
     failed: HashSet<Vec<Step>>,
+    /// The keys of each group of selection sets (by the group's address), collected once for
+    /// all the objects of a list.
+    collected: RefCell<HashMap<(usize, usize), Keys<'a>>>,
 }
 
-/// One response key of a selection, with every field selected under it and the type each
-/// was selected on.
+/// The response keys of a group of selection sets, shared by every object it shapes.
+type Keys<'a> = Rc<Vec<Collected<'a>>>;
+
+/// One response key of a selection: its field's type (none for introspection fields) and the
+/// selection sets under it, with the type each is selected on.
 struct Collected<'a> {
     key: &'a str,
-    fields: Vec<(&'a str, &'a Field)>,
+    ty: Option<FieldType<'a>>,
+    subsets: Vec<(&'a str, &'a SelectionSet)>,
 }
 
 impl<'a> Walk<'a> {
+    /// The response keys of a group of selection sets, from the cache when this group was seen:
+    /// a list's items share their group, which lives as long as the walk.
+    fn keys(&self, sets: &[(&'a str, &'a SelectionSet)]) -> Keys<'a> {
+        let id = (sets.as_ptr() as usize, sets.len());
+        if let Some(found) = self.collected.borrow().get(&id) {
+            return Rc::clone(found);
+        }
+        let keys = Rc::new(self.collect(sets));
+        self.collected.borrow_mut().insert(id, Rc::clone(&keys));
+        keys
+    }
+
     fn collect(&self, sets: &[(&'a str, &'a SelectionSet)]) -> Vec<Collected<'a>> {
-        let mut out: Vec<Collected<'a>> = Vec::new();
+        let mut grouped: Vec<(&'a str, Vec<(&'a str, &'a Field)>)> = Vec::new();
         let mut seen_fragments = HashSet::new();
         let mut stack: Vec<(&'a str, &'a Positioned<Selection>)> = Vec::new();
         for (on, set) in sets.iter().rev() {
@@ -108,12 +129,9 @@ impl<'a> Walk<'a> {
             match &selection.node {
                 Selection::Field(field) => {
                     let key = field.node.response_key().node.as_str();
-                    match out.iter_mut().find(|c| c.key == key) {
-                        Some(found) => found.fields.push((on, &field.node)),
-                        None => out.push(Collected {
-                            key,
-                            fields: vec![(on, &field.node)],
-                        }),
+                    match grouped.iter_mut().find(|(k, _)| *k == key) {
+                        Some((_, fields)) => fields.push((on, &field.node)),
+                        None => grouped.push((key, vec![(on, &field.node)])),
                     }
                 }
                 Selection::InlineFragment(fragment) => {
@@ -136,7 +154,27 @@ impl<'a> Walk<'a> {
                 }
             }
         }
-        out
+        grouped
+            .into_iter()
+            .filter_map(|(key, fields)| {
+                let &(on, first) = fields.first()?;
+                let name = first.name.node.as_str();
+                let ty = if name.starts_with("__") {
+                    None
+                } else {
+                    self.field_type(on, name)
+                };
+                let subsets = match &ty {
+                    Some(ty) => fields
+                        .iter()
+                        .filter(|(_, f)| !f.selection_set.node.items.is_empty())
+                        .map(|(_, f)| (named(ty), &f.selection_set.node))
+                        .collect(),
+                    None => Vec::new(),
+                };
+                Some(Collected { key, ty, subsets })
+            })
+            .collect()
     }
 
     fn field_type(&self, on: &str, field: &str) -> Option<FieldType<'a>> {
@@ -156,45 +194,62 @@ impl<'a> Walk<'a> {
         let Value::Object(mut map) = value else {
             return Ok(value);
         };
+        let track = !self.failed.is_empty();
+        let keys = self.keys(sets);
+        // Most objects come complete and in order: shape their values in place.
+        if map.len() == keys.len()
+            && map
+                .keys()
+                .zip(keys.iter())
+                .all(|(key, collected)| key.as_str() == collected.key)
+        {
+            for (value, collected) in map.values_mut().zip(keys.iter()) {
+                let Some(ty) = &collected.ty else {
+                    continue;
+                };
+                if track {
+                    path.push(Step::Key(collected.key.to_owned()));
+                }
+                let shaped = match self.value(std::mem::take(value), ty, &collected.subsets, path) {
+                    Ok(shaped) => shaped,
+                    Err(NullUp) if ty.nullable() => Value::Null,
+                    Err(NullUp) => return Err(NullUp),
+                };
+                if track {
+                    path.pop();
+                }
+                *value = shaped;
+            }
+            return Ok(Value::Object(map));
+        }
         let mut shaped = IndexMap::with_capacity(map.len());
-        for collected in self.collect(sets) {
-            let Some(&(on, first)) = collected.fields.first() else {
-                continue;
-            };
-            let name = first.name.node.as_str();
-            path.push(Step::Key(collected.key.to_owned()));
-            let ty = if name.starts_with("__") {
-                None
-            } else {
-                self.field_type(on, name)
-            };
-            let result = match (map.shift_remove(collected.key), ty) {
-                (Some(value), Some(ty)) => {
-                    let subsets: Vec<(&'a str, &'a SelectionSet)> = collected
-                        .fields
-                        .iter()
-                        .filter(|(_, f)| !f.selection_set.node.items.is_empty())
-                        .map(|(_, f)| (named(&ty), &f.selection_set.node))
-                        .collect();
-                    match self.value(value, &ty, &subsets, path) {
-                        Ok(value) => Ok(Some(value)),
-                        Err(NullUp) if ty.nullable() => Ok(Some(Value::Null)),
+        for collected in keys.iter() {
+            if track {
+                path.push(Step::Key(collected.key.to_owned()));
+            }
+            let result = match (map.shift_remove_entry(collected.key), &collected.ty) {
+                (Some((name, value)), Some(ty)) => {
+                    match self.value(value, ty, &collected.subsets, path) {
+                        Ok(value) => Ok(Some((name, value))),
+                        Err(NullUp) if ty.nullable() => Ok(Some((name, Value::Null))),
                         Err(NullUp) => Err(NullUp),
                     }
                 }
-                (Some(value), None) => Ok(Some(value)),
-                (None, Some(ty)) if self.failed.contains(path.as_slice()) => {
+                (Some(entry), None) => Ok(Some(entry)),
+                (None, Some(ty)) if track && self.failed.contains(path.as_slice()) => {
                     if ty.nullable() {
-                        Ok(Some(Value::Null))
+                        Ok(Some((Name::new(collected.key), Value::Null)))
                     } else {
                         Err(NullUp)
                     }
                 }
                 (None, _) => Ok(None),
             };
-            path.pop();
-            if let Some(value) = result? {
-                shaped.insert(Name::new(collected.key), value);
+            if track {
+                path.pop();
+            }
+            if let Some((name, value)) = result? {
+                shaped.insert(name, value);
             }
         }
         // Anything the selections did not name (none is expected) keeps its place after them.
@@ -213,10 +268,15 @@ impl<'a> Walk<'a> {
             (Value::Null, ty) if !ty.nullable() => Err(NullUp),
             (Value::List(items), FieldType::List { item, .. }) => {
                 let mut shaped = Vec::with_capacity(items.len());
+                let track = !self.failed.is_empty();
                 for (index, value) in items.into_iter().enumerate() {
-                    path.push(Step::Index(index));
+                    if track {
+                        path.push(Step::Index(index));
+                    }
                     let result = self.value(value, item, sets, path);
-                    path.pop();
+                    if track {
+                        path.pop();
+                    }
                     match result {
                         Ok(value) => shaped.push(value),
                         Err(NullUp) if item.nullable() => shaped.push(Value::Null),
@@ -301,6 +361,7 @@ impl Extension for SpecShapeExtension {
             registry: &ctx.schema_env.registry,
             document: &document,
             failed: response.errors.iter().map(error_path).collect(),
+            collected: RefCell::default(),
         };
         let data = std::mem::take(&mut response.data);
         if data == Value::Null && response.errors.iter().all(|e| e.path.is_empty()) {

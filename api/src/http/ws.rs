@@ -37,7 +37,7 @@ const EXPIRY_CHECK: Duration = Duration::from_millis(250);
 type Signed = Arc<Mutex<Option<(Claims, Principal)>>>;
 
 /// Why an open connection must close, if it must.
-async fn must_close(state: &AppState, signed: &Signed, since: std::time::Instant) -> Option<u16> {
+fn must_close(state: &AppState, signed: &Signed, since: std::time::Instant) -> Option<u16> {
     let current = signed.lock().ok()?.clone();
     match current {
         None => (since.elapsed()
@@ -142,7 +142,7 @@ pub async fn subscriptions(
                     None => break None,
                 },
                 _ = tick.tick() => {
-                    if let Some(code) = must_close(&state, &signed, opened).await {
+                    if let Some(code) = must_close(&state, &signed, opened) {
                         let reason = if code == 4408 {
                             "connection initialisation timeout"
                         } else {

@@ -79,6 +79,9 @@ pub struct Arguments {
     filters: BTreeMap<String, BTreeMap<String, Vec<FieldRef>>>,
     orders: BTreeMap<String, BTreeMap<String, Vec<FieldRef>>>,
     fields: BTreeMap<String, Vec<Argument>>,
+    /// The connection fields with arguments, by parent type then field, for a lookup that
+    /// allocates nothing (it runs for every field of every response).
+    covered: BTreeMap<String, BTreeSet<String>>,
     defaults: BTreeMap<String, BTreeMap<String, Value>>,
 }
 
@@ -247,12 +250,29 @@ impl Arguments {
                 (name, defaults)
             })
             .collect();
+        let mut covered: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for key in fields.keys() {
+            if let Some((parent, field)) = key.split_once('.') {
+                covered
+                    .entry(parent.to_owned())
+                    .or_default()
+                    .insert(field.to_owned());
+            }
+        }
         Ok(Self {
             filters,
             orders,
             fields,
+            covered,
             defaults,
         })
+    }
+
+    /// Whether the field `parent.field` has filter or order arguments.
+    pub fn covers(&self, parent: &str, field: &str) -> bool {
+        self.covered
+            .get(parent)
+            .is_some_and(|fields| fields.contains(field))
     }
 
     /// What the arguments given to the connection field `parent.field` read, each with the

@@ -265,12 +265,16 @@ impl Extension for FieldPolicyExtension {
                 Ok(Some(Value::Null))
             }
             Level::Full | Level::Masked => {
-                if let Some(argument) = self.policy.refused_argument(
-                    role,
-                    info.parent_type,
-                    info.name,
-                    &self.arguments(&info),
-                ) {
+                let filtered = !info.field.arguments.is_empty()
+                    && self.policy.has_argument_rights(info.parent_type, info.name);
+                if filtered
+                    && let Some(argument) = self.policy.refused_argument(
+                        role,
+                        info.parent_type,
+                        info.name,
+                        &self.arguments(&info),
+                    )
+                {
                     let at = info.path_node.to_string();
                     if let Some(audit) = audit {
                         audit.with(|c| c.denied.push((format!("{field_key}({argument}:)"), at)));

@@ -337,6 +337,11 @@ impl Policy {
             .map(|(path, _)| path)
     }
 
+    /// Whether the field `parent.field` takes arguments that filter or sort (a connection).
+    pub fn has_argument_rights(&self, parent: &str, field: &str) -> bool {
+        self.arguments.covers(parent, field)
+    }
+
     /// Whether `role` may sort a list by the value `value` of the order enum `order`.
     pub fn may_order_by(&self, role: Role, order: &str, value: &str) -> bool {
         self.arguments
