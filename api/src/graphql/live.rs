@@ -2,7 +2,7 @@
 //! stream, and the subscriber.
 
 use async_graphql::{Context, ID, Result, Subscription as SubscriptionRoot};
-use futures_util::{Stream, stream};
+use futures_util::{Stream, StreamExt, stream};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::{
@@ -12,6 +12,7 @@ use crate::{
     graphql::{
         assistance::{self, subscription::BreakGlassAlert},
         context::ContextExt,
+        region,
         report::{
             self,
             subscription::{DeadlineAlertEvent, ReportEvent},
@@ -69,7 +70,7 @@ impl Subscription {
 }
 
 /// Every event from now on, skipping what a slow subscriber missed.
-pub fn events(state: &AppState) -> impl Stream<Item = BusEvent> + use<> {
+fn events(state: &AppState) -> impl Stream<Item = BusEvent> + use<> {
     stream::unfold(state.events.subscribe(), |mut rx| async move {
         loop {
             match rx.recv().await {
@@ -83,8 +84,40 @@ pub fn events(state: &AppState) -> impl Stream<Item = BusEvent> + use<> {
     })
 }
 
-/// The subscriber, if the policy lets their role subscribe to `field`.
-pub fn subscriber(ctx: &Context<'_>, field: &str) -> Result<(AppState, Principal), ApiError> {
+/// A subscriber: who listens, and the region they asked for (within their jurisdiction).
+#[derive(Clone)]
+pub struct Listener {
+    /// The application, to read what an event is about.
+    pub state: AppState,
+    /// Who listens.
+    pub principal: Principal,
+    /// The path of the region asked for, if any.
+    pub region: Option<String>,
+}
+
+impl Listener {
+    /// Whether `path` lies in the region asked for (any, when none was).
+    pub fn asked_for(&self, path: &str) -> bool {
+        self.region
+            .as_deref()
+            .is_none_or(|root| scope::contains(root, path))
+    }
+}
+
+/// The stream of the subscription `field` (which the policy must let the caller's role
+/// subscribe to): every bus event, turned by `hear` into what this subscriber is sent, or
+/// nothing.
+pub async fn listen<T, F, Fut>(
+    ctx: &Context<'_>,
+    field: &str,
+    region_id: Option<ID>,
+    hear: F,
+) -> Result<impl Stream<Item = T> + use<T, F, Fut>>
+where
+    F: Fn(Listener, BusEvent) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Option<T>> + Send + 'static,
+{
+    let region = region::filter_path(ctx, region_id, "regionId").await?;
     let principal = ctx.principal()?.clone();
     let state = ctx.state().clone();
     if state
@@ -92,12 +125,12 @@ pub fn subscriber(ctx: &Context<'_>, field: &str) -> Result<(AppState, Principal
         .level("Subscription", field, Some(principal.role))
         == Level::None
     {
-        return Err(ApiError::Forbidden);
+        return Err(ApiError::Forbidden.into());
     }
-    Ok((state, principal))
-}
-
-/// Whether `path` lies in the region `within` (when one was asked for).
-pub fn in_region(path: &str, within: Option<&str>) -> bool {
-    within.is_none_or(|root| scope::contains(root, path))
+    let listener = Listener {
+        state,
+        principal,
+        region,
+    };
+    Ok(events(&listener.state).filter_map(move |event| hear(listener.clone(), event)))
 }

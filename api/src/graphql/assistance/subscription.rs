@@ -3,15 +3,14 @@
 
 use async_graphql::{Context, ID, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use futures_util::{Stream, StreamExt};
+use futures_util::Stream;
 
 use crate::{
     domain::{self, Actor},
     events::BusEvent,
     graphql::{
         ids::{self, Kind},
-        live::{self, events, subscriber},
-        region,
+        live,
     },
 };
 
@@ -38,11 +37,11 @@ pub async fn break_glass_alerts(
     ctx: &Context<'_>,
     region_id: Option<ID>,
 ) -> Result<impl Stream<Item = BreakGlassAlert> + use<>> {
-    let region = region::filter_path(ctx, region_id, "regionId").await?;
-    let (state, principal) = subscriber(ctx, "breakGlassAlerts")?;
-    Ok(events(&state).filter_map(move |event| {
-        let (state, principal, region) = (state.clone(), principal.clone(), region.clone());
-        async move {
+    live::listen(
+        ctx,
+        "breakGlassAlerts",
+        region_id,
+        |listener, event| async move {
             let BusEvent::BreakGlass {
                 access_id,
                 region_path,
@@ -50,28 +49,30 @@ pub async fn break_glass_alerts(
             else {
                 return None;
             };
-            if !live::in_region(region_path, region.as_deref()) {
+            if !listener.asked_for(region_path) {
                 return None;
             }
+            let state = &listener.state;
             let actor = Actor {
-                principal: &principal,
+                principal: &listener.principal,
                 policy: &state.policy,
                 now: state.clock.now(),
                 request_id: None,
                 break_glass: false,
             };
-            domain::access::opening(&state.db, &actor, *access_id)
+            let opening = domain::access::opening(&state.db, &actor, *access_id)
                 .await
                 .ok()
-                .flatten()
-                .map(|opening| BreakGlassAlert {
-                    access_id: ids::encode(Kind::BreakGlassAccess, opening.id),
-                    child_id: ids::encode(Kind::Child, opening.child_id),
-                    organization_id: ids::encode(Kind::Organization, opening.organization_id),
-                    reason: opening.reason,
-                    opened_at: opening.opened_at,
-                    expires_at: opening.expires_at,
-                })
-        }
-    }))
+                .flatten()?;
+            Some(BreakGlassAlert {
+                access_id: ids::encode(Kind::BreakGlassAccess, opening.id),
+                child_id: ids::encode(Kind::Child, opening.child_id),
+                organization_id: ids::encode(Kind::Organization, opening.organization_id),
+                reason: opening.reason,
+                opened_at: opening.opened_at,
+                expires_at: opening.expires_at,
+            })
+        },
+    )
+    .await
 }

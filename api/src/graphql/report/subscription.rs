@@ -3,20 +3,17 @@
 use async_graphql::{Context, ID, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::enums::ReportState;
-use futures_util::{Stream, StreamExt};
+use futures_util::Stream;
 use sea_orm::ActiveEnum;
 
 use crate::{
-    auth::Principal,
     domain::{self, Actor},
     events::BusEvent,
     graphql::{
         ids::{self, Kind},
-        live::{self, events, subscriber},
-        region,
+        live::{self, Listener},
     },
     policy::scope,
-    state::AppState,
 };
 
 /// A report was submitted, moved or had an emergency action recorded.
@@ -47,26 +44,22 @@ pub struct DeadlineAlertEvent {
 }
 
 /// Whether the subscriber may see the event's report, and it lies in the region asked for.
-async fn visible(
-    state: &AppState,
-    principal: &Principal,
-    region: &Option<String>,
-    event: &BusEvent,
-) -> bool {
+async fn visible(listener: &Listener, event: &BusEvent) -> bool {
     let (Some(report_id), Some(event_path)) = (event.report_id(), event.region_path()) else {
         return false;
     };
+    if !listener.asked_for(event_path) {
+        return false;
+    }
     // A deadline is only ever missed before the township is notified.
     let notified_then = match event {
         BusEvent::Report { state, .. } => ReportState::try_from_value(state)
             .is_ok_and(|s| matches!(s, ReportState::TownshipNotified | ReportState::Closed)),
         _ => false,
     };
-    if !live::in_region(event_path, region.as_deref()) {
-        return false;
-    }
+    let state = &listener.state;
     let actor = Actor {
-        principal,
+        principal: &listener.principal,
         policy: &state.policy,
         now: state.clock.now(),
         request_id: None,
@@ -75,7 +68,7 @@ async fn visible(
     domain::report::get(&state.db, &actor, report_id)
         .await
         .is_ok_and(|report| {
-            scope::hears_report_event(&state.policy, principal, &report, notified_then)
+            scope::hears_report_event(&state.policy, &listener.principal, &report, notified_then)
         })
 }
 
@@ -85,31 +78,30 @@ pub async fn report_events(
     ctx: &Context<'_>,
     region_id: Option<ID>,
 ) -> Result<impl Stream<Item = ReportEvent> + use<>> {
-    let region = region::filter_path(ctx, region_id, "regionId").await?;
-    let (state, principal) = subscriber(ctx, "reportEvents")?;
-    Ok(events(&state).filter_map(move |event| {
-        let (state, principal, region) = (state.clone(), principal.clone(), region.clone());
-        async move {
+    live::listen(
+        ctx,
+        "reportEvents",
+        region_id,
+        |listener, event| async move {
             let BusEvent::Report {
                 report_id,
                 action,
-                state: report_state,
+                state,
                 at,
                 ..
             } = &event
             else {
                 return None;
             };
-            visible(&state, &principal, &region, &event)
-                .await
-                .then(|| ReportEvent {
-                    report_id: ids::encode(Kind::Report, *report_id),
-                    action: action.clone(),
-                    state: report_state.clone(),
-                    at: *at,
-                })
-        }
-    }))
+            visible(&listener, &event).await.then(|| ReportEvent {
+                report_id: ids::encode(Kind::Report, *report_id),
+                action: action.clone(),
+                state: state.clone(),
+                at: *at,
+            })
+        },
+    )
+    .await
 }
 
 /// Deadlines that reports you may see have just missed (in `regionId` and below, when
@@ -118,11 +110,11 @@ pub async fn deadline_alerts(
     ctx: &Context<'_>,
     region_id: Option<ID>,
 ) -> Result<impl Stream<Item = DeadlineAlertEvent> + use<>> {
-    let region = region::filter_path(ctx, region_id, "regionId").await?;
-    let (state, principal) = subscriber(ctx, "deadlineAlerts")?;
-    Ok(events(&state).filter_map(move |event| {
-        let (state, principal, region) = (state.clone(), principal.clone(), region.clone());
-        async move {
+    live::listen(
+        ctx,
+        "deadlineAlerts",
+        region_id,
+        |listener, event| async move {
             let BusEvent::Alert {
                 report_id,
                 stage,
@@ -133,7 +125,7 @@ pub async fn deadline_alerts(
             else {
                 return None;
             };
-            visible(&state, &principal, &region, &event)
+            visible(&listener, &event)
                 .await
                 .then(|| DeadlineAlertEvent {
                     report_id: ids::encode(Kind::Report, *report_id),
@@ -141,6 +133,7 @@ pub async fn deadline_alerts(
                     deadline: *deadline,
                     raised_at: *raised_at,
                 })
-        }
-    }))
+        },
+    )
+    .await
 }
