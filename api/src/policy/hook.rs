@@ -174,7 +174,14 @@ impl Extension for FieldPolicyExtension {
         let Some(collected) = audit.with(std::mem::take) else {
             return response;
         };
-        response.errors.extend(collected.errors);
+        // A field selected twice under one key is resolved twice: report its refusal once.
+        let mut refused_at = BTreeSet::new();
+        response.errors.extend(
+            collected
+                .errors
+                .into_iter()
+                .filter(|e| refused_at.insert(serde_json::to_string(&e.path).unwrap_or_default())),
+        );
         let principal = ctx.data_opt::<Session>().and_then(|s| s.principal().ok());
         let request_id = ctx
             .data_opt::<RequestMeta>()

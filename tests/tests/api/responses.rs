@@ -260,3 +260,21 @@ async fn numbers_at_the_edge_of_their_type_are_refused_not_crashed_on() {
     assert_eq!(youngest.code(), "BAD_USER_INPUT", "{:?}", youngest.body);
     assert_eq!(last_version.code(), "CONFLICT", "{:?}", last_version.body);
 }
+
+#[tokio::test]
+async fn a_refused_field_selected_twice_is_refused_once() {
+    let app = TestApp::spawn().await;
+    let teacher = app.login_as(Role::Teacher).await;
+
+    let response = app
+        .gql(
+            Some(&teacher.access),
+            "{ myPairedChildren(first: 1) { edges { node { idNumber idNumber name } } } }",
+            json!({}),
+        )
+        .await;
+
+    assert_eq!(response.codes(), ["FORBIDDEN"], "{:?}", response.body);
+    let node = &response.data()["myPairedChildren"]["edges"][0]["node"];
+    assert_eq!(keys(node), ["idNumber", "name"]);
+}
