@@ -9,6 +9,7 @@ pub mod assessment;
 pub mod assignment;
 pub mod assignment_progress;
 pub mod audit_event;
+pub mod audit_subject;
 pub mod break_glass;
 pub mod child;
 pub mod child_guardian;

@@ -15,6 +15,7 @@ mod m20261128_000009_evaluations;
 mod m20261128_000010_assistance;
 mod m20261128_000011_screening;
 mod m20261129_000012_idempotency_fingerprint;
+mod m20261129_000013_audit_subjects;
 
 /// The ordered list of Shouhu's migrations.
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000010_assistance::Migration),
             Box::new(m20261128_000011_screening::Migration),
             Box::new(m20261129_000012_idempotency_fingerprint::Migration),
+            Box::new(m20261129_000013_audit_subjects::Migration),
         ]
     }
 }

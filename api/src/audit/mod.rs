@@ -9,7 +9,7 @@ pub mod writer;
 pub use writer::AuditWriter;
 
 use chrono::{DateTime, Timelike, Utc};
-use entity::audit_event;
+use entity::{audit_event, audit_subject};
 use sea_orm::{ActiveEnum, ActiveValue::Set, ConnectionTrait, EntityTrait};
 use uuid::Uuid;
 
@@ -26,6 +26,9 @@ pub struct AuditRecord {
     pub action: &'static str,
     /// What it concerns: kind of record and id.
     pub subject: Option<(&'static str, Uuid)>,
+    /// Further records it concerns (the many records one request read), indexed like the
+    /// subject so that each record's trail finds the event.
+    pub records: Vec<(&'static str, Uuid)>,
     /// Further detail, as JSON.
     pub detail: serde_json::Value,
     /// The request it happened in.
@@ -40,6 +43,7 @@ impl AuditRecord {
             actor: None,
             action,
             subject: None,
+            records: Vec::new(),
             detail: serde_json::Value::Null,
             request_id,
         }
@@ -57,6 +61,12 @@ impl AuditRecord {
         self
     }
 
+    /// Sets the further records it concerns.
+    pub fn about(mut self, records: Vec<(&'static str, Uuid)>) -> Self {
+        self.records = records;
+        self
+    }
+
     /// Sets the detail.
     pub fn with(mut self, detail: serde_json::Value) -> Self {
         self.detail = detail;
@@ -66,25 +76,44 @@ impl AuditRecord {
 
 /// Appends an event on `db`: pass the transaction of the write it records.
 pub async fn record(db: &impl ConnectionTrait, event: AuditRecord) -> Result<(), sea_orm::DbErr> {
-    audit_event::Entity::insert(event.into_row())
+    let (row, subjects) = event.into_rows();
+    audit_event::Entity::insert(row)
         .exec_without_returning(db)
         .await?;
+    if !subjects.is_empty() {
+        audit_subject::Entity::insert_many(subjects)
+            .exec_without_returning(db)
+            .await?;
+    }
     Ok(())
 }
 
 impl AuditRecord {
-    /// The unsealed row for this event; the time is kept to the microsecond, which both
+    /// The unsealed row for this event, and its rows in the record-to-event index (its subject
+    /// and every further record, each once); the time is kept to the microsecond, which both
     /// databases store exactly, so the chain's hashes are reproducible.
-    pub fn into_row(self) -> audit_event::ActiveModel {
+    pub fn into_rows(self) -> (audit_event::ActiveModel, Vec<audit_subject::ActiveModel>) {
         let event = self;
+        let id = Uuid::now_v7();
+        let mut indexed: std::collections::BTreeSet<(&'static str, Uuid)> =
+            event.records.iter().copied().collect();
+        indexed.extend(event.subject);
+        let subjects = indexed
+            .into_iter()
+            .map(|(kind, subject)| audit_subject::ActiveModel {
+                subject_id: Set(subject),
+                subject_type: Set(kind.to_owned()),
+                event_id: Set(id),
+            })
+            .collect();
         let (actor_account_id, actor_role) = event.actor.unzip();
         let (subject_type, subject_id) = event.subject.unzip();
         let occurred_at = event
             .at
             .with_nanosecond(event.at.nanosecond() / 1000 * 1000)
             .unwrap_or(event.at);
-        audit_event::ActiveModel {
-            id: Set(Uuid::now_v7()),
+        let row = audit_event::ActiveModel {
+            id: Set(id),
             seq: Set(None),
             occurred_at: Set(occurred_at),
             actor_account_id: Set(actor_account_id),
@@ -96,7 +125,8 @@ impl AuditRecord {
             request_id: Set(event.request_id),
             prev_hash: Set(None),
             hash: Set(None),
-        }
+        };
+        (row, subjects)
     }
 }
 

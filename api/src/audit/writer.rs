@@ -1,7 +1,7 @@
 //! The background writer of read and denial events: a bounded queue drained in batches, so a
 //! read never waits for a commit; flushed on shutdown.
 
-use entity::audit_event;
+use entity::{audit_event, audit_subject};
 use sea_orm::{DatabaseConnection, EntityTrait};
 use tokio::sync::{mpsc, oneshot};
 
@@ -47,16 +47,20 @@ impl AuditWriter {
 }
 
 async fn run(db: DatabaseConnection, mut rx: mpsc::Receiver<Message>) {
-    let mut batch: Vec<audit_event::ActiveModel> = Vec::with_capacity(BATCH);
+    let mut batch = Batch::default();
     let mut waiting: Vec<oneshot::Sender<()>> = Vec::new();
     while let Some(first) = rx.recv().await {
         let mut next = Some(first);
         while let Some(message) = next.take() {
             match message {
-                Message::Event(event) => batch.push(event.into_row()),
+                Message::Event(event) => {
+                    let (row, subjects) = event.into_rows();
+                    batch.events.push(row);
+                    batch.subjects.extend(subjects);
+                }
                 Message::Flush(done) => waiting.push(done),
             }
-            if batch.len() >= BATCH {
+            if batch.events.len() >= BATCH {
                 break;
             }
             next = rx.try_recv().ok();
@@ -69,16 +73,37 @@ async fn run(db: DatabaseConnection, mut rx: mpsc::Receiver<Message>) {
     write(&db, &mut batch).await;
 }
 
-async fn write(db: &DatabaseConnection, batch: &mut Vec<audit_event::ActiveModel>) {
-    if batch.is_empty() {
+/// Events to insert, with their rows in the record-to-event index.
+#[derive(Default)]
+struct Batch {
+    events: Vec<audit_event::ActiveModel>,
+    subjects: Vec<audit_subject::ActiveModel>,
+}
+
+/// Index rows per insert statement: well under both databases' limits on bound values.
+const SUBJECTS_PER_INSERT: usize = 5_000;
+
+async fn write(db: &DatabaseConnection, batch: &mut Batch) {
+    if batch.events.is_empty() {
         return;
     }
-    let rows = std::mem::take(batch);
-    let count = rows.len();
-    if let Err(err) = audit_event::Entity::insert_many(rows)
-        .exec_without_returning(db)
-        .await
-    {
+    let Batch { events, subjects } = std::mem::take(batch);
+    let count = events.len();
+    let written = async {
+        let txn = crate::db::begin_write(db).await?;
+        audit_event::Entity::insert_many(events)
+            .exec_without_returning(&txn)
+            .await?;
+        let mut subjects = subjects.into_iter().peekable();
+        while subjects.peek().is_some() {
+            let chunk: Vec<_> = subjects.by_ref().take(SUBJECTS_PER_INSERT).collect();
+            audit_subject::Entity::insert_many(chunk)
+                .exec_without_returning(&txn)
+                .await?;
+        }
+        txn.commit().await
+    };
+    if let Err(err) = written.await {
         tracing::error!(error = %err, count, "writing audit events failed");
     }
 }

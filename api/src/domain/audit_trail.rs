@@ -1,7 +1,7 @@
 //! Reading the audit trail: who touched a record and when.
 
-use entity::audit_event;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use entity::{audit_event, audit_subject};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
 use uuid::Uuid;
 
 use crate::{
@@ -55,9 +55,14 @@ pub async fn for_subject(
             has_next_page: false,
         });
     }
+    let events = audit_subject::Entity::find()
+        .select_only()
+        .column(audit_subject::Column::EventId)
+        .filter(audit_subject::Column::SubjectId.eq(subject))
+        .filter(audit_subject::Column::SubjectType.eq(kind))
+        .into_query();
     let mut cursor = audit_event::Entity::find()
-        .filter(audit_event::Column::SubjectType.eq(kind))
-        .filter(audit_event::Column::SubjectId.eq(subject))
+        .filter(audit_event::Column::Id.in_subquery(events))
         .cursor_by(audit_event::Column::Id);
     cursor.desc();
     Ok(page::read(db, cursor, page).await?)

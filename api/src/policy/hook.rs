@@ -2,7 +2,7 @@
 //! can forget. `none` becomes null and a `FORBIDDEN` error at that path (on a root field the
 //! error alone, as the operation is refused); `masked` goes through the field's masking
 //! function; reads of sensitive fields and every denial are collected per request and queued for
-//! the audit trail as one event per record.
+//! the audit trail as one event per request (listing the records and the fields read of them).
 
 use std::{
     collections::{BTreeMap, BTreeSet},
@@ -195,6 +195,7 @@ impl Extension for FieldPolicyExtension {
             }
         };
         let mut by_subject: BTreeMap<(&'static str, Uuid), BTreeSet<String>> = BTreeMap::new();
+        let mut unnamed = Vec::new();
         for (path, read) in collected.reads {
             if read.fields.is_empty() {
                 continue;
@@ -203,15 +204,29 @@ impl Extension for FieldPolicyExtension {
                 Some(subject) => by_subject.entry(subject).or_default().extend(read.fields),
                 None => {
                     tracing::error!(path, "sensitive fields read without a named subject");
-                    self.writer
-                        .send(event("read").with(json!({ "path": path, "fields": read.fields })))
-                        .await;
+                    unnamed.push(json!({ "path": path, "fields": read.fields }));
                 }
             }
         }
-        for ((kind, id), fields) in by_subject {
+        if !by_subject.is_empty() || !unnamed.is_empty() {
+            // One event for the request: the records read, grouped by kind and the fields read
+            // of them; the record-to-event index makes each record's trail find it.
+            let mut groups: BTreeMap<(&'static str, &BTreeSet<String>), Vec<Uuid>> =
+                BTreeMap::new();
+            for ((kind, id), fields) in &by_subject {
+                groups.entry((*kind, fields)).or_default().push(*id);
+            }
+            let read: Vec<_> = groups
+                .into_iter()
+                .map(|((kind, fields), ids)| json!({ "type": kind, "fields": fields, "ids": ids }))
+                .collect();
+            let mut detail = json!({ "read": read });
+            if !unnamed.is_empty() {
+                detail["unnamed"] = json!(unnamed);
+            }
+            let records = by_subject.keys().copied().collect();
             self.writer
-                .send(event("read").on(kind, id).with(json!({ "fields": fields })))
+                .send(event("read").about(records).with(detail))
                 .await;
         }
         if !collected.denied.is_empty() {

@@ -11,45 +11,61 @@ async fn events(app: &TestApp, action: &str) -> Vec<audit_event::Model> {
     app.flush_audit().await;
     audit_event::Entity::find()
         .filter(audit_event::Column::Action.eq(action))
+        .order_by_asc(audit_event::Column::Id)
         .all(&app.state.db)
         .await
         .unwrap()
 }
 
 #[tokio::test]
-async fn reading_sensitive_fields_is_one_event_per_record_listing_the_fields() {
+async fn reading_20_children_with_every_sensitive_field_is_one_event_that_each_childs_trail_finds()
+{
     let app = TestApp::spawn().await;
+    let officer = app.login_as(Role::CivilAffairsOfficer).await;
+    let before = events(&app, "read").await.len();
 
     let response = app
-        .gql_as(Role::ChildDirector, "{ children(first: 3) { edges { node { name idNumber address guardians { phone } } } } }", json!({}))
+        .gql(
+            Some(&officer.access),
+            "{ children(first: 20) { edges { node { id name idNumber address health { status } guardians { phone idNumber address } } } } }",
+            json!({}),
+        )
         .await;
-    assert!(response.body["errors"].is_null());
+    assert!(response.body["errors"].is_null(), "{:?}", response.body);
+    app.flush_audit().await;
 
     let reads = events(&app, "read").await;
-    let children: Vec<_> = reads
+    assert_eq!(reads.len(), before + 1, "one event for the request");
+    let read = reads.last().unwrap();
+    let detail: serde_json::Value = serde_json::from_str(&read.detail).unwrap();
+    let children: usize = detail["read"]
+        .as_array()
+        .unwrap()
         .iter()
-        .filter(|e| e.subject_type.as_deref() == Some("Child"))
-        .collect();
-    let guardians: Vec<_> = reads
-        .iter()
-        .filter(|e| e.subject_type.as_deref() == Some("Guardian"))
-        .collect();
-    assert_eq!(children.len(), 3);
-    assert_eq!(guardians.len(), 6, "two guardians each");
-    assert!(
-        children
+        .filter(|g| g["type"] == "Child")
+        .map(|g| g["ids"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(children, 20);
+    assert!(read.detail.contains("idNumber") && read.detail.contains("phone"));
+    assert!(!read.detail.contains("\"name\""), "name is not sensitive");
+    assert_eq!(read.actor_role.as_deref(), Some("civil_affairs_officer"));
+    let edges = response.data()["children"]["edges"].as_array().unwrap();
+    for edge in [&edges[0], &edges[19]] {
+        let trail = app
+            .gql(
+                Some(&officer.access),
+                "query($id: ID!) { auditTrail(subjectId: $id) { edges { node { id action } } } }",
+                json!({ "id": edge["node"]["id"] }),
+            )
+            .await;
+        let actions: Vec<&serde_json::Value> = trail.data()["auditTrail"]["edges"]
+            .as_array()
+            .unwrap()
             .iter()
-            .all(|e| e.detail.contains("idNumber") && e.detail.contains("address"))
-    );
-    assert!(
-        children.iter().all(|e| !e.detail.contains("\"name\"")),
-        "name is not sensitive"
-    );
-    assert!(
-        reads
-            .iter()
-            .all(|e| e.actor_role.as_deref() == Some("child_director"))
-    );
+            .map(|e| &e["node"]["action"])
+            .collect();
+        assert!(actions.contains(&&json!("read")), "{actions:?}");
+    }
 }
 
 #[tokio::test]
@@ -126,15 +142,23 @@ async fn writes_carry_before_and_after_and_the_trail_shows_who_touched_a_child()
     assert_eq!(by_teacher.code(), "FORBIDDEN");
 }
 
+/// Six events at least: a sign-in and five requests that read ID numbers (one event each).
+async fn read_five_times(app: &TestApp) {
+    let director = app.login_as(Role::ChildDirector).await;
+    for _ in 0..5 {
+        app.gql(
+            Some(&director.access),
+            "{ children(first: 5) { edges { node { idNumber } } } }",
+            json!({}),
+        )
+        .await;
+    }
+}
+
 #[tokio::test]
 async fn the_chain_verifies_and_names_an_edited_row() {
     let app = TestApp::spawn().await;
-    app.gql_as(
-        Role::ChildDirector,
-        "{ children(first: 5) { edges { node { idNumber } } } }",
-        json!({}),
-    )
-    .await;
+    read_five_times(&app).await;
     app.seal_audit().await;
     assert!(
         matches!(chain::verify(&app.state.db).await.unwrap(), Verdict::Intact { sealed, .. } if sealed >= 6)
@@ -168,12 +192,7 @@ async fn the_chain_verifies_and_names_an_edited_row() {
 #[tokio::test]
 async fn the_chain_names_a_deleted_row() {
     let app = TestApp::spawn().await;
-    app.gql_as(
-        Role::ChildDirector,
-        "{ children(first: 5) { edges { node { idNumber } } } }",
-        json!({}),
-    )
-    .await;
+    read_five_times(&app).await;
     app.seal_audit().await;
     let victim = audit_event::Entity::find()
         .filter(audit_event::Column::Seq.eq(2))

@@ -407,8 +407,17 @@ async fn reading_findings_is_audited_against_the_visit() {
     assert!(recorded.body["errors"].is_null());
     app.flush_audit().await;
 
+    let indexed: Vec<uuid::Uuid> = entity::audit_subject::Entity::find()
+        .filter(entity::audit_subject::Column::SubjectType.eq("Visit"))
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.event_id)
+        .collect();
     let events = entity::audit_event::Entity::find()
-        .filter(entity::audit_event::Column::SubjectType.eq("Visit"))
+        .filter(entity::audit_event::Column::Id.is_in(indexed))
+        .filter(entity::audit_event::Column::Action.eq("read"))
         .all(&app.state.db)
         .await
         .unwrap();
