@@ -7,6 +7,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use crate::{
     auth::Principal,
+    domain::Actor,
     error::ApiError,
     events::BusEvent,
     graphql::{
@@ -96,6 +97,18 @@ pub struct Listener {
 }
 
 impl Listener {
+    /// The listener as the domain sees a reader (break-glass openings included, as for every
+    /// read), at this moment.
+    pub fn actor(&self) -> Actor<'_> {
+        Actor {
+            principal: &self.principal,
+            policy: &self.state.policy,
+            now: self.state.clock.now(),
+            request_id: None,
+            break_glass: true,
+        }
+    }
+
     /// Whether `path` lies in the region asked for (any, when none was).
     pub fn asked_for(&self, path: &str) -> bool {
         self.region

@@ -8,15 +8,16 @@ use sea_orm::{
 use serde_json::{Value, json};
 use shouhu_tests::{DEMO_PASSWORD, JWT_SECRET, Role, TestApp};
 
-const ME: &str = "{ me { username role organization { kind } jurisdiction { code } } }";
+pub(crate) const ME: &str = "{ me { username role organization { kind } jurisdiction { code } } }";
 
 /// The claims of a real token, to tamper with.
-fn claims_of(token: &str) -> Value {
+pub(crate) fn claims_of(token: &str) -> Value {
     let payload = token.split('.').nth(1).unwrap();
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
 }
 
-fn sign(claims: &Value, algorithm: Algorithm, secret: &str) -> String {
+/// A token with these claims, signed as told.
+pub(crate) fn sign(claims: &Value, algorithm: Algorithm, secret: &str) -> String {
     jsonwebtoken::encode(
         &Header::new(algorithm),
         claims,
@@ -25,7 +26,8 @@ fn sign(claims: &Value, algorithm: Algorithm, secret: &str) -> String {
     .unwrap()
 }
 
-async fn me_code(app: &TestApp, token: &str) -> String {
+/// The error code of reading `me` with `token` (empty when it works).
+pub(crate) async fn me_code(app: &TestApp, token: &str) -> String {
     app.gql(Some(token), ME, json!({})).await.code()
 }
 
@@ -188,7 +190,8 @@ async fn logout_everywhere_bumps_the_token_version_and_revokes_access_tokens() {
     assert_eq!(refreshed.code(), "UNAUTHENTICATED");
 }
 
-async fn refresh(app: &TestApp, token: &str) -> shouhu_tests::GqlResponse {
+/// Exchanges a refresh token.
+pub(crate) async fn refresh(app: &TestApp, token: &str) -> shouhu_tests::GqlResponse {
     app.gql(
         None,
         "mutation($t: String!) { refreshToken(input: {refreshToken: $t}) { accessToken refreshToken } }",

@@ -4,30 +4,15 @@
 
 use std::time::Duration;
 
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use crate::auth::{ME, claims_of, me_code, refresh, sign};
 use chrono::Utc;
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use serde_json::{Value, json};
+use jsonwebtoken::Algorithm;
+use serde_json::json;
 use shouhu_tests::{
     JWT_SECRET, Role, TestApp, Tokens,
     db::postgres_server,
     ws::{self, Opened, Subscriber},
 };
-
-const ME: &str = "{ me { username role jurisdiction { code } } }";
-
-async fn me_code(app: &TestApp, token: &str) -> String {
-    app.gql(Some(token), ME, json!({})).await.code()
-}
-
-async fn refresh(app: &TestApp, token: &str) -> shouhu_tests::GqlResponse {
-    app.gql(
-        None,
-        "mutation($t: String!) { refreshToken(input: {refreshToken: $t}) { accessToken refreshToken } }",
-        json!({ "t": token }),
-    )
-    .await
-}
 
 async fn logout(app: &TestApp, tokens: &Tokens, everywhere: bool) {
     let out = app
@@ -179,11 +164,6 @@ async fn a_socket_that_never_initialises_is_closed_with_4408() {
     assert_eq!(code, Some(4408));
 }
 
-fn claims_of(token: &str) -> Value {
-    let payload = token.split('.').nth(1).unwrap();
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
-}
-
 #[tokio::test]
 async fn claims_that_disagree_with_the_account_gain_nothing() {
     let app = TestApp::spawn().await;
@@ -192,12 +172,7 @@ async fn claims_that_disagree_with_the_account_gain_nothing() {
     claims["rgn"] = json!("652700");
     claims["role"] = json!("civil_affairs_officer");
     claims["org"] = json!("00000000-0000-0000-0000-000000000000");
-    let forged = jsonwebtoken::encode(
-        &Header::new(Algorithm::HS256),
-        &claims,
-        &EncodingKey::from_secret(JWT_SECRET.as_bytes()),
-    )
-    .unwrap();
+    let forged = sign(&claims, Algorithm::HS256, JWT_SECRET);
     let list =
         "{ me { role jurisdiction { code } } children(first: 100) { edges { node { id } } } }";
 
@@ -238,12 +213,7 @@ async fn a_token_for_a_session_that_never_was_is_refused() {
     let teacher = app.login_as(Role::Teacher).await;
     let mut claims = claims_of(&teacher.access);
     claims["sid"] = json!("00000000-0000-7000-8000-000000000000");
-    let minted = jsonwebtoken::encode(
-        &Header::new(Algorithm::HS256),
-        &claims,
-        &EncodingKey::from_secret(JWT_SECRET.as_bytes()),
-    )
-    .unwrap();
+    let minted = sign(&claims, Algorithm::HS256, JWT_SECRET);
 
     assert_eq!(me_code(&app, &teacher.access).await, "");
     assert_eq!(me_code(&app, &minted).await, "UNAUTHENTICATED");

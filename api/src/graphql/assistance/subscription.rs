@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use futures_util::Stream;
 
 use crate::{
-    domain::{self, Actor},
+    domain,
     events::BusEvent,
     graphql::{
         ids::{self, Kind},
@@ -53,13 +53,7 @@ pub async fn break_glass_alerts(
                 return None;
             }
             let state = &listener.state;
-            let actor = Actor {
-                principal: &listener.principal,
-                policy: &state.policy,
-                now: state.clock.now(),
-                request_id: None,
-                break_glass: false,
-            };
+            let actor = listener.actor();
             let opening = domain::access::opening(&state.db, &actor, *access_id)
                 .await
                 .ok()

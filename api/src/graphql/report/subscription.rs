@@ -7,7 +7,7 @@ use futures_util::Stream;
 use sea_orm::ActiveEnum;
 
 use crate::{
-    domain::{self, Actor},
+    domain,
     events::BusEvent,
     graphql::{
         ids::{self, Kind},
@@ -58,13 +58,7 @@ async fn visible(listener: &Listener, event: &BusEvent) -> bool {
         _ => false,
     };
     let state = &listener.state;
-    let actor = Actor {
-        principal: &listener.principal,
-        policy: &state.policy,
-        now: state.clock.now(),
-        request_id: None,
-        break_glass: true,
-    };
+    let actor = listener.actor();
     domain::report::get(&state.db, &actor, report_id)
         .await
         .is_ok_and(|report| {
