@@ -18,7 +18,7 @@ use tracing_actix_web::TracingLogger;
 use tokio::{sync::watch, task::JoinHandle};
 
 use crate::{
-    audit::{AuditWriter, chain},
+    audit::{AuditKeys, AuditWriter, chain, partitions},
     auth::{
         seal::Sealer,
         sessions::Sessions,
@@ -61,12 +61,17 @@ impl Application {
         if config.migrate_on_start {
             db::migrate(&db).await?;
         }
+        let audit_keys = Arc::new(AuditKeys::from_config(&config.audit)?);
+        partitions::ensure(&db, clock.now()).await;
+        chain::adopt_legacy(&db, &audit_keys, clock.now()).await?;
         let (audit, audit_writer) = AuditWriter::start(db.clone(), config.audit.queue_capacity);
         let (stop_background, stopped) = watch::channel(false);
         let sealer = tokio::spawn(chain::run_sealer(
             db.clone(),
+            Arc::clone(&audit_keys),
             Arc::clone(&clock),
             Duration::from_millis(config.audit.seal_interval_ms),
+            config.audit.seal_batch_size.max(1),
             stopped.clone(),
         ));
         let events = EventBus::new(&db);
@@ -104,6 +109,7 @@ impl Application {
             clock,
             policy,
             audit,
+            audit_keys,
             statements,
             events,
             config: Arc::new(config),
@@ -127,6 +133,11 @@ impl Application {
     /// The port it listens on (the real one when bound to port 0).
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// Stops the server as SIGTERM would (tests restart the application with it).
+    pub fn server_handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
     }
 
     /// The shared state (tests reach the database through it).

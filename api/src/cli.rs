@@ -8,7 +8,11 @@ use migration::MigratorTrait;
 
 use crate::{
     app::Application,
-    audit::chain::{self, Verdict},
+    audit::{
+        AuditKeys,
+        chain::{self, Verdict},
+        keys,
+    },
     config::Config,
     db, demo, domain, graphql,
     policy::{Policy, matrix},
@@ -64,9 +68,20 @@ pub enum PlanCommand {
 /// Audit trail commands.
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Seal what is waiting, then walk the hash chain; exits non-zero naming the first broken
-    /// row.
-    Verify,
+    /// Seal what is waiting, then check every event's MAC, every batch's root, link and
+    /// signature and the checkpoint file; exits non-zero naming the first broken place and its
+    /// kind (edited, deleted, inserted, reordered, truncated, forged).
+    Verify {
+        /// The checkpoint file to check against (default: `audit.checkpoint_file`).
+        #[arg(long)]
+        checkpoints: Option<std::path::PathBuf>,
+        /// Start at this batch (after the months before it were archived).
+        #[arg(long, default_value_t = 1)]
+        from: i64,
+    },
+    /// Print a fresh MAC key and signing key for a deployment, with the checkpoint file
+    /// setting, as lines for an environment file.
+    Keygen,
 }
 
 /// Policy commands.
@@ -153,20 +168,35 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     .map_err(|e| anyhow::anyhow!(e.message()))?;
             println!("plan loaded: {assigned} unit responsibilities");
         }
-        Command::Audit(AuditCommand::Verify) => {
+        Command::Audit(AuditCommand::Keygen) => {
+            print!("{}", keys::keygen(&config.audit.checkpoint_file));
+        }
+        Command::Audit(AuditCommand::Verify { checkpoints, from }) => {
+            anyhow::ensure!(
+                config.audit.mac_key.is_some() && config.audit.signing_key.is_some(),
+                "audit verify needs the deployment's audit.mac_key and audit.signing_key \
+                 (SHOUHU_AUDIT__MAC_KEY, SHOUHU_AUDIT__SIGNING_KEY)"
+            );
+            let keys = AuditKeys::from_config(&config.audit)?;
             let db = db::connect(&config).await?;
             db::migrate(&db).await?;
-            chain::seal_all(&db, chrono::Utc::now()).await?;
-            match chain::verify(&db).await? {
-                Verdict::Intact { sealed, unsealed } => {
-                    println!("audit chain intact: {sealed} rows sealed, {unsealed} waiting");
+            let started = std::time::Instant::now();
+            chain::seal_all(&db, &keys, chrono::Utc::now()).await?;
+            let file = checkpoints.unwrap_or_else(|| keys.checkpoint_file.clone());
+            match chain::verify(&db, &keys, &file, from).await? {
+                Verdict::Intact {
+                    batches,
+                    sealed,
+                    unsealed,
+                    checkpoints,
+                } => {
+                    println!(
+                        "audit trail intact: {sealed} events in {batches} batches, {checkpoints} \
+                         checkpoints matched, {unsealed} waiting ({:.1} s)",
+                        started.elapsed().as_secs_f64()
+                    );
                 }
-                Verdict::Broken { seq, id, reason } => {
-                    let id = id
-                        .map(|i| i.to_string())
-                        .unwrap_or_else(|| "(missing)".into());
-                    anyhow::bail!("audit chain broken at row {seq} (id {id}): {reason}");
-                }
+                Verdict::Broken(place) => anyhow::bail!("audit trail broken: {place}"),
             }
         }
         Command::Serve(args) => {
@@ -204,8 +234,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = db::connect(&config).await?;
             db::migrate(&db).await?;
             let txn = db::begin_write(&db).await?;
+            let keys = AuditKeys::from_config(&config.audit)?;
             let account = domain::account::create(
                 &txn,
+                &keys.mac,
                 &username,
                 &display_name,
                 &password,
@@ -234,8 +266,9 @@ async fn set_disabled(config: &Config, username: &str, disabled: bool) -> anyhow
     let db = db::connect(config).await?;
     db::migrate(&db).await?;
     let now = chrono::Utc::now();
+    let keys = AuditKeys::from_config(&config.audit)?;
     let txn = db::begin_write(&db).await?;
-    let account = domain::account::set_disabled(&txn, username, disabled, now)
+    let account = domain::account::set_disabled(&txn, &keys.mac, username, disabled, now)
         .await
         .map_err(|e| anyhow::anyhow!(e.message()))?;
     txn.commit().await?;

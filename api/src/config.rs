@@ -83,14 +83,27 @@ impl Default for ReportDeadlines {
     }
 }
 
-/// The audit trail's background work.
+/// The audit trail: its keys, its checkpoints outside the database and its background work.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AuditConfig {
     /// Read and denial events the queue holds before requests wait for the writer.
     pub queue_capacity: usize,
-    /// How often the sealer chains new events, in milliseconds.
+    /// How often the sealer seals new events into a batch, in milliseconds.
     pub seal_interval_ms: u64,
+    /// Most events in one sealed batch.
+    pub seal_batch_size: u64,
+    /// The key of each event's MAC (32 bytes, base64), never stored in the database. When
+    /// unset, one is generated for the process: events it writes verify only while it runs.
+    #[serde(skip_serializing)]
+    pub mac_key: Option<SecretString>,
+    /// The Ed25519 key that signs each sealed batch (32-byte seed, base64). When unset, one is
+    /// generated for the process, as for `mac_key`.
+    #[serde(skip_serializing)]
+    pub signing_key: Option<SecretString>,
+    /// The append-only JSON-lines file each sealed batch's signed checkpoint is appended to:
+    /// the anchor outside the database that deleting the trail's tail cannot reach.
+    pub checkpoint_file: PathBuf,
 }
 
 impl Default for AuditConfig {
@@ -98,6 +111,10 @@ impl Default for AuditConfig {
         Self {
             queue_capacity: 10_000,
             seal_interval_ms: 1_000,
+            seal_batch_size: 10_000,
+            mac_key: None,
+            signing_key: None,
+            checkpoint_file: PathBuf::from("shouhu-audit-checkpoints.jsonl"),
         }
     }
 }

@@ -5,7 +5,7 @@ use std::sync::{Arc, atomic::AtomicU64};
 use sea_orm::DatabaseConnection;
 
 use crate::{
-    audit::AuditWriter,
+    audit::{AuditKeys, AuditWriter},
     auth::{seal::Sealer, sessions::Sessions, throttle::LoginThrottle, token::TokenService},
     clock::Clock,
     config::Config,
@@ -34,6 +34,8 @@ pub struct AppState {
     pub policy: Arc<Policy>,
     /// Queues read and denial events for the audit trail.
     pub audit: AuditWriter,
+    /// The audit trail's MAC and signing keys and its checkpoint file.
+    pub audit_keys: Arc<AuditKeys>,
     /// Events for subscriptions.
     pub events: EventBus,
     /// SQL statements run on behalf of requests (tests assert query counts with it).

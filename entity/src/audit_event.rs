@@ -1,4 +1,5 @@
-//! The `audit_event` table: the append-only, hash-chained audit trail.
+//! The `audit_event` table: the append-only audit trail, each event authenticated by a MAC and
+//! sealed into a signed batch (`audit_batch`).
 
 use sea_orm::entity::prelude::*;
 
@@ -9,9 +10,10 @@ pub struct Model {
     /// Primary key.
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    /// Position in the chain, given by the sealer; none until sealed.
-    #[sea_orm(unique)]
+    /// Position in the trail, given by the sealer; none until sealed.
     pub seq: Option<i64>,
+    /// The sealed batch it belongs to; none until sealed.
+    pub batch: Option<i64>,
     /// When it happened.
     pub occurred_at: DateTimeUtc,
     /// Who did it, when signed in.
@@ -29,10 +31,11 @@ pub struct Model {
     pub detail: String,
     /// The request it happened in.
     pub request_id: Option<String>,
-    /// The hash of the previous row in the chain.
-    pub prev_hash: Option<String>,
-    /// SHA-256 of this row's content chained with `prev_hash`.
-    pub hash: Option<String>,
+    /// HMAC-SHA256 of the content (hex), made by the service with a key the database never
+    /// holds; none only on events written before MACs, until the service adopts them.
+    pub mac: Option<String>,
+    /// When the sealer refused to seal it because its MAC did not verify.
+    pub refused_at: Option<DateTimeUtc>,
 }
 
 /// No relations are declared: queries name their joins explicitly.

@@ -8,6 +8,7 @@ pub mod account;
 pub mod assessment;
 pub mod assignment;
 pub mod assignment_progress;
+pub mod audit_batch;
 pub mod audit_event;
 pub mod audit_subject;
 pub mod break_glass;

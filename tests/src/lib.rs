@@ -28,6 +28,10 @@ use sea_orm::ActiveEnum;
 pub const DEMO_PASSWORD: &str = "test-demo-password-2026";
 /// The JWT secret tests configure, so they can forge tokens.
 pub const JWT_SECRET: &str = "test-secret-for-shouhu-at-least-32-bytes-long";
+/// The audit MAC key tests configure (base64), so they can check and forge MACs.
+pub const AUDIT_MAC_KEY: &str = "poQVKeZkN1o9kaSPonJVJpUAS3NV6o21Y3wVmG9Vop8=";
+/// The audit signing key tests configure (base64 Ed25519 seed).
+pub const AUDIT_SIGNING_KEY: &str = "x4PyAUfhWkYrNzHAL0mO1G2DB8UXM/9zU98pfBk8r1g=";
 
 /// A running application and a client for it.
 pub struct TestApp {
@@ -39,13 +43,52 @@ pub struct TestApp {
     pub state: AppState,
     /// The app's clock, to move time forward.
     pub clock: OffsetClock,
+    /// The app's audit checkpoint file (removed with the app).
+    pub checkpoints: TempFile,
+    server: actix_web::dev::ServerHandle,
+    running: tokio::task::JoinHandle<std::io::Result<()>>,
     _db: TestDb,
+}
+
+/// A file of the test's own, removed when dropped.
+pub struct TempFile(pub std::path::PathBuf);
+
+impl TempFile {
+    fn new(name: &str) -> Self {
+        Self(std::env::temp_dir().join(format!("shouhu-{name}-{}", uuid::Uuid::now_v7().simple())))
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// The settings every test app starts from: the database, the test secrets and keys, and room
+/// for the many sign-ins tests make.
+fn test_config(database_url: &str, checkpoints: &std::path::Path) -> Config {
+    let mut config = Config {
+        bind: "127.0.0.1:0".into(),
+        database_url: database_url.to_owned(),
+        database_max_connections: 5,
+        log_format: LogFormat::Pretty,
+        ..Config::default()
+    };
+    config.jwt.secret = Some(JWT_SECRET.to_owned().into());
+    config.audit.mac_key = Some(AUDIT_MAC_KEY.to_owned().into());
+    config.audit.signing_key = Some(AUDIT_SIGNING_KEY.to_owned().into());
+    config.audit.checkpoint_file = checkpoints.to_owned();
+    config.login.attempts_per_username_per_minute = 1_000;
+    config.login.attempts_per_address_per_minute = 10_000;
+    config
 }
 
 /// A second application instance on the same database.
 pub struct SecondInstance {
     /// `http://127.0.0.1:<port>`.
     pub address: String,
+    _checkpoints: TempFile,
 }
 
 /// An HTTP answer to a GraphQL request.
@@ -110,25 +153,25 @@ impl TestApp {
     }
 
     async fn start(db: TestDb, adjust: impl FnOnce(&mut Config)) -> Self {
-        let mut config = Config {
-            bind: "127.0.0.1:0".into(),
-            database_url: db.url.clone(),
-            database_max_connections: 5,
-            log_format: LogFormat::Pretty,
-            ..Config::default()
-        };
-        config.jwt.secret = Some(JWT_SECRET.to_owned().into());
-        // Tests sign in often; the throttling tests set their own limits.
-        config.login.attempts_per_username_per_minute = 1_000;
-        config.login.attempts_per_address_per_minute = 10_000;
+        Self::start_on(db, TempFile::new("checkpoints.jsonl"), OffsetClock::default(), adjust)
+            .await
+    }
+
+    async fn start_on(
+        db: TestDb,
+        checkpoints: TempFile,
+        clock: OffsetClock,
+        adjust: impl FnOnce(&mut Config),
+    ) -> Self {
+        let mut config = test_config(&db.url, &checkpoints.0);
         adjust(&mut config);
-        let clock = OffsetClock::default();
         let app = Application::build_with_clock(config, Arc::new(clock.clone()))
             .await
             .expect("the app builds");
         let address = format!("http://127.0.0.1:{}", app.port());
         let state = app.state().clone();
-        tokio::spawn(app.run_until_stopped());
+        let server = app.server_handle();
+        let running = tokio::spawn(app.run_until_stopped());
         Self {
             address,
             client: reqwest::Client::builder()
@@ -137,27 +180,49 @@ impl TestApp {
                 .expect("a client"),
             state,
             clock,
+            checkpoints,
+            server,
+            running,
             _db: db,
         }
+    }
+
+    /// Stops the app as SIGTERM would (in-flight requests finish, queued audit events are
+    /// written, the trail is sealed), then starts it again on the same database, clock and
+    /// checkpoint file.
+    pub async fn restart(self) -> Self {
+        let Self {
+            state,
+            clock,
+            checkpoints,
+            server,
+            running,
+            _db: db,
+            ..
+        } = self;
+        drop(state);
+        server.stop(true).await;
+        running
+            .await
+            .expect("the app's task ends")
+            .expect("the app stops cleanly");
+        Self::start_on(db, checkpoints, clock, |_| {}).await
     }
 
     /// Another instance of the application on the same database (as a second API process
     /// would be), sharing this one's database and clock.
     pub async fn second_instance(&self) -> SecondInstance {
-        let mut config = Config {
-            bind: "127.0.0.1:0".into(),
-            database_url: self._db.url.clone(),
-            database_max_connections: 5,
-            ..Config::default()
-        };
-        config.jwt.secret = Some(JWT_SECRET.to_owned().into());
-        config.login.attempts_per_username_per_minute = 1_000;
+        let second = TempFile::new("second-checkpoints.jsonl");
+        let config = test_config(&self._db.url, &second.0);
         let app = Application::build_with_clock(config, Arc::new(self.clock.clone()))
             .await
             .expect("the second instance builds");
         let address = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped());
-        SecondInstance { address }
+        SecondInstance {
+            address,
+            _checkpoints: second,
+        }
     }
 
     /// `/graphql`.
@@ -207,6 +272,7 @@ impl TestApp {
         self.flush_audit().await;
         shouhu::audit::chain::seal_all(
             &self.state.db,
+            &self.state.audit_keys,
             chrono::Utc::now() + chrono::TimeDelta::minutes(5),
         )
         .await

@@ -46,5 +46,7 @@ mod schooling;
 mod scopes;
 #[path = "api/screening.rs"]
 mod screening;
+#[path = "api/tamper.rs"]
+mod tamper;
 #[path = "api/visits.rs"]
 mod visits;

@@ -1,48 +1,80 @@
-//! The hash chain: one sealer at a time (a lease row in the database) gives each new event its
-//! position and the SHA-256 of its content chained with the previous row's hash, in the order
-//! events became visible. `verify` walks the chain and names the first broken row.
+//! Sealing and verifying the trail. One sealer at a time (a lease row in the database) takes
+//! the events not yet sealed, in id order, checks each one's MAC, gives them consecutive
+//! positions (`seq`) and seals them as one batch: the Merkle root of the events, chained to the
+//! previous batch's head and signed ([`checkpoint::head`]). The cost is a few statements per
+//! batch, whatever its size. An event whose MAC does not verify is never sealed: it is marked
+//! refused and an `audit.refused` alarm event is written.
+//!
+//! [`verify`] walks batches, events and the checkpoint file together, in one pass, and names the
+//! first broken place with its [`Tamper`] kind.
 
-use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
-use entity::audit_event;
+use std::path::Path;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use entity::{audit_batch, audit_event};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
     sea_query::{Expr, ExprTrait, Query},
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::auth::token::hex;
+use crate::{
+    audit::{
+        self, AuditKeys, AuditRecord,
+        checkpoint::{self, Appender, Checkpoint},
+        partitions,
+    },
+    auth::token::hex,
+};
 
 /// How long a sealer's lease lasts without renewal.
 const LEASE: TimeDelta = TimeDelta::seconds(30);
 
-/// The hash of an event: its content chained with the previous hash.
-pub fn hash(event: &audit_event::Model, seq: i64, prev_hash: &str) -> String {
+/// Ids per `IN (…)` list: well under both databases' limits on bound values.
+const IDS_PER_STATEMENT: usize = 5_000;
+
+/// A leaf of a batch's Merkle tree: the event's position, content and MAC.
+fn leaf(seq: i64, event: &audit_event::Model) -> [u8; 32] {
     let mut hasher = Sha256::new();
-    let content = [
-        prev_hash.to_owned(),
-        seq.to_string(),
-        event.id.to_string(),
-        event
-            .occurred_at
-            .to_rfc3339_opts(SecondsFormat::Micros, true),
-        event
-            .actor_account_id
-            .map(|a| a.to_string())
-            .unwrap_or_default(),
-        event.actor_role.clone().unwrap_or_default(),
-        event.action.clone(),
-        event.subject_type.clone().unwrap_or_default(),
-        event.subject_id.map(|s| s.to_string()).unwrap_or_default(),
-        event.detail.clone(),
-        event.request_id.clone().unwrap_or_default(),
-    ];
-    for part in content {
-        hasher.update((part.len() as u64).to_be_bytes());
-        hasher.update(part.as_bytes());
+    hasher.update([0_u8]);
+    hasher.update(seq.to_be_bytes());
+    hasher.update(audit::content(event));
+    hasher.update(event.mac.as_deref().unwrap_or_default().as_bytes());
+    hasher.finalize().into()
+}
+
+/// The Merkle root of leaves (an odd node is carried up as it is), in hex.
+fn root(mut level: Vec<[u8; 32]>) -> String {
+    if level.is_empty() {
+        return String::new();
     }
-    hex(&hasher.finalize())
+    while level.len() > 1 {
+        level = level
+            .chunks(2)
+            .map(|pair| match pair {
+                [left, right] => {
+                    let mut hasher = Sha256::new();
+                    hasher.update([1_u8]);
+                    hasher.update(left);
+                    hasher.update(right);
+                    hasher.finalize().into()
+                }
+                [single] => *single,
+                _ => unreachable!("chunks of two"),
+            })
+            .collect();
+    }
+    hex(&level[0])
+}
+
+/// Whether an event's MAC verifies under the deployment's key.
+fn authentic(keys: &AuditKeys, event: &audit_event::Model) -> bool {
+    event
+        .mac
+        .as_deref()
+        .is_some_and(|mac| keys.mac.verifies(&audit::content(event), mac))
 }
 
 /// Takes or renews the sealing lease for `holder`; false when another sealer holds it.
@@ -77,66 +109,233 @@ enum LeaseColumn {
     ExpiresAt,
 }
 
-/// Seals up to `batch` unsealed events if this sealer holds the lease; returns how many.
+/// What one call to [`seal`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Sealed {
+    /// Events sealed.
+    pub events: usize,
+    /// Events refused because their MAC did not verify.
+    pub refused: usize,
+}
+
+/// Seals up to `batch` waiting events as one batch if this sealer holds the lease.
 pub async fn seal(
     db: &DatabaseConnection,
+    keys: &AuditKeys,
     holder: Uuid,
     now: DateTime<Utc>,
     batch: u64,
-) -> Result<usize, sea_orm::DbErr> {
+) -> Result<Sealed, sea_orm::DbErr> {
     if !take_lease(db, holder, now).await? {
-        return Ok(0);
+        return Ok(Sealed::default());
     }
     let txn = crate::db::begin_write(db).await?;
-    let last = audit_event::Entity::find()
-        .filter(audit_event::Column::Seq.is_not_null())
-        .order_by_desc(audit_event::Column::Seq)
+    let last = audit_batch::Entity::find()
+        .order_by_desc(audit_batch::Column::Number)
         .one(&txn)
         .await?;
-    let (mut seq, mut prev) = match last {
-        Some(row) => (row.seq.unwrap_or_default(), row.hash.unwrap_or_default()),
-        None => (0, String::new()),
+    let (number, first_seq, prev_head) = match &last {
+        Some(b) => (b.number + 1, b.last_seq + 1, b.head.clone()),
+        None => (1, 1, String::new()),
     };
     let pending = audit_event::Entity::find()
         .filter(audit_event::Column::Seq.is_null())
-        .order_by_asc(audit_event::Column::OccurredAt)
+        .filter(audit_event::Column::RefusedAt.is_null())
         .order_by_asc(audit_event::Column::Id)
         .limit(batch)
         .all(&txn)
         .await?;
-    let sealed = pending.len();
-    for event in pending {
-        seq += 1;
-        let digest = hash(&event, seq, &prev);
-        audit_event::Entity::update_many()
-            .col_expr(audit_event::Column::Seq, Expr::value(seq))
-            .col_expr(audit_event::Column::PrevHash, Expr::value(prev.clone()))
-            .col_expr(audit_event::Column::Hash, Expr::value(digest.clone()))
-            .filter(audit_event::Column::Id.eq(event.id))
-            .filter(audit_event::Column::Seq.is_null())
-            .exec(&txn)
-            .await?;
-        prev = digest;
+    let (good, forged): (Vec<_>, Vec<_>) =
+        pending.into_iter().partition(|event| authentic(keys, event));
+
+    if !forged.is_empty() {
+        refuse(&txn, keys, &forged, now).await?;
+    }
+    if !good.is_empty() {
+        let count = i64::try_from(good.len()).unwrap_or(i64::MAX);
+        let last_seq = first_seq + count - 1;
+        let leaves = (first_seq..)
+            .zip(&good)
+            .map(|(seq, event)| leaf(seq, event))
+            .collect();
+        let root = root(leaves);
+        let sealed_at = checkpoint::timestamp(now);
+        let head = checkpoint::head(number, first_seq, last_seq, &root, &prev_head, &sealed_at);
+        audit_batch::Entity::insert(audit_batch::ActiveModel {
+            number: Set(number),
+            first_seq: Set(first_seq),
+            last_seq: Set(last_seq),
+            root: Set(root),
+            prev_head: Set(prev_head),
+            signature: Set(keys.sign(head.as_bytes())),
+            head: Set(head),
+            sealed_at: Set(now),
+        })
+        .exec_without_returning(&txn)
+        .await?;
+        let mut claimed = 0;
+        for chunk in good.chunks(IDS_PER_STATEMENT) {
+            claimed += audit_event::Entity::update_many()
+                .col_expr(audit_event::Column::Batch, Expr::value(number))
+                .filter(audit_event::Column::Id.is_in(chunk.iter().map(|e| e.id)))
+                .filter(audit_event::Column::Seq.is_null())
+                .filter(audit_event::Column::RefusedAt.is_null())
+                .exec(&txn)
+                .await?
+                .rows_affected;
+        }
+        if claimed != good.len() as u64 {
+            return Err(sea_orm::DbErr::Custom(format!(
+                "audit batch {number}: {claimed} of {count} events could still be claimed; \
+                 another sealer ran"
+            )));
+        }
+        number_positions(&txn, number, first_seq).await?;
     }
     txn.commit().await?;
-    Ok(sealed)
+    Ok(Sealed {
+        events: good.len(),
+        refused: forged.len(),
+    })
 }
 
-/// Seals everything that is waiting (tests and `audit verify` use it before checking).
+/// Gives the batch's events their positions, in id order, in one statement.
+async fn number_positions(
+    db: &impl ConnectionTrait,
+    number: i64,
+    first_seq: i64,
+) -> Result<(), sea_orm::DbErr> {
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        sea_orm::DatabaseBackend::Postgres => {
+            "UPDATE audit_event SET seq = $1 - 1 + r.rn \
+             FROM (SELECT id AS rid, occurred_at AS rat, row_number() OVER (ORDER BY id) AS rn \
+                   FROM audit_event WHERE seq IS NULL AND refused_at IS NULL AND batch = $2) AS r \
+             WHERE audit_event.id = r.rid AND audit_event.occurred_at = r.rat"
+        }
+        _ => {
+            "UPDATE audit_event SET seq = ?1 - 1 + r.rn \
+             FROM (SELECT id AS rid, row_number() OVER (ORDER BY id) AS rn \
+                   FROM audit_event WHERE seq IS NULL AND refused_at IS NULL AND batch = ?2) AS r \
+             WHERE audit_event.id = r.rid"
+        }
+    };
+    db.execute_raw(Statement::from_sql_and_values(
+        backend,
+        sql,
+        [first_seq.into(), number.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Marks events whose MAC does not verify as refused and raises the alarm: an `audit.refused`
+/// event (itself authenticated, sealed with the next batch) and an error in the log.
+async fn refuse(
+    db: &impl ConnectionTrait,
+    keys: &AuditKeys,
+    forged: &[audit_event::Model],
+    now: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    for chunk in forged.chunks(IDS_PER_STATEMENT) {
+        audit_event::Entity::update_many()
+            .col_expr(audit_event::Column::RefusedAt, Expr::value(now))
+            .filter(audit_event::Column::Id.is_in(chunk.iter().map(|e| e.id)))
+            .exec(db)
+            .await?;
+    }
+    let listed: Vec<serde_json::Value> = forged
+        .iter()
+        .map(|e| {
+            serde_json::json!({
+                "id": e.id,
+                "action": e.action,
+                "occurredAt": e.occurred_at,
+                "actorAccountId": e.actor_account_id,
+            })
+        })
+        .collect();
+    tracing::error!(
+        count = forged.len(),
+        events = %serde_json::Value::Array(listed.clone()),
+        "ALARM: audit events whose MAC does not verify were refused by the sealer; someone wrote \
+         to the audit table without the service's key"
+    );
+    audit::record(
+        db,
+        AuditRecord::new(&keys.mac, "audit.refused", now, None).with(serde_json::json!({
+            "reason": "the event's MAC does not verify: it was not written by the service, or \
+                       was changed after",
+            "events": listed,
+        })),
+    )
+    .await
+}
+
+/// Gives MACs to events written before the trail had them, once: only while no batch has ever
+/// been sealed (after that, an event without a MAC is refused like any other forgery).
+pub async fn adopt_legacy(
+    db: &DatabaseConnection,
+    keys: &AuditKeys,
+    now: DateTime<Utc>,
+) -> Result<u64, sea_orm::DbErr> {
+    if audit_batch::Entity::find().count(db).await? > 0 {
+        return Ok(0);
+    }
+    let txn = crate::db::begin_write(db).await?;
+    let legacy = audit_event::Entity::find()
+        .filter(audit_event::Column::Mac.is_null())
+        .filter(audit_event::Column::Seq.is_null())
+        .all(&txn)
+        .await?;
+    for event in &legacy {
+        audit_event::Entity::update_many()
+            .col_expr(
+                audit_event::Column::Mac,
+                Expr::value(keys.mac.tag(&audit::content(event))),
+            )
+            .filter(audit_event::Column::Id.eq(event.id))
+            .exec(&txn)
+            .await?;
+    }
+    let adopted = legacy.len() as u64;
+    if adopted > 0 {
+        audit::record(
+            &txn,
+            AuditRecord::new(&keys.mac, "audit.adopted", now, None)
+                .with(serde_json::json!({ "events": adopted })),
+        )
+        .await?;
+        tracing::warn!(
+            adopted,
+            "gave MACs to audit events written before the trail had them"
+        );
+    }
+    txn.commit().await?;
+    Ok(adopted)
+}
+
+/// Seals everything that is waiting and brings the checkpoint file up to date (tests and
+/// `audit verify` use it before checking).
 pub async fn seal_all(
     db: &DatabaseConnection,
+    keys: &AuditKeys,
     now: DateTime<Utc>,
-) -> Result<usize, sea_orm::DbErr> {
+) -> anyhow::Result<usize> {
     let holder = Uuid::now_v7();
     let mut total = 0;
     loop {
-        let sealed = seal(db, holder, now, 1000).await?;
-        total += sealed;
-        if sealed == 0 {
+        let sealed = seal(db, keys, holder, now, 10_000).await?;
+        total += sealed.events;
+        if sealed.events == 0 && sealed.refused == 0 {
             break;
         }
     }
     release(db, holder).await?;
+    Appender::open(&keys.checkpoint_file)
+        .await?
+        .catch_up(db, keys)
+        .await?;
     Ok(total)
 }
 
@@ -153,103 +352,455 @@ pub async fn release(db: &impl ConnectionTrait, holder: Uuid) -> Result<(), sea_
     Ok(())
 }
 
+/// The kinds of tampering `verify` tells apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tamper {
+    /// An event's content no longer matches its MAC.
+    Edited,
+    /// An event or batch is missing with later ones present.
+    Deleted,
+    /// A row is there that sealing did not put there (a repeated or unsealed position).
+    Inserted,
+    /// Every event is authentic but a batch's order or membership changed, or the batches no
+    /// longer link.
+    Reordered,
+    /// The trail ends before the last checkpoint or the last sealed position.
+    Truncated,
+    /// An event without a valid MAC, or a batch or checkpoint without a valid signature.
+    Forged,
+}
+
+impl std::fmt::Display for Tamper {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Edited => "edited",
+            Self::Deleted => "deleted",
+            Self::Inserted => "inserted",
+            Self::Reordered => "reordered",
+            Self::Truncated => "truncated",
+            Self::Forged => "forged",
+        })
+    }
+}
+
+/// The first broken place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Break {
+    /// What kind of tampering it shows.
+    pub kind: Tamper,
+    /// The batch, when the place is in one.
+    pub batch: Option<i64>,
+    /// The position, when the place is an event's.
+    pub seq: Option<i64>,
+    /// The event's id, when the row exists.
+    pub id: Option<Uuid>,
+    /// What is wrong, in words.
+    pub reason: String,
+}
+
+impl std::fmt::Display for Break {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.kind)?;
+        if let Some(batch) = self.batch {
+            write!(f, " in batch {batch}")?;
+        }
+        if let Some(seq) = self.seq {
+            write!(f, " at position {seq}")?;
+        }
+        if let Some(id) = self.id {
+            write!(f, " (event {id})")?;
+        }
+        write!(f, ": {}", self.reason)
+    }
+}
+
 /// What `verify` found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
-    /// Every sealed row checks out.
+    /// Everything checks out.
     Intact {
-        /// Rows checked.
+        /// Batches checked.
+        batches: u64,
+        /// Sealed events checked.
         sealed: u64,
-        /// Rows not yet sealed (not checked).
+        /// Events waiting to be sealed (their MACs checked).
         unsealed: u64,
+        /// Checkpoints of the file compared.
+        checkpoints: u64,
     },
-    /// The first row that does not.
-    Broken {
-        /// Its position in the chain.
-        seq: i64,
-        /// Its id, when the row exists.
-        id: Option<Uuid>,
-        /// What is wrong.
-        reason: String,
-    },
+    /// The first broken place.
+    Broken(Break),
 }
 
-/// Walks the chain in order.
-pub async fn verify(db: &DatabaseConnection) -> Result<Verdict, sea_orm::DbErr> {
-    let mut expected_seq = 1;
-    let mut prev = String::new();
-    let mut after = 0_i64;
-    loop {
-        let rows = audit_event::Entity::find()
-            .filter(audit_event::Column::Seq.gt(after))
-            .order_by_asc(audit_event::Column::Seq)
-            .limit(1000)
-            .all(db)
-            .await?;
-        if rows.is_empty() {
-            break;
-        }
-        for row in rows {
-            let seq = row.seq.unwrap_or_default();
-            if seq != expected_seq {
-                return Ok(Verdict::Broken {
-                    seq: expected_seq,
-                    id: None,
-                    reason: format!("row {expected_seq} is missing (next is {seq})"),
-                });
-            }
-            if row.prev_hash.as_deref() != Some(prev.as_str()) {
-                return Ok(Verdict::Broken {
-                    seq,
-                    id: Some(row.id),
-                    reason: "does not link to the previous row".into(),
-                });
-            }
-            let digest = hash(&row, seq, &prev);
-            if row.hash.as_deref() != Some(digest.as_str()) {
-                return Ok(Verdict::Broken {
-                    seq,
-                    id: Some(row.id),
-                    reason: "content does not match its hash".into(),
-                });
-            }
-            prev = digest;
-            after = seq;
-            expected_seq += 1;
-        }
-    }
-    let unsealed = audit_event::Entity::find()
-        .filter(audit_event::Column::Seq.is_null())
-        .count(db)
-        .await?;
-    Ok(Verdict::Intact {
-        sealed: u64::try_from(expected_seq - 1).unwrap_or_default(),
-        unsealed,
+fn broken(
+    kind: Tamper,
+    batch: Option<i64>,
+    seq: Option<i64>,
+    id: Option<Uuid>,
+    reason: impl Into<String>,
+) -> Verdict {
+    Verdict::Broken(Break {
+        kind,
+        batch,
+        seq,
+        id,
+        reason: reason.into(),
     })
 }
 
-/// Seals in the background every `interval`, while the lease allows; ends when `stop` fires.
+/// Checks the whole trail from batch `from` (1 for all; a later batch when the months before it
+/// were archived): every event's MAC, every batch's root, link and signature, the checkpoint
+/// file against the batches, and the events waiting to be sealed. One pass over events and
+/// file, in time linear in their number.
+pub async fn verify(
+    db: &DatabaseConnection,
+    keys: &AuditKeys,
+    checkpoints: &Path,
+    from: i64,
+) -> anyhow::Result<Verdict> {
+    let mut file = checkpoint::read(checkpoints)?.peekable();
+    let mut compared = 0_u64;
+    let mut expected_number = std::cmp::max(from, 1);
+    let mut prev_head: Option<String> = None;
+    let mut expected_seq: Option<i64> = None;
+    let mut sealed = 0_u64;
+    loop {
+        let batches = audit_batch::Entity::find()
+            .filter(audit_batch::Column::Number.gte(expected_number))
+            .order_by_asc(audit_batch::Column::Number)
+            .limit(100)
+            .all(db)
+            .await?;
+        if batches.is_empty() {
+            break;
+        }
+        for batch in batches {
+            let number = batch.number;
+            let place = Some(number);
+            if number != expected_number {
+                return Ok(broken(
+                    Tamper::Deleted,
+                    Some(expected_number),
+                    expected_seq,
+                    None,
+                    format!("batch {expected_number} is missing (the next is {number})"),
+                ));
+            }
+            let checkpoint = Checkpoint::of(&batch, keys.verifying_key_text());
+            if !checkpoint.authentic(keys) {
+                return Ok(broken(
+                    Tamper::Forged,
+                    place,
+                    None,
+                    None,
+                    "the batch's head or signature is not the deployment's",
+                ));
+            }
+            let prev = prev_head.get_or_insert_with(|| batch.prev_head.clone());
+            let first = *expected_seq.get_or_insert(batch.first_seq);
+            if batch.prev_head != *prev || batch.first_seq != first {
+                return Ok(broken(
+                    Tamper::Reordered,
+                    place,
+                    Some(batch.first_seq),
+                    None,
+                    "the batch does not follow the one before",
+                ));
+            }
+            while let Some(line) = file.next_if(|line| line.as_ref().is_ok_and(|c| c.batch <= number) || line.is_err()) {
+                match line {
+                    Err(line) => {
+                        return Ok(broken(
+                            Tamper::Forged,
+                            None,
+                            None,
+                            None,
+                            format!("line {line} of the checkpoint file is not a checkpoint"),
+                        ));
+                    }
+                    Ok(line) if line.batch < number => {}
+                    Ok(line) => {
+                        if !line.authentic(keys) {
+                            return Ok(broken(
+                                Tamper::Forged,
+                                place,
+                                None,
+                                None,
+                                "its checkpoint in the file is not signed by the deployment's key",
+                            ));
+                        }
+                        if line != checkpoint {
+                            return Ok(broken(
+                                Tamper::Forged,
+                                place,
+                                None,
+                                None,
+                                "the batch differs from its checkpoint in the file",
+                            ));
+                        }
+                        compared += 1;
+                    }
+                }
+            }
+            if let Some(verdict) = verify_events(db, keys, &batch).await? {
+                return Ok(verdict);
+            }
+            sealed += u64::try_from(batch.last_seq - batch.first_seq + 1).unwrap_or_default();
+            *prev = batch.head.clone();
+            expected_seq = Some(batch.last_seq + 1);
+            expected_number += 1;
+        }
+    }
+    for line in file {
+        match line {
+            Err(line) => {
+                return Ok(broken(
+                    Tamper::Forged,
+                    None,
+                    None,
+                    None,
+                    format!("line {line} of the checkpoint file is not a checkpoint"),
+                ));
+            }
+            Ok(line) if line.batch < expected_number => {}
+            Ok(line) if !line.authentic(keys) => {
+                return Ok(broken(
+                    Tamper::Forged,
+                    Some(line.batch),
+                    None,
+                    None,
+                    "a checkpoint in the file is not signed by the deployment's key",
+                ));
+            }
+            Ok(line) => {
+                return Ok(broken(
+                    Tamper::Truncated,
+                    Some(line.batch),
+                    Some(line.first_seq),
+                    None,
+                    format!(
+                        "the checkpoint file holds batch {} (positions {} to {}) but the \
+                         database ends before it",
+                        line.batch, line.first_seq, line.last_seq
+                    ),
+                ));
+            }
+        }
+    }
+    let beyond = audit_event::Entity::find()
+        .filter(audit_event::Column::Seq.gte(expected_seq.unwrap_or(1)))
+        .order_by_asc(audit_event::Column::Seq)
+        .one(db)
+        .await?;
+    if let Some(event) = beyond {
+        return Ok(broken(
+            Tamper::Inserted,
+            event.batch,
+            event.seq,
+            Some(event.id),
+            "the event has a position no sealed batch covers",
+        ));
+    }
+    let mut unsealed = 0_u64;
+    let mut after = Uuid::nil();
+    loop {
+        let waiting = audit_event::Entity::find()
+            .filter(audit_event::Column::Seq.is_null())
+            .filter(audit_event::Column::Id.gt(after))
+            .order_by_asc(audit_event::Column::Id)
+            .limit(1000)
+            .all(db)
+            .await?;
+        let Some(last) = waiting.last() else {
+            break;
+        };
+        after = last.id;
+        for event in &waiting {
+            if event.refused_at.is_some() || !authentic(keys, event) {
+                return Ok(broken(
+                    Tamper::Forged,
+                    None,
+                    None,
+                    Some(event.id),
+                    format!(
+                        "the `{}` event was not written by the service (its MAC does not verify)",
+                        event.action
+                    ),
+                ));
+            }
+            if event.batch.is_some() {
+                return Ok(broken(
+                    Tamper::Inserted,
+                    event.batch,
+                    None,
+                    Some(event.id),
+                    "the event names a batch but has no position in it",
+                ));
+            }
+        }
+        unsealed += waiting.len() as u64;
+    }
+    Ok(Verdict::Intact {
+        batches: u64::try_from(expected_number - std::cmp::max(from, 1)).unwrap_or_default(),
+        sealed,
+        unsealed,
+        checkpoints: compared,
+    })
+}
+
+/// Checks one batch's events: every position present once, every MAC, the root.
+async fn verify_events(
+    db: &DatabaseConnection,
+    keys: &AuditKeys,
+    batch: &audit_batch::Model,
+) -> anyhow::Result<Option<Verdict>> {
+    let place = Some(batch.number);
+    let events = audit_event::Entity::find()
+        .filter(audit_event::Column::Seq.between(batch.first_seq, batch.last_seq))
+        .order_by_asc(audit_event::Column::Seq)
+        .order_by_asc(audit_event::Column::Id)
+        .all(db)
+        .await?;
+    let mut leaves = Vec::with_capacity(events.len());
+    let mut expected = batch.first_seq;
+    for event in &events {
+        let seq = event.seq.unwrap_or_default();
+        if seq < expected {
+            return Ok(Some(broken(
+                Tamper::Inserted,
+                place,
+                Some(seq),
+                Some(event.id),
+                format!("a second event at position {seq}"),
+            )));
+        }
+        if seq > expected {
+            return Ok(Some(missing(db, batch.number, expected).await?));
+        }
+        if event.batch != Some(batch.number) {
+            return Ok(Some(broken(
+                Tamper::Inserted,
+                place,
+                Some(seq),
+                Some(event.id),
+                "the event was not sealed in this batch",
+            )));
+        }
+        if !authentic(keys, event) {
+            return Ok(Some(broken(
+                Tamper::Edited,
+                place,
+                Some(seq),
+                Some(event.id),
+                format!(
+                    "the `{}` event's content does not match its MAC",
+                    event.action
+                ),
+            )));
+        }
+        leaves.push(leaf(seq, event));
+        expected += 1;
+    }
+    if expected <= batch.last_seq {
+        return Ok(Some(missing(db, batch.number, expected).await?));
+    }
+    if root(leaves) != batch.root {
+        return Ok(Some(broken(
+            Tamper::Reordered,
+            place,
+            Some(batch.first_seq),
+            None,
+            "every event is authentic but the batch's order or membership changed",
+        )));
+    }
+    Ok(None)
+}
+
+/// A missing position: truncated when nothing sealed follows it, deleted otherwise.
+async fn missing(db: &DatabaseConnection, batch: i64, seq: i64) -> anyhow::Result<Verdict> {
+    let later = audit_event::Entity::find()
+        .filter(audit_event::Column::Seq.gt(seq))
+        .count(db)
+        .await?;
+    Ok(if later == 0 {
+        broken(
+            Tamper::Truncated,
+            Some(batch),
+            Some(seq),
+            None,
+            format!("the trail ends at position {}, before what was sealed", seq - 1),
+        )
+    } else {
+        broken(
+            Tamper::Deleted,
+            Some(batch),
+            Some(seq),
+            None,
+            format!("the event at position {seq} is missing"),
+        )
+    })
+}
+
+/// Seals in the background every `interval` while the lease allows, draining the backlog batch
+/// by batch, appends the checkpoints and keeps the month partitions ahead; on `stop`, seals what
+/// is left and ends.
 pub async fn run_sealer(
     db: DatabaseConnection,
+    keys: std::sync::Arc<AuditKeys>,
     clock: std::sync::Arc<dyn crate::clock::Clock>,
     interval: std::time::Duration,
+    batch: u64,
     stop: tokio::sync::watch::Receiver<bool>,
 ) {
     let holder = Uuid::now_v7();
     let mut stop = stop;
+    let mut appender = match Appender::open(&keys.checkpoint_file).await {
+        Ok(appender) => Some(appender),
+        Err(err) => {
+            tracing::error!(error = %err, file = %keys.checkpoint_file.display(), "ALARM: the audit checkpoint file cannot be read; batches are sealed but not checkpointed");
+            None
+        }
+    };
     let mut ticker = tokio::time::interval(interval);
+    let mut partitioned_on = None;
     loop {
         tokio::select! {
-            _ = ticker.tick() => {
-                if let Err(err) = seal(&db, holder, clock.now(), 1000).await {
-                    tracing::warn!(error = %err, "sealing the audit chain");
-                }
-            }
+            _ = ticker.tick() => {}
             _ = stop.changed() => break,
         }
+        let now = clock.now();
+        if partitioned_on != Some(now.date_naive()) {
+            partitions::ensure(&db, now).await;
+            partitioned_on = Some(now.date_naive());
+        }
+        drain(&db, &keys, holder, now, batch, appender.as_mut()).await;
     }
-    if let Err(err) = seal(&db, holder, clock.now(), 10_000).await {
-        tracing::warn!(error = %err, "sealing the audit chain at shutdown");
-    }
+    drain(&db, &keys, holder, clock.now(), batch, appender.as_mut()).await;
     let _ = release(&db, holder).await;
+}
+
+/// Seals batches until the backlog is empty, then appends their checkpoints.
+async fn drain(
+    db: &DatabaseConnection,
+    keys: &AuditKeys,
+    holder: Uuid,
+    now: DateTime<Utc>,
+    batch: u64,
+    appender: Option<&mut Appender>,
+) {
+    loop {
+        match seal(db, keys, holder, now, batch).await {
+            Ok(sealed) if sealed.events as u64 >= batch || sealed.refused > 0 => {}
+            Ok(_) => break,
+            Err(err) => {
+                tracing::warn!(error = %err, "sealing the audit trail");
+                break;
+            }
+        }
+    }
+    if let Some(appender) = appender {
+        if let Err(err) = appender.catch_up(db, keys).await {
+            tracing::error!(error = %err, "appending audit checkpoints");
+        }
+    }
 }

@@ -1,16 +1,21 @@
-//! The audit trail: append-only and hash-chained. A write's event goes in the same transaction
-//! as the write ([`record`]); read and denial events go through a bounded queue to a background
-//! writer that inserts them in batches ([`AuditWriter`]); the chain is sealed after the fact by
-//! one sealer at a time ([`chain`]).
+//! The audit trail: append-only, each event authenticated by a MAC when it is created
+//! ([`keys`]). A write's event goes in the same transaction as the write ([`record`]); a
+//! request's reads and denials go through a bounded queue to a background writer that inserts
+//! them in batches ([`AuditWriter`]); one sealer at a time seals new events into signed batches
+//! and appends each batch's checkpoint to a file outside the database ([`chain`]).
 
 pub mod chain;
+pub mod checkpoint;
+pub mod keys;
+pub mod partitions;
 pub mod writer;
 
+pub use keys::{AuditKeys, MacKey};
 pub use writer::AuditWriter;
 
 use chrono::{DateTime, Timelike, Utc};
 use entity::{audit_event, audit_subject};
-use sea_orm::{ActiveEnum, ActiveValue::Set, ConnectionTrait, EntityTrait};
+use sea_orm::{ActiveEnum, ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, IntoActiveModel};
 use uuid::Uuid;
 
 use crate::auth::Principal;
@@ -18,6 +23,8 @@ use crate::auth::Principal;
 /// One event to append.
 #[derive(Debug, Clone)]
 pub struct AuditRecord {
+    /// The key its MAC is made with.
+    key: MacKey,
     /// When it happened.
     pub at: DateTime<Utc>,
     /// Who did it, when known.
@@ -36,9 +43,15 @@ pub struct AuditRecord {
 }
 
 impl AuditRecord {
-    /// An event with no actor, subject or detail yet.
-    pub fn new(action: &'static str, at: DateTime<Utc>, request_id: Option<String>) -> Self {
+    /// An event with no actor, subject or detail yet, to be authenticated with `key`.
+    pub fn new(
+        key: &MacKey,
+        action: &'static str,
+        at: DateTime<Utc>,
+        request_id: Option<String>,
+    ) -> Self {
         Self {
+            key: key.clone(),
             at,
             actor: None,
             action,
@@ -89,9 +102,9 @@ pub async fn record(db: &impl ConnectionTrait, event: AuditRecord) -> Result<(),
 }
 
 impl AuditRecord {
-    /// The unsealed row for this event, and its rows in the record-to-event index (its subject
-    /// and every further record, each once); the time is kept to the microsecond, which both
-    /// databases store exactly, so the chain's hashes are reproducible.
+    /// The unsealed row for this event, with its MAC, and its rows in the record-to-event index
+    /// (its subject and every further record, each once); the time is kept to the microsecond,
+    /// which both databases store exactly, so the MAC is reproducible from what is stored.
     pub fn into_rows(self) -> (audit_event::ActiveModel, Vec<audit_subject::ActiveModel>) {
         let event = self;
         let id = Uuid::now_v7();
@@ -112,22 +125,52 @@ impl AuditRecord {
             .at
             .with_nanosecond(event.at.nanosecond() / 1000 * 1000)
             .unwrap_or(event.at);
-        let row = audit_event::ActiveModel {
-            id: Set(id),
-            seq: Set(None),
-            occurred_at: Set(occurred_at),
-            actor_account_id: Set(actor_account_id),
-            actor_role: Set(actor_role),
-            action: Set(event.action.to_owned()),
-            subject_type: Set(subject_type.map(str::to_owned)),
-            subject_id: Set(subject_id),
-            detail: Set(event.detail.to_string()),
-            request_id: Set(event.request_id),
-            prev_hash: Set(None),
-            hash: Set(None),
+        let mut row = audit_event::Model {
+            id,
+            seq: None,
+            batch: None,
+            occurred_at,
+            actor_account_id,
+            actor_role,
+            action: event.action.to_owned(),
+            subject_type: subject_type.map(str::to_owned),
+            subject_id,
+            detail: event.detail.to_string(),
+            request_id: event.request_id,
+            mac: None,
+            refused_at: None,
         };
-        (row, subjects)
+        row.mac = Some(event.key.tag(&content(&row)));
+        (row.into_active_model().reset_all(), subjects)
     }
+}
+
+/// What an event's MAC covers: every field it was created with, each length-prefixed so no two
+/// events share a form. Its position and sealing are not part of it (the sealer adds them).
+pub fn content(event: &audit_event::Model) -> Vec<u8> {
+    let occurred_at = event
+        .occurred_at
+        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    let actor = event.actor_account_id.map(|a| a.to_string());
+    let subject = event.subject_id.map(|s| s.to_string());
+    let id = event.id.to_string();
+    let parts: [&str; 9] = [
+        &id,
+        &occurred_at,
+        actor.as_deref().unwrap_or_default(),
+        event.actor_role.as_deref().unwrap_or_default(),
+        &event.action,
+        event.subject_type.as_deref().unwrap_or_default(),
+        subject.as_deref().unwrap_or_default(),
+        &event.detail,
+        event.request_id.as_deref().unwrap_or_default(),
+    ];
+    let mut bytes = Vec::with_capacity(parts.iter().map(|p| p.len() + 8).sum());
+    for part in parts {
+        bytes.extend_from_slice(&(part.len() as u64).to_be_bytes());
+        bytes.extend_from_slice(part.as_bytes());
+    }
+    bytes
 }
 
 /// The fields that differ between two snapshots, each with its value before and after.

@@ -12,7 +12,7 @@ use tokio::sync::broadcast;
 use uuid::Uuid;
 
 use crate::{
-    audit::{self, AuditRecord},
+    audit::{self, AuditRecord, MacKey},
     auth::{
         Principal, password,
         sessions::{AccountFacts, Sessions},
@@ -62,7 +62,7 @@ pub async fn login(
     if !state.throttle.allow(&username, &meta.client_address) {
         audit::record(
             &state.db,
-            AuditRecord::new("login.throttled", now, meta.request_id.clone())
+            AuditRecord::new(&state.audit_keys.mac, "login.throttled", now, meta.request_id.clone())
                 .with(json!({ "username": username, "address": meta.client_address })),
         )
         .await?;
@@ -89,7 +89,7 @@ pub async fn login(
     let account = match (found, refusal) {
         (Some(account), None) => account,
         (found, reason) => {
-            let mut event = AuditRecord::new("login.failed", now, meta.request_id.clone()).with(
+            let mut event = AuditRecord::new(&state.audit_keys.mac, "login.failed", now, meta.request_id.clone()).with(
                 json!({ "username": username, "reason": reason, "address": meta.client_address }),
             );
             if let Some(account) = &found {
@@ -105,7 +105,7 @@ pub async fn login(
     let refresh = insert_refresh_token(&txn, state, account.id, session, now).await?;
     audit::record(
         &txn,
-        AuditRecord::new("login", now, meta.request_id.clone())
+        AuditRecord::new(&state.audit_keys.mac, "login", now, meta.request_id.clone())
             .on("Account", account.id)
             .with(json!({ "address": meta.client_address })),
     )
@@ -135,7 +135,7 @@ pub async fn refresh(
         revoke_family(&txn, stored.family_id, now).await?;
         audit::record(
             &txn,
-            AuditRecord::new("token.reuse", now, meta.request_id.clone())
+            AuditRecord::new(&state.audit_keys.mac, "token.reuse", now, meta.request_id.clone())
                 .on("Account", stored.account_id)
                 .with(json!({ "family": stored.family_id, "address": meta.client_address })),
         )
@@ -201,7 +201,7 @@ pub async fn logout(
     }
     audit::record(
         &txn,
-        AuditRecord::new("logout", now, meta.request_id.clone())
+        AuditRecord::new(&state.audit_keys.mac, "logout", now, meta.request_id.clone())
             .by(principal)
             .on("Account", principal.account_id)
             .with(json!({ "everywhere": everywhere })),
@@ -222,6 +222,7 @@ pub async fn logout(
 /// [`account_changed`] once committed so every instance refuses its tokens at once.
 pub async fn set_disabled(
     db: &impl ConnectionTrait,
+    mac: &MacKey,
     username: &str,
     disabled: bool,
     now: DateTime<Utc>,
@@ -243,6 +244,7 @@ pub async fn set_disabled(
     audit::record(
         db,
         AuditRecord::new(
+            mac,
             if disabled {
                 "account.disable"
             } else {
@@ -425,6 +427,7 @@ pub async fn find(
 /// case.
 pub async fn create(
     db: &impl ConnectionTrait,
+    mac: &MacKey,
     username: &str,
     display_name: &str,
     password_plain: &str,
@@ -461,7 +464,7 @@ pub async fn create(
         .await?;
     audit::record(
         db,
-        AuditRecord::new("account.create", now, None)
+        AuditRecord::new(mac, "account.create", now, None)
             .on("Account", created.id)
             .with(json!({ "username": created.username, "role": created.role, "organization": organization.id })),
     )

@@ -24,7 +24,7 @@ pub mod visit;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::{
-    audit::AuditRecord,
+    audit::{AuditRecord, MacKey},
     auth::Principal,
     error::{ApiError, ApiResult},
     policy::Policy,
@@ -38,6 +38,8 @@ pub struct Actor<'a> {
     pub principal: &'a Principal,
     /// The access policy.
     pub policy: &'a Policy,
+    /// The key the audit events it writes are authenticated with.
+    pub mac: &'a MacKey,
     /// Now, by the application's clock.
     pub now: DateTime<Utc>,
     /// The request, for the audit trail.
@@ -58,7 +60,7 @@ impl Actor<'_> {
 
     /// An audit event by this actor.
     pub fn event(&self, action: &'static str) -> AuditRecord {
-        AuditRecord::new(action, self.now, self.request_id.map(str::to_owned)).by(self.principal)
+        AuditRecord::new(self.mac, action, self.now, self.request_id.map(str::to_owned)).by(self.principal)
     }
 
     /// Today's date (UTC+8 is where the ledger lives; the calendar day there).

@@ -350,6 +350,7 @@ pub struct PublicDraft {
 /// outcome notice.
 pub async fn submit_public(
     db: &impl ConnectionTrait,
+    mac: &crate::audit::MacKey,
     draft: PublicDraft,
     now: DateTime<Utc>,
     request_id: Option<String>,
@@ -437,7 +438,7 @@ pub async fn submit_public(
     .await?;
     audit::record(
         db,
-        audit::AuditRecord::new("report.submit_public", now, request_id)
+        audit::AuditRecord::new(mac, "report.submit_public", now, request_id)
             .on("Report", report.id)
             .with(json!({ "category": report.category, "holder": holder.id })),
     )

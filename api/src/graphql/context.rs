@@ -45,6 +45,7 @@ impl ContextExt for Context<'_> {
         Ok(Actor {
             principal: self.principal()?,
             policy: &state.policy,
+            mac: &state.audit_keys.mac,
             now: state.clock.now(),
             request_id: self
                 .data_opt::<RequestMeta>()

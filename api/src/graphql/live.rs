@@ -103,6 +103,7 @@ impl Listener {
         Actor {
             principal: &self.principal,
             policy: &self.state.policy,
+            mac: &self.state.audit_keys.mac,
             now: self.state.clock.now(),
             request_id: None,
             break_glass: true,

@@ -240,6 +240,8 @@ pub struct Caller {
     pub principal: Option<Principal>,
     /// The access policy.
     pub policy: Arc<Policy>,
+    /// The audit trail's MAC key (the domain's reader carries it).
+    pub mac: crate::audit::MacKey,
     /// The request's time.
     pub now: chrono::DateTime<chrono::Utc>,
 }
@@ -253,6 +255,7 @@ impl Caller {
         Ok(domain::Actor {
             principal,
             policy: &self.policy,
+            mac: &self.mac,
             now: self.now,
             request_id: None,
             break_glass: true,
@@ -545,6 +548,7 @@ impl Loaders {
             db: db.clone(),
             principal,
             policy: Arc::clone(&state.policy),
+            mac: state.audit_keys.mac.clone(),
             now,
         };
         // The window in which sibling fields' keys gather into one statement. The default

@@ -94,6 +94,7 @@ pub fn schema(state: AppState) -> AppSchema {
         .extension(FieldPolicy {
             policy: Arc::clone(&state.policy),
             writer: state.audit.clone(),
+            mac: state.audit_keys.mac.clone(),
             clock: Arc::clone(&state.clock),
         })
         .data(state)

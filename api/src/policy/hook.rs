@@ -21,7 +21,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::{
-    audit::{AuditRecord, AuditWriter},
+    audit::{AuditRecord, AuditWriter, MacKey},
     auth::Session,
     clock::Clock,
     domain::account::RequestMeta,
@@ -69,6 +69,8 @@ pub struct FieldPolicy {
     pub policy: Arc<Policy>,
     /// Where audit events go.
     pub writer: AuditWriter,
+    /// The key audit events are authenticated with.
+    pub mac: MacKey,
     /// The time events are stamped with.
     pub clock: Arc<dyn Clock>,
 }
@@ -78,6 +80,7 @@ impl ExtensionFactory for FieldPolicy {
         Arc::new(FieldPolicyExtension {
             policy: self.policy.clone(),
             writer: self.writer.clone(),
+            mac: self.mac.clone(),
             clock: self.clock.clone(),
             variables: Mutex::default(),
         })
@@ -88,6 +91,7 @@ impl ExtensionFactory for FieldPolicy {
 struct FieldPolicyExtension {
     policy: Arc<Policy>,
     writer: AuditWriter,
+    mac: MacKey,
     clock: Arc<dyn Clock>,
     /// The request's variables, to read the arguments a filter or order is given through.
     variables: Mutex<Variables>,
@@ -188,7 +192,7 @@ impl Extension for FieldPolicyExtension {
             .and_then(|m| m.request_id.clone());
         let now = self.clock.now();
         let event = |action: &'static str| {
-            let event = AuditRecord::new(action, now, request_id.clone());
+            let event = AuditRecord::new(&self.mac, action, now, request_id.clone());
             match principal {
                 Some(p) => event.by(p),
                 None => event,

@@ -763,6 +763,7 @@ async fn wenquan_children(app: &TestApp) -> Vec<child::Model> {
 async fn wenquan_officer(app: &TestApp) -> String {
     shouhu::domain::account::create(
         &app.state.db,
+        &app.state.audit_keys.mac,
         "civil_affairs.652702",
         "温泉县民政局科员",
         DEMO_PASSWORD,

@@ -61,6 +61,7 @@ async fn a_deployments_first_administrator_is_created_audited_and_signs_in() {
     let txn = shouhu::db::begin_write(&app.state.db).await.unwrap();
     let short = shouhu::domain::account::create(
         &txn,
+        &app.state.audit_keys.mac,
         "root",
         "Root",
         "short",
@@ -72,6 +73,7 @@ async fn a_deployments_first_administrator_is_created_audited_and_signs_in() {
     assert!(short.is_err(), "a password under 12 characters is refused");
     let created = shouhu::domain::account::create(
         &txn,
+        &app.state.audit_keys.mac,
         "First.Admin",
         "首位管理员",
         "a-long-enough-password",
