@@ -185,6 +185,10 @@ fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .route("/readyz", web::get().to(http::readyz))
             .route("/graphql/ws", web::get().to(http::ws::subscriptions))
             .route("/graphql", web::to(http::graphql::graphql))
+            .route(
+                "/exports/child-access.csv",
+                web::get().to(http::exports::child_access),
+            )
     })
     .listen(listener)?
     .shutdown_timeout(shutdown)

@@ -238,11 +238,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let account = domain::account::create(
                 &txn,
                 &keys.mac,
-                &username,
-                &display_name,
-                &password,
-                role,
-                &organization,
+                domain::account::NewAccount {
+                    username: &username,
+                    display_name: &display_name,
+                    password: &password,
+                    role,
+                    organization_code: &organization,
+                },
                 chrono::Utc::now(),
             )
             .await

@@ -39,7 +39,10 @@ impl MigrationTrait for Migration {
                     .await?;
                 for column in [
                     ColumnDef::new(AuditEvent::Mac).string().null().to_owned(),
-                    ColumnDef::new(AuditEvent::Batch).big_integer().null().to_owned(),
+                    ColumnDef::new(AuditEvent::Batch)
+                        .big_integer()
+                        .null()
+                        .to_owned(),
                     ColumnDef::new(AuditEvent::RefusedAt)
                         .timestamp_with_time_zone()
                         .null()

@@ -7,6 +7,7 @@
 //! test process, and dropped afterwards.
 
 pub mod db;
+pub mod load;
 pub mod ws;
 
 use std::sync::Arc;
@@ -153,8 +154,13 @@ impl TestApp {
     }
 
     async fn start(db: TestDb, adjust: impl FnOnce(&mut Config)) -> Self {
-        Self::start_on(db, TempFile::new("checkpoints.jsonl"), OffsetClock::default(), adjust)
-            .await
+        Self::start_on(
+            db,
+            TempFile::new("checkpoints.jsonl"),
+            OffsetClock::default(),
+            adjust,
+        )
+        .await
     }
 
     async fn start_on(

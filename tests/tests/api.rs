@@ -1,5 +1,7 @@
 //! The black-box test suite: one binary, one module per area.
 
+#[path = "api/access_report.rs"]
+mod access_report;
 #[path = "api/activities.rs"]
 mod activities;
 #[path = "api/assistance.rs"]

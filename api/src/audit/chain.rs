@@ -13,8 +13,9 @@ use std::path::Path;
 use chrono::{DateTime, TimeDelta, Utc};
 use entity::{audit_batch, audit_event};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Statement,
     sea_query::{Expr, ExprTrait, Query},
 };
 use sha2::{Digest, Sha256};
@@ -145,8 +146,9 @@ pub async fn seal(
         .limit(batch)
         .all(&txn)
         .await?;
-    let (good, forged): (Vec<_>, Vec<_>) =
-        pending.into_iter().partition(|event| authentic(keys, event));
+    let (good, forged): (Vec<_>, Vec<_>) = pending
+        .into_iter()
+        .partition(|event| authentic(keys, event));
 
     if !forged.is_empty() {
         refuse(&txn, keys, &forged, now).await?;
@@ -507,7 +509,9 @@ pub async fn verify(
                     "the batch does not follow the one before",
                 ));
             }
-            while let Some(line) = file.next_if(|line| line.as_ref().is_ok_and(|c| c.batch <= number) || line.is_err()) {
+            while let Some(line) =
+                file.next_if(|line| line.as_ref().is_ok_and(|c| c.batch <= number) || line.is_err())
+            {
                 match line {
                     Err(line) => {
                         return Ok(broken(
@@ -728,7 +732,10 @@ async fn missing(db: &DatabaseConnection, batch: i64, seq: i64) -> anyhow::Resul
             Some(batch),
             Some(seq),
             None,
-            format!("the trail ends at position {}, before what was sealed", seq - 1),
+            format!(
+                "the trail ends at position {}, before what was sealed",
+                seq - 1
+            ),
         )
     } else {
         broken(
@@ -798,9 +805,9 @@ async fn drain(
             }
         }
     }
-    if let Some(appender) = appender {
-        if let Err(err) = appender.catch_up(db, keys).await {
-            tracing::error!(error = %err, "appending audit checkpoints");
-        }
+    if let Some(appender) = appender
+        && let Err(err) = appender.catch_up(db, keys).await
+    {
+        tracing::error!(error = %err, "appending audit checkpoints");
     }
 }

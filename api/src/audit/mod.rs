@@ -15,7 +15,9 @@ pub use writer::AuditWriter;
 
 use chrono::{DateTime, Timelike, Utc};
 use entity::{audit_event, audit_subject};
-use sea_orm::{ActiveEnum, ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, IntoActiveModel};
+use sea_orm::{
+    ActiveEnum, ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, IntoActiveModel,
+};
 use uuid::Uuid;
 
 use crate::auth::Principal;

@@ -62,8 +62,13 @@ pub async fn login(
     if !state.throttle.allow(&username, &meta.client_address) {
         audit::record(
             &state.db,
-            AuditRecord::new(&state.audit_keys.mac, "login.throttled", now, meta.request_id.clone())
-                .with(json!({ "username": username, "address": meta.client_address })),
+            AuditRecord::new(
+                &state.audit_keys.mac,
+                "login.throttled",
+                now,
+                meta.request_id.clone(),
+            )
+            .with(json!({ "username": username, "address": meta.client_address })),
         )
         .await?;
         return Err(ApiError::RateLimited);
@@ -89,7 +94,13 @@ pub async fn login(
     let account = match (found, refusal) {
         (Some(account), None) => account,
         (found, reason) => {
-            let mut event = AuditRecord::new(&state.audit_keys.mac, "login.failed", now, meta.request_id.clone()).with(
+            let mut event = AuditRecord::new(
+                &state.audit_keys.mac,
+                "login.failed",
+                now,
+                meta.request_id.clone(),
+            )
+            .with(
                 json!({ "username": username, "reason": reason, "address": meta.client_address }),
             );
             if let Some(account) = &found {
@@ -135,9 +146,14 @@ pub async fn refresh(
         revoke_family(&txn, stored.family_id, now).await?;
         audit::record(
             &txn,
-            AuditRecord::new(&state.audit_keys.mac, "token.reuse", now, meta.request_id.clone())
-                .on("Account", stored.account_id)
-                .with(json!({ "family": stored.family_id, "address": meta.client_address })),
+            AuditRecord::new(
+                &state.audit_keys.mac,
+                "token.reuse",
+                now,
+                meta.request_id.clone(),
+            )
+            .on("Account", stored.account_id)
+            .with(json!({ "family": stored.family_id, "address": meta.client_address })),
         )
         .await?;
         txn.commit().await?;
@@ -201,10 +217,15 @@ pub async fn logout(
     }
     audit::record(
         &txn,
-        AuditRecord::new(&state.audit_keys.mac, "logout", now, meta.request_id.clone())
-            .by(principal)
-            .on("Account", principal.account_id)
-            .with(json!({ "everywhere": everywhere })),
+        AuditRecord::new(
+            &state.audit_keys.mac,
+            "logout",
+            now,
+            meta.request_id.clone(),
+        )
+        .by(principal)
+        .on("Account", principal.account_id)
+        .with(json!({ "everywhere": everywhere })),
     )
     .await?;
     txn.commit().await?;
@@ -422,19 +443,36 @@ pub async fn find(
     Ok(account::Entity::find_by_id(id).one(db).await?)
 }
 
+/// An account to create.
+#[derive(Debug, Clone, Copy)]
+pub struct NewAccount<'a> {
+    /// Login name (stored in lower case).
+    pub username: &'a str,
+    /// Name shown to colleagues.
+    pub display_name: &'a str,
+    /// The password, at least 12 characters.
+    pub password: &'a str,
+    /// Its role.
+    pub role: Role,
+    /// The code of its organization.
+    pub organization_code: &'a str,
+}
+
 /// Creates an account (the `shouhu account create` command, for a deployment's first
-/// administrator), with its audit event; pass a transaction. The username is stored in lower
-/// case.
+/// administrator), with its audit event; pass a transaction.
 pub async fn create(
     db: &impl ConnectionTrait,
     mac: &MacKey,
-    username: &str,
-    display_name: &str,
-    password_plain: &str,
-    role: Role,
-    organization_code: &str,
+    new: NewAccount<'_>,
     now: DateTime<Utc>,
 ) -> ApiResult<account::Model> {
+    let NewAccount {
+        username,
+        display_name,
+        password: password_plain,
+        role,
+        organization_code,
+    } = new;
     if password_plain.chars().count() < 12 {
         return Err(ApiError::bad_input(
             "password",

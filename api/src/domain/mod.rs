@@ -60,7 +60,13 @@ impl Actor<'_> {
 
     /// An audit event by this actor.
     pub fn event(&self, action: &'static str) -> AuditRecord {
-        AuditRecord::new(self.mac, action, self.now, self.request_id.map(str::to_owned)).by(self.principal)
+        AuditRecord::new(
+            self.mac,
+            action,
+            self.now,
+            self.request_id.map(str::to_owned),
+        )
+        .by(self.principal)
     }
 
     /// Today's date (UTC+8 is where the ledger lives; the calendar day there).

@@ -128,17 +128,14 @@ pub async fn graphql(
             );
         }
     };
-    let meta = RequestMeta {
-        client_address: client_address(&req, &state),
-        request_id: Some(request_id.to_string()),
-    };
-    let loaders = Loaders::new(&state, session.principal().ok().cloned());
-    let request = async_graphql::Request::new(query.query.clone())
-        .variables(variables)
-        .data(session)
-        .data(meta)
-        .data(loaders)
-        .data(Arc::new(RequestAudit::default()));
+    let request = prepare(
+        &req,
+        &state,
+        &request_id,
+        session,
+        query.query.clone(),
+        variables,
+    );
     let request = match query.operation_name {
         Some(name) => request.operation_name(name),
         None => request,
@@ -427,7 +424,32 @@ fn argument_at(document: &ExecutableDocument, pos: Pos) -> Option<String> {
     found
 }
 
-async fn session(req: &HttpRequest, state: &AppState) -> Result<Session, ApiError> {
+/// A request for the executor with what every resolver and the policy hook read: the session,
+/// the client's address and request id, fresh loaders and the request's audit collector.
+pub(crate) fn prepare(
+    req: &HttpRequest,
+    state: &AppState,
+    request_id: &RequestId,
+    session: Session,
+    query: String,
+    variables: Variables,
+) -> async_graphql::Request {
+    let meta = RequestMeta {
+        client_address: client_address(req, state),
+        request_id: Some(request_id.to_string()),
+    };
+    let loaders = Loaders::new(state, session.principal().ok().cloned());
+    async_graphql::Request::new(query)
+        .variables(variables)
+        .data(session)
+        .data(meta)
+        .data(loaders)
+        .data(Arc::new(RequestAudit::default()))
+}
+
+/// The caller behind the request's bearer token: anonymous without one, rejected when it does
+/// not verify or its session has ended.
+pub(crate) async fn session(req: &HttpRequest, state: &AppState) -> Result<Session, ApiError> {
     let Some(header) = req.headers().get(header::AUTHORIZATION) else {
         return Ok(Session::Anonymous);
     };

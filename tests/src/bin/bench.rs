@@ -6,10 +6,12 @@
 //! `cargo run -p shouhu-tests --release --bin bench -- [requests] [concurrency]`
 //! (defaults 400 and 8; use the release profile for figures worth comparing).
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use serde_json::json;
-use shouhu_tests::{Role, TestApp, Tokens};
+use shouhu_tests::{
+    Role, TestApp,
+    load::{peak_rss_kib, percentile, run},
+};
 
 struct Scenario {
     name: &'static str,
@@ -49,79 +51,6 @@ const SCENARIOS: [Scenario; 6] = [
         query: "{ screeningCampaigns(first: 10) { edges { node { name startsOn endsOn teams { name members { name duty } } tally { children concerns reportsRaised } } } } hazardSites { kind place risk } }",
     },
 ];
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted.get(index).copied().unwrap_or_default()
-}
-
-fn peak_rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
-}
-
-async fn run(
-    app: &TestApp,
-    tokens: &Tokens,
-    query: &str,
-    requests: usize,
-    concurrency: usize,
-) -> (Vec<Duration>, Duration, u64, usize) {
-    let before = app.statements();
-    let started = Instant::now();
-    let mut latencies = Vec::with_capacity(requests);
-    let mut errors = 0;
-    let per_worker = requests / concurrency;
-    let mut workers = Vec::new();
-    for _ in 0..concurrency {
-        let client = app.client.clone();
-        let url = app.graphql_url();
-        let token = tokens.access.clone();
-        let query = query.to_owned();
-        workers.push(tokio::spawn(async move {
-            let mut times = Vec::with_capacity(per_worker);
-            let mut failed = 0;
-            for _ in 0..per_worker {
-                let t = Instant::now();
-                let response = client
-                    .post(&url)
-                    .bearer_auth(&token)
-                    .json(&json!({ "query": query }))
-                    .send()
-                    .await;
-                let ok = match response {
-                    Ok(r) => r
-                        .json::<serde_json::Value>()
-                        .await
-                        .map(|b| b.get("errors").is_none())
-                        .unwrap_or(false),
-                    Err(_) => false,
-                };
-                if !ok {
-                    failed += 1;
-                }
-                times.push(t.elapsed());
-            }
-            (times, failed)
-        }));
-    }
-    for worker in workers {
-        if let Ok((times, failed)) = worker.await {
-            latencies.extend(times);
-            errors += failed;
-        }
-    }
-    let elapsed = started.elapsed();
-    let statements = app.statements() - before;
-    latencies.sort();
-    (latencies, elapsed, statements, errors)
-}
 
 #[tokio::main]
 async fn main() {

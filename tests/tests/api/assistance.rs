@@ -764,11 +764,13 @@ async fn wenquan_officer(app: &TestApp) -> String {
     shouhu::domain::account::create(
         &app.state.db,
         &app.state.audit_keys.mac,
-        "civil_affairs.652702",
-        "温泉县民政局科员",
-        DEMO_PASSWORD,
-        Role::CivilAffairsOfficer,
-        "civil_affairs:652702",
+        shouhu::domain::account::NewAccount {
+            username: "civil_affairs.652702",
+            display_name: "温泉县民政局科员",
+            password: DEMO_PASSWORD,
+            role: Role::CivilAffairsOfficer,
+            organization_code: "civil_affairs:652702",
+        },
         Utc::now(),
     )
     .await

@@ -62,11 +62,13 @@ async fn a_deployments_first_administrator_is_created_audited_and_signs_in() {
     let short = shouhu::domain::account::create(
         &txn,
         &app.state.audit_keys.mac,
-        "root",
-        "Root",
-        "short",
-        entity::enums::Role::Admin,
-        "unit:civil_affairs",
+        shouhu::domain::account::NewAccount {
+            username: "root",
+            display_name: "Root",
+            password: "short",
+            role: entity::enums::Role::Admin,
+            organization_code: "unit:civil_affairs",
+        },
         chrono::Utc::now(),
     )
     .await;
@@ -74,11 +76,13 @@ async fn a_deployments_first_administrator_is_created_audited_and_signs_in() {
     let created = shouhu::domain::account::create(
         &txn,
         &app.state.audit_keys.mac,
-        "First.Admin",
-        "首位管理员",
-        "a-long-enough-password",
-        entity::enums::Role::Admin,
-        "unit:civil_affairs",
+        shouhu::domain::account::NewAccount {
+            username: "First.Admin",
+            display_name: "首位管理员",
+            password: "a-long-enough-password",
+            role: entity::enums::Role::Admin,
+            organization_code: "unit:civil_affairs",
+        },
         chrono::Utc::now(),
     )
     .await

@@ -75,9 +75,15 @@ async fn a_disabled_account_is_refused_at_once_though_it_was_read_a_moment_befor
     assert_eq!(me_code(&app, &teacher.access).await, "");
 
     let txn = shouhu::db::begin_write(&app.state.db).await.unwrap();
-    let account = shouhu::domain::account::set_disabled(&txn, &app.state.audit_keys.mac, "demo.teacher", true, Utc::now())
-        .await
-        .unwrap();
+    let account = shouhu::domain::account::set_disabled(
+        &txn,
+        &app.state.audit_keys.mac,
+        "demo.teacher",
+        true,
+        Utc::now(),
+    )
+    .await
+    .unwrap();
     txn.commit().await.unwrap();
     shouhu::domain::account::account_changed(&app.state.sessions, &app.state.events, account.id)
         .await;

@@ -7,8 +7,8 @@ use entity::{audit_batch, audit_event};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, sea_query::Expr};
 use serde_json::json;
 use shouhu::audit::{
-    checkpoint,
     chain::{self, Break, Tamper, Verdict},
+    checkpoint,
 };
 use shouhu_tests::{Role, TestApp};
 
@@ -330,7 +330,10 @@ async fn a_batch_not_signed_by_the_deployment_is_named_forged() {
         .unwrap();
 
     let place = broken(&app).await;
-    assert_eq!((place.kind, place.batch), (Tamper::Forged, Some(batch.number)));
+    assert_eq!(
+        (place.kind, place.batch),
+        (Tamper::Forged, Some(batch.number))
+    );
 }
 
 #[tokio::test]
@@ -371,7 +374,10 @@ async fn events_queued_at_shutdown_are_written_and_sealed_once_across_a_restart(
         (1..=all.len() as i64).collect::<Vec<_>>(),
         "each event once, without gaps"
     );
-    assert!(matches!(verify(&app).await, Verdict::Intact { unsealed: 0, .. }));
+    assert!(matches!(
+        verify(&app).await,
+        Verdict::Intact { unsealed: 0, .. }
+    ));
 }
 
 #[tokio::test]
@@ -389,5 +395,8 @@ async fn two_sealers_never_seal_the_same_events_twice() {
     app.seal_audit().await;
 
     assert!(a.is_ok() || b.is_ok());
-    assert!(matches!(verify(&app).await, Verdict::Intact { unsealed: 0, .. }));
+    assert!(matches!(
+        verify(&app).await,
+        Verdict::Intact { unsealed: 0, .. }
+    ));
 }

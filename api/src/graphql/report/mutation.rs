@@ -234,7 +234,8 @@ impl ReportMutation {
         let now = state.clock.now();
         let txn = begin(ctx).await?;
         let (report, receipt) =
-            domain::report::submit_public(&txn, &state.audit_keys.mac, draft, now, meta.request_id).await?;
+            domain::report::submit_public(&txn, &state.audit_keys.mac, draft, now, meta.request_id)
+                .await?;
         commit(txn).await?;
         state
             .events
