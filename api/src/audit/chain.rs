@@ -175,24 +175,13 @@ pub async fn seal(
         })
         .exec_without_returning(&txn)
         .await?;
-        let mut claimed = 0;
-        for chunk in good.chunks(IDS_PER_STATEMENT) {
-            claimed += audit_event::Entity::update_many()
-                .col_expr(audit_event::Column::Batch, Expr::value(number))
-                .filter(audit_event::Column::Id.is_in(chunk.iter().map(|e| e.id)))
-                .filter(audit_event::Column::Seq.is_null())
-                .filter(audit_event::Column::RefusedAt.is_null())
-                .exec(&txn)
-                .await?
-                .rows_affected;
-        }
+        let claimed = claim(&txn, &good, number, first_seq).await?;
         if claimed != good.len() as u64 {
             return Err(sea_orm::DbErr::Custom(format!(
                 "audit batch {number}: {claimed} of {count} events could still be claimed; \
                  another sealer ran"
             )));
         }
-        number_positions(&txn, number, first_seq).await?;
     }
     txn.commit().await?;
     Ok(Sealed {
@@ -201,34 +190,60 @@ pub async fn seal(
     })
 }
 
-/// Gives the batch's events their positions, in id order, in one statement.
-async fn number_positions(
+/// Gives the batch's events (`events`, in id order) their batch and positions; returns how many
+/// were still waiting to be sealed. On PostgreSQL one statement per chunk writes both, so each
+/// event gets one new row version; SQLite, which updates in place, takes two statements.
+async fn claim(
     db: &impl ConnectionTrait,
+    events: &[audit_event::Model],
     number: i64,
     first_seq: i64,
-) -> Result<(), sea_orm::DbErr> {
+) -> Result<u64, sea_orm::DbErr> {
     let backend = db.get_database_backend();
-    let sql = match backend {
-        sea_orm::DatabaseBackend::Postgres => {
-            "UPDATE audit_event SET seq = $1 - 1 + r.rn \
-             FROM (SELECT id AS rid, occurred_at AS rat, row_number() OVER (ORDER BY id) AS rn \
-                   FROM audit_event WHERE seq IS NULL AND refused_at IS NULL AND batch = $2) AS r \
-             WHERE audit_event.id = r.rid AND audit_event.occurred_at = r.rat"
+    let mut claimed = 0;
+    if backend == sea_orm::DatabaseBackend::Postgres {
+        let mut first = first_seq;
+        for chunk in events.chunks(IDS_PER_STATEMENT) {
+            let ids = chunk
+                .iter()
+                .map(|e| e.id.to_string())
+                .collect::<Vec<_>>()
+                .join(",");
+            claimed += db
+                .execute_raw(Statement::from_sql_and_values(
+                    backend,
+                    "UPDATE audit_event SET batch = $1, seq = $2 - 1 + v.n \
+                     FROM unnest(string_to_array($3, ',')::uuid[]) WITH ORDINALITY AS v(id, n) \
+                     WHERE audit_event.id = v.id AND audit_event.seq IS NULL \
+                     AND audit_event.refused_at IS NULL",
+                    [number.into(), first.into(), ids.into()],
+                ))
+                .await?
+                .rows_affected();
+            first += i64::try_from(chunk.len()).unwrap_or(i64::MAX);
         }
-        _ => {
-            "UPDATE audit_event SET seq = ?1 - 1 + r.rn \
-             FROM (SELECT id AS rid, row_number() OVER (ORDER BY id) AS rn \
-                   FROM audit_event WHERE seq IS NULL AND refused_at IS NULL AND batch = ?2) AS r \
-             WHERE audit_event.id = r.rid"
-        }
-    };
+        return Ok(claimed);
+    }
+    for chunk in events.chunks(IDS_PER_STATEMENT) {
+        claimed += audit_event::Entity::update_many()
+            .col_expr(audit_event::Column::Batch, Expr::value(number))
+            .filter(audit_event::Column::Id.is_in(chunk.iter().map(|e| e.id)))
+            .filter(audit_event::Column::Seq.is_null())
+            .filter(audit_event::Column::RefusedAt.is_null())
+            .exec(db)
+            .await?
+            .rows_affected;
+    }
     db.execute_raw(Statement::from_sql_and_values(
         backend,
-        sql,
+        "UPDATE audit_event SET seq = ?1 - 1 + r.rn \
+         FROM (SELECT id AS rid, row_number() OVER (ORDER BY id) AS rn \
+               FROM audit_event WHERE seq IS NULL AND refused_at IS NULL AND batch = ?2) AS r \
+         WHERE audit_event.id = r.rid",
         [first_seq.into(), number.into()],
     ))
     .await?;
-    Ok(())
+    Ok(claimed)
 }
 
 /// Marks events whose MAC does not verify as refused and raises the alarm: an `audit.refused`
@@ -326,8 +341,25 @@ pub async fn seal_all(
 ) -> anyhow::Result<usize> {
     let holder = Uuid::now_v7();
     let mut total = 0;
+    let mut contended = 0;
     loop {
-        let sealed = seal(db, keys, holder, now, 10_000).await?;
+        let sealed = match seal(db, keys, holder, now, 10_000).await {
+            Ok(sealed) => sealed,
+            // The running service's sealer sealed the same batch number first (the lease was
+            // taken from it mid-batch): its batch stands, and this one starts again after it.
+            Err(err)
+                if contended < 100
+                    && matches!(
+                        err.sql_err(),
+                        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+                    ) =>
+            {
+                contended += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                continue;
+            }
+            Err(err) => return Err(err.into()),
+        };
         total += sealed.events;
         if sealed.events == 0 && sealed.refused == 0 {
             break;

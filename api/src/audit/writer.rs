@@ -1,11 +1,11 @@
 //! The background writer of read and denial events: a bounded queue drained in batches, so a
 //! read never waits for a commit; flushed on shutdown.
 
-use entity::{audit_event, audit_subject};
+use entity::audit_event;
 use sea_orm::{DatabaseConnection, EntityTrait};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::audit::AuditRecord;
+use crate::audit::{self, AuditRecord, IndexRow};
 
 /// Largest batch per insert.
 const BATCH: usize = 200;
@@ -77,11 +77,8 @@ async fn run(db: DatabaseConnection, mut rx: mpsc::Receiver<Message>) {
 #[derive(Default)]
 struct Batch {
     events: Vec<audit_event::ActiveModel>,
-    subjects: Vec<audit_subject::ActiveModel>,
+    subjects: Vec<IndexRow>,
 }
-
-/// Index rows per insert statement: well under both databases' limits on bound values.
-const SUBJECTS_PER_INSERT: usize = 5_000;
 
 async fn write(db: &DatabaseConnection, batch: &mut Batch) {
     if batch.events.is_empty() {
@@ -94,13 +91,7 @@ async fn write(db: &DatabaseConnection, batch: &mut Batch) {
         audit_event::Entity::insert_many(events)
             .exec_without_returning(&txn)
             .await?;
-        let mut subjects = subjects.into_iter().peekable();
-        while subjects.peek().is_some() {
-            let chunk: Vec<_> = subjects.by_ref().take(SUBJECTS_PER_INSERT).collect();
-            audit_subject::Entity::insert_many(chunk)
-                .exec_without_returning(&txn)
-                .await?;
-        }
+        audit::index(&txn, subjects).await?;
         txn.commit().await
     };
     if let Err(err) = written.await {

@@ -264,13 +264,13 @@ impl Extension for FieldPolicyExtension {
         let rule = self.policy.rule(info.parent_type, info.name);
         let level = rule.map_or(Level::None, |r| r.level(role));
         let audit = ctx.data_opt::<Arc<RequestAudit>>();
-        let field_key = format!("{}.{}", info.parent_type, info.name);
+        let field_key = || format!("{}.{}", info.parent_type, info.name);
         match level {
             Level::None => {
                 let path = path_of(&info);
                 let at = info.path_node.to_string();
                 if let Some(audit) = audit {
-                    audit.with(|c| c.denied.push((field_key, at)));
+                    audit.with(|c| c.denied.push((field_key(), at)));
                 }
                 let pos = info.field.name.pos;
                 if role.is_none() {
@@ -303,7 +303,8 @@ impl Extension for FieldPolicyExtension {
                 {
                     let at = info.path_node.to_string();
                     if let Some(audit) = audit {
-                        audit.with(|c| c.denied.push((format!("{field_key}({argument}:)"), at)));
+                        audit
+                            .with(|c| c.denied.push((format!("{}({argument}:)", field_key()), at)));
                     }
                     let mut error = error_at(
                         "FORBIDDEN",
