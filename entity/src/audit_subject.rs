@@ -10,8 +10,7 @@ pub struct Model {
     /// The record.
     #[sea_orm(primary_key, auto_increment = false)]
     pub subject_id: Uuid,
-    /// Its kind (`Child`, `Guardian`, …).
-    #[sea_orm(primary_key, auto_increment = false)]
+    /// Its kind (`Child`, `Guardian`, …); not part of the key, since ids are unique across kinds.
     pub subject_type: String,
     /// The event.
     #[sea_orm(primary_key, auto_increment = false)]

@@ -8,10 +8,10 @@
 //! [`verify`] walks batches, events and the checkpoint file together, in one pass, and names the
 //! first broken place with its [`Tamper`] kind.
 
-use std::path::Path;
+use std::{collections::HashMap, path::Path};
 
 use chrono::{DateTime, TimeDelta, Utc};
-use entity::{audit_batch, audit_event};
+use entity::{audit_batch, audit_event, audit_subject};
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
@@ -493,6 +493,7 @@ pub async fn verify(
     from: i64,
 ) -> anyhow::Result<Verdict> {
     let mut file = checkpoint::read(checkpoints)?.peekable();
+    let mut index = IndexCheck::default();
     let mut compared = 0_u64;
     let mut expected_number = std::cmp::max(from, 1);
     let mut prev_head: Option<String> = None;
@@ -578,7 +579,7 @@ pub async fn verify(
                     }
                 }
             }
-            if let Some(verdict) = verify_events(db, keys, &batch).await? {
+            if let Some(verdict) = verify_events(db, keys, &batch, &mut index).await? {
                 return Ok(verdict);
             }
             sealed += u64::try_from(batch.last_seq - batch.first_seq + 1).unwrap_or_default();
@@ -674,7 +675,13 @@ pub async fn verify(
                 ));
             }
         }
+        for event in &waiting {
+            index.expect(event);
+        }
         unsealed += waiting.len() as u64;
+    }
+    if let Some(verdict) = index.check(db, from <= 1).await? {
+        return Ok(verdict);
     }
     Ok(Verdict::Intact {
         batches: u64::try_from(expected_number - std::cmp::max(from, 1)).unwrap_or_default(),
@@ -689,6 +696,7 @@ async fn verify_events(
     db: &DatabaseConnection,
     keys: &AuditKeys,
     batch: &audit_batch::Model,
+    index: &mut IndexCheck,
 ) -> anyhow::Result<Option<Verdict>> {
     let place = Some(batch.number);
     let events = audit_event::Entity::find()
@@ -734,6 +742,7 @@ async fn verify_events(
                 ),
             )));
         }
+        index.expect(event);
         leaves.push(leaf(seq, event));
         expected += 1;
     }
@@ -750,6 +759,125 @@ async fn verify_events(
         )));
     }
     Ok(None)
+}
+
+/// The record-to-event index against the events: each event's rows, as its authenticated content
+/// says they must be ([`audit::records_of`]), tallied as a count and an order-free sum of row
+/// hashes, then compared with the rows the table holds in one pass over it. A row deleted,
+/// added or changed (which would hide a read from a child's trail) does not go unnoticed.
+#[derive(Default)]
+struct IndexCheck {
+    expected: HashMap<Uuid, Tally>,
+}
+
+/// Rows of one event in the index: how many and the wrapping sum of their hashes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Tally {
+    rows: u64,
+    sum: u64,
+    seq: Option<i64>,
+}
+
+impl Tally {
+    fn add(&mut self, subject: Uuid, kind: &str, event: Uuid) {
+        let mut hasher = Sha256::new();
+        hasher.update(subject.as_bytes());
+        hasher.update(event.as_bytes());
+        hasher.update(kind.as_bytes());
+        let digest = hasher.finalize();
+        let mut head = [0_u8; 8];
+        head.copy_from_slice(&digest[..8]);
+        self.rows += 1;
+        self.sum = self.sum.wrapping_add(u64::from_le_bytes(head));
+    }
+}
+
+/// Index rows read per statement.
+const INDEX_PAGE: u64 = 10_000;
+
+impl IndexCheck {
+    /// Notes the rows an authentic event must have.
+    fn expect(&mut self, event: &audit_event::Model) {
+        let records = audit::stored_records_of(event);
+        if records.is_empty() {
+            return;
+        }
+        let mut tally = Tally {
+            seq: event.seq,
+            ..Tally::default()
+        };
+        for (kind, subject) in &records {
+            tally.add(*subject, kind, event.id);
+        }
+        self.expected.insert(event.id, tally);
+    }
+
+    /// Reads the whole index and compares. With `strict`, a row for an event not walked is an
+    /// insertion (when verifying from a later batch, the archived events' rows are skipped).
+    async fn check(
+        mut self,
+        db: &DatabaseConnection,
+        strict: bool,
+    ) -> anyhow::Result<Option<Verdict>> {
+        let mut actual: HashMap<Uuid, Tally> = HashMap::new();
+        let mut after: Option<(Uuid, Uuid)> = None;
+        loop {
+            let mut cursor = audit_subject::Entity::find().cursor_by((
+                audit_subject::Column::SubjectId,
+                audit_subject::Column::EventId,
+            ));
+            if let Some(after) = after {
+                cursor.after(after);
+            }
+            let rows = cursor.first(INDEX_PAGE).all(db).await?;
+            let Some(last) = rows.last() else {
+                break;
+            };
+            after = Some((last.subject_id, last.event_id));
+            for row in &rows {
+                actual.entry(row.event_id).or_default().add(
+                    row.subject_id,
+                    &row.subject_type,
+                    row.event_id,
+                );
+            }
+            if (rows.len() as u64) < INDEX_PAGE {
+                break;
+            }
+        }
+        let mut found: Option<(Option<i64>, Uuid, Tamper)> = None;
+        let mut note = |seq: Option<i64>, event: Uuid, kind: Tamper| {
+            if found.as_ref().is_none_or(|(s, _, _)| seq < *s) {
+                found = Some((seq, event, kind));
+            }
+        };
+        for (event, rows) in actual {
+            match self.expected.remove(&event) {
+                None if strict => note(None, event, Tamper::Inserted),
+                None => {}
+                Some(want) if rows.rows < want.rows => note(want.seq, event, Tamper::Deleted),
+                Some(want) if rows.rows > want.rows => note(want.seq, event, Tamper::Inserted),
+                Some(want) if rows.sum != want.sum => note(want.seq, event, Tamper::Edited),
+                Some(_) => {}
+            }
+        }
+        for (event, want) in self.expected {
+            note(want.seq, event, Tamper::Deleted);
+        }
+        Ok(found.map(|(seq, event, kind)| {
+            broken(
+                kind,
+                None,
+                seq,
+                Some(event),
+                match kind {
+                    Tamper::Deleted => "rows of the record-to-event index that the event lists are missing (a record's trail no longer finds it)",
+                    Tamper::Inserted => "the record-to-event index has rows the event does not list, or rows for no event",
+                    _ => "the record-to-event index's rows for the event differ from what the event lists",
+                },
+            )
+        }))
+    }
 }
 
 /// A missing position: truncated when nothing sealed follows it, deleted otherwise.

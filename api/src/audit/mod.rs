@@ -36,9 +36,6 @@ pub struct AuditRecord {
     pub action: &'static str,
     /// What it concerns: kind of record and id.
     pub subject: Option<(&'static str, Uuid)>,
-    /// Further records it concerns (the many records one request read), indexed like the
-    /// subject so that each record's trail finds the event.
-    pub records: Vec<(&'static str, Uuid)>,
     /// Further detail, as JSON.
     pub detail: serde_json::Value,
     /// The request it happened in.
@@ -59,7 +56,6 @@ impl AuditRecord {
             actor: None,
             action,
             subject: None,
-            records: Vec::new(),
             detail: serde_json::Value::Null,
             request_id,
         }
@@ -74,12 +70,6 @@ impl AuditRecord {
     /// Sets the subject.
     pub fn on(mut self, kind: &'static str, id: Uuid) -> Self {
         self.subject = Some((kind, id));
-        self
-    }
-
-    /// Sets the further records it concerns.
-    pub fn about(mut self, records: Vec<(&'static str, Uuid)>) -> Self {
-        self.records = records;
         self
     }
 
@@ -100,7 +90,43 @@ pub async fn record(db: &impl ConnectionTrait, event: AuditRecord) -> Result<(),
 }
 
 /// A row of the record-to-event index: the record's id and kind, and the event's id.
-pub type IndexRow = (Uuid, &'static str, Uuid);
+pub type IndexRow = (Uuid, String, Uuid);
+
+/// The records an event concerns, as its authenticated content says: its subject, and every
+/// record the `read` groups of its detail list (a request's sensitive reads, `{"read": [{"type",
+/// "fields", "ids"}]}`). The record-to-event index holds exactly these rows, which is what lets
+/// `audit verify` check the index against the events.
+pub fn records_of(
+    subject: Option<(&str, Uuid)>,
+    detail: &serde_json::Value,
+) -> std::collections::BTreeSet<(String, Uuid)> {
+    let mut records: std::collections::BTreeSet<(String, Uuid)> = subject
+        .map(|(kind, id)| (kind.to_owned(), id))
+        .into_iter()
+        .collect();
+    for group in detail["read"].as_array().into_iter().flatten() {
+        let Some(kind) = group["type"].as_str() else {
+            continue;
+        };
+        for id in group["ids"].as_array().into_iter().flatten() {
+            if let Some(id) = id.as_str().and_then(|i| Uuid::parse_str(i).ok()) {
+                records.insert((kind.to_owned(), id));
+            }
+        }
+    }
+    records
+}
+
+/// [`records_of`] for a stored event.
+pub fn stored_records_of(event: &audit_event::Model) -> std::collections::BTreeSet<(String, Uuid)> {
+    let subject = event.subject_type.as_deref().zip(event.subject_id);
+    if event.detail.contains("\"read\"") {
+        let detail = serde_json::from_str(&event.detail).unwrap_or_default();
+        records_of(subject, &detail)
+    } else {
+        records_of(subject, &serde_json::Value::Null)
+    }
+}
 
 /// Index rows per insert statement on SQLite: well under its limit on bound values.
 const INDEX_ROWS_PER_INSERT: usize = 5_000;
@@ -118,7 +144,7 @@ pub async fn index(db: &impl ConnectionTrait, rows: Vec<IndexRow>) -> Result<(),
             rows.iter().map(column).collect::<Vec<_>>().join(",")
         };
         let subjects = join(&|r| r.0.to_string());
-        let kinds = join(&|r| r.1.to_owned());
+        let kinds = join(&|r| r.1.clone());
         let events = join(&|r| r.2.to_string());
         db.execute_raw(Statement::from_sql_and_values(
             backend,
@@ -134,7 +160,7 @@ pub async fn index(db: &impl ConnectionTrait, rows: Vec<IndexRow>) -> Result<(),
         audit_subject::Entity::insert_many(chunk.iter().map(|(subject, kind, event)| {
             audit_subject::ActiveModel {
                 subject_id: Set(*subject),
-                subject_type: Set((*kind).to_owned()),
+                subject_type: Set(kind.clone()),
                 event_id: Set(*event),
             }
         }))
@@ -151,10 +177,7 @@ impl AuditRecord {
     pub fn into_rows(self) -> (audit_event::ActiveModel, Vec<IndexRow>) {
         let event = self;
         let id = Uuid::now_v7();
-        let mut indexed: std::collections::BTreeSet<(&'static str, Uuid)> =
-            event.records.iter().copied().collect();
-        indexed.extend(event.subject);
-        let subjects = indexed
+        let subjects = records_of(event.subject, &event.detail)
             .into_iter()
             .map(|(kind, subject)| (subject, kind, id))
             .collect();

@@ -228,10 +228,8 @@ impl Extension for FieldPolicyExtension {
             if !unnamed.is_empty() {
                 detail["unnamed"] = json!(unnamed);
             }
-            let records = by_subject.keys().copied().collect();
-            self.writer
-                .send(event("read").about(records).with(detail))
-                .await;
+            // The record-to-event index is made from the detail's ids (`audit::records_of`).
+            self.writer.send(event("read").with(detail)).await;
         }
         if !collected.denied.is_empty() {
             let denied: Vec<_> = collected

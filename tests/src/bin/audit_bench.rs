@@ -194,8 +194,8 @@ async fn main() {
     );
     drop(unaudited);
 
-    // Sealing: `events` read events of 20 children each, written as the background writer
-    // writes them, on an instance whose own sealer waits, then sealed from scratch.
+    // Sealing: `events` read events of 20 children each, written (with their index rows) as the
+    // background writer writes them, on an instance whose own sealer waits, then sealed from scratch.
     let quiet = TestApp::spawn_with(|c| c.audit.seal_interval_ms = 3_600_000).await;
     quiet.seal_audit().await;
     let keys = &quiet.state.audit_keys;
@@ -207,19 +207,26 @@ async fn main() {
     while left > 0 {
         let chunk = left.min(1_000);
         left -= chunk;
-        let rows: Vec<_> = (0..chunk)
+        let (rows, index): (Vec<_>, Vec<_>) = (0..chunk)
             .map(|_| {
                 let mut record =
                     AuditRecord::new(&keys.mac, "read", chrono::Utc::now(), Some("bench".into()))
                         .with(detail.clone());
                 record.actor = Some((actor, "civil_affairs_officer".into()));
-                record.into_rows().0
+                record.into_rows()
             })
-            .collect();
+            .unzip();
+        let txn = shouhu::db::begin_write(&quiet.state.db)
+            .await
+            .expect("a transaction");
         audit_event::Entity::insert_many(rows)
-            .exec_without_returning(&quiet.state.db)
+            .exec_without_returning(&txn)
             .await
             .expect("events inserted");
+        shouhu::audit::index(&txn, index.into_iter().flatten().collect())
+            .await
+            .expect("index rows inserted");
+        txn.commit().await.expect("committed");
     }
     println!(
         "wrote {events} unsealed events in {:.1} s",

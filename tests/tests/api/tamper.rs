@@ -3,7 +3,7 @@
 //! `audit verify` with its kind and place. Every tampering here is made directly in the
 //! database, as such a person would.
 
-use entity::{audit_batch, audit_event};
+use entity::{audit_batch, audit_event, audit_subject};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, sea_query::Expr};
 use serde_json::json;
 use shouhu::audit::{
@@ -334,6 +334,60 @@ async fn a_batch_not_signed_by_the_deployment_is_named_forged() {
         (place.kind, place.batch),
         (Tamper::Forged, Some(batch.number))
     );
+}
+
+/// A sealed trail whose first read event lists records, and one of its index rows.
+async fn indexed_read(app: &TestApp) -> audit_subject::Model {
+    let read = audit_event::Entity::find()
+        .filter(audit_event::Column::Action.eq("read"))
+        .order_by_asc(audit_event::Column::Seq)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    audit_subject::Entity::find()
+        .filter(audit_subject::Column::EventId.eq(read.id))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .expect("the read is indexed")
+}
+
+#[tokio::test]
+async fn a_deleted_index_row_that_hides_a_read_from_a_childs_trail_is_named_deleted() {
+    let app = sealed_trail(3).await;
+    let row = indexed_read(&app).await;
+    audit_subject::Entity::delete_many()
+        .filter(audit_subject::Column::SubjectId.eq(row.subject_id))
+        .filter(audit_subject::Column::EventId.eq(row.event_id))
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+
+    let place = broken(&app).await;
+    assert_eq!(
+        (place.kind, place.id),
+        (Tamper::Deleted, Some(row.event_id))
+    );
+}
+
+#[tokio::test]
+async fn an_index_row_pointing_a_read_at_another_record_is_named() {
+    let app = sealed_trail(3).await;
+    let row = indexed_read(&app).await;
+    audit_subject::Entity::update_many()
+        .col_expr(
+            audit_subject::Column::SubjectId,
+            Expr::value(uuid::Uuid::now_v7()),
+        )
+        .filter(audit_subject::Column::SubjectId.eq(row.subject_id))
+        .filter(audit_subject::Column::EventId.eq(row.event_id))
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+
+    let place = broken(&app).await;
+    assert_eq!((place.kind, place.id), (Tamper::Edited, Some(row.event_id)));
 }
 
 #[tokio::test]
