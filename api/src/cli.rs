@@ -68,9 +68,10 @@ pub enum PlanCommand {
 /// Audit trail commands.
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Seal what is waiting, then check every event's MAC, every batch's root, link and
-    /// signature and the checkpoint file; exits non-zero naming the first broken place and its
-    /// kind (edited, deleted, inserted, reordered, truncated, forged).
+    /// Check every event's MAC, every batch's root, link and signature, the record-to-event
+    /// index and the checkpoint file, without writing anything; exits non-zero naming the first
+    /// broken place and its kind (edited, deleted, inserted, reordered, truncated, forged,
+    /// stalled).
     Verify {
         /// The checkpoint file to check against (default: `audit.checkpoint_file`).
         #[arg(long)]
@@ -181,9 +182,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = db::connect(&config).await?;
             db::migrate(&db).await?;
             let started = std::time::Instant::now();
-            chain::seal_all(&db, &keys, chrono::Utc::now()).await?;
             let file = checkpoints.unwrap_or_else(|| keys.checkpoint_file.clone());
-            match chain::verify(&db, &keys, &file, from).await? {
+            match chain::verify(&db, &keys, &file, from, chrono::Utc::now()).await? {
                 Verdict::Intact {
                     batches,
                     sealed,

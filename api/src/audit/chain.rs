@@ -12,6 +12,7 @@ use std::{collections::HashMap, path::Path};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use entity::{audit_batch, audit_event, audit_subject};
+use futures_util::TryStreamExt;
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
@@ -23,7 +24,7 @@ use uuid::Uuid;
 
 use crate::{
     audit::{
-        self, AuditKeys, AuditRecord,
+        self, AuditKeys, AuditRecord, MacKey,
         checkpoint::{self, Appender, Checkpoint},
         partitions,
     },
@@ -32,6 +33,9 @@ use crate::{
 
 /// How long a sealer's lease lasts without renewal.
 const LEASE: TimeDelta = TimeDelta::seconds(30);
+
+/// How long an event may wait to be sealed before `verify` says sealing has stopped.
+const STALLED: TimeDelta = TimeDelta::minutes(5);
 
 /// Ids per `IN (…)` list: well under both databases' limits on bound values.
 const IDS_PER_STATEMENT: usize = 5_000;
@@ -99,6 +103,54 @@ async fn take_lease(
     Ok(db.execute(&statement).await?.rows_affected() == 1)
 }
 
+/// When the lease cannot be taken: a lease row that is missing, held without an expiry, or
+/// expiring later than any sealer sets it would stop sealing for good, which is how someone
+/// writing to the database would stop the trail from being sealed. Raises the alarm and puts the
+/// row right, so that the next tick seals.
+async fn check_lease(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<(), sea_orm::DbErr> {
+    let row = db
+        .query_one(
+            Query::select()
+                .columns([LeaseColumn::Holder, LeaseColumn::ExpiresAt])
+                .from(LeaseTable)
+                .and_where(Expr::col(LeaseColumn::Id).eq(1)),
+        )
+        .await?;
+    let expires: Option<DateTime<Utc>> = match &row {
+        Some(row) => row.try_get("", "expires_at")?,
+        None => None,
+    };
+    let sound = row.is_some() && expires.is_some_and(|at| at <= now + LEASE + LEASE);
+    if sound {
+        return Ok(());
+    }
+    tracing::error!(
+        present = row.is_some(),
+        expires_at = ?expires,
+        "ALARM: the audit sealing lease was tampered with (missing, without expiry, or far ahead); \
+         reset it"
+    );
+    if row.is_none() {
+        db.execute(
+            Query::insert()
+                .into_table(LeaseTable)
+                .columns([LeaseColumn::Id])
+                .values_panic([1.into()]),
+        )
+        .await?;
+    } else {
+        db.execute(
+            Query::update()
+                .table(LeaseTable)
+                .value(LeaseColumn::Holder, Option::<Uuid>::None)
+                .value(LeaseColumn::ExpiresAt, Option::<DateTime<Utc>>::None)
+                .and_where(Expr::col(LeaseColumn::Id).eq(1)),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 #[derive(sea_orm::DeriveIden)]
 #[sea_orm(iden = "audit_seal_lease")]
 struct LeaseTable;
@@ -128,6 +180,7 @@ pub async fn seal(
     batch: u64,
 ) -> Result<Sealed, sea_orm::DbErr> {
     if !take_lease(db, holder, now).await? {
+        check_lease(db, now).await?;
         return Ok(Sealed::default());
     }
     let txn = crate::db::begin_write(db).await?;
@@ -135,8 +188,25 @@ pub async fn seal(
         .order_by_desc(audit_batch::Column::Number)
         .one(&txn)
         .await?;
+    if let Some(b) = &last
+        && !Checkpoint::of(b, keys.verifying_key_text()).authentic(keys)
+    {
+        tracing::error!(
+            batch = b.number,
+            "ALARM: the last sealed audit batch is not signed by this deployment's key; sealing \
+             stops until `shouhu audit verify` is run and the trail is looked into"
+        );
+        return Err(sea_orm::DbErr::Custom(format!(
+            "audit batch {} is not authentic; not sealing after it",
+            b.number
+        )));
+    }
     let (number, first_seq, prev_head) = match &last {
-        Some(b) => (b.number + 1, b.last_seq + 1, b.head.clone()),
+        Some(b) => (
+            b.number.saturating_add(1),
+            b.last_seq.saturating_add(1),
+            b.head.clone(),
+        ),
         None => (1, 1, String::new()),
     };
     let pending = audit_event::Entity::find()
@@ -209,14 +279,21 @@ async fn claim(
                 .map(|e| e.id.to_string())
                 .collect::<Vec<_>>()
                 .join(",");
+            let times = chunk
+                .iter()
+                .map(|e| checkpoint::timestamp(e.occurred_at))
+                .collect::<Vec<_>>()
+                .join(",");
             claimed += db
                 .execute_raw(Statement::from_sql_and_values(
                     backend,
                     "UPDATE audit_event SET batch = $1, seq = $2 - 1 + v.n \
-                     FROM unnest(string_to_array($3, ',')::uuid[]) WITH ORDINALITY AS v(id, n) \
-                     WHERE audit_event.id = v.id AND audit_event.seq IS NULL \
-                     AND audit_event.refused_at IS NULL",
-                    [number.into(), first.into(), ids.into()],
+                     FROM unnest(string_to_array($3, ',')::uuid[], \
+                                 string_to_array($4, ',')::timestamptz[]) \
+                          WITH ORDINALITY AS v(id, at, n) \
+                     WHERE audit_event.id = v.id AND audit_event.occurred_at = v.at \
+                     AND audit_event.seq IS NULL AND audit_event.refused_at IS NULL",
+                    [number.into(), first.into(), ids.into(), times.into()],
                 ))
                 .await?
                 .rows_affected();
@@ -233,6 +310,14 @@ async fn claim(
             .exec(db)
             .await?
             .rows_affected;
+    }
+    let labelled = audit_event::Entity::find()
+        .filter(audit_event::Column::Batch.eq(number))
+        .count(db)
+        .await?;
+    if labelled != claimed {
+        // A row labelled with this batch beforehand would be given a position unchecked.
+        return Ok(labelled);
     }
     db.execute_raw(Statement::from_sql_and_values(
         backend,
@@ -255,9 +340,19 @@ async fn refuse(
     now: DateTime<Utc>,
 ) -> Result<(), sea_orm::DbErr> {
     for chunk in forged.chunks(IDS_PER_STATEMENT) {
+        // Each row by its id and time (a forged row may reuse a real event's id).
+        let rows = chunk.iter().fold(sea_orm::Condition::any(), |rows, e| {
+            rows.add(
+                sea_orm::Condition::all()
+                    .add(audit_event::Column::Id.eq(e.id))
+                    .add(audit_event::Column::OccurredAt.eq(e.occurred_at)),
+            )
+        });
         audit_event::Entity::update_many()
             .col_expr(audit_event::Column::RefusedAt, Expr::value(now))
-            .filter(audit_event::Column::Id.is_in(chunk.iter().map(|e| e.id)))
+            .filter(rows)
+            .filter(audit_event::Column::Seq.is_null())
+            .filter(audit_event::Column::RefusedAt.is_null())
             .exec(db)
             .await?;
     }
@@ -290,13 +385,16 @@ async fn refuse(
 }
 
 /// Gives MACs to events written before the trail had them, once: only while no batch has ever
-/// been sealed (after that, an event without a MAC is refused like any other forgery).
+/// been sealed and the checkpoint file holds none (after that, an event without a MAC is refused
+/// like any other forgery, and emptying the batch table does not bring adoption back).
 pub async fn adopt_legacy(
     db: &DatabaseConnection,
     keys: &AuditKeys,
     now: DateTime<Utc>,
-) -> Result<u64, sea_orm::DbErr> {
-    if audit_batch::Entity::find().count(db).await? > 0 {
+) -> anyhow::Result<u64> {
+    let path = keys.checkpoint_file.clone();
+    let anchored = tokio::task::spawn_blocking(move || checkpoint::last(&path)).await??;
+    if anchored.is_some() || audit_batch::Entity::find().count(db).await? > 0 {
         return Ok(0);
     }
     let txn = crate::db::begin_write(db).await?;
@@ -402,6 +500,9 @@ pub enum Tamper {
     Truncated,
     /// An event without a valid MAC, or a batch or checkpoint without a valid signature.
     Forged,
+    /// Events wait far longer than sealing takes: the sealer has stopped, and what is not sealed
+    /// can be deleted without trace.
+    Stalled,
 }
 
 impl std::fmt::Display for Tamper {
@@ -413,6 +514,7 @@ impl std::fmt::Display for Tamper {
             Self::Reordered => "reordered",
             Self::Truncated => "truncated",
             Self::Forged => "forged",
+            Self::Stalled => "stalled",
         })
     }
 }
@@ -491,13 +593,37 @@ pub async fn verify(
     keys: &AuditKeys,
     checkpoints: &Path,
     from: i64,
+    now: DateTime<Utc>,
 ) -> anyhow::Result<Verdict> {
+    if checkpoint::last(checkpoints)?.is_none()
+        && let Some(batch) = audit_batch::Entity::find()
+            .order_by_desc(audit_batch::Column::Number)
+            .one(db)
+            .await?
+    {
+        return Ok(broken(
+            Tamper::Truncated,
+            Some(batch.number),
+            None,
+            None,
+            format!(
+                "the checkpoint file {} holds no checkpoint while the database holds {} sealed \
+                 batches: the anchor is gone, or this is not the deployment's file",
+                checkpoints.display(),
+                batch.number
+            ),
+        ));
+    }
     let mut file = checkpoint::read(checkpoints)?.peekable();
-    let mut index = IndexCheck::default();
+    let mut index = IndexCheck::new(keys);
+    if let Some(verdict) = repeated_id(db).await? {
+        return Ok(verdict);
+    }
     let mut compared = 0_u64;
     let mut expected_number = std::cmp::max(from, 1);
     let mut prev_head: Option<String> = None;
     let mut expected_seq: Option<i64> = None;
+    let mut first_seq: Option<i64> = None;
     let mut sealed = 0_u64;
     loop {
         let batches = audit_batch::Entity::find()
@@ -533,6 +659,7 @@ pub async fn verify(
             }
             let prev = prev_head.get_or_insert_with(|| batch.prev_head.clone());
             let first = *expected_seq.get_or_insert(batch.first_seq);
+            first_seq.get_or_insert(batch.first_seq);
             if batch.prev_head != *prev || batch.first_seq != first {
                 return Ok(broken(
                     Tamper::Reordered,
@@ -624,12 +751,17 @@ pub async fn verify(
             }
         }
     }
-    let beyond = audit_event::Entity::find()
-        .filter(audit_event::Column::Seq.gte(expected_seq.unwrap_or(1)))
+    let first_checked = first_seq.unwrap_or(1);
+    let outside = audit_event::Entity::find()
+        .filter(
+            sea_orm::Condition::any()
+                .add(audit_event::Column::Seq.gte(expected_seq.unwrap_or(first_checked)))
+                .add(audit_event::Column::Seq.lt(if from <= 1 { 1 } else { first_checked })),
+        )
         .order_by_asc(audit_event::Column::Seq)
         .one(db)
         .await?;
-    if let Some(event) = beyond {
+    if let Some(event) = outside {
         return Ok(broken(
             Tamper::Inserted,
             event.batch,
@@ -653,6 +785,22 @@ pub async fn verify(
         };
         after = last.id;
         for event in &waiting {
+            if event.refused_at.is_none()
+                && authentic(keys, event)
+                && now - event.occurred_at > STALLED
+            {
+                return Ok(broken(
+                    Tamper::Stalled,
+                    None,
+                    None,
+                    Some(event.id),
+                    format!(
+                        "the event has waited {} minutes to be sealed: sealing has stopped (is the \
+                         service running, was its lease tampered with?)",
+                        (now - event.occurred_at).num_minutes()
+                    ),
+                ));
+            }
             if event.refused_at.is_some() || !authentic(keys, event) {
                 return Ok(broken(
                     Tamper::Forged,
@@ -761,12 +909,36 @@ async fn verify_events(
     Ok(None)
 }
 
+/// An id held by two rows (on PostgreSQL the key is the id with the time, so a forged copy of a
+/// real event under another time is possible): the second row is an insertion.
+async fn repeated_id(db: &DatabaseConnection) -> anyhow::Result<Option<Verdict>> {
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT id FROM audit_event GROUP BY id HAVING count(*) > 1 LIMIT 1",
+        ))
+        .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let id: Uuid = row.try_get("", "id")?;
+    Ok(Some(broken(
+        Tamper::Inserted,
+        None,
+        None,
+        Some(id),
+        "two rows carry this event's id",
+    )))
+}
+
 /// The record-to-event index against the events: each event's rows, as its authenticated content
 /// says they must be ([`audit::records_of`]), tallied as a count and an order-free sum of row
 /// hashes, then compared with the rows the table holds in one pass over it. A row deleted,
 /// added or changed (which would hide a read from a child's trail) does not go unnoticed.
-#[derive(Default)]
 struct IndexCheck {
+    /// Row hashes are keyed with the MAC key, so nobody without it can make rows that add up to
+    /// the same tally.
+    key: MacKey,
     expected: HashMap<Uuid, Tally>,
 }
 
@@ -779,12 +951,12 @@ struct Tally {
 }
 
 impl Tally {
-    fn add(&mut self, subject: Uuid, kind: &str, event: Uuid) {
-        let mut hasher = Sha256::new();
-        hasher.update(subject.as_bytes());
-        hasher.update(event.as_bytes());
-        hasher.update(kind.as_bytes());
-        let digest = hasher.finalize();
+    fn add(&mut self, key: &MacKey, subject: Uuid, kind: &str, event: Uuid) {
+        let mut row = Vec::with_capacity(32 + kind.len());
+        row.extend_from_slice(subject.as_bytes());
+        row.extend_from_slice(event.as_bytes());
+        row.extend_from_slice(kind.as_bytes());
+        let digest = key.tag_bytes(&row);
         let mut head = [0_u8; 8];
         head.copy_from_slice(&digest[..8]);
         self.rows += 1;
@@ -792,10 +964,14 @@ impl Tally {
     }
 }
 
-/// Index rows read per statement.
-const INDEX_PAGE: u64 = 10_000;
-
 impl IndexCheck {
+    fn new(keys: &AuditKeys) -> Self {
+        Self {
+            key: keys.mac.clone(),
+            expected: HashMap::new(),
+        }
+    }
+
     /// Notes the rows an authentic event must have.
     fn expect(&mut self, event: &audit_event::Model) {
         let records = audit::stored_records_of(event);
@@ -807,7 +983,7 @@ impl IndexCheck {
             ..Tally::default()
         };
         for (kind, subject) in &records {
-            tally.add(*subject, kind, event.id);
+            tally.add(&self.key, *subject, kind, event.id);
         }
         self.expected.insert(event.id, tally);
     }
@@ -820,31 +996,17 @@ impl IndexCheck {
         strict: bool,
     ) -> anyhow::Result<Option<Verdict>> {
         let mut actual: HashMap<Uuid, Tally> = HashMap::new();
-        let mut after: Option<(Uuid, Uuid)> = None;
-        loop {
-            let mut cursor = audit_subject::Entity::find().cursor_by((
-                audit_subject::Column::SubjectId,
-                audit_subject::Column::EventId,
-            ));
-            if let Some(after) = after {
-                cursor.after(after);
-            }
-            let rows = cursor.first(INDEX_PAGE).all(db).await?;
-            let Some(last) = rows.last() else {
-                break;
-            };
-            after = Some((last.subject_id, last.event_id));
-            for row in &rows {
-                actual.entry(row.event_id).or_default().add(
-                    row.subject_id,
-                    &row.subject_type,
-                    row.event_id,
-                );
-            }
-            if (rows.len() as u64) < INDEX_PAGE {
-                break;
-            }
+        // One pass in whatever order the database finds cheapest: the tallies are order-free.
+        let mut rows = audit_subject::Entity::find().stream(db).await?;
+        while let Some(row) = rows.try_next().await? {
+            actual.entry(row.event_id).or_default().add(
+                &self.key,
+                row.subject_id,
+                &row.subject_type,
+                row.event_id,
+            );
         }
+        drop(rows);
         let mut found: Option<(Option<i64>, Uuid, Tamper)> = None;
         let mut note = |seq: Option<i64>, event: Uuid, kind: Tamper| {
             if found.as_ref().is_none_or(|(s, _, _)| seq < *s) {
@@ -940,34 +1102,37 @@ pub async fn run_sealer(
             partitions::ensure(&db, now).await;
             partitioned_on = Some(now.date_naive());
         }
-        drain(&db, &keys, holder, now, batch, appender.as_mut()).await;
+        drain(&db, &keys, holder, &*clock, batch, appender.as_mut()).await;
     }
-    drain(&db, &keys, holder, clock.now(), batch, appender.as_mut()).await;
+    drain(&db, &keys, holder, &*clock, batch, appender.as_mut()).await;
     let _ = release(&db, holder).await;
 }
 
-/// Seals batches until the backlog is empty, then appends their checkpoints.
+/// Seals batches until the backlog is empty, appending each batch's checkpoint as soon as it is
+/// committed (and those other instances sealed).
 async fn drain(
     db: &DatabaseConnection,
     keys: &AuditKeys,
     holder: Uuid,
-    now: DateTime<Utc>,
+    clock: &dyn crate::clock::Clock,
     batch: u64,
-    appender: Option<&mut Appender>,
+    mut appender: Option<&mut Appender>,
 ) {
     loop {
-        match seal(db, keys, holder, now, batch).await {
-            Ok(sealed) if sealed.events as u64 >= batch || sealed.refused > 0 => {}
-            Ok(_) => break,
+        let sealed = match seal(db, keys, holder, clock.now(), batch).await {
+            Ok(sealed) => sealed,
             Err(err) => {
                 tracing::warn!(error = %err, "sealing the audit trail");
-                break;
+                Sealed::default()
             }
+        };
+        if let Some(appender) = appender.as_deref_mut()
+            && let Err(err) = appender.catch_up(db, keys).await
+        {
+            tracing::error!(error = %err, "ALARM: appending audit checkpoints");
         }
-    }
-    if let Some(appender) = appender
-        && let Err(err) = appender.catch_up(db, keys).await
-    {
-        tracing::error!(error = %err, "appending audit checkpoints");
+        if (sealed.events as u64) < batch && sealed.refused == 0 {
+            break;
+        }
     }
 }

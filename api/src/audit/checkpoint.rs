@@ -2,9 +2,10 @@
 //! the audited database. Whoever can rewrite the database cannot rewrite what the file already
 //! holds, so a trail cut short or emptied is caught against the file's last line.
 //!
-//! Only the sealer appends, after the batch is committed; a sealer that starts (or whose append
-//! failed) first catches the file up with the batches already sealed, each checked against the
-//! signing key and the previous head before it is written.
+//! Each instance's sealer appends to its file after each batch is committed, and catches the
+//! file up with the batches other instances sealed, each checked against the signing key and the
+//! previous head before it is written. A file that is new or empty while batches exist starts at
+//! the newest one: it never copies history from the database it is there to check.
 
 use std::{
     fs::{File, OpenOptions},
@@ -211,6 +212,23 @@ impl Appender {
         keys: &AuditKeys,
     ) -> anyhow::Result<usize> {
         let key = keys.verifying_key_text();
+        if self.last.is_none()
+            && let Some(newest) = audit_batch::Entity::find()
+                .order_by_desc(audit_batch::Column::Number)
+                .one(db)
+                .await?
+            && newest.number > 1
+        {
+            // The file is new or was emptied while the database holds batches: it starts at the
+            // newest batch rather than copy the history from the database it is meant to check.
+            tracing::error!(
+                file = %keys.checkpoint_file.display(),
+                batches = newest.number,
+                "ALARM: the audit checkpoint file holds no checkpoint but batches are sealed; it \
+                 resumes from the newest batch (restore the file from its copy if it was lost)"
+            );
+            self.last = Some((newest.number - 1, newest.prev_head.clone()));
+        }
         let mut written = 0;
         loop {
             let after = self.last.as_ref().map_or(0, |(number, _)| *number);

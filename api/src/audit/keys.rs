@@ -29,15 +29,24 @@ impl MacKey {
         Self(Arc::new(mac))
     }
 
-    /// The MAC of `content`, in hex.
+    /// The MAC of `content`, in lower-case hex.
     pub fn tag(&self, content: &[u8]) -> String {
-        let mut mac = (*self.0).clone();
-        mac.update(content);
-        crate::auth::token::hex(&mac.finalize().into_bytes())
+        crate::auth::token::hex(&self.tag_bytes(content))
     }
 
-    /// Whether `tag` (hex) is the MAC of `content`, compared in constant time.
+    /// The MAC of `content`.
+    pub fn tag_bytes(&self, content: &[u8]) -> [u8; 32] {
+        let mut mac = (*self.0).clone();
+        mac.update(content);
+        mac.finalize().into_bytes().into()
+    }
+
+    /// Whether `tag` is the MAC of `content` in the form [`MacKey::tag`] writes (lower-case
+    /// hex, so that no second spelling of a MAC verifies), compared in constant time.
     pub fn verifies(&self, content: &[u8], tag: &str) -> bool {
+        if tag.bytes().any(|b| b.is_ascii_uppercase()) {
+            return false;
+        }
         let Some(bytes) = from_hex(tag) else {
             return false;
         };

@@ -207,8 +207,9 @@ impl AuditRecord {
     }
 }
 
-/// What an event's MAC covers: every field it was created with, each length-prefixed so no two
-/// events share a form. Its position and sealing are not part of it (the sealer adds them).
+/// What an event's MAC covers: every field it was created with, each with a presence byte and
+/// its length, so no two events share a form (an absent value differs from an empty one). Its
+/// position and sealing are not part of it (the sealer adds them).
 pub fn content(event: &audit_event::Model) -> Vec<u8> {
     let occurred_at = event
         .occurred_at
@@ -216,21 +217,27 @@ pub fn content(event: &audit_event::Model) -> Vec<u8> {
     let actor = event.actor_account_id.map(|a| a.to_string());
     let subject = event.subject_id.map(|s| s.to_string());
     let id = event.id.to_string();
-    let parts: [&str; 9] = [
-        &id,
-        &occurred_at,
-        actor.as_deref().unwrap_or_default(),
-        event.actor_role.as_deref().unwrap_or_default(),
-        &event.action,
-        event.subject_type.as_deref().unwrap_or_default(),
-        subject.as_deref().unwrap_or_default(),
-        &event.detail,
-        event.request_id.as_deref().unwrap_or_default(),
+    let parts: [Option<&str>; 9] = [
+        Some(&id),
+        Some(&occurred_at),
+        actor.as_deref(),
+        event.actor_role.as_deref(),
+        Some(&event.action),
+        event.subject_type.as_deref(),
+        subject.as_deref(),
+        Some(&event.detail),
+        event.request_id.as_deref(),
     ];
-    let mut bytes = Vec::with_capacity(parts.iter().map(|p| p.len() + 8).sum());
+    let mut bytes = Vec::with_capacity(parts.iter().flatten().map(|p| p.len() + 9).sum());
     for part in parts {
-        bytes.extend_from_slice(&(part.len() as u64).to_be_bytes());
-        bytes.extend_from_slice(part.as_bytes());
+        match part {
+            Some(part) => {
+                bytes.push(1);
+                bytes.extend_from_slice(&(part.len() as u64).to_be_bytes());
+                bytes.extend_from_slice(part.as_bytes());
+            }
+            None => bytes.push(0),
+        }
     }
     bytes
 }

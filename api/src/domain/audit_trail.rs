@@ -1,12 +1,13 @@
 //! Reading the audit trail: who touched a record and when, and a child's access report.
 
-use entity::{account as account_model, audit_event, audit_subject, organization};
+use entity::{account as account_model, audit_event, audit_subject, child_guardian, organization};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 use uuid::Uuid;
 
 use crate::{
+    audit,
     domain::{
         Actor, account, child, guardian,
         page::{self, Page, Slice},
@@ -108,31 +109,54 @@ pub struct AccessEntry {
 /// Events read per statement while building a report.
 const REPORT_CHUNK: u64 = 1_000;
 
-/// Who read or changed the child `child_id`'s record from `from` until `until` (either open),
-/// its reads and writes and those of the records about it that name it (visits, pairings, …),
-/// grouped by account and action, in order of first occurrence: what a guardian's request for
-/// access under the Personal Information Protection Law needs. A child outside the caller's
-/// scope is not found.
+/// A child's access report: its entries, and the events about the child left out because they
+/// failed authentication.
+#[derive(Debug, Clone, Default)]
+pub struct AccessReport {
+    /// One entry per account, role and action, in order of first occurrence.
+    pub entries: Vec<AccessEntry>,
+    /// Events about the child whose MAC does not verify or that the sealer refused: tampering
+    /// for `shouhu audit verify` to locate; none of them is counted in the entries.
+    pub unverified: u64,
+}
+
+/// Who read or changed the child `child_id`'s record from `from` until `until` (either open):
+/// reads and writes of the child's record and of its guardians' records, and of the records
+/// about it that name it (visits, pairings, …), grouped by account, role and action, in order
+/// of first occurrence: what a guardian's request for access under the Personal Information
+/// Protection Law needs. Only events whose MAC verifies count. A child outside the caller's
+/// jurisdiction (a break-glass opening included: the report is not an emergency) is not found.
 pub async fn access_report(
     db: &impl ConnectionTrait,
     actor: &Actor<'_>,
     child_id: Uuid,
     from: Option<chrono::DateTime<chrono::Utc>>,
     until: Option<chrono::DateTime<chrono::Utc>>,
-) -> ApiResult<Vec<AccessEntry>> {
-    use std::collections::{BTreeSet, HashMap};
+) -> ApiResult<AccessReport> {
+    use std::collections::{BTreeSet, HashMap, HashSet};
 
-    child::get(db, actor, child_id).await?;
-    let mut groups: Vec<AccessEntry> = Vec::new();
-    let mut index: HashMap<(Option<Uuid>, String), usize> = HashMap::new();
-    let mut accounts: HashMap<Uuid, ()> = HashMap::new();
+    let within = Actor {
+        break_glass: false,
+        ..*actor
+    };
+    child::get(db, &within, child_id).await?;
+    let guardians: Vec<Uuid> = child_guardian::Entity::find()
+        .select_only()
+        .column(child_guardian::Column::GuardianId)
+        .filter(child_guardian::Column::ChildId.eq(child_id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let about: HashSet<Uuid> = guardians.iter().copied().chain([child_id]).collect();
+    let mut report = AccessReport::default();
+    let mut index: HashMap<(Option<Uuid>, Option<String>, String), usize> = HashMap::new();
+    let mut accounts: HashSet<Uuid> = HashSet::new();
     let mut after: Option<Uuid> = None;
     loop {
         let events = audit_subject::Entity::find()
             .select_only()
             .column(audit_subject::Column::EventId)
-            .filter(audit_subject::Column::SubjectId.eq(child_id))
-            .filter(audit_subject::Column::SubjectType.eq("Child"))
+            .filter(audit_subject::Column::SubjectId.is_in(about.iter().copied()))
             .into_query();
         let mut query = audit_event::Entity::find()
             .filter(audit_event::Column::Id.in_subquery(events))
@@ -153,16 +177,30 @@ pub async fn access_report(
         };
         after = Some(last.id);
         for event in &events {
-            let Some((kind, fields)) = accessed(event, child_id) else {
+            let authentic = event.refused_at.is_none()
+                && event
+                    .mac
+                    .as_deref()
+                    .is_some_and(|mac| actor.mac.verifies(&audit::content(event), mac));
+            if !authentic {
+                report.unverified += 1;
+                continue;
+            }
+            let Some((kind, fields)) = accessed(event, child_id, &about) else {
                 continue;
             };
-            let key = (event.actor_account_id, event.action.clone());
+            let key = (
+                event.actor_account_id,
+                event.actor_role.clone(),
+                event.action.clone(),
+            );
             let at = event.occurred_at;
+            let groups = &mut report.entries;
             let slot = *index.entry(key).or_insert_with(|| {
                 groups.push(AccessEntry {
                     account: None,
                     organization: None,
-                    role: None,
+                    role: event.actor_role.clone(),
                     kind,
                     action: event.action.clone(),
                     fields: BTreeSet::new(),
@@ -175,21 +213,16 @@ pub async fn access_report(
             let group = &mut groups[slot];
             group.fields.extend(fields);
             group.first_at = group.first_at.min(at);
-            if at >= group.last_at {
-                group.last_at = at;
-                group.role.clone_from(&event.actor_role);
-            }
+            group.last_at = group.last_at.max(at);
             group.times += 1;
-            if let Some(account) = event.actor_account_id {
-                accounts.insert(account, ());
-            }
+            accounts.extend(event.actor_account_id);
         }
         if (events.len() as u64) < REPORT_CHUNK {
             break;
         }
     }
     let accounts: HashMap<Uuid, account_model::Model> = account_model::Entity::find()
-        .filter(account_model::Column::Id.is_in(accounts.into_keys()))
+        .filter(account_model::Column::Id.is_in(accounts))
         .all(db)
         .await?
         .into_iter()
@@ -202,49 +235,76 @@ pub async fn access_report(
         .into_iter()
         .map(|o| (o.id, o))
         .collect();
-    let mut keys: Vec<(Option<Uuid>, usize)> = index
-        .into_iter()
-        .map(|((account, _), slot)| (account, slot))
-        .collect();
-    keys.sort_by_key(|(_, slot)| *slot);
-    for (account, slot) in keys {
+    for ((account, _, _), slot) in index {
         let account = account.and_then(|id| accounts.get(&id)).cloned();
-        groups[slot].organization = account
+        let entry = &mut report.entries[slot];
+        entry.organization = account
             .as_ref()
             .and_then(|a| organizations.get(&a.organization_id))
             .cloned();
-        groups[slot].account = account;
+        entry.account = account;
     }
-    groups.sort_by_key(|g| g.first_at);
-    Ok(groups)
+    report.entries.sort_by_key(|g| g.first_at);
+    Ok(report)
 }
 
-/// What an event did to the child `child_id`: its kind and the fields, or none when the event
-/// only names the child without touching its record (such as a sign-in).
-fn accessed(event: &audit_event::Model, child_id: Uuid) -> Option<(AccessKind, Vec<String>)> {
+/// What an event did to the child `child_id` or its guardians (`about` holds both): its kind
+/// and the fields (a guardian's as `guardian.<field>`), or none when the event only names them
+/// without touching a record.
+fn accessed(
+    event: &audit_event::Model,
+    child_id: Uuid,
+    about: &std::collections::HashSet<Uuid>,
+) -> Option<(AccessKind, Vec<String>)> {
     let detail: serde_json::Value = serde_json::from_str(&event.detail).unwrap_or_default();
+    let on_guardian = event.subject_type.as_deref() == Some("Guardian");
     let names = |value: &serde_json::Value| -> Vec<String> {
         value
             .as_object()
-            .map(|o| o.keys().cloned().collect())
+            .map(|o| {
+                o.keys()
+                    .map(|k| {
+                        if on_guardian {
+                            format!("guardian.{k}")
+                        } else {
+                            k.clone()
+                        }
+                    })
+                    .collect()
+            })
             .unwrap_or_default()
     };
     match event.action.as_str() {
         "read" => {
-            let id = serde_json::Value::String(child_id.to_string());
             let fields = detail["read"]
                 .as_array()?
                 .iter()
                 .filter(|g| {
-                    g["type"] == "Child" && g["ids"].as_array().is_some_and(|ids| ids.contains(&id))
+                    g["ids"].as_array().is_some_and(|ids| {
+                        ids.iter()
+                            .filter_map(|id| id.as_str().and_then(|i| Uuid::parse_str(i).ok()))
+                            .any(|id| about.contains(&id))
+                    })
                 })
-                .flat_map(|g| g["fields"].as_array().cloned().unwrap_or_default())
-                .filter_map(|f| f.as_str().map(str::to_owned))
+                .flat_map(|g| {
+                    let prefix = if g["type"] == "Guardian" {
+                        "guardian."
+                    } else {
+                        ""
+                    };
+                    g["fields"]
+                        .as_array()
+                        .cloned()
+                        .unwrap_or_default()
+                        .into_iter()
+                        .filter_map(move |f| f.as_str().map(|f| format!("{prefix}{f}")))
+                })
                 .collect::<Vec<_>>();
             (!fields.is_empty()).then_some((AccessKind::Read, fields))
         }
-        "audit.access_report" => Some((AccessKind::Read, vec!["accessReport".to_owned()])),
-        "login" | "login.failed" | "logout" => None,
+        "audit.access_report" if event.subject_id == Some(child_id) => {
+            Some((AccessKind::Read, vec!["accessReport".to_owned()]))
+        }
         _ => {
             let fields = if detail["changes"].is_object() {
                 names(&detail["changes"])
@@ -259,6 +319,15 @@ fn accessed(event: &audit_event::Model, child_id: Uuid) -> Option<(AccessKind, V
 /// The report as CSV for a guardian or an inspector: a byte-order mark (so spreadsheet programs
 /// read the Chinese), a header row, one row per entry; times in China Standard Time.
 pub fn access_csv(entries: &[AccessEntry]) -> ApiResult<String> {
+    // A cell a spreadsheet would read as a formula is written as text.
+    let cell = |text: &str| -> String {
+        match text.chars().next() {
+            Some('=' | '+' | '-' | '@' | '\t' | '\r' | '＝' | '＋' | '－' | '＠') => {
+                format!("'{text}")
+            }
+            _ => text.to_owned(),
+        }
+    };
     let failed =
         |e: &dyn std::fmt::Display| ApiError::Internal(anyhow::anyhow!("writing CSV: {e}"));
     let china = chrono::FixedOffset::east_opt(8 * 3600).ok_or_else(|| failed(&"UTC+8"))?;
@@ -268,7 +337,11 @@ pub fn access_csv(entries: &[AccessEntry]) -> ApiResult<String> {
             .to_string()
     };
     let mut writer = csv::Writer::from_writer(Vec::new());
-    let mut write = |row: &[&str]| writer.write_record(row).map_err(|e| failed(&e));
+    let mut write = |row: &[&str]| {
+        writer
+            .write_record(row.iter().map(|c| cell(c)))
+            .map_err(|e| failed(&e))
+    };
     write(&[
         "账号 account",
         "姓名 name",
@@ -308,4 +381,30 @@ pub fn access_csv(entries: &[AccessEntry]) -> ApiResult<String> {
     let bytes = writer.into_inner().map_err(|e| failed(&e))?;
     let text = String::from_utf8(bytes).map_err(|e| failed(&e))?;
     Ok(format!("\u{feff}{text}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_cells_a_spreadsheet_would_run_as_formulas_are_written_as_text() {
+        let at = chrono::Utc::now();
+        let entry = AccessEntry {
+            account: None,
+            organization: None,
+            role: Some("=HYPERLINK(\"http://x\")".into()),
+            kind: AccessKind::Read,
+            action: "+1".into(),
+            fields: ["＠sum".to_owned(), "idNumber".to_owned()].into(),
+            first_at: at,
+            last_at: at,
+            times: 1,
+        };
+        let csv = access_csv(&[entry]).unwrap();
+        let row = csv.lines().nth(1).unwrap();
+        assert!(row.contains("\"'=HYPERLINK(\"\"http://x\"\")\""), "{row}");
+        assert!(row.contains(",'+1,"), "{row}");
+        assert!(!row.contains(",=") && !row.contains(",+"), "{row}");
+    }
 }

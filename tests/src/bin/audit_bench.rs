@@ -247,9 +247,15 @@ async fn main() {
         rate(sealed, took)
     );
     let verifying = Instant::now();
-    let verdict = chain::verify(&quiet.state.db, keys, &quiet.checkpoints.0, 1)
-        .await
-        .expect("verified");
+    let verdict = chain::verify(
+        &quiet.state.db,
+        keys,
+        &quiet.checkpoints.0,
+        1,
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("verified");
     let took = verifying.elapsed();
     let total = match verdict {
         chain::Verdict::Intact { sealed, .. } => sealed,

@@ -230,3 +230,52 @@ async fn the_csv_download_applies_the_same_policy() {
     let body: Value = malformed.json().await.unwrap();
     assert_eq!(body["errors"][0]["extensions"]["field"], "childId");
 }
+
+#[tokio::test]
+async fn an_edited_event_is_left_out_and_counted_as_unverified() {
+    let app = TestApp::spawn().await;
+    let child = touched_child(&app).await;
+    let id = {
+        use base64::Engine;
+        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(child.as_str().unwrap())
+            .unwrap();
+        let text = String::from_utf8(raw).unwrap();
+        uuid::Uuid::parse_str(text.split_once(':').unwrap().1).unwrap()
+    };
+    let update = entity::audit_event::Entity::find()
+        .filter(entity::audit_event::Column::Action.eq("child.update"))
+        .filter(entity::audit_event::Column::SubjectId.eq(id))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    entity::audit_event::Entity::update_many()
+        .col_expr(
+            entity::audit_event::Column::ActorRole,
+            sea_orm::sea_query::Expr::value("court_officer"),
+        )
+        .filter(entity::audit_event::Column::Id.eq(update.id))
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+
+    let report = app
+        .gql_as(
+            Role::CivilAffairsOfficer,
+            "query($id: ID!) { childAccessReport(childId: $id) { unverified entries { action role } } }",
+            json!({ "id": child }),
+        )
+        .await;
+
+    let report = &report.data()["childAccessReport"];
+    assert_eq!(report["unverified"], 1);
+    assert!(
+        report["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["action"] != "child.update"),
+        "{report:?}"
+    );
+}

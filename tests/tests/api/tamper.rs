@@ -28,9 +28,15 @@ async fn read_id_numbers(app: &TestApp, times: usize) {
 }
 
 async fn verify(app: &TestApp) -> Verdict {
-    chain::verify(&app.state.db, &app.state.audit_keys, &app.checkpoints.0, 1)
-        .await
-        .unwrap()
+    chain::verify(
+        &app.state.db,
+        &app.state.audit_keys,
+        &app.checkpoints.0,
+        1,
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap()
 }
 
 /// The verdict, which must be a break.
@@ -308,6 +314,68 @@ async fn a_row_given_a_position_no_batch_covers_is_named_inserted() {
     let place = broken(&app).await;
     assert_eq!(place.kind, Tamper::Inserted);
     assert_eq!((place.seq, place.id), (Some(beyond), Some(forged)));
+}
+
+#[tokio::test]
+async fn a_row_given_a_position_before_the_trail_is_named_inserted() {
+    let app = sealed_trail(3).await;
+    let forged = forge_login(&app).await;
+    set(&app, forged, audit_event::Column::Seq, Expr::value(-1)).await;
+
+    let place = broken(&app).await;
+    assert_eq!((place.kind, place.id), (Tamper::Inserted, Some(forged)));
+}
+
+#[tokio::test]
+async fn an_authentic_event_left_unsealed_for_long_is_named_stalled() {
+    let app = sealed_trail(3).await;
+    let (row, _) = shouhu::audit::AuditRecord::new(
+        &app.state.audit_keys.mac,
+        "login",
+        chrono::Utc::now() - chrono::TimeDelta::minutes(10),
+        None,
+    )
+    .into_rows();
+    audit_event::Entity::insert(row)
+        .exec_without_returning(&app.state.db)
+        .await
+        .unwrap();
+
+    assert_eq!(broken(&app).await.kind, Tamper::Stalled);
+}
+
+#[tokio::test]
+async fn a_lease_held_forever_is_taken_back_and_sealing_goes_on() {
+    let app = sealed_trail(3).await;
+    let db = &app.state.db;
+    sea_orm::ConnectionTrait::execute_unprepared(
+        db,
+        "UPDATE audit_seal_lease SET holder = '00000000-0000-0000-0000-000000000001', \
+         expires_at = '2099-01-01 00:00:00+00:00'",
+    )
+    .await
+    .unwrap();
+    forge_login(&app).await;
+    read_id_numbers(&app, 1).await;
+    app.flush_audit().await;
+
+    let keys = &app.state.audit_keys;
+    let holder = uuid::Uuid::now_v7();
+    let now = chrono::Utc::now();
+    let blocked = chain::seal(db, keys, holder, now, 1000).await.unwrap();
+    assert_eq!(blocked.events, 0, "the lease is held");
+    let resumed = chain::seal(db, keys, holder, now, 1000).await.unwrap();
+    assert!(resumed.events > 0, "the lease was put right: {resumed:?}");
+}
+
+#[tokio::test]
+async fn a_checkpoint_file_gone_while_batches_exist_is_named_truncated() {
+    let app = sealed_trail(3).await;
+    std::fs::remove_file(&app.checkpoints.0).unwrap();
+
+    let place = broken(&app).await;
+    assert_eq!(place.kind, Tamper::Truncated);
+    assert!(place.reason.contains("checkpoint file"), "{place}");
 }
 
 #[tokio::test]

@@ -72,7 +72,7 @@ impl AuditQuery {
             return Err(ApiError::bad_input("until", "must be after `from`").into());
         }
         let state = ctx.state();
-        let entries =
+        let report =
             domain::audit_trail::access_report(&state.db, &actor, child, from, until).await?;
         state
             .audit
@@ -86,7 +86,7 @@ impl AuditQuery {
         Ok(ChildAccessReport {
             from,
             until,
-            entries,
+            report,
         })
     }
 }

@@ -94,8 +94,8 @@ pub struct ChildAccessReport {
     pub from: Option<DateTime<Utc>>,
     /// The period's end (exclusive), if bounded.
     pub until: Option<DateTime<Utc>>,
-    /// The entries, in order of first occurrence.
-    pub entries: Vec<audit_trail::AccessEntry>,
+    /// The entries and what was left out.
+    pub report: audit_trail::AccessReport,
 }
 
 /// Who read or changed one child's record in a period, grouped by account and action, in order
@@ -112,15 +112,28 @@ impl ChildAccessReport {
         self.until
     }
 
-    /// One entry per account and action.
+    /// One entry per account, role and action: reads and changes of the child's record, of
+    /// its guardians' records (fields as `guardian.<field>`) and of records about the child.
     async fn entries(&self) -> Vec<ChildAccessEntry> {
-        self.entries.iter().cloned().map(ChildAccessEntry).collect()
+        self.report
+            .entries
+            .iter()
+            .cloned()
+            .map(ChildAccessEntry)
+            .collect()
+    }
+
+    /// Events about the child left out because they failed authentication (their MAC does not
+    /// verify, or the sealer refused them): a sign of tampering, for `shouhu audit verify` to
+    /// locate. Zero on an intact trail.
+    async fn unverified(&self) -> u64 {
+        self.report.unverified
     }
 
     /// The same report as CSV (UTF-8 with a byte-order mark, times in UTC+8), ready to hand
     /// over; `GET /exports/child-access.csv?child=<id>` serves it as a download.
     async fn csv(&self) -> async_graphql::Result<String> {
-        Ok(audit_trail::access_csv(&self.entries)?)
+        Ok(audit_trail::access_csv(&self.report.entries)?)
     }
 }
 
