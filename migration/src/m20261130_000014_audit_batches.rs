@@ -7,7 +7,9 @@
 //! Events written before this migration lose their per-row hashes and are sealed again, in
 //! batches, once the service (which holds the MAC key) has adopted them.
 //!
-//! The record-to-event index is keyed by record and event alone: ids are unique across kinds, and
+//! The index of events by subject goes: `audit_subject` answers that, and every index on the
+//! trail is paid for by each event written and each event sealed. The record-to-event index is
+//! keyed by record and event alone: ids are unique across kinds, and
 //! keeping the kind (text) out of the key makes each of a request's many index rows cheaper to
 //! insert and store.
 
@@ -39,8 +41,10 @@ impl MigrationTrait for Migration {
         match manager.get_database_backend() {
             DatabaseBackend::Postgres => db.execute_unprepared(PARTITION_POSTGRES).await?,
             _ => {
-                db.execute_unprepared("DROP INDEX idx_audit_event_unsealed")
-                    .await?;
+                db.execute_unprepared(
+                    "DROP INDEX idx_audit_event_unsealed; DROP INDEX idx_audit_event_subject;",
+                )
+                .await?;
                 for column in [
                     ColumnDef::new(AuditEvent::Mac).string().null().to_owned(),
                     ColumnDef::new(AuditEvent::Batch)
@@ -111,8 +115,11 @@ impl MigrationTrait for Migration {
                         )
                         .await?;
                 }
-                db.execute_unprepared("UPDATE audit_event SET seq = NULL")
-                    .await?
+                db.execute_unprepared(
+                    "UPDATE audit_event SET seq = NULL; \
+                     CREATE INDEX idx_audit_event_subject ON audit_event (subject_id, occurred_at);",
+                )
+                .await?
             }
         };
         db.execute_unprepared(
@@ -166,7 +173,7 @@ async fn rekey_subjects(manager: &SchemaManager<'_>, with_kind: bool) -> Result<
 /// once, and `audit verify` reports a repeated one as inserted).
 const PARTITION_POSTGRES: &str = r#"
 ALTER TABLE audit_event RENAME TO audit_event_unpartitioned;
-ALTER INDEX idx_audit_event_subject RENAME TO idx_audit_event_subject_unpartitioned;
+ALTER INDEX audit_event_pkey RENAME TO audit_event_unpartitioned_pkey;
 CREATE TABLE audit_event (
     id uuid NOT NULL,
     seq bigint,
@@ -207,14 +214,13 @@ SELECT id, occurred_at, actor_account_id, actor_role, action, subject_type, subj
        request_id
 FROM audit_event_unpartitioned;
 DROP TABLE audit_event_unpartitioned;
-CREATE INDEX idx_audit_event_subject ON audit_event (subject_id, occurred_at);
 CREATE INDEX idx_audit_event_seq ON audit_event (seq);
 "#;
 
 /// Back to one table with the per-row hash columns (left empty: the old chain starts again).
 const UNPARTITION_POSTGRES: &str = r#"
 ALTER TABLE audit_event RENAME TO audit_event_partitioned;
-ALTER INDEX idx_audit_event_subject RENAME TO idx_audit_event_subject_partitioned;
+ALTER INDEX audit_event_pkey RENAME TO audit_event_partitioned_pkey;
 CREATE TABLE audit_event (
     id uuid NOT NULL PRIMARY KEY,
     seq bigint UNIQUE,

@@ -801,7 +801,7 @@ pub async fn verify(
                     ),
                 ));
             }
-            if event.refused_at.is_some() || !authentic(keys, event) {
+            if !authentic(keys, event) {
                 return Ok(broken(
                     Tamper::Forged,
                     None,
@@ -809,6 +809,19 @@ pub async fn verify(
                     Some(event.id),
                     format!(
                         "the `{}` event was not written by the service (its MAC does not verify)",
+                        event.action
+                    ),
+                ));
+            }
+            if event.refused_at.is_some() {
+                return Ok(broken(
+                    Tamper::Edited,
+                    None,
+                    None,
+                    Some(event.id),
+                    format!(
+                        "the `{}` event is marked refused though its MAC verifies: the mark was \
+                         written by someone else, and the event was kept from being sealed",
                         event.action
                     ),
                 ));
@@ -871,11 +884,11 @@ async fn verify_events(
         }
         if event.batch != Some(batch.number) {
             return Ok(Some(broken(
-                Tamper::Inserted,
+                Tamper::Edited,
                 place,
                 Some(seq),
                 Some(event.id),
-                "the event was not sealed in this batch",
+                "the event's batch number was changed after it was sealed in this batch",
             )));
         }
         if !authentic(keys, event) {
