@@ -191,13 +191,11 @@ pub async fn seal(
     if let Some(b) = &last
         && !Checkpoint::of(b, keys.verifying_key_text()).authentic(keys)
     {
-        tracing::error!(
-            batch = b.number,
-            "ALARM: the last sealed audit batch is not signed by this deployment's key; sealing \
-             stops until `shouhu audit verify` is run and the trail is looked into"
-        );
         return Err(sea_orm::DbErr::Custom(format!(
-            "audit batch {} is not authentic; not sealing after it",
+            "ALARM: the last sealed audit batch ({}) is not signed by this deployment's key; \
+             sealing stops until the trail is looked into (`shouhu audit verify`). After a \
+             restart without configured audit keys this is expected: set audit.mac_key and \
+             audit.signing_key",
             b.number
         )));
     }
@@ -673,15 +671,7 @@ pub async fn verify(
                 file.next_if(|line| line.as_ref().is_ok_and(|c| c.batch <= number) || line.is_err())
             {
                 match line {
-                    Err(line) => {
-                        return Ok(broken(
-                            Tamper::Forged,
-                            None,
-                            None,
-                            None,
-                            format!("line {line} of the checkpoint file is not a checkpoint"),
-                        ));
-                    }
+                    Err(line) => return Ok(malformed(line)),
                     Ok(line) if line.batch < number => {}
                     Ok(line) => {
                         if !line.authentic(keys) {
@@ -717,15 +707,7 @@ pub async fn verify(
     }
     for line in file {
         match line {
-            Err(line) => {
-                return Ok(broken(
-                    Tamper::Forged,
-                    None,
-                    None,
-                    None,
-                    format!("line {line} of the checkpoint file is not a checkpoint"),
-                ));
-            }
+            Err(line) => return Ok(malformed(line)),
             Ok(line) if line.batch < expected_number => {}
             Ok(line) if !line.authentic(keys) => {
                 return Ok(broken(
@@ -922,6 +904,17 @@ async fn verify_events(
     Ok(None)
 }
 
+/// A line of the checkpoint file that is not a checkpoint: nothing the sealer writes.
+fn malformed(line: usize) -> Verdict {
+    broken(
+        Tamper::Forged,
+        None,
+        None,
+        None,
+        format!("line {line} of the checkpoint file is not a checkpoint"),
+    )
+}
+
 /// An id held by two rows (on PostgreSQL the key is the id with the time, so a forged copy of a
 /// real event under another time is possible): the second row is an insertion.
 async fn repeated_id(db: &DatabaseConnection) -> anyhow::Result<Option<Verdict>> {
@@ -1105,6 +1098,7 @@ pub async fn run_sealer(
     };
     let mut ticker = tokio::time::interval(interval);
     let mut partitioned_on = None;
+    let mut failing = None;
     loop {
         tokio::select! {
             _ = ticker.tick() => {}
@@ -1115,14 +1109,34 @@ pub async fn run_sealer(
             partitions::ensure(&db, now).await;
             partitioned_on = Some(now.date_naive());
         }
-        drain(&db, &keys, holder, &*clock, batch, appender.as_mut()).await;
+        failing = drain(
+            &db,
+            &keys,
+            holder,
+            &*clock,
+            batch,
+            appender.as_mut(),
+            failing,
+        )
+        .await;
     }
-    drain(&db, &keys, holder, &*clock, batch, appender.as_mut()).await;
+    drain(
+        &db,
+        &keys,
+        holder,
+        &*clock,
+        batch,
+        appender.as_mut(),
+        failing,
+    )
+    .await;
     let _ = release(&db, holder).await;
 }
 
 /// Seals batches until the backlog is empty, appending each batch's checkpoint as soon as it is
 /// committed (and those other instances sealed).
+/// `failing` is the error the previous round ended with, which is logged once rather than every
+/// second; the error this round ended with is returned.
 async fn drain(
     db: &DatabaseConnection,
     keys: &AuditKeys,
@@ -1130,12 +1144,20 @@ async fn drain(
     clock: &dyn crate::clock::Clock,
     batch: u64,
     mut appender: Option<&mut Appender>,
-) {
+    mut failing: Option<String>,
+) -> Option<String> {
     loop {
         let sealed = match seal(db, keys, holder, clock.now(), batch).await {
-            Ok(sealed) => sealed,
+            Ok(sealed) => {
+                failing = None;
+                sealed
+            }
             Err(err) => {
-                tracing::warn!(error = %err, "sealing the audit trail");
+                let message = err.to_string();
+                if failing.as_ref() != Some(&message) {
+                    tracing::error!(error = %message, "sealing the audit trail");
+                }
+                failing = Some(message);
                 Sealed::default()
             }
         };
@@ -1145,7 +1167,7 @@ async fn drain(
             tracing::error!(error = %err, "ALARM: appending audit checkpoints");
         }
         if (sealed.events as u64) < batch && sealed.refused == 0 {
-            break;
+            return failing;
         }
     }
 }

@@ -106,8 +106,9 @@ impl AuditKeys {
             None => {
                 tracing::warn!(
                     "no audit.signing_key configured: generated one for this process; the \
-                     batches it seals cannot be verified after it stops (run `shouhu audit \
-                     keygen` and set SHOUHU_AUDIT__SIGNING_KEY in production)"
+                     batches it seals cannot be verified after it stops, and after a restart the \
+                     sealer will not chain onto them (run `shouhu audit keygen` and set \
+                     SHOUHU_AUDIT__SIGNING_KEY in production)"
                 );
                 random_key()
             }

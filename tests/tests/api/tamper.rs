@@ -99,38 +99,25 @@ async fn set(app: &TestApp, id: uuid::Uuid, column: audit_event::Column, value: 
         .unwrap();
 }
 
-#[tokio::test]
-async fn an_edited_detail_is_named_edited_at_its_position() {
+/// Changes one column of the event at `seq` of a sealed trail and expects `edited` there.
+async fn edit_is_named(seq: i64, column: audit_event::Column, value: Expr) {
     let app = sealed_trail(5).await;
-    let victim = at(&app, 3).await;
-    set(
-        &app,
-        victim.id,
-        audit_event::Column::Detail,
-        Expr::value("{\"read\":[]}"),
-    )
-    .await;
+    let victim = at(&app, seq).await;
+    set(&app, victim.id, column, value).await;
 
     let place = broken(&app).await;
     assert_eq!(place.kind, Tamper::Edited);
-    assert_eq!((place.seq, place.id), (Some(3), Some(victim.id)));
+    assert_eq!((place.seq, place.id), (Some(seq), Some(victim.id)));
+}
+
+#[tokio::test]
+async fn an_edited_detail_is_named_edited_at_its_position() {
+    edit_is_named(3, audit_event::Column::Detail, Expr::value("{\"read\":[]}")).await;
 }
 
 #[tokio::test]
 async fn an_edited_action_is_named_edited() {
-    let app = sealed_trail(5).await;
-    let victim = at(&app, 4).await;
-    set(
-        &app,
-        victim.id,
-        audit_event::Column::Action,
-        Expr::value("login"),
-    )
-    .await;
-
-    let place = broken(&app).await;
-    assert_eq!(place.kind, Tamper::Edited);
-    assert_eq!(place.seq, Some(4));
+    edit_is_named(4, audit_event::Column::Action, Expr::value("login")).await;
 }
 
 #[tokio::test]
