@@ -82,8 +82,20 @@ pub async fn child_access(
         variables,
     );
     let response = schema.execute(request).await;
-    if let Some(first) = response.errors.first() {
-        let code = first
+    if !response.errors.is_empty() {
+        // A value the executor could not read (a malformed time) has no code: the client's.
+        let errors: Vec<_> = response
+            .errors
+            .into_iter()
+            .map(|mut error| {
+                let extensions = error.extensions.get_or_insert_with(Default::default);
+                if extensions.get("code").is_none() {
+                    extensions.set("code", "BAD_USER_INPUT");
+                }
+                error
+            })
+            .collect();
+        let code = errors[0]
             .extensions
             .as_ref()
             .and_then(|e| e.get("code"))
@@ -91,7 +103,7 @@ pub async fn child_access(
                 async_graphql::Value::String(code) => Some(code.clone()),
                 _ => None,
             })
-            .unwrap_or_else(|| "BAD_USER_INPUT".to_owned());
+            .unwrap_or_default();
         let status = match code.as_str() {
             "UNAUTHENTICATED" => StatusCode::UNAUTHORIZED,
             "FORBIDDEN" => StatusCode::FORBIDDEN,
@@ -99,7 +111,7 @@ pub async fn child_access(
             "INTERNAL_SERVER_ERROR" => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::BAD_REQUEST,
         };
-        return HttpResponse::build(status).json(json!({ "errors": response.errors }));
+        return HttpResponse::build(status).json(json!({ "errors": errors }));
     }
     let csv = match response.data.into_json() {
         Ok(data) => data["childAccessReport"]["csv"]

@@ -229,6 +229,17 @@ async fn the_csv_download_applies_the_same_policy() {
     assert_eq!(malformed.status(), 400);
     let body: Value = malformed.json().await.unwrap();
     assert_eq!(body["errors"][0]["extensions"]["field"], "childId");
+    let bad_time = app
+        .client
+        .get(&url)
+        .query(&[("child", child.as_str().unwrap()), ("from", "yesterday")])
+        .bearer_auth(&officer.access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad_time.status(), 400);
+    let body: Value = bad_time.json().await.unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
 }
 
 #[tokio::test]
