@@ -169,6 +169,8 @@ pub struct Sealed {
     pub events: usize,
     /// Events refused because their MAC did not verify.
     pub refused: usize,
+    /// Another sealer claimed some of the batch's events first; nothing was sealed.
+    pub contended: bool,
 }
 
 /// Seals up to `batch` waiting events as one batch if this sealer holds the lease.
@@ -245,16 +247,20 @@ pub async fn seal(
         .await?;
         let claimed = claim(&txn, &good, number, first_seq).await?;
         if claimed != good.len() as u64 {
-            return Err(sea_orm::DbErr::Custom(format!(
-                "audit batch {number}: {claimed} of {count} events could still be claimed; \
-                 another sealer ran"
-            )));
+            // Another sealer sealed some of them first (the lease was taken over mid-batch):
+            // this batch is rolled back, and the next round starts after theirs.
+            tracing::info!(number, claimed, count, "audit batch contended; rolled back");
+            return Ok(Sealed {
+                contended: true,
+                ..Sealed::default()
+            });
         }
     }
     txn.commit().await?;
     Ok(Sealed {
         events: good.len(),
         refused: forged.len(),
+        contended: false,
     })
 }
 
@@ -441,8 +447,9 @@ pub async fn seal_all(
     loop {
         let sealed = match seal(db, keys, holder, now, 10_000).await {
             Ok(sealed) => sealed,
-            // The running service's sealer sealed the same batch number first (the lease was
-            // taken from it mid-batch): its batch stands, and this one starts again after it.
+            // The running service's sealer sealed the same batch number first, or some of the same
+            // events (the lease was taken from it mid-batch): its batch stands, and this one
+            // starts again after it.
             Err(err)
                 if contended < 100
                     && matches!(
@@ -456,6 +463,11 @@ pub async fn seal_all(
             }
             Err(err) => return Err(err.into()),
         };
+        if sealed.contended && contended < 100 {
+            contended += 1;
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            continue;
+        }
         total += sealed.events;
         if sealed.events == 0 && sealed.refused == 0 {
             break;
@@ -1120,16 +1132,23 @@ pub async fn run_sealer(
         )
         .await;
     }
-    drain(
-        &db,
-        &keys,
-        holder,
-        &*clock,
-        batch,
-        appender.as_mut(),
-        failing,
-    )
-    .await;
+    // What is left is sealed before the process ends; a failed round is tried again twice.
+    for _ in 0..3 {
+        failing = drain(
+            &db,
+            &keys,
+            holder,
+            &*clock,
+            batch,
+            appender.as_mut(),
+            failing,
+        )
+        .await;
+        if failing.is_none() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     let _ = release(&db, holder).await;
 }
 

@@ -464,11 +464,8 @@ async fn events_queued_at_shutdown_are_written_and_sealed_once_across_a_restart(
         .unwrap();
     assert!(reads.len() as u64 >= before);
     assert_eq!(reads.len(), 4, "every queued read was written on shutdown");
-    assert!(
-        reads.iter().all(|e| e.seq.is_some()),
-        "and sealed before the process ended"
-    );
 
+    // Sealed at shutdown or, what was left, by the restarted sealer; each once.
     read_id_numbers(&app, 3).await;
     app.seal_audit().await;
     let all = audit_event::Entity::find()
