@@ -1099,94 +1099,95 @@ pub async fn run_sealer(
     batch: u64,
     stop: tokio::sync::watch::Receiver<bool>,
 ) {
-    let holder = Uuid::now_v7();
     let mut stop = stop;
-    let mut appender = match Appender::open(&keys.checkpoint_file).await {
+    let appender = match Appender::open(&keys.checkpoint_file).await {
         Ok(appender) => Some(appender),
         Err(err) => {
             tracing::error!(error = %err, file = %keys.checkpoint_file.display(), "ALARM: the audit checkpoint file cannot be read; batches are sealed but not checkpointed");
             None
         }
     };
+    let mut sealer = Sealer {
+        holder: Uuid::now_v7(),
+        db,
+        keys,
+        clock,
+        batch,
+        appender,
+        failing: None,
+    };
     let mut ticker = tokio::time::interval(interval);
     let mut partitioned_on = None;
-    let mut failing = None;
     loop {
         tokio::select! {
             _ = ticker.tick() => {}
             _ = stop.changed() => break,
         }
-        let now = clock.now();
+        let now = sealer.clock.now();
         if partitioned_on != Some(now.date_naive()) {
-            partitions::ensure(&db, now).await;
+            partitions::ensure(&sealer.db, now).await;
             partitioned_on = Some(now.date_naive());
         }
-        failing = drain(
-            &db,
-            &keys,
-            holder,
-            &*clock,
-            batch,
-            appender.as_mut(),
-            failing,
-        )
-        .await;
+        sealer.drain().await;
     }
     // What is left is sealed before the process ends; a failed round is tried again twice.
     for _ in 0..3 {
-        failing = drain(
-            &db,
-            &keys,
-            holder,
-            &*clock,
-            batch,
-            appender.as_mut(),
-            failing,
-        )
-        .await;
-        if failing.is_none() {
+        sealer.drain().await;
+        if sealer.failing.is_none() {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    let _ = release(&db, holder).await;
+    let _ = release(&sealer.db, sealer.holder).await;
 }
 
-/// Seals batches until the backlog is empty, appending each batch's checkpoint as soon as it is
-/// committed (and those other instances sealed).
-/// `failing` is the error the previous round ended with, which is logged once rather than every
-/// second; the error this round ended with is returned.
-async fn drain(
-    db: &DatabaseConnection,
-    keys: &AuditKeys,
+/// The background sealer's state between rounds.
+struct Sealer {
+    db: DatabaseConnection,
+    keys: std::sync::Arc<AuditKeys>,
+    clock: std::sync::Arc<dyn crate::clock::Clock>,
     holder: Uuid,
-    clock: &dyn crate::clock::Clock,
     batch: u64,
-    mut appender: Option<&mut Appender>,
-    mut failing: Option<String>,
-) -> Option<String> {
-    loop {
-        let sealed = match seal(db, keys, holder, clock.now(), batch).await {
-            Ok(sealed) => {
-                failing = None;
-                sealed
-            }
-            Err(err) => {
-                let message = err.to_string();
-                if failing.as_ref() != Some(&message) {
-                    tracing::error!(error = %message, "sealing the audit trail");
+    appender: Option<Appender>,
+    /// The error the last round ended with, logged once rather than every second.
+    failing: Option<String>,
+}
+
+impl Sealer {
+    /// Seals batches until the backlog is empty, appending each batch's checkpoint as soon as it
+    /// is committed (and those other instances sealed).
+    async fn drain(&mut self) {
+        loop {
+            let sealed = match seal(
+                &self.db,
+                &self.keys,
+                self.holder,
+                self.clock.now(),
+                self.batch,
+            )
+            .await
+            {
+                Ok(sealed) => {
+                    self.failing = None;
+                    sealed
                 }
-                failing = Some(message);
-                Sealed::default()
+                Err(err) => {
+                    let message = err.to_string();
+                    if self.failing.as_ref() != Some(&message) {
+                        tracing::error!(error = %message, "sealing the audit trail");
+                    }
+                    self.failing = Some(message);
+                    Sealed::default()
+                }
+            };
+            if let Some(appender) = self.appender.as_mut()
+                && let Err(err) = appender.catch_up(&self.db, &self.keys).await
+            {
+                tracing::error!(error = %err, "ALARM: appending audit checkpoints");
             }
-        };
-        if let Some(appender) = appender.as_deref_mut()
-            && let Err(err) = appender.catch_up(db, keys).await
-        {
-            tracing::error!(error = %err, "ALARM: appending audit checkpoints");
-        }
-        if (sealed.events as u64) < batch && sealed.refused == 0 {
-            return failing;
+            if (sealed.events as u64) < self.batch && sealed.refused == 0 {
+                return;
+            }
         }
     }
 }
