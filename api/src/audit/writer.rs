@@ -80,21 +80,35 @@ struct Batch {
     subjects: Vec<IndexRow>,
 }
 
+/// Attempts at writing one batch before its events are given up (and logged as lost).
+const ATTEMPTS: u32 = 5;
+
+/// Writes the batch in one transaction; a failure (a connection lost, the pool exhausted for a
+/// moment) is retried with growing pauses, so that a passing fault loses no event.
 async fn write(db: &DatabaseConnection, batch: &mut Batch) {
     if batch.events.is_empty() {
         return;
     }
     let Batch { events, subjects } = std::mem::take(batch);
     let count = events.len();
-    let written = async {
-        let txn = crate::db::begin_write(db).await?;
-        audit_event::Entity::insert_many(events)
-            .exec_without_returning(&txn)
-            .await?;
-        audit::index(&txn, subjects).await?;
-        txn.commit().await
-    };
-    if let Err(err) = written.await {
-        tracing::error!(error = %err, count, "writing audit events failed");
+    for attempt in 1..=ATTEMPTS {
+        let written = async {
+            let txn = crate::db::begin_write(db).await?;
+            audit_event::Entity::insert_many(events.clone())
+                .exec_without_returning(&txn)
+                .await?;
+            audit::index(&txn, subjects.clone()).await?;
+            txn.commit().await
+        };
+        match written.await {
+            Ok(()) => return,
+            Err(err) if attempt < ATTEMPTS => {
+                tracing::warn!(error = %err, count, attempt, "writing audit events; retrying");
+                tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, count, "ALARM: audit events could not be written and are lost");
+            }
+        }
     }
 }

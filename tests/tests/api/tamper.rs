@@ -463,7 +463,11 @@ async fn events_queued_at_shutdown_are_written_and_sealed_once_across_a_restart(
         .await
         .unwrap();
     assert!(reads.len() as u64 >= before);
-    assert_eq!(reads.len(), 4, "every queued read was written on shutdown");
+    assert_eq!(
+        reads.len(),
+        4,
+        "every queued read was written on shutdown ({before} were before it)"
+    );
 
     // Sealed at shutdown or, what was left, by the restarted sealer; each once.
     read_id_numbers(&app, 3).await;
