@@ -10,7 +10,6 @@ pub mod assignment;
 pub mod assignment_progress;
 pub mod audit_batch;
 pub mod audit_event;
-pub mod audit_subject;
 pub mod break_glass;
 pub mod child;
 pub mod child_guardian;

@@ -17,6 +17,7 @@ mod m20261128_000011_screening;
 mod m20261129_000012_idempotency_fingerprint;
 mod m20261129_000013_audit_subjects;
 mod m20261130_000014_audit_batches;
+mod m20261201_000015_audit_subject_compact;
 
 /// The ordered list of Shouhu's migrations.
 pub struct Migrator;
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000012_idempotency_fingerprint::Migration),
             Box::new(m20261129_000013_audit_subjects::Migration),
             Box::new(m20261130_000014_audit_batches::Migration),
+            Box::new(m20261201_000015_audit_subject_compact::Migration),
         ]
     }
 }

@@ -11,7 +11,7 @@
 use std::{collections::HashMap, path::Path};
 
 use chrono::{DateTime, TimeDelta, Utc};
-use entity::{audit_batch, audit_event, audit_subject};
+use entity::{audit_batch, audit_event};
 use futures_util::TryStreamExt;
 use sea_orm::{
     ActiveValue::Set,
@@ -980,7 +980,14 @@ struct IndexCheck {
     expected: HashMap<Uuid, Tally>,
 }
 
-/// Rows of one event in the index: how many and the wrapping sum of their hashes.
+/// A (record, event) pair of the record-to-event index.
+#[derive(Debug, sea_orm::FromQueryResult)]
+struct IndexPair {
+    subject_id: Uuid,
+    event_id: Uuid,
+}
+
+/// Records of one event in the index: how many and the wrapping sum of their hashes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct Tally {
     rows: u64,
@@ -989,11 +996,10 @@ struct Tally {
 }
 
 impl Tally {
-    fn add(&mut self, key: &MacKey, subject: Uuid, kind: &str, event: Uuid) {
-        let mut row = Vec::with_capacity(32 + kind.len());
-        row.extend_from_slice(subject.as_bytes());
-        row.extend_from_slice(event.as_bytes());
-        row.extend_from_slice(kind.as_bytes());
+    fn add(&mut self, key: &MacKey, subject: Uuid, event: Uuid) {
+        let mut row = [0_u8; 32];
+        row[..16].copy_from_slice(subject.as_bytes());
+        row[16..].copy_from_slice(event.as_bytes());
         let digest = key.tag_bytes(&row);
         let mut head = [0_u8; 8];
         head.copy_from_slice(&digest[..8]);
@@ -1020,8 +1026,8 @@ impl IndexCheck {
             seq: event.seq,
             ..Tally::default()
         };
-        for (kind, subject) in &records {
-            tally.add(&self.key, *subject, kind, event.id);
+        for (_, subject) in &records {
+            tally.add(&self.key, *subject, event.id);
         }
         self.expected.insert(event.id, tally);
     }
@@ -1035,14 +1041,16 @@ impl IndexCheck {
     ) -> anyhow::Result<Option<Verdict>> {
         let mut actual: HashMap<Uuid, Tally> = HashMap::new();
         // One pass in whatever order the database finds cheapest: the tallies are order-free.
-        let mut rows = audit_subject::Entity::find().stream(db).await?;
+        let mut rows = <IndexPair as sea_orm::FromQueryResult>::find_by_statement(
+            audit::index_pairs(db.get_database_backend()),
+        )
+        .stream(db)
+        .await?;
         while let Some(row) = rows.try_next().await? {
-            actual.entry(row.event_id).or_default().add(
-                &self.key,
-                row.subject_id,
-                &row.subject_type,
-                row.event_id,
-            );
+            actual
+                .entry(row.event_id)
+                .or_default()
+                .add(&self.key, row.subject_id, row.event_id);
         }
         drop(rows);
         let mut found: Option<(Option<i64>, Uuid, Tamper)> = None;

@@ -14,10 +14,11 @@ pub use keys::{AuditKeys, MacKey};
 pub use writer::AuditWriter;
 
 use chrono::{DateTime, Timelike, Utc};
-use entity::{audit_event, audit_subject};
+use entity::audit_event;
 use sea_orm::{
-    ActiveEnum, ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseBackend, EntityTrait,
-    IntoActiveModel, Statement,
+    ActiveEnum, ActiveModelTrait, ConnectionTrait, DatabaseBackend, EntityTrait, IntoActiveModel,
+    Statement,
+    sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement},
 };
 use uuid::Uuid;
 
@@ -89,13 +90,14 @@ pub async fn record(db: &impl ConnectionTrait, event: AuditRecord) -> Result<(),
     index(db, subjects).await
 }
 
-/// A row of the record-to-event index: the record's id and kind, and the event's id.
+/// A record an event concerns, as the writer indexes it: the record's id and kind, and the
+/// event's id.
 pub type IndexRow = (Uuid, String, Uuid);
 
 /// The records an event concerns, as its authenticated content says: its subject, and every
 /// record the `read` groups of its detail list (a request's sensitive reads, `{"read": [{"type",
-/// "fields", "ids"}]}`). The record-to-event index holds exactly these rows, which is what lets
-/// `audit verify` check the index against the events.
+/// "fields", "ids"}]}`). The record-to-event index holds exactly these records, which is what
+/// lets `audit verify` check the index against the events.
 pub fn records_of(
     subject: Option<(&str, Uuid)>,
     detail: &serde_json::Value,
@@ -131,43 +133,96 @@ pub fn stored_records_of(event: &audit_event::Model) -> std::collections::BTreeS
 /// Index rows per insert statement on SQLite: well under its limit on bound values.
 const INDEX_ROWS_PER_INSERT: usize = 5_000;
 
-/// Inserts rows of the record-to-event index. On PostgreSQL the rows travel as three arrays in
-/// one statement (a request that read 20 children and their guardians adds some 60 rows, and
-/// binding each value separately cost more than the insert); SQLite takes multi-row inserts.
+/// Writes the record-to-event index of some events (the rows of one event next to each
+/// other, as [`AuditRecord::into_rows`] makes them). The table `audit_subject` differs by
+/// database:
+/// - PostgreSQL: one row per event, `(event_id, subject_ids uuid[])`, found through a GIN index
+///   on the array. All the events of a call travel as two text parameters of one statement.
+/// - SQLite, which has no inverted index: one row per record and event, `(subject_id,
+///   subject_type, event_id)`, keyed by record, in multi-row inserts.
 pub async fn index(db: &impl ConnectionTrait, rows: Vec<IndexRow>) -> Result<(), sea_orm::DbErr> {
     if rows.is_empty() {
         return Ok(());
     }
     let backend = db.get_database_backend();
     if backend == DatabaseBackend::Postgres {
-        let join = |column: &dyn Fn(&IndexRow) -> String| {
-            rows.iter().map(column).collect::<Vec<_>>().join(",")
-        };
-        let subjects = join(&|r| r.0.to_string());
-        let kinds = join(&|r| r.1.clone());
-        let events = join(&|r| r.2.to_string());
+        let mut events: Vec<String> = Vec::new();
+        let mut records: Vec<String> = Vec::new();
+        let mut last = None;
+        for (subject, _, event) in &rows {
+            if last != Some(event) {
+                last = Some(event);
+                events.push(event.to_string());
+                records.push(String::new());
+            }
+            if let Some(ids) = records.last_mut() {
+                if !ids.is_empty() {
+                    ids.push(' ');
+                }
+                ids.push_str(&subject.to_string());
+            }
+        }
         db.execute_raw(Statement::from_sql_and_values(
             backend,
-            "INSERT INTO audit_subject (subject_id, subject_type, event_id) \
-             SELECT * FROM unnest(string_to_array($1, ',')::uuid[], string_to_array($2, ','), \
-                                  string_to_array($3, ',')::uuid[])",
-            [subjects.into(), kinds.into(), events.into()],
+            "INSERT INTO audit_subject (event_id, subject_ids) \
+             SELECT v.event::uuid, string_to_array(v.ids, ' ')::uuid[] \
+             FROM unnest(string_to_array($1, ','), string_to_array($2, ',')) AS v(event, ids)",
+            [events.join(",").into(), records.join(",").into()],
         ))
         .await?;
         return Ok(());
     }
     for chunk in rows.chunks(INDEX_ROWS_PER_INSERT) {
-        audit_subject::Entity::insert_many(chunk.iter().map(|(subject, kind, event)| {
-            audit_subject::ActiveModel {
-                subject_id: Set(*subject),
-                subject_type: Set(kind.clone()),
-                event_id: Set(*event),
-            }
-        }))
-        .exec_without_returning(db)
-        .await?;
+        let mut insert = Query::insert();
+        insert.into_table(Alias::new("audit_subject")).columns([
+            Alias::new("subject_id"),
+            Alias::new("subject_type"),
+            Alias::new("event_id"),
+        ]);
+        for (subject, kind, event) in chunk {
+            insert
+                .values([(*subject).into(), kind.clone().into(), (*event).into()])
+                .map_err(|err| sea_orm::DbErr::Custom(err.to_string()))?;
+        }
+        db.execute(&insert).await?;
     }
     Ok(())
+}
+
+/// The ids of the events that concern any of `records`, as a subquery for `IN (…)`: a lookup in
+/// the record-to-event index on either database (see [`index`]).
+pub fn events_about(backend: DatabaseBackend, records: &[Uuid]) -> SelectStatement {
+    let mut query = Query::select();
+    query
+        .column(Alias::new("event_id"))
+        .from(Alias::new("audit_subject"));
+    if backend == DatabaseBackend::Postgres {
+        let ids = records
+            .iter()
+            .map(Uuid::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        query.and_where(Expr::cust_with_values(
+            "subject_ids && CAST($1 AS uuid[])",
+            [format!("{{{ids}}}")],
+        ));
+    } else {
+        query.and_where(Expr::col(Alias::new("subject_id")).is_in(records.iter().copied()));
+    }
+    query
+}
+
+/// Every (record, event) pair of the record-to-event index, in no particular order, however the
+/// database stores them (for `audit verify`).
+pub fn index_pairs(backend: DatabaseBackend) -> Statement {
+    Statement::from_string(
+        backend,
+        if backend == DatabaseBackend::Postgres {
+            "SELECT unnest(subject_ids) AS subject_id, event_id FROM audit_subject"
+        } else {
+            "SELECT subject_id, event_id FROM audit_subject"
+        },
+    )
 }
 
 impl AuditRecord {

@@ -1,9 +1,7 @@
 //! Reading the audit trail: who touched a record and when, and a child's access report.
 
-use entity::{account as account_model, audit_event, audit_subject, child_guardian, organization};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
-};
+use entity::{account as account_model, audit_event, child_guardian, organization};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use crate::{
@@ -58,12 +56,7 @@ pub async fn for_subject(
             has_next_page: false,
         });
     }
-    let events = audit_subject::Entity::find()
-        .select_only()
-        .column(audit_subject::Column::EventId)
-        .filter(audit_subject::Column::SubjectId.eq(subject))
-        .filter(audit_subject::Column::SubjectType.eq(kind))
-        .into_query();
+    let events = audit::events_about(db.get_database_backend(), &[subject]);
     let mut cursor = audit_event::Entity::find()
         .filter(audit_event::Column::Id.in_subquery(events))
         .cursor_by(audit_event::Column::Id);
@@ -148,16 +141,13 @@ pub async fn access_report(
         .all(db)
         .await?;
     let about: HashSet<Uuid> = guardians.iter().copied().chain([child_id]).collect();
+    let records: Vec<Uuid> = about.iter().copied().collect();
     let mut report = AccessReport::default();
     let mut index: HashMap<(Option<Uuid>, Option<String>, String), usize> = HashMap::new();
     let mut accounts: HashSet<Uuid> = HashSet::new();
     let mut after: Option<Uuid> = None;
     loop {
-        let events = audit_subject::Entity::find()
-            .select_only()
-            .column(audit_subject::Column::EventId)
-            .filter(audit_subject::Column::SubjectId.is_in(about.iter().copied()))
-            .into_query();
+        let events = audit::events_about(db.get_database_backend(), &records);
         let mut query = audit_event::Entity::find()
             .filter(audit_event::Column::Id.in_subquery(events))
             .order_by_asc(audit_event::Column::Id)

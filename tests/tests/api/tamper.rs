@@ -3,8 +3,11 @@
 //! `audit verify` with its kind and place. Every tampering here is made directly in the
 //! database, as such a person would.
 
-use entity::{audit_batch, audit_event, audit_subject};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, sea_query::Expr};
+use entity::{audit_batch, audit_event};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Statement, sea_query::Expr,
+};
 use serde_json::json;
 use shouhu::audit::{
     chain::{self, Break, Tamper, Verdict},
@@ -391,8 +394,8 @@ async fn a_batch_not_signed_by_the_deployment_is_named_forged() {
     );
 }
 
-/// A sealed trail whose first read event lists records, and one of its index rows.
-async fn indexed_read(app: &TestApp) -> audit_subject::Model {
+/// The first sealed read event, which lists records, and one record the index holds for it.
+async fn indexed_read(app: &TestApp) -> (uuid::Uuid, uuid::Uuid) {
     let read = audit_event::Entity::find()
         .filter(audit_event::Column::Action.eq("read"))
         .order_by_asc(audit_event::Column::Seq)
@@ -400,49 +403,72 @@ async fn indexed_read(app: &TestApp) -> audit_subject::Model {
         .await
         .unwrap()
         .unwrap();
-    audit_subject::Entity::find()
-        .filter(audit_subject::Column::EventId.eq(read.id))
-        .one(&app.state.db)
+    let record = *shouhu::audit::stored_records_of(&read)
+        .iter()
+        .map(|(_, id)| id)
+        .next()
+        .expect("the read lists records");
+    (record, read.id)
+}
+
+/// Runs SQL written for each database's form of the record-to-event index, with the record and
+/// the event as its two parameters (and, with `other`, a third record id).
+async fn tamper_with_index(
+    app: &TestApp,
+    (record, event): (uuid::Uuid, uuid::Uuid),
+    postgres: &str,
+    sqlite: &str,
+    other: Option<uuid::Uuid>,
+) {
+    let db = &app.state.db;
+    let backend = db.get_database_backend();
+    let sql = if backend == DatabaseBackend::Postgres {
+        postgres
+    } else {
+        sqlite
+    };
+    let mut values: Vec<sea_orm::Value> = vec![record.into(), event.into()];
+    values.extend(other.map(Into::into));
+    let done = db
+        .execute_raw(Statement::from_sql_and_values(backend, sql, values))
         .await
-        .unwrap()
-        .expect("the read is indexed")
+        .unwrap();
+    assert_eq!(done.rows_affected(), 1, "the index row was changed");
 }
 
 #[tokio::test]
 async fn a_deleted_index_row_that_hides_a_read_from_a_childs_trail_is_named_deleted() {
     let app = sealed_trail(3).await;
     let row = indexed_read(&app).await;
-    audit_subject::Entity::delete_many()
-        .filter(audit_subject::Column::SubjectId.eq(row.subject_id))
-        .filter(audit_subject::Column::EventId.eq(row.event_id))
-        .exec(&app.state.db)
-        .await
-        .unwrap();
+    tamper_with_index(
+        &app,
+        row,
+        "UPDATE audit_subject SET subject_ids = array_remove(subject_ids, $1) WHERE event_id = $2",
+        "DELETE FROM audit_subject WHERE subject_id = ?1 AND event_id = ?2",
+        None,
+    )
+    .await;
 
     let place = broken(&app).await;
-    assert_eq!(
-        (place.kind, place.id),
-        (Tamper::Deleted, Some(row.event_id))
-    );
+    assert_eq!((place.kind, place.id), (Tamper::Deleted, Some(row.1)));
 }
 
 #[tokio::test]
 async fn an_index_row_pointing_a_read_at_another_record_is_named() {
     let app = sealed_trail(3).await;
     let row = indexed_read(&app).await;
-    audit_subject::Entity::update_many()
-        .col_expr(
-            audit_subject::Column::SubjectId,
-            Expr::value(uuid::Uuid::now_v7()),
-        )
-        .filter(audit_subject::Column::SubjectId.eq(row.subject_id))
-        .filter(audit_subject::Column::EventId.eq(row.event_id))
-        .exec(&app.state.db)
-        .await
-        .unwrap();
+    tamper_with_index(
+        &app,
+        row,
+        "UPDATE audit_subject SET subject_ids = array_replace(subject_ids, $1, $3) \
+         WHERE event_id = $2",
+        "UPDATE audit_subject SET subject_id = ?3 WHERE subject_id = ?1 AND event_id = ?2",
+        Some(uuid::Uuid::now_v7()),
+    )
+    .await;
 
     let place = broken(&app).await;
-    assert_eq!((place.kind, place.id), (Tamper::Edited, Some(row.event_id)));
+    assert_eq!((place.kind, place.id), (Tamper::Edited, Some(row.1)));
 }
 
 #[tokio::test]
@@ -505,6 +531,52 @@ async fn two_sealers_never_seal_the_same_events_twice() {
     app.seal_audit().await;
 
     assert!(a.is_ok() || b.is_ok());
+    assert!(matches!(
+        verify(&app).await,
+        Verdict::Intact { unsealed: 0, .. }
+    ));
+}
+
+#[tokio::test]
+async fn the_record_to_event_index_keeps_every_record_across_its_migration_down_and_up() {
+    use migration::MigratorTrait;
+
+    let app = sealed_trail(3).await;
+    let (record, event) = indexed_read(&app).await;
+    let db = &app.state.db;
+    let finds = || async {
+        audit_event::Entity::find()
+            .filter(
+                audit_event::Column::Id.in_subquery(shouhu::audit::events_about(
+                    db.get_database_backend(),
+                    &[record],
+                )),
+            )
+            .all(db)
+            .await
+            .unwrap()
+            .iter()
+            .any(|e| e.id == event)
+    };
+    assert!(finds().await);
+
+    migration::Migrator::down(db, Some(1)).await.unwrap();
+    let rows = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT count(*) AS n FROM audit_subject WHERE subject_type IS NOT NULL",
+        ))
+        .await
+        .unwrap()
+        .and_then(|row| row.try_get::<i64>("", "n").ok())
+        .unwrap();
+    assert!(
+        rows >= 15,
+        "one row per record again, each with its kind: {rows}"
+    );
+    migration::Migrator::up(db, None).await.unwrap();
+
+    assert!(finds().await, "the record's trail still finds the read");
     assert!(matches!(
         verify(&app).await,
         Verdict::Intact { unsealed: 0, .. }

@@ -407,16 +407,18 @@ async fn reading_findings_is_audited_against_the_visit() {
     assert!(recorded.body["errors"].is_null());
     app.flush_audit().await;
 
-    let indexed: Vec<uuid::Uuid> = entity::audit_subject::Entity::find()
-        .filter(entity::audit_subject::Column::SubjectType.eq("Visit"))
-        .all(&app.state.db)
+    let visit = entity::audit_event::Entity::find()
+        .filter(entity::audit_event::Column::Action.eq("visit.record"))
+        .one(&app.state.db)
         .await
         .unwrap()
-        .into_iter()
-        .map(|s| s.event_id)
-        .collect();
+        .and_then(|e| serde_json::from_str::<Value>(&e.detail).ok())
+        .and_then(|detail| detail["after"]["id"].as_str().map(str::to_owned))
+        .and_then(|id| uuid::Uuid::parse_str(&id).ok())
+        .expect("the recording holds the visit");
+    let indexed = shouhu::audit::events_about(app.state.db.get_database_backend(), &[visit]);
     let events = entity::audit_event::Entity::find()
-        .filter(entity::audit_event::Column::Id.is_in(indexed))
+        .filter(entity::audit_event::Column::Id.in_subquery(indexed))
         .filter(entity::audit_event::Column::Action.eq("read"))
         .all(&app.state.db)
         .await
