@@ -16,7 +16,7 @@ use tracing_actix_web::RequestId;
 
 use crate::{
     graphql::AppSchema,
-    http::graphql::{prepare, session},
+    http::graphql::{coded, prepare, session},
     state::AppState,
 };
 
@@ -83,18 +83,10 @@ pub async fn child_access(
     );
     let response = schema.execute(request).await;
     if !response.errors.is_empty() {
-        // A value the executor could not read (a malformed time) has no code: the client's.
-        let errors: Vec<_> = response
-            .errors
-            .into_iter()
-            .map(|mut error| {
-                let extensions = error.extensions.get_or_insert_with(Default::default);
-                if extensions.get("code").is_none() {
-                    extensions.set("code", "BAD_USER_INPUT");
-                }
-                error
-            })
-            .collect();
+        // The download's own document is valid: an error the executor gives without a code is
+        // a parameter it could not read (a malformed time), named as its argument.
+        let document = async_graphql::parser::parse_query(CHILD_ACCESS).ok();
+        let errors = coded(response.errors, false, document.as_ref(), &request_id);
         let code = errors[0]
             .extensions
             .as_ref()

@@ -486,34 +486,31 @@ fn client_address(req: &HttpRequest, state: &AppState) -> String {
 
 /// A response that ran: status by the spec for the media type, internal errors stamped with the
 /// request id, and no `data` key when the request failed before execution.
-fn respond(
-    media: MediaType,
-    response: Response,
-    document: &ExecutableDocument,
+/// The errors with a stable `extensions.code` each (and `requestId` on an internal error).
+/// Every error of the service's own carries a code; one without is the executor's: with
+/// `request_error`, its refusal of the document as a whole, otherwise its refusal of an argument
+/// value it could not read as the argument's type (an Int out of range, a date that is no date),
+/// named by `field` when `document` shows which argument it was.
+pub(crate) fn coded(
+    errors: Vec<ServerError>,
+    request_error: bool,
+    document: Option<&ExecutableDocument>,
     request_id: &RequestId,
-) -> HttpResponse {
-    let request_error = response.data == async_graphql::Value::Null
-        && !response.errors.is_empty()
-        && response.errors.iter().all(|e| e.path.is_empty());
-    let errors: Vec<ServerError> = response
-        .errors
+) -> Vec<ServerError> {
+    errors
         .into_iter()
         .map(|mut error| {
             let extensions = error
                 .extensions
                 .get_or_insert_with(ErrorExtensionValues::default);
             if extensions.get("code").is_none() {
-                // Every error of the service's own carries a code; one without a code at a
-                // field is the executor's refusal of an argument value it could not read as
-                // the argument's type (an Int out of range, a date that is no date).
                 if request_error {
                     extensions.set("code", "GRAPHQL_VALIDATION_FAILED");
                 } else {
                     extensions.set("code", "BAD_USER_INPUT");
-                    if let Some(argument) = error
-                        .locations
-                        .first()
-                        .and_then(|pos| argument_at(document, *pos))
+                    if let Some(argument) = document
+                        .zip(error.locations.first())
+                        .and_then(|(document, pos)| argument_at(document, *pos))
                     {
                         extensions.set("field", argument);
                     }
@@ -525,7 +522,19 @@ fn respond(
             }
             error
         })
-        .collect();
+        .collect()
+}
+
+fn respond(
+    media: MediaType,
+    response: Response,
+    document: &ExecutableDocument,
+    request_id: &RequestId,
+) -> HttpResponse {
+    let request_error = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
+    let errors = coded(response.errors, request_error, Some(document), request_id);
     let (status, body) = if request_error {
         let status = match media {
             MediaType::GraphqlResponseJson => StatusCode::BAD_REQUEST,

@@ -240,6 +240,7 @@ async fn the_csv_download_applies_the_same_policy() {
     assert_eq!(bad_time.status(), 400);
     let body: Value = bad_time.json().await.unwrap();
     assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    assert_eq!(body["errors"][0]["extensions"]["field"], "from");
 }
 
 #[tokio::test]
