@@ -800,8 +800,8 @@ pub async fn verify(
         };
         after = last.id;
         for event in &waiting {
-            let authentic = authentic(keys, &audit::content(event), event);
-            if event.refused_at.is_none() && authentic && now - event.occurred_at > STALLED {
+            let genuine = authentic(keys, &audit::content(event), event);
+            if event.refused_at.is_none() && genuine && now - event.occurred_at > STALLED {
                 return Ok(broken(
                     Tamper::Stalled,
                     None,
@@ -814,7 +814,7 @@ pub async fn verify(
                     ),
                 ));
             }
-            if !authentic {
+            if !genuine {
                 return Ok(broken(
                     Tamper::Forged,
                     None,

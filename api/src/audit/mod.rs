@@ -87,7 +87,7 @@ pub async fn record(db: &impl ConnectionTrait, event: AuditRecord) -> Result<(),
     audit_event::Entity::insert(row)
         .exec_without_returning(db)
         .await?;
-    index(db, subjects).await
+    index(db, &subjects).await
 }
 
 /// A record an event concerns, as the writer indexes it: the record's id and kind, and the
@@ -140,7 +140,7 @@ const INDEX_ROWS_PER_INSERT: usize = 5_000;
 ///   on the array. All the events of a call travel as two text parameters of one statement.
 /// - SQLite, which has no inverted index: one row per record and event, `(subject_id,
 ///   subject_type, event_id)`, keyed by record, in multi-row inserts.
-pub async fn index(db: &impl ConnectionTrait, rows: Vec<IndexRow>) -> Result<(), sea_orm::DbErr> {
+pub async fn index(db: &impl ConnectionTrait, rows: &[IndexRow]) -> Result<(), sea_orm::DbErr> {
     if rows.is_empty() {
         return Ok(());
     }
@@ -149,7 +149,7 @@ pub async fn index(db: &impl ConnectionTrait, rows: Vec<IndexRow>) -> Result<(),
         let mut events: Vec<String> = Vec::new();
         let mut records: Vec<String> = Vec::new();
         let mut last = None;
-        for (subject, _, event) in &rows {
+        for (subject, _, event) in rows {
             if last != Some(event) {
                 last = Some(event);
                 events.push(event.to_string());

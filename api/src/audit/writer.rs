@@ -97,7 +97,7 @@ async fn write(db: &DatabaseConnection, batch: &mut Batch) {
             audit_event::Entity::insert_many(events.clone())
                 .exec_without_returning(&txn)
                 .await?;
-            audit::index(&txn, subjects.clone()).await?;
+            audit::index(&txn, &subjects).await?;
             txn.commit().await
         };
         match written.await {

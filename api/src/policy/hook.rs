@@ -43,8 +43,8 @@ struct Collected {
 
 /// The reads of a request by the object they were made on, each object known by its place in
 /// the response. A request with 20 children and their guardians makes some 500 lookups here,
-/// so a place is hashed while its path is walked and compared segment by segment, never
-/// formatted (formatting it was most of what auditing cost a request).
+/// so a place is hashed while its path is walked and compared segment by segment instead of
+/// being formatted into a new string for each lookup.
 #[derive(Default)]
 struct Reads(std::collections::HashMap<u64, Vec<(Vec<Segment>, Read)>>);
 

@@ -223,7 +223,7 @@ async fn main() {
             .exec_without_returning(&txn)
             .await
             .expect("events inserted");
-        shouhu::audit::index(&txn, index.into_iter().flatten().collect())
+        shouhu::audit::index(&txn, &index.into_iter().flatten().collect::<Vec<_>>())
             .await
             .expect("index rows inserted");
         txn.commit().await.expect("committed");
