@@ -18,6 +18,7 @@ mod m20261129_000012_idempotency_fingerprint;
 mod m20261129_000013_audit_subjects;
 mod m20261130_000014_audit_batches;
 mod m20261201_000015_audit_subject_compact;
+mod m20261202_000016_audit_event_storage;
 
 /// The ordered list of Shouhu's migrations.
 pub struct Migrator;
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000013_audit_subjects::Migration),
             Box::new(m20261130_000014_audit_batches::Migration),
             Box::new(m20261201_000015_audit_subject_compact::Migration),
+            Box::new(m20261202_000016_audit_event_storage::Migration),
         ]
     }
 }

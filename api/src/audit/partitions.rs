@@ -9,6 +9,12 @@ use sea_orm::{ConnectionTrait, DatabaseBackend};
 /// Months created ahead of the current one.
 const AHEAD: u32 = 2;
 
+/// Rows of up to this many bytes stay whole in their page: an event that lists a page of
+/// records is some 2,500 bytes, which PostgreSQL's default (2,032) would try, and fail, to
+/// compress on every insert and every sealing (migration `m20261202_000016` sets the same on the
+/// partitions made before it).
+const TOAST_TUPLE_TARGET: u32 = 8160;
+
 /// The partition's name and range for the month of `day`.
 fn partition(day: NaiveDate) -> Option<(String, NaiveDate, NaiveDate)> {
     let start = NaiveDate::from_ymd_opt(day.year(), day.month(), 1)?;
@@ -37,7 +43,8 @@ pub async fn ensure(db: &impl ConnectionTrait, now: DateTime<Utc>) {
         };
         let statement = format!(
             "CREATE TABLE IF NOT EXISTS {name} PARTITION OF audit_event \
-             FOR VALUES FROM ('{start} 00:00:00+00') TO ('{end} 00:00:00+00')"
+             FOR VALUES FROM ('{start} 00:00:00+00') TO ('{end} 00:00:00+00') \
+             WITH (toast_tuple_target = {TOAST_TUPLE_TARGET})"
         );
         if let Err(err) = db.execute_unprepared(&statement).await {
             tracing::error!(partition = %name, error = %err, "creating an audit partition");
