@@ -185,20 +185,7 @@ pub async fn seal(
         check_lease(db, now).await?;
         return Ok(Sealed::default());
     }
-    let txn = crate::db::begin_write(db).await?;
-    if txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
-        // The plans must not depend on statistics. Right after a burst they still say the
-        // month's partition is nearly empty, and the planner then reads every waiting event
-        // and sorts them all to keep the first `batch`, and claims them with a nested loop
-        // that compares every event with every other (seconds per batch of a backlog of
-        // 200,000). So the waiting events are read in id order from the partial index that
-        // holds only them, and claimed by a hash join.
-        txn.execute_unprepared(
-            "SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off; \
-             SET LOCAL enable_nestloop = off",
-        )
-        .await?;
-    }
+    let txn = open(db).await?;
     let last = audit_batch::Entity::find()
         .order_by_desc(audit_batch::Column::Number)
         .one(&txn)
@@ -229,26 +216,31 @@ pub async fn seal(
         .limit(batch)
         .all(&txn)
         .await?;
-    // Each event's content is made once: its MAC is checked and its leaf hashed from it.
-    let (mut good, mut forged, mut leaves) = (Vec::new(), Vec::new(), Vec::new());
-    for event in pending {
-        let content = audit::content(&event);
-        if authentic(keys, &content, &event) {
-            let seq = first_seq.saturating_add(i64::try_from(good.len()).unwrap_or(i64::MAX));
-            leaves.push(leaf(seq, &content, &event));
-            good.push(event);
-        } else {
-            forged.push(event);
-        }
-    }
-
-    if !forged.is_empty() {
-        refuse(&txn, keys, &forged, now).await?;
-    }
-    if !good.is_empty() {
-        let count = i64::try_from(good.len()).unwrap_or(i64::MAX);
+    let all: Vec<Claim> = pending.iter().map(|e| (e.id, e.occurred_at)).collect();
+    // Forgeries are rare, so every waiting event is given its position while, on a blocking
+    // thread, the MACs are checked and the leaves hashed: the database's work and this
+    // process's overlap instead of taking turns.
+    let checking = tokio::task::spawn_blocking({
+        let keys = keys.clone();
+        move || Checked::of(&keys, pending, first_seq)
+    });
+    let (checked, claimed) = tokio::join!(checking, claim(&txn, &all, number, first_seq));
+    let checked = checked.map_err(|err| sea_orm::DbErr::Custom(err.to_string()))?;
+    let (txn, claimed) = if checked.forged.is_empty() {
+        (txn, claimed?)
+    } else {
+        // Those positions counted the forged events: they are undone, the forged events
+        // refused, and the authentic ones given their positions again.
+        txn.rollback().await?;
+        let txn = open(db).await?;
+        refuse(&txn, keys, &checked.forged, now).await?;
+        let claimed = claim(&txn, &checked.good, number, first_seq).await?;
+        (txn, claimed)
+    };
+    if !checked.good.is_empty() {
+        let count = i64::try_from(checked.good.len()).unwrap_or(i64::MAX);
         let last_seq = first_seq + count - 1;
-        let root = root(leaves);
+        let root = root(checked.leaves);
         let sealed_at = checkpoint::timestamp(now);
         let head = checkpoint::head(number, first_seq, last_seq, &root, &prev_head, &sealed_at);
         audit_batch::Entity::insert(audit_batch::ActiveModel {
@@ -263,8 +255,7 @@ pub async fn seal(
         })
         .exec_without_returning(&txn)
         .await?;
-        let claimed = claim(&txn, &good, number, first_seq).await?;
-        if claimed != good.len() as u64 {
+        if claimed != checked.good.len() as u64 {
             // Another sealer sealed some of them first (the lease was taken over mid-batch):
             // this batch is rolled back, and the next round starts after theirs.
             tracing::info!(number, claimed, count, "audit batch contended; rolled back");
@@ -276,10 +267,63 @@ pub async fn seal(
     }
     txn.commit().await?;
     Ok(Sealed {
-        events: good.len(),
-        refused: forged.len(),
+        events: checked.good.len(),
+        refused: checked.forged.len(),
         contended: false,
     })
+}
+
+/// Opens the sealer's transaction. On PostgreSQL its plans must not depend on statistics:
+/// right after a burst they still say the month's partition is nearly empty, and the planner
+/// then reads every waiting event and sorts them all to keep the first of a batch, and claims
+/// them with a nested loop that compares every event with every other (seconds per batch of a
+/// backlog of 200,000). So the waiting events are read in id order from the partial index that
+/// holds only them, and claimed by a hash join.
+async fn open(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
+    let txn = crate::db::begin_write(db).await?;
+    if txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        txn.execute_unprepared(
+            "SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off; \
+             SET LOCAL enable_nestloop = off",
+        )
+        .await?;
+    }
+    Ok(txn)
+}
+
+/// An event as the sealer claims it: its id and time (a forged row may reuse a real event's id,
+/// not with the same time as well, which is part of the key).
+type Claim = (Uuid, DateTime<Utc>);
+
+/// A batch's waiting events checked: the authentic ones, in id order, with their leaves (each
+/// at the position it gets among them), and the forged ones.
+struct Checked {
+    good: Vec<Claim>,
+    leaves: Vec<[u8; 32]>,
+    forged: Vec<audit_event::Model>,
+}
+
+impl Checked {
+    /// Checks each event's MAC and hashes its leaf from the same content, made once.
+    fn of(keys: &AuditKeys, events: Vec<audit_event::Model>, first_seq: i64) -> Self {
+        let mut checked = Self {
+            good: Vec::with_capacity(events.len()),
+            leaves: Vec::with_capacity(events.len()),
+            forged: Vec::new(),
+        };
+        for event in events {
+            let content = audit::content(&event);
+            if authentic(keys, &content, &event) {
+                let seq =
+                    first_seq.saturating_add(i64::try_from(checked.good.len()).unwrap_or(i64::MAX));
+                checked.leaves.push(leaf(seq, &content, &event));
+                checked.good.push((event.id, event.occurred_at));
+            } else {
+                checked.forged.push(event);
+            }
+        }
+        checked
+    }
 }
 
 /// Gives the batch's events (`events`, in id order) their batch and positions; returns how many
@@ -289,7 +333,7 @@ pub async fn seal(
 /// SQLite, which updates in place, takes two statements.
 async fn claim(
     db: &impl ConnectionTrait,
-    events: &[audit_event::Model],
+    events: &[Claim],
     number: i64,
     first_seq: i64,
 ) -> Result<u64, sea_orm::DbErr> {
@@ -300,12 +344,12 @@ async fn claim(
         for chunk in events.chunks(IDS_PER_STATEMENT) {
             let ids = chunk
                 .iter()
-                .map(|e| e.id.to_string())
+                .map(|(id, _)| id.to_string())
                 .collect::<Vec<_>>()
                 .join(",");
             let times = chunk
                 .iter()
-                .map(|e| checkpoint::timestamp(e.occurred_at))
+                .map(|(_, at)| checkpoint::timestamp(*at))
                 .collect::<Vec<_>>()
                 .join(",");
             claimed += db
@@ -329,7 +373,7 @@ async fn claim(
     for chunk in events.chunks(IDS_PER_STATEMENT) {
         claimed += audit_event::Entity::update_many()
             .col_expr(audit_event::Column::Batch, Expr::value(number))
-            .filter(audit_event::Column::Id.is_in(chunk.iter().map(|e| e.id)))
+            .filter(audit_event::Column::Id.is_in(chunk.iter().map(|(id, _)| *id)))
             .filter(audit_event::Column::Seq.is_null())
             .filter(audit_event::Column::RefusedAt.is_null())
             .exec(db)
