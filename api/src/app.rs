@@ -48,6 +48,17 @@ pub struct Application {
     stop_background: watch::Sender<bool>,
 }
 
+/// The policy in force, checked against the service's schema: the configured file
+/// (`policy_file`), or the shipped policy.
+pub fn load_policy(config: &Config) -> anyhow::Result<Policy> {
+    let text = match &config.policy_file {
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("reading the policy file {}: {e}", path.display()))?,
+        None => crate::policy::DEFAULT_POLICY.to_owned(),
+    };
+    Policy::load(&text, &graphql::sdl())
+}
+
 impl Application {
     /// Connects, migrates when configured, binds, on the system clock.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
@@ -56,7 +67,7 @@ impl Application {
 
     /// As [`Application::build`], with the given clock (tests move time forward with it).
     pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
-        let policy = Arc::new(Policy::load(&config.policy_text()?, &graphql::sdl())?);
+        let policy = Arc::new(load_policy(&config)?);
         let mut db = db::connect(&config).await?;
         if config.migrate_on_start {
             db::migrate(&db).await?;
@@ -195,4 +206,12 @@ fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     .client_request_timeout(Duration::from_secs(30))
     .run();
     Ok(server)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_shipped_policy_matches_the_schema() {
+        super::load_policy(&crate::config::Config::default()).unwrap();
+    }
 }

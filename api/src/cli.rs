@@ -15,7 +15,7 @@ use crate::{
     },
     config::Config,
     db, demo, domain, graphql,
-    policy::{Policy, matrix},
+    policy::matrix,
     telemetry,
 };
 
@@ -151,7 +151,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             return Ok(());
         }
         Command::Policy(PolicyCommand::Matrix) => {
-            let policy = Policy::load(&config.policy_text()?, &graphql::sdl())?;
+            let policy = crate::app::load_policy(&config)?;
             print!("{}", matrix::render(&policy));
             return Ok(());
         }

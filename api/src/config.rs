@@ -238,15 +238,6 @@ impl Default for QueryLimits {
 }
 
 impl Config {
-    /// The text of the policy in force: the configured file, or the shipped policy.
-    pub fn policy_text(&self) -> anyhow::Result<String> {
-        match &self.policy_file {
-            Some(path) => std::fs::read_to_string(path)
-                .map_err(|e| anyhow::anyhow!("reading the policy file {}: {e}", path.display())),
-            None => Ok(crate::policy::DEFAULT_POLICY.to_owned()),
-        }
-    }
-
     /// Reads the layers: defaults < file < environment.
     pub fn load() -> Result<Self, Box<figment::Error>> {
         let file = std::env::var_os("SHOUHU_CONFIG")

@@ -7,7 +7,7 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use entity::child;
 use sea_orm::{EntityTrait, Iterable};
 use serde_json::{Value, json};
-use shouhu::policy::{Level, Policy};
+use shouhu::policy::Level;
 use shouhu_tests::{Role, TestApp, Tokens};
 
 /// The root lists, each with a selection that names a row.
@@ -88,7 +88,7 @@ async fn all_cursors(
 #[tokio::test]
 async fn no_cursor_of_any_list_carries_a_value_for_any_role() {
     let app = TestApp::spawn().await;
-    let policy = Policy::shipped().unwrap();
+    let policy = app.state.policy.clone();
     let children = child::Entity::find().all(&app.state.db).await.unwrap();
     let secrets: Vec<String> = children
         .iter()

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use sea_orm::Iterable;
 use serde_json::{Value, json};
-use shouhu::policy::{Level, Policy};
+use shouhu::policy::Level;
 use shouhu_tests::{Role, TestApp};
 
 /// A type reference from introspection, as `[ChildStatus!]` would be written.
@@ -97,7 +97,7 @@ fn sample(ty: &Value, enums: &BTreeMap<String, Vec<String>>) -> Value {
 #[tokio::test]
 async fn every_filter_and_order_is_refused_exactly_where_the_role_does_not_read_it_in_full() {
     let app = TestApp::spawn().await;
-    let policy = Policy::shipped().unwrap();
+    let policy = app.state.policy.clone();
     let types = types(&app).await;
     let mut refused_per_role = Vec::new();
     let mut checked = 0;

@@ -7,7 +7,7 @@ use chrono::{TimeDelta, Utc};
 use entity::{access_grant, child, pairing};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, Iterable, QueryFilter};
 use serde_json::{Value, json};
-use shouhu::policy::{Level, Policy};
+use shouhu::policy::Level;
 use shouhu_tests::{Role, TestApp};
 use uuid::Uuid;
 
@@ -133,7 +133,7 @@ fn error_at<'a>(body: &'a Value, path: &[Value]) -> Option<&'a Value> {
 #[tokio::test]
 async fn every_role_sees_every_child_guardian_and_visit_field_as_the_policy_says() {
     let app = TestApp::spawn().await;
-    let policy = Policy::shipped().unwrap();
+    let policy = app.state.policy.clone();
     let child = child_id(shared_child(&app).await);
     let child_fields: Vec<String> = policy.types()["Child"].keys().cloned().collect();
     let guardian_fields: Vec<String> = policy.types()["Guardian"].keys().cloned().collect();
@@ -473,7 +473,7 @@ async fn a_mutation_the_role_may_not_call_is_forbidden_and_audited() {
 #[tokio::test]
 async fn every_role_reaches_the_assistance_and_screening_operations_the_policy_allows() {
     let app = TestApp::spawn().await;
-    let policy = Policy::shipped().unwrap();
+    let policy = app.state.policy.clone();
     let operations = [
         (
             "Query",
@@ -595,7 +595,7 @@ fn the_access_matrix_document_is_current() {
         "/../docs/access-matrix.md"
     ))
     .expect("docs/access-matrix.md");
-    let policy = Policy::shipped().unwrap();
+    let policy = shouhu::app::load_policy(&shouhu::config::Config::default()).unwrap();
 
     assert!(
         checked_in == shouhu::policy::matrix::render(&policy),
