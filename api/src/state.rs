@@ -9,6 +9,7 @@ use crate::{
     auth::{seal::Sealer, sessions::Sessions, throttle::LoginThrottle, token::TokenService},
     clock::Clock,
     config::Config,
+    domain::account::Accounts,
     events::EventBus,
     policy::Policy,
 };
@@ -40,4 +41,19 @@ pub struct AppState {
     pub events: EventBus,
     /// SQL statements run on behalf of requests (tests assert query counts with it).
     pub statements: Arc<AtomicU64>,
+}
+
+impl AppState {
+    /// What signing in, refreshing and signing out need, borrowed from the state.
+    pub fn accounts(&self) -> Accounts<'_> {
+        Accounts {
+            db: &self.db,
+            clock: self.clock.as_ref(),
+            throttle: &self.throttle,
+            mac: &self.audit_keys.mac,
+            tokens: &self.tokens,
+            sessions: &self.sessions,
+            events: &self.events,
+        }
+    }
 }

@@ -8,3 +8,12 @@ pub mod throttle;
 pub mod token;
 
 pub use principal::{Principal, Session};
+
+/// Facts of the request a caller made, for sign-in throttling and the audit trail.
+#[derive(Debug, Clone, Default)]
+pub struct RequestMeta {
+    /// The client's address.
+    pub client_address: String,
+    /// The request id.
+    pub request_id: Option<String>,
+}

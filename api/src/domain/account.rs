@@ -14,16 +14,34 @@ use uuid::Uuid;
 use crate::{
     audit::{self, AuditRecord, MacKey},
     auth::{
-        Principal, password,
+        Principal, RequestMeta, password,
         sessions::{AccountFacts, Sessions},
-        token::{self, AccessSubject, Claims},
+        throttle::LoginThrottle,
+        token::{self, AccessSubject, Claims, TokenService},
     },
     clock::Clock,
     db,
     error::{ApiError, ApiResult},
     events::{BusEvent, EventBus},
-    state::AppState,
 };
+
+/// What signing in, refreshing and signing out need of the running service.
+pub struct Accounts<'a> {
+    /// The database.
+    pub db: &'a DatabaseConnection,
+    /// The current time.
+    pub clock: &'a dyn Clock,
+    /// Sign-in throttling.
+    pub throttle: &'a LoginThrottle,
+    /// The audit trail's MAC key.
+    pub mac: &'a MacKey,
+    /// Issues access tokens.
+    pub tokens: &'a TokenService,
+    /// Revoked sessions and cached accounts.
+    pub sessions: &'a Sessions,
+    /// Where session revocations are announced.
+    pub events: &'a EventBus,
+}
 
 /// Tokens handed out at sign-in and on refresh.
 #[derive(Debug, Clone)]
@@ -40,19 +58,10 @@ pub struct IssuedTokens {
     pub refresh_expires_at: DateTime<Utc>,
 }
 
-/// Request facts that sign-in needs for throttling and the audit trail.
-#[derive(Debug, Clone, Default)]
-pub struct RequestMeta {
-    /// The client's address.
-    pub client_address: String,
-    /// The request id.
-    pub request_id: Option<String>,
-}
-
 /// Checks a username and password. Unknown usernames, wrong passwords and disabled accounts get
 /// the same answer in the same time; the reason goes to the audit trail only.
 pub async fn login(
-    state: &AppState,
+    state: &Accounts<'_>,
     username: &str,
     password_attempt: &str,
     meta: &RequestMeta,
@@ -61,21 +70,16 @@ pub async fn login(
     let username = username.trim().to_lowercase();
     if !state.throttle.allow(&username, &meta.client_address) {
         audit::record(
-            &state.db,
-            AuditRecord::new(
-                &state.audit_keys.mac,
-                "login.throttled",
-                now,
-                meta.request_id.clone(),
-            )
-            .with(json!({ "username": username, "address": meta.client_address })),
+            state.db,
+            AuditRecord::new(state.mac, "login.throttled", now, meta.request_id.clone())
+                .with(json!({ "username": username, "address": meta.client_address })),
         )
         .await?;
         return Err(ApiError::RateLimited);
     }
     let found = account::Entity::find()
         .filter(account::Column::Username.eq(&username))
-        .one(&state.db)
+        .one(state.db)
         .await?;
     let stored_hash = found
         .as_ref()
@@ -95,7 +99,7 @@ pub async fn login(
         (Some(account), None) => account,
         (found, reason) => {
             let mut event = AuditRecord::new(
-                &state.audit_keys.mac,
+                state.mac,
                 "login.failed",
                 now,
                 meta.request_id.clone(),
@@ -106,17 +110,17 @@ pub async fn login(
             if let Some(account) = &found {
                 event = event.on("Account", account.id);
             }
-            audit::record(&state.db, event).await?;
+            audit::record(state.db, event).await?;
             return Err(ApiError::Unauthenticated);
         }
     };
 
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(state.db).await?;
     let session = Uuid::now_v7();
     let refresh = insert_refresh_token(&txn, state, account.id, session, now).await?;
     audit::record(
         &txn,
-        AuditRecord::new(&state.audit_keys.mac, "login", now, meta.request_id.clone())
+        AuditRecord::new(state.mac, "login", now, meta.request_id.clone())
             .on("Account", account.id)
             .with(json!({ "address": meta.client_address })),
     )
@@ -129,12 +133,12 @@ pub async fn login(
 /// Exchanges a refresh token for a new pair. A token already exchanged or revoked is a sign of
 /// theft: the whole family it belongs to is revoked and the caller must sign in again.
 pub async fn refresh(
-    state: &AppState,
+    state: &Accounts<'_>,
     presented: &str,
     meta: &RequestMeta,
 ) -> ApiResult<IssuedTokens> {
     let now = state.clock.now();
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(state.db).await?;
     let Some(stored) = refresh_token::Entity::find()
         .filter(refresh_token::Column::TokenHash.eq(token::hash_refresh_token(presented)))
         .one(&txn)
@@ -146,14 +150,9 @@ pub async fn refresh(
         revoke_family(&txn, stored.family_id, now).await?;
         audit::record(
             &txn,
-            AuditRecord::new(
-                &state.audit_keys.mac,
-                "token.reuse",
-                now,
-                meta.request_id.clone(),
-            )
-            .on("Account", stored.account_id)
-            .with(json!({ "family": stored.family_id, "address": meta.client_address })),
+            AuditRecord::new(state.mac, "token.reuse", now, meta.request_id.clone())
+                .on("Account", stored.account_id)
+                .with(json!({ "family": stored.family_id, "address": meta.client_address })),
         )
         .await?;
         txn.commit().await?;
@@ -188,14 +187,14 @@ pub async fn refresh(
 /// without one the session of the access token in use, and with `everywhere` every refresh
 /// token and every access token of the account.
 pub async fn logout(
-    state: &AppState,
+    state: &Accounts<'_>,
     principal: &Principal,
     presented: Option<&str>,
     everywhere: bool,
     meta: &RequestMeta,
 ) -> ApiResult<()> {
     let now = state.clock.now();
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(state.db).await?;
     let family = match presented {
         Some(presented) => {
             let stored = refresh_token::Entity::find()
@@ -217,15 +216,10 @@ pub async fn logout(
     }
     audit::record(
         &txn,
-        AuditRecord::new(
-            &state.audit_keys.mac,
-            "logout",
-            now,
-            meta.request_id.clone(),
-        )
-        .by(principal)
-        .on("Account", principal.account_id)
-        .with(json!({ "everywhere": everywhere })),
+        AuditRecord::new(state.mac, "logout", now, meta.request_id.clone())
+            .by(principal)
+            .on("Account", principal.account_id)
+            .with(json!({ "everywhere": everywhere })),
     )
     .await?;
     txn.commit().await?;
@@ -233,7 +227,7 @@ pub async fn logout(
         session_revoked(state, family, now).await;
     }
     if everywhere {
-        account_changed(&state.sessions, &state.events, principal.account_id).await;
+        account_changed(state.sessions, state.events, principal.account_id).await;
     }
     Ok(())
 }
@@ -307,7 +301,7 @@ async fn end_every_session(
 
 /// After a session's revocation committed: this instance refuses its tokens at once, and the
 /// bus tells the others.
-async fn session_revoked(state: &AppState, session_id: Uuid, at: DateTime<Utc>) {
+async fn session_revoked(state: &Accounts<'_>, session_id: Uuid, at: DateTime<Utc>) {
     state.sessions.revoke(session_id, at);
     state
         .events
@@ -511,7 +505,7 @@ pub async fn create(
 }
 
 fn issue(
-    state: &AppState,
+    state: &Accounts<'_>,
     account: account::Model,
     session_id: Uuid,
     (refresh_token, refresh_expires_at): (String, DateTime<Utc>),
@@ -553,7 +547,7 @@ async fn jurisdiction_path(db: &impl ConnectionTrait, organization_id: Uuid) -> 
 
 async fn insert_refresh_token(
     db: &impl ConnectionTrait,
-    state: &AppState,
+    state: &Accounts<'_>,
     account_id: Uuid,
     family_id: Uuid,
     now: DateTime<Utc>,

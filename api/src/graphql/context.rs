@@ -5,8 +5,9 @@ use chrono::NaiveDate;
 use sea_orm::DatabaseTransaction;
 
 use crate::{
+    auth::RequestMeta,
     auth::{Principal, Session},
-    domain::{Actor, account::RequestMeta},
+    domain::Actor,
     error::ApiError,
     state::AppState,
 };

@@ -24,8 +24,9 @@ use serde_json::json;
 use tracing_actix_web::RequestId;
 
 use crate::{
+    auth::RequestMeta,
     auth::Session,
-    domain::account::{self, RequestMeta},
+    domain::account,
     error::ApiError,
     graphql::{AppSchema, loaders::Loaders},
     http::negotiate::{Accepted, MediaType, negotiate},

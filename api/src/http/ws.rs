@@ -20,8 +20,9 @@ use async_graphql::{
 use futures_util::StreamExt;
 
 use crate::{
+    auth::RequestMeta,
     auth::{Principal, Session, sessions::Revocation, token::Claims},
-    domain::account::{self, RequestMeta},
+    domain::account,
     graphql::AppSchema,
     policy::hook::RequestAudit,
     state::AppState,

@@ -22,9 +22,8 @@ use uuid::Uuid;
 
 use crate::{
     audit::{AuditRecord, AuditWriter, MacKey},
-    auth::Session,
+    auth::{RequestMeta, Session},
     clock::Clock,
-    domain::account::RequestMeta,
     policy::{Level, Policy},
 };
 

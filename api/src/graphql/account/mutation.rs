@@ -24,9 +24,13 @@ impl AccountMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "Username and password.")] input: LoginInput,
     ) -> Result<LoginPayload> {
-        let tokens =
-            domain::account::login(ctx.state(), &input.username, &input.password, &ctx.meta())
-                .await?;
+        let tokens = domain::account::login(
+            &ctx.state().accounts(),
+            &input.username,
+            &input.password,
+            &ctx.meta(),
+        )
+        .await?;
         Ok(tokens.into())
     }
 
@@ -37,7 +41,8 @@ impl AccountMutation {
         #[graphql(desc = "The refresh token to exchange.")] input: RefreshTokenInput,
     ) -> Result<LoginPayload> {
         let tokens =
-            domain::account::refresh(ctx.state(), &input.refresh_token, &ctx.meta()).await?;
+            domain::account::refresh(&ctx.state().accounts(), &input.refresh_token, &ctx.meta())
+                .await?;
         Ok(tokens.into())
     }
 
@@ -50,7 +55,7 @@ impl AccountMutation {
     ) -> Result<LogoutPayload> {
         let principal = ctx.principal()?;
         domain::account::logout(
-            ctx.state(),
+            &ctx.state().accounts(),
             principal,
             input.refresh_token.as_deref(),
             input.everywhere,
