@@ -1,7 +1,8 @@
 //! The one error type of the API and its stable `extensions.code` values.
 
-use async_graphql::ErrorExtensions;
 use sea_orm::{DbErr, SqlErr};
+
+use crate::domain::kind::Kind;
 
 /// What can go wrong, as the API promises it to clients.
 #[derive(Debug)]
@@ -24,7 +25,7 @@ pub enum ApiError {
         /// Why.
         message: String,
         /// The record it clashes with, when the caller may see it: its kind and id.
-        existing: Option<(&'static str, uuid::Uuid)>,
+        existing: Option<(Kind, uuid::Uuid)>,
     },
     /// A state machine does not allow this move.
     InvalidTransition {
@@ -69,7 +70,7 @@ impl ApiError {
     }
 
     /// What the client is told. Deliberately not `Display`: a `?` into `async_graphql::Error`
-    /// must go through [`ErrorExtensions`] so the code is never lost.
+    /// must go through its GraphQL form (`graphql::errors`) so the code is never lost.
     pub fn message(&self) -> String {
         match self {
             Self::Unauthenticated => "authentication required".into(),
@@ -116,38 +117,5 @@ impl From<DbErr> for ApiError {
 impl From<anyhow::Error> for ApiError {
     fn from(err: anyhow::Error) -> Self {
         Self::Internal(err)
-    }
-}
-
-impl ErrorExtensions for ApiError {
-    fn extend(&self) -> async_graphql::Error {
-        if let Self::Internal(cause) = self {
-            tracing::error!(error = ?cause, "internal error");
-        }
-        async_graphql::Error::new(self.message()).extend_with(|_, ext| {
-            ext.set("code", self.code());
-            match self {
-                Self::BadInput { field, .. } => ext.set("field", field.as_str()),
-                Self::InvalidTransition { allowed, .. } => ext.set("allowed", allowed.clone()),
-                Self::Conflict {
-                    existing: Some((kind, id)),
-                    ..
-                } => {
-                    if let Some(kind) = crate::graphql::ids::Kind::parse(kind) {
-                        ext.set(
-                            "existingId",
-                            crate::graphql::ids::encode(kind, *id).to_string(),
-                        );
-                    }
-                }
-                _ => {}
-            }
-        })
-    }
-}
-
-impl From<ApiError> for async_graphql::Error {
-    fn from(err: ApiError) -> Self {
-        err.extend()
     }
 }

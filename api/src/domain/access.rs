@@ -20,6 +20,7 @@ use crate::{
     audit,
     domain::{
         Actor, child as ledger,
+        kind::Kind,
         page::{self, Page, Slice},
         required_text,
     },
@@ -287,7 +288,7 @@ pub async fn grant(
     {
         return Err(ApiError::Conflict {
             message: "the unit already has an active grant for this child and purpose".into(),
-            existing: Some(("AccessGrant", existing.id)),
+            existing: Some((Kind::AccessGrant, existing.id)),
         });
     }
     lend(
@@ -436,7 +437,7 @@ pub async fn break_glass(
     {
         return Err(ApiError::Conflict {
             message: "you have this record open already".into(),
-            existing: Some(("BreakGlassAccess", open.id)),
+            existing: Some((Kind::BreakGlassAccess, open.id)),
         });
     }
     if ledger::find(db, actor, child_id).await?.is_some() {

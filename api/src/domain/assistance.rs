@@ -24,7 +24,9 @@ use crate::{
     domain::{
         Actor, access,
         assignment::{self as duties, Duty},
-        child as ledger, idempotency, optional_text,
+        child as ledger, idempotency,
+        kind::Kind,
+        optional_text,
         page::{self, Page, Slice},
         report as reports, required_text,
     },
@@ -35,7 +37,7 @@ use crate::{
 /// The operation idempotency keys of `addServiceItem` are stored under.
 pub const ADD_SERVICE_ITEM: idempotency::Operation = idempotency::Operation {
     name: "addServiceItem",
-    kind: "ServiceItem",
+    kind: Kind::ServiceItem,
 };
 
 /// Longest finding, in characters.
@@ -80,7 +82,7 @@ pub async fn start(
         {
             return Err(ApiError::Conflict {
                 message: "this report has been assessed".into(),
-                existing: Some(("Assessment", earlier.id)),
+                existing: Some((Kind::Assessment, earlier.id)),
             });
         }
         link_report(db, &found, child.id).await?;
@@ -160,7 +162,7 @@ pub async fn already_open(db: &impl ConnectionTrait, child: Uuid) -> ApiResult<O
         .await?
         .map(|open| ApiError::Conflict {
             message: "this child's assessment is already under way".into(),
-            existing: Some(("Assessment", open.id)),
+            existing: Some((Kind::Assessment, open.id)),
         }))
 }
 

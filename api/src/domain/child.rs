@@ -25,6 +25,7 @@ use crate::{
     audit,
     domain::{
         Actor, escape_like,
+        kind::Kind,
         page::{self, Page, Slice},
         values::ResidentId,
     },
@@ -401,7 +402,7 @@ pub async fn register(
         let visible = find(db, actor, existing.id).await?.is_some();
         return Err(ApiError::Conflict {
             message: "a child with this ID number is already in the ledger".into(),
-            existing: visible.then_some(("Child", existing.id)),
+            existing: visible.then_some((Kind::Child, existing.id)),
         });
     }
     let possible_duplicates = child::Entity::find()

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::{
     audit,
-    domain::{Actor, child as ledger, optional_text, values::ResidentId},
+    domain::{Actor, child as ledger, kind::Kind, optional_text, values::ResidentId},
     error::{ApiError, ApiResult},
 };
 
@@ -185,7 +185,7 @@ async fn insert_link(
         Some(row) if row.ended_at.is_none() => {
             return Err(ApiError::Conflict {
                 message: "this guardian is already linked to the child".into(),
-                existing: Some(("Guardian", guardian_id)),
+                existing: Some((Kind::Guardian, guardian_id)),
             });
         }
         Some(row) => {

@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::{
     auth::token::hex,
+    domain::kind::Kind,
     error::{ApiError, ApiResult},
 };
 
@@ -43,7 +44,7 @@ pub struct Operation {
     /// The mutation (`recordVisit`).
     pub name: &'static str,
     /// The kind of record it creates (`Visit`).
-    pub kind: &'static str,
+    pub kind: Kind,
 }
 
 /// One call of an idempotent create: the client's key and the [`fingerprint`] of its input.

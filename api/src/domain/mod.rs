@@ -11,6 +11,7 @@ pub mod child;
 pub mod guardian;
 pub mod idempotency;
 pub mod intervention;
+pub mod kind;
 pub mod organization;
 pub mod page;
 pub mod pairing;

@@ -19,6 +19,7 @@ use crate::{
     audit,
     domain::{
         Actor, child as ledger,
+        kind::Kind,
         page::{self, Page, Slice},
     },
     error::{ApiError, ApiResult},
@@ -60,7 +61,7 @@ pub async fn pair(
     {
         return Err(ApiError::Conflict {
             message: "the child already has a helping teacher; end that pairing first".into(),
-            existing: Some(("Pairing", existing.id)),
+            existing: Some((Kind::Pairing, existing.id)),
         });
     }
     let pairing = pairing::Entity::insert(pairing::ActiveModel {

@@ -23,7 +23,9 @@ use crate::{
     audit,
     config::ReportDeadlines,
     domain::{
-        Actor, child as ledger, idempotency, optional_text,
+        Actor, child as ledger, idempotency,
+        kind::Kind,
+        optional_text,
         page::{self, Page, Slice},
         required_text,
     },
@@ -35,7 +37,7 @@ use crate::{
 /// The operation idempotency keys of `submitReport` are stored under.
 pub const SUBMIT_REPORT: idempotency::Operation = idempotency::Operation {
     name: "submitReport",
-    kind: "Report",
+    kind: Kind::Report,
 };
 
 /// A report as entered.

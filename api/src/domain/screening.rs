@@ -25,7 +25,9 @@ use uuid::Uuid;
 use crate::{
     audit,
     domain::{
-        Actor, child as ledger, idempotency, optional_text,
+        Actor, child as ledger, idempotency,
+        kind::Kind,
+        optional_text,
         page::{self, Page, Slice},
         report::{self as reports, ReportDraft},
         required_text,
@@ -37,7 +39,7 @@ use crate::{
 /// The operation idempotency keys of `recordScreening` are stored under.
 pub const RECORD_SCREENING: idempotency::Operation = idempotency::Operation {
     name: "recordScreening",
-    kind: "ScreeningRecord",
+    kind: Kind::ScreeningRecord,
 };
 
 /// A region in the caller's jurisdiction, else bad input in `field`.

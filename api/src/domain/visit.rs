@@ -22,6 +22,7 @@ use crate::{
     audit,
     domain::{
         Actor, child as ledger, idempotency,
+        kind::Kind,
         page::{self, Page, Slice},
     },
     error::{ApiError, ApiResult},
@@ -31,7 +32,7 @@ use crate::{
 /// The operation idempotency keys of `recordVisit` are stored under.
 pub const RECORD_VISIT: idempotency::Operation = idempotency::Operation {
     name: "recordVisit",
-    kind: "Visit",
+    kind: Kind::Visit,
 };
 
 /// One area's finding: a rating and free text.

@@ -10,6 +10,7 @@ pub mod child;
 pub mod connection;
 pub mod context;
 pub mod enums;
+pub mod errors;
 pub mod ids;
 pub mod intervention;
 pub mod limits;
