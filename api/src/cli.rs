@@ -165,8 +165,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             db::migrate(&db).await?;
             let assigned =
                 domain::assignment::load_plan(&db, demo::RESPONSIBILITY_MATRIX, chrono::Utc::now())
-                    .await
-                    .map_err(|e| anyhow::anyhow!(e.message()))?;
+                    .await?;
             println!("plan loaded: {assigned} unit responsibilities");
         }
         Command::Audit(AuditCommand::Keygen) => {
@@ -247,8 +246,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 },
                 chrono::Utc::now(),
             )
-            .await
-            .map_err(|e| anyhow::anyhow!(e.message()))?;
+            .await?;
             txn.commit().await?;
             println!("created account {} ({})", account.username, account.id);
         }
@@ -270,9 +268,7 @@ async fn set_disabled(config: &Config, username: &str, disabled: bool) -> anyhow
     let now = chrono::Utc::now();
     let keys = AuditKeys::from_config(&config.audit)?;
     let txn = db::begin_write(&db).await?;
-    let account = domain::account::set_disabled(&txn, &keys.mac, username, disabled, now)
-        .await
-        .map_err(|e| anyhow::anyhow!(e.message()))?;
+    let account = domain::account::set_disabled(&txn, &keys.mac, username, disabled, now).await?;
     txn.commit().await?;
     let sessions = crate::auth::sessions::Sessions::new(chrono::TimeDelta::zero());
     domain::account::account_changed(&sessions, &crate::events::EventBus::new(&db), account.id)

@@ -116,9 +116,7 @@ pub async fn load(
     let data = Generator::new(now, hash).generate()?;
     let txn = crate::db::begin_write(db).await?;
     data.insert(&txn).await?;
-    crate::domain::assignment::load_plan(&txn, RESPONSIBILITY_MATRIX, now)
-        .await
-        .map_err(|e| anyhow::anyhow!(e.message()))?;
+    crate::domain::assignment::load_plan(&txn, RESPONSIBILITY_MATRIX, now).await?;
     txn.commit().await?;
     Ok(DemoOutcome {
         generated_password,

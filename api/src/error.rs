@@ -1,19 +1,27 @@
-//! The one error type of the API and its stable `extensions.code` values.
+//! The one error type of the API and its stable `extensions.code` values. Its `Display` is
+//! what the client is told; an internal error keeps its cause as its `source`, for the log
+//! (`graphql::errors` gives it its GraphQL form).
+
+use std::sync::Arc;
 
 use sea_orm::{DbErr, SqlErr};
 
 use crate::domain::kind::Kind;
 
 /// What can go wrong, as the API promises it to clients.
-#[derive(Debug)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ApiError {
     /// No valid token where one is needed.
+    #[error("authentication required")]
     Unauthenticated,
     /// The caller may not do this.
+    #[error("forbidden")]
     Forbidden,
     /// No such record, or not one the caller may see.
+    #[error("not found")]
     NotFound,
     /// The input is wrong; `field` names the offending input field.
+    #[error("{field}: {message}")]
     BadInput {
         /// The input field, as a dotted path (`input.birthDate`).
         field: String,
@@ -21,6 +29,7 @@ pub enum ApiError {
         message: String,
     },
     /// The write clashes with the current state (stale version, duplicate).
+    #[error("{message}")]
     Conflict {
         /// Why.
         message: String,
@@ -28,6 +37,7 @@ pub enum ApiError {
         existing: Option<(Kind, uuid::Uuid)>,
     },
     /// A state machine does not allow this move.
+    #[error("{message}")]
     InvalidTransition {
         /// Why.
         message: String,
@@ -35,9 +45,12 @@ pub enum ApiError {
         allowed: Vec<String>,
     },
     /// Too many attempts; try later.
+    #[error("too many attempts, try again later")]
     RateLimited,
-    /// Anything else: the client sees a fixed message, the log the cause.
-    Internal(anyhow::Error),
+    /// Anything else: the client sees a fixed message, the log the cause (shared, so that an
+    /// error a loader hands to many keys is one).
+    #[error("internal error")]
+    Internal(#[source] Arc<dyn std::error::Error + Send + Sync>),
 }
 
 /// Results of domain functions.
@@ -69,19 +82,22 @@ impl ApiError {
         }
     }
 
-    /// What the client is told. Deliberately not `Display`: a `?` into `async_graphql::Error`
-    /// must go through its GraphQL form (`graphql::errors`) so the code is never lost.
-    pub fn message(&self) -> String {
-        match self {
-            Self::Unauthenticated => "authentication required".into(),
-            Self::Forbidden => "forbidden".into(),
-            Self::NotFound => "not found".into(),
-            Self::BadInput { field, message } => format!("{field}: {message}"),
-            Self::Conflict { message, .. } => message.clone(),
-            Self::InvalidTransition { message, .. } => message.clone(),
-            Self::RateLimited => "too many attempts, try again later".into(),
-            Self::Internal(_) => "internal error".into(),
+    /// An internal error caused by `cause` (its chain is kept).
+    pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
+        let cause: Box<dyn std::error::Error + Send + Sync> = cause.into().into();
+        Self::Internal(Arc::from(cause))
+    }
+
+    /// The error and every cause under it, `: `-separated, for the log.
+    pub fn chain(&self) -> String {
+        let mut text = self.to_string();
+        let mut cause = std::error::Error::source(self);
+        while let Some(err) = cause {
+            text.push_str(": ");
+            text.push_str(&err.to_string());
+            cause = err.source();
         }
+        text
     }
 
     /// The stable code clients switch on.
@@ -109,13 +125,36 @@ impl From<DbErr> for ApiError {
             Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
                 Self::bad_input("input", "a referenced record does not exist")
             }
-            _ => Self::Internal(err.into()),
+            _ => Self::internal(err),
         }
     }
 }
 
 impl From<anyhow::Error> for ApiError {
     fn from(err: anyhow::Error) -> Self {
-        Self::Internal(err)
+        Self::internal(err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ApiError;
+
+    #[test]
+    fn an_internal_error_tells_the_client_nothing_and_keeps_its_cause_for_the_log() {
+        let cause = anyhow::anyhow!("disk full").context("writing the visit");
+        let error = ApiError::internal(cause);
+        assert_eq!(error.to_string(), "internal error");
+        assert_eq!(error.code(), "INTERNAL_SERVER_ERROR");
+        assert_eq!(
+            error.chain(),
+            "internal error: writing the visit: disk full"
+        );
+        // Outside GraphQL (the command line, background tasks) the cause goes along.
+        let outside = anyhow::Error::from(error.clone());
+        assert_eq!(
+            format!("{outside:#}"),
+            "internal error: writing the visit: disk full"
+        );
     }
 }

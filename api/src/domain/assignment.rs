@@ -373,7 +373,7 @@ pub async fn load_plan(
     matrix: &str,
     now: DateTime<Utc>,
 ) -> ApiResult<usize> {
-    let matrix: Matrix = toml::from_str(matrix).map_err(|e| ApiError::Internal(e.into()))?;
+    let matrix: Matrix = toml::from_str(matrix).map_err(ApiError::internal)?;
     let units = organization::Entity::find().all(db).await?;
     let by_code = |code: &str| units.iter().find(|u| u.code == code).map(|u| u.id);
     let counties: Vec<Uuid> = units

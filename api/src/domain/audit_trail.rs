@@ -319,7 +319,7 @@ pub fn access_csv(entries: &[AccessEntry]) -> ApiResult<String> {
         }
     };
     let failed =
-        |e: &dyn std::fmt::Display| ApiError::Internal(anyhow::anyhow!("writing CSV: {e}"));
+        |e: &dyn std::fmt::Display| ApiError::internal(anyhow::anyhow!("writing CSV: {e}"));
     let china = chrono::FixedOffset::east_opt(8 * 3600).ok_or_else(|| failed(&"UTC+8"))?;
     let time = |at: chrono::DateTime<chrono::Utc>| {
         at.with_timezone(&china)

@@ -131,7 +131,7 @@ async fn police_unit_for(
             return Ok(unit);
         }
     }
-    Err(ApiError::Internal(anyhow::anyhow!(
+    Err(ApiError::internal(anyhow::anyhow!(
         "no police unit serves {}",
         place.path
     )))
@@ -700,7 +700,7 @@ pub(crate) async fn township_government_for(
     path: &str,
 ) -> ApiResult<organization::Model> {
     let township = path.split('/').nth(2).ok_or_else(|| {
-        ApiError::Internal(anyhow::anyhow!("report place {path} has no township"))
+        ApiError::internal(anyhow::anyhow!("report place {path} has no township"))
     })?;
     let regions = region::Entity::find()
         .select_only()
@@ -712,7 +712,7 @@ pub(crate) async fn township_government_for(
         .filter(organization::Column::RegionId.in_subquery(regions))
         .one(db)
         .await?
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no township government for {path}")))
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no township government for {path}")))
 }
 
 /// An emergency action as entered.
@@ -1008,7 +1008,7 @@ pub async fn run_sweeper(
             _ = ticker.tick() => {
                 match sweep(&db, &limits, clock.now()).await {
                     Ok(raised) => publish_alerts(&db, &events, raised).await,
-                    Err(err) => tracing::warn!(error = ?err.message(), "sweeping report deadlines"),
+                    Err(err) => tracing::warn!(error = %err.chain(), "sweeping report deadlines"),
                 }
             }
             _ = stop.changed() => break,

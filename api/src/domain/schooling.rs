@@ -358,7 +358,7 @@ async fn assign_report(
         .ok_or(ApiError::NotFound)?;
     let codes: Vec<&str> = child.region_path.split('/').collect();
     let (Some(county), Some(township)) = (codes.get(1), codes.get(2)) else {
-        return Err(ApiError::Internal(anyhow::anyhow!(
+        return Err(ApiError::internal(anyhow::anyhow!(
             "child {} has no township in its path",
             child.id
         )));
@@ -377,7 +377,7 @@ async fn assign_report(
                 .one(db)
                 .await?
                 .ok_or_else(|| {
-                    ApiError::Internal(anyhow::anyhow!("no {kind:?} unit for region {code}"))
+                    ApiError::internal(anyhow::anyhow!("no {kind:?} unit for region {code}"))
                 })
         }
     };

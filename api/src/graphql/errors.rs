@@ -1,5 +1,7 @@
 //! [`ApiError`] as GraphQL errors: its message, and its stable code and details in
-//! `extensions`.
+//! `extensions`. async-graphql is built without its conversion of any displayable error
+//! (`custom-error-conversion`), so a resolver's `?` reaches a GraphQL error only through this,
+//! and no error leaves without its code.
 
 use async_graphql::ErrorExtensions;
 
@@ -7,10 +9,10 @@ use crate::{error::ApiError, graphql::ids};
 
 impl ErrorExtensions for ApiError {
     fn extend(&self) -> async_graphql::Error {
-        if let Self::Internal(cause) = self {
-            tracing::error!(error = ?cause, "internal error");
+        if let Self::Internal(_) = self {
+            tracing::error!(error = %self.chain(), "internal error");
         }
-        async_graphql::Error::new(self.message()).extend_with(|_, ext| {
+        async_graphql::Error::new(self.to_string()).extend_with(|_, ext| {
             ext.set("code", self.code());
             match self {
                 Self::BadInput { field, .. } => ext.set("field", field.as_str()),
