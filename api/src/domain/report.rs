@@ -12,9 +12,11 @@ use entity::{
     organization, region, report, report_transition,
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
-    QueryTrait, sea_query::Expr,
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    sea_query::{Expr, Query},
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -904,70 +906,114 @@ pub async fn actions_for(
         .await?)
 }
 
+/// Reports a sweep reads at a time.
+const SWEEP_PAGE: u64 = 500;
+
 /// Raises an alert for every report that has newly missed a deadline. Each (report, stage)
 /// is claimed by a unique row, so however many sweepers run, and across restarts, an alert is
-/// raised exactly once; the alerts this sweep raised are returned.
+/// raised exactly once; the alerts this sweep raised are returned. Only reports without an
+/// alert for their current stage are candidates, read in pages, so however many alerts were
+/// raised and never acted on, a report that newly misses its deadline is alerted.
 pub async fn sweep(
     db: &DatabaseConnection,
     limits: &ReportDeadlines,
     now: DateTime<Utc>,
 ) -> ApiResult<Vec<deadline_alert::Model>> {
     let earliest = |minutes: i64| now - TimeDelta::minutes(minutes);
-    let candidates = report::Entity::find()
-        .filter(
-            Condition::any()
-                .add(
-                    Condition::all()
-                        .add(report::Column::State.eq(ReportState::Submitted))
-                        .add(report::Column::SubmittedAt.lt(earliest(limits.accept_minutes))),
-                )
-                .add(
-                    Condition::all()
-                        .add(report::Column::State.eq(ReportState::Accepted))
-                        .add(report::Column::AcceptedAt.lt(earliest(
-                            limits.dispatch_urgent_minutes.min(limits.dispatch_minutes),
-                        ))),
-                )
-                .add(
-                    Condition::all()
-                        .add(report::Column::State.eq(ReportState::Responded))
-                        .add(
-                            report::Column::RespondedAt
-                                .lt(earliest(limits.notify_township_minutes)),
-                        ),
-                ),
-        )
-        .order_by_asc(report::Column::SubmittedAt)
-        .limit(1000)
-        .all(db)
-        .await?;
+    // A report in `state` past `since`, with no alert yet for `stage`.
+    let overdue = |state: ReportState, since: Condition, stage: &str| {
+        // Scoped here: its `min` and `max` would shadow the integers' below.
+        use sea_orm::sea_query::ExprTrait;
+        let alerted = Query::select()
+            .expr(Expr::val(1))
+            .from(deadline_alert::Entity)
+            .and_where(
+                Expr::col((deadline_alert::Entity, deadline_alert::Column::ReportId))
+                    .equals((report::Entity, report::Column::Id)),
+            )
+            .and_where(deadline_alert::Column::Stage.eq(stage))
+            .to_owned();
+        Condition::all()
+            .add(report::Column::State.eq(state))
+            .add(since)
+            .add(Expr::exists(alerted).not())
+    };
+    let candidates = Condition::any()
+        .add(overdue(
+            ReportState::Submitted,
+            Condition::all().add(report::Column::SubmittedAt.lt(earliest(limits.accept_minutes))),
+            "accept",
+        ))
+        .add(overdue(
+            ReportState::Accepted,
+            Condition::all().add(report::Column::AcceptedAt.lt(earliest(
+                limits.dispatch_urgent_minutes.min(limits.dispatch_minutes),
+            ))),
+            "dispatch",
+        ))
+        .add(overdue(
+            ReportState::Responded,
+            Condition::all()
+                .add(report::Column::RespondedAt.lt(earliest(limits.notify_township_minutes))),
+            "notify_township",
+        ));
     let mut raised = Vec::new();
-    for report in candidates {
-        let Some((stage, due)) = deadline(&report, limits) else {
-            continue;
-        };
-        if due >= now {
-            continue;
+    let mut after: Option<Uuid> = None;
+    loop {
+        let mut page = report::Entity::find().filter(candidates.clone());
+        if let Some(last) = after {
+            page = page.filter(report::Column::Id.gt(last));
         }
-        let alert = deadline_alert::Model {
-            id: Uuid::now_v7(),
-            report_id: report.id,
-            stage: stage.to_owned(),
-            deadline: due,
-            raised_at: now,
-            holder_organization_id: report.holder_organization_id,
+        let page = page
+            .order_by_asc(report::Column::Id)
+            .limit(SWEEP_PAGE)
+            .all(db)
+            .await?;
+        let Some(last) = page.last() else {
+            break;
         };
-        let inserted =
-            deadline_alert::Entity::insert(alert.clone().into_active_model().reset_all())
+        after = Some(last.id);
+        let full = page.len() as u64 == SWEEP_PAGE;
+        let alerts: Vec<deadline_alert::ActiveModel> = page
+            .iter()
+            .filter_map(|report| {
+                let (stage, due) = deadline(report, limits).filter(|(_, due)| *due < now)?;
+                Some(
+                    deadline_alert::Model {
+                        id: Uuid::now_v7(),
+                        report_id: report.id,
+                        stage: stage.to_owned(),
+                        deadline: due,
+                        raised_at: now,
+                        holder_organization_id: report.holder_organization_id,
+                    }
+                    .into_active_model()
+                    .reset_all(),
+                )
+            })
+            .collect();
+        if !alerts.is_empty() {
+            // Another sweeper may have claimed some first: only the rows inserted come back.
+            let inserted = deadline_alert::Entity::insert_many(alerts)
                 .on_conflict_do_nothing_on([
                     deadline_alert::Column::ReportId,
                     deadline_alert::Column::Stage,
                 ])
-                .exec_without_returning(db)
+                .exec_with_returning_many(db)
                 .await?;
-        if matches!(inserted, sea_orm::TryInsertResult::Inserted(1)) {
-            tracing::warn!(report = %report.id, stage, "report deadline missed");
-            raised.push(alert);
+            let inserted = match inserted {
+                sea_orm::TryInsertResult::Inserted(rows) => rows,
+                sea_orm::TryInsertResult::Empty | sea_orm::TryInsertResult::Conflicted => {
+                    Vec::new()
+                }
+            };
+            for alert in &inserted {
+                tracing::warn!(report = %alert.report_id, stage = alert.stage, "report deadline missed");
+            }
+            raised.extend(inserted);
+        }
+        if !full {
+            break;
         }
     }
     Ok(raised)
@@ -1016,16 +1062,33 @@ pub async fn run_sweeper(
     }
 }
 
-/// Publishes the alerts a sweep raised (after their rows committed).
+/// Publishes the alerts a sweep raised (after their rows committed), with their reports'
+/// places read in one statement.
 pub async fn publish_alerts(
     db: &DatabaseConnection,
     events: &EventBus,
     raised: Vec<deadline_alert::Model>,
 ) {
+    if raised.is_empty() {
+        return;
+    }
+    let places: std::collections::HashMap<Uuid, String> = match report::Entity::find()
+        .select_only()
+        .columns([report::Column::Id, report::Column::RegionPath])
+        .filter(report::Column::Id.is_in(raised.iter().map(|a| a.report_id)))
+        .into_tuple::<(Uuid, String)>()
+        .all(db)
+        .await
+    {
+        Ok(places) => places.into_iter().collect(),
+        Err(err) => {
+            tracing::error!(error = %err, alerts = raised.len(), "reading the places of raised deadline alerts; not published");
+            return;
+        }
+    };
     for alert in raised {
-        let region_path = match report::Entity::find_by_id(alert.report_id).one(db).await {
-            Ok(Some(report)) => report.region_path,
-            _ => continue,
+        let Some(region_path) = places.get(&alert.report_id).cloned() else {
+            continue;
         };
         events
             .publish(BusEvent::Alert {

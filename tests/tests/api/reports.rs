@@ -362,6 +362,64 @@ async fn deadlines_go_overdue_and_the_sweep_raises_each_alert_once() {
 }
 
 #[tokio::test]
+async fn a_newly_overdue_report_is_alerted_however_many_alerts_were_never_acted_on() {
+    use sea_orm::{ActiveModelTrait, IntoActiveModel};
+    let app = TestApp::spawn().await;
+    let teacher = app.login_as(Role::Teacher).await;
+    let child = paired_child(&app, &teacher).await;
+    submit(&app, &teacher, "n-1", "LIVING_ALONE", &child).await;
+    // More than a page of the sweep's candidates, each long overdue and already alerted.
+    let template = entity::report::Entity::find()
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let long_ago = Utc::now() - TimeDelta::days(30);
+    let (reports, alerts): (Vec<_>, Vec<_>) = (0..1_200)
+        .map(|_| {
+            let report = entity::report::Model {
+                id: uuid::Uuid::now_v7(),
+                receipt_code: None,
+                submitted_at: long_ago,
+                ..template.clone()
+            };
+            let alert = deadline_alert::Model {
+                id: uuid::Uuid::now_v7(),
+                report_id: report.id,
+                stage: "accept".into(),
+                deadline: long_ago,
+                raised_at: long_ago,
+                holder_organization_id: report.holder_organization_id,
+            };
+            (
+                report.into_active_model().reset_all(),
+                alert.into_active_model().reset_all(),
+            )
+        })
+        .unzip();
+    for (reports, alerts) in reports.chunks(200).zip(alerts.chunks(200)) {
+        entity::report::Entity::insert_many(reports.to_vec())
+            .exec_without_returning(&app.state.db)
+            .await
+            .unwrap();
+        deadline_alert::Entity::insert_many(alerts.to_vec())
+            .exec_without_returning(&app.state.db)
+            .await
+            .unwrap();
+    }
+
+    let limits = app.state.config.report_deadlines.clone();
+    let raised =
+        shouhu::domain::report::sweep(&app.state.db, &limits, Utc::now() + TimeDelta::minutes(31))
+            .await
+            .unwrap();
+
+    assert_eq!(raised.len(), 1, "only the report not yet alerted");
+    assert_eq!(raised[0].report_id, template.id);
+    assert_eq!(raised[0].stage, "accept");
+}
+
+#[tokio::test]
 async fn designating_a_guardian_writes_the_guardian_link() {
     let app = TestApp::spawn().await;
     let teacher = app.login_as(Role::Teacher).await;
