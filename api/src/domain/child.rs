@@ -430,7 +430,8 @@ pub async fn register(
     })
 }
 
-/// Changes to a ledger row; `None` leaves a field as it is.
+/// Changes to a ledger row: `None` leaves a field as it is; on a field that may be empty,
+/// `Some(None)` (or, for text, a blank value) clears it.
 #[derive(Debug, Clone, Default)]
 pub struct ChildPatch {
     /// Full name.
@@ -442,15 +443,15 @@ pub struct ChildPatch {
     /// Ethnicity.
     pub ethnicity: Option<String>,
     /// Resident ID number.
-    pub id_number: Option<String>,
+    pub id_number: Option<Option<String>>,
     /// Village.
     pub residence_village_id: Option<Uuid>,
     /// Address.
-    pub address: Option<String>,
-    /// School; `Some(None)` clears it.
+    pub address: Option<Option<String>>,
+    /// School.
     pub school_id: Option<Option<Uuid>>,
     /// Grade.
-    pub grade: Option<String>,
+    pub grade: Option<Option<String>>,
     /// Left-behind type.
     pub left_behind_type: Option<LeftBehindType>,
     /// Living arrangement.
@@ -458,17 +459,17 @@ pub struct ChildPatch {
     /// Health.
     pub health_status: Option<HealthStatus>,
     /// The illness.
-    pub health_detail: Option<String>,
+    pub health_detail: Option<Option<String>>,
     /// Disability category.
-    pub disability_category: Option<String>,
+    pub disability_category: Option<Option<String>>,
     /// Disability grade.
-    pub disability_grade: Option<i16>,
+    pub disability_grade: Option<Option<i16>>,
     /// Risk level.
     pub risk_level: Option<RiskLevel>,
     /// Household registration exists.
     pub household_registered: Option<bool>,
     /// Where.
-    pub household_registration_place: Option<String>,
+    pub household_registration_place: Option<Option<String>>,
     /// Schooling stage.
     pub schooling_stage: Option<SchoolingStage>,
     /// Boarding.
@@ -480,11 +481,11 @@ pub struct ChildPatch {
     /// Benefits.
     pub benefits: Option<Vec<Benefit>>,
     /// Filled in by.
-    pub filled_by: Option<String>,
+    pub filled_by: Option<Option<String>>,
     /// Reviewed by.
-    pub reviewed_by: Option<String>,
+    pub reviewed_by: Option<Option<String>>,
     /// Approved by.
-    pub approved_by: Option<String>,
+    pub approved_by: Option<Option<String>>,
 }
 
 /// Updates a ledger row the caller may see, if `version` is still current; a stale version is
@@ -506,8 +507,8 @@ pub async fn update(
     macro_rules! set {
         ($($field:ident),*) => { $( if let Some(v) = patch.$field { after.$field = v; } )* };
     }
-    macro_rules! set_opt {
-        ($($field:ident),*) => { $( if let Some(v) = patch.$field { after.$field = Some(v).filter(|s: &String| !s.trim().is_empty()); } )* };
+    macro_rules! set_text {
+        ($($field:ident),*) => { $( if let Some(v) = patch.$field { after.$field = v.filter(|s: &String| !s.trim().is_empty()); } )* };
     }
     set!(
         gender,
@@ -520,9 +521,10 @@ pub async fn update(
         schooling_stage,
         boarding,
         guardianship_quality,
-        school_id
+        school_id,
+        disability_grade
     );
-    set_opt!(
+    set_text!(
         address,
         grade,
         health_detail,
@@ -539,10 +541,9 @@ pub async fn update(
         after.ethnicity = ethnicity.trim().to_owned();
     }
     if let Some(number) = patch.id_number {
-        after.id_number = Some(number.trim().to_ascii_uppercase()).filter(|n| !n.is_empty());
-    }
-    if let Some(grade) = patch.disability_grade {
-        after.disability_grade = Some(grade);
+        after.id_number = number
+            .map(|n| n.trim().to_ascii_uppercase())
+            .filter(|n| !n.is_empty());
     }
     if let Some(values) = patch.income_sources {
         after.income_sources = json_list(&values);

@@ -289,6 +289,70 @@ async fn two_updates_with_the_same_version_one_wins_the_other_conflicts() {
 }
 
 #[tokio::test]
+async fn an_update_keeps_what_it_omits_and_clears_what_it_sends_as_null() {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, IntoActiveModel};
+    let app = TestApp::spawn().await;
+    let id = registered_child(&app, 410).await;
+    let uuid = shouhu::graphql::ids::expect(
+        shouhu::graphql::ids::Kind::Child,
+        &async_graphql::ID(id.as_str().unwrap().to_owned()),
+        "id",
+    )
+    .unwrap();
+    let school = entity::organization::Entity::find()
+        .filter(entity::organization::Column::Kind.eq(entity::enums::OrganizationKind::School))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let stored = || async {
+        child::Entity::find_by_id(uuid)
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    let mut row = stored().await.into_active_model();
+    row.school_id = Set(Some(school.id));
+    row.disability_category = Set(Some("肢体".into()));
+    row.disability_grade = Set(Some(3));
+    row.update(&app.state.db).await.unwrap();
+
+    let kept = app
+        .gql_as(
+            Role::ChildDirector,
+            UPDATE,
+            json!({ "input": { "id": id, "version": 1, "grade": "四年级" } }),
+        )
+        .await;
+    assert!(kept.body["errors"].is_null(), "{:?}", kept.body);
+    let after_kept = stored().await;
+    let cleared = app
+        .gql_as(
+            Role::ChildDirector,
+            UPDATE,
+            json!({ "input": { "id": id, "version": 2, "schoolId": null,
+                               "disabilityCategory": null, "disabilityGrade": null } }),
+        )
+        .await;
+    assert!(cleared.body["errors"].is_null(), "{:?}", cleared.body);
+    let after_cleared = stored().await;
+
+    assert_eq!(after_kept.school_id, Some(school.id));
+    assert_eq!(after_kept.disability_grade, Some(3));
+    assert_eq!(after_kept.grade.as_deref(), Some("四年级"));
+    assert_eq!(after_cleared.school_id, None);
+    assert_eq!(after_cleared.disability_category, None);
+    assert_eq!(after_cleared.disability_grade, None);
+    assert_eq!(
+        after_cleared.grade.as_deref(),
+        Some("四年级"),
+        "omitted, kept"
+    );
+    assert_eq!(after_cleared.address, after_kept.address);
+}
+
+#[tokio::test]
 async fn an_update_to_living_alone_raises_needs_report() {
     let app = TestApp::spawn().await;
     let registered = register(&app, Role::ChildDirector, form(&app, 408).await).await;

@@ -1,6 +1,6 @@
 //! Inputs of the ledger's queries and mutations.
 
-use async_graphql::{Enum, ID, InputObject};
+use async_graphql::{Enum, ID, InputObject, MaybeUndefined};
 use chrono::NaiveDate;
 
 use crate::graphql::enums::{
@@ -112,7 +112,8 @@ pub struct RegisterChildInput {
     pub approved_by: Option<String>,
 }
 
-/// Changes to a ledger row; omitted fields stay as they are.
+/// Changes to a ledger row; omitted fields stay as they are, and a field that may be empty is
+/// cleared by `null`.
 #[derive(InputObject)]
 pub struct UpdateChildInput {
     /// The child.
@@ -127,34 +128,34 @@ pub struct UpdateChildInput {
     pub birth_date: Option<NaiveDate>,
     /// Ethnicity.
     pub ethnicity: Option<String>,
-    /// Resident ID number.
-    pub id_number: Option<String>,
+    /// Resident ID number; `null` clears it.
+    pub id_number: MaybeUndefined<String>,
     /// The village the child lives in.
     pub residence_village_id: Option<ID>,
-    /// Detailed address.
-    pub address: Option<String>,
-    /// The school.
-    pub school_id: Option<ID>,
-    /// Grade.
-    pub grade: Option<String>,
+    /// Detailed address; `null` clears it.
+    pub address: MaybeUndefined<String>,
+    /// The school; `null` clears it.
+    pub school_id: MaybeUndefined<ID>,
+    /// Grade; `null` clears it.
+    pub grade: MaybeUndefined<String>,
     /// Left-behind type.
     pub left_behind_type: Option<LeftBehindType>,
     /// Living arrangement.
     pub living_arrangement: Option<LivingArrangement>,
     /// Health category.
     pub health_status: Option<HealthStatus>,
-    /// The illness.
-    pub illness: Option<String>,
-    /// Disability category.
-    pub disability_category: Option<String>,
-    /// Disability grade.
-    pub disability_grade: Option<i16>,
+    /// The illness; `null` clears it.
+    pub illness: MaybeUndefined<String>,
+    /// Disability category; `null` clears it.
+    pub disability_category: MaybeUndefined<String>,
+    /// Disability grade; `null` clears it.
+    pub disability_grade: MaybeUndefined<i16>,
     /// Risk level.
     pub risk_level: Option<RiskLevel>,
     /// Household registration exists.
     pub household_registered: Option<bool>,
-    /// Where.
-    pub household_registration_place: Option<String>,
+    /// Where; `null` clears it.
+    pub household_registration_place: MaybeUndefined<String>,
     /// Schooling stage.
     pub schooling_stage: Option<SchoolingStage>,
     /// Boarding.
@@ -165,12 +166,12 @@ pub struct UpdateChildInput {
     pub income_sources: Option<Vec<IncomeSource>>,
     /// Benefits (replaces the list).
     pub benefits: Option<Vec<Benefit>>,
-    /// Who filled in the form.
-    pub filled_by: Option<String>,
-    /// Who reviewed it.
-    pub reviewed_by: Option<String>,
-    /// Who approved it.
-    pub approved_by: Option<String>,
+    /// Who filled in the form; `null` clears it.
+    pub filled_by: MaybeUndefined<String>,
+    /// Who reviewed it; `null` clears it.
+    pub reviewed_by: MaybeUndefined<String>,
+    /// Who approved it; `null` clears it.
+    pub approved_by: MaybeUndefined<String>,
 }
 
 /// A change of a child's status.

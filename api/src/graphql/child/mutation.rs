@@ -202,25 +202,26 @@ impl ChildMutation {
             gender: input.gender.map(Into::into),
             birth_date: input.birth_date,
             ethnicity: input.ethnicity,
-            id_number: input.id_number,
+            id_number: input.id_number.into(),
             residence_village_id: optional_id(
                 input.residence_village_id,
                 Kind::Region,
                 "input.residenceVillageId",
             )?,
-            address: input.address,
-            school_id: optional_id(input.school_id, Kind::Organization, "input.schoolId")?
-                .map(Some),
-            grade: input.grade,
+            address: input.address.into(),
+            school_id: Option::<Option<ID>>::from(input.school_id)
+                .map(|school| optional_id(school, Kind::Organization, "input.schoolId"))
+                .transpose()?,
+            grade: input.grade.into(),
             left_behind_type: input.left_behind_type.map(Into::into),
             living_arrangement: input.living_arrangement.map(Into::into),
             health_status: input.health_status.map(Into::into),
-            health_detail: input.illness,
-            disability_category: input.disability_category,
-            disability_grade: input.disability_grade,
+            health_detail: input.illness.into(),
+            disability_category: input.disability_category.into(),
+            disability_grade: input.disability_grade.into(),
             risk_level: input.risk_level.map(Into::into),
             household_registered: input.household_registered,
-            household_registration_place: input.household_registration_place,
+            household_registration_place: input.household_registration_place.into(),
             schooling_stage: input.schooling_stage.map(Into::into),
             boarding: input.boarding,
             guardianship_quality: input.guardianship_quality.map(Into::into),
@@ -230,9 +231,9 @@ impl ChildMutation {
             benefits: input
                 .benefits
                 .map(|v| v.into_iter().map(Into::into).collect()),
-            filled_by: input.filled_by,
-            reviewed_by: input.reviewed_by,
-            approved_by: input.approved_by,
+            filled_by: input.filled_by.into(),
+            reviewed_by: input.reviewed_by.into(),
+            approved_by: input.approved_by.into(),
         };
         let txn = begin(ctx).await?;
         let child = domain::child::update(&txn, &actor, id, input.version, patch).await?;
