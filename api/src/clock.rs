@@ -6,7 +6,25 @@ use std::sync::{
     atomic::{AtomicI64, Ordering},
 };
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeDelta, Utc};
+
+/// China Standard Time (UTC+8): the plan's days, months and deadlines are China's.
+pub const CHINA_TZ: FixedOffset = match FixedOffset::east_opt(8 * 3600) {
+    Some(tz) => tz,
+    // Evaluated when compiling: a build with an invalid offset would not compile.
+    None => panic!("UTC+8 is a valid offset"),
+};
+
+/// The day `at` falls on in China.
+pub fn china_date(at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&CHINA_TZ).date_naive()
+}
+
+/// The first instant of `day` in China.
+pub fn china_midnight(day: NaiveDate) -> DateTime<Utc> {
+    (day.and_time(NaiveTime::MIN) - TimeDelta::seconds(i64::from(CHINA_TZ.local_minus_utc())))
+        .and_utc()
+}
 
 /// A source of the current time.
 pub trait Clock: Send + Sync + 'static {
@@ -42,5 +60,24 @@ impl OffsetClock {
 impl Clock for OffsetClock {
     fn now(&self) -> DateTime<Utc> {
         Utc::now() + TimeDelta::milliseconds(self.offset_ms.load(Ordering::SeqCst))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{NaiveDate, TimeZone, Utc};
+
+    use super::{china_date, china_midnight};
+
+    #[test]
+    fn days_begin_at_midnight_in_china() {
+        let day = NaiveDate::from_ymd_opt(2026, 2, 1).unwrap();
+        let midnight = Utc.with_ymd_and_hms(2026, 1, 31, 16, 0, 0).unwrap();
+        assert_eq!(china_midnight(day), midnight);
+        assert_eq!(china_date(midnight), day);
+        assert_eq!(
+            china_date(midnight - chrono::TimeDelta::seconds(1)),
+            day.pred_opt().unwrap()
+        );
     }
 }

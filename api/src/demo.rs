@@ -538,7 +538,7 @@ impl Generator {
                 .ok_or_else(|| anyhow::anyhow!("demo organization {code} missing"))
         };
         let (township, township_path) = region_of(&self.data, township_code)?;
-        let today = (self.now + TimeDelta::hours(8)).date_naive();
+        let today = crate::clock::china_date(self.now);
         let campaign = self.id();
         self.data.campaigns.push(screening_campaign::ActiveModel {
             id: Set(campaign),

@@ -3,7 +3,7 @@
 //! unit with a due date. Assigning a service to a social work agency or the justice bureau lends
 //! them the child's record for the service's period, when the guardian consented to it.
 
-use chrono::{NaiveDate, TimeDelta, TimeZone, Utc};
+use chrono::{NaiveDate, TimeDelta, Utc};
 use entity::{
     assessment, assignment, child,
     enums::{
@@ -360,10 +360,7 @@ pub fn consent_needed(kind: ServiceKind, unit: OrganizationKind) -> Option<Conse
 
 /// The end of a due date: midnight after it, China time.
 pub fn end_of(day: NaiveDate) -> chrono::DateTime<Utc> {
-    let midnight = (day + TimeDelta::days(1))
-        .and_hms_opt(0, 0, 0)
-        .unwrap_or_default();
-    Utc.from_utc_datetime(&(midnight - TimeDelta::hours(8)))
+    crate::clock::china_midnight(day + TimeDelta::days(1))
 }
 
 /// The furthest ahead a service item may be due, in days (it bounds a unit's access).

@@ -320,7 +320,7 @@ pub fn access_csv(entries: &[AccessEntry]) -> ApiResult<String> {
     };
     let failed =
         |e: &dyn std::fmt::Display| ApiError::internal(anyhow::anyhow!("writing CSV: {e}"));
-    let china = chrono::FixedOffset::east_opt(8 * 3600).ok_or_else(|| failed(&"UTC+8"))?;
+    let china = crate::clock::CHINA_TZ;
     let time = |at: chrono::DateTime<chrono::Utc>| {
         at.with_timezone(&china)
             .format("%Y-%m-%d %H:%M:%S")

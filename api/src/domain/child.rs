@@ -2,7 +2,7 @@
 //! detection, optimistic-concurrency updates, status changes, quarterly review, and the scoped
 //! queries behind `child` and `children`.
 
-use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use entity::{
     child,
     enums::{
@@ -104,9 +104,7 @@ const MAX_AGE_FILTER: u32 = 120;
 /// The first day of the quarter `today` is in, as an instant in China Standard Time.
 pub fn quarter_start(today: NaiveDate) -> DateTime<Utc> {
     let month = (today.month0() / 3) * 3 + 1;
-    NaiveDate::from_ymd_opt(today.year(), month, 1)
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map_or_else(Utc::now, |d| d.and_utc() - TimeDelta::hours(8))
+    crate::clock::china_midnight(NaiveDate::from_ymd_opt(today.year(), month, 1).unwrap_or(today))
 }
 
 /// Whole years between `birth` and `today`.

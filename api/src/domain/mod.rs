@@ -72,7 +72,7 @@ impl Actor<'_> {
 
     /// Today's date (UTC+8 is where the ledger lives; the calendar day there).
     pub fn today(&self) -> NaiveDate {
-        (self.now + chrono::TimeDelta::hours(8)).date_naive()
+        crate::clock::china_date(self.now)
     }
 }
 

@@ -436,7 +436,7 @@ pub async fn submit_public(
             responsibility: Responsibility::Lead,
             organization: holder.id,
             title: "强制报告（群众举报）：受理、出警、处置".to_owned(),
-            due_on: Some((now + TimeDelta::hours(8)).date_naive()),
+            due_on: Some(crate::clock::china_date(now)),
         },
     )
     .await?;

@@ -446,7 +446,5 @@ pub async fn last_visits(
 
 /// The first instant of the calendar month `today` is in, China Standard Time.
 pub fn month_start(today: NaiveDate) -> DateTime<Utc> {
-    NaiveDate::from_ymd_opt(today.year(), today.month(), 1)
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map_or_else(Utc::now, |d| d.and_utc() - TimeDelta::hours(8))
+    crate::clock::china_midnight(today - TimeDelta::days(i64::from(today.day0())))
 }

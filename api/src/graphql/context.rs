@@ -56,7 +56,7 @@ impl ContextExt for Context<'_> {
     }
 
     fn today(&self) -> NaiveDate {
-        (self.state().clock.now() + chrono::TimeDelta::hours(8)).date_naive()
+        crate::clock::china_date(self.state().clock.now())
     }
 }
 

@@ -543,7 +543,7 @@ impl Loaders {
     pub fn new(state: &AppState, principal: Option<Principal>) -> Self {
         let db = &state.db;
         let now = state.clock.now();
-        let today = (now + chrono::TimeDelta::hours(8)).date_naive();
+        let today = crate::clock::china_date(now);
         let caller = Caller {
             db: db.clone(),
             principal,
