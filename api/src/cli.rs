@@ -141,19 +141,28 @@ fn parse_role(text: &str) -> Result<Role, String> {
     Role::try_from_value(&text.to_owned()).map_err(|_| format!("unknown role `{text}`"))
 }
 
+/// Writes a command's output to standard output. A reader that stops early (`shouhu schema |
+/// head`) is not an error.
+fn emit(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        written => Ok(written?),
+    }
+}
+
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let command = cli.command.unwrap_or(Command::Serve(ServeArgs::default()));
     let config = Config::load()?;
     match command {
         Command::Schema => {
-            print!("{}", graphql::sdl());
-            return Ok(());
+            return emit(&graphql::sdl());
         }
         Command::Policy(PolicyCommand::Matrix) => {
             let policy = crate::app::load_policy(&config)?;
-            print!("{}", matrix::render(&policy));
-            return Ok(());
+            return emit(&matrix::render(&policy));
         }
         _ => {}
     }
@@ -169,7 +178,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("plan loaded: {assigned} unit responsibilities");
         }
         Command::Audit(AuditCommand::Keygen) => {
-            print!("{}", keys::keygen(&config.audit.checkpoint_file));
+            emit(&keys::keygen(&config.audit.checkpoint_file))?;
         }
         Command::Audit(AuditCommand::Verify { checkpoints, from }) => {
             anyhow::ensure!(
