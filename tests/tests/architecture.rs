@@ -358,3 +358,43 @@ fn the_checker_sees_imports_in_uses_paths_and_macros() {
         assert!(found.contains(expected), "{expected} in {found:?}");
     }
 }
+
+/// A migration that has run on someone's database must never change: a database already past it
+/// would not run it again, and would differ from a new one. `migration/landed.sha256` holds the
+/// hash of each migration's text (in `sha256sum`'s form); a new migration is added to it with
+/// the migration, and from then on is fixed: a change is a new migration.
+#[test]
+fn no_migration_is_edited_once_it_is_listed_and_every_migration_is_listed() {
+    use sha2::{Digest, Sha256};
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migration");
+    let listed: BTreeMap<String, String> = std::fs::read_to_string(dir.join("landed.sha256"))
+        .unwrap()
+        .lines()
+        .filter_map(|line| line.split_once("  "))
+        .map(|(hash, file)| (file.to_owned(), hash.to_owned()))
+        .collect();
+    let mut problems = Vec::new();
+    for entry in std::fs::read_dir(dir.join("src")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.starts_with('m') || !name.ends_with(".rs") {
+            continue;
+        }
+        let hash = format!("{:x}", Sha256::digest(std::fs::read(&path).unwrap()));
+        match listed.get(&name) {
+            Some(expected) if *expected == hash => {}
+            Some(_) => problems.push(format!(
+                "{name} changed after it was listed: put the change in a new migration"
+            )),
+            None => problems.push(format!(
+                "{name} is not listed: add `{hash}  {name}` to migration/landed.sha256"
+            )),
+        }
+    }
+    assert!(
+        listed.len() >= 16,
+        "the list was read: {} entries",
+        listed.len()
+    );
+    assert!(problems.is_empty(), "{problems:#?}");
+}
