@@ -22,7 +22,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::auth::Principal;
+use crate::{auth::Principal, domain::kind::Kind};
 
 /// One event to append.
 #[derive(Debug, Clone)]
@@ -69,8 +69,8 @@ impl AuditRecord {
     }
 
     /// Sets the subject.
-    pub fn on(mut self, kind: &'static str, id: Uuid) -> Self {
-        self.subject = Some((kind, id));
+    pub fn on(mut self, kind: Kind, id: Uuid) -> Self {
+        self.subject = Some((kind.name(), id));
         self
     }
 

@@ -166,7 +166,7 @@ pub async fn lend(
         db,
         actor
             .event("access.grant")
-            .on("Child", loan.child)
+            .on(Kind::Child, loan.child)
             .with(json!({ "grant": grant.id, "organization": loan.organization, "purpose": loan.purpose.key(), "expiresAt": loan.expires_at, "reason": loan.reason })),
     )
     .await?;
@@ -331,7 +331,7 @@ pub async fn revoke(
         db,
         actor
             .event("access.revoke")
-            .on("Child", found.child_id)
+            .on(Kind::Child, found.child_id)
             .with(json!({ "grant": found.id, "organization": found.organization_id, "reason": reason })),
     )
     .await?;
@@ -464,7 +464,7 @@ pub async fn break_glass(
         db,
         actor
             .event("break_glass.open")
-            .on("Child", child_id)
+            .on(Kind::Child, child_id)
             .with(json!({ "access": opened.id, "reason": reason, "expiresAt": opened.expires_at })),
     )
     .await?;
@@ -540,7 +540,7 @@ pub async fn review(
         db,
         actor
             .event("break_glass.review")
-            .on("Child", found.child_id)
+            .on(Kind::Child, found.child_id)
             .with(json!({ "access": found.id, "note": note })),
     )
     .await?;

@@ -21,6 +21,7 @@ use crate::{
     },
     clock::Clock,
     db,
+    domain::kind::Kind,
     error::{ApiError, ApiResult},
     events::{BusEvent, EventBus},
 };
@@ -108,7 +109,7 @@ pub async fn login(
                 json!({ "username": username, "reason": reason, "address": meta.client_address }),
             );
             if let Some(account) = &found {
-                event = event.on("Account", account.id);
+                event = event.on(Kind::Account, account.id);
             }
             audit::record(state.db, event).await?;
             return Err(ApiError::Unauthenticated);
@@ -121,7 +122,7 @@ pub async fn login(
     audit::record(
         &txn,
         AuditRecord::new(state.mac, "login", now, meta.request_id.clone())
-            .on("Account", account.id)
+            .on(Kind::Account, account.id)
             .with(json!({ "address": meta.client_address })),
     )
     .await?;
@@ -151,7 +152,7 @@ pub async fn refresh(
         audit::record(
             &txn,
             AuditRecord::new(state.mac, "token.reuse", now, meta.request_id.clone())
-                .on("Account", stored.account_id)
+                .on(Kind::Account, stored.account_id)
                 .with(json!({ "family": stored.family_id, "address": meta.client_address })),
         )
         .await?;
@@ -218,7 +219,7 @@ pub async fn logout(
         &txn,
         AuditRecord::new(state.mac, "logout", now, meta.request_id.clone())
             .by(principal)
-            .on("Account", principal.account_id)
+            .on(Kind::Account, principal.account_id)
             .with(json!({ "everywhere": everywhere })),
     )
     .await?;
@@ -268,7 +269,7 @@ pub async fn set_disabled(
             now,
             None,
         )
-        .on("Account", found.id),
+        .on(Kind::Account, found.id),
     )
     .await?;
     Ok(found)
@@ -497,7 +498,7 @@ pub async fn create(
     audit::record(
         db,
         AuditRecord::new(mac, "account.create", now, None)
-            .on("Account", created.id)
+            .on(Kind::Account, created.id)
             .with(json!({ "username": created.username, "role": created.role, "organization": organization.id })),
     )
     .await?;

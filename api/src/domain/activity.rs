@@ -12,7 +12,9 @@ use uuid::Uuid;
 use crate::{
     audit,
     domain::{
-        Actor, child as ledger, optional_text,
+        Actor, child as ledger,
+        kind::Kind,
+        optional_text,
         page::{self, Page, Slice},
         required_text,
     },
@@ -101,7 +103,7 @@ pub async fn record(
         db,
         actor
             .event("activity.record")
-            .on("ServiceActivity", activity.id)
+            .on(Kind::ServiceActivity, activity.id)
             .with(json!({ "after": activity, "children": child_ids })),
     )
     .await?;

@@ -23,7 +23,9 @@ use uuid::Uuid;
 use crate::{
     audit,
     domain::{
-        Actor, optional_text,
+        Actor,
+        kind::Kind,
+        optional_text,
         page::{self, Page, Slice},
     },
     error::{ApiError, ApiResult},
@@ -137,7 +139,7 @@ pub async fn assign(
         db,
         actor
             .event("assignment.assign")
-            .on("Assignment", created.id)
+            .on(Kind::Assignment, created.id)
             .with(json!({ "after": created })),
     )
     .await?;
@@ -194,7 +196,7 @@ pub async fn report_progress(
         db,
         actor
             .event("assignment.progress")
-            .on("Assignment", after.id)
+            .on(Kind::Assignment, after.id)
             .with(json!({ "percent": percent, "note": note.trim() })),
     )
     .await?;
@@ -490,7 +492,7 @@ pub async fn record_evaluation(
         db,
         actor
             .event("evaluation.record")
-            .on("Organization", draft.organization)
+            .on(Kind::Organization, draft.organization)
             .with(json!({ "after": evaluation })),
     )
     .await?;

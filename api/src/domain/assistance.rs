@@ -145,7 +145,7 @@ pub async fn start(
         db,
         actor
             .event("assessment.start")
-            .on("Child", child.id)
+            .on(Kind::Child, child.id)
             .with(json!({ "assessment": created.id, "report": draft.report, "participants": participants })),
     )
     .await?;
@@ -266,7 +266,7 @@ pub async fn complete(
         db,
         actor
             .event("assessment.complete")
-            .on("Child", child.id)
+            .on(Kind::Child, child.id)
             .with(json!({
                 "assessment": after.id,
                 "riskLevel": findings.risk_level,
@@ -521,7 +521,7 @@ pub async fn add_item(
         db,
         actor
             .event("service_item.add")
-            .on("Child", child.id)
+            .on(Kind::Child, child.id)
             .with(json!({ "after": item })),
     )
     .await?;
@@ -673,7 +673,7 @@ pub async fn update_item(
         db,
         actor
             .event("service_item.update")
-            .on("Child", found.child_id)
+            .on(Kind::Child, found.child_id)
             .with(json!({ "item": found.id, "move": name, "changes": audit::changes(&found, &after) })),
     )
     .await?;

@@ -418,7 +418,7 @@ pub async fn register(
         db,
         actor
             .event("child.register")
-            .on("Child", child.id)
+            .on(Kind::Child, child.id)
             .with(json!({ "after": child, "possibleDuplicates": possible_duplicates.iter().map(|c| c.id).collect::<Vec<_>>() })),
     )
     .await?;
@@ -652,7 +652,7 @@ async fn save_versioned(
         db,
         actor
             .event(action)
-            .on("Child", after.id)
+            .on(Kind::Child, after.id)
             .with(json!({ "changes": audit::changes(before, &after) })),
     )
     .await?;

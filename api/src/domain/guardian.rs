@@ -145,7 +145,7 @@ pub async fn add(
         db,
         actor
             .event("guardian.add")
-            .on("Guardian", guardian.id)
+            .on(Kind::Guardian, guardian.id)
             .with(json!({ "child": child.id, "after": guardian })),
     )
     .await?;
@@ -276,7 +276,7 @@ pub async fn update(
         db,
         actor
             .event("guardian.update")
-            .on("Guardian", id)
+            .on(Kind::Guardian, id)
             .with(json!({ "changes": audit::changes(&before, &after) })),
     )
     .await?;
@@ -301,7 +301,7 @@ pub async fn link(
         db,
         actor
             .event("guardian.link")
-            .on("Child", child.id)
+            .on(Kind::Child, child.id)
             .with(json!({ "guardian": guardian_id })),
     )
     .await?;
@@ -334,7 +334,7 @@ pub async fn unlink(
         db,
         actor
             .event("guardian.unlink")
-            .on("Child", child.id)
+            .on(Kind::Child, child.id)
             .with(json!({ "guardian": guardian_id })),
     )
     .await?;
@@ -421,7 +421,7 @@ pub async fn record_agreement(
         db,
         actor
             .event("entrustment.record")
-            .on("Child", child_id)
+            .on(Kind::Child, child_id)
             .with(json!({ "after": agreement })),
     )
     .await?;
@@ -496,7 +496,7 @@ pub async fn record_consent(
         db,
         actor
             .event("consent.record")
-            .on("Child", child_id)
+            .on(Kind::Child, child_id)
             .with(json!({ "after": consent })),
     )
     .await?;
@@ -532,7 +532,7 @@ pub async fn withdraw_consent(
         db,
         actor
             .event("consent.withdraw")
-            .on("Child", consent.child_id)
+            .on(Kind::Child, consent.child_id)
             .with(json!({ "consent": consent_id, "grantsEnded": grants_ended })),
     )
     .await?;

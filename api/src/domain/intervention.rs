@@ -21,7 +21,7 @@ use uuid::Uuid;
 
 use crate::{
     audit,
-    domain::{Actor, child as ledger, optional_text},
+    domain::{Actor, child as ledger, kind::Kind, optional_text},
     error::{ApiError, ApiResult},
 };
 
@@ -205,7 +205,7 @@ pub async fn record(
         db,
         actor
             .event("intervention.record")
-            .on("Child", child.id)
+            .on(Kind::Child, child.id)
             .with(json!({ "after": recorded })),
     )
     .await?;

@@ -79,7 +79,7 @@ pub async fn pair(
         db,
         actor
             .event("pairing.start")
-            .on("Child", child.id)
+            .on(Kind::Child, child.id)
             .with(json!({ "after": pairing })),
     )
     .await?;
@@ -117,7 +117,7 @@ pub async fn end(
         db,
         actor
             .event("pairing.end")
-            .on("Child", after.child_id)
+            .on(Kind::Child, after.child_id)
             .with(json!({ "pairing": after.id, "endedOn": ended_on })),
     )
     .await?;
@@ -224,7 +224,7 @@ pub async fn record_contact(
         db,
         actor
             .event("guardian_contact.record")
-            .on("Child", child.id)
+            .on(Kind::Child, child.id)
             .with(json!({ "after": contact })),
     )
     .await?;

@@ -322,7 +322,7 @@ pub async fn submit(
     }
     audit::record(
         db,
-        actor.event("report.submit").on("Report", report.id).with(
+        actor.event("report.submit").on(Kind::Report, report.id).with(
             json!({ "category": report.category, "holder": holder.id, "child": report.child_id }),
         ),
     )
@@ -443,7 +443,7 @@ pub async fn submit_public(
     audit::record(
         db,
         audit::AuditRecord::new(mac, "report.submit_public", now, request_id)
-            .on("Report", report.id)
+            .on(Kind::Report, report.id)
             .with(json!({ "category": report.category, "holder": holder.id })),
     )
     .await?;
@@ -689,7 +689,7 @@ pub async fn transition(
         db,
         actor
             .event("report.transition")
-            .on("Report", after.id)
+            .on(Kind::Report, after.id)
             .with(json!({ "move": action, "from": before.state, "to": to, "note": note })),
     )
     .await?;
@@ -847,7 +847,7 @@ pub async fn record_action(
         db,
         actor
             .event("report.action")
-            .on("Report", report.id)
+            .on(Kind::Report, report.id)
             .with(json!({ "after": action })),
     )
     .await?;

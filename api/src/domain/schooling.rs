@@ -21,7 +21,9 @@ use uuid::Uuid;
 use crate::{
     audit,
     domain::{
-        Actor, child as ledger, optional_text,
+        Actor, child as ledger,
+        kind::Kind,
+        optional_text,
         page::{self, Page, Slice},
     },
     error::{ApiError, ApiResult},
@@ -118,7 +120,7 @@ pub async fn record_absence(
         db,
         actor
             .event("absence.record")
-            .on("Child", child.id)
+            .on(Kind::Child, child.id)
             .with(json!({ "from": from, "to": to, "reason": reason, "days": absences.len() })),
     )
     .await?;
@@ -194,7 +196,7 @@ async fn open_if_due(
         db,
         actor
             .event("dropout.open")
-            .on("Child", child.id)
+            .on(Kind::Child, child.id)
             .with(json!({ "after": case })),
     )
     .await?;
@@ -337,7 +339,7 @@ pub async fn follow_up(
         db,
         actor
             .event("dropout.follow_up")
-            .on("Child", case.child_id)
+            .on(Kind::Child, case.child_id)
             .with(json!({ "case": case.id, "step": step.name(), "changes": audit::changes(&case, &after) })),
     )
     .await?;

@@ -105,7 +105,7 @@ pub async fn create_campaign(
         db,
         actor
             .event("screening.campaign")
-            .on("ScreeningCampaign", campaign.id)
+            .on(Kind::ScreeningCampaign, campaign.id)
             .with(json!({ "after": campaign })),
     )
     .await?;
@@ -190,7 +190,7 @@ pub async fn add_site(
         db,
         actor
             .event("screening.site")
-            .on("HazardSite", site.id)
+            .on(Kind::HazardSite, site.id)
             .with(json!({ "after": site })),
     )
     .await?;
@@ -328,7 +328,7 @@ pub async fn form_team(
         db,
         actor
             .event("screening.team")
-            .on("ScreeningCampaign", campaign.id)
+            .on(Kind::ScreeningCampaign, campaign.id)
             .with(json!({ "after": team })),
     )
     .await?;
@@ -532,7 +532,7 @@ pub async fn record(
         db,
         actor
             .event("screening.record")
-            .on("ScreeningCampaign", campaign.id)
+            .on(Kind::ScreeningCampaign, campaign.id)
             .with(json!({ "record": saved.id, "child": child_id, "site": draft.site, "concern": draft.concern, "report": saved.report_id })),
     )
     .await?;

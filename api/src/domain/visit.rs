@@ -224,7 +224,7 @@ pub async fn record(
         db,
         actor
             .event("visit.record")
-            .on("Child", child.id)
+            .on(Kind::Child, child.id)
             .with(json!({ "after": visit })),
     )
     .await?;
@@ -261,7 +261,7 @@ async fn flag_if_serious(
             db,
             actor
                 .event("child.needs_report")
-                .on("Child", child.id)
+                .on(Kind::Child, child.id)
                 .with(json!({ "visit": visit.id, "reason": "serious safety finding" })),
         )
         .await?;
@@ -313,7 +313,7 @@ pub async fn correct(
         db,
         actor
             .event("visit.correct")
-            .on("Child", saved.child_id)
+            .on(Kind::Child, saved.child_id)
             .with(json!({ "visit": saved.id, "changes": audit::changes(&before, &saved) })),
     )
     .await?;
@@ -345,7 +345,7 @@ pub async fn annotate(
         db,
         actor
             .event("visit.annotate")
-            .on("Child", after.child_id)
+            .on(Kind::Child, after.child_id)
             .with(json!({ "visit": after.id, "annotation": after.annotation })),
     )
     .await?;

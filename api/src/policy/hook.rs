@@ -24,6 +24,7 @@ use crate::{
     audit::{AuditRecord, AuditWriter, MacKey},
     auth::{RequestMeta, Session},
     clock::Clock,
+    domain::kind::Kind,
     policy::{Level, Policy},
 };
 
@@ -127,11 +128,11 @@ impl RequestAudit {
 
 /// Names the record whose fields the current resolver serves, so that reads of its sensitive
 /// fields are audited against it. Resolvers of types with sensitive fields call it.
-pub fn audit_subject(ctx: &Context<'_>, kind: &'static str, id: Uuid) {
+pub fn audit_subject(ctx: &Context<'_>, kind: Kind, id: Uuid) {
     let (Some(audit), Some(node)) = (ctx.data_opt::<Arc<RequestAudit>>(), ctx.path_node) else {
         return;
     };
-    audit.with(|c| c.reads.at(node.parent).subject = Some((kind, id)));
+    audit.with(|c| c.reads.at(node.parent).subject = Some((kind.name(), id)));
 }
 
 /// Installs the hook on a schema.

@@ -424,7 +424,7 @@ impl AssistanceMutation {
                         .send(
                             actor
                                 .event("break_glass.refused")
-                                .on("Child", child)
+                                .on(Kind::Child, child)
                                 .with(json!({ "reason": "quota", "perDay": limits.per_day })),
                         )
                         .await;

@@ -139,31 +139,31 @@ impl Assessment {
 
     /// Finding on the child's safety.
     async fn safety(&self, ctx: &Context<'_>) -> Option<&str> {
-        audit_subject(ctx, "Child", self.0.child_id);
+        audit_subject(ctx, Kind::Child, self.0.child_id);
         self.0.safety.as_deref()
     }
 
     /// Finding on guardianship.
     async fn guardianship(&self, ctx: &Context<'_>) -> Option<&str> {
-        audit_subject(ctx, "Child", self.0.child_id);
+        audit_subject(ctx, Kind::Child, self.0.child_id);
         self.0.guardianship.as_deref()
     }
 
     /// Finding on physical health.
     async fn physical_health(&self, ctx: &Context<'_>) -> Option<&str> {
-        audit_subject(ctx, "Child", self.0.child_id);
+        audit_subject(ctx, Kind::Child, self.0.child_id);
         self.0.physical_health.as_deref()
     }
 
     /// Finding on mental health.
     async fn mental_health(&self, ctx: &Context<'_>) -> Option<&str> {
-        audit_subject(ctx, "Child", self.0.child_id);
+        audit_subject(ctx, Kind::Child, self.0.child_id);
         self.0.mental_health.as_deref()
     }
 
     /// The overall conclusion.
     async fn summary(&self, ctx: &Context<'_>) -> Option<&str> {
-        audit_subject(ctx, "Child", self.0.child_id);
+        audit_subject(ctx, Kind::Child, self.0.child_id);
         self.0.summary.as_deref()
     }
 

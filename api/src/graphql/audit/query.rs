@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 
 use crate::{
     domain,
+    domain::kind::Kind,
     error::ApiError,
     graphql::{
         audit::types::{AuditEvent, ChildAccessReport},
@@ -79,7 +80,7 @@ impl AuditQuery {
             .send(
                 actor
                     .event("audit.access_report")
-                    .on("Child", child)
+                    .on(Kind::Child, child)
                     .with(serde_json::json!({ "from": from, "until": until })),
             )
             .await;

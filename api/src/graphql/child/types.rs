@@ -83,7 +83,7 @@ impl Child {
 
     /// Resident ID number (GB 11643); masked as `6527**********1234`. Reads are audited.
     async fn id_number(&self, ctx: &Context<'_>) -> Option<&str> {
-        audit_subject(ctx, "Child", self.0.id);
+        audit_subject(ctx, Kind::Child, self.0.id);
         self.0.id_number.as_deref()
     }
 
@@ -100,7 +100,7 @@ impl Child {
 
     /// Detailed address; masked to the village. Reads are audited.
     async fn address(&self, ctx: &Context<'_>) -> Option<&str> {
-        audit_subject(ctx, "Child", self.0.id);
+        audit_subject(ctx, Kind::Child, self.0.id);
         self.0.address.as_deref()
     }
 
@@ -135,7 +135,7 @@ impl Child {
 
     /// Health and disability; masked roles see the category only. Reads are audited.
     async fn health(&self, ctx: &Context<'_>) -> Option<ChildHealth> {
-        audit_subject(ctx, "Child", self.0.id);
+        audit_subject(ctx, Kind::Child, self.0.id);
         Some(ChildHealth {
             status: self.0.health_status.into(),
             illness: self.0.health_detail.clone(),
@@ -381,7 +381,7 @@ impl Child {
 
     /// Guardianship interventions about the child, newest first. Reads are audited.
     async fn interventions(&self, ctx: &Context<'_>) -> Result<Option<Vec<Intervention>>> {
-        audit_subject(ctx, "Child", self.0.id);
+        audit_subject(ctx, Kind::Child, self.0.id);
         let loaders = ctx.data_unchecked::<Loaders>();
         let rows = loaders
             .interventions
@@ -513,19 +513,19 @@ impl Guardian {
 
     /// Mobile number; masked as `138****5678`. Reads are audited.
     async fn phone(&self, ctx: &Context<'_>) -> Option<&str> {
-        audit_subject(ctx, "Guardian", self.guardian.id);
+        audit_subject(ctx, Kind::Guardian, self.guardian.id);
         self.guardian.phone.as_deref()
     }
 
     /// Resident ID number; masked as `6527**********1234`. Reads are audited.
     async fn id_number(&self, ctx: &Context<'_>) -> Option<&str> {
-        audit_subject(ctx, "Guardian", self.guardian.id);
+        audit_subject(ctx, Kind::Guardian, self.guardian.id);
         self.guardian.id_number.as_deref()
     }
 
     /// Home address; masked to the village. Reads are audited.
     async fn address(&self, ctx: &Context<'_>) -> Option<&str> {
-        audit_subject(ctx, "Guardian", self.guardian.id);
+        audit_subject(ctx, Kind::Guardian, self.guardian.id);
         self.guardian.address.as_deref()
     }
 

@@ -151,7 +151,7 @@ impl Report {
 
     /// What the reporter saw. Reads are audited.
     async fn narrative(&self, ctx: &Context<'_>) -> Option<&str> {
-        audit_subject(ctx, "Report", self.0.id);
+        audit_subject(ctx, Kind::Report, self.0.id);
         Some(&self.0.narrative)
     }
 
@@ -186,19 +186,19 @@ impl Report {
 
     /// The child as the reporter described them. Reads are audited.
     async fn child_description(&self, ctx: &Context<'_>) -> Option<&str> {
-        audit_subject(ctx, "Report", self.0.id);
+        audit_subject(ctx, Kind::Report, self.0.id);
         self.0.child_description.as_deref()
     }
 
     /// Who reported (confidential). Reads are audited.
     async fn reporter_name(&self, ctx: &Context<'_>) -> Option<&str> {
-        audit_subject(ctx, "Report", self.0.id);
+        audit_subject(ctx, Kind::Report, self.0.id);
         self.0.reporter_name.as_deref()
     }
 
     /// How to reach the reporter (confidential). Reads are audited.
     async fn reporter_contact(&self, ctx: &Context<'_>) -> Option<&str> {
-        audit_subject(ctx, "Report", self.0.id);
+        audit_subject(ctx, Kind::Report, self.0.id);
         self.0.reporter_contact.as_deref()
     }
 
@@ -293,7 +293,7 @@ impl Report {
 
     /// What the police did, oldest first. Reads are audited.
     async fn emergency_actions(&self, ctx: &Context<'_>) -> Result<Option<Vec<EmergencyAction>>> {
-        audit_subject(ctx, "Report", self.0.id);
+        audit_subject(ctx, Kind::Report, self.0.id);
         let loaders = ctx.data_unchecked::<Loaders>();
         let rows = loaders
             .emergency_actions

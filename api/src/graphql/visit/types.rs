@@ -35,7 +35,7 @@ impl Visit {
         rating: Option<entity::enums::Rating>,
         note: &Option<String>,
     ) -> Option<Finding> {
-        audit_subject(ctx, "Visit", self.0.id);
+        audit_subject(ctx, Kind::Visit, self.0.id);
         Some(Finding {
             rating: rating.map(Into::into),
             note: note.clone(),
