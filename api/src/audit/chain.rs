@@ -230,9 +230,21 @@ pub async fn seal(
         (txn, claimed?)
     } else {
         // Those positions counted the forged events: they are undone, the forged events
-        // refused, and the authentic ones given their positions again.
+        // refused, and the authentic ones given their positions again, after the batch this
+        // one follows, read again, is found unchanged.
         txn.rollback().await?;
         let txn = open(db).await?;
+        let still_last = audit_batch::Entity::find()
+            .order_by_desc(audit_batch::Column::Number)
+            .one(&txn)
+            .await?
+            .map(|b| b.head);
+        if still_last.as_ref() != last.as_ref().map(|b| &b.head) {
+            return Ok(Sealed {
+                contended: true,
+                ..Sealed::default()
+            });
+        }
         refuse(&txn, keys, &checked.forged, now).await?;
         let claimed = claim(&txn, &checked.good, number, first_seq).await?;
         (txn, claimed)
@@ -255,10 +267,10 @@ pub async fn seal(
         })
         .exec_without_returning(&txn)
         .await?;
-        if claimed != checked.good.len() as u64 {
+        if !claimed {
             // Another sealer sealed some of them first (the lease was taken over mid-batch):
             // this batch is rolled back, and the next round starts after theirs.
-            tracing::info!(number, claimed, count, "audit batch contended; rolled back");
+            tracing::info!(number, count, "audit batch contended; rolled back");
             return Ok(Sealed {
                 contended: true,
                 ..Sealed::default()
@@ -326,8 +338,10 @@ impl Checked {
     }
 }
 
-/// Gives the batch's events (`events`, in id order) their batch and positions; returns how many
-/// were still waiting to be sealed. On PostgreSQL one statement per chunk writes both, so each
+/// Gives the batch's events (`events`, in id order) their batch and positions; true when every
+/// one of them was still waiting to be sealed and nothing else was labelled with the batch
+/// (otherwise another sealer, or someone writing to the table, came first, and the caller rolls
+/// back). On PostgreSQL one statement per chunk writes both, so each
 /// event gets one new row version; the `ANY` condition has the events found by their ids,
 /// whatever the join's estimate (without it the whole backlog was hashed for every chunk).
 /// SQLite, which updates in place, takes two statements.
@@ -336,7 +350,7 @@ async fn claim(
     events: &[Claim],
     number: i64,
     first_seq: i64,
-) -> Result<u64, sea_orm::DbErr> {
+) -> Result<bool, sea_orm::DbErr> {
     let backend = db.get_database_backend();
     let mut claimed = 0;
     if backend == sea_orm::DatabaseBackend::Postgres {
@@ -368,7 +382,7 @@ async fn claim(
                 .rows_affected();
             first += i64::try_from(chunk.len()).unwrap_or(i64::MAX);
         }
-        return Ok(claimed);
+        return Ok(claimed == events.len() as u64);
     }
     for chunk in events.chunks(IDS_PER_STATEMENT) {
         claimed += audit_event::Entity::update_many()
@@ -384,9 +398,10 @@ async fn claim(
         .filter(audit_event::Column::Batch.eq(number))
         .count(db)
         .await?;
-    if labelled != claimed {
-        // A row labelled with this batch beforehand would be given a position unchecked.
-        return Ok(labelled);
+    if claimed != events.len() as u64 || labelled != claimed {
+        // Some were sealed or refused by someone else, or a row labelled with this batch
+        // beforehand would be given a position unchecked.
+        return Ok(false);
     }
     db.execute_raw(Statement::from_sql_and_values(
         backend,
@@ -397,7 +412,7 @@ async fn claim(
         [first_seq.into(), number.into()],
     ))
     .await?;
-    Ok(claimed)
+    Ok(true)
 }
 
 /// Marks events whose MAC does not verify as refused and raises the alarm: an `audit.refused`
