@@ -960,63 +960,85 @@ pub async fn sweep(
     let mut raised = Vec::new();
     let mut after: Option<Uuid> = None;
     loop {
-        let mut page = report::Entity::find().filter(candidates.clone());
-        if let Some(last) = after {
-            page = page.filter(report::Column::Id.gt(last));
-        }
-        let page = page
-            .order_by_asc(report::Column::Id)
-            .limit(SWEEP_PAGE)
-            .all(db)
-            .await?;
-        let Some(last) = page.last() else {
-            break;
-        };
-        after = Some(last.id);
-        let full = page.len() as u64 == SWEEP_PAGE;
-        let alerts: Vec<deadline_alert::ActiveModel> = page
-            .iter()
-            .filter_map(|report| {
-                let (stage, due) = deadline(report, limits).filter(|(_, due)| *due < now)?;
-                Some(
-                    deadline_alert::Model {
-                        id: Uuid::now_v7(),
-                        report_id: report.id,
-                        stage: stage.to_owned(),
-                        deadline: due,
-                        raised_at: now,
-                        holder_organization_id: report.holder_organization_id,
-                    }
-                    .into_active_model()
-                    .reset_all(),
-                )
-            })
-            .collect();
-        if !alerts.is_empty() {
-            // Another sweeper may have claimed some first: only the rows inserted come back.
-            let inserted = deadline_alert::Entity::insert_many(alerts)
-                .on_conflict_do_nothing_on([
-                    deadline_alert::Column::ReportId,
-                    deadline_alert::Column::Stage,
-                ])
-                .exec_with_returning_many(db)
-                .await?;
-            let inserted = match inserted {
-                sea_orm::TryInsertResult::Inserted(rows) => rows,
-                sea_orm::TryInsertResult::Empty | sea_orm::TryInsertResult::Conflicted => {
-                    Vec::new()
+        match sweep_page(db, limits, now, &candidates, after).await {
+            Ok((page_raised, next)) => {
+                raised.extend(page_raised);
+                match next {
+                    Some(last) => after = Some(last),
+                    None => break,
                 }
-            };
-            for alert in &inserted {
-                tracing::warn!(report = %alert.report_id, stage = alert.stage, "report deadline missed");
             }
-            raised.extend(inserted);
-        }
-        if !full {
-            break;
+            // The alerts of earlier pages are committed: they are returned, to be published,
+            // and this page is tried again next sweep.
+            Err(err) if !raised.is_empty() => {
+                tracing::warn!(error = %err.chain(), "sweeping report deadlines; stopped after a page");
+                break;
+            }
+            Err(err) => return Err(err),
         }
     }
     Ok(raised)
+}
+
+/// One page of the sweep: the candidates after `after`, and the alerts claimed for them; with
+/// the last id when the page was full (there may be more).
+async fn sweep_page(
+    db: &DatabaseConnection,
+    limits: &ReportDeadlines,
+    now: DateTime<Utc>,
+    candidates: &Condition,
+    after: Option<Uuid>,
+) -> ApiResult<(Vec<deadline_alert::Model>, Option<Uuid>)> {
+    let mut page = report::Entity::find().filter(candidates.clone());
+    if let Some(last) = after {
+        page = page.filter(report::Column::Id.gt(last));
+    }
+    let page = page
+        .order_by_asc(report::Column::Id)
+        .limit(SWEEP_PAGE)
+        .all(db)
+        .await?;
+    let next = page
+        .last()
+        .map(|r| r.id)
+        .filter(|_| page.len() as u64 == SWEEP_PAGE);
+    let alerts: Vec<deadline_alert::ActiveModel> = page
+        .iter()
+        .filter_map(|report| {
+            let (stage, due) = deadline(report, limits).filter(|(_, due)| *due < now)?;
+            Some(
+                deadline_alert::Model {
+                    id: Uuid::now_v7(),
+                    report_id: report.id,
+                    stage: stage.to_owned(),
+                    deadline: due,
+                    raised_at: now,
+                    holder_organization_id: report.holder_organization_id,
+                }
+                .into_active_model()
+                .reset_all(),
+            )
+        })
+        .collect();
+    if alerts.is_empty() {
+        return Ok((Vec::new(), next));
+    }
+    // Another sweeper may have claimed some first: only the rows inserted come back.
+    let inserted = match deadline_alert::Entity::insert_many(alerts)
+        .on_conflict_do_nothing_on([
+            deadline_alert::Column::ReportId,
+            deadline_alert::Column::Stage,
+        ])
+        .exec_with_returning_many(db)
+        .await?
+    {
+        sea_orm::TryInsertResult::Inserted(rows) => rows,
+        sea_orm::TryInsertResult::Empty | sea_orm::TryInsertResult::Conflicted => Vec::new(),
+    };
+    for alert in &inserted {
+        tracing::warn!(report = %alert.report_id, stage = alert.stage, "report deadline missed");
+    }
+    Ok((inserted, next))
 }
 
 /// The deadline alerts about reports the caller may see, newest first.
@@ -1063,7 +1085,7 @@ pub async fn run_sweeper(
 }
 
 /// Publishes the alerts a sweep raised (after their rows committed), with their reports'
-/// places read in one statement.
+/// places read in one statement per page of alerts.
 pub async fn publish_alerts(
     db: &DatabaseConnection,
     events: &EventBus,
@@ -1072,20 +1094,22 @@ pub async fn publish_alerts(
     if raised.is_empty() {
         return;
     }
-    let places: std::collections::HashMap<Uuid, String> = match report::Entity::find()
-        .select_only()
-        .columns([report::Column::Id, report::Column::RegionPath])
-        .filter(report::Column::Id.is_in(raised.iter().map(|a| a.report_id)))
-        .into_tuple::<(Uuid, String)>()
-        .all(db)
-        .await
-    {
-        Ok(places) => places.into_iter().collect(),
-        Err(err) => {
-            tracing::error!(error = %err, alerts = raised.len(), "reading the places of raised deadline alerts; not published");
-            return;
+    let mut places: std::collections::HashMap<Uuid, String> = std::collections::HashMap::new();
+    for chunk in raised.chunks(SWEEP_PAGE as usize) {
+        match report::Entity::find()
+            .select_only()
+            .columns([report::Column::Id, report::Column::RegionPath])
+            .filter(report::Column::Id.is_in(chunk.iter().map(|a| a.report_id)))
+            .into_tuple::<(Uuid, String)>()
+            .all(db)
+            .await
+        {
+            Ok(found) => places.extend(found),
+            Err(err) => {
+                tracing::error!(error = %err, alerts = chunk.len(), "reading the places of raised deadline alerts; those are not published");
+            }
         }
-    };
+    }
     for alert in raised {
         let Some(region_path) = places.get(&alert.report_id).cloned() else {
             continue;
