@@ -172,11 +172,15 @@ impl Application {
         } = self;
         event_listener.abort();
         revocations.abort();
-        state.audit.flush().await;
+        let audit = state.audit.clone();
+        audit.flush().await;
         drop(state);
         let _ = stop_background.send(true);
         let _ = sweeper.await;
         let _ = sealer.await;
+        // Events queued since the first flush (by requests and subscriptions still ending) are
+        // written too, not cut off in the writer's wait for a fuller batch.
+        audit.flush().await;
         audit_writer.abort();
         served
     }
