@@ -131,8 +131,13 @@ impl From<DbErr> for ApiError {
 }
 
 impl From<anyhow::Error> for ApiError {
+    /// An `ApiError` that travelled inside an `anyhow::Error` comes back as itself (a
+    /// `NOT_FOUND` stays `NOT_FOUND`); anything else is internal.
     fn from(err: anyhow::Error) -> Self {
-        Self::internal(err)
+        match err.downcast::<ApiError>() {
+            Ok(api) => api,
+            Err(err) => Self::internal(err),
+        }
     }
 }
 
@@ -156,5 +161,11 @@ mod tests {
             format!("{outside:#}"),
             "internal error: writing the visit: disk full"
         );
+    }
+
+    #[test]
+    fn an_api_error_that_travelled_through_anyhow_keeps_its_code() {
+        let back = ApiError::from(anyhow::Error::from(ApiError::NotFound));
+        assert_eq!(back.code(), "NOT_FOUND");
     }
 }
