@@ -75,11 +75,21 @@ fn root(mut level: Vec<[u8; 32]>) -> String {
 }
 
 /// Whether an event's MAC verifies under the deployment's key.
-fn authentic(keys: &AuditKeys, content: &[u8], event: &audit_event::Model) -> bool {
+fn authentic(key: &MacKey, content: &[u8], event: &audit_event::Model) -> bool {
     event
         .mac
         .as_deref()
-        .is_some_and(|mac| keys.mac.verifies(content, mac))
+        .is_some_and(|mac| key.verifies(content, mac))
+}
+
+/// The newest sealed batch, the one the next batch follows.
+async fn last_batch(
+    db: &impl ConnectionTrait,
+) -> Result<Option<audit_batch::Model>, sea_orm::DbErr> {
+    audit_batch::Entity::find()
+        .order_by_desc(audit_batch::Column::Number)
+        .one(db)
+        .await
 }
 
 /// Takes or renews the sealing lease for `holder`; false when another sealer holds it.
@@ -186,10 +196,7 @@ pub async fn seal(
         return Ok(Sealed::default());
     }
     let txn = open(db).await?;
-    let last = audit_batch::Entity::find()
-        .order_by_desc(audit_batch::Column::Number)
-        .one(&txn)
-        .await?;
+    let last = last_batch(&txn).await?;
     if let Some(b) = &last
         && !Checkpoint::of(b, keys.verifying_key_text()).authentic(keys)
     {
@@ -221,8 +228,8 @@ pub async fn seal(
     // thread, the MACs are checked and the leaves hashed: the database's work and this
     // process's overlap instead of taking turns.
     let checking = tokio::task::spawn_blocking({
-        let keys = keys.clone();
-        move || Checked::of(&keys, pending, first_seq)
+        let key = keys.mac.clone();
+        move || Checked::of(&key, pending, first_seq)
     });
     let (checked, claimed) = tokio::join!(checking, claim(&txn, &all, number, first_seq));
     let checked = checked.map_err(|err| sea_orm::DbErr::Custom(err.to_string()))?;
@@ -234,11 +241,7 @@ pub async fn seal(
         // one follows, read again, is found unchanged.
         txn.rollback().await?;
         let txn = open(db).await?;
-        let still_last = audit_batch::Entity::find()
-            .order_by_desc(audit_batch::Column::Number)
-            .one(&txn)
-            .await?
-            .map(|b| b.head);
+        let still_last = last_batch(&txn).await?.map(|b| b.head);
         if still_last.as_ref() != last.as_ref().map(|b| &b.head) {
             return Ok(Sealed {
                 contended: true,
@@ -317,7 +320,7 @@ struct Checked {
 
 impl Checked {
     /// Checks each event's MAC and hashes its leaf from the same content, made once.
-    fn of(keys: &AuditKeys, events: Vec<audit_event::Model>, first_seq: i64) -> Self {
+    fn of(key: &MacKey, events: Vec<audit_event::Model>, first_seq: i64) -> Self {
         let mut checked = Self {
             good: Vec::with_capacity(events.len()),
             leaves: Vec::with_capacity(events.len()),
@@ -325,7 +328,7 @@ impl Checked {
         };
         for event in events {
             let content = audit::content(&event);
-            if authentic(keys, &content, &event) {
+            if authentic(key, &content, &event) {
                 let seq =
                     first_seq.saturating_add(i64::try_from(checked.good.len()).unwrap_or(i64::MAX));
                 checked.leaves.push(leaf(seq, &content, &event));
@@ -859,7 +862,7 @@ pub async fn verify(
         };
         after = last.id;
         for event in &waiting {
-            let genuine = authentic(keys, &audit::content(event), event);
+            let genuine = authentic(&keys.mac, &audit::content(event), event);
             if event.refused_at.is_none() && genuine && now - event.occurred_at > STALLED {
                 return Ok(broken(
                     Tamper::Stalled,
@@ -964,7 +967,7 @@ async fn verify_events(
             )));
         }
         let content = audit::content(event);
-        if !authentic(keys, &content, event) {
+        if !authentic(&keys.mac, &content, event) {
             return Ok(Some(broken(
                 Tamper::Edited,
                 place,
