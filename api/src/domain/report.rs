@@ -79,34 +79,38 @@ pub fn is_urgent(category: ReportCategory) -> bool {
     )
 }
 
+/// The step a report in `state` waits for, as deadline alerts name it.
+fn stage(state: ReportState) -> Option<&'static str> {
+    match state {
+        ReportState::Submitted => Some("accept"),
+        ReportState::Accepted => Some("dispatch"),
+        ReportState::Responded => Some("notify_township"),
+        _ => None,
+    }
+}
+
 /// The next step due and when, for a report where it stands.
 pub fn deadline(
     report: &report::Model,
     limits: &ReportDeadlines,
 ) -> Option<(&'static str, DateTime<Utc>)> {
-    match report.state {
-        ReportState::Submitted => Some((
-            "accept",
-            report.submitted_at + TimeDelta::minutes(limits.accept_minutes),
-        )),
-        ReportState::Accepted => {
+    let since = match report.state {
+        ReportState::Submitted => Some((report.submitted_at, limits.accept_minutes)),
+        ReportState::Accepted => report.accepted_at.map(|at| {
             let minutes = if is_urgent(report.category) {
                 limits.dispatch_urgent_minutes
             } else {
                 limits.dispatch_minutes
             };
-            report
-                .accepted_at
-                .map(|at| ("dispatch", at + TimeDelta::minutes(minutes)))
-        }
-        ReportState::Responded => report.responded_at.map(|at| {
-            (
-                "notify_township",
-                at + TimeDelta::minutes(limits.notify_township_minutes),
-            )
+            (at, minutes)
         }),
+        ReportState::Responded => report
+            .responded_at
+            .map(|at| (at, limits.notify_township_minutes)),
         _ => None,
-    }
+    };
+    let (at, minutes) = since?;
+    Some((stage(report.state)?, at + TimeDelta::minutes(minutes)))
 }
 
 /// The police unit responsible for a place: the county's public security bureau (the plan's
@@ -920,8 +924,8 @@ pub async fn sweep(
     now: DateTime<Utc>,
 ) -> ApiResult<Vec<deadline_alert::Model>> {
     let earliest = |minutes: i64| now - TimeDelta::minutes(minutes);
-    // A report in `state` past `since`, with no alert yet for `stage`.
-    let overdue = |state: ReportState, since: Condition, stage: &str| {
+    // A report in `state` past `since`, with no alert yet for the stage it waits for.
+    let overdue = |state: ReportState, since: Expr| {
         // Scoped here: its `min` and `max` would shadow the integers' below.
         use sea_orm::sea_query::ExprTrait;
         let alerted = Query::select()
@@ -931,7 +935,7 @@ pub async fn sweep(
                 Expr::col((deadline_alert::Entity, deadline_alert::Column::ReportId))
                     .equals((report::Entity, report::Column::Id)),
             )
-            .and_where(deadline_alert::Column::Stage.eq(stage))
+            .and_where(deadline_alert::Column::Stage.eq(stage(state)))
             .to_owned();
         Condition::all()
             .add(report::Column::State.eq(state))
@@ -941,21 +945,17 @@ pub async fn sweep(
     let candidates = Condition::any()
         .add(overdue(
             ReportState::Submitted,
-            Condition::all().add(report::Column::SubmittedAt.lt(earliest(limits.accept_minutes))),
-            "accept",
+            report::Column::SubmittedAt.lt(earliest(limits.accept_minutes)),
         ))
         .add(overdue(
             ReportState::Accepted,
-            Condition::all().add(report::Column::AcceptedAt.lt(earliest(
+            report::Column::AcceptedAt.lt(earliest(
                 limits.dispatch_urgent_minutes.min(limits.dispatch_minutes),
-            ))),
-            "dispatch",
+            )),
         ))
         .add(overdue(
             ReportState::Responded,
-            Condition::all()
-                .add(report::Column::RespondedAt.lt(earliest(limits.notify_township_minutes))),
-            "notify_township",
+            report::Column::RespondedAt.lt(earliest(limits.notify_township_minutes)),
         ));
     let mut raised = Vec::new();
     let mut after: Option<Uuid> = None;
