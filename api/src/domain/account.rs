@@ -62,25 +62,30 @@ pub struct IssuedTokens {
 /// Checks a username and password. Unknown usernames, wrong passwords and disabled accounts get
 /// the same answer in the same time; the reason goes to the audit trail only.
 pub async fn login(
-    state: &Accounts<'_>,
+    accounts: &Accounts<'_>,
     username: &str,
     password_attempt: &str,
     meta: &RequestMeta,
 ) -> ApiResult<IssuedTokens> {
-    let now = state.clock.now();
+    let now = accounts.clock.now();
     let username = username.trim().to_lowercase();
-    if !state.throttle.allow(&username, &meta.client_address) {
+    if !accounts.throttle.allow(&username, &meta.client_address) {
         audit::record(
-            state.db,
-            AuditRecord::new(state.mac, "login.throttled", now, meta.request_id.clone())
-                .with(json!({ "username": username, "address": meta.client_address })),
+            accounts.db,
+            AuditRecord::new(
+                accounts.mac,
+                "login.throttled",
+                now,
+                meta.request_id.clone(),
+            )
+            .with(json!({ "username": username, "address": meta.client_address })),
         )
         .await?;
         return Err(ApiError::RateLimited);
     }
     let found = account::Entity::find()
         .filter(account::Column::Username.eq(&username))
-        .one(state.db)
+        .one(accounts.db)
         .await?;
     let stored_hash = found
         .as_ref()
@@ -100,7 +105,7 @@ pub async fn login(
         (Some(account), None) => account,
         (found, reason) => {
             let mut event = AuditRecord::new(
-                state.mac,
+                accounts.mac,
                 "login.failed",
                 now,
                 meta.request_id.clone(),
@@ -111,22 +116,22 @@ pub async fn login(
             if let Some(account) = &found {
                 event = event.on(Kind::Account, account.id);
             }
-            audit::record(state.db, event).await?;
+            audit::record(accounts.db, event).await?;
             return Err(ApiError::Unauthenticated);
         }
     };
 
-    let txn = db::begin_write(state.db).await?;
+    let txn = db::begin_write(accounts.db).await?;
     let session = Uuid::now_v7();
-    let refresh = insert_refresh_token(&txn, state, account.id, session, now).await?;
+    let refresh = insert_refresh_token(&txn, accounts, account.id, session, now).await?;
     audit::record(
         &txn,
-        AuditRecord::new(state.mac, "login", now, meta.request_id.clone())
+        AuditRecord::new(accounts.mac, "login", now, meta.request_id.clone())
             .on(Kind::Account, account.id)
             .with(json!({ "address": meta.client_address })),
     )
     .await?;
-    let tokens = issue(state, account, session, refresh, now)?;
+    let tokens = issue(accounts, account, session, refresh, now)?;
     txn.commit().await?;
     Ok(tokens)
 }
@@ -134,12 +139,12 @@ pub async fn login(
 /// Exchanges a refresh token for a new pair. A token already exchanged or revoked is a sign of
 /// theft: the whole family it belongs to is revoked and the caller must sign in again.
 pub async fn refresh(
-    state: &Accounts<'_>,
+    accounts: &Accounts<'_>,
     presented: &str,
     meta: &RequestMeta,
 ) -> ApiResult<IssuedTokens> {
-    let now = state.clock.now();
-    let txn = db::begin_write(state.db).await?;
+    let now = accounts.clock.now();
+    let txn = db::begin_write(accounts.db).await?;
     let Some(stored) = refresh_token::Entity::find()
         .filter(refresh_token::Column::TokenHash.eq(token::hash_refresh_token(presented)))
         .one(&txn)
@@ -151,13 +156,13 @@ pub async fn refresh(
         revoke_family(&txn, stored.family_id, now).await?;
         audit::record(
             &txn,
-            AuditRecord::new(state.mac, "token.reuse", now, meta.request_id.clone())
+            AuditRecord::new(accounts.mac, "token.reuse", now, meta.request_id.clone())
                 .on(Kind::Account, stored.account_id)
                 .with(json!({ "family": stored.family_id, "address": meta.client_address })),
         )
         .await?;
         txn.commit().await?;
-        session_revoked(state, stored.family_id, now).await;
+        session_revoked(accounts, stored.family_id, now).await;
         return Err(ApiError::Unauthenticated);
     }
     if stored.expires_at <= now {
@@ -178,8 +183,8 @@ pub async fn refresh(
     if marked.rows_affected != 1 {
         return Err(ApiError::Unauthenticated);
     }
-    let refresh = insert_refresh_token(&txn, state, account.id, stored.family_id, now).await?;
-    let tokens = issue(state, account, stored.family_id, refresh, now)?;
+    let refresh = insert_refresh_token(&txn, accounts, account.id, stored.family_id, now).await?;
+    let tokens = issue(accounts, account, stored.family_id, refresh, now)?;
     txn.commit().await?;
     Ok(tokens)
 }
@@ -188,14 +193,14 @@ pub async fn refresh(
 /// without one the session of the access token in use, and with `everywhere` every refresh
 /// token and every access token of the account.
 pub async fn logout(
-    state: &Accounts<'_>,
+    accounts: &Accounts<'_>,
     principal: &Principal,
     presented: Option<&str>,
     everywhere: bool,
     meta: &RequestMeta,
 ) -> ApiResult<()> {
-    let now = state.clock.now();
-    let txn = db::begin_write(state.db).await?;
+    let now = accounts.clock.now();
+    let txn = db::begin_write(accounts.db).await?;
     let family = match presented {
         Some(presented) => {
             let stored = refresh_token::Entity::find()
@@ -217,7 +222,7 @@ pub async fn logout(
     }
     audit::record(
         &txn,
-        AuditRecord::new(state.mac, "logout", now, meta.request_id.clone())
+        AuditRecord::new(accounts.mac, "logout", now, meta.request_id.clone())
             .by(principal)
             .on(Kind::Account, principal.account_id)
             .with(json!({ "everywhere": everywhere })),
@@ -225,10 +230,10 @@ pub async fn logout(
     .await?;
     txn.commit().await?;
     if let Some(family) = family {
-        session_revoked(state, family, now).await;
+        session_revoked(accounts, family, now).await;
     }
     if everywhere {
-        account_changed(state.sessions, state.events, principal.account_id).await;
+        account_changed(accounts.sessions, accounts.events, principal.account_id).await;
     }
     Ok(())
 }
@@ -302,9 +307,9 @@ async fn end_every_session(
 
 /// After a session's revocation committed: this instance refuses its tokens at once, and the
 /// bus tells the others.
-async fn session_revoked(state: &Accounts<'_>, session_id: Uuid, at: DateTime<Utc>) {
-    state.sessions.revoke(session_id, at);
-    state
+async fn session_revoked(accounts: &Accounts<'_>, session_id: Uuid, at: DateTime<Utc>) {
+    accounts.sessions.revoke(session_id, at);
+    accounts
         .events
         .publish(BusEvent::SessionRevoked { session_id, at })
         .await;
@@ -506,13 +511,13 @@ pub async fn create(
 }
 
 fn issue(
-    state: &Accounts<'_>,
+    accounts: &Accounts<'_>,
     account: account::Model,
     session_id: Uuid,
     (refresh_token, refresh_expires_at): (String, DateTime<Utc>),
     now: DateTime<Utc>,
 ) -> ApiResult<IssuedTokens> {
-    let (access_token, access_expires_at) = state.tokens.issue(
+    let (access_token, access_expires_at) = accounts.tokens.issue(
         &AccessSubject {
             account_id: account.id,
             session_id,
@@ -548,13 +553,13 @@ async fn jurisdiction_path(db: &impl ConnectionTrait, organization_id: Uuid) -> 
 
 async fn insert_refresh_token(
     db: &impl ConnectionTrait,
-    state: &Accounts<'_>,
+    accounts: &Accounts<'_>,
     account_id: Uuid,
     family_id: Uuid,
     now: DateTime<Utc>,
 ) -> ApiResult<(String, DateTime<Utc>)> {
     let token = token::new_refresh_token();
-    let expires_at = now + state.tokens.refresh_ttl();
+    let expires_at = now + accounts.tokens.refresh_ttl();
     refresh_token::Entity::insert(refresh_token::ActiveModel {
         id: Set(Uuid::now_v7()),
         account_id: Set(account_id),

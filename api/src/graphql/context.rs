@@ -5,8 +5,7 @@ use chrono::NaiveDate;
 use sea_orm::DatabaseTransaction;
 
 use crate::{
-    auth::RequestMeta,
-    auth::{Principal, Session},
+    auth::{Principal, RequestMeta, Session},
     domain::Actor,
     error::ApiError,
     state::AppState,

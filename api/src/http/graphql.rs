@@ -24,8 +24,7 @@ use serde_json::json;
 use tracing_actix_web::RequestId;
 
 use crate::{
-    auth::RequestMeta,
-    auth::Session,
+    auth::{RequestMeta, Session},
     domain::account,
     error::ApiError,
     graphql::{AppSchema, loaders::Loaders},

@@ -20,8 +20,7 @@ use async_graphql::{
 use futures_util::StreamExt;
 
 use crate::{
-    auth::RequestMeta,
-    auth::{Principal, Session, sessions::Revocation, token::Claims},
+    auth::{Principal, RequestMeta, Session, sessions::Revocation, token::Claims},
     domain::account,
     graphql::AppSchema,
     policy::hook::RequestAudit,
