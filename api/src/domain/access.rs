@@ -5,9 +5,7 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use entity::{
-    access_grant, break_glass, child, consent,
-    enums::{ConsentPurpose, OrganizationKind},
-    intervention, organization,
+    access_grant, break_glass, child, consent, enums::ConsentPurpose, intervention, organization,
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
@@ -256,10 +254,7 @@ pub async fn grant(
             }
         }
         None => {
-            if !matches!(
-                unit.kind,
-                OrganizationKind::Court | OrganizationKind::Procuratorate
-            ) {
+            if !actor.policy.takes_intervention_cases(unit.kind) {
                 return Err(ApiError::bad_input(
                     "input.organizationId",
                     "an intervention case is lent to a court or a procuratorate",
@@ -521,7 +516,7 @@ pub async fn review(
         .one(db)
         .await?
         .ok_or(ApiError::NotFound)?;
-    if found.account_id == actor.principal.account_id {
+    if !actor.policy.may_review_break_glass(actor.principal, &found) {
         return Err(ApiError::Forbidden);
     }
     let note = required_text("input.note", note, 1000)?;

@@ -24,6 +24,7 @@ use crate::{
     domain::kind::Kind,
     error::{ApiError, ApiResult},
     events::{BusEvent, EventBus},
+    policy::Policy,
 };
 
 /// What signing in, refreshing and signing out need of the running service.
@@ -431,13 +432,14 @@ async fn read_facts(
     }))
 }
 
-/// An account the caller may see: their own, or any for an administrator.
+/// An account the caller may see (`may_read_account`).
 pub async fn find(
     db: &impl ConnectionTrait,
+    policy: &Policy,
     principal: &Principal,
     id: Uuid,
 ) -> ApiResult<Option<account::Model>> {
-    if principal.role != Role::Admin && principal.account_id != id {
+    if !policy.may_read_account(principal, id) {
         return Ok(None);
     }
     Ok(account::Entity::find_by_id(id).one(db).await?)

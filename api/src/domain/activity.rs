@@ -56,11 +56,10 @@ pub async fn record(
             "record activities once held",
         ));
     }
-    let own = &actor.principal.region_path;
     let region = region::Entity::find_by_id(draft.region_id)
         .one(db)
         .await?
-        .filter(|r| scope::contains(own, &r.path))
+        .filter(|r| actor.policy.in_area(actor.principal, &r.path))
         .ok_or_else(|| {
             ApiError::bad_input("input.regionId", "no such region in your unit's area")
         })?;

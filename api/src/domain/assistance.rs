@@ -7,8 +7,8 @@ use chrono::{NaiveDate, TimeDelta, Utc};
 use entity::{
     assessment, assignment, child,
     enums::{
-        AssessmentState, AssignmentStatus, ConsentPurpose, OrganizationKind, Responsibility,
-        RiskLevel, ServiceItemState, ServiceKind, SubjectType,
+        AssessmentState, AssignmentStatus, Responsibility, RiskLevel, ServiceItemState,
+        ServiceKind, SubjectType,
     },
     organization, report, service_item,
 };
@@ -343,21 +343,6 @@ pub async fn existing(db: &impl ConnectionTrait, ids: &[Uuid]) -> ApiResult<Vec<
         .await?)
 }
 
-/// The guardian's consent a service by a unit of this kind needs, when it needs one: social
-/// work agencies and the justice bureau see the child's record only with consent.
-pub fn consent_needed(kind: ServiceKind, unit: OrganizationKind) -> Option<ConsentPurpose> {
-    match unit {
-        OrganizationKind::SocialWorkAgency => Some(match kind {
-            ServiceKind::Counselling => ConsentPurpose::Counselling,
-            ServiceKind::LegalAid | ServiceKind::LegalService => ConsentPurpose::LegalAid,
-            ServiceKind::MedicalTreatment => ConsentPurpose::MedicalTreatment,
-            _ => ConsentPurpose::SocialWorkReferral,
-        }),
-        OrganizationKind::Justice => Some(ConsentPurpose::LegalAid),
-        _ => None,
-    }
-}
-
 /// The end of a due date: midnight after it, China time.
 pub fn end_of(day: NaiveDate) -> chrono::DateTime<Utc> {
     crate::clock::china_midnight(day + TimeDelta::days(1))
@@ -448,7 +433,7 @@ pub async fn add_item(
         .await?
         .ok_or_else(|| ApiError::bad_input("input.organizationId", "no such unit"))?;
     let id = Uuid::now_v7();
-    let grant = match consent_needed(draft.kind, unit.kind) {
+    let grant = match actor.policy.consent_needed(draft.kind, unit.kind) {
         Some(purpose) => {
             if !access::consented(db, child.id, purpose).await? {
                 return Err(access::missing_consent(
@@ -625,9 +610,7 @@ pub async fn update_item(
             finished = true;
         }
         ItemMove::Reschedule { due_on } => {
-            if found.organization_id == actor.principal.organization_id {
-                // The due date bounds the unit's access to the child: the unit does not move
-                // its own; the township or civil affairs over the child does.
+            if !actor.policy.may_reschedule_item(actor.principal, &found) {
                 return Err(ApiError::Forbidden);
             }
             check_due(*due_on, actor)?;

@@ -26,7 +26,7 @@ async fn subject_visible(
         "Child" => child::get(db, actor, subject).await.map(drop),
         "Guardian" => guardian::get(db, actor, subject).await.map(drop),
         "Report" => report::get(db, actor, subject).await.map(drop),
-        "Account" => account::find(db, actor.principal, subject)
+        "Account" => account::find(db, actor.policy, actor.principal, subject)
             .await?
             .map(drop)
             .ok_or(ApiError::NotFound),

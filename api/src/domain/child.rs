@@ -30,7 +30,7 @@ use crate::{
         values::ResidentId,
     },
     error::{ApiError, ApiResult},
-    policy::{RowScope, scope},
+    policy::scope,
 };
 
 /// The age below which a left-behind child is in the ledger (the plan's 不满16周岁).
@@ -679,10 +679,7 @@ async fn village_in_scope(
     field: &str,
 ) -> ApiResult<region::Model> {
     let region = region::Entity::find_by_id(id).one(db).await?;
-    let visible = region.filter(|r| {
-        actor.policy.scope(actor.principal.role) == RowScope::Jurisdiction
-            && scope::contains(&actor.principal.region_path, &r.path)
-    });
+    let visible = region.filter(|r| actor.policy.may_place_child_in(actor.principal, &r.path));
     let Some(region) = visible else {
         return Err(ApiError::bad_input(
             field,

@@ -5,7 +5,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
     account, child, child_guardian,
-    enums::{ChildStatus, ContactMethod, Role},
+    enums::{ChildStatus, ContactMethod},
     guardian_contact, pairing,
 };
 use sea_orm::{
@@ -34,14 +34,13 @@ pub async fn pair(
     child_id: Uuid,
     started_on: NaiveDate,
 ) -> ApiResult<pairing::Model> {
-    let school = actor.principal.organization_id;
     let teacher = account::Entity::find_by_id(teacher_id)
         .one(db)
         .await?
-        .filter(|t| t.role == Role::Teacher && t.organization_id == school && !t.disabled)
+        .filter(|t| actor.policy.may_pair_teacher(actor.principal, t))
         .ok_or_else(|| ApiError::bad_input("input.teacherId", "not a teacher of your school"))?;
     let child = ledger::get(db, actor, child_id).await?;
-    if child.school_id != Some(school) {
+    if !actor.policy.may_pair_child(actor.principal, &child) {
         return Err(ApiError::bad_input(
             "input.childId",
             "the child is not enrolled at your school",
@@ -68,7 +67,7 @@ pub async fn pair(
         id: Set(Uuid::now_v7()),
         teacher_account_id: Set(teacher.id),
         child_id: Set(child.id),
-        school_id: Set(school),
+        school_id: Set(actor.principal.organization_id),
         started_on: Set(started_on),
         ended_on: Set(None),
         created_at: Set(actor.now),

@@ -7,7 +7,7 @@ use entity::{
     child, child_guardian, deadline_alert, emergency_action,
     enums::{
         EmergencyActionKind, GuardianRelation, OrganizationKind, RegionLevel, ReportCategory,
-        ReportState, Responsibility, Role, SubjectType, Urgency,
+        ReportState, Responsibility, SubjectType, Urgency,
     },
     organization, region, report, report_transition,
 };
@@ -555,7 +555,7 @@ pub async fn find_many(
         .await?)
 }
 
-/// Moves a report on. Only officers of the holding unit may move it.
+/// Moves a report on, for those the policy lets move it (`may_move_report`).
 pub async fn transition(
     db: &impl ConnectionTrait,
     actor: &Actor<'_>,
@@ -564,9 +564,7 @@ pub async fn transition(
     note: Option<String>,
 ) -> ApiResult<report::Model> {
     let before = get(db, actor, id).await?;
-    if actor.principal.role != Role::PoliceOfficer
-        || before.holder_organization_id != actor.principal.organization_id
-    {
+    if !actor.policy.may_move_report(actor.principal, &before) {
         return Err(ApiError::Forbidden);
     }
     let allowed_now = allowed(before.state);
@@ -751,9 +749,7 @@ pub async fn record_action(
     draft: ActionDraft,
 ) -> ApiResult<emergency_action::Model> {
     let report = get(db, actor, report_id).await?;
-    if actor.principal.role != Role::PoliceOfficer
-        || report.holder_organization_id != actor.principal.organization_id
-    {
+    if !actor.policy.may_move_report(actor.principal, &report) {
         return Err(ApiError::Forbidden);
     }
     if matches!(

@@ -26,7 +26,7 @@ use crate::{
         page::{self, Page, Slice},
     },
     error::{ApiError, ApiResult},
-    policy::{RowScope, scope},
+    policy::{rules::Correction, scope},
 };
 
 /// The operation idempotency keys of `recordVisit` are stored under.
@@ -89,7 +89,7 @@ fn in_scope(actor: &Actor<'_>) -> Condition {
         ))
         .into_query();
     let mut condition = Condition::all().add(visit::Column::ChildId.in_subquery(children));
-    if actor.policy.scope(actor.principal.role) == RowScope::Paired {
+    if actor.policy.sees_own_visits_only(actor.principal) {
         condition = condition.add(visit::Column::VisitorAccountId.eq(actor.principal.account_id));
     }
     condition
@@ -291,16 +291,20 @@ pub async fn correct(
     draft: VisitDraft,
 ) -> ApiResult<Recorded> {
     let before = get(db, actor, id).await?;
-    if before.visitor_account_id != actor.principal.account_id {
-        return Err(ApiError::NotFound);
-    }
-    if actor.now > before.created_at + window {
-        return Err(ApiError::InvalidTransition {
-            message:
-                "the correction window has closed; the visit is fixed and can only be annotated"
-                    .into(),
-            allowed: vec!["annotateVisit".into()],
-        });
+    match actor
+        .policy
+        .may_correct_visit(actor.principal, &before, actor.now, window)
+    {
+        Correction::Allowed => {}
+        Correction::NotAuthor => return Err(ApiError::NotFound),
+        Correction::WindowClosed => {
+            return Err(ApiError::InvalidTransition {
+                message:
+                    "the correction window has closed; the visit is fixed and can only be annotated"
+                        .into(),
+                allowed: vec!["annotateVisit".into()],
+            });
+        }
     }
     validate(actor, &draft)?;
     let mut after = before.clone();

@@ -1,6 +1,6 @@
 //! What resolvers read from the GraphQL context.
 
-use async_graphql::{Context, parser::types::OperationType};
+use async_graphql::Context;
 use chrono::NaiveDate;
 use sea_orm::DatabaseTransaction;
 
@@ -50,7 +50,9 @@ impl ContextExt for Context<'_> {
             request_id: self
                 .data_opt::<RequestMeta>()
                 .and_then(|m| m.request_id.as_deref()),
-            break_glass: self.query_env.operation.node.ty != OperationType::Mutation,
+            break_glass: state
+                .policy
+                .break_glass_applies(self.query_env.operation.node.ty),
         })
     }
 

@@ -1,7 +1,9 @@
 //! The root of subscriptions, and what every subscription shares: the bus's events as a
 //! stream, and the subscriber.
 
-use async_graphql::{Context, ID, Result, Subscription as SubscriptionRoot};
+use async_graphql::{
+    Context, ID, Result, Subscription as SubscriptionRoot, parser::types::OperationType,
+};
 use futures_util::{Stream, StreamExt, stream};
 use tokio::sync::broadcast::error::RecvError;
 
@@ -106,7 +108,10 @@ impl Listener {
             mac: &self.state.audit_keys.mac,
             now: self.state.clock.now(),
             request_id: None,
-            break_glass: true,
+            break_glass: self
+                .state
+                .policy
+                .break_glass_applies(OperationType::Subscription),
         }
     }
 

@@ -5,6 +5,7 @@ use std::{collections::HashMap, sync::Arc};
 use async_graphql::{
     ErrorExtensions,
     dataloader::{DataLoader, HashMapCache, Loader},
+    parser::types::OperationType,
 };
 use entity::{child_guardian, consent, entrustment_agreement, guardian, organization, region};
 use sea_orm::DatabaseConnection;
@@ -258,7 +259,7 @@ impl Caller {
             mac: &self.mac,
             now: self.now,
             request_id: None,
-            break_glass: true,
+            break_glass: self.policy.break_glass_applies(OperationType::Query),
         })
     }
 }

@@ -56,7 +56,7 @@ impl NodeQuery {
             Kind::Organization => domain::organization::find(db, principal, uuid)
                 .await?
                 .map(|m| Node::Organization(Organization(m))),
-            Kind::Account => domain::account::find(db, principal, uuid)
+            Kind::Account => domain::account::find(db, &ctx.state().policy, principal, uuid)
                 .await?
                 .map(|m| Node::Account(Account(m))),
             Kind::Child => domain::child::find(db, &ctx.actor()?, uuid)

@@ -57,9 +57,7 @@ async fn revoked(state: &AppState, signed: &Signed, revocation: Revocation) -> b
         Revocation::Session(session) => session == principal.session_id,
         Revocation::Account(account) if account == principal.account_id => !matches!(
             account::authenticate(&state.db, &state.sessions, &claims).await,
-            Ok(Some(now)) if now.role == principal.role
-                && now.organization_id == principal.organization_id
-                && now.region_path == principal.region_path
+            Ok(Some(now)) if state.policy.keeps_standing(&principal, &now)
         ),
         Revocation::Account(_) => false,
     }

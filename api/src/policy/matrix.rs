@@ -36,6 +36,15 @@ pub fn render(policy: &Policy) -> String {
     }
     let _ = writeln!(
         out,
+        "\n## Record rules\n\n\
+         Decisions about one record and the caller together, each a named predicate of the policy\n\
+         (`api/src/policy/rules.rs`; the roles and unit kinds come from `[rules]`):\n\n| rule | who |\n| --- | --- |"
+    );
+    for (name, rule) in policy.record_rules() {
+        let _ = writeln!(out, "| `{name}` | {rule} |");
+    }
+    let _ = writeln!(
+        out,
         "\n## Filters and orders\n\n\
          A role filters and sorts a list only by fields it reads in full: `F` allowed, `-` refused\n\
          with `FORBIDDEN` naming the argument in `extensions.field`. `reads` names the fields.\n"

@@ -6,6 +6,8 @@ pub mod arguments;
 pub mod hook;
 pub mod mask;
 pub mod matrix;
+pub mod rule_data;
+pub mod rules;
 pub mod scope;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -18,6 +20,7 @@ use serde::Deserialize;
 use crate::policy::{
     arguments::{Arguments, ReadsFile},
     mask::Mask,
+    rule_data::{Rules, RulesFile},
 };
 
 /// The policy shipped with the service.
@@ -112,6 +115,7 @@ pub struct Policy {
     report_rows: BTreeMap<Role, ReportRows>,
     fields: BTreeMap<String, BTreeMap<String, FieldRule>>,
     arguments: Arguments,
+    rules: Rules,
 }
 
 #[derive(Deserialize)]
@@ -120,6 +124,7 @@ struct PolicyFile {
     roles: BTreeMap<String, RowScope>,
     #[serde(default)]
     report_rows: BTreeMap<String, ReportRows>,
+    rules: RulesFile,
     fields: BTreeMap<String, BTreeMap<String, RuleFile>>,
     #[serde(default)]
     filters: BTreeMap<String, BTreeMap<String, ReadsFile>>,
@@ -230,6 +235,7 @@ impl Policy {
             report_rows,
             fields,
             arguments: Arguments::default(),
+            rules: Rules::build(file.rules)?,
         };
         let document = parse_schema(sdl)?;
         let schema_fields = policy.check_against(&document)?;
@@ -395,6 +401,12 @@ health_worker = "own"
 justice_officer = "granted"
 court_officer = "granted"
 analyst = "jurisdiction"
+
+[rules]
+report_holders = ["police_officer"]
+account_readers = ["admin"]
+intervention_case_units = ["court"]
+consent = {}
 "#;
 
     #[test]
@@ -421,6 +433,64 @@ analyst = "jurisdiction"
         let short =
             format!("{HEAD}\n[fields.Query]\na = {{ roles = \"F F\" }}\nb = {{ all = \"F\" }}\n");
         assert!(Policy::load(&short, SDL).is_err());
+    }
+
+    fn with_rules(rules: &str) -> anyhow::Result<Policy> {
+        let head = HEAD.replace("consent = {}\n", rules);
+        Policy::load(
+            &format!("{head}\n[fields.Query]\na = {{ all = \"F\" }}\nb = {{ all = \"F\" }}\n"),
+            SDL,
+        )
+    }
+
+    #[test]
+    fn consent_rules_are_read_per_unit_kind_and_service() {
+        use entity::enums::{ConsentPurpose, OrganizationKind, ServiceKind};
+        let policy = with_rules(
+            "[rules.consent.social_work_agency]\ndefault = \"social_work_referral\"\n\
+             services = { counselling = \"counselling\" }\n",
+        )
+        .unwrap();
+        let agency = OrganizationKind::SocialWorkAgency;
+        assert_eq!(
+            policy.consent_needed(ServiceKind::Counselling, agency),
+            Some(ConsentPurpose::Counselling)
+        );
+        assert_eq!(
+            policy.consent_needed(ServiceKind::EducationSupport, agency),
+            Some(ConsentPurpose::SocialWorkReferral)
+        );
+        assert_eq!(
+            policy.consent_needed(ServiceKind::Counselling, OrganizationKind::School),
+            None
+        );
+        assert!(policy.takes_intervention_cases(OrganizationKind::Court));
+        assert!(!policy.takes_intervention_cases(OrganizationKind::School));
+    }
+
+    #[test]
+    fn rules_naming_unknown_kinds_or_nobody_stop_the_service() {
+        let unit = with_rules("[rules.consent.nowhere]\ndefault = \"legal_aid\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(unit.contains("nowhere"), "{unit}");
+        let service = with_rules(
+            "[rules.consent.justice]\ndefault = \"legal_aid\"\nservices = { juggling = \"legal_aid\" }\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(service.contains("juggling"), "{service}");
+        let text = HEAD.replace(
+            "report_holders = [\"police_officer\"]",
+            "report_holders = []",
+        );
+        let nobody = Policy::load(
+            &format!("{text}\n[fields.Query]\na = {{ all = \"F\" }}\nb = {{ all = \"F\" }}\n"),
+            SDL,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(nobody.contains("report_holders"), "{nobody}");
     }
 
     #[test]

@@ -18,9 +18,11 @@ impl AccountQuery {
     /// jurisdiction.
     async fn me(&self, ctx: &Context<'_>) -> Result<Account> {
         let principal = ctx.principal()?;
-        let account = domain::account::find(&ctx.state().db, principal, principal.account_id)
-            .await?
-            .ok_or(ApiError::Unauthenticated)?;
+        let state = ctx.state();
+        let account =
+            domain::account::find(&state.db, &state.policy, principal, principal.account_id)
+                .await?
+                .ok_or(ApiError::Unauthenticated)?;
         Ok(Account(account))
     }
 }

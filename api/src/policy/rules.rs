@@ -1,0 +1,212 @@
+//! Decisions about one record and the caller together, beyond row scopes and field levels: who
+//! moves a report, who corrects a visit, who reviews a break-glass opening. Each is a named
+//! predicate on [`Policy`]; where the rule is data (which roles, which kinds of unit) it comes from
+//! `[rules]` in the policy file, where it is logic it is written here, and every one is listed in
+//! the access matrix ([`Policy::record_rules`]). The domain asks; nothing else decides.
+
+use async_graphql::parser::types::OperationType;
+use chrono::{DateTime, TimeDelta, Utc};
+use entity::{
+    account, break_glass, child,
+    enums::{ConsentPurpose, OrganizationKind, ServiceKind},
+    report, service_item, visit,
+};
+
+use crate::{
+    auth::Principal,
+    policy::{Policy, RowScope, scope},
+};
+
+/// Whether a visit's author may still correct it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Correction {
+    /// The caller wrote it and the window is open.
+    Allowed,
+    /// Someone else wrote it: to the caller it is not there to correct.
+    NotAuthor,
+    /// The window has closed: the visit is fixed and can only be annotated.
+    WindowClosed,
+}
+
+impl Policy {
+    /// Whether the caller may move the report (accept, dispatch, respond, notify the township,
+    /// close, transfer, merge) and record emergency actions on it: a role of
+    /// `[rules] report_holders` in the unit that holds the report.
+    pub fn may_move_report(&self, caller: &Principal, report: &report::Model) -> bool {
+        self.rules.holds_reports(caller.role)
+            && report.holder_organization_id == caller.organization_id
+    }
+
+    /// Whether the caller may read the account `id`: their own, or any for a role of
+    /// `[rules] account_readers`.
+    pub fn may_read_account(&self, caller: &Principal, id: uuid::Uuid) -> bool {
+        caller.account_id == id || self.rules.reads_accounts(caller.role)
+    }
+
+    /// Whether the caller may review the break-glass opening: anyone's but their own.
+    pub fn may_review_break_glass(&self, caller: &Principal, opening: &break_glass::Model) -> bool {
+        opening.account_id != caller.account_id
+    }
+
+    /// Whether the caller may move the due date of a service item: the due date bounds the
+    /// assigned unit's access to the child, so that unit does not move its own; the township
+    /// or civil affairs over the child does.
+    pub fn may_reschedule_item(&self, caller: &Principal, item: &service_item::Model) -> bool {
+        item.organization_id != caller.organization_id
+    }
+
+    /// The guardian's consent a service of `service` by a unit of kind `unit` needs before the
+    /// unit is lent the child's record (`[rules.consent]`), or `None` when it needs none.
+    pub fn consent_needed(
+        &self,
+        service: ServiceKind,
+        unit: OrganizationKind,
+    ) -> Option<ConsentPurpose> {
+        self.rules.consent_needed(service, unit)
+    }
+
+    /// Whether a unit of kind `unit` may be lent a child's guardianship intervention case
+    /// (`[rules] intervention_case_units`).
+    pub fn takes_intervention_cases(&self, unit: OrganizationKind) -> bool {
+        self.rules.takes_intervention_cases(unit)
+    }
+
+    /// Whether `teacher` is one the caller may pair children with: an enabled account of a
+    /// role whose row scope is its pairings, in the caller's own school.
+    pub fn may_pair_teacher(&self, caller: &Principal, teacher: &account::Model) -> bool {
+        self.scope(teacher.role) == RowScope::Paired
+            && teacher.organization_id == caller.organization_id
+            && !teacher.disabled
+    }
+
+    /// Whether `child` may be paired by the caller: enrolled at the caller's school.
+    pub fn may_pair_child(&self, caller: &Principal, child: &child::Model) -> bool {
+        child.school_id == Some(caller.organization_id)
+    }
+
+    /// Whether the caller sees only the visits they recorded themselves among the visits of the
+    /// children in scope: roles whose row scope is their pairings.
+    pub fn sees_own_visits_only(&self, caller: &Principal) -> bool {
+        self.scope(caller.role) == RowScope::Paired
+    }
+
+    /// Whether the caller may correct the visit at `now`: only its author, within `window` of
+    /// recording it.
+    pub fn may_correct_visit(
+        &self,
+        caller: &Principal,
+        visit: &visit::Model,
+        now: DateTime<Utc>,
+        window: TimeDelta,
+    ) -> Correction {
+        if visit.visitor_account_id != caller.account_id {
+            Correction::NotAuthor
+        } else if now > visit.created_at + window {
+            Correction::WindowClosed
+        } else {
+            Correction::Allowed
+        }
+    }
+
+    /// Whether the region at `path` lies in the caller's area (their organization's region or
+    /// below): where they may record activities and name places.
+    pub fn in_area(&self, caller: &Principal, path: &str) -> bool {
+        scope::contains(&caller.region_path, path)
+    }
+
+    /// Whether the caller may place a child in the village at `path`: a role whose row scope is
+    /// its jurisdiction, with the village in it (a child placed elsewhere would leave their
+    /// sight).
+    pub fn may_place_child_in(&self, caller: &Principal, path: &str) -> bool {
+        self.scope(caller.role) == RowScope::Jurisdiction && self.in_area(caller, path)
+    }
+
+    /// Whether records the caller opened by break-glass count as in scope for an operation:
+    /// for reads and subscriptions, never for writes (break-glass lets an officer read a
+    /// record, never change it).
+    pub fn break_glass_applies(&self, operation: OperationType) -> bool {
+        operation != OperationType::Mutation
+    }
+
+    /// Whether a live connection signed in as `held` keeps its rights now that the account
+    /// reads as `now`: only while the role, the organization and its region are unchanged.
+    pub fn keeps_standing(&self, held: &Principal, now: &Principal) -> bool {
+        now.role == held.role
+            && now.organization_id == held.organization_id
+            && now.region_path == held.region_path
+    }
+
+    /// The record rules, one line each, for the rendered matrix.
+    pub fn record_rules(&self) -> Vec<(&'static str, String)> {
+        let data = &self.rules;
+        vec![
+            (
+                "may_move_report",
+                format!(
+                    "{} of the unit holding the report move it and record emergency actions",
+                    data.report_holders()
+                ),
+            ),
+            (
+                "may_read_account",
+                format!(
+                    "an account reads itself; {} read every account",
+                    data.account_readers()
+                ),
+            ),
+            (
+                "may_review_break_glass",
+                "a break-glass opening is reviewed by anyone in scope but the one who opened it"
+                    .into(),
+            ),
+            (
+                "may_reschedule_item",
+                "a service item's due date is moved by anyone in scope but the unit it is assigned to"
+                    .into(),
+            ),
+            (
+                "consent_needed",
+                format!(
+                    "the guardian's consent a unit needs before it is lent the record: {}",
+                    data.consent()
+                ),
+            ),
+            (
+                "takes_intervention_cases",
+                format!(
+                    "an intervention case is lent only to {}",
+                    data.intervention_case_units()
+                ),
+            ),
+            (
+                "may_pair_teacher / may_pair_child",
+                "a school pairs its own enabled accounts of a paired-scope role with children enrolled at it"
+                    .into(),
+            ),
+            (
+                "sees_own_visits_only",
+                "roles with a paired row scope see only the visits they recorded".into(),
+            ),
+            (
+                "may_correct_visit",
+                "only a visit's author corrects it, within the correction window; after it, the visit is annotated"
+                    .into(),
+            ),
+            (
+                "in_area / may_place_child_in",
+                "activities and places lie in the caller's area; a child is placed only in a village of a jurisdiction-scoped caller's area"
+                    .into(),
+            ),
+            (
+                "break_glass_applies",
+                "records opened by break-glass count as in scope for queries and subscriptions, never for mutations"
+                    .into(),
+            ),
+            (
+                "keeps_standing",
+                "a subscription ends when its account's role, organization or region changes"
+                    .into(),
+            ),
+        ]
+    }
+}
