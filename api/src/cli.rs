@@ -274,14 +274,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 async fn set_disabled(config: &Config, username: &str, disabled: bool) -> anyhow::Result<()> {
     let db = db::connect(config).await?;
     db::migrate(&db).await?;
-    let now = chrono::Utc::now();
     let keys = AuditKeys::from_config(&config.audit)?;
-    let txn = db::begin_write(&db).await?;
-    let account = domain::account::set_disabled(&txn, &keys.mac, username, disabled, now).await?;
-    txn.commit().await?;
-    let sessions = crate::auth::sessions::Sessions::new(chrono::TimeDelta::zero());
-    domain::account::account_changed(&sessions, &crate::events::EventBus::new(&db), account.id)
-        .await;
+    let events = crate::events::EventBus::new(&db);
+    let store = domain::work::Store {
+        db: &db,
+        events: &events,
+    };
+    domain::account::set_disabled(store, &keys.mac, username, disabled, chrono::Utc::now()).await?;
     Ok(())
 }
 

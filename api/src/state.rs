@@ -9,7 +9,7 @@ use crate::{
     auth::{seal::Sealer, sessions::Sessions, throttle::LoginThrottle, token::TokenService},
     clock::Clock,
     config::Config,
-    domain::account::Accounts,
+    domain::{account::Accounts, work::Store},
     events::EventBus,
     policy::Policy,
 };
@@ -44,6 +44,14 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Where domain commands open their unit of work: the database and the event bus.
+    pub fn store(&self) -> Store<'_> {
+        Store {
+            db: &self.db,
+            events: &self.events,
+        }
+    }
+
     /// What signing in, refreshing and signing out need, borrowed from the state.
     pub fn accounts(&self) -> Accounts<'_> {
         Accounts {

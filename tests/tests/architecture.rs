@@ -425,6 +425,45 @@ fn the_policy_and_the_domain_know_no_graphql_nor_http_not_even_through_another_f
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
 
+/// Whether the code of a file (its tokens, so comments do not count) opens or ends a
+/// transaction or announces an event itself.
+fn owns_a_unit_of_work(text: &str) -> Option<&'static str> {
+    let tokens = text
+        .parse::<proc_macro2::TokenStream>()
+        .unwrap()
+        .to_string();
+    [
+        "begin_write",
+        "begin_with_options",
+        ". begin ()",
+        ". commit ()",
+        "DatabaseTransaction",
+        "notify_within",
+        ". deliver (",
+        ". announce (",
+    ]
+    .into_iter()
+    .find(|needle| tokens.contains(needle))
+}
+
+#[test]
+fn resolvers_and_handlers_leave_transactions_and_events_to_the_domain_commands() {
+    let mut wrong = Vec::new();
+    for dir in ["graphql", "http"] {
+        for file in files(&source().join(dir)) {
+            let text = std::fs::read_to_string(&file).unwrap();
+            if let Some(found) = owns_a_unit_of_work(&text) {
+                wrong.push(format!("{}: {found}", file.display()));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    assert_eq!(
+        owns_a_unit_of_work("fn f() { let t = db.begin().await; t.commit().await; }"),
+        Some(". begin ()")
+    );
+}
+
 #[test]
 fn the_entity_crate_depends_on_nothing_of_the_service() {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../entity/Cargo.toml");

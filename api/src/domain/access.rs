@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use crate::{
     audit,
+    domain::work::Store,
     domain::{
         Actor, child as ledger,
         kind::Kind,
@@ -23,6 +24,7 @@ use crate::{
         required_text,
     },
     error::{ApiError, ApiResult},
+    events::BusEvent,
     policy::scope,
 };
 
@@ -227,7 +229,7 @@ const LONGEST_GRANT_DAYS: i64 = 366;
 /// the guardian's consent need it on record; an intervention case goes to a court or
 /// procuratorate, for a child with an intervention recorded.
 pub async fn grant(
-    db: &impl ConnectionTrait,
+    store: Store<'_>,
     actor: &Actor<'_>,
     child_id: Uuid,
     organization_id: Uuid,
@@ -235,6 +237,8 @@ pub async fn grant(
     expires_at: DateTime<Utc>,
     reason: &str,
 ) -> ApiResult<access_grant::Model> {
+    let work = store.begin().await?;
+    let db = work.db();
     let child = ledger::get(db, actor, child_id).await?;
     let reason = required_text("input.reason", reason, 1000)?;
     if expires_at <= actor.now || expires_at > actor.now + TimeDelta::days(LONGEST_GRANT_DAYS) {
@@ -286,7 +290,7 @@ pub async fn grant(
             existing: Some((Kind::AccessGrant, existing.id)),
         });
     }
-    lend(
+    let done = lend(
         db,
         actor,
         Loan {
@@ -297,16 +301,20 @@ pub async fn grant(
             reason: reason.to_owned(),
         },
     )
-    .await
+    .await?;
+    work.commit().await?;
+    Ok(done)
 }
 
 /// Revokes an active grant of a child the caller may see (`revokeAccess`).
 pub async fn revoke(
-    db: &impl ConnectionTrait,
+    store: Store<'_>,
     actor: &Actor<'_>,
     id: Uuid,
     reason: &str,
 ) -> ApiResult<access_grant::Model> {
+    let work = store.begin().await?;
+    let db = work.db();
     let found = access_grant::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -330,6 +338,7 @@ pub async fn revoke(
             .with(json!({ "grant": found.id, "organization": found.organization_id, "reason": reason })),
     )
     .await?;
+    work.commit().await?;
     Ok(after)
 }
 
@@ -389,12 +398,14 @@ pub struct BreakGlassLimits {
 /// are serialized on its row so the quota holds. Returns the opening and the path of the
 /// child's region, for the supervisors' alert.
 pub async fn break_glass(
-    db: &impl ConnectionTrait,
+    store: Store<'_>,
     actor: &Actor<'_>,
     child_id: Uuid,
     reason: &str,
     limits: BreakGlassLimits,
-) -> ApiResult<(break_glass::Model, String)> {
+) -> ApiResult<break_glass::Model> {
+    let work = store.begin().await?;
+    let db = work.db();
     let reason = reason.trim();
     if reason.chars().count() < 10 || reason.chars().count() > 1000 {
         return Err(ApiError::bad_input(
@@ -463,7 +474,13 @@ pub async fn break_glass(
             .with(json!({ "access": opened.id, "reason": reason, "expiresAt": opened.expires_at })),
     )
     .await?;
-    Ok((opened, region_path))
+    work.announce(BusEvent::BreakGlass {
+        access_id: opened.id,
+        region_path,
+    })
+    .await?;
+    work.commit().await?;
+    Ok(opened)
 }
 
 /// One break-glass opening the caller oversees (of a record in their jurisdiction).
@@ -506,11 +523,13 @@ pub async fn reviews(
 
 /// Records the review of another officer's break-glass opening in the caller's jurisdiction.
 pub async fn review(
-    db: &impl ConnectionTrait,
+    store: Store<'_>,
     actor: &Actor<'_>,
     id: Uuid,
     note: &str,
 ) -> ApiResult<break_glass::Model> {
+    let work = store.begin().await?;
+    let db = work.db();
     let found = break_glass::Entity::find_by_id(id)
         .filter(scope::break_glass(actor.principal))
         .one(db)
@@ -539,5 +558,6 @@ pub async fn review(
             .with(json!({ "access": found.id, "note": note })),
     )
     .await?;
+    work.commit().await?;
     Ok(after)
 }

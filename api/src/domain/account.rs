@@ -20,8 +20,8 @@ use crate::{
         token::{self, AccessSubject, Claims, TokenService},
     },
     clock::Clock,
-    db,
     domain::kind::Kind,
+    domain::work::Store,
     error::{ApiError, ApiResult},
     events::{BusEvent, EventBus},
     policy::Policy,
@@ -43,6 +43,16 @@ pub struct Accounts<'a> {
     pub sessions: &'a Sessions,
     /// Where session revocations are announced.
     pub events: &'a EventBus,
+}
+
+impl Accounts<'_> {
+    /// Where sign-in's units of work open.
+    fn store(&self) -> Store<'_> {
+        Store {
+            db: self.db,
+            events: self.events,
+        }
+    }
 }
 
 /// Tokens handed out at sign-in and on refresh.
@@ -122,18 +132,18 @@ pub async fn login(
         }
     };
 
-    let txn = db::begin_write(accounts.db).await?;
+    let work = accounts.store().begin().await?;
     let session = Uuid::now_v7();
-    let refresh = insert_refresh_token(&txn, accounts, account.id, session, now).await?;
+    let refresh = insert_refresh_token(work.db(), accounts, account.id, session, now).await?;
     audit::record(
-        &txn,
+        work.db(),
         AuditRecord::new(accounts.mac, "login", now, meta.request_id.clone())
             .on(Kind::Account, account.id)
             .with(json!({ "address": meta.client_address })),
     )
     .await?;
     let tokens = issue(accounts, account, session, refresh, now)?;
-    txn.commit().await?;
+    work.commit().await?;
     Ok(tokens)
 }
 
@@ -145,32 +155,38 @@ pub async fn refresh(
     meta: &RequestMeta,
 ) -> ApiResult<IssuedTokens> {
     let now = accounts.clock.now();
-    let txn = db::begin_write(accounts.db).await?;
+    let work = accounts.store().begin().await?;
+    let txn = work.db();
     let Some(stored) = refresh_token::Entity::find()
         .filter(refresh_token::Column::TokenHash.eq(token::hash_refresh_token(presented)))
-        .one(&txn)
+        .one(txn)
         .await?
     else {
         return Err(ApiError::Unauthenticated);
     };
     if stored.used_at.is_some() || stored.revoked_at.is_some() {
-        revoke_family(&txn, stored.family_id, now).await?;
+        revoke_family(txn, stored.family_id, now).await?;
         audit::record(
-            &txn,
+            txn,
             AuditRecord::new(accounts.mac, "token.reuse", now, meta.request_id.clone())
                 .on(Kind::Account, stored.account_id)
                 .with(json!({ "family": stored.family_id, "address": meta.client_address })),
         )
         .await?;
-        txn.commit().await?;
-        session_revoked(accounts, stored.family_id, now).await;
+        work.announce(BusEvent::SessionRevoked {
+            session_id: stored.family_id,
+            at: now,
+        })
+        .await?;
+        work.commit().await?;
+        accounts.sessions.revoke(stored.family_id, now);
         return Err(ApiError::Unauthenticated);
     }
     if stored.expires_at <= now {
         return Err(ApiError::Unauthenticated);
     }
     let account = account::Entity::find_by_id(stored.account_id)
-        .one(&txn)
+        .one(txn)
         .await?
         .filter(|a| !a.disabled)
         .ok_or(ApiError::Unauthenticated)?;
@@ -179,14 +195,14 @@ pub async fn refresh(
         .col_expr(refresh_token::Column::UsedAt, Expr::value(now))
         .filter(refresh_token::Column::Id.eq(stored.id))
         .filter(refresh_token::Column::UsedAt.is_null())
-        .exec(&txn)
+        .exec(txn)
         .await?;
     if marked.rows_affected != 1 {
         return Err(ApiError::Unauthenticated);
     }
-    let refresh = insert_refresh_token(&txn, accounts, account.id, stored.family_id, now).await?;
+    let refresh = insert_refresh_token(txn, accounts, account.id, stored.family_id, now).await?;
     let tokens = issue(accounts, account, stored.family_id, refresh, now)?;
-    txn.commit().await?;
+    work.commit().await?;
     Ok(tokens)
 }
 
@@ -201,54 +217,70 @@ pub async fn logout(
     meta: &RequestMeta,
 ) -> ApiResult<()> {
     let now = accounts.clock.now();
-    let txn = db::begin_write(accounts.db).await?;
+    let work = accounts.store().begin().await?;
+    let txn = work.db();
     let family = match presented {
         Some(presented) => {
             let stored = refresh_token::Entity::find()
                 .filter(refresh_token::Column::TokenHash.eq(token::hash_refresh_token(presented)))
                 .filter(refresh_token::Column::AccountId.eq(principal.account_id))
-                .one(&txn)
+                .one(txn)
                 .await?
                 .ok_or(ApiError::NotFound)?;
-            revoke_family(&txn, stored.family_id, now).await?;
+            revoke_family(txn, stored.family_id, now).await?;
             Some(stored.family_id)
         }
         None => {
-            revoke_family(&txn, principal.session_id, now).await?;
+            revoke_family(txn, principal.session_id, now).await?;
             Some(principal.session_id)
         }
     };
     if everywhere {
-        end_every_session(&txn, principal.account_id, now).await?;
+        end_every_session(txn, principal.account_id, now).await?;
     }
     audit::record(
-        &txn,
+        txn,
         AuditRecord::new(accounts.mac, "logout", now, meta.request_id.clone())
             .by(principal)
             .on(Kind::Account, principal.account_id)
             .with(json!({ "everywhere": everywhere })),
     )
     .await?;
-    txn.commit().await?;
     if let Some(family) = family {
-        session_revoked(accounts, family, now).await;
+        work.announce(BusEvent::SessionRevoked {
+            session_id: family,
+            at: now,
+        })
+        .await?;
     }
     if everywhere {
-        account_changed(accounts.sessions, accounts.events, principal.account_id).await;
+        work.announce(BusEvent::AccountChanged {
+            account_id: principal.account_id,
+        })
+        .await?;
+    }
+    work.commit().await?;
+    if let Some(family) = family {
+        accounts.sessions.revoke(family, now);
+    }
+    if everywhere {
+        accounts.sessions.account_changed(principal.account_id);
     }
     Ok(())
 }
 
-/// Disables or enables an account (the `shouhu account disable` command; pass a
-/// transaction). Disabling ends every session of the account; publish
-/// [`account_changed`] once committed so every instance refuses its tokens at once.
+/// Disables or enables an account (the `shouhu account disable` command), in one unit of
+/// work that announces the change, so every instance refuses the account's tokens at once.
+/// Disabling ends every session of the account.
 pub async fn set_disabled(
-    db: &impl ConnectionTrait,
+    store: Store<'_>,
     mac: &MacKey,
     username: &str,
     disabled: bool,
     now: DateTime<Utc>,
 ) -> ApiResult<account::Model> {
+    let work = store.begin().await?;
+    let db = work.db();
     let found = account::Entity::find()
         .filter(account::Column::Username.eq(username.trim().to_lowercase()))
         .one(db)
@@ -278,6 +310,11 @@ pub async fn set_disabled(
         .on(Kind::Account, found.id),
     )
     .await?;
+    work.announce(BusEvent::AccountChanged {
+        account_id: found.id,
+    })
+    .await?;
+    work.commit().await?;
     Ok(found)
 }
 
@@ -304,25 +341,6 @@ async fn end_every_session(
         .exec(db)
         .await?;
     Ok(())
-}
-
-/// After a session's revocation committed: this instance refuses its tokens at once, and the
-/// bus tells the others.
-async fn session_revoked(accounts: &Accounts<'_>, session_id: Uuid, at: DateTime<Utc>) {
-    accounts.sessions.revoke(session_id, at);
-    accounts
-        .events
-        .publish(BusEvent::SessionRevoked { session_id, at })
-        .await;
-}
-
-/// After a change to an account committed: this instance reads it again, and the bus tells the
-/// others.
-pub async fn account_changed(sessions: &Sessions, events: &EventBus, account_id: Uuid) {
-    sessions.account_changed(account_id);
-    events
-        .publish(BusEvent::AccountChanged { account_id })
-        .await;
 }
 
 /// Keeps this instance's [`Sessions`] current from the bus: revocations and account changes

@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::{
     audit,
+    domain::work::Store,
     domain::{
         Actor, child as ledger,
         kind::Kind,
@@ -43,10 +44,12 @@ pub struct ActivityDraft {
 
 /// Records an activity held by the caller's unit.
 pub async fn record(
-    db: &impl ConnectionTrait,
+    store: Store<'_>,
     actor: &Actor<'_>,
     draft: ActivityDraft,
 ) -> ApiResult<service_activity::Model> {
+    let work = store.begin().await?;
+    let db = work.db();
     for (field, text) in [("input.title", &draft.title), ("input.place", &draft.place)] {
         required_text(field, text, 200)?;
     }
@@ -106,6 +109,7 @@ pub async fn record(
             .with(json!({ "after": activity, "children": child_ids })),
     )
     .await?;
+    work.commit().await?;
     Ok(activity)
 }
 

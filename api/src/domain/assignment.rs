@@ -22,6 +22,7 @@ use uuid::Uuid;
 
 use crate::{
     audit,
+    domain::work::Store,
     domain::{
         Actor,
         kind::Kind,
@@ -112,10 +113,12 @@ pub async fn settle(
 /// Assigns a subject to a unit (`assignResponsibility`); the same subject twice to one unit
 /// is a `CONFLICT`.
 pub async fn assign(
-    db: &impl ConnectionTrait,
+    store: Store<'_>,
     actor: &Actor<'_>,
     duty: Duty,
 ) -> ApiResult<assignment::Model> {
+    let work = store.begin().await?;
+    let db = work.db();
     if duty.title.trim().is_empty() {
         return Err(ApiError::bad_input("input.title", "say what is to be done"));
     }
@@ -143,18 +146,21 @@ pub async fn assign(
             .with(json!({ "after": created })),
     )
     .await?;
+    work.commit().await?;
     Ok(created)
 }
 
 /// Reports progress on one of the caller's unit's assignments; 100 percent marks it done.
 pub async fn report_progress(
-    db: &impl ConnectionTrait,
+    store: Store<'_>,
     actor: &Actor<'_>,
     id: Uuid,
     note: &str,
     percent: i32,
     evidence: Option<String>,
 ) -> ApiResult<assignment::Model> {
+    let work = store.begin().await?;
+    let db = work.db();
     let found = assignment::Entity::find_by_id(id)
         .filter(assignment::Column::OrganizationId.eq(actor.principal.organization_id))
         .one(db)
@@ -200,6 +206,7 @@ pub async fn report_progress(
             .with(json!({ "percent": percent, "note": note.trim() })),
     )
     .await?;
+    work.commit().await?;
     Ok(after)
 }
 
@@ -447,10 +454,12 @@ pub struct EvaluationDraft {
 /// Records a commendation or an accountability decision (强化激励问责) about a unit serving
 /// the caller's jurisdiction, or a person of it.
 pub async fn record_evaluation(
-    db: &impl ConnectionTrait,
+    store: Store<'_>,
     actor: &Actor<'_>,
     draft: EvaluationDraft,
 ) -> ApiResult<entity::evaluation::Model> {
+    let work = store.begin().await?;
+    let db = work.db();
     if draft.reason.trim().is_empty() {
         return Err(ApiError::bad_input("input.reason", "give the reason"));
     }
@@ -496,5 +505,6 @@ pub async fn record_evaluation(
             .with(json!({ "after": evaluation })),
     )
     .await?;
+    work.commit().await?;
     Ok(evaluation)
 }

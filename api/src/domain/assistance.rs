@@ -21,6 +21,7 @@ use uuid::Uuid;
 
 use crate::{
     audit,
+    domain::work::{Once, Store},
     domain::{
         Actor, access,
         assignment::{self as duties, Duty},
@@ -57,10 +58,12 @@ pub struct AssessmentStart {
 /// Starts an assessment of a child the caller may see. The township government leads it (the
 /// assignment a notified report created, or a new one) and each participating unit assists.
 pub async fn start(
-    db: &impl ConnectionTrait,
+    store: Store<'_>,
     actor: &Actor<'_>,
     draft: AssessmentStart,
 ) -> ApiResult<assessment::Model> {
+    let work = store.begin().await?;
+    let db = work.db();
     let child = ledger::get(db, actor, draft.child).await?;
     if let Some(conflict) = already_open(db, child.id).await? {
         return Err(conflict);
@@ -149,6 +152,7 @@ pub async fn start(
             .with(json!({ "assessment": created.id, "report": draft.report, "participants": participants })),
     )
     .await?;
+    work.commit().await?;
     Ok(created)
 }
 
@@ -215,11 +219,13 @@ pub async fn get(
 /// Completes an assessment: records the findings, sets the child's risk level and closes the
 /// assessment's assignments.
 pub async fn complete(
-    db: &impl ConnectionTrait,
+    store: Store<'_>,
     actor: &Actor<'_>,
     id: Uuid,
     findings: Findings,
 ) -> ApiResult<(assessment::Model, child::Model)> {
+    let work = store.begin().await?;
+    let db = work.db();
     let found = get(db, actor, id).await?;
     if found.state != AssessmentState::Open {
         return Err(ApiError::InvalidTransition {
@@ -275,6 +281,7 @@ pub async fn complete(
     )
     .await?;
     let child = ledger::get(db, actor, child.id).await?;
+    work.commit().await?;
     Ok((after, child))
 }
 
@@ -399,11 +406,26 @@ pub async fn replay(
     Ok(service_item::Entity::find_by_id(id).one(db).await?)
 }
 
-/// Assigns a service for a child the caller may see to a unit, which gets it as a lead
-/// assignment. A social work agency or the justice bureau is lent the child's record until the
-/// item is due, if the guardian's consent for that purpose is on record; otherwise the item is
-/// refused naming the missing consent.
+/// Adds a service item to a child's assistance, once per idempotency key: a retry with the
+/// same key gets the first item back.
 pub async fn add_item(
+    store: Store<'_>,
+    actor: &Actor<'_>,
+    key: &str,
+    draft: ItemDraft,
+) -> ApiResult<Once<service_item::Model, service_item::Model>> {
+    let fingerprint = idempotency::fingerprint(&draft);
+    if let Some(found) = replay(store.db, actor, key, &fingerprint).await? {
+        return Ok(Once::Replayed(found));
+    }
+    let work = store.begin().await?;
+    let created = insert_item(work.db(), actor, key, draft).await;
+    work.settle_once(created, || replay(store.db, actor, key, &fingerprint))
+        .await
+}
+
+/// Inserts a service item, remembering the idempotency key.
+async fn insert_item(
     db: &impl ConnectionTrait,
     actor: &Actor<'_>,
     key: &str,
@@ -574,11 +596,13 @@ pub async fn get_item(
 /// Moves a service item (its unit, or the township and civil affairs over it; only the latter
 /// reschedule). Finishing it ends the unit's access to the child and closes its assignment.
 pub async fn update_item(
-    db: &impl ConnectionTrait,
+    store: Store<'_>,
     actor: &Actor<'_>,
     id: Uuid,
     change: ItemMove,
 ) -> ApiResult<service_item::Model> {
+    let work = store.begin().await?;
+    let db = work.db();
     let found = get_item(db, actor, id).await?;
     let name = match change {
         ItemMove::Start => "START",
@@ -660,6 +684,7 @@ pub async fn update_item(
             .with(json!({ "item": found.id, "move": name, "changes": audit::changes(&found, &after) })),
     )
     .await?;
+    work.commit().await?;
     Ok(after)
 }
 

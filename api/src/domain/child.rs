@@ -23,6 +23,7 @@ use uuid::Uuid;
 
 use crate::{
     audit,
+    domain::work::Store,
     domain::{
         Actor, escape_like,
         kind::Kind,
@@ -332,10 +333,12 @@ pub struct Registered {
 
 /// Registers a child in a village of the caller's jurisdiction.
 pub async fn register(
-    db: &impl ConnectionTrait,
+    store: Store<'_>,
     actor: &Actor<'_>,
     draft: ChildDraft,
 ) -> ApiResult<Registered> {
+    let work = store.begin().await?;
+    let db = work.db();
     let village = village_in_scope(
         db,
         actor,
@@ -422,6 +425,7 @@ pub async fn register(
             .with(json!({ "after": child, "possibleDuplicates": possible_duplicates.iter().map(|c| c.id).collect::<Vec<_>>() })),
     )
     .await?;
+    work.commit().await?;
     Ok(Registered {
         child,
         possible_duplicates,
@@ -489,12 +493,14 @@ pub struct ChildPatch {
 /// Updates a ledger row the caller may see, if `version` is still current; a stale version is
 /// `CONFLICT` (someone else changed the row first).
 pub async fn update(
-    db: &impl ConnectionTrait,
+    store: Store<'_>,
     actor: &Actor<'_>,
     id: Uuid,
     version: i32,
     patch: ChildPatch,
 ) -> ApiResult<child::Model> {
+    let work = store.begin().await?;
+    let db = work.db();
     let before = get(db, actor, id).await?;
     let mut after = before.clone();
     if let Some(v) = patch.residence_village_id {
@@ -553,7 +559,9 @@ pub async fn update(
     after.needs_report = before.needs_report || must_be_reported(&after, actor.today());
     after.version = version.saturating_add(1);
     after.updated_at = actor.now;
-    save_versioned(db, &before, after, version, actor, "child.update").await
+    let done = save_versioned(db, &before, after, version, actor, "child.update").await?;
+    work.commit().await?;
+    Ok(done)
 }
 
 /// Why a child leaves active care.
@@ -570,12 +578,14 @@ pub struct StatusChange {
 /// Changes a child's status (parents returned, aged out, moved away, deceased, or back to
 /// active), with reason and date.
 pub async fn change_status(
-    db: &impl ConnectionTrait,
+    store: Store<'_>,
     actor: &Actor<'_>,
     id: Uuid,
     version: i32,
     change: StatusChange,
 ) -> ApiResult<child::Model> {
+    let work = store.begin().await?;
+    let db = work.db();
     let before = get(db, actor, id).await?;
     if change.reason.trim().is_empty() {
         return Err(ApiError::bad_input(
@@ -601,17 +611,21 @@ pub async fn change_status(
     after.status_changed_on = Some(change.effective_on);
     after.version = version.saturating_add(1);
     after.updated_at = actor.now;
-    save_versioned(db, &before, after, version, actor, "child.status").await
+    let done = save_versioned(db, &before, after, version, actor, "child.status").await?;
+    work.commit().await?;
+    Ok(done)
 }
 
 /// Records the quarterly review of a ledger row.
 pub async fn mark_reviewed(
-    db: &impl ConnectionTrait,
+    store: Store<'_>,
     actor: &Actor<'_>,
     id: Uuid,
     version: i32,
     reviewed_by: Option<String>,
 ) -> ApiResult<child::Model> {
+    let work = store.begin().await?;
+    let db = work.db();
     let before = get(db, actor, id).await?;
     let mut after = before.clone();
     after.reviewed_at = Some(actor.now);
@@ -620,7 +634,9 @@ pub async fn mark_reviewed(
     }
     after.version = version.saturating_add(1);
     after.updated_at = actor.now;
-    save_versioned(db, &before, after, version, actor, "child.review").await
+    let done = save_versioned(db, &before, after, version, actor, "child.review").await?;
+    work.commit().await?;
+    Ok(done)
 }
 
 /// Writes `after` only if the row still has `version`: one of two concurrent writers wins.

@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use crate::{
     audit,
+    domain::work::Store,
     domain::{Actor, child as ledger, kind::Kind, optional_text, values::ResidentId},
     error::{ApiError, ApiResult},
 };
@@ -113,12 +114,14 @@ pub fn is_mobile(phone: &str) -> bool {
 
 /// Adds a new guardian to a child the caller may see.
 pub async fn add(
-    db: &impl ConnectionTrait,
+    store: Store<'_>,
     actor: &Actor<'_>,
     child_id: Uuid,
     draft: GuardianDraft,
     link: LinkDraft,
 ) -> ApiResult<(guardian::Model, child::Model)> {
+    let work = store.begin().await?;
+    let db = work.db();
     let child = ledger::get(db, actor, child_id).await?;
     validate(&draft)?;
     check_since(actor, link.since)?;
@@ -149,6 +152,7 @@ pub async fn add(
             .with(json!({ "child": child.id, "after": guardian })),
     )
     .await?;
+    work.commit().await?;
     Ok((guardian, child))
 }
 
@@ -238,12 +242,14 @@ pub async fn get(
 
 /// Updates a guardian the caller may see, if `version` is still current.
 pub async fn update(
-    db: &impl ConnectionTrait,
+    store: Store<'_>,
     actor: &Actor<'_>,
     id: Uuid,
     version: i32,
     draft: GuardianDraft,
 ) -> ApiResult<guardian::Model> {
+    let work = store.begin().await?;
+    let db = work.db();
     let before = get(db, actor, id).await?;
     validate(&draft)?;
     let mut after = before.clone();
@@ -280,17 +286,20 @@ pub async fn update(
             .with(json!({ "changes": audit::changes(&before, &after) })),
     )
     .await?;
+    work.commit().await?;
     Ok(after)
 }
 
 /// Links an existing guardian (of another visible child, such as a sibling) to a child.
 pub async fn link(
-    db: &impl ConnectionTrait,
+    store: Store<'_>,
     actor: &Actor<'_>,
     child_id: Uuid,
     guardian_id: Uuid,
     draft: LinkDraft,
 ) -> ApiResult<child::Model> {
+    let work = store.begin().await?;
+    let db = work.db();
     let child = ledger::get(db, actor, child_id).await?;
     get(db, actor, guardian_id)
         .await
@@ -305,16 +314,19 @@ pub async fn link(
             .with(json!({ "guardian": guardian_id })),
     )
     .await?;
+    work.commit().await?;
     Ok(child)
 }
 
 /// Ends a guardian's link to a child.
 pub async fn unlink(
-    db: &impl ConnectionTrait,
+    store: Store<'_>,
     actor: &Actor<'_>,
     child_id: Uuid,
     guardian_id: Uuid,
 ) -> ApiResult<child::Model> {
+    let work = store.begin().await?;
+    let db = work.db();
     let child = ledger::get(db, actor, child_id).await?;
     let ended = child_guardian::Entity::update_many()
         .col_expr(child_guardian::Column::EndedAt, Expr::value(actor.now))
@@ -338,6 +350,7 @@ pub async fn unlink(
             .with(json!({ "guardian": guardian_id })),
     )
     .await?;
+    work.commit().await?;
     Ok(child)
 }
 
@@ -362,11 +375,13 @@ pub struct AgreementDraft {
 
 /// Records an entrustment agreement; the entrusted guardian's link is marked entrusted.
 pub async fn record_agreement(
-    db: &impl ConnectionTrait,
+    store: Store<'_>,
     actor: &Actor<'_>,
     child_id: Uuid,
     draft: AgreementDraft,
 ) -> ApiResult<(entrustment_agreement::Model, child::Model)> {
+    let work = store.begin().await?;
+    let db = work.db();
     let child = ledger::get(db, actor, child_id).await?;
     for (field, text) in [
         ("input.parents", &draft.parents),
@@ -425,6 +440,7 @@ pub async fn record_agreement(
             .with(json!({ "after": agreement })),
     )
     .await?;
+    work.commit().await?;
     Ok((agreement, child))
 }
 
@@ -454,13 +470,15 @@ pub async fn consents_for_children(
 
 /// Records a guardian's consent for a purpose; the guardian must be linked to the child.
 pub async fn record_consent(
-    db: &impl ConnectionTrait,
+    store: Store<'_>,
     actor: &Actor<'_>,
     child_id: Uuid,
     guardian_id: Uuid,
     purpose: ConsentPurpose,
     given_on: NaiveDate,
 ) -> ApiResult<consent::Model> {
+    let work = store.begin().await?;
+    let db = work.db();
     ledger::get(db, actor, child_id).await?;
     if given_on > actor.today() {
         return Err(ApiError::bad_input(
@@ -500,16 +518,19 @@ pub async fn record_consent(
             .with(json!({ "after": consent })),
     )
     .await?;
+    work.commit().await?;
     Ok(consent)
 }
 
 /// Withdraws a consent; the access grants that rested on it end unless another consent for the
 /// same purpose remains.
 pub async fn withdraw_consent(
-    db: &impl ConnectionTrait,
+    store: Store<'_>,
     actor: &Actor<'_>,
     consent_id: Uuid,
 ) -> ApiResult<consent::Model> {
+    let work = store.begin().await?;
+    let db = work.db();
     let consent = consent::Entity::find_by_id(consent_id)
         .one(db)
         .await?
@@ -536,5 +557,6 @@ pub async fn withdraw_consent(
             .with(json!({ "consent": consent_id, "grantsEnded": grants_ended })),
     )
     .await?;
+    work.commit().await?;
     Ok(after)
 }

@@ -21,6 +21,7 @@ use uuid::Uuid;
 
 use crate::{
     audit,
+    domain::work::Store,
     domain::{Actor, child as ledger, kind::Kind, optional_text},
     error::{ApiError, ApiResult},
 };
@@ -66,11 +67,13 @@ pub struct InterventionDraft {
 
 /// Records an intervention about a child the caller may see.
 pub async fn record(
-    db: &impl ConnectionTrait,
+    store: Store<'_>,
     actor: &Actor<'_>,
     child_id: Uuid,
     draft: InterventionDraft,
 ) -> ApiResult<(intervention::Model, child::Model)> {
+    let work = store.begin().await?;
+    let db = work.db();
     let child = ledger::get(db, actor, child_id).await?;
     if draft.decided_on > actor.today() {
         return Err(ApiError::bad_input(
@@ -210,6 +213,7 @@ pub async fn record(
     )
     .await?;
     let child = ledger::get(db, actor, child.id).await?;
+    work.commit().await?;
     Ok((recorded, child))
 }
 

@@ -21,6 +21,7 @@ pub mod schooling;
 pub mod screening;
 pub mod values;
 pub mod visit;
+pub mod work;
 
 use chrono::{DateTime, NaiveDate, Utc};
 

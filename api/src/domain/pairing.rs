@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 use crate::{
     audit,
+    domain::work::Store,
     domain::{
         Actor, child as ledger,
         kind::Kind,
@@ -28,12 +29,14 @@ use crate::{
 
 /// Pairs a teacher of the caller's school with a child enrolled there.
 pub async fn pair(
-    db: &impl ConnectionTrait,
+    store: Store<'_>,
     actor: &Actor<'_>,
     teacher_id: Uuid,
     child_id: Uuid,
     started_on: NaiveDate,
 ) -> ApiResult<pairing::Model> {
+    let work = store.begin().await?;
+    let db = work.db();
     let teacher = account::Entity::find_by_id(teacher_id)
         .one(db)
         .await?
@@ -82,16 +85,19 @@ pub async fn pair(
             .with(json!({ "after": pairing })),
     )
     .await?;
+    work.commit().await?;
     Ok(pairing)
 }
 
 /// Ends a pairing of the caller's school.
 pub async fn end(
-    db: &impl ConnectionTrait,
+    store: Store<'_>,
     actor: &Actor<'_>,
     id: Uuid,
     ended_on: NaiveDate,
 ) -> ApiResult<pairing::Model> {
+    let work = store.begin().await?;
+    let db = work.db();
     let found = pairing::Entity::find_by_id(id)
         .filter(pairing::Column::SchoolId.eq(actor.principal.organization_id))
         .one(db)
@@ -120,6 +126,7 @@ pub async fn end(
             .with(json!({ "pairing": after.id, "endedOn": ended_on })),
     )
     .await?;
+    work.commit().await?;
     Ok(after)
 }
 
@@ -175,11 +182,13 @@ pub struct ContactDraft {
 
 /// Records an exchange about a child the caller may see.
 pub async fn record_contact(
-    db: &impl ConnectionTrait,
+    store: Store<'_>,
     actor: &Actor<'_>,
     child_id: Uuid,
     draft: ContactDraft,
 ) -> ApiResult<guardian_contact::Model> {
+    let work = store.begin().await?;
+    let db = work.db();
     let child = ledger::get(db, actor, child_id).await?;
     let length = draft.summary.trim().chars().count();
     if length == 0 || length > 1000 {
@@ -227,6 +236,7 @@ pub async fn record_contact(
             .with(json!({ "after": contact })),
     )
     .await?;
+    work.commit().await?;
     Ok(contact)
 }
 

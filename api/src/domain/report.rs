@@ -2,6 +2,8 @@
 //! police unit of the place, the response workflow with its deadlines, emergency actions, and
 //! the overdue sweep that raises each missed deadline exactly once.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use entity::{
     child, child_guardian, deadline_alert, emergency_action,
@@ -24,6 +26,7 @@ use uuid::Uuid;
 use crate::{
     audit,
     config::ReportDeadlines,
+    domain::work::{Once, Store},
     domain::{
         Actor, child as ledger, idempotency,
         kind::Kind,
@@ -200,9 +203,33 @@ pub async fn replay(
     Ok(report::Entity::find_by_id(id).one(db).await?)
 }
 
-/// Submits a report; it is routed to the police unit of the place, which gets it as a lead
-/// assignment. Submitting about a child clears the child's `needsReport`.
+/// Submits a report, once per idempotency key; it is routed to the police unit of the place,
+/// which gets it as a lead assignment, and announced to those who may hear of it. Submitting
+/// about a child clears the child's `needsReport`.
 pub async fn submit(
+    store: Store<'_>,
+    actor: &Actor<'_>,
+    key: &str,
+    draft: ReportDraft,
+) -> ApiResult<Once<report::Model, report::Model>> {
+    let fingerprint = idempotency::fingerprint(&draft);
+    if let Some(found) = replay(store.db, actor, key, &fingerprint).await? {
+        return Ok(Once::Replayed(found));
+    }
+    let work = store.begin().await?;
+    let created = match insert(work.db(), actor, key, draft).await {
+        Ok(report) => work
+            .announce(event(&report, "submit", actor.now))
+            .await
+            .map(|()| report),
+        Err(err) => Err(err),
+    };
+    work.settle_once(created, || replay(store.db, actor, key, &fingerprint))
+        .await
+}
+
+/// Inserts a report, routed to the police unit of the place as a lead assignment.
+pub(crate) async fn insert(
     db: &impl ConnectionTrait,
     actor: &Actor<'_>,
     key: &str,
@@ -355,14 +382,16 @@ pub struct PublicDraft {
 
 /// Submits a report from the public (the plan rewards them): routed like any report; the
 /// answer is only a receipt code, with which `status` shows the state and, once closed, the
-/// outcome notice.
+/// outcome notice. The report is announced to those who may hear of it.
 pub async fn submit_public(
-    db: &impl ConnectionTrait,
+    store: Store<'_>,
     mac: &crate::audit::MacKey,
     draft: PublicDraft,
     now: DateTime<Utc>,
     request_id: Option<String>,
-) -> ApiResult<(report::Model, String)> {
+) -> ApiResult<String> {
+    let work = store.begin().await?;
+    let db = work.db();
     let narrative = required_text("input.narrative", &draft.narrative, 5000)?;
     let description = draft.child_description.trim().to_owned();
     if description.is_empty() {
@@ -451,7 +480,9 @@ pub async fn submit_public(
             .with(json!({ "category": report.category, "holder": holder.id })),
     )
     .await?;
-    Ok((report, receipt))
+    work.announce(event(&report, "submit", now)).await?;
+    work.commit().await?;
+    Ok(receipt)
 }
 
 /// A receipt code: 12 characters a person can read out on the phone.
@@ -557,12 +588,14 @@ pub async fn find_many(
 
 /// Moves a report on, for those the policy lets move it (`may_move_report`).
 pub async fn transition(
-    db: &impl ConnectionTrait,
+    store: Store<'_>,
     actor: &Actor<'_>,
     id: Uuid,
     step: Move,
     note: Option<String>,
 ) -> ApiResult<report::Model> {
+    let work = store.begin().await?;
+    let db = work.db();
     let before = get(db, actor, id).await?;
     if !actor.policy.may_move_report(actor.principal, &before) {
         return Err(ApiError::Forbidden);
@@ -695,6 +728,8 @@ pub async fn transition(
             .with(json!({ "move": action, "from": before.state, "to": to, "note": note })),
     )
     .await?;
+    work.announce(event(&after, &action, actor.now)).await?;
+    work.commit().await?;
     Ok(after)
 }
 
@@ -740,14 +775,16 @@ pub struct ActionDraft {
     pub taken_at: DateTime<Utc>,
 }
 
-/// Records what the holding unit did; designating an entrusted guardian writes the guardian
-/// link on the child.
+/// Records what the holding unit did, and answers it with the report as it now stands;
+/// designating an entrusted guardian writes the guardian link on the child.
 pub async fn record_action(
-    db: &impl ConnectionTrait,
+    store: Store<'_>,
     actor: &Actor<'_>,
     report_id: Uuid,
     draft: ActionDraft,
-) -> ApiResult<emergency_action::Model> {
+) -> ApiResult<(emergency_action::Model, report::Model)> {
+    let work = store.begin().await?;
+    let db = work.db();
     let report = get(db, actor, report_id).await?;
     if !actor.policy.may_move_report(actor.principal, &report) {
         return Err(ApiError::Forbidden);
@@ -851,7 +888,10 @@ pub async fn record_action(
             .with(json!({ "after": action })),
     )
     .await?;
-    Ok(action)
+    let report = get(db, actor, report_id).await?;
+    work.announce(event(&report, "action", actor.now)).await?;
+    work.commit().await?;
+    Ok((action, report))
 }
 
 /// Which reports to list.
@@ -913,9 +953,10 @@ const SWEEP_PAGE: u64 = 500;
 /// is claimed by a unique row, so however many sweepers run, and across restarts, an alert is
 /// raised exactly once; the alerts this sweep raised are returned. Only reports without an
 /// alert for their current stage are candidates, read in pages, so however many alerts were
-/// raised and never acted on, a report that newly misses its deadline is alerted.
+/// raised and never acted on, a report that newly misses its deadline is alerted. Each page is
+/// one unit of work: its alerts are announced to subscribers when, and only when, they commit.
 pub async fn sweep(
-    db: &DatabaseConnection,
+    store: Store<'_>,
     limits: &ReportDeadlines,
     now: DateTime<Utc>,
 ) -> ApiResult<Vec<deadline_alert::Model>> {
@@ -956,7 +997,7 @@ pub async fn sweep(
     let mut raised = Vec::new();
     let mut after: Option<Uuid> = None;
     loop {
-        match sweep_page(db, limits, now, &candidates, after).await {
+        match sweep_page(store, limits, now, &candidates, after).await {
             Ok((page_raised, next)) => {
                 raised.extend(page_raised);
                 match next {
@@ -964,8 +1005,8 @@ pub async fn sweep(
                     None => break,
                 }
             }
-            // The alerts of earlier pages are committed: they are returned, to be published,
-            // and this page is tried again next sweep.
+            // The alerts of earlier pages are committed and announced: they are returned, and
+            // this page is tried again next sweep.
             Err(err) if !raised.is_empty() => {
                 tracing::warn!(error = %err.chain(), "sweeping report deadlines; stopped after a page");
                 break;
@@ -976,15 +1017,17 @@ pub async fn sweep(
     Ok(raised)
 }
 
-/// One page of the sweep: the candidates after `after`, and the alerts claimed for them; with
-/// the last id when the page was full (there may be more).
+/// One page of the sweep, in one unit of work: the candidates after `after`, and the alerts
+/// claimed for them, announced; with the last id when the page was full (there may be more).
 async fn sweep_page(
-    db: &DatabaseConnection,
+    store: Store<'_>,
     limits: &ReportDeadlines,
     now: DateTime<Utc>,
     candidates: &Condition,
     after: Option<Uuid>,
 ) -> ApiResult<(Vec<deadline_alert::Model>, Option<Uuid>)> {
+    let work = store.begin().await?;
+    let db = work.db();
     let mut page = report::Entity::find().filter(candidates.clone());
     if let Some(last) = after {
         page = page.filter(report::Column::Id.gt(last));
@@ -1031,9 +1074,25 @@ async fn sweep_page(
         sea_orm::TryInsertResult::Inserted(rows) => rows,
         sea_orm::TryInsertResult::Empty | sea_orm::TryInsertResult::Conflicted => Vec::new(),
     };
+    let places: HashMap<Uuid, &str> = page
+        .iter()
+        .map(|r| (r.id, r.region_path.as_str()))
+        .collect();
     for alert in &inserted {
         tracing::warn!(report = %alert.report_id, stage = alert.stage, "report deadline missed");
+        let region_path = places
+            .get(&alert.report_id)
+            .map_or_else(String::new, |p| (*p).to_owned());
+        work.announce(BusEvent::Alert {
+            report_id: alert.report_id,
+            stage: alert.stage.clone(),
+            deadline: alert.deadline,
+            region_path,
+            raised_at: alert.raised_at,
+        })
+        .await?;
     }
+    work.commit().await?;
     Ok((inserted, next))
 }
 
@@ -1063,6 +1122,10 @@ pub async fn run_sweeper(
     events: EventBus,
     stop: tokio::sync::watch::Receiver<bool>,
 ) {
+    let store = Store {
+        db: &db,
+        events: &events,
+    };
     let mut stop = stop;
     let mut ticker = tokio::time::interval(std::time::Duration::from_secs(
         limits.sweep_interval_secs.max(1),
@@ -1070,55 +1133,12 @@ pub async fn run_sweeper(
     loop {
         tokio::select! {
             _ = ticker.tick() => {
-                match sweep(&db, &limits, clock.now()).await {
-                    Ok(raised) => publish_alerts(&db, &events, raised).await,
-                    Err(err) => tracing::warn!(error = %err.chain(), "sweeping report deadlines"),
+                if let Err(err) = sweep(store, &limits, clock.now()).await {
+                    tracing::warn!(error = %err.chain(), "sweeping report deadlines");
                 }
             }
             _ = stop.changed() => break,
         }
-    }
-}
-
-/// Publishes the alerts a sweep raised (after their rows committed), with their reports'
-/// places read in one statement per page of alerts.
-pub async fn publish_alerts(
-    db: &DatabaseConnection,
-    events: &EventBus,
-    raised: Vec<deadline_alert::Model>,
-) {
-    if raised.is_empty() {
-        return;
-    }
-    let mut places: std::collections::HashMap<Uuid, String> = std::collections::HashMap::new();
-    for chunk in raised.chunks(SWEEP_PAGE as usize) {
-        match report::Entity::find()
-            .select_only()
-            .columns([report::Column::Id, report::Column::RegionPath])
-            .filter(report::Column::Id.is_in(chunk.iter().map(|a| a.report_id)))
-            .into_tuple::<(Uuid, String)>()
-            .all(db)
-            .await
-        {
-            Ok(found) => places.extend(found),
-            Err(err) => {
-                tracing::error!(error = %err, alerts = chunk.len(), "reading the places of raised deadline alerts; those are not published");
-            }
-        }
-    }
-    for alert in raised {
-        let Some(region_path) = places.get(&alert.report_id).cloned() else {
-            continue;
-        };
-        events
-            .publish(BusEvent::Alert {
-                report_id: alert.report_id,
-                stage: alert.stage,
-                deadline: alert.deadline,
-                region_path,
-                raised_at: alert.raised_at,
-            })
-            .await;
     }
 }
 

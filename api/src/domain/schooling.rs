@@ -20,6 +20,7 @@ use uuid::Uuid;
 
 use crate::{
     audit,
+    domain::work::Store,
     domain::{
         Actor, child as ledger,
         kind::Kind,
@@ -48,7 +49,7 @@ pub struct AbsencesRecorded {
 /// Records a child's absence on every school day from `from` to `to`, with the reason when
 /// known. After `threshold` consecutive school days without a reason a dropout case opens.
 pub async fn record_absence(
-    db: &impl ConnectionTrait,
+    store: Store<'_>,
     actor: &Actor<'_>,
     child_id: Uuid,
     from: NaiveDate,
@@ -56,6 +57,8 @@ pub async fn record_absence(
     reason: Option<String>,
     threshold: u32,
 ) -> ApiResult<AbsencesRecorded> {
+    let work = store.begin().await?;
+    let db = work.db();
     let child = ledger::get(db, actor, child_id).await?;
     let Some(school) = child.school_id else {
         return Err(ApiError::bad_input(
@@ -125,6 +128,7 @@ pub async fn record_absence(
     )
     .await?;
     let opened_case = open_if_due(db, actor, &child, school, threshold).await?;
+    work.commit().await?;
     Ok(AbsencesRecorded {
         absences,
         opened_case,
@@ -264,11 +268,13 @@ pub async fn get_case(
 
 /// Moves a dropout case on, if the step is allowed from where it stands.
 pub async fn follow_up(
-    db: &impl ConnectionTrait,
+    store: Store<'_>,
     actor: &Actor<'_>,
     case_id: Uuid,
     step: FollowUp,
 ) -> ApiResult<dropout_case::Model> {
+    let work = store.begin().await?;
+    let db = work.db();
     let case = get_case(db, actor, case_id).await?;
     let allowed_now = allowed(case.state);
     if !allowed_now.contains(&step.name()) {
@@ -343,6 +349,7 @@ pub async fn follow_up(
             .with(json!({ "case": case.id, "step": step.name(), "changes": audit::changes(&case, &after) })),
     )
     .await?;
+    work.commit().await?;
     Ok(after)
 }
 

@@ -24,6 +24,7 @@ use uuid::Uuid;
 
 use crate::{
     audit,
+    domain::work::{Once, Store},
     domain::{
         Actor, child as ledger, idempotency,
         kind::Kind,
@@ -76,10 +77,12 @@ pub struct CampaignDraft {
 
 /// Starts a campaign over a region of the caller's jurisdiction.
 pub async fn create_campaign(
-    db: &impl ConnectionTrait,
+    store: Store<'_>,
     actor: &Actor<'_>,
     draft: CampaignDraft,
 ) -> ApiResult<screening_campaign::Model> {
+    let work = store.begin().await?;
+    let db = work.db();
     let name = required_text("input.name", &draft.name, 200)?;
     if draft.ends_on < draft.starts_on || draft.ends_on - draft.starts_on > TimeDelta::days(120) {
         return Err(ApiError::bad_input(
@@ -109,6 +112,7 @@ pub async fn create_campaign(
             .with(json!({ "after": campaign })),
     )
     .await?;
+    work.commit().await?;
     Ok(campaign)
 }
 
@@ -161,10 +165,12 @@ pub struct SiteDraft {
 
 /// Records a hazard site in a township or village of the caller's jurisdiction.
 pub async fn add_site(
-    db: &impl ConnectionTrait,
+    store: Store<'_>,
     actor: &Actor<'_>,
     draft: SiteDraft,
 ) -> ApiResult<hazard_site::Model> {
+    let work = store.begin().await?;
+    let db = work.db();
     let place = required_text("input.place", &draft.place, 500)?;
     let area = region_in_jurisdiction(db, actor, draft.region, "input.regionId").await?;
     if !matches!(area.level, RegionLevel::Township | RegionLevel::Village) {
@@ -194,6 +200,7 @@ pub async fn add_site(
             .with(json!({ "after": site })),
     )
     .await?;
+    work.commit().await?;
     Ok(site)
 }
 
@@ -269,10 +276,12 @@ pub struct TeamDraft {
 
 /// Forms a team of a campaign in the caller's jurisdiction.
 pub async fn form_team(
-    db: &impl ConnectionTrait,
+    store: Store<'_>,
     actor: &Actor<'_>,
     draft: TeamDraft,
 ) -> ApiResult<screening_team::Model> {
+    let work = store.begin().await?;
+    let db = work.db();
     let campaign = screening_campaign::Entity::find_by_id(draft.campaign)
         .filter(scope::within(
             screening_campaign::Column::RegionPath,
@@ -332,6 +341,7 @@ pub async fn form_team(
             .with(json!({ "after": team })),
     )
     .await?;
+    work.commit().await?;
     Ok(team)
 }
 
@@ -399,10 +409,33 @@ pub async fn replay(
     Ok(screening_record::Entity::find_by_id(id).one(db).await?)
 }
 
-/// Records a screening of a child the caller may see, or of a hazard site in their region,
-/// during a campaign they take part in. A finding that calls for it raises a mandatory report
-/// in the same transaction (routed to the police like any other).
+/// Records a screening, once per idempotency key; a record that raises a report submits it
+/// and announces it. A retry with the same key gets the first record back (its report, if
+/// any, is on the record).
 pub async fn record(
+    store: Store<'_>,
+    actor: &Actor<'_>,
+    key: &str,
+    draft: ScreeningDraft,
+) -> ApiResult<Once<screening_record::Model, (screening_record::Model, Option<report::Model>)>> {
+    let fingerprint = idempotency::fingerprint(&draft);
+    if let Some(found) = replay(store.db, actor, key, &fingerprint).await? {
+        return Ok(Once::Replayed(found));
+    }
+    let work = store.begin().await?;
+    let created = match insert(work.db(), actor, key, draft).await {
+        Ok((record, Some(report))) => work
+            .announce(reports::event(&report, "submit", actor.now))
+            .await
+            .map(|()| (record, Some(report))),
+        other => other,
+    };
+    work.settle_once(created, || replay(store.db, actor, key, &fingerprint))
+        .await
+}
+
+/// Inserts a screening record, and the report it raises, if any.
+async fn insert(
     db: &impl ConnectionTrait,
     actor: &Actor<'_>,
     key: &str,
@@ -475,7 +508,7 @@ pub async fn record(
     let id = Uuid::now_v7();
     let raised = match draft.raise {
         Some(raise) => Some(
-            reports::submit(
+            reports::insert(
                 db,
                 actor,
                 &format!("screening:{id}"),

@@ -20,6 +20,7 @@ use uuid::Uuid;
 
 use crate::{
     audit,
+    domain::work::{Once, Store},
     domain::{
         Actor, child as ledger, idempotency,
         kind::Kind,
@@ -167,8 +168,27 @@ pub async fn replay(
     Ok(visit::Entity::find_by_id(id).one(db).await?)
 }
 
-/// Records a visit to a child the caller may see, remembering the idempotency key.
+/// Records a visit to a child the caller may see, once per idempotency key: a retry with the
+/// same key (also one racing the first) gets the first visit back, never a second one.
 pub async fn record(
+    store: Store<'_>,
+    actor: &Actor<'_>,
+    child_id: Uuid,
+    key: &str,
+    draft: VisitDraft,
+) -> ApiResult<Once<visit::Model, Recorded>> {
+    let fingerprint = idempotency::fingerprint(&(child_id, &draft));
+    if let Some(found) = replay(store.db, actor, key, &fingerprint).await? {
+        return Ok(Once::Replayed(found));
+    }
+    let work = store.begin().await?;
+    let created = insert(work.db(), actor, child_id, key, draft).await;
+    work.settle_once(created, || replay(store.db, actor, key, &fingerprint))
+        .await
+}
+
+/// Inserts a visit to a child the caller may see, remembering the idempotency key.
+async fn insert(
     db: &impl ConnectionTrait,
     actor: &Actor<'_>,
     child_id: Uuid,
@@ -284,12 +304,14 @@ pub async fn get(
 
 /// Corrects a visit: only its author, only within the correction window.
 pub async fn correct(
-    db: &impl ConnectionTrait,
+    store: Store<'_>,
     actor: &Actor<'_>,
     id: Uuid,
     window: TimeDelta,
     draft: VisitDraft,
 ) -> ApiResult<Recorded> {
+    let work = store.begin().await?;
+    let db = work.db();
     let before = get(db, actor, id).await?;
     match actor
         .policy
@@ -323,6 +345,7 @@ pub async fn correct(
     .await?;
     let child = ledger::get(db, actor, saved.child_id).await?;
     let needs_report = flag_if_serious(db, actor, &child, &saved).await?;
+    work.commit().await?;
     Ok(Recorded {
         visit: saved,
         needs_report,
@@ -331,11 +354,13 @@ pub async fn correct(
 
 /// Annotates a fixed visit (civil affairs officers, by policy).
 pub async fn annotate(
-    db: &impl ConnectionTrait,
+    store: Store<'_>,
     actor: &Actor<'_>,
     id: Uuid,
     note: &str,
 ) -> ApiResult<visit::Model> {
+    let work = store.begin().await?;
+    let db = work.db();
     let before = get(db, actor, id).await?;
     if note.trim().is_empty() {
         return Err(ApiError::bad_input("input.annotation", "is required"));
@@ -353,6 +378,7 @@ pub async fn annotate(
             .with(json!({ "visit": after.id, "annotation": after.annotation })),
     )
     .await?;
+    work.commit().await?;
     Ok(after)
 }
 

@@ -1,10 +1,13 @@
 //! The event bus under subscriptions. On SQLite it is in-process; on PostgreSQL events go
 //! through `LISTEN`/`NOTIFY`, so that with several API processes on one database every
-//! subscriber hears every event once, whichever process published it. Publish only after the
-//! transaction that made the change has committed.
+//! subscriber hears every event once, whichever process published it. Events are announced
+//! from inside the transaction that makes the change (`domain::work`), so they are heard if
+//! and only if it commits.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, Statement,
+};
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 use uuid::Uuid;
@@ -91,7 +94,8 @@ impl BusEvent {
 #[derive(Clone)]
 pub struct EventBus {
     local: broadcast::Sender<BusEvent>,
-    postgres: Option<DatabaseConnection>,
+    /// Whether events travel through PostgreSQL rather than in-process.
+    postgres: bool,
 }
 
 impl EventBus {
@@ -99,30 +103,37 @@ impl EventBus {
     /// PostgreSQL, call [`EventBus::listen`] once so notifications reach local subscribers.
     pub fn new(db: &DatabaseConnection) -> Self {
         let (local, _) = broadcast::channel(1024);
-        let postgres = (db.get_database_backend() == DbBackend::Postgres).then(|| db.clone());
+        let postgres = db.get_database_backend() == DbBackend::Postgres;
         Self { local, postgres }
     }
 
-    /// Publishes an event (after its transaction committed).
-    pub async fn publish(&self, event: BusEvent) {
-        match &self.postgres {
-            Some(db) => {
-                let Ok(payload) = serde_json::to_string(&event) else {
-                    return;
-                };
-                let statement = Statement::from_sql_and_values(
-                    DbBackend::Postgres,
-                    "SELECT pg_notify($1, $2)",
-                    [CHANNEL.into(), payload.into()],
-                );
-                if let Err(err) = db.execute_raw(statement).await {
-                    tracing::error!(error = %err, "publishing an event");
-                }
-            }
-            None => {
-                let _nobody_listening = self.local.send(event);
-            }
+    /// Announces an event from inside the transaction `txn` that makes the change. On
+    /// PostgreSQL it is a `pg_notify` in that transaction, delivered to every instance when it
+    /// commits and dropped if it rolls back; on SQLite the event is handed back, for the caller
+    /// to [`deliver`](Self::deliver) once the transaction has committed. Use it through
+    /// `domain::work::Work::announce`.
+    pub async fn notify_within(
+        &self,
+        txn: &DatabaseTransaction,
+        event: BusEvent,
+    ) -> Result<Option<BusEvent>, DbErr> {
+        if !self.postgres {
+            return Ok(Some(event));
         }
+        let payload =
+            serde_json::to_string(&event).map_err(|err| DbErr::Custom(err.to_string()))?;
+        let statement = Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_notify($1, $2)",
+            [CHANNEL.into(), payload.into()],
+        );
+        txn.execute_raw(statement).await?;
+        Ok(None)
+    }
+
+    /// Hands a committed change's event to this process's subscribers (the in-process bus).
+    pub fn deliver(&self, event: BusEvent) {
+        let _nobody_listening = self.local.send(event);
     }
 
     /// A receiver of every event from now on.
@@ -133,7 +144,7 @@ impl EventBus {
     /// On PostgreSQL, forwards notifications to local subscribers until the connection is
     /// lost for good; on SQLite there is nothing to listen to.
     pub async fn listen(self, database_url: String) {
-        if self.postgres.is_none() {
+        if !self.postgres {
             return;
         }
         loop {

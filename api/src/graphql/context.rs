@@ -2,7 +2,6 @@
 
 use async_graphql::Context;
 use chrono::NaiveDate;
-use sea_orm::DatabaseTransaction;
 
 use crate::{
     auth::{Principal, RequestMeta, Session},
@@ -58,50 +57,5 @@ impl ContextExt for Context<'_> {
 
     fn today(&self) -> NaiveDate {
         crate::clock::china_date(self.state().clock.now())
-    }
-}
-
-/// Starts the transaction a mutation runs in, with its audit event.
-pub async fn begin(ctx: &Context<'_>) -> Result<DatabaseTransaction, ApiError> {
-    Ok(crate::db::begin_write(&ctx.state().db).await?)
-}
-
-/// Commits a mutation's transaction.
-pub async fn commit(txn: DatabaseTransaction) -> Result<(), ApiError> {
-    Ok(txn.commit().await?)
-}
-
-/// What an idempotent create answers: the first result for the key again, or what it created.
-pub enum Once<T, R> {
-    /// An earlier call with the same key produced this.
-    Replayed(T),
-    /// Created now, and committed.
-    Created(R),
-}
-
-/// Ends an idempotent create's transaction: commits what was created, or, when a concurrent
-/// retry with the same key committed first (the create then fails on the key's unique index
-/// with a `CONFLICT`), answers with that retry's result instead.
-pub async fn settle_once<T, R, F>(
-    txn: DatabaseTransaction,
-    created: Result<R, ApiError>,
-    replay: impl FnOnce() -> F,
-) -> Result<Once<T, R>, ApiError>
-where
-    F: Future<Output = Result<Option<T>, ApiError>>,
-{
-    match created {
-        Ok(created) => {
-            commit(txn).await?;
-            Ok(Once::Created(created))
-        }
-        Err(ApiError::Conflict { .. }) => {
-            drop(txn);
-            replay()
-                .await?
-                .map(Once::Replayed)
-                .ok_or_else(|| ApiError::conflict("the same idempotency key is in use"))
-        }
-        Err(err) => Err(err),
     }
 }

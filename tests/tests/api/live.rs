@@ -145,10 +145,9 @@ async fn deadline_alerts_reach_the_police_console_once() {
     let limits = app.state.config.report_deadlines.clone();
     let later = Utc::now() + TimeDelta::minutes(45);
     for _ in 0..2 {
-        let raised = shouhu::domain::report::sweep(&app.state.db, &limits, later)
+        shouhu::domain::report::sweep(app.state.store(), &limits, later)
             .await
             .unwrap();
-        shouhu::domain::report::publish_alerts(&app.state.db, &app.state.events, raised).await;
     }
 
     let alert = console
@@ -187,5 +186,65 @@ async fn on_postgresql_a_report_on_one_instance_reaches_a_subscriber_on_the_othe
     assert!(
         console.next(Duration::from_millis(700)).await.is_none(),
         "exactly once"
+    );
+}
+
+/// The next `AccountChanged` the bus delivers, if one comes within `wait`.
+async fn next_account_change(
+    heard: &mut tokio::sync::broadcast::Receiver<shouhu::events::BusEvent>,
+    wait: Duration,
+) -> Option<uuid::Uuid> {
+    tokio::time::timeout(wait, async {
+        loop {
+            match heard.recv().await {
+                Ok(shouhu::events::BusEvent::AccountChanged { account_id }) => {
+                    return Some(account_id);
+                }
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    })
+    .await
+    .ok()
+    .flatten()
+}
+
+#[tokio::test]
+async fn an_event_is_heard_once_its_change_commits_and_never_when_it_rolls_back() {
+    use shouhu::events::BusEvent;
+    let app = TestApp::spawn().await;
+    let mut heard = app.state.events.subscribe();
+
+    let rolled_back = uuid::Uuid::now_v7();
+    let work = app.state.store().begin().await.unwrap();
+    work.announce(BusEvent::AccountChanged {
+        account_id: rolled_back,
+    })
+    .await
+    .unwrap();
+    drop(work);
+
+    let committed = uuid::Uuid::now_v7();
+    let work = app.state.store().begin().await.unwrap();
+    work.announce(BusEvent::AccountChanged {
+        account_id: committed,
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        next_account_change(&mut heard, Duration::from_millis(300)).await,
+        None,
+        "nothing is heard before the commit, and nothing of the rolled-back change"
+    );
+    work.commit().await.unwrap();
+    assert_eq!(
+        next_account_change(&mut heard, Duration::from_secs(5)).await,
+        Some(committed)
+    );
+    assert_eq!(
+        next_account_change(&mut heard, Duration::from_millis(300)).await,
+        None,
+        "heard once"
     );
 }

@@ -325,11 +325,12 @@ async fn deadlines_go_overdue_and_the_sweep_raises_each_alert_once() {
     let limits = app.state.config.report_deadlines.clone();
     let now = Utc::now() + TimeDelta::minutes(31);
     let (a, b) = tokio::join!(
-        shouhu::domain::report::sweep(&app.state.db, &limits, now),
-        shouhu::domain::report::sweep(&app.state.db, &limits, now),
+        shouhu::domain::report::sweep(app.state.store(), &limits, now),
+        shouhu::domain::report::sweep(app.state.store(), &limits, now),
     );
     let again =
-        shouhu::domain::report::sweep(&app.state.db, &limits, now + TimeDelta::minutes(1)).await;
+        shouhu::domain::report::sweep(app.state.store(), &limits, now + TimeDelta::minutes(1))
+            .await;
     let alerts = app
         .gql(
             Some(&police.access),
@@ -409,10 +410,13 @@ async fn a_newly_overdue_report_is_alerted_however_many_alerts_were_never_acted_
     }
 
     let limits = app.state.config.report_deadlines.clone();
-    let raised =
-        shouhu::domain::report::sweep(&app.state.db, &limits, Utc::now() + TimeDelta::minutes(31))
-            .await
-            .unwrap();
+    let raised = shouhu::domain::report::sweep(
+        app.state.store(),
+        &limits,
+        Utc::now() + TimeDelta::minutes(31),
+    )
+    .await
+    .unwrap();
 
     assert_eq!(raised.len(), 1, "only the report not yet alerted");
     assert_eq!(raised[0].report_id, template.id);

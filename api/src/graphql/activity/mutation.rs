@@ -7,7 +7,7 @@ use crate::{
     domain::{self, activity::ActivityDraft},
     graphql::{
         activity::types::{ActivityKind, ServiceActivity},
-        context::{ContextExt, begin, commit},
+        context::ContextExt,
         ids::{self, Kind},
     },
 };
@@ -65,9 +65,7 @@ impl ActivityMutation {
                 .map(|id| ids::expect(Kind::Child, id, "input.childIds"))
                 .collect::<Result<_, _>>()?,
         };
-        let txn = begin(ctx).await?;
-        let activity = domain::activity::record(&txn, &actor, draft).await?;
-        commit(txn).await?;
+        let activity = domain::activity::record(ctx.state().store(), &actor, draft).await?;
         Ok(RecordServiceActivityPayload {
             activity: ServiceActivity(activity),
         })

@@ -7,7 +7,7 @@ use crate::{
     domain::{self, assignment::Duty},
     error::ApiError,
     graphql::{
-        context::{ContextExt, begin, commit},
+        context::ContextExt,
         ids::{self, Kind},
         schooling::types::{Assignment, Responsibility, SubjectType},
     },
@@ -82,9 +82,7 @@ impl AssignmentMutation {
             title: input.title.trim().to_owned(),
             due_on: input.due_on,
         };
-        let txn = begin(ctx).await?;
-        let assignment = domain::assignment::assign(&txn, &actor, duty).await?;
-        commit(txn).await?;
+        let assignment = domain::assignment::assign(ctx.state().store(), &actor, duty).await?;
         Ok(AssignmentPayload {
             assignment: Assignment(assignment),
         })
@@ -98,9 +96,8 @@ impl AssignmentMutation {
     ) -> Result<AssignmentPayload> {
         let actor = ctx.actor()?;
         let id = ids::expect(Kind::Assignment, &input.assignment_id, "input.assignmentId")?;
-        let txn = begin(ctx).await?;
         let assignment = domain::assignment::report_progress(
-            &txn,
+            ctx.state().store(),
             &actor,
             id,
             &input.note,
@@ -108,7 +105,6 @@ impl AssignmentMutation {
             input.evidence_ref,
         )
         .await?;
-        commit(txn).await?;
         Ok(AssignmentPayload {
             assignment: Assignment(assignment),
         })
@@ -190,9 +186,8 @@ impl EvaluationMutation {
             reference: input.reference,
             decided_on: input.decided_on,
         };
-        let txn = begin(ctx).await?;
-        let saved = domain::assignment::record_evaluation(&txn, &actor, draft).await?;
-        commit(txn).await?;
+        let saved =
+            domain::assignment::record_evaluation(ctx.state().store(), &actor, draft).await?;
         Ok(RecordEvaluationPayload {
             evaluation: Evaluation {
                 kind: saved.kind.into(),

@@ -5,18 +5,18 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
 
 use crate::{
+    domain::work::Once,
     domain::{
         self,
         assistance::{AssessmentStart, Findings, ItemDraft, ItemMove},
     },
     error::ApiError,
-    events::BusEvent,
     graphql::{
         assistance::types::{
             AccessGrant, Assessment, BreakGlassAccess, GrantPurpose, ServiceItem, ServiceKind,
         },
         child::types::Child,
-        context::{ContextExt, Once, begin, commit, settle_once},
+        context::ContextExt,
         enums::RiskLevel,
         ids::{self, Kind},
     },
@@ -223,11 +223,9 @@ impl AssistanceMutation {
                 .collect::<Result<_, _>>()?,
         };
         let child_id = draft.child;
-        let txn = begin(ctx).await?;
-        let assessment = match domain::assistance::start(&txn, &actor, draft).await {
+        let assessment = match domain::assistance::start(ctx.state().store(), &actor, draft).await {
             Ok(assessment) => assessment,
             Err(ApiError::Conflict { existing: None, .. }) => {
-                drop(txn);
                 let db = &ctx.state().db;
                 return Err(domain::assistance::already_open(db, child_id)
                     .await?
@@ -236,8 +234,7 @@ impl AssistanceMutation {
             }
             Err(err) => return Err(err.into()),
         };
-        let child = domain::child::find(&txn, &actor, assessment.child_id).await?;
-        commit(txn).await?;
+        let child = domain::child::find(&ctx.state().db, &actor, assessment.child_id).await?;
         Ok(AssessmentPayload {
             assessment: Assessment(assessment),
             child: child.map(Child),
@@ -261,9 +258,8 @@ impl AssistanceMutation {
             risk_level: input.risk_level.into(),
             summary: input.summary,
         };
-        let txn = begin(ctx).await?;
-        let (assessment, child) = domain::assistance::complete(&txn, &actor, id, findings).await?;
-        commit(txn).await?;
+        let (assessment, child) =
+            domain::assistance::complete(ctx.state().store(), &actor, id, findings).await?;
         Ok(AssessmentPayload {
             assessment: Assessment(assessment),
             child: Some(Child(child)),
@@ -280,7 +276,6 @@ impl AssistanceMutation {
         #[graphql(desc = "The service.")] input: AddServiceItemInput,
     ) -> Result<AddServiceItemPayload> {
         let actor = ctx.actor()?;
-        let db = &ctx.state().db;
         let key = input.idempotency_key.trim().to_owned();
         let draft = ItemDraft {
             child: ids::expect(Kind::Child, &input.child_id, "input.childId")?,
@@ -297,18 +292,7 @@ impl AssistanceMutation {
             due_on: input.due_on,
             note: input.note,
         };
-        let fingerprint = domain::idempotency::fingerprint(&draft);
-        let once = match domain::assistance::replay(db, &actor, &key, &fingerprint).await? {
-            Some(found) => Once::Replayed(found),
-            None => {
-                let txn = begin(ctx).await?;
-                let created = domain::assistance::add_item(&txn, &actor, &key, draft).await;
-                settle_once(txn, created, || {
-                    domain::assistance::replay(db, &actor, &key, &fingerprint)
-                })
-                .await?
-            }
-        };
+        let once = domain::assistance::add_item(ctx.state().store(), &actor, &key, draft).await?;
         let (item, replayed) = match once {
             Once::Replayed(item) => (item, true),
             Once::Created(item) => (item, false),
@@ -342,9 +326,7 @@ impl AssistanceMutation {
                     .ok_or_else(|| ApiError::bad_input("input.dueOn", "give the new due date"))?,
             },
         };
-        let txn = begin(ctx).await?;
-        let item = domain::assistance::update_item(&txn, &actor, id, change).await?;
-        commit(txn).await?;
+        let item = domain::assistance::update_item(ctx.state().store(), &actor, id, change).await?;
         Ok(UpdateServiceItemPayload {
             item: ServiceItem(item),
         })
@@ -365,9 +347,8 @@ impl AssistanceMutation {
             &input.organization_id,
             "input.organizationId",
         )?;
-        let txn = begin(ctx).await?;
         let grant = domain::access::grant(
-            &txn,
+            ctx.state().store(),
             &actor,
             child,
             organization,
@@ -376,7 +357,6 @@ impl AssistanceMutation {
             &input.reason,
         )
         .await?;
-        commit(txn).await?;
         Ok(AccessGrantPayload {
             grant: AccessGrant(grant),
         })
@@ -390,9 +370,7 @@ impl AssistanceMutation {
     ) -> Result<AccessGrantPayload> {
         let actor = ctx.actor()?;
         let id = ids::expect(Kind::AccessGrant, &input.id, "input.id")?;
-        let txn = begin(ctx).await?;
-        let grant = domain::access::revoke(&txn, &actor, id, &input.reason).await?;
-        commit(txn).await?;
+        let grant = domain::access::revoke(ctx.state().store(), &actor, id, &input.reason).await?;
         Ok(AccessGrantPayload {
             grant: AccessGrant(grant),
         })
@@ -413,9 +391,9 @@ impl AssistanceMutation {
             hours: state.config.break_glass_hours,
             per_day: state.config.break_glass_per_day,
         };
-        let txn = begin(ctx).await?;
-        let opened = domain::access::break_glass(&txn, &actor, child, &input.reason, limits).await;
-        let (access, region_path) = match opened {
+        let opened =
+            domain::access::break_glass(state.store(), &actor, child, &input.reason, limits).await;
+        let access = match opened {
             Ok(opened) => opened,
             Err(err) => {
                 if matches!(err, ApiError::RateLimited) {
@@ -432,15 +410,7 @@ impl AssistanceMutation {
                 return Err(err.into());
             }
         };
-        let child = domain::child::find(&txn, &actor.reading(), child).await?;
-        commit(txn).await?;
-        state
-            .events
-            .publish(BusEvent::BreakGlass {
-                access_id: access.id,
-                region_path,
-            })
-            .await;
+        let child = domain::child::find(&state.db, &actor.reading(), child).await?;
         Ok(BreakGlassPayload {
             access: BreakGlassAccess(access),
             child: child.map(Child),
@@ -455,9 +425,7 @@ impl AssistanceMutation {
     ) -> Result<ReviewBreakGlassPayload> {
         let actor = ctx.actor()?;
         let id = ids::expect(Kind::BreakGlassAccess, &input.id, "input.id")?;
-        let txn = begin(ctx).await?;
-        let access = domain::access::review(&txn, &actor, id, &input.note).await?;
-        commit(txn).await?;
+        let access = domain::access::review(ctx.state().store(), &actor, id, &input.note).await?;
         Ok(ReviewBreakGlassPayload {
             access: BreakGlassAccess(access),
         })

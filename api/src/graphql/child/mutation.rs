@@ -18,7 +18,7 @@ use crate::{
             },
             types::{Child, Consent, EntrustmentAgreement, Guardian},
         },
-        context::{ContextExt, begin, commit},
+        context::ContextExt,
         ids::{self, Kind},
     },
 };
@@ -174,9 +174,7 @@ impl ChildMutation {
             reviewed_by: input.reviewed_by,
             approved_by: input.approved_by,
         };
-        let txn = begin(ctx).await?;
-        let registered = domain::child::register(&txn, &actor, draft).await?;
-        commit(txn).await?;
+        let registered = domain::child::register(ctx.state().store(), &actor, draft).await?;
         Ok(RegisterChildPayload {
             needs_report: registered.child.needs_report,
             child: Child(registered.child),
@@ -235,9 +233,8 @@ impl ChildMutation {
             reviewed_by: input.reviewed_by.into(),
             approved_by: input.approved_by.into(),
         };
-        let txn = begin(ctx).await?;
-        let child = domain::child::update(&txn, &actor, id, input.version, patch).await?;
-        commit(txn).await?;
+        let child =
+            domain::child::update(ctx.state().store(), &actor, id, input.version, patch).await?;
         Ok(UpdateChildPayload {
             needs_report: child.needs_report,
             child: Child(child),
@@ -258,9 +255,9 @@ impl ChildMutation {
             reason: input.reason,
             effective_on: input.effective_on,
         };
-        let txn = begin(ctx).await?;
-        let child = domain::child::change_status(&txn, &actor, id, input.version, change).await?;
-        commit(txn).await?;
+        let child =
+            domain::child::change_status(ctx.state().store(), &actor, id, input.version, change)
+                .await?;
         Ok(ChangeChildStatusPayload {
             child: Child(child),
         })
@@ -274,11 +271,14 @@ impl ChildMutation {
     ) -> Result<MarkChildReviewedPayload> {
         let actor = ctx.actor()?;
         let id = ids::expect(Kind::Child, &input.id, "input.id")?;
-        let txn = begin(ctx).await?;
-        let child =
-            domain::child::mark_reviewed(&txn, &actor, id, input.version, input.reviewed_by)
-                .await?;
-        commit(txn).await?;
+        let child = domain::child::mark_reviewed(
+            ctx.state().store(),
+            &actor,
+            id,
+            input.version,
+            input.reviewed_by,
+        )
+        .await?;
         Ok(MarkChildReviewedPayload {
             child: Child(child),
         })
@@ -298,11 +298,14 @@ impl ChildMutation {
             is_primary: input.is_primary,
             since: input.since,
         };
-        let txn = begin(ctx).await?;
-        let (guardian, child) =
-            domain::guardian::add(&txn, &actor, child_id, guardian_draft(input.guardian), link)
-                .await?;
-        commit(txn).await?;
+        let (guardian, child) = domain::guardian::add(
+            ctx.state().store(),
+            &actor,
+            child_id,
+            guardian_draft(input.guardian),
+            link,
+        )
+        .await?;
         Ok(AddGuardianPayload {
             guardian: Guardian::alone(guardian),
             child: Child(child),
@@ -317,16 +320,14 @@ impl ChildMutation {
     ) -> Result<UpdateGuardianPayload> {
         let actor = ctx.actor()?;
         let id = ids::expect(Kind::Guardian, &input.id, "input.id")?;
-        let txn = begin(ctx).await?;
         let guardian = domain::guardian::update(
-            &txn,
+            ctx.state().store(),
             &actor,
             id,
             input.version,
             guardian_draft(input.guardian),
         )
         .await?;
-        commit(txn).await?;
         Ok(UpdateGuardianPayload {
             guardian: Guardian::alone(guardian),
         })
@@ -347,9 +348,9 @@ impl ChildMutation {
             is_primary: input.is_primary,
             since: input.since,
         };
-        let txn = begin(ctx).await?;
-        let child = domain::guardian::link(&txn, &actor, child_id, guardian_id, link).await?;
-        commit(txn).await?;
+        let child =
+            domain::guardian::link(ctx.state().store(), &actor, child_id, guardian_id, link)
+                .await?;
         Ok(LinkGuardianPayload {
             child: Child(child),
         })
@@ -364,9 +365,8 @@ impl ChildMutation {
         let actor = ctx.actor()?;
         let child_id = ids::expect(Kind::Child, &input.child_id, "input.childId")?;
         let guardian_id = ids::expect(Kind::Guardian, &input.guardian_id, "input.guardianId")?;
-        let txn = begin(ctx).await?;
-        let child = domain::guardian::unlink(&txn, &actor, child_id, guardian_id).await?;
-        commit(txn).await?;
+        let child =
+            domain::guardian::unlink(ctx.state().store(), &actor, child_id, guardian_id).await?;
         Ok(UnlinkGuardianPayload {
             child: Child(child),
         })
@@ -394,10 +394,9 @@ impl ChildMutation {
             guided_by: input.guided_by,
             signed_on: input.signed_on,
         };
-        let txn = begin(ctx).await?;
         let (agreement, child) =
-            domain::guardian::record_agreement(&txn, &actor, child_id, draft).await?;
-        commit(txn).await?;
+            domain::guardian::record_agreement(ctx.state().store(), &actor, child_id, draft)
+                .await?;
         Ok(RecordEntrustmentAgreementPayload {
             agreement: EntrustmentAgreement(agreement),
             child: Child(child),
@@ -413,9 +412,8 @@ impl ChildMutation {
         let actor = ctx.actor()?;
         let child_id = ids::expect(Kind::Child, &input.child_id, "input.childId")?;
         let guardian_id = ids::expect(Kind::Guardian, &input.guardian_id, "input.guardianId")?;
-        let txn = begin(ctx).await?;
         let consent = domain::guardian::record_consent(
-            &txn,
+            ctx.state().store(),
             &actor,
             child_id,
             guardian_id,
@@ -423,7 +421,6 @@ impl ChildMutation {
             input.given_on,
         )
         .await?;
-        commit(txn).await?;
         Ok(RecordConsentPayload {
             consent: Consent(consent),
         })
@@ -437,9 +434,7 @@ impl ChildMutation {
     ) -> Result<WithdrawConsentPayload> {
         let actor = ctx.actor()?;
         let id = ids::expect(Kind::Consent, &input.consent_id, "input.consentId")?;
-        let txn = begin(ctx).await?;
-        let consent = domain::guardian::withdraw_consent(&txn, &actor, id).await?;
-        commit(txn).await?;
+        let consent = domain::guardian::withdraw_consent(ctx.state().store(), &actor, id).await?;
         Ok(WithdrawConsentPayload {
             consent: Consent(consent),
         })

@@ -7,7 +7,7 @@ use crate::{
     domain::{self, intervention::InterventionDraft},
     graphql::{
         child::types::Child,
-        context::{ContextExt, begin, commit},
+        context::ContextExt,
         enums::GuardianRelation,
         ids::{self, Kind},
         intervention::types::{Ground, Intervention, InterventionKind},
@@ -75,10 +75,8 @@ impl InterventionMutation {
             relation: input.relation.map(Into::into),
             decided_on: input.decided_on,
         };
-        let txn = begin(ctx).await?;
         let (intervention, child) =
-            domain::intervention::record(&txn, &actor, child, draft).await?;
-        commit(txn).await?;
+            domain::intervention::record(ctx.state().store(), &actor, child, draft).await?;
         Ok(RecordInterventionPayload {
             intervention: Intervention(intervention),
             child: Child(child),

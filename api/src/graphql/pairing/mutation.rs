@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::{
     domain::{self, pairing::ContactDraft},
     graphql::{
-        context::{ContextExt, begin, commit},
+        context::ContextExt,
         enums::ContactMethod,
         ids::{self, Kind},
         pairing::types::{GuardianContact, Pairing},
@@ -79,9 +79,8 @@ impl PairingMutation {
         let teacher = ids::expect(Kind::Account, &input.teacher_id, "input.teacherId")?;
         let child = ids::expect(Kind::Child, &input.child_id, "input.childId")?;
         let started_on = input.started_on.unwrap_or_else(|| actor.today());
-        let txn = begin(ctx).await?;
-        let pairing = domain::pairing::pair(&txn, &actor, teacher, child, started_on).await?;
-        commit(txn).await?;
+        let pairing =
+            domain::pairing::pair(ctx.state().store(), &actor, teacher, child, started_on).await?;
         Ok(PairingPayload {
             pairing: Pairing(pairing),
         })
@@ -96,9 +95,7 @@ impl PairingMutation {
         let actor = ctx.actor()?;
         let id = ids::expect(Kind::Pairing, &input.id, "input.id")?;
         let ended_on = input.ended_on.unwrap_or_else(|| actor.today());
-        let txn = begin(ctx).await?;
-        let pairing = domain::pairing::end(&txn, &actor, id, ended_on).await?;
-        commit(txn).await?;
+        let pairing = domain::pairing::end(ctx.state().store(), &actor, id, ended_on).await?;
         Ok(PairingPayload {
             pairing: Pairing(pairing),
         })
@@ -121,9 +118,8 @@ impl PairingMutation {
             method: input.method.into(),
             summary: input.summary,
         };
-        let txn = begin(ctx).await?;
-        let contact = domain::pairing::record_contact(&txn, &actor, child, draft).await?;
-        commit(txn).await?;
+        let contact =
+            domain::pairing::record_contact(ctx.state().store(), &actor, child, draft).await?;
         Ok(RecordGuardianContactPayload {
             contact: GuardianContact(contact),
         })

@@ -4,13 +4,14 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::{
+    domain::work::Once,
     domain::{
         self,
         report::{ActionDraft, Move, ReportDraft},
     },
     error::ApiError,
     graphql::{
-        context::{ContextExt, Once, begin, commit, settle_once},
+        context::ContextExt,
         ids::{self, Kind},
         report::types::{EmergencyAction, EmergencyActionKind, Report, ReportCategory, Urgency},
     },
@@ -166,7 +167,6 @@ impl ReportMutation {
         #[graphql(desc = "The report.")] input: SubmitReportInput,
     ) -> Result<SubmitReportPayload> {
         let actor = ctx.actor()?;
-        let db = &ctx.state().db;
         let key = input.idempotency_key.trim().to_owned();
         let draft = ReportDraft {
             category: input.category.into(),
@@ -182,31 +182,16 @@ impl ReportMutation {
             child_description: input.child_description,
             reporter_contact: input.reporter_contact,
         };
-        let fingerprint = domain::idempotency::fingerprint(&draft);
-        let once = match domain::report::replay(db, &actor, &key, &fingerprint).await? {
-            Some(found) => Once::Replayed(found),
-            None => {
-                let txn = begin(ctx).await?;
-                let created = domain::report::submit(&txn, &actor, &key, draft).await;
-                settle_once(txn, created, || {
-                    domain::report::replay(db, &actor, &key, &fingerprint)
-                })
-                .await?
-            }
-        };
+        let once = domain::report::submit(ctx.state().store(), &actor, &key, draft).await?;
         Ok(match once {
             Once::Replayed(report) => SubmitReportPayload {
                 report: Report(report),
                 replayed: true,
             },
-            Once::Created(report) => {
-                let event = domain::report::event(&report, "submit", actor.now);
-                ctx.state().events.publish(event).await;
-                SubmitReportPayload {
-                    report: Report(report),
-                    replayed: false,
-                }
-            }
+            Once::Created(report) => SubmitReportPayload {
+                report: Report(report),
+                replayed: false,
+            },
         })
     }
 
@@ -231,16 +216,14 @@ impl ReportMutation {
             child_description: input.child_description,
             contact: input.contact,
         };
-        let now = state.clock.now();
-        let txn = begin(ctx).await?;
-        let (report, receipt) =
-            domain::report::submit_public(&txn, &state.audit_keys.mac, draft, now, meta.request_id)
-                .await?;
-        commit(txn).await?;
-        state
-            .events
-            .publish(domain::report::event(&report, "submit", now))
-            .await;
+        let receipt = domain::report::submit_public(
+            state.store(),
+            &state.audit_keys.mac,
+            draft,
+            state.clock.now(),
+            meta.request_id,
+        )
+        .await?;
         Ok(PublicReportReceipt { receipt })
     }
 
@@ -281,12 +264,8 @@ impl ReportMutation {
                 )?,
             },
         };
-        let txn = begin(ctx).await?;
-        let action = step_name(&step);
-        let report = domain::report::transition(&txn, &actor, id, step, input.note).await?;
-        commit(txn).await?;
-        let event = domain::report::event(&report, action, actor.now);
-        ctx.state().events.publish(event).await;
+        let report =
+            domain::report::transition(ctx.state().store(), &actor, id, step, input.note).await?;
         Ok(TransitionReportPayload {
             report: Report(report),
         })
@@ -314,27 +293,11 @@ impl ReportMutation {
                 .transpose()?,
             taken_at: input.taken_at,
         };
-        let txn = begin(ctx).await?;
-        let action = domain::report::record_action(&txn, &actor, report_id, draft).await?;
-        let report = domain::report::get(&txn, &actor, report_id).await?;
-        commit(txn).await?;
-        let event = domain::report::event(&report, "action", actor.now);
-        ctx.state().events.publish(event).await;
+        let (action, report) =
+            domain::report::record_action(ctx.state().store(), &actor, report_id, draft).await?;
         Ok(RecordEmergencyActionPayload {
             action: action.into(),
             report: Report(report),
         })
-    }
-}
-
-fn step_name(step: &Move) -> &'static str {
-    match step {
-        Move::Accept => "accept",
-        Move::Dispatch => "dispatch",
-        Move::Respond => "respond",
-        Move::NotifyTownship => "notify_township",
-        Move::Close { .. } => "close",
-        Move::Transfer { .. } => "transfer",
-        Move::Merge { .. } => "merge",
     }
 }

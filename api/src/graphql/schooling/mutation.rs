@@ -7,7 +7,7 @@ use crate::{
     domain::{self, schooling::FollowUp},
     error::ApiError,
     graphql::{
-        context::{ContextExt, begin, commit},
+        context::ContextExt,
         ids::{self, Kind},
         schooling::types::{DropoutCase, SchoolAbsence},
     },
@@ -99,9 +99,8 @@ impl SchoolingMutation {
         let actor = ctx.actor()?;
         let child = ids::expect(Kind::Child, &input.child_id, "input.childId")?;
         let threshold = ctx.state().config.dropout_absence_days;
-        let txn = begin(ctx).await?;
         let recorded = domain::schooling::record_absence(
-            &txn,
+            ctx.state().store(),
             &actor,
             child,
             input.from,
@@ -110,7 +109,6 @@ impl SchoolingMutation {
             threshold,
         )
         .await?;
-        commit(txn).await?;
         Ok(RecordAbsencePayload {
             absences: recorded.absences.into_iter().map(Into::into).collect(),
             opened_case: recorded.opened_case.map(DropoutCase),
@@ -148,9 +146,7 @@ impl SchoolingMutation {
                 due_on: input.due_on,
             },
         };
-        let txn = begin(ctx).await?;
-        let case = domain::schooling::follow_up(&txn, &actor, case, step).await?;
-        commit(txn).await?;
+        let case = domain::schooling::follow_up(ctx.state().store(), &actor, case, step).await?;
         Ok(FollowUpDropoutPayload {
             case: DropoutCase(case),
         })

@@ -4,12 +4,13 @@ use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::NaiveDate;
 
 use crate::{
+    domain::work::Once,
     domain::{
         self,
         screening::{CampaignDraft, Member, Raise, ScreeningDraft, SiteDraft, TeamDraft},
     },
     graphql::{
-        context::{ContextExt, Once, begin, commit, settle_once},
+        context::ContextExt,
         enums::RiskLevel,
         ids::{self, Kind},
         report::types::{Report, ReportCategory, Urgency},
@@ -165,9 +166,8 @@ impl ScreeningMutation {
             ends_on: input.ends_on,
             region: ids::expect(Kind::Region, &input.region_id, "input.regionId")?,
         };
-        let txn = begin(ctx).await?;
-        let campaign = domain::screening::create_campaign(&txn, &actor, draft).await?;
-        commit(txn).await?;
+        let campaign =
+            domain::screening::create_campaign(ctx.state().store(), &actor, draft).await?;
         Ok(ScreeningCampaignPayload {
             campaign: ScreeningCampaign(campaign),
         })
@@ -188,9 +188,7 @@ impl ScreeningMutation {
             risk: input.risk.into(),
             note: input.note,
         };
-        let txn = begin(ctx).await?;
-        let site = domain::screening::add_site(&txn, &actor, draft).await?;
-        commit(txn).await?;
+        let site = domain::screening::add_site(ctx.state().store(), &actor, draft).await?;
         Ok(AddHazardSitePayload {
             site: HazardSite(site),
         })
@@ -235,9 +233,7 @@ impl ScreeningMutation {
             )?,
             members,
         };
-        let txn = begin(ctx).await?;
-        let team = domain::screening::form_team(&txn, &actor, draft).await?;
-        commit(txn).await?;
+        let team = domain::screening::form_team(ctx.state().store(), &actor, draft).await?;
         Ok(FormScreeningTeamPayload {
             team: ScreeningTeam(team),
         })
@@ -251,7 +247,6 @@ impl ScreeningMutation {
         #[graphql(desc = "The screening.")] input: RecordScreeningInput,
     ) -> Result<RecordScreeningPayload> {
         let actor = ctx.actor()?;
-        let db = &ctx.state().db;
         let key = input.idempotency_key.trim().to_owned();
         let draft = ScreeningDraft {
             campaign: ids::expect(
@@ -280,18 +275,7 @@ impl ScreeningMutation {
                 child_description: r.child_description,
             }),
         };
-        let fingerprint = domain::idempotency::fingerprint(&draft);
-        let once = match domain::screening::replay(db, &actor, &key, &fingerprint).await? {
-            Some(found) => Once::Replayed(found),
-            None => {
-                let txn = begin(ctx).await?;
-                let created = domain::screening::record(&txn, &actor, &key, draft).await;
-                settle_once(txn, created, || {
-                    domain::screening::replay(db, &actor, &key, &fingerprint)
-                })
-                .await?
-            }
-        };
+        let once = domain::screening::record(ctx.state().store(), &actor, &key, draft).await?;
         let (record, report) = match once {
             // The first record; its report, if any, is on the record's `report` field.
             Once::Replayed(record) => {
@@ -303,10 +287,6 @@ impl ScreeningMutation {
             }
             Once::Created(saved) => saved,
         };
-        if let Some(report) = &report {
-            let event = domain::report::event(report, "submit", actor.now);
-            ctx.state().events.publish(event).await;
-        }
         Ok(RecordScreeningPayload {
             record: ScreeningRecord(record),
             report: report.map(Report),

@@ -5,8 +5,9 @@ use chrono::TimeDelta;
 
 use crate::{
     domain,
+    domain::work::Once,
     graphql::{
-        context::{ContextExt, Once, begin, commit, settle_once},
+        context::ContextExt,
         ids::{self, Kind},
         visit::types::{Visit, VisitFields},
     },
@@ -75,22 +76,10 @@ impl VisitMutation {
         #[graphql(desc = "The visit.")] input: RecordVisitInput,
     ) -> Result<RecordVisitPayload> {
         let actor = ctx.actor()?;
-        let db = &ctx.state().db;
         let key = input.idempotency_key.trim().to_owned();
         let child = ids::expect(Kind::Child, &input.child_id, "input.childId")?;
         let draft: domain::visit::VisitDraft = input.visit.into();
-        let fingerprint = domain::idempotency::fingerprint(&(child, &draft));
-        let once = match domain::visit::replay(db, &actor, &key, &fingerprint).await? {
-            Some(found) => Once::Replayed(found),
-            None => {
-                let txn = begin(ctx).await?;
-                let created = domain::visit::record(&txn, &actor, child, &key, draft).await;
-                settle_once(txn, created, || {
-                    domain::visit::replay(db, &actor, &key, &fingerprint)
-                })
-                .await?
-            }
-        };
+        let once = domain::visit::record(ctx.state().store(), &actor, child, &key, draft).await?;
         Ok(match once {
             Once::Replayed(visit) => RecordVisitPayload {
                 needs_report: visit.safety_rating == Some(entity::enums::Rating::Serious),
@@ -115,10 +104,9 @@ impl VisitMutation {
         let actor = ctx.actor()?;
         let id = ids::expect(Kind::Visit, &input.id, "input.id")?;
         let window = TimeDelta::hours(i64::from(ctx.state().config.visit_correction_window_hours));
-        let txn = begin(ctx).await?;
         let corrected =
-            domain::visit::correct(&txn, &actor, id, window, input.visit.into()).await?;
-        commit(txn).await?;
+            domain::visit::correct(ctx.state().store(), &actor, id, window, input.visit.into())
+                .await?;
         Ok(RecordVisitPayload {
             needs_report: corrected.needs_report,
             visit: Visit(corrected.visit),
@@ -134,9 +122,8 @@ impl VisitMutation {
     ) -> Result<AnnotateVisitPayload> {
         let actor = ctx.actor()?;
         let id = ids::expect(Kind::Visit, &input.id, "input.id")?;
-        let txn = begin(ctx).await?;
-        let visit = domain::visit::annotate(&txn, &actor, id, &input.annotation).await?;
-        commit(txn).await?;
+        let visit =
+            domain::visit::annotate(ctx.state().store(), &actor, id, &input.annotation).await?;
         Ok(AnnotateVisitPayload {
             visit: Visit(visit),
         })

@@ -1,0 +1,115 @@
+//! A command's unit of work: one write transaction, and the events its changes announce.
+//!
+//! Every command (a mutation's domain function, the deadline sweep, signing out) opens one
+//! [`Work`], writes through [`Work::db`], announces what subscribers should hear with
+//! [`Work::announce`] and ends with [`Work::commit`]; dropping it without committing rolls
+//! everything back, events included. So no committed change loses its event and no event
+//! announces a change that was rolled back:
+//! - on PostgreSQL an announcement is a `pg_notify` inside the transaction, which PostgreSQL
+//!   delivers to every instance when, and only if, the transaction commits;
+//! - on SQLite the bus is in-process: announcements wait in the unit of work and are handed to
+//!   this process's subscribers once the commit has succeeded. The subscribers live in the same
+//!   process, so an event can only be lost together with everyone who could have heard it.
+
+use std::sync::{Mutex, PoisonError};
+
+use sea_orm::{DatabaseConnection, DatabaseTransaction};
+
+use crate::{
+    db,
+    error::{ApiError, ApiResult},
+    events::{BusEvent, EventBus},
+};
+
+/// Where commands work: the database, and the bus their events go out on.
+#[derive(Clone, Copy)]
+pub struct Store<'a> {
+    /// The database pool.
+    pub db: &'a DatabaseConnection,
+    /// The event bus.
+    pub events: &'a EventBus,
+}
+
+impl<'a> Store<'a> {
+    /// Opens a unit of work: a write transaction (on SQLite it takes the write lock at once).
+    pub async fn begin(self) -> ApiResult<Work<'a>> {
+        Ok(Work {
+            txn: db::begin_write(self.db).await?,
+            events: self.events,
+            held: Mutex::new(Vec::new()),
+        })
+    }
+}
+
+/// One command's transaction and the events it announces; see the module's documentation.
+pub struct Work<'a> {
+    txn: DatabaseTransaction,
+    events: &'a EventBus,
+    held: Mutex<Vec<BusEvent>>,
+}
+
+impl Work<'_> {
+    /// The transaction to read and write through.
+    pub fn db(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+
+    /// Announces an event, delivered if and when the unit of work commits.
+    pub async fn announce(&self, event: BusEvent) -> ApiResult<()> {
+        if let Some(held) = self.events.notify_within(&self.txn, event).await? {
+            self.held
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(held);
+        }
+        Ok(())
+    }
+
+    /// Commits the changes, then hands the held events (SQLite) to this process's subscribers.
+    pub async fn commit(self) -> ApiResult<()> {
+        self.txn.commit().await?;
+        let held = self
+            .held
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner);
+        for event in held {
+            self.events.deliver(event);
+        }
+        Ok(())
+    }
+
+    /// Ends an idempotent create: commits what was created, or, when a concurrent retry with
+    /// the same key committed first (the create then fails on the key's unique index with a
+    /// `CONFLICT`), rolls back and answers with that retry's result instead.
+    pub async fn settle_once<T, R, F>(
+        self,
+        created: ApiResult<R>,
+        replay: impl FnOnce() -> F,
+    ) -> ApiResult<Once<T, R>>
+    where
+        F: Future<Output = ApiResult<Option<T>>>,
+    {
+        match created {
+            Ok(created) => {
+                self.commit().await?;
+                Ok(Once::Created(created))
+            }
+            Err(ApiError::Conflict { .. }) => {
+                drop(self);
+                replay()
+                    .await?
+                    .map(Once::Replayed)
+                    .ok_or_else(|| ApiError::conflict("the same idempotency key is in use"))
+            }
+            Err(err) => Err(err),
+        }
+    }
+}
+
+/// What an idempotent create answers: the first result for the key again, or what it created.
+pub enum Once<T, R> {
+    /// An earlier call with the same key produced this; nothing was written now.
+    Replayed(T),
+    /// Created now, and committed.
+    Created(R),
+}
