@@ -377,6 +377,18 @@ pub async fn list(
     Ok(page::read(db, cursor, page).await?)
 }
 
+/// One grant of a child in the caller's jurisdiction, as `accessGrants` lists them.
+pub async fn find_grant(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    id: Uuid,
+) -> ApiResult<Option<access_grant::Model>> {
+    Ok(access_grant::Entity::find_by_id(id)
+        .filter(scope::grants(actor.principal))
+        .one(db)
+        .await?)
+}
+
 /// Whether a grant is in force at `now`.
 pub fn is_active(grant: &access_grant::Model, now: DateTime<Utc>) -> bool {
     grant.revoked_at.is_none() && grant.starts_at <= now && now < grant.expires_at

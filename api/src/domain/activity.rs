@@ -157,6 +157,21 @@ pub async fn list(
     Ok(page::read(db, cursor, page).await?)
 }
 
+/// One activity in the caller's area, as `serviceActivities` lists them.
+pub async fn find(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    id: Uuid,
+) -> ApiResult<Option<service_activity::Model>> {
+    Ok(service_activity::Entity::find_by_id(id)
+        .filter(scope::within(
+            service_activity::Column::RegionPath,
+            &actor.principal.region_path,
+        ))
+        .one(db)
+        .await?)
+}
+
 /// The children many activities served, those the caller may see.
 pub async fn children_of(
     db: &impl ConnectionTrait,

@@ -267,6 +267,18 @@ pub async fn inbox(
     Ok(page::read(db, cursor, page).await?)
 }
 
+/// One assignment of the caller's unit, as its inbox lists them.
+pub async fn find(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    id: Uuid,
+) -> ApiResult<Option<assignment::Model>> {
+    Ok(assignment::Entity::find_by_id(id)
+        .filter(assignment::Column::OrganizationId.eq(actor.principal.organization_id))
+        .one(db)
+        .await?)
+}
+
 /// One unit's line in the joint meeting's overview.
 #[derive(Debug, Clone, Default)]
 pub struct Tally {
