@@ -1,6 +1,7 @@
 //! The Relay `Node` interface and `node(id:)`.
 
 use async_graphql::{Context, ID, Interface, Object, Result};
+use futures_util::{FutureExt, future::BoxFuture};
 
 use crate::{
     domain,
@@ -58,38 +59,6 @@ pub enum Node {
     ScreeningCampaign(ScreeningCampaign),
 }
 
-/// The root query each kind of node is read through, or `None` for kinds only ever read inside
-/// their parent (a consent inside its child, a screening record inside its campaign). `node(id:)`
-/// answers a kind only to callers the policy lets run that query, and scoped as that query is:
-/// it never shows what the kind's own query would not.
-fn gate(kind: Kind) -> Option<&'static str> {
-    Some(match kind {
-        Kind::Region => "regions",
-        Kind::Organization => "organizations",
-        Kind::Account => "me",
-        Kind::Child | Kind::Guardian => "child",
-        Kind::Visit => "visits",
-        Kind::Report => "report",
-        Kind::DropoutCase => "dropoutCases",
-        Kind::Assignment => "assignments",
-        Kind::ServiceActivity => "serviceActivities",
-        Kind::Assessment => "assessments",
-        Kind::ServiceItem => "serviceItems",
-        Kind::AccessGrant => "accessGrants",
-        Kind::BreakGlassAccess => "breakGlassAccesses",
-        Kind::ScreeningCampaign => "screeningCampaign",
-        Kind::EntrustmentAgreement
-        | Kind::Consent
-        | Kind::AuditEvent
-        | Kind::Pairing
-        | Kind::GuardianContact
-        | Kind::Intervention
-        | Kind::HazardSite
-        | Kind::ScreeningTeam
-        | Kind::ScreeningRecord => return None,
-    })
-}
-
 /// A getter's answer as `node` gives it: not found is null, other errors stay errors.
 fn found<T>(result: ApiResult<T>) -> ApiResult<Option<T>> {
     match result {
@@ -117,63 +86,137 @@ impl NodeQuery {
         let actor = ctx.actor()?;
         let state = ctx.state();
         let db = &state.db;
+        let policy = &state.policy;
+        let principal = actor.principal;
         let Some((kind, uuid)) = ids::decode(&id) else {
             return Ok(None);
         };
-        let Some(query) = gate(kind) else {
-            return Ok(None);
-        };
-        if state
-            .policy
-            .level("Query", query, Some(actor.principal.role))
-            == Level::None
-        {
-            return Ok(None);
-        }
-        let principal = actor.principal;
-        Ok(match kind {
-            Kind::Region => domain::region::find(db, principal, uuid)
-                .await?
-                .map(|m| Node::Region(Region(m))),
-            Kind::Organization => domain::organization::find(db, principal, uuid)
-                .await?
-                .map(|m| Node::Organization(Organization(m))),
-            Kind::Account => domain::account::find(db, &state.policy, principal, uuid)
-                .await?
-                .map(|m| Node::Account(Account(m))),
-            Kind::Child => domain::child::find(db, &actor, uuid)
-                .await?
-                .map(|m| Node::Child(Box::new(Child(m)))),
-            Kind::Guardian => found(domain::guardian::get(db, &actor, uuid).await)?
-                .map(|g| Node::Guardian(Guardian::alone(g))),
-            Kind::Visit => {
-                found(domain::visit::get(db, &actor, uuid).await)?.map(|m| Node::Visit(Visit(m)))
-            }
-            Kind::Report => {
-                found(domain::report::get(db, &actor, uuid).await)?.map(|m| Node::Report(Report(m)))
-            }
-            Kind::DropoutCase => found(domain::schooling::get_case(db, &actor, uuid).await)?
-                .map(|m| Node::DropoutCase(DropoutCase(m))),
-            Kind::Assignment => domain::assignment::find(db, &actor, uuid)
-                .await?
-                .map(|m| Node::Assignment(Assignment(m))),
-            Kind::ServiceActivity => domain::activity::find(db, &actor, uuid)
-                .await?
-                .map(|m| Node::ServiceActivity(ServiceActivity(m))),
-            Kind::Assessment => found(domain::assistance::get(db, &actor, uuid).await)?
-                .map(|m| Node::Assessment(Assessment(m))),
-            Kind::ServiceItem => found(domain::assistance::get_item(db, &actor, uuid).await)?
-                .map(|m| Node::ServiceItem(ServiceItem(m))),
-            Kind::AccessGrant => domain::access::find_grant(db, &actor, uuid)
-                .await?
-                .map(|m| Node::AccessGrant(AccessGrant(m))),
-            Kind::BreakGlassAccess => domain::access::opening(db, &actor, uuid)
-                .await?
-                .map(|m| Node::BreakGlassAccess(BreakGlassAccess(m))),
-            Kind::ScreeningCampaign => {
-                found(domain::screening::get_campaign(db, &actor, uuid).await)?
-                    .map(|m| Node::ScreeningCampaign(ScreeningCampaign(m)))
-            }
+        // Each kind with the root query it is read through: `node` answers a kind only to
+        // callers the policy lets run that query, and scoped as that query is, so it never
+        // shows what the kind's own query would not.
+        let (query, read): (&str, BoxFuture<'_, ApiResult<Option<Node>>>) = match kind {
+            Kind::Region => (
+                "regions",
+                async move {
+                    let model = domain::region::find(db, principal, uuid).await?;
+                    Ok(model.map(|m| Node::Region(Region(m))))
+                }
+                .boxed(),
+            ),
+            Kind::Organization => (
+                "organizations",
+                async move {
+                    let model = domain::organization::find(db, principal, uuid).await?;
+                    Ok(model.map(|m| Node::Organization(Organization(m))))
+                }
+                .boxed(),
+            ),
+            Kind::Account => (
+                "me",
+                async move {
+                    let model = domain::account::find(db, policy, principal, uuid).await?;
+                    Ok(model.map(|m| Node::Account(Account(m))))
+                }
+                .boxed(),
+            ),
+            Kind::Child => (
+                "child",
+                async move {
+                    let model = domain::child::find(db, &actor, uuid).await?;
+                    Ok(model.map(|m| Node::Child(Box::new(Child(m)))))
+                }
+                .boxed(),
+            ),
+            Kind::Guardian => (
+                "child",
+                async move {
+                    let model = found(domain::guardian::get(db, &actor, uuid).await)?;
+                    Ok(model.map(|g| Node::Guardian(Guardian::alone(g))))
+                }
+                .boxed(),
+            ),
+            Kind::Visit => (
+                "visits",
+                async move {
+                    let model = found(domain::visit::get(db, &actor, uuid).await)?;
+                    Ok(model.map(|m| Node::Visit(Visit(m))))
+                }
+                .boxed(),
+            ),
+            Kind::Report => (
+                "report",
+                async move {
+                    let model = found(domain::report::get(db, &actor, uuid).await)?;
+                    Ok(model.map(|m| Node::Report(Report(m))))
+                }
+                .boxed(),
+            ),
+            Kind::DropoutCase => (
+                "dropoutCases",
+                async move {
+                    let model = found(domain::schooling::get_case(db, &actor, uuid).await)?;
+                    Ok(model.map(|m| Node::DropoutCase(DropoutCase(m))))
+                }
+                .boxed(),
+            ),
+            Kind::Assignment => (
+                "assignments",
+                async move {
+                    let model = domain::assignment::find(db, &actor, uuid).await?;
+                    Ok(model.map(|m| Node::Assignment(Assignment(m))))
+                }
+                .boxed(),
+            ),
+            Kind::ServiceActivity => (
+                "serviceActivities",
+                async move {
+                    let model = domain::activity::find(db, &actor, uuid).await?;
+                    Ok(model.map(|m| Node::ServiceActivity(ServiceActivity(m))))
+                }
+                .boxed(),
+            ),
+            Kind::Assessment => (
+                "assessments",
+                async move {
+                    let model = found(domain::assistance::get(db, &actor, uuid).await)?;
+                    Ok(model.map(|m| Node::Assessment(Assessment(m))))
+                }
+                .boxed(),
+            ),
+            Kind::ServiceItem => (
+                "serviceItems",
+                async move {
+                    let model = found(domain::assistance::get_item(db, &actor, uuid).await)?;
+                    Ok(model.map(|m| Node::ServiceItem(ServiceItem(m))))
+                }
+                .boxed(),
+            ),
+            Kind::AccessGrant => (
+                "accessGrants",
+                async move {
+                    let model = domain::access::find_grant(db, &actor, uuid).await?;
+                    Ok(model.map(|m| Node::AccessGrant(AccessGrant(m))))
+                }
+                .boxed(),
+            ),
+            Kind::BreakGlassAccess => (
+                "breakGlassAccesses",
+                async move {
+                    let model = domain::access::opening(db, &actor, uuid).await?;
+                    Ok(model.map(|m| Node::BreakGlassAccess(BreakGlassAccess(m))))
+                }
+                .boxed(),
+            ),
+            Kind::ScreeningCampaign => (
+                "screeningCampaign",
+                async move {
+                    let model = found(domain::screening::get_campaign(db, &actor, uuid).await)?;
+                    Ok(model.map(|m| Node::ScreeningCampaign(ScreeningCampaign(m))))
+                }
+                .boxed(),
+            ),
+            // Read only inside their parent: a consent inside its child, a screening record
+            // inside its campaign.
             Kind::EntrustmentAgreement
             | Kind::Consent
             | Kind::AuditEvent
@@ -182,7 +225,11 @@ impl NodeQuery {
             | Kind::Intervention
             | Kind::HazardSite
             | Kind::ScreeningTeam
-            | Kind::ScreeningRecord => None,
-        })
+            | Kind::ScreeningRecord => return Ok(None),
+        };
+        if policy.level("Query", query, Some(principal.role)) == Level::None {
+            return Ok(None);
+        }
+        Ok(read.await?)
     }
 }
