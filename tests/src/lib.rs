@@ -362,6 +362,19 @@ impl TestApp {
             .unwrap_or_else(|| panic!("no organization {code}"));
         gid("Organization", found.id)
     }
+
+    /// The first child paired with the teacher signed in as `teacher`: `{ id residenceVillage
+    /// { id } }`.
+    pub async fn paired_child(&self, teacher: &Tokens) -> Value {
+        self.gql(
+            Some(&teacher.access),
+            "{ myPairedChildren(first: 1) { edges { node { id residenceVillage { id } } } } }",
+            json!({}),
+        )
+        .await
+        .data()["myPairedChildren"]["edges"][0]["node"]
+            .clone()
+    }
 }
 
 /// The global ID of a record of `kind`, as the API encodes it.

@@ -115,15 +115,7 @@ async fn update(
 async fn notified_report(app: &TestApp) -> (Value, Value) {
     let teacher = app.login_as(Role::Teacher).await;
     let police = app.login_as(Role::PoliceOfficer).await;
-    let child = app
-        .gql(
-            Some(&teacher.access),
-            "{ myPairedChildren(first: 1) { edges { node { id residenceVillage { id } } } } }",
-            json!({}),
-        )
-        .await
-        .data()["myPairedChildren"]["edges"][0]["node"]
-        .clone();
+    let child = app.paired_child(&teacher).await;
     let report = app
         .gql(
             Some(&teacher.access),

@@ -258,15 +258,7 @@ async fn node_reads_every_listed_kind_again_scoped_and_gated_as_its_own_query() 
     let app = TestApp::spawn().await;
     // A report, so the police have a report and an assignment to list.
     let teacher = app.login_as(Role::Teacher).await;
-    let child = app
-        .gql(
-            Some(&teacher.access),
-            "{ myPairedChildren(first: 1) { edges { node { id residenceVillage { id } } } } }",
-            json!({}),
-        )
-        .await
-        .data()["myPairedChildren"]["edges"][0]["node"]
-        .clone();
+    let child = app.paired_child(&teacher).await;
     let submitted = app
         .gql(
             Some(&teacher.access),
