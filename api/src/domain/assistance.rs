@@ -386,26 +386,6 @@ pub struct ItemDraft {
     pub note: Option<String>,
 }
 
-/// The service item an idempotency key already produced, if any.
-pub async fn replay(
-    db: &impl ConnectionTrait,
-    actor: &Actor<'_>,
-    key: &str,
-    fingerprint: &str,
-) -> ApiResult<Option<service_item::Model>> {
-    let Some(id) = idempotency::lookup(
-        db,
-        actor.principal.account_id,
-        ADD_SERVICE_ITEM,
-        idempotency::Once { key, fingerprint },
-    )
-    .await?
-    else {
-        return Ok(None);
-    };
-    Ok(service_item::Entity::find_by_id(id).one(db).await?)
-}
-
 /// Adds a service item to a child's assistance, once per idempotency key: a retry with the
 /// same key gets the first item back.
 pub async fn add_item(
@@ -415,12 +395,12 @@ pub async fn add_item(
     draft: ItemDraft,
 ) -> ApiResult<Once<service_item::Model, service_item::Model>> {
     let fingerprint = idempotency::fingerprint(&draft);
-    if let Some(found) = replay(store.db, actor, key, &fingerprint).await? {
-        return Ok(Once::Replayed(found));
-    }
-    let work = store.begin().await?;
-    let created = insert_item(work.db(), actor, key, draft).await;
-    work.settle_once(created, || replay(store.db, actor, key, &fingerprint))
+    let attempt = ADD_SERVICE_ITEM.attempt(actor, key, &fingerprint);
+    store
+        .create_once::<service_item::Entity, _, _>(attempt, |work| async move {
+            let created = insert_item(work.db(), actor, key, draft).await;
+            (work, created)
+        })
         .await
 }
 
@@ -498,18 +478,10 @@ async fn insert_item(
     })
     .exec_with_returning(db)
     .await?;
-    idempotency::remember(
-        db,
-        actor.principal.account_id,
-        ADD_SERVICE_ITEM,
-        idempotency::Once {
-            key,
-            fingerprint: &fingerprint,
-        },
-        item.id,
-        actor.now,
-    )
-    .await?;
+    ADD_SERVICE_ITEM
+        .attempt(actor, key, &fingerprint)
+        .remember(db, item.id, actor.now)
+        .await?;
     duties::ensure(
         db,
         Some(actor.principal.account_id),

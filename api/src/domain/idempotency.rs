@@ -4,7 +4,9 @@
 
 use chrono::{DateTime, Utc};
 use entity::idempotency_key;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PrimaryKeyTrait, QueryFilter,
+};
 use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -12,7 +14,7 @@ use uuid::Uuid;
 
 use crate::{
     auth::token::hex,
-    domain::kind::Kind,
+    domain::{Actor, kind::Kind},
     error::{ApiError, ApiResult},
 };
 
@@ -47,45 +49,96 @@ pub struct Operation {
     pub kind: Kind,
 }
 
-/// One call of an idempotent create: the client's key and the [`fingerprint`] of its input.
+impl Operation {
+    /// One attempt of this create by the caller, with the client's key and the fingerprint of
+    /// the input.
+    pub fn attempt<'a>(self, actor: &Actor<'_>, key: &'a str, fingerprint: &'a str) -> Attempt<'a> {
+        Attempt {
+            account: actor.principal.account_id,
+            operation: self,
+            key,
+            fingerprint,
+        }
+    }
+}
+
+/// One call of an idempotent create: who made it, which create, the client's key and the
+/// [`fingerprint`] of its input.
 #[derive(Debug, Clone, Copy)]
-pub struct Once<'a> {
+pub struct Attempt<'a> {
+    /// The caller's account.
+    pub account: Uuid,
+    /// The create.
+    pub operation: Operation,
     /// The client's key.
     pub key: &'a str,
     /// The fingerprint of the input.
     pub fingerprint: &'a str,
 }
 
-/// The record a key already produced for this account and operation. A key sent first with a
-/// different payload is `CONFLICT`, naming the record it produced (the caller created it).
-pub async fn lookup(
-    db: &impl ConnectionTrait,
-    account: Uuid,
-    operation: Operation,
-    once: Once<'_>,
-) -> ApiResult<Option<Uuid>> {
-    let Some(row) = idempotency_key::Entity::find()
-        .filter(idempotency_key::Column::AccountId.eq(account))
-        .filter(idempotency_key::Column::Operation.eq(operation.name))
-        .filter(idempotency_key::Column::Key.eq(once.key))
-        .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    if row
-        .fingerprint
-        .as_deref()
-        .is_some_and(|first| first != once.fingerprint)
-    {
-        return Err(ApiError::Conflict {
-            message: "this idempotency key was already used for a different request; make a \
-                      new key for a new record"
-                .into(),
-            existing: Some((operation.kind, row.result_id)),
-        });
+impl Attempt<'_> {
+    /// The id of the record the key already produced for this account and operation. A key
+    /// sent first with a different payload is `CONFLICT`, naming the record it produced (the
+    /// caller created it).
+    pub async fn lookup(self, db: &impl ConnectionTrait) -> ApiResult<Option<Uuid>> {
+        let Some(row) = idempotency_key::Entity::find()
+            .filter(idempotency_key::Column::AccountId.eq(self.account))
+            .filter(idempotency_key::Column::Operation.eq(self.operation.name))
+            .filter(idempotency_key::Column::Key.eq(self.key))
+            .one(db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        if row
+            .fingerprint
+            .as_deref()
+            .is_some_and(|first| first != self.fingerprint)
+        {
+            return Err(ApiError::Conflict {
+                message: "this idempotency key was already used for a different request; make \
+                          a new key for a new record"
+                    .into(),
+                existing: Some((self.operation.kind, row.result_id)),
+            });
+        }
+        Ok(Some(row.result_id))
     }
-    Ok(Some(row.result_id))
+
+    /// The record (of entity `E`) the key already produced, if any: what a retry is answered.
+    pub async fn replay<E>(self, db: &impl ConnectionTrait) -> ApiResult<Option<E::Model>>
+    where
+        E: EntityTrait,
+        <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<Uuid>,
+    {
+        let Some(id) = self.lookup(db).await? else {
+            return Ok(None);
+        };
+        Ok(E::find_by_id(id).one(db).await?)
+    }
+
+    /// Remembers what the key produced, in the transaction that produced it; a concurrent
+    /// retry that got there first makes this a unique violation, and the command then answers
+    /// the first result.
+    pub async fn remember(
+        self,
+        db: &impl ConnectionTrait,
+        result: Uuid,
+        now: DateTime<Utc>,
+    ) -> ApiResult<()> {
+        idempotency_key::Entity::insert(idempotency_key::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            account_id: Set(self.account),
+            operation: Set(self.operation.name.to_owned()),
+            key: Set(self.key.to_owned()),
+            result_id: Set(result),
+            fingerprint: Set(Some(self.fingerprint.to_owned())),
+            created_at: Set(now),
+        })
+        .exec_without_returning(db)
+        .await?;
+        Ok(())
+    }
 }
 
 /// Checks a client's key: 1 to 100 characters.
@@ -96,30 +149,6 @@ pub fn check(key: &str) -> ApiResult<()> {
             "must be 1 to 100 characters",
         ));
     }
-    Ok(())
-}
-
-/// Remembers what a key produced, in the transaction that produced it; a concurrent retry that
-/// got there first makes this a unique violation, and the caller then returns the first result.
-pub async fn remember(
-    db: &impl ConnectionTrait,
-    account: Uuid,
-    operation: Operation,
-    once: Once<'_>,
-    result: Uuid,
-    now: DateTime<Utc>,
-) -> ApiResult<()> {
-    idempotency_key::Entity::insert(idempotency_key::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        account_id: Set(account),
-        operation: Set(operation.name.to_owned()),
-        key: Set(once.key.to_owned()),
-        result_id: Set(result),
-        fingerprint: Set(Some(once.fingerprint.to_owned())),
-        created_at: Set(now),
-    })
-    .exec_without_returning(db)
-    .await?;
     Ok(())
 }
 

@@ -183,26 +183,6 @@ async fn transition_row(
     Ok(())
 }
 
-/// The report an idempotency key already produced, if any.
-pub async fn replay(
-    db: &impl ConnectionTrait,
-    actor: &Actor<'_>,
-    key: &str,
-    fingerprint: &str,
-) -> ApiResult<Option<report::Model>> {
-    let Some(id) = idempotency::lookup(
-        db,
-        actor.principal.account_id,
-        SUBMIT_REPORT,
-        idempotency::Once { key, fingerprint },
-    )
-    .await?
-    else {
-        return Ok(None);
-    };
-    Ok(report::Entity::find_by_id(id).one(db).await?)
-}
-
 /// Submits a report, once per idempotency key; it is routed to the police unit of the place,
 /// which gets it as a lead assignment, and announced to those who may hear of it. Submitting
 /// about a child clears the child's `needsReport`.
@@ -213,18 +193,18 @@ pub async fn submit(
     draft: ReportDraft,
 ) -> ApiResult<Once<report::Model, report::Model>> {
     let fingerprint = idempotency::fingerprint(&draft);
-    if let Some(found) = replay(store.db, actor, key, &fingerprint).await? {
-        return Ok(Once::Replayed(found));
-    }
-    let work = store.begin().await?;
-    let created = match insert(work.db(), actor, key, draft).await {
-        Ok(report) => work
-            .announce(event(&report, "submit", actor.now))
-            .await
-            .map(|()| report),
-        Err(err) => Err(err),
-    };
-    work.settle_once(created, || replay(store.db, actor, key, &fingerprint))
+    let attempt = SUBMIT_REPORT.attempt(actor, key, &fingerprint);
+    store
+        .create_once::<report::Entity, _, _>(attempt, |work| async move {
+            let created = match insert(work.db(), actor, key, draft).await {
+                Ok(report) => work
+                    .announce(event(&report, "submit", actor.now))
+                    .await
+                    .map(|()| report),
+                Err(err) => Err(err),
+            };
+            (work, created)
+        })
         .await
 }
 
@@ -303,18 +283,10 @@ pub(crate) async fn insert(
     let report = report::Entity::insert(model)
         .exec_with_returning(db)
         .await?;
-    idempotency::remember(
-        db,
-        actor.principal.account_id,
-        SUBMIT_REPORT,
-        idempotency::Once {
-            key,
-            fingerprint: &fingerprint,
-        },
-        report.id,
-        actor.now,
-    )
-    .await?;
+    SUBMIT_REPORT
+        .attempt(actor, key, &fingerprint)
+        .remember(db, report.id, actor.now)
+        .await?;
     transition_row(
         db,
         Some(actor),

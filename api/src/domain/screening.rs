@@ -389,26 +389,6 @@ pub struct ScreeningDraft {
     pub raise: Option<Raise>,
 }
 
-/// The screening record an idempotency key already produced, if any.
-pub async fn replay(
-    db: &impl ConnectionTrait,
-    actor: &Actor<'_>,
-    key: &str,
-    fingerprint: &str,
-) -> ApiResult<Option<screening_record::Model>> {
-    let Some(id) = idempotency::lookup(
-        db,
-        actor.principal.account_id,
-        RECORD_SCREENING,
-        idempotency::Once { key, fingerprint },
-    )
-    .await?
-    else {
-        return Ok(None);
-    };
-    Ok(screening_record::Entity::find_by_id(id).one(db).await?)
-}
-
 /// Records a screening, once per idempotency key; a record that raises a report submits it
 /// and announces it. A retry with the same key gets the first record back (its report, if
 /// any, is on the record).
@@ -419,18 +399,18 @@ pub async fn record(
     draft: ScreeningDraft,
 ) -> ApiResult<Once<screening_record::Model, (screening_record::Model, Option<report::Model>)>> {
     let fingerprint = idempotency::fingerprint(&draft);
-    if let Some(found) = replay(store.db, actor, key, &fingerprint).await? {
-        return Ok(Once::Replayed(found));
-    }
-    let work = store.begin().await?;
-    let created = match insert(work.db(), actor, key, draft).await {
-        Ok((record, Some(report))) => work
-            .announce(reports::event(&report, "submit", actor.now))
-            .await
-            .map(|()| (record, Some(report))),
-        other => other,
-    };
-    work.settle_once(created, || replay(store.db, actor, key, &fingerprint))
+    let attempt = RECORD_SCREENING.attempt(actor, key, &fingerprint);
+    store
+        .create_once::<screening_record::Entity, _, _>(attempt, |work| async move {
+            let created = match insert(work.db(), actor, key, draft).await {
+                Ok((record, Some(report))) => work
+                    .announce(reports::event(&report, "submit", actor.now))
+                    .await
+                    .map(|()| (record, Some(report))),
+                other => other,
+            };
+            (work, created)
+        })
         .await
 }
 
@@ -549,18 +529,10 @@ async fn insert(
     })
     .exec_with_returning(db)
     .await?;
-    idempotency::remember(
-        db,
-        actor.principal.account_id,
-        RECORD_SCREENING,
-        idempotency::Once {
-            key,
-            fingerprint: &fingerprint,
-        },
-        saved.id,
-        actor.now,
-    )
-    .await?;
+    RECORD_SCREENING
+        .attempt(actor, key, &fingerprint)
+        .remember(db, saved.id, actor.now)
+        .await?;
     audit::record(
         db,
         actor

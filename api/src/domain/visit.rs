@@ -148,26 +148,6 @@ fn apply(model: &mut visit::Model, draft: VisitDraft) {
     model.next_planned_on = draft.next_planned_on;
 }
 
-/// The visit an idempotency key already produced, if any.
-pub async fn replay(
-    db: &impl ConnectionTrait,
-    actor: &Actor<'_>,
-    key: &str,
-    fingerprint: &str,
-) -> ApiResult<Option<visit::Model>> {
-    let Some(id) = idempotency::lookup(
-        db,
-        actor.principal.account_id,
-        RECORD_VISIT,
-        idempotency::Once { key, fingerprint },
-    )
-    .await?
-    else {
-        return Ok(None);
-    };
-    Ok(visit::Entity::find_by_id(id).one(db).await?)
-}
-
 /// Records a visit to a child the caller may see, once per idempotency key: a retry with the
 /// same key (also one racing the first) gets the first visit back, never a second one.
 pub async fn record(
@@ -178,12 +158,12 @@ pub async fn record(
     draft: VisitDraft,
 ) -> ApiResult<Once<visit::Model, Recorded>> {
     let fingerprint = idempotency::fingerprint(&(child_id, &draft));
-    if let Some(found) = replay(store.db, actor, key, &fingerprint).await? {
-        return Ok(Once::Replayed(found));
-    }
-    let work = store.begin().await?;
-    let created = insert(work.db(), actor, child_id, key, draft).await;
-    work.settle_once(created, || replay(store.db, actor, key, &fingerprint))
+    let attempt = RECORD_VISIT.attempt(actor, key, &fingerprint);
+    store
+        .create_once::<visit::Entity, _, _>(attempt, |work| async move {
+            let created = insert(work.db(), actor, child_id, key, draft).await;
+            (work, created)
+        })
         .await
 }
 
@@ -228,18 +208,10 @@ async fn insert(
     let visit = visit::Entity::insert(model.into_active_model().reset_all())
         .exec_with_returning(db)
         .await?;
-    idempotency::remember(
-        db,
-        actor.principal.account_id,
-        RECORD_VISIT,
-        idempotency::Once {
-            key,
-            fingerprint: &fingerprint,
-        },
-        visit.id,
-        actor.now,
-    )
-    .await?;
+    RECORD_VISIT
+        .attempt(actor, key, &fingerprint)
+        .remember(db, visit.id, actor.now)
+        .await?;
     audit::record(
         db,
         actor

@@ -13,10 +13,11 @@
 
 use std::sync::{Mutex, PoisonError};
 
-use sea_orm::{DatabaseConnection, DatabaseTransaction};
+use sea_orm::{DatabaseConnection, DatabaseTransaction, EntityTrait, PrimaryKeyTrait};
 
 use crate::{
     db,
+    domain::idempotency::Attempt,
     error::{ApiError, ApiResult},
     events::{BusEvent, EventBus},
 };
@@ -38,6 +39,27 @@ impl<'a> Store<'a> {
             events: self.events,
             held: Mutex::new(Vec::new()),
         })
+    }
+
+    /// An idempotent create as one command: the record (of entity `E`) the attempt's key
+    /// already produced, or what `create` makes in a new unit of work (handed to it, and back
+    /// with the result), settled with [`Work::settle_once`].
+    pub async fn create_once<E, R, F>(
+        self,
+        attempt: Attempt<'_>,
+        create: impl FnOnce(Work<'a>) -> F,
+    ) -> ApiResult<Once<E::Model, R>>
+    where
+        E: EntityTrait,
+        <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<uuid::Uuid>,
+        F: Future<Output = (Work<'a>, ApiResult<R>)>,
+    {
+        if let Some(found) = attempt.replay::<E>(self.db).await? {
+            return Ok(Once::Replayed(found));
+        }
+        let (work, created) = create(self.begin().await?).await;
+        work.settle_once(created, || attempt.replay::<E>(self.db))
+            .await
     }
 }
 
