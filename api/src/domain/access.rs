@@ -330,16 +330,14 @@ pub async fn revoke(
     let mut active = found.clone().into_active_model();
     active.revoked_at = Set(Some(actor.now));
     let after = active.update(db).await?;
-    audit::record(
-        db,
+    work.finish(
         actor
             .event("access.revoke")
             .on(Kind::Child, found.child_id)
             .with(json!({ "grant": found.id, "organization": found.organization_id, "reason": reason })),
+        after,
     )
-    .await?;
-    work.commit().await?;
-    Ok(after)
+    .await
 }
 
 /// The grants of many children, newest first.
@@ -562,14 +560,12 @@ pub async fn review(
     active.reviewed_at = Set(Some(actor.now));
     active.review_note = Set(Some(note.to_owned()));
     let after = active.update(db).await?;
-    audit::record(
-        db,
+    work.finish(
         actor
             .event("break_glass.review")
             .on(Kind::Child, found.child_id)
             .with(json!({ "access": found.id, "note": note })),
+        after,
     )
-    .await?;
-    work.commit().await?;
-    Ok(after)
+    .await
 }

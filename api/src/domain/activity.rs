@@ -10,7 +10,6 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::{
-    audit,
     domain::work::Store,
     domain::{
         Actor, child as ledger,
@@ -101,16 +100,14 @@ pub async fn record(
         .exec_without_returning(db)
         .await?;
     }
-    audit::record(
-        db,
+    work.finish(
         actor
             .event("activity.record")
             .on(Kind::ServiceActivity, activity.id)
             .with(json!({ "after": activity, "children": child_ids })),
+        activity,
     )
-    .await?;
-    work.commit().await?;
-    Ok(activity)
+    .await
 }
 
 /// Which activities to list.

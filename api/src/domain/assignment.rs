@@ -21,7 +21,6 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::{
-    audit,
     domain::work::Store,
     domain::{
         Actor,
@@ -138,16 +137,14 @@ pub async fn assign(
         assignment::Entity::insert(row(duty, Some(actor.principal.account_id), actor.now))
             .exec_with_returning(db)
             .await?;
-    audit::record(
-        db,
+    work.finish(
         actor
             .event("assignment.assign")
             .on(Kind::Assignment, created.id)
             .with(json!({ "after": created })),
+        created,
     )
-    .await?;
-    work.commit().await?;
-    Ok(created)
+    .await
 }
 
 /// Reports progress on one of the caller's unit's assignments; 100 percent marks it done.
@@ -198,16 +195,14 @@ pub async fn report_progress(
     });
     active.updated_at = Set(actor.now);
     let after = active.update(db).await?;
-    audit::record(
-        db,
+    work.finish(
         actor
             .event("assignment.progress")
             .on(Kind::Assignment, after.id)
             .with(json!({ "percent": percent, "note": note.trim() })),
+        after,
     )
-    .await?;
-    work.commit().await?;
-    Ok(after)
+    .await
 }
 
 /// Whether an assignment is late: due before `today` and not done.
@@ -509,14 +504,12 @@ pub async fn record_evaluation(
     })
     .exec_with_returning(db)
     .await?;
-    audit::record(
-        db,
+    work.finish(
         actor
             .event("evaluation.record")
             .on(Kind::Organization, draft.organization)
             .with(json!({ "after": evaluation })),
+        evaluation,
     )
-    .await?;
-    work.commit().await?;
-    Ok(evaluation)
+    .await
 }

@@ -144,16 +144,14 @@ pub async fn start(
         )
         .await?;
     }
-    audit::record(
-        db,
+    work.finish(
         actor
             .event("assessment.start")
             .on(Kind::Child, child.id)
             .with(json!({ "assessment": created.id, "report": draft.report, "participants": participants })),
+        created,
     )
-    .await?;
-    work.commit().await?;
-    Ok(created)
+    .await
 }
 
 /// The conflict of starting a second assessment of a child, naming the open one, if there is
@@ -648,16 +646,14 @@ pub async fn update_item(
         )
         .await?;
     }
-    audit::record(
-        db,
+    work.finish(
         actor
             .event("service_item.update")
             .on(Kind::Child, found.child_id)
             .with(json!({ "item": found.id, "move": name, "changes": audit::changes(&found, &after) })),
+        after,
     )
-    .await?;
-    work.commit().await?;
-    Ok(after)
+    .await
 }
 
 /// Which service items to list.

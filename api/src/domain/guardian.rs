@@ -144,16 +144,14 @@ pub async fn add(
         .exec_with_returning(db)
         .await?;
     insert_link(db, actor, &child, guardian.id, link).await?;
-    audit::record(
-        db,
+    work.finish(
         actor
             .event("guardian.add")
             .on(Kind::Guardian, guardian.id)
             .with(json!({ "child": child.id, "after": guardian })),
+        (guardian, child),
     )
-    .await?;
-    work.commit().await?;
-    Ok((guardian, child))
+    .await
 }
 
 fn check_since(actor: &Actor<'_>, since: Option<NaiveDate>) -> ApiResult<()> {
@@ -278,16 +276,14 @@ pub async fn update(
             "the record was changed by someone else; reload it and apply your change again",
         ));
     }
-    audit::record(
-        db,
+    work.finish(
         actor
             .event("guardian.update")
             .on(Kind::Guardian, id)
             .with(json!({ "changes": audit::changes(&before, &after) })),
+        after,
     )
-    .await?;
-    work.commit().await?;
-    Ok(after)
+    .await
 }
 
 /// Links an existing guardian (of another visible child, such as a sibling) to a child.
@@ -306,16 +302,14 @@ pub async fn link(
         .map_err(|e| e.not_found_as("input.guardianId", "no such guardian"))?;
     check_since(actor, draft.since)?;
     insert_link(db, actor, &child, guardian_id, draft).await?;
-    audit::record(
-        db,
+    work.finish(
         actor
             .event("guardian.link")
             .on(Kind::Child, child.id)
             .with(json!({ "guardian": guardian_id })),
+        child,
     )
-    .await?;
-    work.commit().await?;
-    Ok(child)
+    .await
 }
 
 /// Ends a guardian's link to a child.
@@ -342,16 +336,14 @@ pub async fn unlink(
             "not a current guardian of this child",
         ));
     }
-    audit::record(
-        db,
+    work.finish(
         actor
             .event("guardian.unlink")
             .on(Kind::Child, child.id)
             .with(json!({ "guardian": guardian_id })),
+        child,
     )
-    .await?;
-    work.commit().await?;
-    Ok(child)
+    .await
 }
 
 /// An entrustment agreement as entered.
@@ -432,16 +424,14 @@ pub async fn record_agreement(
     })
     .exec_with_returning(db)
     .await?;
-    audit::record(
-        db,
+    work.finish(
         actor
             .event("entrustment.record")
             .on(Kind::Child, child_id)
             .with(json!({ "after": agreement })),
+        (agreement, child),
     )
-    .await?;
-    work.commit().await?;
-    Ok((agreement, child))
+    .await
 }
 
 /// The entrustment agreements of many children, newest first.
@@ -510,16 +500,14 @@ pub async fn record_consent(
     })
     .exec_with_returning(db)
     .await?;
-    audit::record(
-        db,
+    work.finish(
         actor
             .event("consent.record")
             .on(Kind::Child, child_id)
             .with(json!({ "after": consent })),
+        consent,
     )
-    .await?;
-    work.commit().await?;
-    Ok(consent)
+    .await
 }
 
 /// Withdraws a consent; the access grants that rested on it end unless another consent for the
@@ -549,14 +537,12 @@ pub async fn withdraw_consent(
         actor.now,
     )
     .await?;
-    audit::record(
-        db,
+    work.finish(
         actor
             .event("consent.withdraw")
             .on(Kind::Child, consent.child_id)
             .with(json!({ "consent": consent_id, "grantsEnded": grants_ended })),
+        after,
     )
-    .await?;
-    work.commit().await?;
-    Ok(after)
+    .await
 }

@@ -16,7 +16,6 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::{
-    audit,
     domain::work::Store,
     domain::{
         Actor, child as ledger,
@@ -77,16 +76,14 @@ pub async fn pair(
     })
     .exec_with_returning(db)
     .await?;
-    audit::record(
-        db,
+    work.finish(
         actor
             .event("pairing.start")
             .on(Kind::Child, child.id)
             .with(json!({ "after": pairing })),
+        pairing,
     )
-    .await?;
-    work.commit().await?;
-    Ok(pairing)
+    .await
 }
 
 /// Ends a pairing of the caller's school.
@@ -118,16 +115,14 @@ pub async fn end(
     let mut active = found.clone().into_active_model();
     active.ended_on = Set(Some(ended_on));
     let after = active.update(db).await?;
-    audit::record(
-        db,
+    work.finish(
         actor
             .event("pairing.end")
             .on(Kind::Child, after.child_id)
             .with(json!({ "pairing": after.id, "endedOn": ended_on })),
+        after,
     )
-    .await?;
-    work.commit().await?;
-    Ok(after)
+    .await
 }
 
 /// Active children of the caller's school without a helping teacher, by name.
@@ -228,16 +223,14 @@ pub async fn record_contact(
     })
     .exec_with_returning(db)
     .await?;
-    audit::record(
-        db,
+    work.finish(
         actor
             .event("guardian_contact.record")
             .on(Kind::Child, child.id)
             .with(json!({ "after": contact })),
+        contact,
     )
-    .await?;
-    work.commit().await?;
-    Ok(contact)
+    .await
 }
 
 /// The guardian contacts of many children, newest first.

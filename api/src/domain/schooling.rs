@@ -341,16 +341,14 @@ pub async fn follow_up(
     active.version = Set(case.version + 1);
     active.updated_at = Set(actor.now);
     let after = active.update(db).await?;
-    audit::record(
-        db,
+    work.finish(
         actor
             .event("dropout.follow_up")
             .on(Kind::Child, case.child_id)
             .with(json!({ "case": case.id, "step": step.name(), "changes": audit::changes(&case, &after) })),
+        after,
     )
-    .await?;
-    work.commit().await?;
-    Ok(after)
+    .await
 }
 
 /// The written report makes the case an assignment of the county education bureau (lead) and

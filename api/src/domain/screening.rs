@@ -104,16 +104,14 @@ pub async fn create_campaign(
     })
     .exec_with_returning(db)
     .await?;
-    audit::record(
-        db,
+    work.finish(
         actor
             .event("screening.campaign")
             .on(Kind::ScreeningCampaign, campaign.id)
             .with(json!({ "after": campaign })),
+        campaign,
     )
-    .await?;
-    work.commit().await?;
-    Ok(campaign)
+    .await
 }
 
 /// One campaign the caller takes part in.
@@ -192,16 +190,14 @@ pub async fn add_site(
     })
     .exec_with_returning(db)
     .await?;
-    audit::record(
-        db,
+    work.finish(
         actor
             .event("screening.site")
             .on(Kind::HazardSite, site.id)
             .with(json!({ "after": site })),
+        site,
     )
-    .await?;
-    work.commit().await?;
-    Ok(site)
+    .await
 }
 
 /// The hazard sites in the caller's region (their jurisdiction, or the township their unit
@@ -333,16 +329,14 @@ pub async fn form_team(
     })
     .exec_with_returning(db)
     .await?;
-    audit::record(
-        db,
+    work.finish(
         actor
             .event("screening.team")
             .on(Kind::ScreeningCampaign, campaign.id)
             .with(json!({ "after": team })),
+        team,
     )
-    .await?;
-    work.commit().await?;
-    Ok(team)
+    .await
 }
 
 /// The teams of many campaigns, in the order formed.

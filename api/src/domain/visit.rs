@@ -342,16 +342,14 @@ pub async fn annotate(
     active.annotated_by = Set(Some(actor.principal.account_id));
     active.annotated_at = Set(Some(actor.now));
     let after = active.update(db).await?;
-    audit::record(
-        db,
+    work.finish(
         actor
             .event("visit.annotate")
             .on(Kind::Child, after.child_id)
             .with(json!({ "visit": after.id, "annotation": after.annotation })),
+        after,
     )
-    .await?;
-    work.commit().await?;
-    Ok(after)
+    .await
 }
 
 /// Which visits to list.

@@ -16,6 +16,7 @@ use std::sync::{Mutex, PoisonError};
 use sea_orm::{DatabaseConnection, DatabaseTransaction, EntityTrait, PrimaryKeyTrait};
 
 use crate::{
+    audit::{self, AuditRecord},
     db,
     domain::idempotency::Attempt,
     error::{ApiError, ApiResult},
@@ -85,6 +86,13 @@ impl Work<'_> {
                 .push(held);
         }
         Ok(())
+    }
+
+    /// Ends a command: writes its audit event, commits, and answers `done`.
+    pub async fn finish<T>(self, event: AuditRecord, done: T) -> ApiResult<T> {
+        audit::record(&self.txn, event).await?;
+        self.commit().await?;
+        Ok(done)
     }
 
     /// Commits the changes, then hands the held events (SQLite) to this process's subscribers.
