@@ -1,12 +1,25 @@
-//! Inputs of the ledger's queries and mutations.
+//! Inputs of the ledger's queries and mutations, and what the domain makes of them: each
+//! field is named where it is defined and where it is converted, beside each other.
 
 use async_graphql::{Enum, ID, InputObject, MaybeUndefined};
 use chrono::NaiveDate;
 
-use crate::graphql::enums::{
-    Benefit, ChildStatus, ConsentPurpose, Gender, GuardianRelation, GuardianshipCapacity,
-    GuardianshipQuality, HealthStatus, IncomeSource, LeftBehindType, LivingArrangement, RiskLevel,
-    SchoolingStage,
+use uuid::Uuid;
+
+use crate::{
+    domain::{
+        child::{ChildDraft, ChildPatch},
+        guardian::GuardianDraft,
+    },
+    error::ApiError,
+    graphql::{
+        enums::{
+            Benefit, ChildStatus, ConsentPurpose, Gender, GuardianRelation, GuardianshipCapacity,
+            GuardianshipQuality, HealthStatus, IncomeSource, LeftBehindType, LivingArrangement,
+            RiskLevel, SchoolingStage,
+        },
+        ids::{self, Kind},
+    },
 };
 
 /// Which children to list; all conditions must hold, within the caller's rows.
@@ -316,4 +329,109 @@ pub struct RecordConsentInput {
 pub struct WithdrawConsentInput {
     /// The consent.
     pub consent_id: ID,
+}
+
+/// An optional ID of `kind` given at `field`.
+fn optional_id(id: Option<ID>, kind: Kind, field: &str) -> Result<Option<Uuid>, ApiError> {
+    id.map(|id| ids::expect(kind, &id, field)).transpose()
+}
+
+impl TryFrom<RegisterChildInput> for ChildDraft {
+    type Error = ApiError;
+
+    fn try_from(input: RegisterChildInput) -> Result<Self, ApiError> {
+        Ok(Self {
+            name: input.name,
+            gender: input.gender.into(),
+            birth_date: input.birth_date,
+            ethnicity: input.ethnicity,
+            id_number: input.id_number,
+            residence_village_id: ids::expect(
+                Kind::Region,
+                &input.residence_village_id,
+                "input.residenceVillageId",
+            )?,
+            address: input.address,
+            school_id: optional_id(input.school_id, Kind::Organization, "input.schoolId")?,
+            grade: input.grade,
+            left_behind_type: input.left_behind_type.into(),
+            living_arrangement: input.living_arrangement.into(),
+            health_status: input.health_status.into(),
+            health_detail: input.illness,
+            disability_category: input.disability_category,
+            disability_grade: input.disability_grade,
+            risk_level: input.risk_level.into(),
+            household_registered: input.household_registered,
+            household_registration_place: input.household_registration_place,
+            schooling_stage: input.schooling_stage.into(),
+            boarding: input.boarding,
+            guardianship_quality: input.guardianship_quality.into(),
+            income_sources: input.income_sources.into_iter().map(Into::into).collect(),
+            benefits: input.benefits.into_iter().map(Into::into).collect(),
+            filled_by: input.filled_by,
+            reviewed_by: input.reviewed_by,
+            approved_by: input.approved_by,
+        })
+    }
+}
+
+impl TryFrom<UpdateChildInput> for ChildPatch {
+    type Error = ApiError;
+
+    /// The changes of an update (its `id` and `version` are read apart); a field left out is
+    /// kept, one given as `null` is cleared.
+    fn try_from(input: UpdateChildInput) -> Result<Self, ApiError> {
+        Ok(Self {
+            name: input.name,
+            gender: input.gender.map(Into::into),
+            birth_date: input.birth_date,
+            ethnicity: input.ethnicity,
+            id_number: input.id_number.into(),
+            residence_village_id: optional_id(
+                input.residence_village_id,
+                Kind::Region,
+                "input.residenceVillageId",
+            )?,
+            address: input.address.into(),
+            school_id: Option::<Option<ID>>::from(input.school_id)
+                .map(|school| optional_id(school, Kind::Organization, "input.schoolId"))
+                .transpose()?,
+            grade: input.grade.into(),
+            left_behind_type: input.left_behind_type.map(Into::into),
+            living_arrangement: input.living_arrangement.map(Into::into),
+            health_status: input.health_status.map(Into::into),
+            health_detail: input.illness.into(),
+            disability_category: input.disability_category.into(),
+            disability_grade: input.disability_grade.into(),
+            risk_level: input.risk_level.map(Into::into),
+            household_registered: input.household_registered,
+            household_registration_place: input.household_registration_place.into(),
+            schooling_stage: input.schooling_stage.map(Into::into),
+            boarding: input.boarding,
+            guardianship_quality: input.guardianship_quality.map(Into::into),
+            income_sources: input
+                .income_sources
+                .map(|v| v.into_iter().map(Into::into).collect()),
+            benefits: input
+                .benefits
+                .map(|v| v.into_iter().map(Into::into).collect()),
+            filled_by: input.filled_by.into(),
+            reviewed_by: input.reviewed_by.into(),
+            approved_by: input.approved_by.into(),
+        })
+    }
+}
+
+impl From<GuardianInput> for GuardianDraft {
+    fn from(input: GuardianInput) -> Self {
+        Self {
+            name: input.name,
+            id_number: input.id_number,
+            phone: input.phone,
+            address: input.address,
+            work_province: input.work_province,
+            work_city: input.work_city,
+            guardianship_capacity: input.guardianship_capacity.map(Into::into),
+        }
+    }
 }

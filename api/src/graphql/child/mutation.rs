@@ -1,17 +1,17 @@
 //! Ledger mutations. Each runs in one transaction with its audit event.
 
-use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use async_graphql::{Context, Object, Result, SimpleObject};
 
 use crate::{
     domain::{
         self,
         child::{ChildDraft, ChildPatch, StatusChange},
-        guardian::{AgreementDraft, GuardianDraft, LinkDraft},
+        guardian::{AgreementDraft, LinkDraft},
     },
     graphql::{
         child::{
             inputs::{
-                AddGuardianInput, ChangeChildStatusInput, GuardianInput, LinkGuardianInput,
+                AddGuardianInput, ChangeChildStatusInput, LinkGuardianInput,
                 MarkChildReviewedInput, RecordConsentInput, RecordEntrustmentAgreementInput,
                 RegisterChildInput, UnlinkGuardianInput, UpdateChildInput, UpdateGuardianInput,
                 WithdrawConsentInput,
@@ -112,22 +112,6 @@ pub struct WithdrawConsentPayload {
     pub consent: Consent,
 }
 
-fn optional_id(id: Option<ID>, kind: Kind, field: &str) -> Result<Option<uuid::Uuid>> {
-    Ok(id.map(|id| ids::expect(kind, &id, field)).transpose()?)
-}
-
-fn guardian_draft(input: GuardianInput) -> GuardianDraft {
-    GuardianDraft {
-        name: input.name,
-        id_number: input.id_number,
-        phone: input.phone,
-        address: input.address,
-        work_province: input.work_province,
-        work_city: input.work_city,
-        guardianship_capacity: input.guardianship_capacity.map(Into::into),
-    }
-}
-
 /// Ledger mutations.
 #[derive(Default)]
 pub struct ChildMutation;
@@ -142,38 +126,7 @@ impl ChildMutation {
         #[graphql(desc = "The registration form.")] input: RegisterChildInput,
     ) -> Result<RegisterChildPayload> {
         let actor = ctx.actor()?;
-        let draft = ChildDraft {
-            name: input.name,
-            gender: input.gender.into(),
-            birth_date: input.birth_date,
-            ethnicity: input.ethnicity,
-            id_number: input.id_number,
-            residence_village_id: ids::expect(
-                Kind::Region,
-                &input.residence_village_id,
-                "input.residenceVillageId",
-            )?,
-            address: input.address,
-            school_id: optional_id(input.school_id, Kind::Organization, "input.schoolId")?,
-            grade: input.grade,
-            left_behind_type: input.left_behind_type.into(),
-            living_arrangement: input.living_arrangement.into(),
-            health_status: input.health_status.into(),
-            health_detail: input.illness,
-            disability_category: input.disability_category,
-            disability_grade: input.disability_grade,
-            risk_level: input.risk_level.into(),
-            household_registered: input.household_registered,
-            household_registration_place: input.household_registration_place,
-            schooling_stage: input.schooling_stage.into(),
-            boarding: input.boarding,
-            guardianship_quality: input.guardianship_quality.into(),
-            income_sources: input.income_sources.into_iter().map(Into::into).collect(),
-            benefits: input.benefits.into_iter().map(Into::into).collect(),
-            filled_by: input.filled_by,
-            reviewed_by: input.reviewed_by,
-            approved_by: input.approved_by,
-        };
+        let draft = ChildDraft::try_from(input)?;
         let registered = domain::child::register(ctx.state().store(), &actor, draft).await?;
         Ok(RegisterChildPayload {
             needs_report: registered.child.needs_report,
@@ -195,46 +148,9 @@ impl ChildMutation {
     ) -> Result<UpdateChildPayload> {
         let actor = ctx.actor()?;
         let id = ids::expect(Kind::Child, &input.id, "input.id")?;
-        let patch = ChildPatch {
-            name: input.name,
-            gender: input.gender.map(Into::into),
-            birth_date: input.birth_date,
-            ethnicity: input.ethnicity,
-            id_number: input.id_number.into(),
-            residence_village_id: optional_id(
-                input.residence_village_id,
-                Kind::Region,
-                "input.residenceVillageId",
-            )?,
-            address: input.address.into(),
-            school_id: Option::<Option<ID>>::from(input.school_id)
-                .map(|school| optional_id(school, Kind::Organization, "input.schoolId"))
-                .transpose()?,
-            grade: input.grade.into(),
-            left_behind_type: input.left_behind_type.map(Into::into),
-            living_arrangement: input.living_arrangement.map(Into::into),
-            health_status: input.health_status.map(Into::into),
-            health_detail: input.illness.into(),
-            disability_category: input.disability_category.into(),
-            disability_grade: input.disability_grade.into(),
-            risk_level: input.risk_level.map(Into::into),
-            household_registered: input.household_registered,
-            household_registration_place: input.household_registration_place.into(),
-            schooling_stage: input.schooling_stage.map(Into::into),
-            boarding: input.boarding,
-            guardianship_quality: input.guardianship_quality.map(Into::into),
-            income_sources: input
-                .income_sources
-                .map(|v| v.into_iter().map(Into::into).collect()),
-            benefits: input
-                .benefits
-                .map(|v| v.into_iter().map(Into::into).collect()),
-            filled_by: input.filled_by.into(),
-            reviewed_by: input.reviewed_by.into(),
-            approved_by: input.approved_by.into(),
-        };
-        let child =
-            domain::child::update(ctx.state().store(), &actor, id, input.version, patch).await?;
+        let version = input.version;
+        let patch = ChildPatch::try_from(input)?;
+        let child = domain::child::update(ctx.state().store(), &actor, id, version, patch).await?;
         Ok(UpdateChildPayload {
             needs_report: child.needs_report,
             child: Child(child),
@@ -302,7 +218,7 @@ impl ChildMutation {
             ctx.state().store(),
             &actor,
             child_id,
-            guardian_draft(input.guardian),
+            input.guardian.into(),
             link,
         )
         .await?;
@@ -325,7 +241,7 @@ impl ChildMutation {
             &actor,
             id,
             input.version,
-            guardian_draft(input.guardian),
+            input.guardian.into(),
         )
         .await?;
         Ok(UpdateGuardianPayload {
