@@ -736,6 +736,7 @@ impl Generator {
                 "[]".to_owned()
             }),
             filled_by: Set(Some("村儿童主任".to_owned())),
+            filled_on: Set(Some(crate::clock::china_date(self.now))),
             reviewed_by: Set(Some("乡镇儿童督导员".to_owned())),
             approved_by: Set(None),
             status_reason: Set(None),

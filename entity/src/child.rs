@@ -76,6 +76,8 @@ pub struct Model {
     pub benefits: String,
     /// Who filled in the registration form (填表人).
     pub filled_by: Option<String>,
+    /// When the registration form was filled in (填表日期).
+    pub filled_on: Option<Date>,
     /// Who reviewed it (审核人).
     pub reviewed_by: Option<String>,
     /// Who approved it (审批人).

@@ -19,6 +19,7 @@ mod m20261129_000013_audit_subjects;
 mod m20261130_000014_audit_batches;
 mod m20261201_000015_audit_subject_compact;
 mod m20261202_000016_audit_event_storage;
+mod m20261203_000017_child_filled_on;
 
 /// The ordered list of Shouhu's migrations.
 pub struct Migrator;
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000014_audit_batches::Migration),
             Box::new(m20261201_000015_audit_subject_compact::Migration),
             Box::new(m20261202_000016_audit_event_storage::Migration),
+            Box::new(m20261203_000017_child_filled_on::Migration),
         ]
     }
 }

@@ -316,6 +316,8 @@ pub struct ChildDraft {
     pub benefits: Vec<Benefit>,
     /// Filled in by.
     pub filled_by: Option<String>,
+    /// Filled in on.
+    pub filled_on: Option<NaiveDate>,
     /// Reviewed by.
     pub reviewed_by: Option<String>,
     /// Approved by.
@@ -383,6 +385,7 @@ pub async fn register(
         income_sources: json_list(&draft.income_sources),
         benefits: json_list(&draft.benefits),
         filled_by: draft.filled_by,
+        filled_on: draft.filled_on,
         reviewed_by: draft.reviewed_by,
         approved_by: draft.approved_by,
         status_reason: None,
@@ -484,6 +487,8 @@ pub struct ChildPatch {
     pub benefits: Option<Vec<Benefit>>,
     /// Filled in by.
     pub filled_by: Option<Option<String>>,
+    /// Filled in on.
+    pub filled_on: Option<Option<NaiveDate>>,
     /// Reviewed by.
     pub reviewed_by: Option<Option<String>>,
     /// Approved by.
@@ -526,7 +531,8 @@ pub async fn update(
         boarding,
         guardianship_quality,
         school_id,
-        disability_grade
+        disability_grade,
+        filled_on
     );
     set_text!(
         address,
@@ -729,6 +735,15 @@ async fn validate(
         return Err(ApiError::bad_input(
             "input.birthDate",
             "must not be in the future",
+        ));
+    }
+    if child
+        .filled_on
+        .is_some_and(|on| on > today || on < child.birth_date)
+    {
+        return Err(ApiError::bad_input(
+            "input.filledOn",
+            "must lie between the birth date and today",
         ));
     }
     if registering && age_on(child.birth_date, today) >= AGE_LIMIT {

@@ -148,6 +148,10 @@ async fn every_validation_rule_names_its_field() {
         ),
         (with(base.clone(), "name", json!("  ")), "input.name"),
         (
+            with(base.clone(), "filledOn", json!(tomorrow)),
+            "input.filledOn",
+        ),
+        (
             with(base.clone(), "healthStatus", json!("DISABLED")),
             "input.disabilityCategory",
         ),
@@ -605,4 +609,44 @@ async fn entrustment_agreements_and_consents_are_recorded() {
         )
         .await;
     assert_eq!(twice.code(), "BAD_USER_INPUT");
+}
+
+#[tokio::test]
+async fn the_form_date_is_registered_read_back_and_cleared() {
+    let app = TestApp::spawn().await;
+    let filled_on = (Utc::now().date_naive() - chrono::TimeDelta::days(3)).to_string();
+    let registered = register(
+        &app,
+        Role::ChildDirector,
+        with(form(&app, 411).await, "filledOn", json!(filled_on)),
+    )
+    .await;
+    assert!(registered.codes().is_empty(), "{:?}", registered.body);
+    let id = registered.data()["registerChild"]["child"]["id"].clone();
+    let read = "query($id: ID!) { child(id: $id) { filledOn version } }";
+
+    let by_director = app
+        .gql_as(Role::ChildDirector, read, json!({ "id": id }))
+        .await;
+    let by_analyst = app.gql_as(Role::Analyst, read, json!({ "id": id })).await;
+    let cleared = app
+        .gql_as(
+            Role::ChildDirector,
+            UPDATE,
+            json!({ "input": { "id": id, "version": 1, "filledOn": null } }),
+        )
+        .await;
+    let after = app
+        .gql_as(Role::ChildDirector, read, json!({ "id": id }))
+        .await;
+
+    assert_eq!(by_director.data()["child"]["filledOn"], json!(filled_on));
+    assert_eq!(by_analyst.data()["child"]["filledOn"], Value::Null);
+    assert_eq!(
+        by_analyst.code(),
+        "FORBIDDEN",
+        "as the form's other signatures"
+    );
+    assert!(cleared.codes().is_empty(), "{:?}", cleared.body);
+    assert_eq!(after.data()["child"]["filledOn"], Value::Null);
 }

@@ -119,6 +119,8 @@ pub struct RegisterChildInput {
     pub benefits: Vec<Benefit>,
     /// Who filled in the form (填表人).
     pub filled_by: Option<String>,
+    /// When the form was filled in (填表日期); not in the future.
+    pub filled_on: Option<NaiveDate>,
     /// Who reviewed it (审核人).
     pub reviewed_by: Option<String>,
     /// Who approved it (审批人).
@@ -181,6 +183,8 @@ pub struct UpdateChildInput {
     pub benefits: Option<Vec<Benefit>>,
     /// Who filled in the form; `null` clears it.
     pub filled_by: MaybeUndefined<String>,
+    /// When the form was filled in; `null` clears it.
+    pub filled_on: MaybeUndefined<NaiveDate>,
     /// Who reviewed it; `null` clears it.
     pub reviewed_by: MaybeUndefined<String>,
     /// Who approved it; `null` clears it.
@@ -369,6 +373,7 @@ impl TryFrom<RegisterChildInput> for ChildDraft {
             income_sources: input.income_sources.into_iter().map(Into::into).collect(),
             benefits: input.benefits.into_iter().map(Into::into).collect(),
             filled_by: input.filled_by,
+            filled_on: input.filled_on,
             reviewed_by: input.reviewed_by,
             approved_by: input.approved_by,
         })
@@ -416,6 +421,7 @@ impl TryFrom<UpdateChildInput> for ChildPatch {
                 .benefits
                 .map(|v| v.into_iter().map(Into::into).collect()),
             filled_by: input.filled_by.into(),
+            filled_on: input.filled_on.into(),
             reviewed_by: input.reviewed_by.into(),
             approved_by: input.approved_by.into(),
         })

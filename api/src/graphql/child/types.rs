@@ -230,6 +230,11 @@ impl Child {
         self.0.filled_by.as_deref()
     }
 
+    /// When the registration form was filled in (填表日期).
+    async fn filled_on(&self) -> Option<NaiveDate> {
+        self.0.filled_on
+    }
+
     /// Who reviewed it (审核人).
     async fn reviewed_by(&self) -> Option<&str> {
         self.0.reviewed_by.as_deref()
