@@ -1,6 +1,9 @@
 //! Dataloaders: each nested lookup is batched into one SQL statement per level of the query.
 
-use std::{collections::HashMap, sync::Arc};
+use std::{
+    collections::HashMap,
+    sync::{Arc, OnceLock},
+};
 
 use async_graphql::{
     ErrorExtensions,
@@ -232,9 +235,10 @@ impl Loader<Uuid> for OpenAbsencesLoader {
     }
 }
 
-/// The caller a row-scoped loader reads for: rows outside the caller's scope are never loaded.
+/// What the loaders of one request read with: the pool, and for the row-scoped ones the
+/// principal (rows outside its scope are never loaded), the policy and the request's time.
 #[derive(Clone)]
-pub struct Caller {
+pub struct LoaderContext {
     /// The pool.
     pub db: DatabaseConnection,
     /// The caller, when signed in.
@@ -247,7 +251,7 @@ pub struct Caller {
     pub now: chrono::DateTime<chrono::Utc>,
 }
 
-impl Caller {
+impl LoaderContext {
     fn actor(&self) -> Result<domain::Actor<'_>, Arc<ApiError>> {
         let principal = self
             .principal
@@ -265,7 +269,7 @@ impl Caller {
 }
 
 /// Loads the children each activity served, within the caller's row scope.
-pub struct ActivityChildrenLoader(pub Caller);
+pub struct ActivityChildrenLoader(pub LoaderContext);
 
 impl Loader<Uuid> for ActivityChildrenLoader {
     type Value = Vec<entity::child::Model>;
@@ -286,7 +290,7 @@ impl Loader<Uuid> for ActivityChildrenLoader {
 
 /// Loads children by id, those within the caller's row scope (for the `child` field of visits,
 /// pairings, dropout cases and reports).
-pub struct VisibleChildLoader(pub Caller);
+pub struct VisibleChildLoader(pub LoaderContext);
 
 impl Loader<Uuid> for VisibleChildLoader {
     type Value = entity::child::Model;
@@ -302,7 +306,7 @@ impl Loader<Uuid> for VisibleChildLoader {
 }
 
 /// Loads reports by id, those the caller may see (for deadline alerts).
-pub struct VisibleReportLoader(pub Caller);
+pub struct VisibleReportLoader(pub LoaderContext);
 
 impl Loader<Uuid> for VisibleReportLoader {
     type Value = entity::report::Model;
@@ -363,7 +367,7 @@ impl Loader<Uuid> for InterventionsLoader {
 }
 
 /// Loads each child's assessments, those the caller may see.
-pub struct AssessmentsLoader(pub Caller);
+pub struct AssessmentsLoader(pub LoaderContext);
 
 impl Loader<Uuid> for AssessmentsLoader {
     type Value = Vec<entity::assessment::Model>;
@@ -395,7 +399,7 @@ impl Loader<Uuid> for AssessmentIdsLoader {
 }
 
 /// Loads each child's service items, those the caller may see.
-pub struct ServiceItemsLoader(pub Caller);
+pub struct ServiceItemsLoader(pub LoaderContext);
 
 impl Loader<Uuid> for ServiceItemsLoader {
     type Value = Vec<entity::service_item::Model>;
@@ -441,7 +445,7 @@ impl Loader<Uuid> for TeamsLoader {
 }
 
 /// Loads each screening campaign's numbers, over the records the caller may see.
-pub struct TalliesLoader(pub Caller);
+pub struct TalliesLoader(pub LoaderContext);
 
 impl Loader<Uuid> for TalliesLoader {
     type Value = domain::screening::Tally;
@@ -483,113 +487,107 @@ fn group<T>(keys: &[Uuid], rows: Vec<T>, key: impl Fn(&T) -> Uuid) -> HashMap<Uu
 /// How long a loader waits for more keys before it runs its statement.
 pub const BATCH_WINDOW_MS: u64 = 4;
 
-/// The loaders of one request; each caches what it loaded for the rest of the request.
-pub struct Loaders {
-    /// Regions.
-    pub regions: DataLoader<RegionLoader, HashMapCache>,
-    /// Regions under a region.
-    pub region_children: DataLoader<RegionChildrenLoader, HashMapCache>,
-    /// Organizations.
-    pub organizations: DataLoader<OrganizationLoader, HashMapCache>,
-    /// Each child's guardians.
-    pub child_guardians: DataLoader<ChildGuardiansLoader, HashMapCache>,
-    /// Each child's entrustment agreements.
-    pub agreements: DataLoader<AgreementsLoader, HashMapCache>,
-    /// Each child's consents.
-    pub consents: DataLoader<ConsentsLoader, HashMapCache>,
-    /// Guardians.
-    pub guardians: DataLoader<GuardianLoader, HashMapCache>,
-    /// Each child's latest visit times.
-    pub last_visits: DataLoader<LastVisitLoader, HashMapCache>,
-    /// Each child's active pairing.
-    pub pairings: DataLoader<ActivePairingLoader, HashMapCache>,
-    /// Each child's guardian contacts.
-    pub contacts: DataLoader<ContactsLoader, HashMapCache>,
-    /// Accounts' display names.
-    pub account_names: DataLoader<AccountNameLoader, HashMapCache>,
-    /// Each dropout case's persuasion attempts.
-    pub persuasion_attempts: DataLoader<AttemptsLoader, HashMapCache>,
-    /// Each child's unexplained absences of the last 30 days.
-    pub open_absences: DataLoader<OpenAbsencesLoader, HashMapCache>,
-    /// The children each activity served.
-    pub activity_children: DataLoader<ActivityChildrenLoader, HashMapCache>,
-    /// Children by id, within the caller's scope.
-    pub visible_children: DataLoader<VisibleChildLoader, HashMapCache>,
-    /// Reports by id, those the caller may see.
-    pub visible_reports: DataLoader<VisibleReportLoader, HashMapCache>,
-    /// Each report's moves.
-    pub report_transitions: DataLoader<TransitionsLoader, HashMapCache>,
-    /// Each report's emergency actions.
-    pub emergency_actions: DataLoader<ActionsLoader, HashMapCache>,
-    /// Each child's interventions.
-    pub interventions: DataLoader<InterventionsLoader, HashMapCache>,
-    /// Each child's assessments, those the caller may see.
-    pub assessments: DataLoader<AssessmentsLoader, HashMapCache>,
-    /// Which ids are assessments'.
-    pub assessment_ids: DataLoader<AssessmentIdsLoader, HashMapCache>,
-    /// Each child's service items, those the caller may see.
-    pub service_items: DataLoader<ServiceItemsLoader, HashMapCache>,
-    /// Each child's access grants.
-    pub grants: DataLoader<GrantsLoader, HashMapCache>,
-    /// Each screening campaign's teams.
-    pub teams: DataLoader<TeamsLoader, HashMapCache>,
-    /// Each screening campaign's numbers.
-    pub tallies: DataLoader<TalliesLoader, HashMapCache>,
-    /// Hazard sites.
-    pub hazard_sites: DataLoader<HazardSiteLoader, HashMapCache>,
+/// A loader with the request's cache, waiting `BATCH_WINDOW_MS` for sibling fields' keys (the
+/// default 1 ms splits a level of 50 objects in two in unoptimised builds).
+fn loader<L: Loader<Uuid>>(l: L) -> DataLoader<L, HashMapCache> {
+    DataLoader::with_cache(l, tokio::spawn, HashMapCache::default())
+        .delay(std::time::Duration::from_millis(BATCH_WINDOW_MS))
 }
 
-impl Loaders {
-    /// Fresh loaders for one request.
-    pub fn new(state: &AppState, principal: Option<Principal>) -> Self {
-        let db = &state.db;
-        let now = state.clock.now();
-        let today = crate::clock::china_date(now);
-        let caller = Caller {
-            db: db.clone(),
-            principal,
-            policy: Arc::clone(&state.policy),
-            mac: state.audit_keys.mac.clone(),
-            now,
-        };
-        // The window in which sibling fields' keys gather into one statement. The default
-        // 1 ms splits a level of 50 objects in two in unoptimised builds.
-        fn loader<L: Loader<Uuid>>(l: L) -> DataLoader<L, HashMapCache> {
-            DataLoader::with_cache(l, tokio::spawn, HashMapCache::default())
-                .delay(std::time::Duration::from_millis(BATCH_WINDOW_MS))
+/// Declares [`Loaders`]: each loader once, with what it is made of; it is made on first use.
+macro_rules! loaders {
+    ($($(#[doc = $doc:literal])* $name:ident: $loader:ty = |$c:ident| $make:expr;)*) => {
+        /// The loaders of one request, each made when a field first asks for it; each caches
+        /// what it loaded for the rest of the request.
+        pub struct Loaders {
+            context: LoaderContext,
+            $($name: OnceLock<DataLoader<$loader, HashMapCache>>,)*
         }
-        Self {
-            child_guardians: loader(ChildGuardiansLoader(db.clone())),
-            agreements: loader(AgreementsLoader(db.clone())),
-            consents: loader(ConsentsLoader(db.clone())),
-            guardians: loader(GuardianLoader(db.clone())),
-            last_visits: loader(LastVisitLoader(db.clone())),
-            pairings: loader(ActivePairingLoader(db.clone())),
-            contacts: loader(ContactsLoader(db.clone())),
-            account_names: loader(AccountNameLoader(db.clone())),
-            persuasion_attempts: loader(AttemptsLoader(db.clone())),
-            report_transitions: loader(TransitionsLoader(db.clone())),
-            emergency_actions: loader(ActionsLoader(db.clone())),
-            interventions: loader(InterventionsLoader(db.clone())),
-            grants: loader(GrantsLoader(db.clone())),
-            assessment_ids: loader(AssessmentIdsLoader(db.clone())),
-            teams: loader(TeamsLoader(db.clone())),
-            hazard_sites: loader(HazardSiteLoader(db.clone())),
-            tallies: loader(TalliesLoader(caller.clone())),
-            assessments: loader(AssessmentsLoader(caller.clone())),
-            service_items: loader(ServiceItemsLoader(caller.clone())),
-            activity_children: loader(ActivityChildrenLoader(caller.clone())),
-            visible_children: loader(VisibleChildLoader(caller.clone())),
-            visible_reports: loader(VisibleReportLoader(caller)),
-            open_absences: loader(OpenAbsencesLoader {
-                db: db.clone(),
-                since: today - chrono::TimeDelta::days(30),
-            }),
-            regions: loader(RegionLoader(db.clone())),
-            region_children: loader(RegionChildrenLoader(db.clone())),
-            organizations: loader(OrganizationLoader(db.clone())),
+
+        impl Loaders {
+            /// The loaders of one request read for `principal` (none is made yet).
+            pub fn new(state: &AppState, principal: Option<Principal>) -> Self {
+                Self {
+                    context: LoaderContext {
+                        db: state.db.clone(),
+                        principal,
+                        policy: Arc::clone(&state.policy),
+                        mac: state.audit_keys.mac.clone(),
+                        now: state.clock.now(),
+                    },
+                    $($name: OnceLock::new(),)*
+                }
+            }
+
+            $(
+                $(#[doc = $doc])*
+                pub fn $name(&self) -> &DataLoader<$loader, HashMapCache> {
+                    self.$name.get_or_init(|| {
+                        let $c = &self.context;
+                        loader($make)
+                    })
+                }
+            )*
         }
-    }
+    };
+}
+
+loaders! {
+    /// Regions.
+    regions: RegionLoader = |c| RegionLoader(c.db.clone());
+    /// Regions under a region.
+    region_children: RegionChildrenLoader = |c| RegionChildrenLoader(c.db.clone());
+    /// Organizations.
+    organizations: OrganizationLoader = |c| OrganizationLoader(c.db.clone());
+    /// Each child's guardians.
+    child_guardians: ChildGuardiansLoader = |c| ChildGuardiansLoader(c.db.clone());
+    /// Each child's entrustment agreements.
+    agreements: AgreementsLoader = |c| AgreementsLoader(c.db.clone());
+    /// Each child's consents.
+    consents: ConsentsLoader = |c| ConsentsLoader(c.db.clone());
+    /// Guardians.
+    guardians: GuardianLoader = |c| GuardianLoader(c.db.clone());
+    /// Each child's latest visit times.
+    last_visits: LastVisitLoader = |c| LastVisitLoader(c.db.clone());
+    /// Each child's active pairing.
+    pairings: ActivePairingLoader = |c| ActivePairingLoader(c.db.clone());
+    /// Each child's guardian contacts.
+    contacts: ContactsLoader = |c| ContactsLoader(c.db.clone());
+    /// Accounts' display names.
+    account_names: AccountNameLoader = |c| AccountNameLoader(c.db.clone());
+    /// Each dropout case's persuasion attempts.
+    persuasion_attempts: AttemptsLoader = |c| AttemptsLoader(c.db.clone());
+    /// Each child's unexplained absences of the last 30 days.
+    open_absences: OpenAbsencesLoader = |c| OpenAbsencesLoader {
+        db: c.db.clone(),
+        since: crate::clock::china_date(c.now) - chrono::TimeDelta::days(30),
+    };
+    /// The children each activity served.
+    activity_children: ActivityChildrenLoader = |c| ActivityChildrenLoader(c.clone());
+    /// Children by id, within the caller's scope.
+    visible_children: VisibleChildLoader = |c| VisibleChildLoader(c.clone());
+    /// Reports by id, those the caller may see.
+    visible_reports: VisibleReportLoader = |c| VisibleReportLoader(c.clone());
+    /// Each report's moves.
+    report_transitions: TransitionsLoader = |c| TransitionsLoader(c.db.clone());
+    /// Each report's emergency actions.
+    emergency_actions: ActionsLoader = |c| ActionsLoader(c.db.clone());
+    /// Each child's interventions.
+    interventions: InterventionsLoader = |c| InterventionsLoader(c.db.clone());
+    /// Each child's assessments, those the caller may see.
+    assessments: AssessmentsLoader = |c| AssessmentsLoader(c.clone());
+    /// Which ids are assessments'.
+    assessment_ids: AssessmentIdsLoader = |c| AssessmentIdsLoader(c.db.clone());
+    /// Each child's service items, those the caller may see.
+    service_items: ServiceItemsLoader = |c| ServiceItemsLoader(c.clone());
+    /// Each child's access grants.
+    grants: GrantsLoader = |c| GrantsLoader(c.db.clone());
+    /// Each screening campaign's teams.
+    teams: TeamsLoader = |c| TeamsLoader(c.db.clone());
+    /// Each screening campaign's numbers.
+    tallies: TalliesLoader = |c| TalliesLoader(c.clone());
+    /// Hazard sites.
+    hazard_sites: HazardSiteLoader = |c| HazardSiteLoader(c.db.clone());
 }
 
 /// Turns a loader's shared error back into a GraphQL error with the code it had (an

@@ -56,7 +56,7 @@ impl Account {
     async fn jurisdiction(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
         let loaders = ctx.data_unchecked::<Loaders>();
         let Some(organization) = loaders
-            .organizations
+            .organizations()
             .load_one(self.0.organization_id)
             .await
             .map_err(loader_error)?
@@ -64,7 +64,7 @@ impl Account {
             return Ok(None);
         };
         Ok(loaders
-            .regions
+            .regions()
             .load_one(organization.region_id)
             .await
             .map_err(loader_error)?

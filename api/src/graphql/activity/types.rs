@@ -66,7 +66,7 @@ impl ServiceActivity {
     async fn region(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
         let loaders = ctx.data_unchecked::<Loaders>();
         Ok(loaders
-            .regions
+            .regions()
             .load_one(self.0.region_id)
             .await
             .map_err(loader_error)?
@@ -87,7 +87,7 @@ impl ServiceActivity {
     async fn children(&self, ctx: &Context<'_>) -> Result<Vec<Child>> {
         let loaders = ctx.data_unchecked::<Loaders>();
         Ok(loaders
-            .activity_children
+            .activity_children()
             .load_one(self.0.id)
             .await
             .map_err(loader_error)?

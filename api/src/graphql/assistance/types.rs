@@ -109,7 +109,7 @@ impl Assessment {
         };
         let loaders = ctx.data_unchecked::<Loaders>();
         Ok(loaders
-            .visible_reports
+            .visible_reports()
             .load_one(id)
             .await
             .map_err(loader_error)?
@@ -127,7 +127,7 @@ impl Assessment {
         let loaders = ctx.data_unchecked::<Loaders>();
         let ids = assistance::participants(&self.0);
         let found = loaders
-            .organizations
+            .organizations()
             .load_many(ids.iter().copied())
             .await
             .map_err(loader_error)?;
@@ -186,7 +186,7 @@ impl Assessment {
     async fn service_items(&self, ctx: &Context<'_>) -> Result<Option<Vec<ServiceItem>>> {
         let loaders = ctx.data_unchecked::<Loaders>();
         let items = loaders
-            .service_items
+            .service_items()
             .load_one(self.0.child_id)
             .await
             .map_err(loader_error)?
@@ -278,7 +278,7 @@ impl ServiceItem {
         };
         let loaders = ctx.data_unchecked::<Loaders>();
         let grants = loaders
-            .grants
+            .grants()
             .load_one(self.0.child_id)
             .await
             .map_err(loader_error)?
@@ -362,7 +362,7 @@ impl BreakGlassAccess {
     async fn opened_by(&self, ctx: &Context<'_>) -> Result<Option<String>> {
         let loaders = ctx.data_unchecked::<Loaders>();
         loaders
-            .account_names
+            .account_names()
             .load_one(self.0.account_id)
             .await
             .map_err(loader_error)

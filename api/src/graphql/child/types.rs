@@ -37,7 +37,7 @@ impl Child {
     pub async fn visible(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Option<Self>> {
         let loaders = ctx.data_unchecked::<Loaders>();
         Ok(loaders
-            .visible_children
+            .visible_children()
             .load_one(id)
             .await
             .map_err(loader_error)?
@@ -91,7 +91,7 @@ impl Child {
     async fn residence_village(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
         let loaders = ctx.data_unchecked::<Loaders>();
         Ok(loaders
-            .regions
+            .regions()
             .load_one(self.0.residence_village_id)
             .await
             .map_err(loader_error)?
@@ -111,7 +111,7 @@ impl Child {
         };
         let loaders = ctx.data_unchecked::<Loaders>();
         Ok(loaders
-            .organizations
+            .organizations()
             .load_one(school)
             .await
             .map_err(loader_error)?
@@ -249,7 +249,7 @@ impl Child {
     async fn guardians(&self, ctx: &Context<'_>) -> Result<Option<Vec<Guardian>>> {
         let loaders = ctx.data_unchecked::<Loaders>();
         let rows = loaders
-            .child_guardians
+            .child_guardians()
             .load_one(self.0.id)
             .await
             .map_err(loader_error)?
@@ -268,7 +268,7 @@ impl Child {
     ) -> Result<Option<Vec<EntrustmentAgreement>>> {
         let loaders = ctx.data_unchecked::<Loaders>();
         let rows = loaders
-            .agreements
+            .agreements()
             .load_one(self.0.id)
             .await
             .map_err(loader_error)?
@@ -280,7 +280,7 @@ impl Child {
     async fn consents(&self, ctx: &Context<'_>) -> Result<Option<Vec<Consent>>> {
         let loaders = ctx.data_unchecked::<Loaders>();
         let rows = loaders
-            .consents
+            .consents()
             .load_one(self.0.id)
             .await
             .map_err(loader_error)?
@@ -292,7 +292,7 @@ impl Child {
     async fn last_visited_at(&self, ctx: &Context<'_>) -> Result<Option<DateTime<Utc>>> {
         let loaders = ctx.data_unchecked::<Loaders>();
         Ok(loaders
-            .last_visits
+            .last_visits()
             .load_one(self.0.id)
             .await
             .map_err(loader_error)?
@@ -304,7 +304,7 @@ impl Child {
     async fn visit_due(&self, ctx: &Context<'_>) -> Result<Option<bool>> {
         let loaders = ctx.data_unchecked::<Loaders>();
         let last = loaders
-            .last_visits
+            .last_visits()
             .load_one(self.0.id)
             .await
             .map_err(loader_error)?
@@ -348,7 +348,7 @@ impl Child {
     async fn helping_teacher(&self, ctx: &Context<'_>) -> Result<Option<Pairing>> {
         let loaders = ctx.data_unchecked::<Loaders>();
         Ok(loaders
-            .pairings
+            .pairings()
             .load_one(self.0.id)
             .await
             .map_err(loader_error)?
@@ -359,7 +359,7 @@ impl Child {
     async fn guardian_contacts(&self, ctx: &Context<'_>) -> Result<Option<Vec<GuardianContact>>> {
         let loaders = ctx.data_unchecked::<Loaders>();
         let rows = loaders
-            .contacts
+            .contacts()
             .load_one(self.0.id)
             .await
             .map_err(loader_error)?
@@ -371,7 +371,7 @@ impl Child {
     async fn open_absences(&self, ctx: &Context<'_>) -> Result<Option<Vec<SchoolAbsence>>> {
         let loaders = ctx.data_unchecked::<Loaders>();
         let rows = loaders
-            .open_absences
+            .open_absences()
             .load_one(self.0.id)
             .await
             .map_err(loader_error)?
@@ -389,7 +389,7 @@ impl Child {
         audit_subject(ctx, Kind::Child, self.0.id);
         let loaders = ctx.data_unchecked::<Loaders>();
         let rows = loaders
-            .interventions
+            .interventions()
             .load_one(self.0.id)
             .await
             .map_err(loader_error)?
@@ -401,7 +401,7 @@ impl Child {
     async fn assessments(&self, ctx: &Context<'_>) -> Result<Option<Vec<Assessment>>> {
         let loaders = ctx.data_unchecked::<Loaders>();
         let rows = loaders
-            .assessments
+            .assessments()
             .load_one(self.0.id)
             .await
             .map_err(loader_error)?
@@ -414,7 +414,7 @@ impl Child {
     async fn service_items(&self, ctx: &Context<'_>) -> Result<Option<Vec<ServiceItem>>> {
         let loaders = ctx.data_unchecked::<Loaders>();
         let rows = loaders
-            .service_items
+            .service_items()
             .load_one(self.0.id)
             .await
             .map_err(loader_error)?
@@ -427,7 +427,7 @@ impl Child {
     async fn access_grants(&self, ctx: &Context<'_>) -> Result<Option<Vec<AccessGrant>>> {
         let loaders = ctx.data_unchecked::<Loaders>();
         let rows = loaders
-            .grants
+            .grants()
             .load_one(self.0.id)
             .await
             .map_err(loader_error)?
@@ -576,7 +576,7 @@ impl EntrustmentAgreement {
     async fn entrusted_guardian(&self, ctx: &Context<'_>) -> Result<Option<Guardian>> {
         let loaders = ctx.data_unchecked::<Loaders>();
         Ok(loaders
-            .guardians
+            .guardians()
             .load_one(self.0.entrusted_guardian_id)
             .await
             .map_err(loader_error)?
@@ -630,7 +630,7 @@ impl Consent {
     async fn guardian(&self, ctx: &Context<'_>) -> Result<Option<Guardian>> {
         let loaders = ctx.data_unchecked::<Loaders>();
         Ok(loaders
-            .guardians
+            .guardians()
             .load_one(self.0.guardian_id)
             .await
             .map_err(loader_error)?

@@ -19,7 +19,7 @@ impl Organization {
     pub async fn load(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Option<Self>> {
         let loaders = ctx.data_unchecked::<Loaders>();
         Ok(loaders
-            .organizations
+            .organizations()
             .load_one(id)
             .await
             .map_err(loader_error)?
@@ -60,7 +60,7 @@ impl Organization {
     async fn region(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
         let loaders = ctx.data_unchecked::<Loaders>();
         Ok(loaders
-            .regions
+            .regions()
             .load_one(self.0.region_id)
             .await
             .map_err(loader_error)?

@@ -31,7 +31,7 @@ impl Pairing {
     async fn teacher_name(&self, ctx: &Context<'_>) -> Result<Option<String>> {
         let loaders = ctx.data_unchecked::<Loaders>();
         loaders
-            .account_names
+            .account_names()
             .load_one(self.0.teacher_account_id)
             .await
             .map_err(loader_error)
@@ -77,7 +77,7 @@ impl GuardianContact {
         };
         let loaders = ctx.data_unchecked::<Loaders>();
         Ok(loaders
-            .guardians
+            .guardians()
             .load_one(guardian)
             .await
             .map_err(loader_error)?

@@ -50,7 +50,7 @@ impl Region {
         };
         let loaders = ctx.data_unchecked::<Loaders>();
         Ok(loaders
-            .regions
+            .regions()
             .load_one(parent)
             .await
             .map_err(loader_error)?
@@ -62,7 +62,7 @@ impl Region {
         ctx.principal()?;
         let loaders = ctx.data_unchecked::<Loaders>();
         let rows = loaders
-            .region_children
+            .region_children()
             .load_one(self.0.id)
             .await
             .map_err(loader_error)?

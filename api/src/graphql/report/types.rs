@@ -164,7 +164,7 @@ impl Report {
     async fn region(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
         let loaders = ctx.data_unchecked::<Loaders>();
         Ok(loaders
-            .regions
+            .regions()
             .load_one(self.0.region_id)
             .await
             .map_err(loader_error)?
@@ -279,7 +279,7 @@ impl Report {
     async fn transitions(&self, ctx: &Context<'_>) -> Result<Option<Vec<ReportTransition>>> {
         let loaders = ctx.data_unchecked::<Loaders>();
         let rows = loaders
-            .report_transitions
+            .report_transitions()
             .load_one(self.0.id)
             .await
             .map_err(loader_error)?;
@@ -296,7 +296,7 @@ impl Report {
         audit_subject(ctx, Kind::Report, self.0.id);
         let loaders = ctx.data_unchecked::<Loaders>();
         let rows = loaders
-            .emergency_actions
+            .emergency_actions()
             .load_one(self.0.id)
             .await
             .map_err(loader_error)?;
@@ -385,7 +385,7 @@ impl DeadlineAlert {
     async fn report(&self, ctx: &Context<'_>) -> Result<Option<Report>> {
         let loaders = ctx.data_unchecked::<Loaders>();
         Ok(loaders
-            .visible_reports
+            .visible_reports()
             .load_one(self.0.report_id)
             .await
             .map_err(loader_error)?

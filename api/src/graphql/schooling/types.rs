@@ -99,7 +99,7 @@ impl DropoutCase {
     async fn persuasion_attempts(&self, ctx: &Context<'_>) -> Result<Vec<PersuasionAttempt>> {
         let loaders = ctx.data_unchecked::<Loaders>();
         Ok(loaders
-            .persuasion_attempts
+            .persuasion_attempts()
             .load_one(self.0.id)
             .await
             .map_err(loader_error)?
@@ -201,7 +201,7 @@ impl Assignment {
             entity::enums::SubjectType::Assessment => {
                 let loaders = ctx.data_unchecked::<Loaders>();
                 let own = loaders
-                    .assessment_ids
+                    .assessment_ids()
                     .load_one(id)
                     .await
                     .map_err(loader_error)?;

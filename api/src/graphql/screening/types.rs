@@ -110,7 +110,7 @@ impl ScreeningCampaign {
     async fn region(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
         let loaders = ctx.data_unchecked::<Loaders>();
         Ok(loaders
-            .regions
+            .regions()
             .load_one(self.0.region_id)
             .await
             .map_err(loader_error)?
@@ -121,7 +121,7 @@ impl ScreeningCampaign {
     async fn teams(&self, ctx: &Context<'_>) -> Result<Vec<ScreeningTeam>> {
         let loaders = ctx.data_unchecked::<Loaders>();
         Ok(loaders
-            .teams
+            .teams()
             .load_one(self.0.id)
             .await
             .map_err(loader_error)?
@@ -161,7 +161,7 @@ impl ScreeningCampaign {
     async fn tally(&self, ctx: &Context<'_>) -> Result<ScreeningTally> {
         let loaders = ctx.data_unchecked::<Loaders>();
         let tally = loaders
-            .tallies
+            .tallies()
             .load_one(self.0.id)
             .await
             .map_err(loader_error)?
@@ -210,7 +210,7 @@ impl HazardSite {
     async fn region(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
         let loaders = ctx.data_unchecked::<Loaders>();
         Ok(loaders
-            .regions
+            .regions()
             .load_one(self.0.region_id)
             .await
             .map_err(loader_error)?
@@ -304,7 +304,7 @@ impl ScreeningRecord {
         };
         let loaders = ctx.data_unchecked::<Loaders>();
         Ok(loaders
-            .hazard_sites
+            .hazard_sites()
             .load_one(id)
             .await
             .map_err(loader_error)?
@@ -340,7 +340,7 @@ impl ScreeningRecord {
         };
         let loaders = ctx.data_unchecked::<Loaders>();
         Ok(loaders
-            .visible_reports
+            .visible_reports()
             .load_one(id)
             .await
             .map_err(loader_error)?
