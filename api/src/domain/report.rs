@@ -989,7 +989,7 @@ pub async fn sweep(
     Ok(raised)
 }
 
-/// One page of the sweep, in one unit of work: the candidates after `after`, and the alerts
+/// One page of the sweep: the candidates after `after`, and, in one unit of work, the alerts
 /// claimed for them, announced; with the last id when the page was full (there may be more).
 async fn sweep_page(
     store: Store<'_>,
@@ -998,8 +998,8 @@ async fn sweep_page(
     candidates: &Condition,
     after: Option<Uuid>,
 ) -> ApiResult<(Vec<deadline_alert::Model>, Option<Uuid>)> {
-    let work = store.begin().await?;
-    let db = work.db();
+    // Read outside the unit of work: a sweep that finds nothing takes no write lock, and a
+    // candidate claimed meanwhile by another sweeper is skipped by the claim's unique key.
     let mut page = report::Entity::find().filter(candidates.clone());
     if let Some(last) = after {
         page = page.filter(report::Column::Id.gt(last));
@@ -1007,7 +1007,7 @@ async fn sweep_page(
     let page = page
         .order_by_asc(report::Column::Id)
         .limit(SWEEP_PAGE)
-        .all(db)
+        .all(store.db)
         .await?;
     let next = page
         .last()
@@ -1034,6 +1034,8 @@ async fn sweep_page(
     if alerts.is_empty() {
         return Ok((Vec::new(), next));
     }
+    let work = store.begin().await?;
+    let db = work.db();
     // Another sweeper may have claimed some first: only the rows inserted come back.
     let inserted = match deadline_alert::Entity::insert_many(alerts)
         .on_conflict_do_nothing_on([
