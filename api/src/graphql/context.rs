@@ -1,12 +1,13 @@
 //! What resolvers read from the GraphQL context.
 
-use async_graphql::Context;
+use async_graphql::{Context, parser::types::OperationType};
 use chrono::NaiveDate;
 
 use crate::{
     auth::{Principal, RequestMeta, Session},
     domain::Actor,
     error::ApiError,
+    policy::rules::Use,
     state::AppState,
 };
 
@@ -49,9 +50,13 @@ impl ContextExt for Context<'_> {
             request_id: self
                 .data_opt::<RequestMeta>()
                 .and_then(|m| m.request_id.as_deref()),
-            break_glass: state
-                .policy
-                .break_glass_applies(self.query_env.operation.node.ty),
+            break_glass: state.policy.break_glass_applies(
+                if self.query_env.operation.node.ty == OperationType::Mutation {
+                    Use::Write
+                } else {
+                    Use::Read
+                },
+            ),
         })
     }
 

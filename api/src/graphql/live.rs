@@ -1,9 +1,7 @@
 //! The root of subscriptions, and what every subscription shares: the bus's events as a
 //! stream, and the subscriber.
 
-use async_graphql::{
-    Context, ID, Result, Subscription as SubscriptionRoot, parser::types::OperationType,
-};
+use async_graphql::{Context, ID, Result, Subscription as SubscriptionRoot};
 use futures_util::{Stream, StreamExt, stream};
 use tokio::sync::broadcast::error::RecvError;
 
@@ -21,7 +19,7 @@ use crate::{
             subscription::{DeadlineAlertEvent, ReportEvent},
         },
     },
-    policy::{Level, scope},
+    policy::{Level, rules::Use, scope},
     state::AppState,
 };
 
@@ -108,10 +106,7 @@ impl Listener {
             mac: &self.state.audit_keys.mac,
             now: self.state.clock.now(),
             request_id: None,
-            break_glass: self
-                .state
-                .policy
-                .break_glass_applies(OperationType::Subscription),
+            break_glass: self.state.policy.break_glass_applies(Use::Read),
         }
     }
 

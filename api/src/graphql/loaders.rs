@@ -8,13 +8,18 @@ use std::{
 use async_graphql::{
     ErrorExtensions,
     dataloader::{DataLoader, HashMapCache, Loader},
-    parser::types::OperationType,
 };
 use entity::{child_guardian, consent, entrustment_agreement, guardian, organization, region};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-use crate::{auth::Principal, domain, error::ApiError, policy::Policy, state::AppState};
+use crate::{
+    auth::Principal,
+    domain,
+    error::ApiError,
+    policy::{Policy, rules::Use},
+    state::AppState,
+};
 
 /// Loads regions by id.
 pub struct RegionLoader(pub DatabaseConnection);
@@ -263,7 +268,7 @@ impl LoaderContext {
             mac: &self.mac,
             now: self.now,
             request_id: None,
-            break_glass: self.policy.break_glass_applies(OperationType::Query),
+            break_glass: self.policy.break_glass_applies(Use::Read),
         })
     }
 }

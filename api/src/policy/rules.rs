@@ -4,7 +4,6 @@
 //! `[rules]` in the policy file, where it is logic it is written here, and every one is listed in
 //! the access matrix ([`Policy::record_rules`]). The domain asks; nothing else decides.
 
-use async_graphql::parser::types::OperationType;
 use chrono::{DateTime, TimeDelta, Utc};
 use entity::{
     account, break_glass, child,
@@ -16,6 +15,17 @@ use crate::{
     auth::Principal,
     policy::{Policy, RowScope, scope},
 };
+
+/// What a caller is doing with records, as far as break-glass openings are concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Use {
+    /// Reading them: a query, a subscription, a field's loader.
+    Read,
+    /// Changing them: a mutation.
+    Write,
+    /// Asking who read a child's record (the access report): not an emergency.
+    AccessReport,
+}
 
 /// Whether a visit's author may still correct it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,11 +131,11 @@ impl Policy {
         self.scope(caller.role) == RowScope::Jurisdiction && self.in_area(caller, path)
     }
 
-    /// Whether records the caller opened by break-glass count as in scope for an operation:
-    /// for reads and subscriptions, never for writes (break-glass lets an officer read a
-    /// record, never change it).
-    pub fn break_glass_applies(&self, operation: OperationType) -> bool {
-        operation != OperationType::Mutation
+    /// Whether records the caller opened by break-glass count as in scope: for reads, never
+    /// for writes (break-glass lets an officer read a record, never change it), and not for the
+    /// access report (asking who read a record is not an emergency).
+    pub fn break_glass_applies(&self, what: Use) -> bool {
+        what == Use::Read
     }
 
     /// Whether a live connection signed in as `held` keeps its rights now that the account
@@ -199,7 +209,7 @@ impl Policy {
             ),
             (
                 "break_glass_applies",
-                "records opened by break-glass count as in scope for queries and subscriptions, never for mutations"
+                "records opened by break-glass count as in scope for queries and subscriptions, never for mutations nor the access report"
                     .into(),
             ),
             (
