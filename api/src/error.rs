@@ -56,6 +56,16 @@ pub enum ApiError {
 /// Results of domain functions.
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// A read's answer with a record that is not there (or not visible) as `None`: for fields that
+/// answer null for what the caller may not see; other errors pass through.
+pub fn found<T>(result: ApiResult<T>) -> ApiResult<Option<T>> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(ApiError::NotFound) => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
 impl ApiError {
     /// Bad input in `field`.
     pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {

@@ -5,7 +5,7 @@ use futures_util::{FutureExt, future::BoxFuture};
 
 use crate::{
     domain,
-    error::{ApiError, ApiResult},
+    error::{ApiResult, found},
     graphql::{
         account::types::Account,
         activity::types::ServiceActivity,
@@ -57,15 +57,6 @@ pub enum Node {
     BreakGlassAccess(BreakGlassAccess),
     /// A screening campaign.
     ScreeningCampaign(ScreeningCampaign),
-}
-
-/// A getter's answer as `node` gives it: not found is null, other errors stay errors.
-fn found<T>(result: ApiResult<T>) -> ApiResult<Option<T>> {
-    match result {
-        Ok(model) => Ok(Some(model)),
-        Err(ApiError::NotFound) => Ok(None),
-        Err(err) => Err(err),
-    }
 }
 
 /// The `node` query.

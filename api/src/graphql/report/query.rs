@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, InputObject, Object, Result};
 
 use crate::{
     domain,
-    error::ApiError,
+    error::found,
     graphql::{
         connection::{self, Connection},
         context::ContextExt,
@@ -79,11 +79,8 @@ impl ReportQuery {
         let Ok(uuid) = ids::expect(Kind::Report, &id, "id") else {
             return Ok(None);
         };
-        match domain::report::get(&ctx.state().db, &actor, uuid).await {
-            Ok(report) => Ok(Some(Report(report))),
-            Err(ApiError::NotFound) => Ok(None),
-            Err(err) => Err(err.into()),
-        }
+        let report = found(domain::report::get(&ctx.state().db, &actor, uuid).await)?;
+        Ok(report.map(Report))
     }
 
     /// The state of a report from the public, by its receipt code; null for an unknown code.
