@@ -3,6 +3,7 @@
 use entity::enums::Role;
 use uuid::Uuid;
 
+use crate::domain::values::RegionPath;
 use crate::error::ApiError;
 
 /// A signed-in account as the rest of the service sees it.
@@ -15,7 +16,7 @@ pub struct Principal {
     /// Its role.
     pub role: Role,
     /// The materialized path of its organization's region: its jurisdiction.
-    pub region_path: String,
+    pub region_path: RegionPath,
     /// The session the request's token belongs to (its refresh-token family).
     pub session_id: Uuid,
 }

@@ -25,6 +25,8 @@ use entity::enums::Role;
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
+use crate::domain::values::RegionPath;
+
 /// How long a cached account is trusted without a word from the bus.
 pub const ACCOUNT_FRESHNESS: Duration = Duration::from_secs(30);
 
@@ -36,7 +38,7 @@ pub struct AccountFacts {
     /// Its role.
     pub role: Role,
     /// The materialized path of its organization's region: its jurisdiction.
-    pub region_path: String,
+    pub region_path: RegionPath,
     /// Bumped to end every session of the account at once.
     pub token_version: i32,
     /// A disabled account signs in nowhere and its tokens are refused.
@@ -175,7 +177,7 @@ mod tests {
         AccountFacts {
             organization_id: Uuid::nil(),
             role: Role::Teacher,
-            region_path: "6527".into(),
+            region_path: RegionPath::from("6527".to_owned()),
             token_version: 0,
             disabled: false,
         }

@@ -21,6 +21,7 @@ use crate::{
     },
     clock::Clock,
     domain::kind::Kind,
+    domain::values::RegionPath,
     domain::work::Store,
     error::{ApiError, ApiResult},
     events::{BusEvent, EventBus},
@@ -554,7 +555,10 @@ fn issue(
     })
 }
 
-async fn jurisdiction_path(db: &impl ConnectionTrait, organization_id: Uuid) -> ApiResult<String> {
+async fn jurisdiction_path(
+    db: &impl ConnectionTrait,
+    organization_id: Uuid,
+) -> ApiResult<RegionPath> {
     let organization = organization::Entity::find_by_id(organization_id)
         .one(db)
         .await?
@@ -568,7 +572,7 @@ async fn jurisdiction_path(db: &impl ConnectionTrait, organization_id: Uuid) -> 
                 organization.region_id
             )
         })?;
-    Ok(region.path)
+    Ok(RegionPath::from(region.path))
 }
 
 async fn insert_refresh_token(

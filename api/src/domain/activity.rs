@@ -10,6 +10,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::{
+    domain::values::RegionPath,
     domain::work::Store,
     domain::{
         Actor, child as ledger,
@@ -114,7 +115,7 @@ pub async fn record(
 #[derive(Debug, Clone, Default)]
 pub struct ActivityFilter {
     /// Held in this region or below.
-    pub region_path: Option<String>,
+    pub region_path: Option<RegionPath>,
     /// Of these kinds.
     pub kinds: Option<Vec<ActivityKind>>,
     /// From this day.

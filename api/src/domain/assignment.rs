@@ -21,6 +21,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::{
+    domain::values::RegionPath,
     domain::work::Store,
     domain::{
         Actor,
@@ -290,14 +291,14 @@ pub struct Tally {
 pub async fn overview(
     db: &impl ConnectionTrait,
     actor: &Actor<'_>,
-    region_path: &str,
+    region_path: &RegionPath,
 ) -> ApiResult<Vec<Tally>> {
     // Within the caller's jurisdiction only: a wider region is narrowed to it, another region
     // has nothing for them.
-    let own = actor.principal.region_path.as_str();
-    let region_path = if scope::contains(own, region_path) {
+    let own = &actor.principal.region_path;
+    let region_path = if own.contains(region_path.as_str()) {
         region_path
-    } else if scope::contains(region_path, own) {
+    } else if region_path.contains(own.as_str()) {
         own
     } else {
         return Ok(Vec::new());

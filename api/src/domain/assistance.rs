@@ -21,6 +21,7 @@ use uuid::Uuid;
 
 use crate::{
     audit,
+    domain::values::RegionPath,
     domain::work::{Once, Store},
     domain::{
         Actor, access,
@@ -300,7 +301,7 @@ pub struct AssessmentFilter {
     /// Only in this state.
     pub state: Option<AssessmentState>,
     /// Only under this region path.
-    pub region_path: Option<String>,
+    pub region_path: Option<RegionPath>,
 }
 
 /// The assessments the caller may see, newest first.

@@ -15,6 +15,7 @@ use entity::{
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
     QueryFilter, QuerySelect, QueryTrait,
+    sea_query::SelectStatement,
     sea_query::{Expr, ExprTrait, LikeExpr},
 };
 use serde::{Deserialize, Serialize};
@@ -23,6 +24,7 @@ use uuid::Uuid;
 
 use crate::{
     audit,
+    domain::values::RegionPath,
     domain::work::Store,
     domain::{
         Actor, escape_like,
@@ -123,6 +125,31 @@ fn in_scope(actor: &Actor<'_>) -> Condition {
     scope::children(actor.policy, actor.principal, actor.now, actor.break_glass)
 }
 
+/// The ids of the children the caller may see, as a subquery: what a record that belongs to a
+/// child is scoped by.
+pub fn visible_ids(actor: &Actor<'_>) -> SelectStatement {
+    child::Entity::find()
+        .select_only()
+        .column(child::Column::Id)
+        .filter(in_scope(actor))
+        .into_query()
+}
+
+/// One record of a kind that belongs to a child (`E`, its id column `id` and its child column
+/// `child`), when that child is one the caller may see.
+pub async fn owned<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    id: (E::Column, Uuid),
+    child: E::Column,
+) -> ApiResult<Option<E::Model>> {
+    Ok(E::find()
+        .filter(id.0.eq(id.1))
+        .filter(child.in_subquery(visible_ids(actor)))
+        .one(db)
+        .await?)
+}
+
 /// One child, if the caller may see it.
 pub async fn find(
     db: &impl ConnectionTrait,
@@ -160,7 +187,10 @@ pub async fn list(
                 has_next_page: false,
             });
         };
-        query = query.filter(scope::within(child::Column::RegionPath, &root.path));
+        query = query.filter(scope::within(
+            child::Column::RegionPath,
+            &RegionPath::from(root.path),
+        ));
     }
     if let Some(school) = filter.school {
         query = query.filter(child::Column::SchoolId.eq(school));
@@ -277,7 +307,7 @@ pub struct ChildDraft {
     /// Ethnicity.
     pub ethnicity: String,
     /// Resident ID number.
-    pub id_number: Option<String>,
+    pub id_number: Option<ResidentId>,
     /// The village the child lives in.
     pub residence_village_id: Uuid,
     /// Detailed address.
@@ -355,10 +385,7 @@ pub async fn register(
         gender: draft.gender,
         birth_date: draft.birth_date,
         ethnicity: draft.ethnicity.trim().to_owned(),
-        id_number: draft
-            .id_number
-            .map(|n| n.trim().to_ascii_uppercase())
-            .filter(|n| !n.is_empty()),
+        id_number: draft.id_number.clone().map(String::from),
         residence_village_id: village.id,
         region_path: village.path.clone(),
         address: draft.address,
@@ -393,7 +420,7 @@ pub async fn register(
         created_by: Some(actor.principal.account_id),
         needs_guardian: false,
     };
-    validate(db, actor, &model, true).await?;
+    validate(db, actor, &model, draft.id_number.as_ref(), true).await?;
     model.needs_report = must_be_reported(&model, actor.today());
 
     if let Some(number) = &model.id_number
@@ -448,7 +475,7 @@ pub struct ChildPatch {
     /// Ethnicity.
     pub ethnicity: Option<String>,
     /// Resident ID number.
-    pub id_number: Option<Option<String>>,
+    pub id_number: Option<Option<ResidentId>>,
     /// Village.
     pub residence_village_id: Option<Uuid>,
     /// Address.
@@ -550,18 +577,23 @@ pub async fn update(
     if let Some(ethnicity) = patch.ethnicity {
         after.ethnicity = ethnicity.trim().to_owned();
     }
-    if let Some(number) = patch.id_number {
-        after.id_number = number
-            .map(|n| n.trim().to_ascii_uppercase())
-            .filter(|n| !n.is_empty());
-    }
+    // The number the record will hold: as given, or as stored (a stored number was checked
+    // when it was written).
+    let id_number = match patch.id_number {
+        Some(number) => number,
+        None => after
+            .id_number
+            .as_deref()
+            .and_then(|n| ResidentId::parse(n).ok()),
+    };
+    after.id_number = id_number.clone().map(String::from);
     if let Some(values) = patch.income_sources {
         after.income_sources = json_list(&values);
     }
     if let Some(values) = patch.benefits {
         after.benefits = json_list(&values);
     }
-    validate(db, actor, &after, false).await?;
+    validate(db, actor, &after, id_number.as_ref(), false).await?;
     after.needs_report = before.needs_report || must_be_reported(&after, actor.today());
     after.version = version.saturating_add(1);
     after.updated_at = actor.now;
@@ -718,6 +750,7 @@ async fn validate(
     db: &impl ConnectionTrait,
     actor: &Actor<'_>,
     child: &child::Model,
+    id_number: Option<&ResidentId>,
     registering: bool,
 ) -> ApiResult<()> {
     let today = actor.today();
@@ -752,9 +785,7 @@ async fn validate(
             format!("a left-behind child is under {AGE_LIMIT} at registration"),
         ));
     }
-    if let Some(number) = &child.id_number {
-        let parsed = ResidentId::parse(number)
-            .map_err(|e| ApiError::bad_input("input.idNumber", e.to_string()))?;
+    if let Some(parsed) = id_number {
         if parsed.birth_date() != Some(child.birth_date) {
             return Err(ApiError::bad_input(
                 "input.idNumber",

@@ -17,7 +17,12 @@ use uuid::Uuid;
 use crate::{
     audit,
     domain::work::Store,
-    domain::{Actor, child as ledger, kind::Kind, optional_text, values::ResidentId},
+    domain::{
+        Actor, child as ledger,
+        kind::Kind,
+        optional_text,
+        values::{PhoneNumber, ResidentId},
+    },
     error::{ApiError, ApiResult},
 };
 
@@ -27,9 +32,9 @@ pub struct GuardianDraft {
     /// Full name.
     pub name: String,
     /// Resident ID number.
-    pub id_number: Option<String>,
+    pub id_number: Option<ResidentId>,
     /// Mobile number.
-    pub phone: Option<String>,
+    pub phone: Option<PhoneNumber>,
     /// Address.
     pub address: Option<String>,
     /// Province where they work away.
@@ -88,28 +93,7 @@ fn validate(draft: &GuardianDraft) -> ApiResult<()> {
             "must be 1 to 50 characters",
         ));
     }
-    if let Some(number) = &draft.id_number {
-        ResidentId::parse(number)
-            .map_err(|e| ApiError::bad_input("input.guardian.idNumber", e.to_string()))?;
-    }
-    if let Some(phone) = &draft.phone
-        && !is_mobile(phone)
-    {
-        return Err(ApiError::bad_input(
-            "input.guardian.phone",
-            "must be an 11-digit mainland mobile number starting with 1",
-        ));
-    }
     Ok(())
-}
-
-/// A mainland mobile number: 11 digits, `1` then `3`–`9`.
-pub fn is_mobile(phone: &str) -> bool {
-    let digits: Vec<char> = phone.chars().collect();
-    digits.len() == 11
-        && digits.iter().all(char::is_ascii_digit)
-        && digits[0] == '1'
-        && ('3'..='9').contains(&digits[1])
 }
 
 /// Adds a new guardian to a child the caller may see.
@@ -128,8 +112,8 @@ pub async fn add(
     let guardian = guardian::Model {
         id: Uuid::now_v7(),
         name: draft.name.trim().to_owned(),
-        id_number: optional_text(draft.id_number).map(|n| n.to_ascii_uppercase()),
-        phone: optional_text(draft.phone),
+        id_number: draft.id_number.map(String::from),
+        phone: draft.phone.map(String::from),
         address: optional_text(draft.address),
         work_province: optional_text(draft.work_province),
         work_city: optional_text(draft.work_city),
@@ -252,8 +236,8 @@ pub async fn update(
     validate(&draft)?;
     let mut after = before.clone();
     after.name = draft.name.trim().to_owned();
-    after.id_number = optional_text(draft.id_number).map(|n| n.to_ascii_uppercase());
-    after.phone = optional_text(draft.phone);
+    after.id_number = draft.id_number.map(String::from);
+    after.phone = draft.phone.map(String::from);
     after.address = optional_text(draft.address);
     after.work_province = optional_text(draft.work_province);
     after.work_city = optional_text(draft.work_city);

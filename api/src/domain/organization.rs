@@ -10,11 +10,13 @@ use uuid::Uuid;
 
 use crate::{
     auth::Principal,
+    domain::values::RegionPath,
     domain::{
         escape_like,
         page::{self, Page, Slice},
     },
     error::ApiResult,
+    policy::scope,
 };
 
 /// Which organizations to list.
@@ -52,11 +54,10 @@ pub async fn list(
         let subtree = region::Entity::find()
             .select_only()
             .column(region::Column::Id)
-            .filter(
-                region::Column::Path
-                    .eq(root.path.clone())
-                    .or(region::Column::Path.starts_with(format!("{}/", root.path))),
-            )
+            .filter(scope::within(
+                region::Column::Path,
+                &RegionPath::from(root.path),
+            ))
             .into_query();
         query = query.filter(organization::Column::RegionId.in_subquery(subtree));
     }

@@ -20,6 +20,19 @@ pub struct Slice<T> {
     pub has_next_page: bool,
 }
 
+impl<T> Slice<T> {
+    /// The slice of `first` rows, from rows read one more than asked: whether the extra row
+    /// came tells whether more follow.
+    pub fn from_one_more(mut items: Vec<T>, first: u64) -> Self {
+        let has_next_page = items.len() as u64 > first;
+        items.truncate(usize::try_from(first).unwrap_or(usize::MAX));
+        Self {
+            items,
+            has_next_page,
+        }
+    }
+}
+
 /// Reads `page` through a sea-orm keyset cursor, one row more than asked to learn whether more
 /// follow.
 pub async fn read<S, K>(
@@ -34,11 +47,6 @@ where
     if let Some(after) = page.after {
         cursor.after(after);
     }
-    let mut items = cursor.first(page.first + 1).all(db).await?;
-    let has_next_page = items.len() as u64 > page.first;
-    items.truncate(usize::try_from(page.first).unwrap_or(usize::MAX));
-    Ok(Slice {
-        items,
-        has_next_page,
-    })
+    let items = cursor.first(page.first + 1).all(db).await?;
+    Ok(Slice::from_one_more(items, page.first))
 }

@@ -26,6 +26,7 @@ use uuid::Uuid;
 use crate::{
     audit,
     config::ReportDeadlines,
+    domain::values::RegionPath,
     domain::work::{Once, Store},
     domain::{
         Actor, child as ledger, idempotency,
@@ -123,7 +124,8 @@ async fn police_unit_for(
     db: &impl ConnectionTrait,
     place: &region::Model,
 ) -> ApiResult<organization::Model> {
-    let codes: Vec<&str> = place.path.split('/').collect();
+    let path = RegionPath::from(place.path.clone());
+    let codes = path.codes();
     for depth in (1..=codes.len().min(2)).rev() {
         let code = codes[depth - 1];
         let regions = region::Entity::find()

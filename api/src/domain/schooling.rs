@@ -20,6 +20,7 @@ use uuid::Uuid;
 
 use crate::{
     audit,
+    domain::values::RegionPath,
     domain::work::Store,
     domain::{
         Actor, child as ledger,
@@ -28,7 +29,6 @@ use crate::{
         page::{self, Page, Slice},
     },
     error::{ApiError, ApiResult},
-    policy::scope,
 };
 
 /// Whether a day is a school day (Monday to Friday; the school calendar's holidays are not
@@ -363,7 +363,8 @@ async fn assign_report(
         .one(db)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let codes: Vec<&str> = child.region_path.split('/').collect();
+    let path = RegionPath::from(child.region_path);
+    let codes = path.codes();
     let (Some(county), Some(township)) = (codes.get(1), codes.get(2)) else {
         return Err(ApiError::internal(anyhow::anyhow!(
             "child {} has no township in its path",
@@ -419,18 +420,8 @@ pub async fn cases(
     states: Option<Vec<DropoutState>>,
     page: Page<Uuid>,
 ) -> ApiResult<Slice<dropout_case::Model>> {
-    let children = child::Entity::find()
-        .select_only()
-        .column(child::Column::Id)
-        .filter(scope::children(
-            actor.policy,
-            actor.principal,
-            actor.now,
-            actor.break_glass,
-        ))
-        .into_query();
-    let mut query =
-        dropout_case::Entity::find().filter(dropout_case::Column::ChildId.in_subquery(children));
+    let mut query = dropout_case::Entity::find()
+        .filter(dropout_case::Column::ChildId.in_subquery(ledger::visible_ids(actor)));
     if let Some(states) = states {
         query = query.filter(dropout_case::Column::State.is_in(states));
     }

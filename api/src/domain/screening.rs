@@ -24,6 +24,7 @@ use uuid::Uuid;
 
 use crate::{
     audit,
+    domain::values::RegionPath,
     domain::work::{Once, Store},
     domain::{
         Actor, child as ledger, idempotency,
@@ -205,7 +206,7 @@ pub async fn add_site(
 pub async fn sites(
     db: &impl ConnectionTrait,
     actor: &Actor<'_>,
-    path: Option<&str>,
+    path: Option<&RegionPath>,
 ) -> ApiResult<Vec<hazard_site::Model>> {
     let mut query = hazard_site::Entity::find().filter(scope::within(
         hazard_site::Column::RegionPath,
@@ -442,7 +443,7 @@ async fn insert(
             let child = ledger::get(db, actor, child)
                 .await
                 .map_err(|e| e.not_found_as("input.childId", "no such child"))?;
-            if !scope::ancestry(&child.region_path).contains(&campaign.region_path) {
+            if !RegionPath::from(campaign.region_path.clone()).contains(&child.region_path) {
                 return Err(ApiError::bad_input(
                     "input.childId",
                     "the child lives outside the campaign's region",
@@ -454,7 +455,7 @@ async fn insert(
             let site = hazard_site::Entity::find_by_id(site)
                 .filter(scope::within(
                     hazard_site::Column::RegionPath,
-                    &campaign.region_path,
+                    &RegionPath::from(campaign.region_path),
                 ))
                 .one(db)
                 .await?
@@ -538,6 +539,56 @@ async fn insert(
     Ok((saved, raised))
 }
 
+/// One hazard site in the caller's region, as [`sites`] lists them.
+pub async fn site(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    id: Uuid,
+) -> ApiResult<Option<hazard_site::Model>> {
+    Ok(hazard_site::Entity::find_by_id(id)
+        .filter(scope::within(
+            hazard_site::Column::RegionPath,
+            &actor.principal.region_path,
+        ))
+        .one(db)
+        .await?)
+}
+
+/// One team of a campaign the caller takes part in.
+pub async fn team(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    id: Uuid,
+) -> ApiResult<Option<screening_team::Model>> {
+    Ok(screening_team::Entity::find_by_id(id)
+        .filter(screening_team::Column::CampaignId.in_subquery(campaigns_taken_part_in(actor)))
+        .one(db)
+        .await?)
+}
+
+/// One screening record the caller may see, of a campaign they take part in, as [`records`]
+/// lists them.
+pub async fn record_by_id(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    id: Uuid,
+) -> ApiResult<Option<screening_record::Model>> {
+    Ok(screening_record::Entity::find_by_id(id)
+        .filter(screening_record::Column::CampaignId.in_subquery(campaigns_taken_part_in(actor)))
+        .filter(visible_records(actor))
+        .one(db)
+        .await?)
+}
+
+/// The ids of the campaigns the caller takes part in, as a subquery.
+fn campaigns_taken_part_in(actor: &Actor<'_>) -> sea_orm::sea_query::SelectStatement {
+    screening_campaign::Entity::find()
+        .select_only()
+        .column(screening_campaign::Column::Id)
+        .filter(scope::campaigns(actor.policy, actor.principal))
+        .into_query()
+}
+
 /// The screening records of a campaign the caller may see (site records, and records of
 /// children in their scope), newest first; with `concern`, only those (not) of concern.
 pub async fn records(
@@ -561,19 +612,9 @@ pub async fn records(
 /// The screening records the caller may see: those of sites, and those of children in their
 /// scope.
 fn visible_records(actor: &Actor<'_>) -> Condition {
-    let visible_children = entity::child::Entity::find()
-        .select_only()
-        .column(entity::child::Column::Id)
-        .filter(scope::children(
-            actor.policy,
-            actor.principal,
-            actor.now,
-            actor.break_glass,
-        ))
-        .into_query();
     Condition::any()
         .add(screening_record::Column::ChildId.is_null())
-        .add(screening_record::Column::ChildId.in_subquery(visible_children))
+        .add(screening_record::Column::ChildId.in_subquery(ledger::visible_ids(actor)))
 }
 
 /// A campaign's numbers.

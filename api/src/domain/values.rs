@@ -92,6 +92,97 @@ impl ResidentId {
     }
 }
 
+/// A region's materialized path: its division codes from the prefecture down, joined by `/`
+/// (`6527/652701/652701001`). A region contains itself and every region below it; every
+/// jurisdiction check, in Rust ([`RegionPath::contains`]) or in SQL (`policy::scope::within`),
+/// goes through this type.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct RegionPath(String);
+
+impl RegionPath {
+    /// The path as stored.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether the region at `path` lies in this one (is it, or below it).
+    pub fn contains(&self, path: &str) -> bool {
+        path.strip_prefix(self.0.as_str())
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    }
+
+    /// This region's path and those of every region above it, top down.
+    pub fn ancestry(&self) -> Vec<String> {
+        self.0
+            .match_indices('/')
+            .map(|(i, _)| self.0[..i].to_owned())
+            .chain(std::iter::once(self.0.clone()))
+            .collect()
+    }
+
+    /// The division codes, top down.
+    pub fn codes(&self) -> Vec<&str> {
+        self.0.split('/').collect()
+    }
+}
+
+impl From<String> for RegionPath {
+    fn from(path: String) -> Self {
+        Self(path)
+    }
+}
+
+impl From<RegionPath> for String {
+    fn from(path: RegionPath) -> Self {
+        path.0
+    }
+}
+
+impl std::fmt::Display for RegionPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A mainland mobile number: 11 digits, `1` then `3` to `9`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhoneNumber(String);
+
+/// Why a phone number is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("must be an 11-digit mainland mobile number starting with 1")]
+pub struct PhoneNumberError;
+
+impl PhoneNumber {
+    /// Parses a mobile number, surrounding spaces ignored.
+    pub fn parse(text: &str) -> Result<Self, PhoneNumberError> {
+        let text = text.trim();
+        let bytes = text.as_bytes();
+        let mobile = bytes.len() == 11
+            && bytes.iter().all(u8::is_ascii_digit)
+            && bytes[0] == b'1'
+            && (b'3'..=b'9').contains(&bytes[1]);
+        if mobile {
+            Ok(Self(text.to_owned()))
+        } else {
+            Err(PhoneNumberError)
+        }
+    }
+}
+
+impl From<PhoneNumber> for String {
+    fn from(number: PhoneNumber) -> Self {
+        number.0
+    }
+}
+
+impl From<ResidentId> for String {
+    fn from(id: ResidentId) -> Self {
+        id.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,5 +218,26 @@ mod tests {
         let parsed = ResidentId::parse(id.as_str()).unwrap();
         assert_eq!(parsed.birth_date(), Some(birth));
         assert_eq!(parsed.gender(), Gender::Male);
+    }
+
+    #[test]
+    fn a_region_contains_itself_and_what_lies_below_not_its_namesakes() {
+        let county = RegionPath::from("6527/652701".to_owned());
+        assert!(county.contains("6527/652701"));
+        assert!(county.contains("6527/652701/652701001"));
+        assert!(!county.contains("6527/6527010"));
+        assert!(!county.contains("6527"));
+        assert!(!county.contains("6527/652702/652701"));
+        assert_eq!(county.ancestry(), ["6527", "6527/652701"]);
+        assert_eq!(county.codes(), ["6527", "652701"]);
+    }
+
+    #[test]
+    fn mobile_numbers_are_eleven_digits_starting_13_to_19() {
+        assert!(PhoneNumber::parse(" 13800138000 ").is_ok());
+        assert!(PhoneNumber::parse("12800138000").is_err());
+        assert!(PhoneNumber::parse("1380013800").is_err());
+        assert!(PhoneNumber::parse("1380013800x").is_err());
+        assert!(PhoneNumber::parse("１３８００１３８０００").is_err());
     }
 }

@@ -13,13 +13,14 @@ use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
     QuerySelect, QueryTrait,
-    sea_query::{Expr, ExprTrait},
+    sea_query::{Asterisk, Expr, ExprTrait, Order, Query, WindowStatement},
 };
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::{
     audit,
+    domain::values::RegionPath,
     domain::work::{Once, Store},
     domain::{
         Actor, child as ledger, idempotency,
@@ -79,17 +80,8 @@ pub struct Recorded {
 
 /// The visits the caller may see: those of children in scope; a teacher sees their own.
 fn in_scope(actor: &Actor<'_>) -> Condition {
-    let children = child::Entity::find()
-        .select_only()
-        .column(child::Column::Id)
-        .filter(scope::children(
-            actor.policy,
-            actor.principal,
-            actor.now,
-            actor.break_glass,
-        ))
-        .into_query();
-    let mut condition = Condition::all().add(visit::Column::ChildId.in_subquery(children));
+    let mut condition =
+        Condition::all().add(visit::Column::ChildId.in_subquery(ledger::visible_ids(actor)));
     if actor.policy.sees_own_visits_only(actor.principal) {
         condition = condition.add(visit::Column::VisitorAccountId.eq(actor.principal.account_id));
     }
@@ -356,7 +348,7 @@ pub async fn annotate(
 #[derive(Debug, Clone, Default)]
 pub struct VisitFilter {
     /// Of children living in this region or below.
-    pub region_path: Option<String>,
+    pub region_path: Option<RegionPath>,
     /// Of one child.
     pub child: Option<Uuid>,
     /// By this visitor.
@@ -413,35 +405,66 @@ pub async fn list(
     Ok(page::read(db, cursor, page).await?)
 }
 
-/// For each child, when it was last visited by anyone and by a child director.
+/// When a child was last visited by anyone, and by a child director.
+#[derive(Debug, Clone, Copy, sea_orm::FromQueryResult)]
+pub struct LastVisits {
+    /// The child.
+    pub child_id: Uuid,
+    /// The latest visit.
+    pub any: DateTime<Utc>,
+    /// The latest child director's visit.
+    pub by_director: Option<DateTime<Utc>>,
+}
+
+/// For each child with a visit, when it was last visited by anyone and by a child director.
 pub async fn last_visits(
     db: &impl ConnectionTrait,
     child_ids: &[Uuid],
-) -> ApiResult<Vec<(Uuid, DateTime<Utc>, Option<DateTime<Utc>>)>> {
-    #[derive(sea_orm::FromQueryResult)]
-    struct Row {
-        child_id: Uuid,
-        last: Option<DateTime<Utc>>,
-        last_director: Option<DateTime<Utc>>,
-    }
+) -> ApiResult<Vec<LastVisits>> {
     let director_visit = Expr::case(
         visit::Column::VisitorRole.eq(Role::ChildDirector),
         Expr::col(visit::Column::VisitedAt),
     );
-    let rows = visit::Entity::find()
+    Ok(visit::Entity::find()
         .select_only()
         .column(visit::Column::ChildId)
-        .column_as(visit::Column::VisitedAt.max(), "last")
-        .column_as(Expr::expr(director_visit).max(), "last_director")
+        .column_as(visit::Column::VisitedAt.max(), "any")
+        .column_as(Expr::expr(director_visit).max(), "by_director")
         .filter(visit::Column::ChildId.is_in(child_ids.iter().copied()))
         .group_by(visit::Column::ChildId)
-        .into_model::<Row>()
+        .into_model::<LastVisits>()
         .all(db)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|r| r.last.map(|last| (r.child_id, last, r.last_director)))
-        .collect())
+        .await?)
+}
+
+/// Each child's first `limit` visits the caller may see, newest first, in one statement: the
+/// scope of [`list`], and a row number per child.
+pub async fn first_for_children(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    child_ids: &[Uuid],
+    limit: u64,
+) -> ApiResult<Vec<visit::Model>> {
+    let mut window = WindowStatement::partition_by(visit::Column::ChildId);
+    window
+        .order_by(visit::Column::VisitedAt, Order::Desc)
+        .order_by(visit::Column::Id, Order::Desc);
+    let mut numbered = visit::Entity::find()
+        .filter(in_scope(actor))
+        .filter(visit::Column::ChildId.is_in(child_ids.iter().copied()))
+        .into_query();
+    numbered.expr_window_as(Expr::cust("ROW_NUMBER()"), window, "position");
+    let first = Query::select()
+        .column(Asterisk)
+        .from_subquery(numbered, "numbered")
+        .and_where(Expr::col("position").lte(limit))
+        .order_by("child_id", Order::Asc)
+        .order_by("position", Order::Asc)
+        .to_owned();
+    Ok(visit::Entity::find()
+        .from_raw_sql(db.get_database_backend().build(&first))
+        .all(db)
+        .await?)
 }
 
 /// The first instant of the calendar month `today` is in, China Standard Time.

@@ -7,6 +7,7 @@ use crate::{
     auth::{Principal, RequestMeta, Session},
     domain::Actor,
     error::ApiError,
+    graphql::loaders::Loaders,
     policy::rules::Use,
     state::AppState,
 };
@@ -23,6 +24,8 @@ pub trait ContextExt {
     fn actor(&self) -> Result<Actor<'_>, ApiError>;
     /// Today's date where the ledger lives.
     fn today(&self) -> NaiveDate;
+    /// The request's loaders.
+    fn loaders(&self) -> &Loaders;
 }
 
 impl ContextExt for Context<'_> {
@@ -62,5 +65,9 @@ impl ContextExt for Context<'_> {
 
     fn today(&self) -> NaiveDate {
         crate::clock::china_date(self.state().clock.now())
+    }
+
+    fn loaders(&self) -> &Loaders {
+        self.data_unchecked::<Loaders>()
     }
 }

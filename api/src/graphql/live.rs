@@ -8,6 +8,7 @@ use tokio::sync::broadcast::error::RecvError;
 use crate::{
     auth::Principal,
     domain::Actor,
+    domain::values::RegionPath,
     error::ApiError,
     events::BusEvent,
     graphql::{
@@ -19,7 +20,7 @@ use crate::{
             subscription::{DeadlineAlertEvent, ReportEvent},
         },
     },
-    policy::{Level, rules::Use, scope},
+    policy::{Level, rules::Use},
     state::AppState,
 };
 
@@ -93,7 +94,7 @@ pub struct Listener {
     /// Who listens.
     pub principal: Principal,
     /// The path of the region asked for, if any.
-    pub region: Option<String>,
+    pub region: Option<RegionPath>,
 }
 
 impl Listener {
@@ -112,9 +113,7 @@ impl Listener {
 
     /// Whether `path` lies in the region asked for (any, when none was).
     pub fn asked_for(&self, path: &str) -> bool {
-        self.region
-            .as_deref()
-            .is_none_or(|root| scope::contains(root, path))
+        self.region.as_ref().is_none_or(|root| root.contains(path))
     }
 }
 

@@ -1,7 +1,21 @@
 //! Dataloaders: each nested lookup is batched into one SQL statement per level of the query.
+//!
+//! Three generic shapes serve every nested lookup: [`ByKey`] (one row per key), [`ByParent`]
+//! (every row of each parent) and [`ByParentLimited`] (each parent's first rows, for a nested
+//! connection's first page). What a loader reads is a [`Source`], declared once in the
+//! `loaders!` list at the end of this file together with its reach, which is part of its type:
+//! - a [`Scoped`] source reads with the caller, so rows outside the caller's row scope never
+//!   leave the database;
+//! - an [`Unscoped`] source has no caller to read with; it is only ever given keys taken from a
+//!   row the caller already read through its scope (a child's guardians, a report's moves).
+//!
+//! A loader is made when a field first asks for it and caches what it loaded for the rest of
+//! the request.
 
 use std::{
     collections::HashMap,
+    future::Future,
+    hash::Hash,
     sync::{Arc, OnceLock},
 };
 
@@ -9,6 +23,7 @@ use async_graphql::{
     ErrorExtensions,
     dataloader::{DataLoader, HashMapCache, Loader},
 };
+use chrono::{DateTime, Utc};
 use entity::{child_guardian, consent, entrustment_agreement, guardian, organization, region};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
@@ -16,252 +31,39 @@ use uuid::Uuid;
 use crate::{
     auth::Principal,
     domain,
-    error::ApiError,
+    error::{ApiError, ApiResult},
     policy::{Policy, rules::Use},
     state::AppState,
 };
 
-/// Loads regions by id.
-pub struct RegionLoader(pub DatabaseConnection);
-
-impl Loader<Uuid> for RegionLoader {
-    type Value = region::Model;
-    type Error = Arc<ApiError>;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = domain::region::find_many(&self.0, keys)
-            .await
-            .map_err(Arc::new)?;
-        Ok(rows.into_iter().map(|r| (r.id, r)).collect())
-    }
-}
-
-/// Loads the regions directly under each parent region, by division code.
-pub struct RegionChildrenLoader(pub DatabaseConnection);
-
-impl Loader<Uuid> for RegionChildrenLoader {
-    type Value = Vec<region::Model>;
-    type Error = Arc<ApiError>;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = domain::region::children_of_many(&self.0, keys)
-            .await
-            .map_err(Arc::new)?;
-        let mut grouped: HashMap<Uuid, Vec<region::Model>> =
-            keys.iter().map(|k| (*k, Vec::new())).collect();
-        for row in rows {
-            if let Some(parent) = row.parent_id {
-                grouped.entry(parent).or_default().push(row);
-            }
-        }
-        Ok(grouped)
-    }
-}
-
-/// Loads organizations by id.
-pub struct OrganizationLoader(pub DatabaseConnection);
-
-impl Loader<Uuid> for OrganizationLoader {
-    type Value = organization::Model;
-    type Error = Arc<ApiError>;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = domain::organization::find_many(&self.0, keys)
-            .await
-            .map_err(Arc::new)?;
-        Ok(rows.into_iter().map(|r| (r.id, r)).collect())
-    }
-}
-
-/// Loads each child's current guardians (link and guardian), in one joined statement.
-pub struct ChildGuardiansLoader(pub DatabaseConnection);
-
-impl Loader<Uuid> for ChildGuardiansLoader {
-    type Value = Vec<(child_guardian::Model, guardian::Model)>;
-    type Error = Arc<ApiError>;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = domain::guardian::for_children(&self.0, keys)
-            .await
-            .map_err(Arc::new)?;
-        Ok(group(keys, rows, |(link, _)| link.child_id))
-    }
-}
-
-/// Loads each child's entrustment agreements.
-pub struct AgreementsLoader(pub DatabaseConnection);
-
-impl Loader<Uuid> for AgreementsLoader {
-    type Value = Vec<entrustment_agreement::Model>;
-    type Error = Arc<ApiError>;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = domain::guardian::agreements_for_children(&self.0, keys)
-            .await
-            .map_err(Arc::new)?;
-        Ok(group(keys, rows, |a| a.child_id))
-    }
-}
-
-/// Loads each child's consents.
-pub struct ConsentsLoader(pub DatabaseConnection);
-
-impl Loader<Uuid> for ConsentsLoader {
-    type Value = Vec<consent::Model>;
-    type Error = Arc<ApiError>;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = domain::guardian::consents_for_children(&self.0, keys)
-            .await
-            .map_err(Arc::new)?;
-        Ok(group(keys, rows, |c| c.child_id))
-    }
-}
-
-/// Loads guardians by id.
-pub struct GuardianLoader(pub DatabaseConnection);
-
-impl Loader<Uuid> for GuardianLoader {
-    type Value = guardian::Model;
-    type Error = Arc<ApiError>;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = domain::guardian::find_many(&self.0, keys)
-            .await
-            .map_err(Arc::new)?;
-        Ok(rows.into_iter().map(|g| (g.id, g)).collect())
-    }
-}
-
-/// When each child was last visited by anyone, and by a child director.
-#[derive(Debug, Clone, Copy)]
-pub struct LastVisits {
-    /// The latest visit.
-    pub any: chrono::DateTime<chrono::Utc>,
-    /// The latest child director's visit.
-    pub by_director: Option<chrono::DateTime<chrono::Utc>>,
-}
-
-/// Loads each child's latest visit times in one grouped statement.
-pub struct LastVisitLoader(pub DatabaseConnection);
-
-impl Loader<Uuid> for LastVisitLoader {
-    type Value = LastVisits;
-    type Error = Arc<ApiError>;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = domain::visit::last_visits(&self.0, keys)
-            .await
-            .map_err(Arc::new)?;
-        Ok(rows
-            .into_iter()
-            .map(|(child, any, by_director)| (child, LastVisits { any, by_director }))
-            .collect())
-    }
-}
-
-/// Loads each child's active pairing.
-pub struct ActivePairingLoader(pub DatabaseConnection);
-
-impl Loader<Uuid> for ActivePairingLoader {
-    type Value = entity::pairing::Model;
-    type Error = Arc<ApiError>;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = domain::pairing::active_for_children(&self.0, keys)
-            .await
-            .map_err(Arc::new)?;
-        Ok(rows.into_iter().map(|p| (p.child_id, p)).collect())
-    }
-}
-
-/// Loads each child's guardian contacts.
-pub struct ContactsLoader(pub DatabaseConnection);
-
-impl Loader<Uuid> for ContactsLoader {
-    type Value = Vec<entity::guardian_contact::Model>;
-    type Error = Arc<ApiError>;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = domain::pairing::contacts_for_children(&self.0, keys)
-            .await
-            .map_err(Arc::new)?;
-        Ok(group(keys, rows, |c| c.child_id))
-    }
-}
-
-/// Loads accounts' display names.
-pub struct AccountNameLoader(pub DatabaseConnection);
-
-impl Loader<Uuid> for AccountNameLoader {
-    type Value = String;
-    type Error = Arc<ApiError>;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = domain::pairing::account_names(&self.0, keys)
-            .await
-            .map_err(Arc::new)?;
-        Ok(rows.into_iter().collect())
-    }
-}
-
-/// Loads each dropout case's persuasion attempts.
-pub struct AttemptsLoader(pub DatabaseConnection);
-
-impl Loader<Uuid> for AttemptsLoader {
-    type Value = Vec<entity::persuasion_attempt::Model>;
-    type Error = Arc<ApiError>;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = domain::schooling::attempts_for_cases(&self.0, keys)
-            .await
-            .map_err(Arc::new)?;
-        Ok(group(keys, rows, |a| a.case_id))
-    }
-}
-
-/// Loads each child's unexplained absences of the last 30 days.
-pub struct OpenAbsencesLoader {
+/// What an unscoped source reads with: the pool and the request's time, and no caller.
+pub struct Unscoped {
     /// The pool.
     pub db: DatabaseConnection,
-    /// The first day that counts.
-    pub since: chrono::NaiveDate,
+    /// The request's time.
+    pub now: DateTime<Utc>,
 }
 
-impl Loader<Uuid> for OpenAbsencesLoader {
-    type Value = Vec<entity::school_absence::Model>;
-    type Error = Arc<ApiError>;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = domain::schooling::open_absences(&self.db, keys, self.since)
-            .await
-            .map_err(Arc::new)?;
-        Ok(group(keys, rows, |a| a.child_id))
-    }
-}
-
-/// What the loaders of one request read with: the pool, and for the row-scoped ones the
-/// principal (rows outside its scope are never loaded), the policy and the request's time.
+/// What a scoped source reads with: the caller (rows outside its scope are never loaded), the
+/// policy and the request's time.
 #[derive(Clone)]
-pub struct LoaderContext {
+pub struct Scoped {
     /// The pool.
     pub db: DatabaseConnection,
     /// The caller, when signed in.
-    pub principal: Option<Principal>,
+    principal: Option<Principal>,
     /// The access policy.
-    pub policy: Arc<Policy>,
+    policy: Arc<Policy>,
     /// The audit trail's MAC key (the domain's reader carries it).
-    pub mac: crate::audit::MacKey,
+    mac: crate::audit::MacKey,
     /// The request's time.
-    pub now: chrono::DateTime<chrono::Utc>,
+    now: DateTime<Utc>,
 }
 
-impl LoaderContext {
-    fn actor(&self) -> Result<domain::Actor<'_>, Arc<ApiError>> {
-        let principal = self
-            .principal
-            .as_ref()
-            .ok_or_else(|| Arc::new(ApiError::Unauthenticated))?;
+impl Scoped {
+    /// The caller reading, or `UNAUTHENTICATED`.
+    pub fn actor(&self) -> ApiResult<domain::Actor<'_>> {
+        let principal = self.principal.as_ref().ok_or(ApiError::Unauthenticated)?;
         Ok(domain::Actor {
             principal,
             policy: &self.policy,
@@ -271,212 +73,102 @@ impl LoaderContext {
             break_glass: self.policy.break_glass_applies(Use::Read),
         })
     }
-}
 
-/// Loads the children each activity served, within the caller's row scope.
-pub struct ActivityChildrenLoader(pub LoaderContext);
-
-impl Loader<Uuid> for ActivityChildrenLoader {
-    type Value = Vec<entity::child::Model>;
-    type Error = Arc<ApiError>;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let actor = self.0.actor()?;
-        let rows = domain::activity::children_of(&self.0.db, &actor, keys)
-            .await
-            .map_err(Arc::new)?;
-        let grouped = group(keys, rows, |(activity, _)| *activity);
-        Ok(grouped
-            .into_iter()
-            .map(|(k, v)| (k, v.into_iter().map(|(_, c)| c).collect()))
-            .collect())
+    fn unscoped(&self) -> Unscoped {
+        Unscoped {
+            db: self.db.clone(),
+            now: self.now,
+        }
     }
 }
 
-/// Loads children by id, those within the caller's row scope (for the `child` field of visits,
-/// pairings, dropout cases and reports).
-pub struct VisibleChildLoader(pub LoaderContext);
+/// What a loader reads: rows found by a batch of keys, and the key each row belongs under.
+pub trait Source: Send + Sync + 'static {
+    /// What it reads with: [`Scoped`] or [`Unscoped`].
+    type Reach: Send + Sync + 'static;
+    /// A row it reads.
+    type Row: Clone + Send + Sync + 'static;
+    /// Reads the rows of `keys`, in one statement.
+    fn fetch(
+        reach: &Self::Reach,
+        keys: &[Uuid],
+    ) -> impl Future<Output = ApiResult<Vec<Self::Row>>> + Send;
+    /// The key a row belongs under: its own id, or its parent's.
+    fn key(row: &Self::Row) -> Uuid;
+}
 
-impl Loader<Uuid> for VisibleChildLoader {
-    type Value = entity::child::Model;
+/// A source that reads only each parent's first `limit` rows, in order.
+pub trait LimitedSource: Send + Sync + 'static {
+    /// What it reads with: [`Scoped`] or [`Unscoped`].
+    type Reach: Send + Sync + 'static;
+    /// A row it reads.
+    type Row: Clone + Send + Sync + 'static;
+    /// Reads the first `limit` rows of each of `parents`, in one statement.
+    fn fetch(
+        reach: &Self::Reach,
+        parents: &[Uuid],
+        limit: u64,
+    ) -> impl Future<Output = ApiResult<Vec<Self::Row>>> + Send;
+    /// The parent a row belongs under.
+    fn key(row: &Self::Row) -> Uuid;
+}
+
+/// Loads one row per key.
+pub struct ByKey<S: Source>(S::Reach);
+
+impl<S: Source> Loader<Uuid> for ByKey<S> {
+    type Value = S::Row;
     type Error = Arc<ApiError>;
 
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let actor = self.0.actor()?;
-        let rows = domain::child::find_many(&self.0.db, &actor, keys)
-            .await
-            .map_err(Arc::new)?;
-        Ok(rows.into_iter().map(|c| (c.id, c)).collect())
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, S::Row>, Self::Error> {
+        let rows = S::fetch(&self.0, keys).await.map_err(Arc::new)?;
+        Ok(rows.into_iter().map(|row| (S::key(&row), row)).collect())
     }
 }
 
-/// Loads reports by id, those the caller may see (for deadline alerts).
-pub struct VisibleReportLoader(pub LoaderContext);
+/// Loads every row of each parent.
+pub struct ByParent<S: Source>(S::Reach);
 
-impl Loader<Uuid> for VisibleReportLoader {
-    type Value = entity::report::Model;
+impl<S: Source> Loader<Uuid> for ByParent<S> {
+    type Value = Vec<S::Row>;
     type Error = Arc<ApiError>;
 
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let actor = self.0.actor()?;
-        let rows = domain::report::find_many(&self.0.db, &actor, keys)
-            .await
-            .map_err(Arc::new)?;
-        Ok(rows.into_iter().map(|r| (r.id, r)).collect())
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<S::Row>>, Self::Error> {
+        let rows = S::fetch(&self.0, keys).await.map_err(Arc::new)?;
+        Ok(group(keys, rows, S::key))
     }
 }
 
-/// Loads each report's moves.
-pub struct TransitionsLoader(pub DatabaseConnection);
-
-impl Loader<Uuid> for TransitionsLoader {
-    type Value = Vec<entity::report_transition::Model>;
-    type Error = Arc<ApiError>;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = domain::report::transitions_for(&self.0, keys)
-            .await
-            .map_err(Arc::new)?;
-        Ok(group(keys, rows, |t| t.report_id))
-    }
+/// A parent and how many of its rows to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FirstOf {
+    /// The parent.
+    pub parent: Uuid,
+    /// How many rows at most.
+    pub limit: u64,
 }
 
-/// Loads each report's emergency actions.
-pub struct ActionsLoader(pub DatabaseConnection);
+/// Loads each parent's first rows: one statement per distinct limit (sibling fields of one
+/// level ask the same limit, so one statement per level).
+pub struct ByParentLimited<S: LimitedSource>(S::Reach);
 
-impl Loader<Uuid> for ActionsLoader {
-    type Value = Vec<entity::emergency_action::Model>;
+impl<S: LimitedSource> Loader<FirstOf> for ByParentLimited<S> {
+    type Value = Vec<S::Row>;
     type Error = Arc<ApiError>;
 
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = domain::report::actions_for(&self.0, keys)
-            .await
-            .map_err(Arc::new)?;
-        Ok(group(keys, rows, |a| a.report_id))
-    }
-}
-
-/// Loads each child's interventions.
-pub struct InterventionsLoader(pub DatabaseConnection);
-
-impl Loader<Uuid> for InterventionsLoader {
-    type Value = Vec<entity::intervention::Model>;
-    type Error = Arc<ApiError>;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = domain::intervention::for_children(&self.0, keys)
-            .await
-            .map_err(Arc::new)?;
-        Ok(group(keys, rows, |i| i.child_id))
-    }
-}
-
-/// Loads each child's assessments, those the caller may see.
-pub struct AssessmentsLoader(pub LoaderContext);
-
-impl Loader<Uuid> for AssessmentsLoader {
-    type Value = Vec<entity::assessment::Model>;
-    type Error = Arc<ApiError>;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let actor = self.0.actor()?;
-        let rows = domain::assistance::for_children(&self.0.db, &actor, keys)
-            .await
-            .map_err(Arc::new)?;
-        Ok(group(keys, rows, |a| a.child_id))
-    }
-}
-
-/// Tells which ids are assessments' (an assessment assignment's subject is a report's id or,
-/// for an assessment that follows none, its own).
-pub struct AssessmentIdsLoader(pub DatabaseConnection);
-
-impl Loader<Uuid> for AssessmentIdsLoader {
-    type Value = ();
-    type Error = Arc<ApiError>;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let found = domain::assistance::existing(&self.0, keys)
-            .await
-            .map_err(Arc::new)?;
-        Ok(found.into_iter().map(|id| (id, ())).collect())
-    }
-}
-
-/// Loads each child's service items, those the caller may see.
-pub struct ServiceItemsLoader(pub LoaderContext);
-
-impl Loader<Uuid> for ServiceItemsLoader {
-    type Value = Vec<entity::service_item::Model>;
-    type Error = Arc<ApiError>;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let actor = self.0.actor()?;
-        let rows = domain::assistance::items_for_children(&self.0.db, &actor, keys)
-            .await
-            .map_err(Arc::new)?;
-        Ok(group(keys, rows, |i| i.child_id))
-    }
-}
-
-/// Loads each child's access grants.
-pub struct GrantsLoader(pub DatabaseConnection);
-
-impl Loader<Uuid> for GrantsLoader {
-    type Value = Vec<entity::access_grant::Model>;
-    type Error = Arc<ApiError>;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = domain::access::grants_for_children(&self.0, keys)
-            .await
-            .map_err(Arc::new)?;
-        Ok(group(keys, rows, |g| g.child_id))
-    }
-}
-
-/// Loads each screening campaign's teams.
-pub struct TeamsLoader(pub DatabaseConnection);
-
-impl Loader<Uuid> for TeamsLoader {
-    type Value = Vec<entity::screening_team::Model>;
-    type Error = Arc<ApiError>;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = domain::screening::teams_for(&self.0, keys)
-            .await
-            .map_err(Arc::new)?;
-        Ok(group(keys, rows, |t| t.campaign_id))
-    }
-}
-
-/// Loads each screening campaign's numbers, over the records the caller may see.
-pub struct TalliesLoader(pub LoaderContext);
-
-impl Loader<Uuid> for TalliesLoader {
-    type Value = domain::screening::Tally;
-    type Error = Arc<ApiError>;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let actor = self.0.actor()?;
-        let rows = domain::screening::tallies(&self.0.db, &actor, keys)
-            .await
-            .map_err(Arc::new)?;
-        Ok(rows.into_iter().collect())
-    }
-}
-
-/// Loads hazard sites by id.
-pub struct HazardSiteLoader(pub DatabaseConnection);
-
-impl Loader<Uuid> for HazardSiteLoader {
-    type Value = entity::hazard_site::Model;
-    type Error = Arc<ApiError>;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = domain::screening::sites_by_id(&self.0, keys)
-            .await
-            .map_err(Arc::new)?;
-        Ok(rows.into_iter().map(|s| (s.id, s)).collect())
+    async fn load(&self, keys: &[FirstOf]) -> Result<HashMap<FirstOf, Vec<S::Row>>, Self::Error> {
+        let mut by_limit: HashMap<u64, Vec<Uuid>> = HashMap::new();
+        for key in keys {
+            by_limit.entry(key.limit).or_default().push(key.parent);
+        }
+        let mut loaded = HashMap::with_capacity(keys.len());
+        for (limit, parents) in by_limit {
+            let rows = S::fetch(&self.0, &parents, limit).await.map_err(Arc::new)?;
+            for (parent, rows) in group(&parents, rows, S::key) {
+                loaded.insert(FirstOf { parent, limit }, rows);
+            }
+        }
+        Ok(loaded)
     }
 }
 
@@ -492,28 +184,146 @@ fn group<T>(keys: &[Uuid], rows: Vec<T>, key: impl Fn(&T) -> Uuid) -> HashMap<Uu
 /// How long a loader waits for more keys before it runs its statement.
 pub const BATCH_WINDOW_MS: u64 = 4;
 
-/// A loader with the request's cache, waiting `BATCH_WINDOW_MS` for sibling fields' keys (the
-/// default 1 ms splits a level of 50 objects in two in unoptimised builds).
-fn loader<L: Loader<Uuid>>(l: L) -> DataLoader<L, HashMapCache> {
-    DataLoader::with_cache(l, tokio::spawn, HashMapCache::default())
-        .delay(std::time::Duration::from_millis(BATCH_WINDOW_MS))
+/// A request's loader: batches the keys sibling fields ask for, waiting `BATCH_WINDOW_MS` for
+/// them (the default 1 ms splits a level of 50 objects in two in unoptimised builds), and
+/// answers resolvers with GraphQL errors.
+pub struct Batch<L: Loader<K>, K: Send + Sync + Hash + Eq + Clone + 'static>(
+    DataLoader<L, HashMapCache>,
+    std::marker::PhantomData<K>,
+);
+
+impl<L: Loader<K>, K: Send + Sync + Hash + Eq + Clone + 'static> Batch<L, K> {
+    fn new(loader: L) -> Self {
+        Self(
+            DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default())
+                .delay(std::time::Duration::from_millis(BATCH_WINDOW_MS)),
+            std::marker::PhantomData,
+        )
+    }
 }
 
-/// Declares [`Loaders`]: each loader once, with what it is made of; it is made on first use.
+impl<S: Source> Batch<ByKey<S>, Uuid> {
+    /// The row of `key`, if there is one (and, for a scoped source, the caller may see it).
+    pub async fn one(&self, key: Uuid) -> async_graphql::Result<Option<S::Row>> {
+        self.0.load_one(key).await.map_err(loader_error)
+    }
+
+    /// The rows of `keys` that exist (and, for a scoped source, the caller may see), by key.
+    pub async fn many(&self, keys: &[Uuid]) -> async_graphql::Result<HashMap<Uuid, S::Row>> {
+        self.0
+            .load_many(keys.iter().copied())
+            .await
+            .map_err(loader_error)
+    }
+}
+
+impl<S: Source> Batch<ByParent<S>, Uuid> {
+    /// The rows of `parent`.
+    pub async fn of(&self, parent: Uuid) -> async_graphql::Result<Vec<S::Row>> {
+        Ok(self
+            .0
+            .load_one(parent)
+            .await
+            .map_err(loader_error)?
+            .unwrap_or_default())
+    }
+}
+
+impl<S: LimitedSource> Batch<ByParentLimited<S>, FirstOf> {
+    /// The first `limit` rows of `parent`.
+    pub async fn first_of(&self, parent: Uuid, limit: u64) -> async_graphql::Result<Vec<S::Row>> {
+        Ok(self
+            .0
+            .load_one(FirstOf { parent, limit })
+            .await
+            .map_err(loader_error)?
+            .unwrap_or_default())
+    }
+}
+
+/// Turns a loader's shared error back into a GraphQL error with the code it had (an
+/// `UNAUTHENTICATED` shared by many keys stays `UNAUTHENTICATED`).
+fn loader_error(err: Arc<ApiError>) -> async_graphql::Error {
+    err.extend()
+}
+
+/// The key type of each shape.
+macro_rules! key_of {
+    (ByKey) => {
+        Uuid
+    };
+    (ByParent) => {
+        Uuid
+    };
+    (ByParentLimited) => {
+        FirstOf
+    };
+}
+
+/// Implements a source's trait: a limited one's fetch takes the limit too.
+macro_rules! source {
+    (ByParentLimited, $source:ident, $reach:ident, $row:ty,
+     |$c:ident, $keys:ident, $limit:ident| $fetch:expr, |$r:pat_param| $key:expr) => {
+        impl LimitedSource for $source {
+            type Reach = $reach;
+            type Row = $row;
+            async fn fetch($c: &$reach, $keys: &[Uuid], $limit: u64) -> ApiResult<Vec<$row>> {
+                $fetch.await
+            }
+            fn key($r: &$row) -> Uuid {
+                $key
+            }
+        }
+    };
+    ($shape:ident, $source:ident, $reach:ident, $row:ty,
+     |$c:ident, $keys:ident| $fetch:expr, |$r:pat_param| $key:expr) => {
+        impl Source for $source {
+            type Reach = $reach;
+            type Row = $row;
+            async fn fetch($c: &$reach, $keys: &[Uuid]) -> ApiResult<Vec<$row>> {
+                $fetch.await
+            }
+            fn key($r: &$row) -> Uuid {
+                $key
+            }
+        }
+    };
+}
+
+/// How a loader's reach is made from the request's scoped reach.
+macro_rules! reach {
+    (Scoped, $c:expr) => {
+        $c.clone()
+    };
+    (Unscoped, $c:expr) => {
+        $c.unscoped()
+    };
+}
+
+/// Declares every loader once: its accessor, shape, source, reach, row, statement and key.
 macro_rules! loaders {
-    ($($(#[doc = $doc:literal])* $name:ident: $loader:ty = |$c:ident| $make:expr;)*) => {
-        /// The loaders of one request, each made when a field first asks for it; each caches
-        /// what it loaded for the rest of the request.
+    ($(
+        $(#[doc = $doc:literal])*
+        $name:ident: $shape:ident<$source:ident> in $reach:ident -> $row:ty
+            = |$($arg:ident),*| $fetch:expr, by |$r:pat_param| $key:expr;
+    )*) => {
+        $(
+            $(#[doc = $doc])*
+            pub struct $source;
+            source!($shape, $source, $reach, $row, |$($arg),*| $fetch, |$r| $key);
+        )*
+
+        /// The loaders of one request, each made when a field first asks for it.
         pub struct Loaders {
-            context: LoaderContext,
-            $($name: OnceLock<DataLoader<$loader, HashMapCache>>,)*
+            reach: Scoped,
+            $($name: OnceLock<Batch<$shape<$source>, key_of!($shape)>>,)*
         }
 
         impl Loaders {
             /// The loaders of one request read for `principal` (none is made yet).
             pub fn new(state: &AppState, principal: Option<Principal>) -> Self {
                 Self {
-                    context: LoaderContext {
+                    reach: Scoped {
                         db: state.db.clone(),
                         principal,
                         policy: Arc::clone(&state.policy),
@@ -526,11 +336,9 @@ macro_rules! loaders {
 
             $(
                 $(#[doc = $doc])*
-                pub fn $name(&self) -> &DataLoader<$loader, HashMapCache> {
-                    self.$name.get_or_init(|| {
-                        let $c = &self.context;
-                        loader($make)
-                    })
+                pub fn $name(&self) -> &Batch<$shape<$source>, key_of!($shape)> {
+                    self.$name
+                        .get_or_init(|| Batch::new($shape::<$source>(reach!($reach, self.reach))))
                 }
             )*
         }
@@ -539,64 +347,95 @@ macro_rules! loaders {
 
 loaders! {
     /// Regions.
-    regions: RegionLoader = |c| RegionLoader(c.db.clone());
-    /// Regions under a region.
-    region_children: RegionChildrenLoader = |c| RegionChildrenLoader(c.db.clone());
+    regions: ByKey<Regions> in Unscoped -> region::Model
+        = |c, keys| domain::region::find_many(&c.db, keys), by |r| r.id;
+    /// The regions directly under each region.
+    region_children: ByParent<RegionChildren> in Unscoped -> region::Model
+        = |c, keys| domain::region::children_of_many(&c.db, keys),
+        by |r| r.parent_id.unwrap_or_default();
     /// Organizations.
-    organizations: OrganizationLoader = |c| OrganizationLoader(c.db.clone());
-    /// Each child's guardians.
-    child_guardians: ChildGuardiansLoader = |c| ChildGuardiansLoader(c.db.clone());
+    organizations: ByKey<Organizations> in Unscoped -> organization::Model
+        = |c, keys| domain::organization::find_many(&c.db, keys), by |o| o.id;
+    /// Each child's current guardians (link and guardian).
+    child_guardians: ByParent<ChildGuardians> in Unscoped
+        -> (child_guardian::Model, guardian::Model)
+        = |c, keys| domain::guardian::for_children(&c.db, keys), by |(link, _)| link.child_id;
     /// Each child's entrustment agreements.
-    agreements: AgreementsLoader = |c| AgreementsLoader(c.db.clone());
+    agreements: ByParent<Agreements> in Unscoped -> entrustment_agreement::Model
+        = |c, keys| domain::guardian::agreements_for_children(&c.db, keys), by |a| a.child_id;
     /// Each child's consents.
-    consents: ConsentsLoader = |c| ConsentsLoader(c.db.clone());
+    consents: ByParent<Consents> in Unscoped -> consent::Model
+        = |c, keys| domain::guardian::consents_for_children(&c.db, keys), by |c| c.child_id;
     /// Guardians.
-    guardians: GuardianLoader = |c| GuardianLoader(c.db.clone());
-    /// Each child's latest visit times.
-    last_visits: LastVisitLoader = |c| LastVisitLoader(c.db.clone());
+    guardians: ByKey<Guardians> in Unscoped -> guardian::Model
+        = |c, keys| domain::guardian::find_many(&c.db, keys), by |g| g.id;
+    /// Each child's latest visit times: any visit's and a child director's.
+    last_visits: ByKey<LastVisits> in Unscoped -> domain::visit::LastVisits
+        = |c, keys| domain::visit::last_visits(&c.db, keys), by |v| v.child_id;
+    /// Each child's first visits the caller may see, newest first.
+    first_visits: ByParentLimited<FirstVisits> in Scoped -> entity::visit::Model
+        = |c, keys, limit| domain::visit::first_for_children(&c.db, &c.actor()?, keys, limit),
+        by |v| v.child_id;
     /// Each child's active pairing.
-    pairings: ActivePairingLoader = |c| ActivePairingLoader(c.db.clone());
+    pairings: ByKey<ActivePairings> in Unscoped -> entity::pairing::Model
+        = |c, keys| domain::pairing::active_for_children(&c.db, keys), by |p| p.child_id;
     /// Each child's guardian contacts.
-    contacts: ContactsLoader = |c| ContactsLoader(c.db.clone());
+    contacts: ByParent<Contacts> in Unscoped -> entity::guardian_contact::Model
+        = |c, keys| domain::pairing::contacts_for_children(&c.db, keys), by |g| g.child_id;
     /// Accounts' display names.
-    account_names: AccountNameLoader = |c| AccountNameLoader(c.db.clone());
+    account_names: ByKey<AccountNames> in Unscoped -> (Uuid, String)
+        = |c, keys| domain::pairing::account_names(&c.db, keys), by |(id, _)| *id;
     /// Each dropout case's persuasion attempts.
-    persuasion_attempts: AttemptsLoader = |c| AttemptsLoader(c.db.clone());
+    persuasion_attempts: ByParent<Attempts> in Unscoped -> entity::persuasion_attempt::Model
+        = |c, keys| domain::schooling::attempts_for_cases(&c.db, keys), by |a| a.case_id;
     /// Each child's unexplained absences of the last 30 days.
-    open_absences: OpenAbsencesLoader = |c| OpenAbsencesLoader {
-        db: c.db.clone(),
-        since: crate::clock::china_date(c.now) - chrono::TimeDelta::days(30),
-    };
-    /// The children each activity served.
-    activity_children: ActivityChildrenLoader = |c| ActivityChildrenLoader(c.clone());
-    /// Children by id, within the caller's scope.
-    visible_children: VisibleChildLoader = |c| VisibleChildLoader(c.clone());
+    open_absences: ByParent<OpenAbsences> in Unscoped -> entity::school_absence::Model
+        = |c, keys| domain::schooling::open_absences(
+            &c.db,
+            keys,
+            crate::clock::china_date(c.now) - chrono::TimeDelta::days(30),
+        ),
+        by |a| a.child_id;
+    /// The children each activity served, those the caller may see.
+    activity_children: ByParent<ActivityChildren> in Scoped -> (Uuid, entity::child::Model)
+        = |c, keys| domain::activity::children_of(&c.db, &c.actor()?, keys),
+        by |(activity, _)| *activity;
+    /// Children by id, those within the caller's row scope.
+    visible_children: ByKey<VisibleChildren> in Scoped -> entity::child::Model
+        = |c, keys| domain::child::find_many(&c.db, &c.actor()?, keys), by |c| c.id;
     /// Reports by id, those the caller may see.
-    visible_reports: VisibleReportLoader = |c| VisibleReportLoader(c.clone());
+    visible_reports: ByKey<VisibleReports> in Scoped -> entity::report::Model
+        = |c, keys| domain::report::find_many(&c.db, &c.actor()?, keys), by |r| r.id;
     /// Each report's moves.
-    report_transitions: TransitionsLoader = |c| TransitionsLoader(c.db.clone());
+    report_transitions: ByParent<Transitions> in Unscoped -> entity::report_transition::Model
+        = |c, keys| domain::report::transitions_for(&c.db, keys), by |t| t.report_id;
     /// Each report's emergency actions.
-    emergency_actions: ActionsLoader = |c| ActionsLoader(c.db.clone());
+    emergency_actions: ByParent<Actions> in Unscoped -> entity::emergency_action::Model
+        = |c, keys| domain::report::actions_for(&c.db, keys), by |a| a.report_id;
     /// Each child's interventions.
-    interventions: InterventionsLoader = |c| InterventionsLoader(c.db.clone());
+    interventions: ByParent<Interventions> in Unscoped -> entity::intervention::Model
+        = |c, keys| domain::intervention::for_children(&c.db, keys), by |i| i.child_id;
     /// Each child's assessments, those the caller may see.
-    assessments: AssessmentsLoader = |c| AssessmentsLoader(c.clone());
-    /// Which ids are assessments'.
-    assessment_ids: AssessmentIdsLoader = |c| AssessmentIdsLoader(c.db.clone());
+    assessments: ByParent<Assessments> in Scoped -> entity::assessment::Model
+        = |c, keys| domain::assistance::for_children(&c.db, &c.actor()?, keys), by |a| a.child_id;
+    /// Which ids are assessments' (an assessment assignment's subject is a report's id or,
+    /// for an assessment that follows none, its own).
+    assessment_ids: ByKey<AssessmentIds> in Unscoped -> Uuid
+        = |c, keys| domain::assistance::existing(&c.db, keys), by |id| *id;
     /// Each child's service items, those the caller may see.
-    service_items: ServiceItemsLoader = |c| ServiceItemsLoader(c.clone());
+    service_items: ByParent<ServiceItems> in Scoped -> entity::service_item::Model
+        = |c, keys| domain::assistance::items_for_children(&c.db, &c.actor()?, keys),
+        by |i| i.child_id;
     /// Each child's access grants.
-    grants: GrantsLoader = |c| GrantsLoader(c.db.clone());
+    grants: ByParent<Grants> in Unscoped -> entity::access_grant::Model
+        = |c, keys| domain::access::grants_for_children(&c.db, keys), by |g| g.child_id;
     /// Each screening campaign's teams.
-    teams: TeamsLoader = |c| TeamsLoader(c.db.clone());
-    /// Each screening campaign's numbers.
-    tallies: TalliesLoader = |c| TalliesLoader(c.clone());
+    teams: ByParent<Teams> in Unscoped -> entity::screening_team::Model
+        = |c, keys| domain::screening::teams_for(&c.db, keys), by |t| t.campaign_id;
+    /// Each screening campaign's numbers, over the records the caller may see.
+    tallies: ByKey<Tallies> in Scoped -> (Uuid, domain::screening::Tally)
+        = |c, keys| domain::screening::tallies(&c.db, &c.actor()?, keys), by |(id, _)| *id;
     /// Hazard sites.
-    hazard_sites: HazardSiteLoader = |c| HazardSiteLoader(c.db.clone());
-}
-
-/// Turns a loader's shared error back into a GraphQL error with the code it had (an
-/// `UNAUTHENTICATED` shared by many keys stays `UNAUTHENTICATED`).
-pub fn loader_error(err: Arc<ApiError>) -> async_graphql::Error {
-    err.extend()
+    hazard_sites: ByKey<HazardSites> in Unscoped -> entity::hazard_site::Model
+        = |c, keys| domain::screening::sites_by_id(&c.db, keys), by |s| s.id;
 }

@@ -13,7 +13,7 @@ use entity::{
 
 use crate::{
     auth::Principal,
-    policy::{Policy, RowScope, scope},
+    policy::{Policy, RowScope},
 };
 
 /// What a caller is doing with records, as far as break-glass openings are concerned.
@@ -121,7 +121,7 @@ impl Policy {
     /// Whether the region at `path` lies in the caller's area (their organization's region or
     /// below): where they may record activities and name places.
     pub fn in_area(&self, caller: &Principal, path: &str) -> bool {
-        scope::contains(&caller.region_path, path)
+        caller.region_path.contains(path)
     }
 
     /// Whether the caller may place a child in the village at `path`: a role whose row scope is

@@ -13,6 +13,7 @@ use sea_orm::{
 
 use crate::{
     auth::Principal,
+    domain::values::RegionPath,
     policy::{Policy, ReportRows, RowScope},
 };
 
@@ -21,17 +22,11 @@ fn nothing() -> Condition {
     Condition::all().add(Expr::val(1).eq(0))
 }
 
-/// Whether the region path `path` lies in the region `root` (is it, or below it): the
-/// jurisdiction condition in Rust, for a path already read.
-pub fn contains(root: &str, path: &str) -> bool {
-    path.strip_prefix(root)
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-}
-
-/// The jurisdiction condition on a region-path column: the path itself and everything below.
-pub fn within(column: impl ColumnTrait, path: &str) -> Condition {
+/// The jurisdiction condition on a region-path column: the region itself and everything below
+/// ([`RegionPath::contains`] in SQL).
+pub fn within(column: impl ColumnTrait, path: &RegionPath) -> Condition {
     Condition::any()
-        .add(column.eq(path))
+        .add(column.eq(path.as_str()))
         .add(column.starts_with(format!("{path}/")))
 }
 
@@ -174,20 +169,11 @@ pub fn assessments(policy: &Policy, principal: &Principal) -> Condition {
     }
 }
 
-/// The paths of a region and every region above it (`652700/652701` gives `652700` and
-/// `652700/652701`).
-pub fn ancestry(path: &str) -> Vec<String> {
-    path.match_indices('/')
-        .map(|(i, _)| path[..i].to_owned())
-        .chain(std::iter::once(path.to_owned()))
-        .collect()
-}
-
 /// The screening campaigns the principal takes part in, as a condition on
 /// `screening_campaign`: those covering their region or a region above it, and for roles whose
 /// row scope is a jurisdiction, those inside it too.
 pub fn campaigns(policy: &Policy, principal: &Principal) -> Condition {
-    let covering = screening_campaign::Column::RegionPath.is_in(ancestry(&principal.region_path));
+    let covering = screening_campaign::Column::RegionPath.is_in(principal.region_path.ancestry());
     match policy.scope(principal.role) {
         RowScope::Jurisdiction => Condition::any().add(covering).add(within(
             screening_campaign::Column::RegionPath,
@@ -217,18 +203,4 @@ pub fn break_glass(principal: &Principal) -> Condition {
 /// children in their jurisdiction.
 pub fn grants(principal: &Principal) -> Condition {
     Condition::all().add(access_grant::Column::ChildId.in_subquery(children_within(principal)))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::contains;
-
-    #[test]
-    fn a_region_contains_itself_and_what_lies_below_only() {
-        assert!(contains("6527/652701", "6527/652701"));
-        assert!(contains("6527/652701", "6527/652701/652701100"));
-        assert!(!contains("6527/652701", "6527/6527010"));
-        assert!(!contains("6527/652701", "6527"));
-        assert!(!contains("6527/652701", "6527/652702/652701"));
-    }
 }

@@ -453,3 +453,76 @@ async fn a_visit_list_with_its_children_costs_the_same_for_5_or_50_visits() {
         "statements for 5 and 50 visits: {costs:?}"
     );
 }
+
+#[tokio::test]
+async fn each_childs_first_visits_come_in_one_statement_per_level_and_match_its_own_list() {
+    let app = TestApp::spawn().await;
+    let tokens = app.login_as(Role::ChildSupervisor).await;
+    let nested = "query($n: Int) { children(first: $n) { edges { node { id visits(first: 1) { edges { cursor node { id } } pageInfo { hasNextPage } } } } } }";
+
+    let mut costs = Vec::new();
+    for n in [2, 12] {
+        costs.push(
+            app.statements_for(&tokens.access, nested, json!({ "n": n }), "children", n)
+                .await,
+        );
+    }
+    assert_eq!(
+        costs[0], costs[1],
+        "statements for the visits of 2 and 12 children: {costs:?}"
+    );
+
+    let page = app
+        .gql(Some(&tokens.access), nested, json!({ "n": 12 }))
+        .await;
+    let own = "query($child: ID!, $after: String) { visits(filter: { childId: $child }, first: 1, after: $after) { edges { node { id } } pageInfo { hasNextPage } } }";
+    let mut continued = 0;
+    for child in page.data()["children"]["edges"].as_array().unwrap() {
+        let nested = &child["node"]["visits"];
+        let listed = app
+            .gql(
+                Some(&tokens.access),
+                own,
+                json!({ "child": child["node"]["id"], "after": null }),
+            )
+            .await;
+        let ids = |list: &Value| -> Vec<Value> {
+            list["edges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["node"]["id"].clone())
+                .collect()
+        };
+        assert_eq!(
+            ids(nested),
+            ids(&listed.data()["visits"]),
+            "same first page"
+        );
+        assert_eq!(
+            nested["pageInfo"]["hasNextPage"],
+            listed.data()["visits"]["pageInfo"]["hasNextPage"]
+        );
+        if nested["pageInfo"]["hasNextPage"] == true {
+            let last = nested["edges"].as_array().unwrap().last().unwrap();
+            let rest = app
+                .gql(
+                    Some(&tokens.access),
+                    "query($id: ID!, $after: String) { child(id: $id) { visits(first: 1, after: $after) { edges { node { id } } } } }",
+                    json!({ "id": child["node"]["id"], "after": last["cursor"] }),
+                )
+                .await;
+            let next = ids(&rest.data()["child"]["visits"]);
+            assert!(
+                !next.is_empty(),
+                "a next page follows the batched first page"
+            );
+            assert!(next.iter().all(|id| !ids(nested).contains(id)));
+            continued += 1;
+        }
+    }
+    assert!(
+        continued > 0,
+        "the demo data has a child with more than one visit"
+    );
+}

@@ -7,9 +7,9 @@ use entity::account;
 use crate::{
     domain::account::IssuedTokens,
     graphql::{
+        context::ContextExt,
         enums::Role,
         ids::{self, Kind},
-        loaders::{Loaders, loader_error},
         organization::types::Organization,
         region::types::Region,
     },
@@ -54,20 +54,19 @@ impl Account {
 
     /// The region the account's rows are drawn from: its organization's region.
     async fn jurisdiction(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
-        let loaders = ctx.data_unchecked::<Loaders>();
-        let Some(organization) = loaders
+        let Some(organization) = ctx
+            .loaders()
             .organizations()
-            .load_one(self.0.organization_id)
-            .await
-            .map_err(loader_error)?
+            .one(self.0.organization_id)
+            .await?
         else {
             return Ok(None);
         };
-        Ok(loaders
+        Ok(ctx
+            .loaders()
             .regions()
-            .load_one(organization.region_id)
-            .await
-            .map_err(loader_error)?
+            .one(organization.region_id)
+            .await?
             .map(Region))
     }
 }

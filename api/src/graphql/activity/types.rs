@@ -6,8 +6,8 @@ use entity::service_activity;
 
 use crate::graphql::{
     child::types::Child,
+    context::ContextExt,
     ids::{self, Kind},
-    loaders::{Loaders, loader_error},
     organization::types::Organization,
     region::types::Region,
 };
@@ -64,12 +64,11 @@ impl ServiceActivity {
 
     /// The region it was held in.
     async fn region(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
-        let loaders = ctx.data_unchecked::<Loaders>();
-        Ok(loaders
+        Ok(ctx
+            .loaders()
             .regions()
-            .load_one(self.0.region_id)
-            .await
-            .map_err(loader_error)?
+            .one(self.0.region_id)
+            .await?
             .map(Region))
     }
 
@@ -85,15 +84,13 @@ impl ServiceActivity {
 
     /// The children it served, those you may see.
     async fn children(&self, ctx: &Context<'_>) -> Result<Vec<Child>> {
-        let loaders = ctx.data_unchecked::<Loaders>();
-        Ok(loaders
+        Ok(ctx
+            .loaders()
             .activity_children()
-            .load_one(self.0.id)
-            .await
-            .map_err(loader_error)?
-            .unwrap_or_default()
+            .of(self.0.id)
+            .await?
             .into_iter()
-            .map(Child)
+            .map(|(_, child)| Child(child))
             .collect())
     }
 }

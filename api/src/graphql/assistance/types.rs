@@ -11,7 +11,6 @@ use crate::{
         context::ContextExt,
         enums::RiskLevel,
         ids::{self, Kind},
-        loaders::{Loaders, loader_error},
         organization::types::Organization,
         report::types::Report,
     },
@@ -107,13 +106,7 @@ impl Assessment {
         let Some(id) = self.0.report_id else {
             return Ok(None);
         };
-        let loaders = ctx.data_unchecked::<Loaders>();
-        Ok(loaders
-            .visible_reports()
-            .load_one(id)
-            .await
-            .map_err(loader_error)?
-            .map(Report))
+        Ok(ctx.loaders().visible_reports().one(id).await?.map(Report))
     }
 
     /// Where it stands.
@@ -124,13 +117,8 @@ impl Assessment {
     /// The units taking part (civil affairs, police, education, health, justice, the Women's
     /// Federation, schools, agencies…); each has the assessment as an assisting assignment.
     async fn participants(&self, ctx: &Context<'_>) -> Result<Vec<Organization>> {
-        let loaders = ctx.data_unchecked::<Loaders>();
         let ids = assistance::participants(&self.0);
-        let found = loaders
-            .organizations()
-            .load_many(ids.iter().copied())
-            .await
-            .map_err(loader_error)?;
+        let found = ctx.loaders().organizations().many(&ids).await?;
         Ok(ids
             .iter()
             .filter_map(|id| found.get(id).cloned().map(Organization))
@@ -184,13 +172,7 @@ impl Assessment {
 
     /// The service items that follow it, those you may see.
     async fn service_items(&self, ctx: &Context<'_>) -> Result<Option<Vec<ServiceItem>>> {
-        let loaders = ctx.data_unchecked::<Loaders>();
-        let items = loaders
-            .service_items()
-            .load_one(self.0.child_id)
-            .await
-            .map_err(loader_error)?
-            .unwrap_or_default();
+        let items = ctx.loaders().service_items().of(self.0.child_id).await?;
         Ok(Some(
             items
                 .into_iter()
@@ -276,13 +258,7 @@ impl ServiceItem {
         let Some(grant) = self.0.grant_id else {
             return Ok(None);
         };
-        let loaders = ctx.data_unchecked::<Loaders>();
-        let grants = loaders
-            .grants()
-            .load_one(self.0.child_id)
-            .await
-            .map_err(loader_error)?
-            .unwrap_or_default();
+        let grants = ctx.loaders().grants().of(self.0.child_id).await?;
         Ok(grants.into_iter().find(|g| g.id == grant).map(AccessGrant))
     }
 
@@ -360,12 +336,12 @@ impl BreakGlassAccess {
 
     /// The officer who opened it.
     async fn opened_by(&self, ctx: &Context<'_>) -> Result<Option<String>> {
-        let loaders = ctx.data_unchecked::<Loaders>();
-        loaders
+        Ok(ctx
+            .loaders()
             .account_names()
-            .load_one(self.0.account_id)
-            .await
-            .map_err(loader_error)
+            .one(self.0.account_id)
+            .await?
+            .map(|(_, name)| name))
     }
 
     /// The officer's unit.

@@ -10,6 +10,7 @@ use crate::{
     domain::{
         child::{ChildDraft, ChildPatch},
         guardian::GuardianDraft,
+        values::{PhoneNumber, ResidentId},
     },
     error::ApiError,
     graphql::{
@@ -335,6 +336,17 @@ pub struct WithdrawConsentInput {
     pub consent_id: ID,
 }
 
+/// Optional text parsed into a value type at `field`; blank text counts as none.
+fn parse_optional<T, E: std::fmt::Display>(
+    text: Option<String>,
+    field: &str,
+    parse: impl Fn(&str) -> Result<T, E>,
+) -> Result<Option<T>, ApiError> {
+    text.filter(|t| !t.trim().is_empty())
+        .map(|t| parse(&t).map_err(|e| ApiError::bad_input(field, e.to_string())))
+        .transpose()
+}
+
 /// An optional ID of `kind` given at `field`.
 fn optional_id(id: Option<ID>, kind: Kind, field: &str) -> Result<Option<Uuid>, ApiError> {
     id.map(|id| ids::expect(kind, &id, field)).transpose()
@@ -349,7 +361,7 @@ impl TryFrom<RegisterChildInput> for ChildDraft {
             gender: input.gender.into(),
             birth_date: input.birth_date,
             ethnicity: input.ethnicity,
-            id_number: input.id_number,
+            id_number: parse_optional(input.id_number, "input.idNumber", ResidentId::parse)?,
             residence_village_id: ids::expect(
                 Kind::Region,
                 &input.residence_village_id,
@@ -391,7 +403,9 @@ impl TryFrom<UpdateChildInput> for ChildPatch {
             gender: input.gender.map(Into::into),
             birth_date: input.birth_date,
             ethnicity: input.ethnicity,
-            id_number: input.id_number.into(),
+            id_number: Option::<Option<String>>::from(input.id_number)
+                .map(|number| parse_optional(number, "input.idNumber", ResidentId::parse))
+                .transpose()?,
             residence_village_id: optional_id(
                 input.residence_village_id,
                 Kind::Region,
@@ -428,16 +442,22 @@ impl TryFrom<UpdateChildInput> for ChildPatch {
     }
 }
 
-impl From<GuardianInput> for GuardianDraft {
-    fn from(input: GuardianInput) -> Self {
-        Self {
+impl TryFrom<GuardianInput> for GuardianDraft {
+    type Error = ApiError;
+
+    fn try_from(input: GuardianInput) -> Result<Self, ApiError> {
+        Ok(Self {
             name: input.name,
-            id_number: input.id_number,
-            phone: input.phone,
+            id_number: parse_optional(
+                input.id_number,
+                "input.guardian.idNumber",
+                ResidentId::parse,
+            )?,
+            phone: parse_optional(input.phone, "input.guardian.phone", PhoneNumber::parse)?,
             address: input.address,
             work_province: input.work_province,
             work_city: input.work_city,
             guardianship_capacity: input.guardianship_capacity.map(Into::into),
-        }
+        })
     }
 }

@@ -218,7 +218,7 @@ impl ChildMutation {
             ctx.state().store(),
             &actor,
             child_id,
-            input.guardian.into(),
+            input.guardian.try_into()?,
             link,
         )
         .await?;
@@ -241,7 +241,7 @@ impl ChildMutation {
             &actor,
             id,
             input.version,
-            input.guardian.into(),
+            input.guardian.try_into()?,
         )
         .await?;
         Ok(UpdateGuardianPayload {

@@ -7,6 +7,7 @@ use entity::{child, child_guardian, consent, entrustment_agreement, guardian};
 
 use crate::{
     domain::child::{age_on, parse_list, review_due},
+    domain::page::Slice,
     graphql::{
         assistance::types::{AccessGrant, Assessment, ServiceItem},
         connection::{self, Connection},
@@ -18,7 +19,6 @@ use crate::{
         },
         ids::{self, Kind},
         intervention::types::Intervention,
-        loaders::{Loaders, loader_error},
         organization::types::Organization,
         pairing::types::{GuardianContact, Pairing},
         region::types::Region,
@@ -35,13 +35,7 @@ pub struct Child(pub child::Model);
 impl Child {
     /// The child with this id when within the caller's row scope, through the request's loader.
     pub async fn visible(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Option<Self>> {
-        let loaders = ctx.data_unchecked::<Loaders>();
-        Ok(loaders
-            .visible_children()
-            .load_one(id)
-            .await
-            .map_err(loader_error)?
-            .map(Self))
+        Ok(ctx.loaders().visible_children().one(id).await?.map(Self))
     }
 }
 
@@ -89,12 +83,11 @@ impl Child {
 
     /// The village the child lives in.
     async fn residence_village(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
-        let loaders = ctx.data_unchecked::<Loaders>();
-        Ok(loaders
+        Ok(ctx
+            .loaders()
             .regions()
-            .load_one(self.0.residence_village_id)
-            .await
-            .map_err(loader_error)?
+            .one(self.0.residence_village_id)
+            .await?
             .map(Region))
     }
 
@@ -109,12 +102,11 @@ impl Child {
         let Some(school) = self.0.school_id else {
             return Ok(None);
         };
-        let loaders = ctx.data_unchecked::<Loaders>();
-        Ok(loaders
+        Ok(ctx
+            .loaders()
             .organizations()
-            .load_one(school)
-            .await
-            .map_err(loader_error)?
+            .one(school)
+            .await?
             .map(Organization))
     }
 
@@ -247,13 +239,7 @@ impl Child {
 
     /// The child's current guardians, the day-to-day carer first.
     async fn guardians(&self, ctx: &Context<'_>) -> Result<Option<Vec<Guardian>>> {
-        let loaders = ctx.data_unchecked::<Loaders>();
-        let rows = loaders
-            .child_guardians()
-            .load_one(self.0.id)
-            .await
-            .map_err(loader_error)?
-            .unwrap_or_default();
+        let rows = ctx.loaders().child_guardians().of(self.0.id).await?;
         Ok(Some(
             rows.into_iter()
                 .map(|(link, g)| Guardian::linked(link, g))
@@ -266,48 +252,34 @@ impl Child {
         &self,
         ctx: &Context<'_>,
     ) -> Result<Option<Vec<EntrustmentAgreement>>> {
-        let loaders = ctx.data_unchecked::<Loaders>();
-        let rows = loaders
-            .agreements()
-            .load_one(self.0.id)
-            .await
-            .map_err(loader_error)?
-            .unwrap_or_default();
+        let rows = ctx.loaders().agreements().of(self.0.id).await?;
         Ok(Some(rows.into_iter().map(EntrustmentAgreement).collect()))
     }
 
     /// Guardians' consents, newest first.
     async fn consents(&self, ctx: &Context<'_>) -> Result<Option<Vec<Consent>>> {
-        let loaders = ctx.data_unchecked::<Loaders>();
-        let rows = loaders
-            .consents()
-            .load_one(self.0.id)
-            .await
-            .map_err(loader_error)?
-            .unwrap_or_default();
+        let rows = ctx.loaders().consents().of(self.0.id).await?;
         Ok(Some(rows.into_iter().map(Consent).collect()))
     }
 
     /// When the child was last visited, by anyone.
     async fn last_visited_at(&self, ctx: &Context<'_>) -> Result<Option<DateTime<Utc>>> {
-        let loaders = ctx.data_unchecked::<Loaders>();
-        Ok(loaders
+        Ok(ctx
+            .loaders()
             .last_visits()
-            .load_one(self.0.id)
-            .await
-            .map_err(loader_error)?
+            .one(self.0.id)
+            .await?
             .map(|v| v.any))
     }
 
     /// True when no child director has visited this calendar month (the plan: at least one
     /// home visit a month).
     async fn visit_due(&self, ctx: &Context<'_>) -> Result<Option<bool>> {
-        let loaders = ctx.data_unchecked::<Loaders>();
-        let last = loaders
+        let last = ctx
+            .loaders()
             .last_visits()
-            .load_one(self.0.id)
-            .await
-            .map_err(loader_error)?
+            .one(self.0.id)
+            .await?
             .and_then(|v| v.by_director);
         let month_start = crate::domain::visit::month_start(ctx.today());
         Ok(Some(last.is_none_or(|at| at < month_start)))
@@ -321,7 +293,6 @@ impl Child {
         #[graphql(desc = "Return the visits after this cursor (`pageInfo.endCursor`).")]
         after: Option<String>,
     ) -> Result<Option<Connection<Visit>>> {
-        let actor = ctx.actor()?;
         let owner = Some(self.0.id);
         let page = connection::page_in::<crate::domain::visit::VisitKey>(
             ctx,
@@ -329,11 +300,22 @@ impl Child {
             first,
             after.as_deref(),
         )?;
-        let filter = crate::domain::visit::VisitFilter {
-            child: Some(self.0.id),
-            ..Default::default()
+        let slice = match page.after {
+            None => Slice::from_one_more(
+                ctx.loaders()
+                    .first_visits()
+                    .first_of(self.0.id, page.first + 1)
+                    .await?,
+                page.first,
+            ),
+            Some(_) => {
+                let filter = crate::domain::visit::VisitFilter {
+                    child: Some(self.0.id),
+                    ..Default::default()
+                };
+                crate::domain::visit::list(&ctx.state().db, &ctx.actor()?, filter, page).await?
+            }
         };
-        let slice = crate::domain::visit::list(&ctx.state().db, &actor, filter, page).await?;
         Ok(Some(connection::connection_in(
             ctx,
             owner,
@@ -346,36 +328,18 @@ impl Child {
 
     /// The child's helping teacher at school, while paired.
     async fn helping_teacher(&self, ctx: &Context<'_>) -> Result<Option<Pairing>> {
-        let loaders = ctx.data_unchecked::<Loaders>();
-        Ok(loaders
-            .pairings()
-            .load_one(self.0.id)
-            .await
-            .map_err(loader_error)?
-            .map(Pairing))
+        Ok(ctx.loaders().pairings().one(self.0.id).await?.map(Pairing))
     }
 
     /// Teachers' exchanges with the child's parents and entrusted guardians, newest first.
     async fn guardian_contacts(&self, ctx: &Context<'_>) -> Result<Option<Vec<GuardianContact>>> {
-        let loaders = ctx.data_unchecked::<Loaders>();
-        let rows = loaders
-            .contacts()
-            .load_one(self.0.id)
-            .await
-            .map_err(loader_error)?
-            .unwrap_or_default();
+        let rows = ctx.loaders().contacts().of(self.0.id).await?;
         Ok(Some(rows.into_iter().map(GuardianContact).collect()))
     }
 
     /// School days missed without a reason in the last 30 days, newest first.
     async fn open_absences(&self, ctx: &Context<'_>) -> Result<Option<Vec<SchoolAbsence>>> {
-        let loaders = ctx.data_unchecked::<Loaders>();
-        let rows = loaders
-            .open_absences()
-            .load_one(self.0.id)
-            .await
-            .map_err(loader_error)?
-            .unwrap_or_default();
+        let rows = ctx.loaders().open_absences().of(self.0.id).await?;
         Ok(Some(rows.into_iter().map(Into::into).collect()))
     }
 
@@ -387,51 +351,27 @@ impl Child {
     /// Guardianship interventions about the child, newest first. Reads are audited.
     async fn interventions(&self, ctx: &Context<'_>) -> Result<Option<Vec<Intervention>>> {
         audit_subject(ctx, Kind::Child, self.0.id);
-        let loaders = ctx.data_unchecked::<Loaders>();
-        let rows = loaders
-            .interventions()
-            .load_one(self.0.id)
-            .await
-            .map_err(loader_error)?
-            .unwrap_or_default();
+        let rows = ctx.loaders().interventions().of(self.0.id).await?;
         Ok(Some(rows.into_iter().map(Intervention).collect()))
     }
 
     /// Assessments of the child (评估), newest first. Findings are sensitive: reads are audited.
     async fn assessments(&self, ctx: &Context<'_>) -> Result<Option<Vec<Assessment>>> {
-        let loaders = ctx.data_unchecked::<Loaders>();
-        let rows = loaders
-            .assessments()
-            .load_one(self.0.id)
-            .await
-            .map_err(loader_error)?
-            .unwrap_or_default();
+        let rows = ctx.loaders().assessments().of(self.0.id).await?;
         Ok(Some(rows.into_iter().map(Assessment).collect()))
     }
 
     /// Targeted services for the child, newest first: all of them for the township and civil
     /// affairs, your unit's for a unit.
     async fn service_items(&self, ctx: &Context<'_>) -> Result<Option<Vec<ServiceItem>>> {
-        let loaders = ctx.data_unchecked::<Loaders>();
-        let rows = loaders
-            .service_items()
-            .load_one(self.0.id)
-            .await
-            .map_err(loader_error)?
-            .unwrap_or_default();
+        let rows = ctx.loaders().service_items().of(self.0.id).await?;
         Ok(Some(rows.into_iter().map(ServiceItem).collect()))
     }
 
     /// Who the child's record is lent to, for what and until when, newest first (active and
     /// ended).
     async fn access_grants(&self, ctx: &Context<'_>) -> Result<Option<Vec<AccessGrant>>> {
-        let loaders = ctx.data_unchecked::<Loaders>();
-        let rows = loaders
-            .grants()
-            .load_one(self.0.id)
-            .await
-            .map_err(loader_error)?
-            .unwrap_or_default();
+        let rows = ctx.loaders().grants().of(self.0.id).await?;
         Ok(Some(rows.into_iter().map(AccessGrant).collect()))
     }
 
@@ -574,12 +514,11 @@ impl EntrustmentAgreement {
 
     /// The guardian entrusted.
     async fn entrusted_guardian(&self, ctx: &Context<'_>) -> Result<Option<Guardian>> {
-        let loaders = ctx.data_unchecked::<Loaders>();
-        Ok(loaders
+        Ok(ctx
+            .loaders()
             .guardians()
-            .load_one(self.0.entrusted_guardian_id)
-            .await
-            .map_err(loader_error)?
+            .one(self.0.entrusted_guardian_id)
+            .await?
             .map(Guardian::alone))
     }
 
@@ -628,12 +567,11 @@ impl Consent {
 
     /// The guardian who consented.
     async fn guardian(&self, ctx: &Context<'_>) -> Result<Option<Guardian>> {
-        let loaders = ctx.data_unchecked::<Loaders>();
-        Ok(loaders
+        Ok(ctx
+            .loaders()
             .guardians()
-            .load_one(self.0.guardian_id)
-            .await
-            .map_err(loader_error)?
+            .one(self.0.guardian_id)
+            .await?
             .map(Guardian::alone))
     }
 

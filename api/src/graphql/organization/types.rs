@@ -4,9 +4,9 @@ use async_graphql::{Context, ID, InputObject, Object, Result};
 use entity::organization;
 
 use crate::graphql::{
+    context::ContextExt,
     enums::OrganizationKind,
     ids::{self, Kind},
-    loaders::{Loaders, loader_error},
     region::types::Region,
 };
 
@@ -17,13 +17,7 @@ pub struct Organization(pub organization::Model);
 impl Organization {
     /// The organization with this id, through the request's loader.
     pub async fn load(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Option<Self>> {
-        let loaders = ctx.data_unchecked::<Loaders>();
-        Ok(loaders
-            .organizations()
-            .load_one(id)
-            .await
-            .map_err(loader_error)?
-            .map(Self))
+        Ok(ctx.loaders().organizations().one(id).await?.map(Self))
     }
 }
 
@@ -58,12 +52,11 @@ impl Organization {
 
     /// The region the unit serves.
     async fn region(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
-        let loaders = ctx.data_unchecked::<Loaders>();
-        Ok(loaders
+        Ok(ctx
+            .loaders()
             .regions()
-            .load_one(self.0.region_id)
-            .await
-            .map_err(loader_error)?
+            .one(self.0.region_id)
+            .await?
             .map(Region))
     }
 }

@@ -6,9 +6,9 @@ use entity::{guardian_contact, pairing};
 
 use crate::graphql::{
     child::types::{Child, Guardian},
+    context::ContextExt,
     enums::ContactMethod,
     ids::{self, Kind},
-    loaders::{Loaders, loader_error},
 };
 
 /// The GraphQL `Pairing` object over a stored pairing.
@@ -29,12 +29,12 @@ impl Pairing {
 
     /// The helping teacher's name.
     async fn teacher_name(&self, ctx: &Context<'_>) -> Result<Option<String>> {
-        let loaders = ctx.data_unchecked::<Loaders>();
-        loaders
+        Ok(ctx
+            .loaders()
             .account_names()
-            .load_one(self.0.teacher_account_id)
-            .await
-            .map_err(loader_error)
+            .one(self.0.teacher_account_id)
+            .await?
+            .map(|(_, name)| name))
     }
 
     /// The child helped.
@@ -75,12 +75,11 @@ impl GuardianContact {
         let Some(guardian) = self.0.guardian_id else {
             return Ok(None);
         };
-        let loaders = ctx.data_unchecked::<Loaders>();
-        Ok(loaders
+        Ok(ctx
+            .loaders()
             .guardians()
-            .load_one(guardian)
-            .await
-            .map_err(loader_error)?
+            .one(guardian)
+            .await?
             .map(Guardian::alone))
     }
 

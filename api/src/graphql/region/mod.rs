@@ -7,6 +7,7 @@ use async_graphql::{Context, ID};
 
 use crate::{
     domain,
+    domain::values::RegionPath,
     error::ApiError,
     graphql::{
         context::ContextExt,
@@ -20,11 +21,13 @@ pub async fn filter_path(
     ctx: &Context<'_>,
     region_id: Option<ID>,
     field: &str,
-) -> Result<Option<String>, ApiError> {
+) -> Result<Option<RegionPath>, ApiError> {
     let Some(id) = region_id else {
         return Ok(None);
     };
     let region = ids::expect(Kind::Region, &id, field)?;
     let found = domain::region::find(&ctx.state().db, ctx.principal()?, region).await?;
-    Ok(Some(found.map_or_else(|| "-".to_owned(), |r| r.path)))
+    Ok(Some(RegionPath::from(
+        found.map_or_else(|| "-".to_owned(), |r| r.path),
+    )))
 }

@@ -7,7 +7,6 @@ use crate::graphql::{
     context::ContextExt,
     enums::RegionLevel,
     ids::{self, Kind},
-    loaders::{Loaders, loader_error},
 };
 
 /// The GraphQL `Region` object over a stored row; its description for clients is on the
@@ -48,25 +47,13 @@ impl Region {
         let Some(parent) = self.0.parent_id else {
             return Ok(None);
         };
-        let loaders = ctx.data_unchecked::<Loaders>();
-        Ok(loaders
-            .regions()
-            .load_one(parent)
-            .await
-            .map_err(loader_error)?
-            .map(Region))
+        Ok(ctx.loaders().regions().one(parent).await?.map(Region))
     }
 
     /// The regions directly under this one, by division code.
     async fn children(&self, ctx: &Context<'_>) -> Result<Vec<Region>> {
         ctx.principal()?;
-        let loaders = ctx.data_unchecked::<Loaders>();
-        let rows = loaders
-            .region_children()
-            .load_one(self.0.id)
-            .await
-            .map_err(loader_error)?
-            .unwrap_or_default();
+        let rows = ctx.loaders().region_children().of(self.0.id).await?;
         Ok(rows.into_iter().map(Region).collect())
     }
 }

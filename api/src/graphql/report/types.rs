@@ -10,7 +10,6 @@ use crate::{
         child::types::Child,
         context::ContextExt,
         ids::{self, Kind},
-        loaders::{Loaders, loader_error},
         organization::types::Organization,
         region::types::Region,
     },
@@ -162,12 +161,11 @@ impl Report {
 
     /// The township or village.
     async fn region(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
-        let loaders = ctx.data_unchecked::<Loaders>();
-        Ok(loaders
+        Ok(ctx
+            .loaders()
             .regions()
-            .load_one(self.0.region_id)
-            .await
-            .map_err(loader_error)?
+            .one(self.0.region_id)
+            .await?
             .map(Region))
     }
 
@@ -277,35 +275,15 @@ impl Report {
 
     /// Every move, oldest first.
     async fn transitions(&self, ctx: &Context<'_>) -> Result<Option<Vec<ReportTransition>>> {
-        let loaders = ctx.data_unchecked::<Loaders>();
-        let rows = loaders
-            .report_transitions()
-            .load_one(self.0.id)
-            .await
-            .map_err(loader_error)?;
-        Ok(Some(
-            rows.unwrap_or_default()
-                .into_iter()
-                .map(ReportTransition::from)
-                .collect(),
-        ))
+        let rows = ctx.loaders().report_transitions().of(self.0.id).await?;
+        Ok(Some(rows.into_iter().map(ReportTransition::from).collect()))
     }
 
     /// What the police did, oldest first. Reads are audited.
     async fn emergency_actions(&self, ctx: &Context<'_>) -> Result<Option<Vec<EmergencyAction>>> {
         audit_subject(ctx, Kind::Report, self.0.id);
-        let loaders = ctx.data_unchecked::<Loaders>();
-        let rows = loaders
-            .emergency_actions()
-            .load_one(self.0.id)
-            .await
-            .map_err(loader_error)?;
-        Ok(Some(
-            rows.unwrap_or_default()
-                .into_iter()
-                .map(EmergencyAction::from)
-                .collect(),
-        ))
+        let rows = ctx.loaders().emergency_actions().of(self.0.id).await?;
+        Ok(Some(rows.into_iter().map(EmergencyAction::from).collect()))
     }
 
     /// The record's version.
@@ -383,12 +361,11 @@ pub struct DeadlineAlert(pub deadline_alert::Model);
 impl DeadlineAlert {
     /// The report (null when you may no longer see it).
     async fn report(&self, ctx: &Context<'_>) -> Result<Option<Report>> {
-        let loaders = ctx.data_unchecked::<Loaders>();
-        Ok(loaders
+        Ok(ctx
+            .loaders()
             .visible_reports()
-            .load_one(self.0.report_id)
-            .await
-            .map_err(loader_error)?
+            .one(self.0.report_id)
+            .await?
             .map(Report))
     }
 

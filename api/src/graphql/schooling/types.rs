@@ -10,7 +10,6 @@ use crate::{
         child::types::Child,
         context::ContextExt,
         ids::{self, Kind},
-        loaders::{Loaders, loader_error},
         organization::types::Organization,
     },
 };
@@ -97,13 +96,11 @@ impl DropoutCase {
 
     /// The persuasion attempts, oldest first.
     async fn persuasion_attempts(&self, ctx: &Context<'_>) -> Result<Vec<PersuasionAttempt>> {
-        let loaders = ctx.data_unchecked::<Loaders>();
-        Ok(loaders
+        Ok(ctx
+            .loaders()
             .persuasion_attempts()
-            .load_one(self.0.id)
-            .await
-            .map_err(loader_error)?
-            .unwrap_or_default()
+            .of(self.0.id)
+            .await?
             .into_iter()
             .map(PersuasionAttempt::from)
             .collect())
@@ -199,12 +196,7 @@ impl Assignment {
             entity::enums::SubjectType::DropoutCase => Kind::DropoutCase,
             entity::enums::SubjectType::ServiceItem => Kind::ServiceItem,
             entity::enums::SubjectType::Assessment => {
-                let loaders = ctx.data_unchecked::<Loaders>();
-                let own = loaders
-                    .assessment_ids()
-                    .load_one(id)
-                    .await
-                    .map_err(loader_error)?;
+                let own = ctx.loaders().assessment_ids().one(id).await?;
                 if own.is_some() {
                     Kind::Assessment
                 } else {

@@ -68,7 +68,7 @@ impl ScreeningQuery {
     ) -> Result<Vec<HazardSite>> {
         let actor = ctx.actor()?;
         let path = region::filter_path(ctx, region_id, "regionId").await?;
-        Ok(screening::sites(&ctx.state().db, &actor, path.as_deref())
+        Ok(screening::sites(&ctx.state().db, &actor, path.as_ref())
             .await?
             .into_iter()
             .map(HazardSite)

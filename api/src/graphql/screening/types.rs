@@ -12,7 +12,6 @@ use crate::{
         context::ContextExt,
         enums::RiskLevel,
         ids::{self, Kind},
-        loaders::{Loaders, loader_error},
         organization::types::Organization,
         region::types::Region,
         report::types::Report,
@@ -108,24 +107,21 @@ impl ScreeningCampaign {
 
     /// The region it covers.
     async fn region(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
-        let loaders = ctx.data_unchecked::<Loaders>();
-        Ok(loaders
+        Ok(ctx
+            .loaders()
             .regions()
-            .load_one(self.0.region_id)
-            .await
-            .map_err(loader_error)?
+            .one(self.0.region_id)
+            .await?
             .map(Region))
     }
 
     /// Its teams, in the order formed.
     async fn teams(&self, ctx: &Context<'_>) -> Result<Vec<ScreeningTeam>> {
-        let loaders = ctx.data_unchecked::<Loaders>();
-        Ok(loaders
+        Ok(ctx
+            .loaders()
             .teams()
-            .load_one(self.0.id)
-            .await
-            .map_err(loader_error)?
-            .unwrap_or_default()
+            .of(self.0.id)
+            .await?
             .into_iter()
             .map(ScreeningTeam)
             .collect())
@@ -159,12 +155,12 @@ impl ScreeningCampaign {
 
     /// Its numbers, over the records you may see (those of sites and of children in your scope).
     async fn tally(&self, ctx: &Context<'_>) -> Result<ScreeningTally> {
-        let loaders = ctx.data_unchecked::<Loaders>();
-        let tally = loaders
+        let tally = ctx
+            .loaders()
             .tallies()
-            .load_one(self.0.id)
-            .await
-            .map_err(loader_error)?
+            .one(self.0.id)
+            .await?
+            .map(|(_, tally)| tally)
             .unwrap_or_default();
         Ok(ScreeningTally {
             children: tally.children,
@@ -208,12 +204,11 @@ impl HazardSite {
 
     /// The township or village.
     async fn region(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
-        let loaders = ctx.data_unchecked::<Loaders>();
-        Ok(loaders
+        Ok(ctx
+            .loaders()
             .regions()
-            .load_one(self.0.region_id)
-            .await
-            .map_err(loader_error)?
+            .one(self.0.region_id)
+            .await?
             .map(Region))
     }
 }
@@ -302,13 +297,7 @@ impl ScreeningRecord {
         let Some(id) = self.0.hazard_site_id else {
             return Ok(None);
         };
-        let loaders = ctx.data_unchecked::<Loaders>();
-        Ok(loaders
-            .hazard_sites()
-            .load_one(id)
-            .await
-            .map_err(loader_error)?
-            .map(HazardSite))
+        Ok(ctx.loaders().hazard_sites().one(id).await?.map(HazardSite))
     }
 
     /// The team that screened.
@@ -338,13 +327,7 @@ impl ScreeningRecord {
         let Some(id) = self.0.report_id else {
             return Ok(None);
         };
-        let loaders = ctx.data_unchecked::<Loaders>();
-        Ok(loaders
-            .visible_reports()
-            .load_one(id)
-            .await
-            .map_err(loader_error)?
-            .map(Report))
+        Ok(ctx.loaders().visible_reports().one(id).await?.map(Report))
     }
 
     /// When it was recorded.
