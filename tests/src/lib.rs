@@ -368,7 +368,7 @@ impl TestApp {
     pub async fn paired_child(&self, teacher: &Tokens) -> Value {
         self.gql(
             Some(&teacher.access),
-            "{ myPairedChildren(first: 1) { edges { node { id residenceVillage { id } } } } }",
+            "{ myPairedChildren(first: 1) { edges { node { id residenceVillage { id } guardians { id } } } } }",
             json!({}),
         )
         .await

@@ -41,6 +41,23 @@ async fn subject_visible(
     }
 }
 
+/// One audit event, when the record it is about (its first subject) is one the caller may
+/// see; events about nothing, or about a record the caller may not see, read as not found.
+pub async fn event(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    id: Uuid,
+) -> ApiResult<Option<audit_event::Model>> {
+    let Some(event) = audit_event::Entity::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
+    let visible = match (&event.subject_type, event.subject_id) {
+        (Some(kind), Some(subject)) => subject_visible(db, actor, kind, subject).await?,
+        _ => false,
+    };
+    Ok(visible.then_some(event))
+}
+
 /// The events about the record `subject` of kind `kind` (`Child`, `Guardian`, `Report`,
 /// `Account`, `Organization`), newest first; none when the caller may not see the record.
 /// Who may call this at all is the policy's business (`Query.auditTrail`).

@@ -2,7 +2,7 @@
 //! account, the list and the key's type (see [`crate::auth::seal`]): it carries values a role
 //! may not read (a name, a birth date), so no client can open it, and a cursor altered, made by
 //! hand, or issued to another account or for another list is refused as `BAD_USER_INPUT` on
-//! `after`. Each list names its concrete connection and edge types here.
+//! `after`. Each list's node type is named once, in the `connections!` list.
 
 use async_graphql::{Context, OutputType, SimpleObject};
 use serde::{Serialize, de::DeserializeOwned};
@@ -30,56 +30,52 @@ pub const DEFAULT_PAGE_SIZE: i32 = 20;
 /// The most rows one page may ask for.
 pub const MAX_PAGE_SIZE: i32 = 100;
 
-/// One page of a list, in the list's order (a Relay cursor connection). Ask for the next page
-/// with `after: pageInfo.endCursor` while `pageInfo.hasNextPage` is true.
-#[derive(SimpleObject)]
-#[graphql(concrete(name = "OrganizationConnection", params(Organization)))]
-#[graphql(concrete(name = "ChildConnection", params(Child)))]
-#[graphql(concrete(name = "AuditEventConnection", params(AuditEvent)))]
-#[graphql(concrete(name = "VisitConnection", params(Visit)))]
-#[graphql(concrete(name = "DropoutCaseConnection", params(DropoutCase)))]
-#[graphql(concrete(name = "AssignmentConnection", params(Assignment)))]
-#[graphql(concrete(name = "ServiceActivityConnection", params(ServiceActivity)))]
-#[graphql(concrete(name = "ReportConnection", params(Report)))]
-#[graphql(concrete(name = "DeadlineAlertConnection", params(DeadlineAlert)))]
-#[graphql(concrete(name = "ScreeningRecordConnection", params(ScreeningRecord)))]
-#[graphql(concrete(name = "ScreeningCampaignConnection", params(ScreeningCampaign)))]
-#[graphql(concrete(name = "BreakGlassAccessConnection", params(BreakGlassAccess)))]
-#[graphql(concrete(name = "ServiceItemConnection", params(ServiceItem)))]
-#[graphql(concrete(name = "AssessmentConnection", params(Assessment)))]
-#[graphql(concrete(name = "AccessGrantConnection", params(AccessGrant)))]
-pub struct Connection<T: OutputType>
-where
-    Edge<T>: OutputType,
-{
-    /// The rows of this page, each with its cursor.
-    pub edges: Vec<Edge<T>>,
-    /// Where this page stands in the list.
-    pub page_info: PageInfo,
+/// Declares the connection and edge types from one list: each listed node type with the names
+/// of its connection and edge types in the schema.
+macro_rules! connections {
+    ($($node:ident => $connection:literal, $edge:literal;)*) => {
+        #[doc = "One page of a list, in the list's order (a Relay cursor connection). Ask for the \
+                 next page\nwith `after: pageInfo.endCursor` while `pageInfo.hasNextPage` is true."]
+        #[derive(SimpleObject)]
+        $(#[graphql(concrete(name = $connection, params($node)))])*
+        pub struct Connection<T: OutputType>
+        where
+            Edge<T>: OutputType,
+        {
+            /// The rows of this page, each with its cursor.
+            pub edges: Vec<Edge<T>>,
+            /// Where this page stands in the list.
+            pub page_info: PageInfo,
+        }
+
+        /// One row of a page and its cursor.
+        #[derive(SimpleObject)]
+        $(#[graphql(concrete(name = $edge, params($node)))])*
+        pub struct Edge<T: OutputType> {
+            /// Opaque position of this row: pass it as `after` to read the rows that follow it.
+            pub cursor: String,
+            /// The row.
+            pub node: T,
+        }
+    };
 }
 
-/// One row of a page and its cursor.
-#[derive(SimpleObject)]
-#[graphql(concrete(name = "OrganizationEdge", params(Organization)))]
-#[graphql(concrete(name = "ChildEdge", params(Child)))]
-#[graphql(concrete(name = "AuditEventEdge", params(AuditEvent)))]
-#[graphql(concrete(name = "VisitEdge", params(Visit)))]
-#[graphql(concrete(name = "DropoutCaseEdge", params(DropoutCase)))]
-#[graphql(concrete(name = "AssignmentEdge", params(Assignment)))]
-#[graphql(concrete(name = "ServiceActivityEdge", params(ServiceActivity)))]
-#[graphql(concrete(name = "ReportEdge", params(Report)))]
-#[graphql(concrete(name = "DeadlineAlertEdge", params(DeadlineAlert)))]
-#[graphql(concrete(name = "ScreeningRecordEdge", params(ScreeningRecord)))]
-#[graphql(concrete(name = "ScreeningCampaignEdge", params(ScreeningCampaign)))]
-#[graphql(concrete(name = "BreakGlassAccessEdge", params(BreakGlassAccess)))]
-#[graphql(concrete(name = "ServiceItemEdge", params(ServiceItem)))]
-#[graphql(concrete(name = "AssessmentEdge", params(Assessment)))]
-#[graphql(concrete(name = "AccessGrantEdge", params(AccessGrant)))]
-pub struct Edge<T: OutputType> {
-    /// Opaque position of this row: pass it as `after` to read the rows that follow it.
-    pub cursor: String,
-    /// The row.
-    pub node: T,
+connections! {
+    Organization => "OrganizationConnection", "OrganizationEdge";
+    Child => "ChildConnection", "ChildEdge";
+    AuditEvent => "AuditEventConnection", "AuditEventEdge";
+    Visit => "VisitConnection", "VisitEdge";
+    DropoutCase => "DropoutCaseConnection", "DropoutCaseEdge";
+    Assignment => "AssignmentConnection", "AssignmentEdge";
+    ServiceActivity => "ServiceActivityConnection", "ServiceActivityEdge";
+    Report => "ReportConnection", "ReportEdge";
+    DeadlineAlert => "DeadlineAlertConnection", "DeadlineAlertEdge";
+    ScreeningRecord => "ScreeningRecordConnection", "ScreeningRecordEdge";
+    ScreeningCampaign => "ScreeningCampaignConnection", "ScreeningCampaignEdge";
+    BreakGlassAccess => "BreakGlassAccessConnection", "BreakGlassAccessEdge";
+    ServiceItem => "ServiceItemConnection", "ServiceItemEdge";
+    Assessment => "AssessmentConnection", "AssessmentEdge";
+    AccessGrant => "AccessGrantConnection", "AccessGrantEdge";
 }
 
 /// Where a page stands in its list.

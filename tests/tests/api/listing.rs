@@ -332,3 +332,201 @@ async fn node_reads_every_listed_kind_again_scoped_and_gated_as_its_own_query() 
         assert!(by_analyst.codes().is_empty(), "{typename}");
     }
 }
+
+#[tokio::test]
+async fn node_reads_kinds_held_inside_a_parent_only_through_the_parents_field() {
+    use sea_orm::Iterable;
+    let app = TestApp::spawn().await;
+    let listing = "{ children(first: 50) { edges { node { id entrustmentAgreements { id } consents { id } helpingTeacher { id } guardianContacts { id } interventions { id } } } } screeningCampaigns(first: 5) { edges { node { teams { id } records(first: 5) { edges { node { id } } } } } } hazardSites { id } }";
+    let trail =
+        "query($id: ID!) { auditTrail(subjectId: $id, first: 1) { edges { node { id } } } }";
+    let node = "query($id: ID!) { node(id: $id) { __typename id } }";
+    // Each nested kind's gates, as `node` checks them.
+    let gates: [(&str, &[(&str, &str)]); 9] = [
+        (
+            "EntrustmentAgreement",
+            &[("Query", "child"), ("Child", "entrustmentAgreements")],
+        ),
+        ("Consent", &[("Query", "child"), ("Child", "consents")]),
+        (
+            "Pairing",
+            &[("Query", "child"), ("Child", "helpingTeacher")],
+        ),
+        (
+            "GuardianContact",
+            &[("Query", "child"), ("Child", "guardianContacts")],
+        ),
+        (
+            "Intervention",
+            &[("Query", "child"), ("Child", "interventions")],
+        ),
+        (
+            "ScreeningTeam",
+            &[
+                ("Query", "screeningCampaign"),
+                ("ScreeningCampaign", "teams"),
+            ],
+        ),
+        (
+            "ScreeningRecord",
+            &[
+                ("Query", "screeningCampaign"),
+                ("ScreeningCampaign", "records"),
+            ],
+        ),
+        ("HazardSite", &[("Query", "hazardSites")]),
+        ("AuditEvent", &[("Query", "auditTrail")]),
+    ];
+
+    // One of each kind the demo data lacks: a consent, an agreement and an intervention on a
+    // director's child, a teacher's contact with a guardian, a screening record.
+    let today = (chrono::Utc::now() + chrono::TimeDelta::hours(8))
+        .date_naive()
+        .to_string();
+    let director = app.login_as(Role::ChildDirector).await;
+    let child = app
+        .gql(
+            Some(&director.access),
+            "{ children(first: 1) { edges { node { id guardians { id } } } } }",
+            json!({}),
+        )
+        .await
+        .data()["children"]["edges"][0]["node"]
+        .clone();
+    let (child_id, guardian) = (&child["id"], &child["guardians"][0]["id"]);
+    let teacher = app.login_as(Role::Teacher).await;
+    let paired = app.paired_child(&teacher).await;
+    let supervisor = app.login_as(Role::ChildSupervisor).await;
+    let township = app
+        .gql(
+            Some(&supervisor.access),
+            "{ me { jurisdiction { id } } }",
+            json!({}),
+        )
+        .await
+        .data()["me"]["jurisdiction"]["id"]
+        .clone();
+    let campaign = app
+        .gql(
+            Some(&supervisor.access),
+            "mutation($input: StartScreeningCampaignInput!) { startScreeningCampaign(input: $input) { campaign { id } } }",
+            json!({ "input": { "name": "暑期排查", "season": "SUMMER_HOLIDAY", "startsOn": today, "endsOn": today, "regionId": township } }),
+        )
+        .await
+        .data()["startScreeningCampaign"]["campaign"]["id"]
+        .clone();
+    for (role, mutation, variables) in [
+        (
+            Role::CivilAffairsOfficer,
+            "mutation($c: ID!, $g: ID!, $d: NaiveDate!) { recordConsent(input: {childId: $c, guardianId: $g, purpose: COUNSELLING, givenOn: $d}) { consent { id } } }",
+            json!({ "c": child_id, "g": guardian, "d": today }),
+        ),
+        (
+            Role::ChildDirector,
+            "mutation($c: ID!, $g: ID!, $d: NaiveDate!) { recordEntrustmentAgreement(input: {childId: $c, parents: \"王父、李母\", entrustedGuardianId: $g, startsOn: $d, duties: \"日常照料\", guidedBy: \"村儿童主任\", signedOn: $d}) { agreement { id } } }",
+            json!({ "c": child_id, "g": guardian, "d": today }),
+        ),
+        (
+            Role::CivilAffairsOfficer,
+            "mutation($c: ID!, $g: ID!, $d: NaiveDate!) { recordIntervention(input: {childId: $c, guardianId: $g, kind: REVOCATION_PETITION_FILED, grounds: [ABANDONMENT], petitioner: \"县民政局\", caseNumber: \"(2026)新2701民特9号\", decidedOn: $d}) { intervention { id } } }",
+            json!({ "c": child_id, "g": guardian, "d": today }),
+        ),
+        (
+            Role::Teacher,
+            "mutation($input: RecordGuardianContactInput!) { recordGuardianContact(input: $input) { contact { id } } }",
+            json!({ "input": { "childId": paired["id"], "guardianId": paired["guardians"][0]["id"], "contactedAt": chrono::Utc::now().to_rfc3339(), "method": "VIDEO", "summary": "视频通话" } }),
+        ),
+        (
+            Role::ChildDirector,
+            "mutation($input: RecordScreeningInput!) { recordScreening(input: $input) { record { id } } }",
+            json!({ "input": { "idempotencyKey": "node-record", "campaignId": campaign, "childId": child_id, "screenedOn": today, "finding": "家中有人照看", "concern": false } }),
+        ),
+    ] {
+        let done = app.gql_as(role, mutation, variables).await;
+        assert!(
+            done.codes().is_empty(),
+            "{mutation}: {:?}",
+            done.body["errors"]
+        );
+    }
+
+    // Every id a role can read inside a parent, with the role that read it.
+    let mut found: std::collections::BTreeMap<&str, (Role, String)> = Default::default();
+    for role in Role::iter() {
+        let listed = app.gql_as(role, listing, json!({})).await;
+        let data = listed.data();
+        let mut take = |typename: &'static str, value: &Value| {
+            if let Some(id) = value["id"].as_str() {
+                found.entry(typename).or_insert((role, id.to_owned()));
+            }
+        };
+        for child in data["children"]["edges"].as_array().into_iter().flatten() {
+            let child = &child["node"];
+            for (field, typename) in [
+                ("entrustmentAgreements", "EntrustmentAgreement"),
+                ("consents", "Consent"),
+                ("guardianContacts", "GuardianContact"),
+                ("interventions", "Intervention"),
+            ] {
+                for item in child[field].as_array().into_iter().flatten() {
+                    take(typename, item);
+                }
+            }
+            take("Pairing", &child["helpingTeacher"]);
+            if let Some(id) = child["id"].as_str() {
+                let events = app.gql_as(role, trail, json!({ "id": id })).await;
+                take(
+                    "AuditEvent",
+                    &events.data()["auditTrail"]["edges"][0]["node"],
+                );
+            }
+        }
+        for campaign in data["screeningCampaigns"]["edges"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            for team in campaign["node"]["teams"].as_array().into_iter().flatten() {
+                take("ScreeningTeam", team);
+            }
+            for record in campaign["node"]["records"]["edges"]
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
+                take("ScreeningRecord", &record["node"]);
+            }
+        }
+        for site in data["hazardSites"].as_array().into_iter().flatten() {
+            take("HazardSite", site);
+        }
+    }
+    let missing: Vec<&str> = gates
+        .iter()
+        .map(|(typename, _)| *typename)
+        .filter(|typename| !found.contains_key(typename))
+        .collect();
+    assert!(missing.is_empty(), "nothing to read of {missing:?}");
+
+    for (typename, gate) in gates {
+        let (reader, id) = &found[typename];
+        let again = app.gql_as(*reader, node, json!({ "id": id })).await;
+        assert_eq!(again.data()["node"]["__typename"], typename);
+        assert_eq!(again.data()["node"]["id"].as_str(), Some(id.as_str()));
+        // A role that may not read the parent's field does not reach the object by its ID.
+        for role in Role::iter() {
+            let barred = gate.iter().any(|(ty, field)| {
+                app.state.policy.level(ty, field, Some(role)) == shouhu::policy::Level::None
+            });
+            if barred {
+                let by_other = app.gql_as(role, node, json!({ "id": id })).await;
+                assert_eq!(
+                    by_other.data()["node"],
+                    Value::Null,
+                    "{typename} for {role:?}"
+                );
+                assert!(by_other.codes().is_empty(), "{typename} for {role:?}");
+            }
+        }
+    }
+}
