@@ -9,7 +9,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
+    PaginatorTrait, QueryFilter, QuerySelect, sea_query::Expr,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -340,18 +340,6 @@ pub async fn revoke(
     .await
 }
 
-/// The grants of many children, newest first.
-pub async fn grants_for_children(
-    db: &impl ConnectionTrait,
-    child_ids: &[Uuid],
-) -> ApiResult<Vec<access_grant::Model>> {
-    Ok(access_grant::Entity::find()
-        .filter(access_grant::Column::ChildId.is_in(child_ids.iter().copied()))
-        .order_by_desc(access_grant::Column::CreatedAt)
-        .all(db)
-        .await?)
-}
-
 /// The grants of children in the caller's jurisdiction, newest first: who holds which
 /// children's records, for civil affairs' oversight. With `active`, only those (not) in force.
 pub async fn list(
@@ -381,10 +369,7 @@ pub async fn find_grant(
     actor: &Actor<'_>,
     id: Uuid,
 ) -> ApiResult<Option<access_grant::Model>> {
-    Ok(access_grant::Entity::find_by_id(id)
-        .filter(scope::grants(actor.principal))
-        .one(db)
-        .await?)
+    super::find_scoped::<access_grant::Entity>(db, id, scope::grants(actor.principal)).await
 }
 
 /// Whether a grant is in force at `now`.
@@ -499,10 +484,7 @@ pub async fn opening(
     actor: &Actor<'_>,
     id: Uuid,
 ) -> ApiResult<Option<break_glass::Model>> {
-    Ok(break_glass::Entity::find_by_id(id)
-        .filter(scope::break_glass(actor.principal))
-        .one(db)
-        .await?)
+    super::find_scoped::<break_glass::Entity>(db, id, scope::break_glass(actor.principal)).await
 }
 
 /// Which break-glass openings to list for review.
@@ -540,11 +522,9 @@ pub async fn review(
 ) -> ApiResult<break_glass::Model> {
     let work = store.begin().await?;
     let db = work.db();
-    let found = break_glass::Entity::find_by_id(id)
-        .filter(scope::break_glass(actor.principal))
-        .one(db)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let found =
+        super::get_scoped::<break_glass::Entity>(db, id, scope::break_glass(actor.principal))
+            .await?;
     if !actor.policy.may_review_break_glass(actor.principal, &found) {
         return Err(ApiError::Forbidden);
     }

@@ -161,13 +161,15 @@ pub async fn find(
     actor: &Actor<'_>,
     id: Uuid,
 ) -> ApiResult<Option<service_activity::Model>> {
-    Ok(service_activity::Entity::find_by_id(id)
-        .filter(scope::within(
+    super::find_scoped::<service_activity::Entity>(
+        db,
+        id,
+        scope::within(
             service_activity::Column::RegionPath,
             &actor.principal.region_path,
-        ))
-        .one(db)
-        .await?)
+        ),
+    )
+    .await
 }
 
 /// The children many activities served, those the caller may see.

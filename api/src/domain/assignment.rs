@@ -138,11 +138,10 @@ pub async fn assign(
         assignment::Entity::insert(row(duty, Some(actor.principal.account_id), actor.now))
             .exec_with_returning(db)
             .await?;
-    work.finish(
-        actor
-            .event("assignment.assign")
-            .on(Kind::Assignment, created.id)
-            .with(json!({ "after": created })),
+    work.wrote(
+        actor,
+        "assignment.assign",
+        (Kind::Assignment, created.id),
         created,
     )
     .await
@@ -159,11 +158,12 @@ pub async fn report_progress(
 ) -> ApiResult<assignment::Model> {
     let work = store.begin().await?;
     let db = work.db();
-    let found = assignment::Entity::find_by_id(id)
-        .filter(assignment::Column::OrganizationId.eq(actor.principal.organization_id))
-        .one(db)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let found = super::get_scoped::<assignment::Entity>(
+        db,
+        id,
+        assignment::Column::OrganizationId.eq(actor.principal.organization_id),
+    )
+    .await?;
     if note.trim().is_empty() {
         return Err(ApiError::bad_input("input.note", "say what was done"));
     }
@@ -269,10 +269,12 @@ pub async fn find(
     actor: &Actor<'_>,
     id: Uuid,
 ) -> ApiResult<Option<assignment::Model>> {
-    Ok(assignment::Entity::find_by_id(id)
-        .filter(assignment::Column::OrganizationId.eq(actor.principal.organization_id))
-        .one(db)
-        .await?)
+    super::find_scoped::<assignment::Entity>(
+        db,
+        id,
+        assignment::Column::OrganizationId.eq(actor.principal.organization_id),
+    )
+    .await
 }
 
 /// One unit's line in the joint meeting's overview.
@@ -505,11 +507,10 @@ pub async fn record_evaluation(
     })
     .exec_with_returning(db)
     .await?;
-    work.finish(
-        actor
-            .event("evaluation.record")
-            .on(Kind::Organization, draft.organization)
-            .with(json!({ "after": evaluation })),
+    work.wrote(
+        actor,
+        "evaluation.record",
+        (Kind::Organization, draft.organization),
         evaluation,
     )
     .await

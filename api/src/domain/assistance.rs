@@ -14,7 +14,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, QuerySelect, sea_query::Expr, sea_query::ExprTrait,
+    QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -208,11 +208,12 @@ pub async fn get(
     actor: &Actor<'_>,
     id: Uuid,
 ) -> ApiResult<assessment::Model> {
-    assessment::Entity::find_by_id(id)
-        .filter(scope::assessments(actor.policy, actor.principal))
-        .one(db)
-        .await?
-        .ok_or(ApiError::NotFound)
+    super::get_scoped::<assessment::Entity>(
+        db,
+        id,
+        scope::assessments(actor.policy, actor.principal),
+    )
+    .await
 }
 
 /// Completes an assessment: records the findings, sets the child's risk level and closes the
@@ -248,16 +249,14 @@ pub async fn complete(
     active.completed_by = Set(Some(actor.principal.account_id));
     active.completed_at = Set(Some(actor.now));
     let after = active.update(db).await?;
-    child::Entity::update_many()
-        .col_expr(child::Column::RiskLevel, Expr::value(findings.risk_level))
-        .col_expr(
-            child::Column::Version,
-            Expr::col(child::Column::Version).add(1),
-        )
-        .col_expr(child::Column::UpdatedAt, Expr::value(actor.now))
-        .filter(child::Column::Id.eq(child.id))
-        .exec(db)
-        .await?;
+    ledger::set_field(
+        db,
+        actor,
+        child.id,
+        child::Column::RiskLevel,
+        findings.risk_level,
+    )
+    .await?;
     duties::settle(
         db,
         SubjectType::Assessment,
@@ -557,11 +556,12 @@ pub async fn get_item(
     actor: &Actor<'_>,
     id: Uuid,
 ) -> ApiResult<service_item::Model> {
-    service_item::Entity::find_by_id(id)
-        .filter(scope::service_items(actor.policy, actor.principal))
-        .one(db)
-        .await?
-        .ok_or(ApiError::NotFound)
+    super::get_scoped::<service_item::Entity>(
+        db,
+        id,
+        scope::service_items(actor.policy, actor.principal),
+    )
+    .await
 }
 
 /// Moves a service item (its unit, or the township and civil affairs over it; only the latter

@@ -41,8 +41,9 @@ async fn subject_visible(
     }
 }
 
-/// One audit event, when the record it is about (its first subject) is one the caller may
-/// see; events about nothing, or about a record the caller may not see, read as not found.
+/// One audit event, when one of the records it is about (its subject, or a record it read) is
+/// one the caller may see: the events a trail would list for some record of theirs. Others
+/// read as not found.
 pub async fn event(
     db: &impl ConnectionTrait,
     actor: &Actor<'_>,
@@ -51,11 +52,12 @@ pub async fn event(
     let Some(event) = audit_event::Entity::find_by_id(id).one(db).await? else {
         return Ok(None);
     };
-    let visible = match (&event.subject_type, event.subject_id) {
-        (Some(kind), Some(subject)) => subject_visible(db, actor, kind, subject).await?,
-        _ => false,
-    };
-    Ok(visible.then_some(event))
+    for (kind, subject) in crate::audit::stored_records_of(&event) {
+        if subject_visible(db, actor, &kind, subject).await? {
+            return Ok(Some(event));
+        }
+    }
+    Ok(None)
 }
 
 /// The events about the record `subject` of kind `kind` (`Child`, `Guardian`, `Report`,

@@ -125,6 +125,28 @@ fn in_scope(actor: &Actor<'_>) -> Condition {
     scope::children(actor.policy, actor.principal, actor.now, actor.break_glass)
 }
 
+/// Sets one field of a child's record, as a step of a command (a visit marking the child for
+/// a report, an assessment setting its risk level): the record's version moves on.
+pub async fn set_field(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    id: Uuid,
+    column: child::Column,
+    value: impl Into<sea_orm::Value>,
+) -> ApiResult<()> {
+    child::Entity::update_many()
+        .col_expr(column, Expr::value(value))
+        .col_expr(
+            child::Column::Version,
+            Expr::col(child::Column::Version).add(1),
+        )
+        .col_expr(child::Column::UpdatedAt, Expr::value(actor.now))
+        .filter(child::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// The ids of the children the caller may see, as a subquery: what a record that belongs to a
 /// child is scoped by.
 pub fn visible_ids(actor: &Actor<'_>) -> SelectStatement {
@@ -156,10 +178,7 @@ pub async fn find(
     actor: &Actor<'_>,
     id: Uuid,
 ) -> ApiResult<Option<child::Model>> {
-    Ok(child::Entity::find_by_id(id)
-        .filter(in_scope(actor))
-        .one(db)
-        .await?)
+    super::find_scoped::<child::Entity>(db, id, in_scope(actor)).await
 }
 
 /// One child the caller may see, or `NOT_FOUND`.

@@ -77,14 +77,6 @@ pub async fn for_children(
         .collect())
 }
 
-/// Guardians by id, for loaders (callers reach them through a visible child).
-pub async fn find_many(db: &impl ConnectionTrait, ids: &[Uuid]) -> ApiResult<Vec<guardian::Model>> {
-    Ok(guardian::Entity::find()
-        .filter(guardian::Column::Id.is_in(ids.iter().copied()))
-        .all(db)
-        .await?)
-}
-
 fn validate(draft: &GuardianDraft) -> ApiResult<()> {
     let length = draft.name.trim().chars().count();
     if length == 0 || length > 50 {
@@ -418,30 +410,6 @@ pub async fn record_agreement(
     .await
 }
 
-/// The entrustment agreements of many children, newest first.
-pub async fn agreements_for_children(
-    db: &impl ConnectionTrait,
-    child_ids: &[Uuid],
-) -> ApiResult<Vec<entrustment_agreement::Model>> {
-    Ok(entrustment_agreement::Entity::find()
-        .filter(entrustment_agreement::Column::ChildId.is_in(child_ids.iter().copied()))
-        .order_by_desc(entrustment_agreement::Column::StartsOn)
-        .all(db)
-        .await?)
-}
-
-/// The consents recorded for many children, newest first.
-pub async fn consents_for_children(
-    db: &impl ConnectionTrait,
-    child_ids: &[Uuid],
-) -> ApiResult<Vec<consent::Model>> {
-    Ok(consent::Entity::find()
-        .filter(consent::Column::ChildId.is_in(child_ids.iter().copied()))
-        .order_by_desc(consent::Column::CreatedAt)
-        .all(db)
-        .await?)
-}
-
 /// Records a guardian's consent for a purpose; the guardian must be linked to the child.
 pub async fn record_consent(
     store: Store<'_>,
@@ -484,14 +452,8 @@ pub async fn record_consent(
     })
     .exec_with_returning(db)
     .await?;
-    work.finish(
-        actor
-            .event("consent.record")
-            .on(Kind::Child, child_id)
-            .with(json!({ "after": consent })),
-        consent,
-    )
-    .await
+    work.wrote(actor, "consent.record", (Kind::Child, child_id), consent)
+        .await
 }
 
 /// Withdraws a consent; the access grants that rested on it end unless another consent for the

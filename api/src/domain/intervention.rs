@@ -10,10 +10,8 @@ use entity::{
     guardian, intervention,
 };
 use sea_orm::{
-    ActiveModelTrait,
-    ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
-    sea_query::{Expr, ExprTrait},
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -193,16 +191,14 @@ pub async fn record(
     .exec_with_returning(db)
     .await?;
     if needs_guardian != child.needs_guardian {
-        child::Entity::update_many()
-            .col_expr(child::Column::NeedsGuardian, Expr::value(needs_guardian))
-            .col_expr(
-                child::Column::Version,
-                Expr::col(child::Column::Version).add(1),
-            )
-            .col_expr(child::Column::UpdatedAt, Expr::value(actor.now))
-            .filter(child::Column::Id.eq(child.id))
-            .exec(db)
-            .await?;
+        ledger::set_field(
+            db,
+            actor,
+            child.id,
+            child::Column::NeedsGuardian,
+            needs_guardian,
+        )
+        .await?;
     }
     audit::record(
         db,
@@ -215,16 +211,4 @@ pub async fn record(
     let child = ledger::get(db, actor, child.id).await?;
     work.commit().await?;
     Ok((recorded, child))
-}
-
-/// The interventions about many children, newest first.
-pub async fn for_children(
-    db: &impl ConnectionTrait,
-    child_ids: &[Uuid],
-) -> ApiResult<Vec<intervention::Model>> {
-    Ok(intervention::Entity::find()
-        .filter(intervention::Column::ChildId.is_in(child_ids.iter().copied()))
-        .order_by_desc(intervention::Column::DecidedOn)
-        .all(db)
-        .await?)
 }

@@ -24,6 +24,11 @@ pub mod visit;
 pub mod work;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, Order, PrimaryKeyTrait, QueryFilter, QueryOrder,
+    sea_query::IntoCondition,
+};
+use uuid::Uuid;
 
 use crate::{
     audit::{AuditRecord, MacKey},
@@ -75,6 +80,51 @@ impl Actor<'_> {
     pub fn today(&self) -> NaiveDate {
         crate::clock::china_date(self.now)
     }
+}
+
+/// The record `id` of `E` when it meets `scope` (a condition of the caller's row scope): a
+/// record outside it reads as one that is not there.
+pub async fn find_scoped<E>(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    scope: impl IntoCondition,
+) -> ApiResult<Option<E::Model>>
+where
+    E: EntityTrait,
+    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<Uuid>,
+{
+    Ok(E::find_by_id(id).filter(scope).one(db).await?)
+}
+
+/// [`find_scoped`], with a record that is not there (or not in scope) as `NOT_FOUND`.
+pub async fn get_scoped<E>(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    scope: impl IntoCondition,
+) -> ApiResult<E::Model>
+where
+    E: EntityTrait,
+    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<Uuid>,
+{
+    find_scoped::<E>(db, id, scope)
+        .await?
+        .ok_or(ApiError::NotFound)
+}
+
+/// The rows of `E` whose `column` holds one of `keys` (their own ids, or their parents'), in
+/// `order`: one statement for many keys, for the loaders. Whoever calls it has the keys from
+/// rows read through the caller's scope.
+pub async fn rows_in<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    column: E::Column,
+    keys: &[Uuid],
+    order: Option<(E::Column, Order)>,
+) -> ApiResult<Vec<E::Model>> {
+    let mut query = E::find().filter(column.is_in(keys.iter().copied()));
+    if let Some((by, direction)) = order {
+        query = query.order_by(by, direction);
+    }
+    Ok(query.all(db).await?)
 }
 
 /// Escapes `%`, `_` and backslash so user text matches literally inside a LIKE pattern (with

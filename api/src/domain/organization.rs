@@ -79,14 +79,3 @@ pub async fn find(
 ) -> ApiResult<Option<organization::Model>> {
     Ok(organization::Entity::find_by_id(id).one(db).await?)
 }
-
-/// Several organizations by id, for dataloaders.
-pub async fn find_many(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> ApiResult<Vec<organization::Model>> {
-    Ok(organization::Entity::find()
-        .filter(organization::Column::Id.is_in(ids.iter().copied()))
-        .all(db)
-        .await?)
-}

@@ -10,7 +10,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    QueryFilter, QuerySelect, QueryTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -76,14 +76,8 @@ pub async fn pair(
     })
     .exec_with_returning(db)
     .await?;
-    work.finish(
-        actor
-            .event("pairing.start")
-            .on(Kind::Child, child.id)
-            .with(json!({ "after": pairing })),
-        pairing,
-    )
-    .await
+    work.wrote(actor, "pairing.start", (Kind::Child, child.id), pairing)
+        .await
 }
 
 /// Ends a pairing of the caller's school.
@@ -95,11 +89,12 @@ pub async fn end(
 ) -> ApiResult<pairing::Model> {
     let work = store.begin().await?;
     let db = work.db();
-    let found = pairing::Entity::find_by_id(id)
-        .filter(pairing::Column::SchoolId.eq(actor.principal.organization_id))
-        .one(db)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let found = super::get_scoped::<pairing::Entity>(
+        db,
+        id,
+        pairing::Column::SchoolId.eq(actor.principal.organization_id),
+    )
+    .await?;
     if found.ended_on.is_some() {
         return Err(ApiError::InvalidTransition {
             message: "the pairing has already ended".into(),
@@ -223,26 +218,13 @@ pub async fn record_contact(
     })
     .exec_with_returning(db)
     .await?;
-    work.finish(
-        actor
-            .event("guardian_contact.record")
-            .on(Kind::Child, child.id)
-            .with(json!({ "after": contact })),
+    work.wrote(
+        actor,
+        "guardian_contact.record",
+        (Kind::Child, child.id),
         contact,
     )
     .await
-}
-
-/// The guardian contacts of many children, newest first.
-pub async fn contacts_for_children(
-    db: &impl ConnectionTrait,
-    child_ids: &[Uuid],
-) -> ApiResult<Vec<guardian_contact::Model>> {
-    Ok(guardian_contact::Entity::find()
-        .filter(guardian_contact::Column::ChildId.is_in(child_ids.iter().copied()))
-        .order_by_desc(guardian_contact::Column::ContactedAt)
-        .all(db)
-        .await?)
 }
 
 /// Display names of accounts, for showing who helps a child.

@@ -29,14 +29,6 @@ pub async fn find(
     Ok(region::Entity::find_by_id(id).one(db).await?)
 }
 
-/// Several regions by id, for dataloaders.
-pub async fn find_many(db: &impl ConnectionTrait, ids: &[Uuid]) -> ApiResult<Vec<region::Model>> {
-    Ok(region::Entity::find()
-        .filter(region::Column::Id.is_in(ids.iter().copied()))
-        .all(db)
-        .await?)
-}
-
 /// The regions directly under each of `parents`, by division code, for dataloaders.
 pub async fn children_of_many(
     db: &impl ConnectionTrait,

@@ -117,6 +117,51 @@ pub fn deadline(
     Some((stage(report.state)?, at + TimeDelta::minutes(minutes)))
 }
 
+/// Where a report's events took place, checked with when: a township or village, and not in
+/// the future.
+async fn place_of(
+    db: &impl ConnectionTrait,
+    occurred_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    region_id: Uuid,
+) -> ApiResult<region::Model> {
+    if occurred_at > now + TimeDelta::minutes(5) {
+        return Err(ApiError::bad_input(
+            "input.occurredAt",
+            "must not be in the future",
+        ));
+    }
+    region::Entity::find_by_id(region_id)
+        .one(db)
+        .await?
+        .filter(|r| matches!(r.level, RegionLevel::Township | RegionLevel::Village))
+        .ok_or_else(|| ApiError::bad_input("input.regionId", "must be a township or village"))
+}
+
+/// Makes `unit` the report's lead unit, due today: its assignment titled `title`.
+async fn assign_lead(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    report: Uuid,
+    unit: Uuid,
+    title: &str,
+) -> ApiResult<()> {
+    crate::domain::assignment::ensure(
+        db,
+        Some(actor.principal.account_id),
+        actor.now,
+        crate::domain::assignment::Duty {
+            subject_type: SubjectType::Report,
+            key: report.to_string(),
+            responsibility: Responsibility::Lead,
+            organization: unit,
+            title: title.to_owned(),
+            due_on: Some(actor.today()),
+        },
+    )
+    .await
+}
+
 /// The police unit responsible for a place: the county's public security bureau (the plan's
 /// 责任单位, which dispatches to its stations, by transfer when a station should hold the
 /// report), else the prefecture's.
@@ -220,17 +265,7 @@ pub(crate) async fn insert(
     idempotency::check(key)?;
     let fingerprint = idempotency::fingerprint(&draft);
     let narrative = required_text("input.narrative", &draft.narrative, 5000)?;
-    if draft.occurred_at > actor.now + TimeDelta::minutes(5) {
-        return Err(ApiError::bad_input(
-            "input.occurredAt",
-            "must not be in the future",
-        ));
-    }
-    let place = region::Entity::find_by_id(draft.region_id)
-        .one(db)
-        .await?
-        .filter(|r| matches!(r.level, RegionLevel::Township | RegionLevel::Village))
-        .ok_or_else(|| ApiError::bad_input("input.regionId", "must be a township or village"))?;
+    let place = place_of(db, draft.occurred_at, actor.now, draft.region_id).await?;
     if let Some(child) = draft.child_id {
         ledger::find(db, actor, child).await?.ok_or_else(|| {
             ApiError::bad_input("input.childId", "no such child among those you may see")
@@ -303,18 +338,12 @@ pub(crate) async fn insert(
         },
     )
     .await?;
-    crate::domain::assignment::ensure(
+    assign_lead(
         db,
-        Some(actor.principal.account_id),
-        actor.now,
-        crate::domain::assignment::Duty {
-            subject_type: SubjectType::Report,
-            key: report.id.to_string(),
-            responsibility: Responsibility::Lead,
-            organization: holder.id,
-            title: "强制报告：受理、出警、处置".to_owned(),
-            due_on: Some(actor.today()),
-        },
+        actor,
+        report.id,
+        holder.id,
+        "强制报告：受理、出警、处置",
     )
     .await?;
     if let Some(child) = report.child_id {
@@ -374,17 +403,7 @@ pub async fn submit_public(
             "describe the child (name, age, appearance)",
         ));
     }
-    if draft.occurred_at > now + TimeDelta::minutes(5) {
-        return Err(ApiError::bad_input(
-            "input.occurredAt",
-            "must not be in the future",
-        ));
-    }
-    let place = region::Entity::find_by_id(draft.region_id)
-        .one(db)
-        .await?
-        .filter(|r| matches!(r.level, RegionLevel::Township | RegionLevel::Village))
-        .ok_or_else(|| ApiError::bad_input("input.regionId", "must be a township or village"))?;
+    let place = place_of(db, draft.occurred_at, now, draft.region_id).await?;
     let holder = police_unit_for(db, &place).await?;
     let receipt = receipt_code();
     let report = report::Entity::insert(report::ActiveModel {
@@ -540,11 +559,7 @@ pub async fn get(
     actor: &Actor<'_>,
     id: Uuid,
 ) -> ApiResult<report::Model> {
-    report::Entity::find_by_id(id)
-        .filter(scope::reports(actor.policy, actor.principal))
-        .one(db)
-        .await?
-        .ok_or(ApiError::NotFound)
+    super::get_scoped::<report::Entity>(db, id, scope::reports(actor.policy, actor.principal)).await
 }
 
 /// Several reports by id, those the caller may see, for loaders.
@@ -644,20 +659,7 @@ pub async fn transition(
                 })?;
             active.holder_organization_id = Set(unit.id);
             holder = Some(unit.id);
-            crate::domain::assignment::ensure(
-                db,
-                Some(actor.principal.account_id),
-                actor.now,
-                crate::domain::assignment::Duty {
-                    subject_type: SubjectType::Report,
-                    key: before.id.to_string(),
-                    responsibility: Responsibility::Lead,
-                    organization: unit.id,
-                    title: "强制报告：转办".to_owned(),
-                    due_on: Some(actor.today()),
-                },
-            )
-            .await?;
+            assign_lead(db, actor, before.id, unit.id, "强制报告：转办").await?;
             before.state
         }
         Move::Merge { into } => {
@@ -894,30 +896,6 @@ pub async fn list(
     let mut cursor = query.cursor_by(report::Column::Id);
     cursor.desc();
     Ok(page::read(db, cursor, page).await?)
-}
-
-/// Transitions of many reports, oldest first.
-pub async fn transitions_for(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> ApiResult<Vec<report_transition::Model>> {
-    Ok(report_transition::Entity::find()
-        .filter(report_transition::Column::ReportId.is_in(ids.iter().copied()))
-        .order_by_asc(report_transition::Column::At)
-        .all(db)
-        .await?)
-}
-
-/// Emergency actions of many reports, oldest first.
-pub async fn actions_for(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> ApiResult<Vec<emergency_action::Model>> {
-    Ok(emergency_action::Entity::find()
-        .filter(emergency_action::Column::ReportId.is_in(ids.iter().copied()))
-        .order_by_asc(emergency_action::Column::TakenAt)
-        .all(db)
-        .await?)
 }
 
 /// Reports a sweep reads at a time.

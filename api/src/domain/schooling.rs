@@ -430,18 +430,6 @@ pub async fn cases(
     Ok(page::read(db, cursor, page).await?)
 }
 
-/// The persuasion attempts of many cases, oldest first.
-pub async fn attempts_for_cases(
-    db: &impl ConnectionTrait,
-    case_ids: &[Uuid],
-) -> ApiResult<Vec<persuasion_attempt::Model>> {
-    Ok(persuasion_attempt::Entity::find()
-        .filter(persuasion_attempt::Column::CaseId.is_in(case_ids.iter().copied()))
-        .order_by_asc(persuasion_attempt::Column::AttemptedOn)
-        .all(db)
-        .await?)
-}
-
 /// Unexplained absences of many children since `since`, newest first: a teacher's
 /// "open absences".
 pub async fn open_absences(

@@ -105,11 +105,10 @@ pub async fn create_campaign(
     })
     .exec_with_returning(db)
     .await?;
-    work.finish(
-        actor
-            .event("screening.campaign")
-            .on(Kind::ScreeningCampaign, campaign.id)
-            .with(json!({ "after": campaign })),
+    work.wrote(
+        actor,
+        "screening.campaign",
+        (Kind::ScreeningCampaign, campaign.id),
         campaign,
     )
     .await
@@ -121,11 +120,12 @@ pub async fn get_campaign(
     actor: &Actor<'_>,
     id: Uuid,
 ) -> ApiResult<screening_campaign::Model> {
-    screening_campaign::Entity::find_by_id(id)
-        .filter(scope::campaigns(actor.policy, actor.principal))
-        .one(db)
-        .await?
-        .ok_or(ApiError::NotFound)
+    super::get_scoped::<screening_campaign::Entity>(
+        db,
+        id,
+        scope::campaigns(actor.policy, actor.principal),
+    )
+    .await
 }
 
 /// The campaigns the caller takes part in, newest first; with `on`, those running that day.
@@ -191,14 +191,8 @@ pub async fn add_site(
     })
     .exec_with_returning(db)
     .await?;
-    work.finish(
-        actor
-            .event("screening.site")
-            .on(Kind::HazardSite, site.id)
-            .with(json!({ "after": site })),
-        site,
-    )
-    .await
+    work.wrote(actor, "screening.site", (Kind::HazardSite, site.id), site)
+        .await
 }
 
 /// The hazard sites in the caller's region (their jurisdiction, or the township their unit
@@ -227,17 +221,6 @@ fn risk_rank(risk: RiskLevel) -> u8 {
         RiskLevel::Medium => 2,
         RiskLevel::High => 3,
     }
-}
-
-/// Hazard sites by id.
-pub async fn sites_by_id(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> ApiResult<Vec<hazard_site::Model>> {
-    Ok(hazard_site::Entity::find()
-        .filter(hazard_site::Column::Id.is_in(ids.iter().copied()))
-        .all(db)
-        .await?)
 }
 
 /// A team member.
@@ -330,26 +313,13 @@ pub async fn form_team(
     })
     .exec_with_returning(db)
     .await?;
-    work.finish(
-        actor
-            .event("screening.team")
-            .on(Kind::ScreeningCampaign, campaign.id)
-            .with(json!({ "after": team })),
+    work.wrote(
+        actor,
+        "screening.team",
+        (Kind::ScreeningCampaign, campaign.id),
         team,
     )
     .await
-}
-
-/// The teams of many campaigns, in the order formed.
-pub async fn teams_for(
-    db: &impl ConnectionTrait,
-    campaign_ids: &[Uuid],
-) -> ApiResult<Vec<screening_team::Model>> {
-    Ok(screening_team::Entity::find()
-        .filter(screening_team::Column::CampaignId.is_in(campaign_ids.iter().copied()))
-        .order_by_asc(screening_team::Column::Id)
-        .all(db)
-        .await?)
 }
 
 /// A report to raise from a finding.
@@ -545,13 +515,15 @@ pub async fn site(
     actor: &Actor<'_>,
     id: Uuid,
 ) -> ApiResult<Option<hazard_site::Model>> {
-    Ok(hazard_site::Entity::find_by_id(id)
-        .filter(scope::within(
+    super::find_scoped::<hazard_site::Entity>(
+        db,
+        id,
+        scope::within(
             hazard_site::Column::RegionPath,
             &actor.principal.region_path,
-        ))
-        .one(db)
-        .await?)
+        ),
+    )
+    .await
 }
 
 /// One team of a campaign the caller takes part in.
@@ -560,10 +532,12 @@ pub async fn team(
     actor: &Actor<'_>,
     id: Uuid,
 ) -> ApiResult<Option<screening_team::Model>> {
-    Ok(screening_team::Entity::find_by_id(id)
-        .filter(screening_team::Column::CampaignId.in_subquery(campaigns_taken_part_in(actor)))
-        .one(db)
-        .await?)
+    super::find_scoped::<screening_team::Entity>(
+        db,
+        id,
+        screening_team::Column::CampaignId.in_subquery(campaigns_taken_part_in(actor)),
+    )
+    .await
 }
 
 /// One screening record the caller may see, of a campaign they take part in, as [`records`]
@@ -573,11 +547,14 @@ pub async fn record_by_id(
     actor: &Actor<'_>,
     id: Uuid,
 ) -> ApiResult<Option<screening_record::Model>> {
-    Ok(screening_record::Entity::find_by_id(id)
-        .filter(screening_record::Column::CampaignId.in_subquery(campaigns_taken_part_in(actor)))
-        .filter(visible_records(actor))
-        .one(db)
-        .await?)
+    super::find_scoped::<screening_record::Entity>(
+        db,
+        id,
+        Condition::all()
+            .add(screening_record::Column::CampaignId.in_subquery(campaigns_taken_part_in(actor)))
+            .add(visible_records(actor)),
+    )
+    .await
 }
 
 /// The ids of the campaigns the caller takes part in, as a subquery.

@@ -231,16 +231,7 @@ async fn flag_if_serious(
         return Ok(false);
     }
     if !child.needs_report {
-        child::Entity::update_many()
-            .col_expr(child::Column::NeedsReport, Expr::value(true))
-            .col_expr(
-                child::Column::Version,
-                Expr::col(child::Column::Version).add(1),
-            )
-            .col_expr(child::Column::UpdatedAt, Expr::value(actor.now))
-            .filter(child::Column::Id.eq(child.id))
-            .exec(db)
-            .await?;
+        ledger::set_field(db, actor, child.id, child::Column::NeedsReport, true).await?;
         audit::record(
             db,
             actor
@@ -259,11 +250,7 @@ pub async fn get(
     actor: &Actor<'_>,
     id: Uuid,
 ) -> ApiResult<visit::Model> {
-    visit::Entity::find_by_id(id)
-        .filter(in_scope(actor))
-        .one(db)
-        .await?
-        .ok_or(ApiError::NotFound)
+    super::get_scoped::<visit::Entity>(db, id, in_scope(actor)).await
 }
 
 /// Corrects a visit: only its author, only within the correction window.

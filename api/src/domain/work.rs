@@ -14,11 +14,12 @@
 use std::sync::{Mutex, PoisonError};
 
 use sea_orm::{DatabaseConnection, DatabaseTransaction, EntityTrait, PrimaryKeyTrait};
+use uuid::Uuid;
 
 use crate::{
     audit::{self, AuditRecord},
     db,
-    domain::idempotency::Attempt,
+    domain::{Actor, idempotency::Attempt, kind::Kind},
     error::{ApiError, ApiResult},
     events::{BusEvent, EventBus},
 };
@@ -93,6 +94,22 @@ impl Work<'_> {
         audit::record(&self.txn, event).await?;
         self.commit().await?;
         Ok(done)
+    }
+
+    /// Ends a command that wrote `record`: its audit event is `action` by `actor` on the
+    /// subject `(kind, id)`, with the record as written; commits, and answers the record.
+    pub async fn wrote<T: serde::Serialize>(
+        self,
+        actor: &Actor<'_>,
+        action: &'static str,
+        (kind, id): (Kind, Uuid),
+        record: T,
+    ) -> ApiResult<T> {
+        let event = actor
+            .event(action)
+            .on(kind, id)
+            .with(serde_json::json!({ "after": &record }));
+        self.finish(event, record).await
     }
 
     /// Commits the changes, then hands the held events (SQLite) to this process's subscribers.

@@ -4,6 +4,8 @@
 //! hand, or issued to another account or for another list is refused as `BAD_USER_INPUT` on
 //! `after`. Each list's node type is named once, in the `connections!` list.
 
+use std::marker::PhantomData;
+
 use async_graphql::{Context, OutputType, SimpleObject};
 use serde::{Serialize, de::DeserializeOwned};
 use uuid::Uuid;
@@ -108,12 +110,21 @@ fn cursor_context<K>(ctx: &Context<'_>, owner: Option<Uuid>) -> Vec<u8> {
     .into_bytes()
 }
 
+/// A list's paging arguments as read, for building its connection: the sort key type `K`
+/// and the owner its cursors are sealed for are those its page was read with, so every cursor
+/// it hands out opens on the next request.
+pub struct Paging<K> {
+    owner: Option<Uuid>,
+    after_cursor: bool,
+    key: PhantomData<K>,
+}
+
 /// Reads `first` and `after` into a page of sort key `K`, for a list at the root.
 pub fn page<K: DeserializeOwned>(
     ctx: &Context<'_>,
     first: Option<i32>,
     after: Option<&str>,
-) -> Result<Page<K>, ApiError> {
+) -> Result<(Page<K>, Paging<K>), ApiError> {
     page_in(ctx, None, first, after)
 }
 
@@ -124,7 +135,7 @@ pub fn page_in<K: DeserializeOwned>(
     owner: Option<Uuid>,
     first: Option<i32>,
     after: Option<&str>,
-) -> Result<Page<K>, ApiError> {
+) -> Result<(Page<K>, Paging<K>), ApiError> {
     let first = first.unwrap_or(DEFAULT_PAGE_SIZE);
     if !(0..=MAX_PAGE_SIZE).contains(&first) {
         return Err(ApiError::bad_input(
@@ -141,62 +152,52 @@ pub fn page_in<K: DeserializeOwned>(
                 .ok_or_else(|| ApiError::bad_input("after", "not a cursor of this list"))
         })
         .transpose()?;
-    Ok(Page {
+    let paging = Paging {
+        owner,
+        after_cursor: after.is_some(),
+        key: PhantomData,
+    };
+    let page = Page {
         first: u64::try_from(first).unwrap_or_default(),
         after,
-    })
+    };
+    Ok((page, paging))
 }
 
-/// Turns a slice into a connection, each edge's cursor sealed from its row's sort key, for a
-/// list at the root.
-pub fn connection<T, N, K>(
-    ctx: &Context<'_>,
-    slice: Slice<T>,
-    has_previous_page: bool,
-    key: impl Fn(&T) -> K,
-    node: impl Fn(T) -> N,
-) -> Connection<N>
-where
-    N: OutputType,
-    Edge<N>: OutputType,
-    K: Serialize,
-{
-    connection_in(ctx, None, slice, has_previous_page, key, node)
-}
-
-/// As [`connection`], for the list of the record `owner`.
-pub fn connection_in<T, N, K>(
-    ctx: &Context<'_>,
-    owner: Option<Uuid>,
-    slice: Slice<T>,
-    has_previous_page: bool,
-    key: impl Fn(&T) -> K,
-    node: impl Fn(T) -> N,
-) -> Connection<N>
-where
-    N: OutputType,
-    Edge<N>: OutputType,
-    K: Serialize,
-{
-    let sealer = &ctx.state().cursors;
-    let context = cursor_context::<K>(ctx, owner);
-    let edges: Vec<Edge<N>> = slice
-        .items
-        .into_iter()
-        .map(|item| Edge {
-            cursor: serde_json::to_vec(&key(&item))
-                .map(|json| sealer.seal(&json, &context))
-                .unwrap_or_default(),
-            node: node(item),
-        })
-        .collect();
-    Connection {
-        page_info: PageInfo {
-            has_next_page: slice.has_next_page,
-            has_previous_page,
-            start_cursor: edges.first().map(|e| e.cursor.clone()),
-            end_cursor: edges.last().map(|e| e.cursor.clone()),
-        },
-        edges,
+impl<K: Serialize> Paging<K> {
+    /// Turns the page's rows into a connection, each edge's cursor sealed from its row's sort
+    /// key.
+    pub fn connection<T, N>(
+        self,
+        ctx: &Context<'_>,
+        slice: Slice<T>,
+        key: impl Fn(&T) -> K,
+        node: impl Fn(T) -> N,
+    ) -> Connection<N>
+    where
+        N: OutputType,
+        Edge<N>: OutputType,
+    {
+        let sealer = &ctx.state().cursors;
+        let context = cursor_context::<K>(ctx, self.owner);
+        let edges: Vec<Edge<N>> = slice
+            .items
+            .into_iter()
+            .map(|item| Edge {
+                cursor: serde_json::to_vec(&key(&item))
+                    .map(|json| sealer.seal(&json, &context))
+                    .unwrap_or_default(),
+                node: node(item),
+            })
+            .collect();
+        Connection {
+            page_info: PageInfo {
+                has_next_page: slice.has_next_page,
+                has_previous_page: self.after_cursor,
+                start_cursor: edges.first().map(|e| e.cursor.clone()),
+                end_cursor: edges.last().map(|e| e.cursor.clone()),
+            },
+            edges,
+        }
     }
 }

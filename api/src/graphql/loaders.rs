@@ -24,8 +24,12 @@ use async_graphql::{
     dataloader::{DataLoader, HashMapCache, Loader},
 };
 use chrono::{DateTime, Utc};
-use entity::{child_guardian, consent, entrustment_agreement, guardian, organization, region};
-use sea_orm::DatabaseConnection;
+use entity::{
+    access_grant, child_guardian, consent, emergency_action, entrustment_agreement, guardian,
+    guardian_contact, hazard_site, intervention, organization, persuasion_attempt, region,
+    report_transition, screening_team,
+};
+use sea_orm::{DatabaseConnection, Order};
 use uuid::Uuid;
 
 use crate::{
@@ -348,27 +352,42 @@ macro_rules! loaders {
 loaders! {
     /// Regions.
     regions: ByKey<Regions> in Unscoped -> region::Model
-        = |c, keys| domain::region::find_many(&c.db, keys), by |r| r.id;
+        = |c, keys| domain::rows_in::<region::Entity>(&c.db, region::Column::Id, keys, None),
+        by |r| r.id;
     /// The regions directly under each region.
     region_children: ByParent<RegionChildren> in Unscoped -> region::Model
         = |c, keys| domain::region::children_of_many(&c.db, keys),
         by |r| r.parent_id.unwrap_or_default();
     /// Organizations.
     organizations: ByKey<Organizations> in Unscoped -> organization::Model
-        = |c, keys| domain::organization::find_many(&c.db, keys), by |o| o.id;
+        = |c, keys| domain::rows_in::<organization::Entity>(&c.db, organization::Column::Id, keys, None),
+        by |o| o.id;
     /// Each child's current guardians (link and guardian).
     child_guardians: ByParent<ChildGuardians> in Unscoped
         -> (child_guardian::Model, guardian::Model)
         = |c, keys| domain::guardian::for_children(&c.db, keys), by |(link, _)| link.child_id;
     /// Each child's entrustment agreements.
     agreements: ByParent<Agreements> in Unscoped -> entrustment_agreement::Model
-        = |c, keys| domain::guardian::agreements_for_children(&c.db, keys), by |a| a.child_id;
+        = |c, keys| domain::rows_in::<entrustment_agreement::Entity>(
+            &c.db,
+            entrustment_agreement::Column::ChildId,
+            keys,
+            Some((entrustment_agreement::Column::StartsOn, Order::Desc)),
+        ),
+        by |a| a.child_id;
     /// Each child's consents.
     consents: ByParent<Consents> in Unscoped -> consent::Model
-        = |c, keys| domain::guardian::consents_for_children(&c.db, keys), by |c| c.child_id;
+        = |c, keys| domain::rows_in::<consent::Entity>(
+            &c.db,
+            consent::Column::ChildId,
+            keys,
+            Some((consent::Column::CreatedAt, Order::Desc)),
+        ),
+        by |c| c.child_id;
     /// Guardians.
     guardians: ByKey<Guardians> in Unscoped -> guardian::Model
-        = |c, keys| domain::guardian::find_many(&c.db, keys), by |g| g.id;
+        = |c, keys| domain::rows_in::<guardian::Entity>(&c.db, guardian::Column::Id, keys, None),
+        by |g| g.id;
     /// Each child's latest visit times: any visit's and a child director's.
     last_visits: ByKey<LastVisits> in Unscoped -> domain::visit::LastVisits
         = |c, keys| domain::visit::last_visits(&c.db, keys), by |v| v.child_id;
@@ -380,14 +399,26 @@ loaders! {
     pairings: ByKey<ActivePairings> in Unscoped -> entity::pairing::Model
         = |c, keys| domain::pairing::active_for_children(&c.db, keys), by |p| p.child_id;
     /// Each child's guardian contacts.
-    contacts: ByParent<Contacts> in Unscoped -> entity::guardian_contact::Model
-        = |c, keys| domain::pairing::contacts_for_children(&c.db, keys), by |g| g.child_id;
+    contacts: ByParent<Contacts> in Unscoped -> guardian_contact::Model
+        = |c, keys| domain::rows_in::<guardian_contact::Entity>(
+            &c.db,
+            guardian_contact::Column::ChildId,
+            keys,
+            Some((guardian_contact::Column::ContactedAt, Order::Desc)),
+        ),
+        by |g| g.child_id;
     /// Accounts' display names.
     account_names: ByKey<AccountNames> in Unscoped -> (Uuid, String)
         = |c, keys| domain::pairing::account_names(&c.db, keys), by |(id, _)| *id;
     /// Each dropout case's persuasion attempts.
-    persuasion_attempts: ByParent<Attempts> in Unscoped -> entity::persuasion_attempt::Model
-        = |c, keys| domain::schooling::attempts_for_cases(&c.db, keys), by |a| a.case_id;
+    persuasion_attempts: ByParent<Attempts> in Unscoped -> persuasion_attempt::Model
+        = |c, keys| domain::rows_in::<persuasion_attempt::Entity>(
+            &c.db,
+            persuasion_attempt::Column::CaseId,
+            keys,
+            Some((persuasion_attempt::Column::AttemptedOn, Order::Asc)),
+        ),
+        by |a| a.case_id;
     /// Each child's unexplained absences of the last 30 days.
     open_absences: ByParent<OpenAbsences> in Unscoped -> entity::school_absence::Model
         = |c, keys| domain::schooling::open_absences(
@@ -407,14 +438,32 @@ loaders! {
     visible_reports: ByKey<VisibleReports> in Scoped -> entity::report::Model
         = |c, keys| domain::report::find_many(&c.db, &c.actor()?, keys), by |r| r.id;
     /// Each report's moves.
-    report_transitions: ByParent<Transitions> in Unscoped -> entity::report_transition::Model
-        = |c, keys| domain::report::transitions_for(&c.db, keys), by |t| t.report_id;
+    report_transitions: ByParent<Transitions> in Unscoped -> report_transition::Model
+        = |c, keys| domain::rows_in::<report_transition::Entity>(
+            &c.db,
+            report_transition::Column::ReportId,
+            keys,
+            Some((report_transition::Column::At, Order::Asc)),
+        ),
+        by |t| t.report_id;
     /// Each report's emergency actions.
-    emergency_actions: ByParent<Actions> in Unscoped -> entity::emergency_action::Model
-        = |c, keys| domain::report::actions_for(&c.db, keys), by |a| a.report_id;
+    emergency_actions: ByParent<Actions> in Unscoped -> emergency_action::Model
+        = |c, keys| domain::rows_in::<emergency_action::Entity>(
+            &c.db,
+            emergency_action::Column::ReportId,
+            keys,
+            Some((emergency_action::Column::TakenAt, Order::Asc)),
+        ),
+        by |a| a.report_id;
     /// Each child's interventions.
-    interventions: ByParent<Interventions> in Unscoped -> entity::intervention::Model
-        = |c, keys| domain::intervention::for_children(&c.db, keys), by |i| i.child_id;
+    interventions: ByParent<Interventions> in Unscoped -> intervention::Model
+        = |c, keys| domain::rows_in::<intervention::Entity>(
+            &c.db,
+            intervention::Column::ChildId,
+            keys,
+            Some((intervention::Column::DecidedOn, Order::Desc)),
+        ),
+        by |i| i.child_id;
     /// Each child's assessments, those the caller may see.
     assessments: ByParent<Assessments> in Scoped -> entity::assessment::Model
         = |c, keys| domain::assistance::for_children(&c.db, &c.actor()?, keys), by |a| a.child_id;
@@ -427,15 +476,28 @@ loaders! {
         = |c, keys| domain::assistance::items_for_children(&c.db, &c.actor()?, keys),
         by |i| i.child_id;
     /// Each child's access grants.
-    grants: ByParent<Grants> in Unscoped -> entity::access_grant::Model
-        = |c, keys| domain::access::grants_for_children(&c.db, keys), by |g| g.child_id;
+    grants: ByParent<Grants> in Unscoped -> access_grant::Model
+        = |c, keys| domain::rows_in::<access_grant::Entity>(
+            &c.db,
+            access_grant::Column::ChildId,
+            keys,
+            Some((access_grant::Column::CreatedAt, Order::Desc)),
+        ),
+        by |g| g.child_id;
     /// Each screening campaign's teams.
-    teams: ByParent<Teams> in Unscoped -> entity::screening_team::Model
-        = |c, keys| domain::screening::teams_for(&c.db, keys), by |t| t.campaign_id;
+    teams: ByParent<Teams> in Unscoped -> screening_team::Model
+        = |c, keys| domain::rows_in::<screening_team::Entity>(
+            &c.db,
+            screening_team::Column::CampaignId,
+            keys,
+            Some((screening_team::Column::Id, Order::Asc)),
+        ),
+        by |t| t.campaign_id;
     /// Each screening campaign's numbers, over the records the caller may see.
     tallies: ByKey<Tallies> in Scoped -> (Uuid, domain::screening::Tally)
         = |c, keys| domain::screening::tallies(&c.db, &c.actor()?, keys), by |(id, _)| *id;
     /// Hazard sites.
-    hazard_sites: ByKey<HazardSites> in Unscoped -> entity::hazard_site::Model
-        = |c, keys| domain::screening::sites_by_id(&c.db, keys), by |s| s.id;
+    hazard_sites: ByKey<HazardSites> in Unscoped -> hazard_site::Model
+        = |c, keys| domain::rows_in::<hazard_site::Entity>(&c.db, hazard_site::Column::Id, keys, None),
+        by |s| s.id;
 }

@@ -47,7 +47,8 @@ impl ActivityQuery {
     ) -> Result<Connection<ServiceActivity>> {
         let actor = ctx.actor()?;
         let db = &ctx.state().db;
-        let page = connection::page::<(NaiveDate, uuid::Uuid)>(ctx, first, after.as_deref())?;
+        let (page, paging) =
+            connection::page::<(NaiveDate, uuid::Uuid)>(ctx, first, after.as_deref())?;
         let filter = filter.unwrap_or_default();
         let region_path = region::filter_path(ctx, filter.region_id, "filter.regionId").await?;
         let filter = domain::activity::ActivityFilter {
@@ -59,12 +60,6 @@ impl ActivityQuery {
             until: filter.until,
         };
         let slice = domain::activity::list(db, &actor, filter, page).await?;
-        Ok(connection::connection(
-            ctx,
-            slice,
-            after.is_some(),
-            |a| (a.held_on, a.id),
-            ServiceActivity,
-        ))
+        Ok(paging.connection(ctx, slice, |a| (a.held_on, a.id), ServiceActivity))
     }
 }

@@ -79,7 +79,7 @@ impl AssignmentQuery {
         after: Option<String>,
     ) -> Result<Connection<Assignment>> {
         let actor = ctx.actor()?;
-        let page = connection::page::<uuid::Uuid>(ctx, first, after.as_deref())?;
+        let (page, paging) = connection::page::<uuid::Uuid>(ctx, first, after.as_deref())?;
         let filter = filter.unwrap_or_default();
         let filter = InboxFilter {
             statuses: filter
@@ -92,13 +92,7 @@ impl AssignmentQuery {
                 .map(|s| s.into_iter().map(Into::into).collect()),
         };
         let slice = domain::assignment::inbox(&ctx.state().db, &actor, filter, page).await?;
-        Ok(connection::connection(
-            ctx,
-            slice,
-            after.is_some(),
-            |a| a.id,
-            Assignment,
-        ))
+        Ok(paging.connection(ctx, slice, |a| a.id, Assignment))
     }
 
     /// The joint meeting's view (联席会议): for every unit serving the region (your jurisdiction

@@ -56,7 +56,7 @@ impl AssistanceQuery {
         after: Option<String>,
     ) -> Result<Connection<Assessment>> {
         let actor = ctx.actor()?;
-        let page = connection::page::<uuid::Uuid>(ctx, first, after.as_deref())?;
+        let (page, paging) = connection::page::<uuid::Uuid>(ctx, first, after.as_deref())?;
         let filter = filter.unwrap_or_default();
         let region_path = region::filter_path(ctx, filter.region_id, "filter.regionId").await?;
         let slice = assistance::list(
@@ -69,13 +69,7 @@ impl AssistanceQuery {
             page,
         )
         .await?;
-        Ok(connection::connection(
-            ctx,
-            slice,
-            after.is_some(),
-            |a| a.id,
-            Assessment,
-        ))
+        Ok(paging.connection(ctx, slice, |a| a.id, Assessment))
     }
 
     /// Service items you may see, newest first: those assigned to your unit (a social work
@@ -90,7 +84,7 @@ impl AssistanceQuery {
         after: Option<String>,
     ) -> Result<Connection<ServiceItem>> {
         let actor = ctx.actor()?;
-        let page = connection::page::<uuid::Uuid>(ctx, first, after.as_deref())?;
+        let (page, paging) = connection::page::<uuid::Uuid>(ctx, first, after.as_deref())?;
         let filter = filter.unwrap_or_default();
         let slice = assistance::list_items(
             &ctx.state().db,
@@ -105,13 +99,7 @@ impl AssistanceQuery {
             page,
         )
         .await?;
-        Ok(connection::connection(
-            ctx,
-            slice,
-            after.is_some(),
-            |i| i.id,
-            ServiceItem,
-        ))
+        Ok(paging.connection(ctx, slice, |i| i.id, ServiceItem))
     }
 
     /// Who holds the records of children in your jurisdiction: access grants, newest first,
@@ -126,15 +114,9 @@ impl AssistanceQuery {
         after: Option<String>,
     ) -> Result<Connection<AccessGrant>> {
         let actor = ctx.actor()?;
-        let page = connection::page::<uuid::Uuid>(ctx, first, after.as_deref())?;
+        let (page, paging) = connection::page::<uuid::Uuid>(ctx, first, after.as_deref())?;
         let slice = domain::access::list(&ctx.state().db, &actor, active, page).await?;
-        Ok(connection::connection(
-            ctx,
-            slice,
-            after.is_some(),
-            |g| g.id,
-            AccessGrant,
-        ))
+        Ok(paging.connection(ctx, slice, |g| g.id, AccessGrant))
     }
 
     /// The review list: break-glass openings of records of children in your jurisdiction,
@@ -150,16 +132,10 @@ impl AssistanceQuery {
         after: Option<String>,
     ) -> Result<Connection<BreakGlassAccess>> {
         let actor = ctx.actor()?;
-        let page = connection::page::<uuid::Uuid>(ctx, first, after.as_deref())?;
+        let (page, paging) = connection::page::<uuid::Uuid>(ctx, first, after.as_deref())?;
         let slice =
             domain::access::reviews(&ctx.state().db, &actor, ReviewFilter { reviewed }, page)
                 .await?;
-        Ok(connection::connection(
-            ctx,
-            slice,
-            after.is_some(),
-            |b| b.id,
-            BreakGlassAccess,
-        ))
+        Ok(paging.connection(ctx, slice, |b| b.id, BreakGlassAccess))
     }
 }

@@ -38,17 +38,11 @@ impl AuditQuery {
         let actor = ctx.actor()?;
         let (kind, subject) = ids::decode(&subject_id)
             .ok_or_else(|| ApiError::bad_input("subjectId", "not a global ID"))?;
-        let page = connection::page::<uuid::Uuid>(ctx, first, after.as_deref())?;
+        let (page, paging) = connection::page::<uuid::Uuid>(ctx, first, after.as_deref())?;
         let slice =
             domain::audit_trail::for_subject(&ctx.state().db, &actor, kind.name(), subject, page)
                 .await?;
-        Ok(connection::connection(
-            ctx,
-            slice,
-            after.is_some(),
-            |e| e.id,
-            AuditEvent,
-        ))
+        Ok(paging.connection(ctx, slice, |e| e.id, AuditEvent))
     }
 
     /// Who read or changed one child's record in a period, with the fields, grouped by account

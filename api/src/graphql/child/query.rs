@@ -51,7 +51,7 @@ impl ChildQuery {
         after: Option<String>,
     ) -> Result<Connection<Child>> {
         let actor = ctx.actor()?;
-        let page = connection::page::<ChildKey>(ctx, first, after.as_deref())?;
+        let (page, paging) = connection::page::<ChildKey>(ctx, first, after.as_deref())?;
         let filter = filter.unwrap_or_default();
         let region = filter
             .region_id
@@ -94,12 +94,6 @@ impl ChildQuery {
         };
         let slice =
             domain::child::list(&ctx.state().db, &actor, domain_filter, order, page).await?;
-        Ok(connection::connection(
-            ctx,
-            slice,
-            after.is_some(),
-            |c| order.key(c),
-            Child,
-        ))
+        Ok(paging.connection(ctx, slice, |c| order.key(c), Child))
     }
 }

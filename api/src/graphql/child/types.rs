@@ -294,7 +294,7 @@ impl Child {
         after: Option<String>,
     ) -> Result<Option<Connection<Visit>>> {
         let owner = Some(self.0.id);
-        let page = connection::page_in::<crate::domain::visit::VisitKey>(
+        let (page, paging) = connection::page_in::<crate::domain::visit::VisitKey>(
             ctx,
             owner,
             first,
@@ -316,11 +316,9 @@ impl Child {
                 crate::domain::visit::list(&ctx.state().db, &ctx.actor()?, filter, page).await?
             }
         };
-        Ok(Some(connection::connection_in(
+        Ok(Some(paging.connection(
             ctx,
-            owner,
             slice,
-            after.is_some(),
             |v| (v.visited_at, v.id),
             Visit,
         )))

@@ -32,7 +32,7 @@ impl OrganizationQuery {
         after: Option<String>,
     ) -> Result<Connection<Organization>> {
         let principal = ctx.principal()?;
-        let page = connection::page::<OrganizationKey>(ctx, first, after.as_deref())?;
+        let (page, paging) = connection::page::<OrganizationKey>(ctx, first, after.as_deref())?;
         let filter = filter.unwrap_or_default();
         let within_region = filter
             .region_id
@@ -46,12 +46,6 @@ impl OrganizationQuery {
             name_contains: filter.name_contains,
         };
         let slice = domain::organization::list(&ctx.state().db, principal, filter, page).await?;
-        Ok(connection::connection(
-            ctx,
-            slice,
-            after.is_some(),
-            |o| (o.name.clone(), o.id),
-            Organization,
-        ))
+        Ok(paging.connection(ctx, slice, |o| (o.name.clone(), o.id), Organization))
     }
 }

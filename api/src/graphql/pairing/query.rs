@@ -27,20 +27,14 @@ impl PairingQuery {
         after: Option<String>,
     ) -> Result<Connection<Child>> {
         let actor = ctx.actor()?;
-        let page = connection::page::<ChildKey>(ctx, first, after.as_deref())?;
+        let (page, paging) = connection::page::<ChildKey>(ctx, first, after.as_deref())?;
         let filter = domain::child::ChildFilter {
             paired_with: Some(actor.principal.account_id),
             ..Default::default()
         };
         let order = domain::child::ChildOrder::Name;
         let slice = domain::child::list(&ctx.state().db, &actor, filter, order, page).await?;
-        Ok(connection::connection(
-            ctx,
-            slice,
-            after.is_some(),
-            |c| order.key(c),
-            Child,
-        ))
+        Ok(paging.connection(ctx, slice, |c| order.key(c), Child))
     }
 
     /// Active children enrolled at your school without a helping teacher, by name (every
@@ -53,14 +47,9 @@ impl PairingQuery {
         after: Option<String>,
     ) -> Result<Connection<Child>> {
         let actor = ctx.actor()?;
-        let page = connection::page::<(String, uuid::Uuid)>(ctx, first, after.as_deref())?;
+        let (page, paging) =
+            connection::page::<(String, uuid::Uuid)>(ctx, first, after.as_deref())?;
         let slice = domain::pairing::unpaired(&ctx.state().db, &actor, page).await?;
-        Ok(connection::connection(
-            ctx,
-            slice,
-            after.is_some(),
-            |c| (c.name.clone(), c.id),
-            Child,
-        ))
+        Ok(paging.connection(ctx, slice, |c| (c.name.clone(), c.id), Child))
     }
 }

@@ -51,7 +51,7 @@ impl ReportQuery {
         after: Option<String>,
     ) -> Result<Connection<Report>> {
         let actor = ctx.actor()?;
-        let page = connection::page::<uuid::Uuid>(ctx, first, after.as_deref())?;
+        let (page, paging) = connection::page::<uuid::Uuid>(ctx, first, after.as_deref())?;
         let filter = filter.unwrap_or_default();
         let filter = domain::report::ReportFilter {
             states: filter
@@ -60,13 +60,7 @@ impl ReportQuery {
             mine: filter.mine,
         };
         let slice = domain::report::list(&ctx.state().db, &actor, filter, page).await?;
-        Ok(connection::connection(
-            ctx,
-            slice,
-            after.is_some(),
-            |r| r.id,
-            Report,
-        ))
+        Ok(paging.connection(ctx, slice, |r| r.id, Report))
     }
 
     /// One report; null when you may not see it.
@@ -108,14 +102,8 @@ impl ReportQuery {
         after: Option<String>,
     ) -> Result<Connection<DeadlineAlert>> {
         let actor = ctx.actor()?;
-        let page = connection::page::<uuid::Uuid>(ctx, first, after.as_deref())?;
+        let (page, paging) = connection::page::<uuid::Uuid>(ctx, first, after.as_deref())?;
         let slice = domain::report::alerts(&ctx.state().db, &actor, page).await?;
-        Ok(connection::connection(
-            ctx,
-            slice,
-            after.is_some(),
-            |a| a.id,
-            DeadlineAlert,
-        ))
+        Ok(paging.connection(ctx, slice, |a| a.id, DeadlineAlert))
     }
 }

@@ -27,15 +27,9 @@ impl SchoolingQuery {
         after: Option<String>,
     ) -> Result<Connection<DropoutCase>> {
         let actor = ctx.actor()?;
-        let page = connection::page::<uuid::Uuid>(ctx, first, after.as_deref())?;
+        let (page, paging) = connection::page::<uuid::Uuid>(ctx, first, after.as_deref())?;
         let states = states.map(|s| s.into_iter().map(Into::into).collect());
         let slice = domain::schooling::cases(&ctx.state().db, &actor, states, page).await?;
-        Ok(connection::connection(
-            ctx,
-            slice,
-            after.is_some(),
-            |c| c.id,
-            DropoutCase,
-        ))
+        Ok(paging.connection(ctx, slice, |c| c.id, DropoutCase))
     }
 }

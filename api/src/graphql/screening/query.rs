@@ -33,15 +33,9 @@ impl ScreeningQuery {
         after: Option<String>,
     ) -> Result<Connection<ScreeningCampaign>> {
         let actor = ctx.actor()?;
-        let page = connection::page::<uuid::Uuid>(ctx, first, after.as_deref())?;
+        let (page, paging) = connection::page::<uuid::Uuid>(ctx, first, after.as_deref())?;
         let slice = screening::campaigns(&ctx.state().db, &actor, on, page).await?;
-        Ok(connection::connection(
-            ctx,
-            slice,
-            after.is_some(),
-            |c| c.id,
-            ScreeningCampaign,
-        ))
+        Ok(paging.connection(ctx, slice, |c| c.id, ScreeningCampaign))
     }
 
     /// One campaign you take part in; null when there is none.

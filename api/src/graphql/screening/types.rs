@@ -141,16 +141,10 @@ impl ScreeningCampaign {
     ) -> Result<Connection<ScreeningRecord>> {
         let actor = ctx.actor()?;
         let owner = Some(self.0.id);
-        let page = connection::page_in::<uuid::Uuid>(ctx, owner, first, after.as_deref())?;
+        let (page, paging) =
+            connection::page_in::<uuid::Uuid>(ctx, owner, first, after.as_deref())?;
         let slice = screening::records(&ctx.state().db, &actor, self.0.id, concern, page).await?;
-        Ok(connection::connection_in(
-            ctx,
-            owner,
-            slice,
-            after.is_some(),
-            |r| r.id,
-            ScreeningRecord,
-        ))
+        Ok(paging.connection(ctx, slice, |r| r.id, ScreeningRecord))
     }
 
     /// Its numbers, over the records you may see (those of sites and of children in your scope).

@@ -52,7 +52,7 @@ impl VisitQuery {
     ) -> Result<Connection<Visit>> {
         let actor = ctx.actor()?;
         let db = &ctx.state().db;
-        let page = connection::page::<VisitKey>(ctx, first, after.as_deref())?;
+        let (page, paging) = connection::page::<VisitKey>(ctx, first, after.as_deref())?;
         let filter = filter.unwrap_or_default();
         let region_path = region::filter_path(ctx, filter.region_id, "filter.regionId").await?;
         let domain_filter = domain::visit::VisitFilter {
@@ -71,12 +71,6 @@ impl VisitQuery {
             safety_concern: filter.safety_concern,
         };
         let slice = domain::visit::list(db, &actor, domain_filter, page).await?;
-        Ok(connection::connection(
-            ctx,
-            slice,
-            after.is_some(),
-            |v| (v.visited_at, v.id),
-            Visit,
-        ))
+        Ok(paging.connection(ctx, slice, |v| (v.visited_at, v.id), Visit))
     }
 }
