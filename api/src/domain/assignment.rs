@@ -85,6 +85,11 @@ pub async fn ensure(
     Ok(())
 }
 
+/// [`ensure`], as a step of `actor`'s command.
+pub async fn ensure_by(db: &impl ConnectionTrait, actor: &Actor<'_>, duty: Duty) -> ApiResult<()> {
+    ensure(db, Some(actor.principal.account_id), actor.now, duty).await
+}
+
 /// Moves every unit's assignment on a subject to `status` (done at 100 percent), when a
 /// workflow finishes or starts the subject itself; with `from`, only those in that state.
 pub async fn settle(

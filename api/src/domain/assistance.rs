@@ -130,10 +130,9 @@ pub async fn start(
             .map(|p| (*p, Responsibility::Assisting)),
     );
     for (organization, responsibility) in parts {
-        duties::ensure(
+        duties::ensure_by(
             db,
-            Some(actor.principal.account_id),
-            actor.now,
+            actor,
             Duty {
                 subject_type: SubjectType::Assessment,
                 key: assignment_key(&created),
@@ -480,10 +479,9 @@ async fn insert_item(
         .attempt(actor, key, &fingerprint)
         .remember(db, item.id, actor.now)
         .await?;
-    duties::ensure(
+    duties::ensure_by(
         db,
-        Some(actor.principal.account_id),
-        actor.now,
+        actor,
         Duty {
             subject_type: SubjectType::ServiceItem,
             key: item.id.to_string(),

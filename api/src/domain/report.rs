@@ -146,10 +146,9 @@ async fn assign_lead(
     unit: Uuid,
     title: &str,
 ) -> ApiResult<()> {
-    crate::domain::assignment::ensure(
+    crate::domain::assignment::ensure_by(
         db,
-        Some(actor.principal.account_id),
-        actor.now,
+        actor,
         crate::domain::assignment::Duty {
             subject_type: SubjectType::Report,
             key: report.to_string(),
@@ -619,10 +618,9 @@ pub async fn transition(
         Move::NotifyTownship => {
             active.notified_at = Set(Some(now));
             let township = township_government_for(db, &before.region_path).await?;
-            crate::domain::assignment::ensure(
+            crate::domain::assignment::ensure_by(
                 db,
-                Some(actor.principal.account_id),
-                actor.now,
+                actor,
                 crate::domain::assignment::Duty {
                     subject_type: SubjectType::Assessment,
                     key: before.id.to_string(),

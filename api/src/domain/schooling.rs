@@ -395,10 +395,9 @@ async fn assign_report(
         (education.id, Responsibility::Lead),
         (township_government.id, Responsibility::Assisting),
     ] {
-        crate::domain::assignment::ensure(
+        crate::domain::assignment::ensure_by(
             db,
-            Some(actor.principal.account_id),
-            actor.now,
+            actor,
             crate::domain::assignment::Duty {
                 subject_type: SubjectType::DropoutCase,
                 key: case.id.to_string(),

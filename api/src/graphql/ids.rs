@@ -31,6 +31,11 @@ pub fn expect(kind: Kind, id: &ID, field: &str) -> Result<Uuid, ApiError> {
     }
 }
 
+/// The record id behind an optional global ID that must be of `kind`.
+pub fn optional(id: Option<ID>, kind: Kind, field: &str) -> Result<Option<Uuid>, ApiError> {
+    id.map(|id| expect(kind, &id, field)).transpose()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -62,12 +62,7 @@ impl Account {
         else {
             return Ok(None);
         };
-        Ok(ctx
-            .loaders()
-            .regions()
-            .one(organization.region_id)
-            .await?
-            .map(Region))
+        Region::load(ctx, organization.region_id).await
     }
 }
 

@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 
 use crate::{
     domain::{self, activity::ActivityDraft},
+    error::ApiError,
     graphql::{
         activity::types::{ActivityKind, ServiceActivity},
         context::ContextExt,
@@ -32,6 +33,26 @@ pub struct RecordServiceActivityInput {
     pub child_ids: Vec<ID>,
 }
 
+impl TryFrom<RecordServiceActivityInput> for ActivityDraft {
+    type Error = ApiError;
+
+    fn try_from(input: RecordServiceActivityInput) -> Result<Self, ApiError> {
+        Ok(Self {
+            kind: input.kind.into(),
+            title: input.title,
+            held_on: input.held_on,
+            place: input.place,
+            region_id: ids::expect(Kind::Region, &input.region_id, "input.regionId")?,
+            notes: input.notes,
+            child_ids: input
+                .child_ids
+                .iter()
+                .map(|id| ids::expect(Kind::Child, id, "input.childIds"))
+                .collect::<Result<_, _>>()?,
+        })
+    }
+}
+
 /// The result of recording an activity.
 #[derive(SimpleObject)]
 pub struct RecordServiceActivityPayload {
@@ -52,19 +73,7 @@ impl ActivityMutation {
         #[graphql(desc = "The activity.")] input: RecordServiceActivityInput,
     ) -> Result<RecordServiceActivityPayload> {
         let actor = ctx.actor()?;
-        let draft = ActivityDraft {
-            kind: input.kind.into(),
-            title: input.title,
-            held_on: input.held_on,
-            place: input.place,
-            region_id: ids::expect(Kind::Region, &input.region_id, "input.regionId")?,
-            notes: input.notes,
-            child_ids: input
-                .child_ids
-                .iter()
-                .map(|id| ids::expect(Kind::Child, id, "input.childIds"))
-                .collect::<Result<_, _>>()?,
-        };
+        let draft = ActivityDraft::try_from(input)?;
         let activity = domain::activity::record(ctx.state().store(), &actor, draft).await?;
         Ok(RecordServiceActivityPayload {
             activity: ServiceActivity(activity),

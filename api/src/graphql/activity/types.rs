@@ -64,12 +64,7 @@ impl ServiceActivity {
 
     /// The region it was held in.
     async fn region(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
-        Ok(ctx
-            .loaders()
-            .regions()
-            .one(self.0.region_id)
-            .await?
-            .map(Region))
+        Region::load(ctx, self.0.region_id).await
     }
 
     /// The unit that provided it.

@@ -138,6 +138,25 @@ pub struct RecordEvaluationInput {
     pub decided_on: NaiveDate,
 }
 
+impl TryFrom<RecordEvaluationInput> for domain::assignment::EvaluationDraft {
+    type Error = ApiError;
+
+    fn try_from(input: RecordEvaluationInput) -> Result<Self, ApiError> {
+        Ok(Self {
+            kind: input.kind.into(),
+            organization: ids::expect(
+                Kind::Organization,
+                &input.organization_id,
+                "input.organizationId",
+            )?,
+            person_name: input.person_name,
+            reason: input.reason,
+            reference: input.reference,
+            decided_on: input.decided_on,
+        })
+    }
+}
+
 /// A recorded commendation or accountability decision.
 #[derive(SimpleObject)]
 pub struct Evaluation {
@@ -174,18 +193,7 @@ impl EvaluationMutation {
         #[graphql(desc = "The evaluation.")] input: RecordEvaluationInput,
     ) -> Result<RecordEvaluationPayload> {
         let actor = ctx.actor()?;
-        let draft = domain::assignment::EvaluationDraft {
-            kind: input.kind.into(),
-            organization: ids::expect(
-                Kind::Organization,
-                &input.organization_id,
-                "input.organizationId",
-            )?,
-            person_name: input.person_name,
-            reason: input.reason,
-            reference: input.reference,
-            decided_on: input.decided_on,
-        };
+        let draft = domain::assignment::EvaluationDraft::try_from(input)?;
         let saved =
             domain::assignment::record_evaluation(ctx.state().store(), &actor, draft).await?;
         Ok(RecordEvaluationPayload {

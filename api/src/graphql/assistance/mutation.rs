@@ -85,6 +85,25 @@ pub struct AddServiceItemInput {
     pub note: Option<String>,
 }
 
+impl TryFrom<AddServiceItemInput> for ItemDraft {
+    type Error = ApiError;
+
+    fn try_from(input: AddServiceItemInput) -> Result<Self, ApiError> {
+        Ok(Self {
+            child: ids::expect(Kind::Child, &input.child_id, "input.childId")?,
+            assessment: ids::optional(input.assessment_id, Kind::Assessment, "input.assessmentId")?,
+            kind: input.kind.into(),
+            organization: ids::expect(
+                Kind::Organization,
+                &input.organization_id,
+                "input.organizationId",
+            )?,
+            due_on: input.due_on,
+            note: input.note,
+        })
+    }
+}
+
 /// The result of assigning a service.
 #[derive(SimpleObject)]
 pub struct AddServiceItemPayload {
@@ -212,10 +231,7 @@ impl AssistanceMutation {
         let actor = ctx.actor()?;
         let draft = AssessmentStart {
             child: ids::expect(Kind::Child, &input.child_id, "input.childId")?,
-            report: input
-                .report_id
-                .map(|id| ids::expect(Kind::Report, &id, "input.reportId"))
-                .transpose()?,
+            report: ids::optional(input.report_id, Kind::Report, "input.reportId")?,
             participants: input
                 .participant_ids
                 .iter()
@@ -277,21 +293,7 @@ impl AssistanceMutation {
     ) -> Result<AddServiceItemPayload> {
         let actor = ctx.actor()?;
         let key = input.idempotency_key.trim().to_owned();
-        let draft = ItemDraft {
-            child: ids::expect(Kind::Child, &input.child_id, "input.childId")?,
-            assessment: input
-                .assessment_id
-                .map(|id| ids::expect(Kind::Assessment, &id, "input.assessmentId"))
-                .transpose()?,
-            kind: input.kind.into(),
-            organization: ids::expect(
-                Kind::Organization,
-                &input.organization_id,
-                "input.organizationId",
-            )?,
-            due_on: input.due_on,
-            note: input.note,
-        };
+        let draft = ItemDraft::try_from(input)?;
         let once = domain::assistance::add_item(ctx.state().store(), &actor, &key, draft).await?;
         let (item, replayed) = match once {
             Once::Replayed(item) => (item, true),

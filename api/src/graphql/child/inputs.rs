@@ -4,12 +4,10 @@
 use async_graphql::{Enum, ID, InputObject, MaybeUndefined};
 use chrono::NaiveDate;
 
-use uuid::Uuid;
-
 use crate::{
     domain::{
         child::{ChildDraft, ChildPatch},
-        guardian::GuardianDraft,
+        guardian::{AgreementDraft, GuardianDraft, LinkDraft},
         values::{PhoneNumber, ResidentId},
     },
     error::ApiError,
@@ -244,16 +242,9 @@ pub struct AddGuardianInput {
     pub child_id: ID,
     /// The guardian.
     pub guardian: GuardianInput,
-    /// How the guardian is related to the child.
-    pub relation: GuardianRelation,
-    /// Whether the parents entrusted the child to this guardian.
-    #[graphql(default)]
-    pub is_entrusted: bool,
-    /// Whether this guardian looks after the child day to day.
-    #[graphql(default)]
-    pub is_primary: bool,
-    /// Since when.
-    pub since: Option<NaiveDate>,
+    /// How the guardian stands to the child.
+    #[graphql(flatten)]
+    pub link: LinkInput,
 }
 
 /// Changes to a guardian's particulars (all of them, as on the form).
@@ -274,6 +265,14 @@ pub struct LinkGuardianInput {
     pub child_id: ID,
     /// The guardian.
     pub guardian_id: ID,
+    /// How the guardian stands to the child.
+    #[graphql(flatten)]
+    pub link: LinkInput,
+}
+
+/// How a guardian stands to a child: the fields adding a guardian and linking one share.
+#[derive(InputObject)]
+pub struct LinkInput {
     /// How the guardian is related to the child.
     pub relation: GuardianRelation,
     /// Whether the parents entrusted the child to this guardian.
@@ -284,6 +283,17 @@ pub struct LinkGuardianInput {
     pub is_primary: bool,
     /// Since when.
     pub since: Option<NaiveDate>,
+}
+
+impl From<LinkInput> for LinkDraft {
+    fn from(input: LinkInput) -> Self {
+        Self {
+            relation: input.relation.into(),
+            is_entrusted: input.is_entrusted,
+            is_primary: input.is_primary,
+            since: input.since,
+        }
+    }
 }
 
 /// The end of a guardian's link to a child.
@@ -347,11 +357,6 @@ fn parse_optional<T, E: std::fmt::Display>(
         .transpose()
 }
 
-/// An optional ID of `kind` given at `field`.
-fn optional_id(id: Option<ID>, kind: Kind, field: &str) -> Result<Option<Uuid>, ApiError> {
-    id.map(|id| ids::expect(kind, &id, field)).transpose()
-}
-
 impl TryFrom<RegisterChildInput> for ChildDraft {
     type Error = ApiError;
 
@@ -368,7 +373,7 @@ impl TryFrom<RegisterChildInput> for ChildDraft {
                 "input.residenceVillageId",
             )?,
             address: input.address,
-            school_id: optional_id(input.school_id, Kind::Organization, "input.schoolId")?,
+            school_id: ids::optional(input.school_id, Kind::Organization, "input.schoolId")?,
             grade: input.grade,
             left_behind_type: input.left_behind_type.into(),
             living_arrangement: input.living_arrangement.into(),
@@ -406,14 +411,14 @@ impl TryFrom<UpdateChildInput> for ChildPatch {
             id_number: Option::<Option<String>>::from(input.id_number)
                 .map(|number| parse_optional(number, "input.idNumber", ResidentId::parse))
                 .transpose()?,
-            residence_village_id: optional_id(
+            residence_village_id: ids::optional(
                 input.residence_village_id,
                 Kind::Region,
                 "input.residenceVillageId",
             )?,
             address: input.address.into(),
             school_id: Option::<Option<ID>>::from(input.school_id)
-                .map(|school| optional_id(school, Kind::Organization, "input.schoolId"))
+                .map(|school| ids::optional(school, Kind::Organization, "input.schoolId"))
                 .transpose()?,
             grade: input.grade.into(),
             left_behind_type: input.left_behind_type.map(Into::into),
@@ -458,6 +463,26 @@ impl TryFrom<GuardianInput> for GuardianDraft {
             work_province: input.work_province,
             work_city: input.work_city,
             guardianship_capacity: input.guardianship_capacity.map(Into::into),
+        })
+    }
+}
+
+impl TryFrom<RecordEntrustmentAgreementInput> for AgreementDraft {
+    type Error = ApiError;
+
+    fn try_from(input: RecordEntrustmentAgreementInput) -> Result<Self, ApiError> {
+        Ok(Self {
+            parents: input.parents,
+            entrusted_guardian_id: ids::expect(
+                Kind::Guardian,
+                &input.entrusted_guardian_id,
+                "input.entrustedGuardianId",
+            )?,
+            starts_on: input.starts_on,
+            ends_on: input.ends_on,
+            duties: input.duties,
+            guided_by: input.guided_by,
+            signed_on: input.signed_on,
         })
     }
 }

@@ -6,7 +6,7 @@ use crate::{
     domain::{
         self,
         child::{ChildDraft, ChildPatch, StatusChange},
-        guardian::{AgreementDraft, LinkDraft},
+        guardian::AgreementDraft,
     },
     graphql::{
         child::{
@@ -208,18 +208,12 @@ impl ChildMutation {
     ) -> Result<AddGuardianPayload> {
         let actor = ctx.actor()?;
         let child_id = ids::expect(Kind::Child, &input.child_id, "input.childId")?;
-        let link = LinkDraft {
-            relation: input.relation.into(),
-            is_entrusted: input.is_entrusted,
-            is_primary: input.is_primary,
-            since: input.since,
-        };
         let (guardian, child) = domain::guardian::add(
             ctx.state().store(),
             &actor,
             child_id,
             input.guardian.try_into()?,
-            link,
+            input.link.into(),
         )
         .await?;
         Ok(AddGuardianPayload {
@@ -258,15 +252,14 @@ impl ChildMutation {
         let actor = ctx.actor()?;
         let child_id = ids::expect(Kind::Child, &input.child_id, "input.childId")?;
         let guardian_id = ids::expect(Kind::Guardian, &input.guardian_id, "input.guardianId")?;
-        let link = LinkDraft {
-            relation: input.relation.into(),
-            is_entrusted: input.is_entrusted,
-            is_primary: input.is_primary,
-            since: input.since,
-        };
-        let child =
-            domain::guardian::link(ctx.state().store(), &actor, child_id, guardian_id, link)
-                .await?;
+        let child = domain::guardian::link(
+            ctx.state().store(),
+            &actor,
+            child_id,
+            guardian_id,
+            input.link.into(),
+        )
+        .await?;
         Ok(LinkGuardianPayload {
             child: Child(child),
         })
@@ -297,19 +290,7 @@ impl ChildMutation {
     ) -> Result<RecordEntrustmentAgreementPayload> {
         let actor = ctx.actor()?;
         let child_id = ids::expect(Kind::Child, &input.child_id, "input.childId")?;
-        let draft = AgreementDraft {
-            parents: input.parents,
-            entrusted_guardian_id: ids::expect(
-                Kind::Guardian,
-                &input.entrusted_guardian_id,
-                "input.entrustedGuardianId",
-            )?,
-            starts_on: input.starts_on,
-            ends_on: input.ends_on,
-            duties: input.duties,
-            guided_by: input.guided_by,
-            signed_on: input.signed_on,
-        };
+        let draft = AgreementDraft::try_from(input)?;
         let (agreement, child) =
             domain::guardian::record_agreement(ctx.state().store(), &actor, child_id, draft)
                 .await?;

@@ -53,14 +53,8 @@ impl ChildQuery {
         let actor = ctx.actor()?;
         let (page, paging) = connection::page::<ChildKey>(ctx, first, after.as_deref())?;
         let filter = filter.unwrap_or_default();
-        let region = filter
-            .region_id
-            .map(|id| ids::expect(Kind::Region, &id, "filter.regionId"))
-            .transpose()?;
-        let school = filter
-            .school_id
-            .map(|id| ids::expect(Kind::Organization, &id, "filter.schoolId"))
-            .transpose()?;
+        let region = ids::optional(filter.region_id, Kind::Region, "filter.regionId")?;
+        let school = ids::optional(filter.school_id, Kind::Organization, "filter.schoolId")?;
         fn all<T: Into<U>, U>(values: Option<Vec<T>>) -> Option<Vec<U>> {
             values.map(|v| v.into_iter().map(Into::into).collect())
         }

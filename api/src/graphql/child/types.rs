@@ -83,12 +83,7 @@ impl Child {
 
     /// The village the child lives in.
     async fn residence_village(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
-        Ok(ctx
-            .loaders()
-            .regions()
-            .one(self.0.residence_village_id)
-            .await?
-            .map(Region))
+        Region::load(ctx, self.0.residence_village_id).await
     }
 
     /// Detailed address; masked to the village. Reads are audited.

@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 
 use crate::{
     domain::{self, intervention::InterventionDraft},
+    error::ApiError,
     graphql::{
         child::types::Child,
         context::ContextExt,
@@ -40,6 +41,23 @@ pub struct RecordInterventionInput {
     pub decided_on: NaiveDate,
 }
 
+impl TryFrom<RecordInterventionInput> for InterventionDraft {
+    type Error = ApiError;
+
+    fn try_from(input: RecordInterventionInput) -> Result<Self, ApiError> {
+        Ok(Self {
+            kind: input.kind.into(),
+            guardian_id: ids::expect(Kind::Guardian, &input.guardian_id, "input.guardianId")?,
+            grounds: input.grounds.into_iter().map(Into::into).collect(),
+            petitioner: input.petitioner,
+            case_number: input.case_number,
+            revokes_guardianship: input.revokes_guardianship,
+            relation: input.relation.map(Into::into),
+            decided_on: input.decided_on,
+        })
+    }
+}
+
 /// The result of recording an intervention.
 #[derive(SimpleObject)]
 pub struct RecordInterventionPayload {
@@ -65,16 +83,7 @@ impl InterventionMutation {
     ) -> Result<RecordInterventionPayload> {
         let actor = ctx.actor()?;
         let child = ids::expect(Kind::Child, &input.child_id, "input.childId")?;
-        let draft = InterventionDraft {
-            kind: input.kind.into(),
-            guardian_id: ids::expect(Kind::Guardian, &input.guardian_id, "input.guardianId")?,
-            grounds: input.grounds.into_iter().map(Into::into).collect(),
-            petitioner: input.petitioner,
-            case_number: input.case_number,
-            revokes_guardianship: input.revokes_guardianship,
-            relation: input.relation.map(Into::into),
-            decided_on: input.decided_on,
-        };
+        let draft = InterventionDraft::try_from(input)?;
         let (intervention, child) =
             domain::intervention::record(ctx.state().store(), &actor, child, draft).await?;
         Ok(RecordInterventionPayload {

@@ -34,10 +34,7 @@ impl OrganizationQuery {
         let principal = ctx.principal()?;
         let (page, paging) = connection::page::<OrganizationKey>(ctx, first, after.as_deref())?;
         let filter = filter.unwrap_or_default();
-        let within_region = filter
-            .region_id
-            .map(|id| ids::expect(Kind::Region, &id, "filter.regionId"))
-            .transpose()?;
+        let within_region = ids::optional(filter.region_id, Kind::Region, "filter.regionId")?;
         let filter = domain::organization::OrganizationFilter {
             kinds: filter
                 .kinds

@@ -52,12 +52,7 @@ impl Organization {
 
     /// The region the unit serves.
     async fn region(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
-        Ok(ctx
-            .loaders()
-            .regions()
-            .one(self.0.region_id)
-            .await?
-            .map(Region))
+        Region::load(ctx, self.0.region_id).await
     }
 }
 

@@ -5,6 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::{
     domain::{self, pairing::ContactDraft},
+    error::ApiError,
     graphql::{
         context::ContextExt,
         enums::ContactMethod,
@@ -46,6 +47,19 @@ pub struct RecordGuardianContactInput {
     pub method: ContactMethod,
     /// A short summary (up to 1000 characters).
     pub summary: String,
+}
+
+impl TryFrom<RecordGuardianContactInput> for ContactDraft {
+    type Error = ApiError;
+
+    fn try_from(input: RecordGuardianContactInput) -> Result<Self, ApiError> {
+        Ok(Self {
+            guardian_id: ids::optional(input.guardian_id, Kind::Guardian, "input.guardianId")?,
+            contacted_at: input.contacted_at,
+            method: input.method.into(),
+            summary: input.summary,
+        })
+    }
 }
 
 /// The result of pairing or ending a pairing.
@@ -109,15 +123,7 @@ impl PairingMutation {
     ) -> Result<RecordGuardianContactPayload> {
         let actor = ctx.actor()?;
         let child = ids::expect(Kind::Child, &input.child_id, "input.childId")?;
-        let draft = ContactDraft {
-            guardian_id: input
-                .guardian_id
-                .map(|id| ids::expect(Kind::Guardian, &id, "input.guardianId"))
-                .transpose()?,
-            contacted_at: input.contacted_at,
-            method: input.method.into(),
-            summary: input.summary,
-        };
+        let draft = ContactDraft::try_from(input)?;
         let contact =
             domain::pairing::record_contact(ctx.state().store(), &actor, child, draft).await?;
         Ok(RecordGuardianContactPayload {

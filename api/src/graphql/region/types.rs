@@ -13,6 +13,13 @@ use crate::graphql::{
 /// `#[Object]` impl.
 pub struct Region(pub region::Model);
 
+impl Region {
+    /// The region with this id, through the request's loader.
+    pub async fn load(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Option<Self>> {
+        Ok(ctx.loaders().regions().one(id).await?.map(Self))
+    }
+}
+
 /// An administrative region: prefecture, county, township or village. Jurisdictions are
 /// regions: an account sees what lies in its organization's region and below.
 #[Object]

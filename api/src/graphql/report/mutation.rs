@@ -42,6 +42,24 @@ pub struct SubmitReportInput {
     pub reporter_contact: Option<String>,
 }
 
+impl TryFrom<SubmitReportInput> for ReportDraft {
+    type Error = ApiError;
+
+    fn try_from(input: SubmitReportInput) -> Result<Self, ApiError> {
+        Ok(Self {
+            category: input.category.into(),
+            urgency: input.urgency.into(),
+            narrative: input.narrative,
+            occurred_at: input.occurred_at,
+            region_id: ids::expect(Kind::Region, &input.region_id, "input.regionId")?,
+            place: input.place,
+            child_id: ids::optional(input.child_id, Kind::Child, "input.childId")?,
+            child_description: input.child_description,
+            reporter_contact: input.reporter_contact,
+        })
+    }
+}
+
 /// The result of submitting a report.
 #[derive(SimpleObject)]
 pub struct SubmitReportPayload {
@@ -118,6 +136,23 @@ pub struct RecordEmergencyActionInput {
     pub taken_at: DateTime<Utc>,
 }
 
+impl TryFrom<RecordEmergencyActionInput> for ActionDraft {
+    type Error = ApiError;
+
+    fn try_from(input: RecordEmergencyActionInput) -> Result<Self, ApiError> {
+        Ok(Self {
+            kind: input.kind.into(),
+            detail: input.detail,
+            placed_with: input.placed_with,
+            from_date: input.from_date,
+            until_date: input.until_date,
+            parents_notified: input.parents_notified,
+            guardian_id: ids::optional(input.guardian_id, Kind::Guardian, "input.guardianId")?,
+            taken_at: input.taken_at,
+        })
+    }
+}
+
 /// The result of recording an emergency action.
 #[derive(SimpleObject)]
 pub struct RecordEmergencyActionPayload {
@@ -146,6 +181,22 @@ pub struct SubmitPublicReportInput {
     pub contact: Option<String>,
 }
 
+impl TryFrom<SubmitPublicReportInput> for domain::report::PublicDraft {
+    type Error = ApiError;
+
+    fn try_from(input: SubmitPublicReportInput) -> Result<Self, ApiError> {
+        Ok(Self {
+            category: input.category.into(),
+            narrative: input.narrative,
+            occurred_at: input.occurred_at,
+            region_id: ids::expect(Kind::Region, &input.region_id, "input.regionId")?,
+            place: input.place,
+            child_description: input.child_description,
+            contact: input.contact,
+        })
+    }
+}
+
 /// What a member of the public gets back: a receipt code, and nothing else.
 #[derive(SimpleObject)]
 pub struct PublicReportReceipt {
@@ -168,20 +219,7 @@ impl ReportMutation {
     ) -> Result<SubmitReportPayload> {
         let actor = ctx.actor()?;
         let key = input.idempotency_key.trim().to_owned();
-        let draft = ReportDraft {
-            category: input.category.into(),
-            urgency: input.urgency.into(),
-            narrative: input.narrative,
-            occurred_at: input.occurred_at,
-            region_id: ids::expect(Kind::Region, &input.region_id, "input.regionId")?,
-            place: input.place,
-            child_id: input
-                .child_id
-                .map(|id| ids::expect(Kind::Child, &id, "input.childId"))
-                .transpose()?,
-            child_description: input.child_description,
-            reporter_contact: input.reporter_contact,
-        };
+        let draft = ReportDraft::try_from(input)?;
         let once = domain::report::submit(ctx.state().store(), &actor, &key, draft).await?;
         Ok(match once {
             Once::Replayed(report) => SubmitReportPayload {
@@ -207,15 +245,7 @@ impl ReportMutation {
         if !state.throttle.allow_public_report(&meta.client_address) {
             return Err(ApiError::RateLimited.into());
         }
-        let draft = domain::report::PublicDraft {
-            category: input.category.into(),
-            narrative: input.narrative,
-            occurred_at: input.occurred_at,
-            region_id: ids::expect(Kind::Region, &input.region_id, "input.regionId")?,
-            place: input.place,
-            child_description: input.child_description,
-            contact: input.contact,
-        };
+        let draft = domain::report::PublicDraft::try_from(input)?;
         let receipt = domain::report::submit_public(
             state.store(),
             &state.audit_keys.mac,
@@ -280,19 +310,7 @@ impl ReportMutation {
     ) -> Result<RecordEmergencyActionPayload> {
         let actor = ctx.actor()?;
         let report_id = ids::expect(Kind::Report, &input.report_id, "input.reportId")?;
-        let draft = ActionDraft {
-            kind: input.kind.into(),
-            detail: input.detail,
-            placed_with: input.placed_with,
-            from_date: input.from_date,
-            until_date: input.until_date,
-            parents_notified: input.parents_notified,
-            guardian_id: input
-                .guardian_id
-                .map(|id| ids::expect(Kind::Guardian, &id, "input.guardianId"))
-                .transpose()?,
-            taken_at: input.taken_at,
-        };
+        let draft = ActionDraft::try_from(input)?;
         let (action, report) =
             domain::report::record_action(ctx.state().store(), &actor, report_id, draft).await?;
         Ok(RecordEmergencyActionPayload {

@@ -161,12 +161,7 @@ impl Report {
 
     /// The township or village.
     async fn region(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
-        Ok(ctx
-            .loaders()
-            .regions()
-            .one(self.0.region_id)
-            .await?
-            .map(Region))
+        Region::load(ctx, self.0.region_id).await
     }
 
     /// The place, in words.

@@ -9,6 +9,7 @@ use crate::{
         self,
         screening::{CampaignDraft, Member, Raise, ScreeningDraft, SiteDraft, TeamDraft},
     },
+    error::ApiError,
     graphql::{
         context::ContextExt,
         enums::RiskLevel,
@@ -36,6 +37,20 @@ pub struct StartScreeningCampaignInput {
     pub region_id: ID,
 }
 
+impl TryFrom<StartScreeningCampaignInput> for CampaignDraft {
+    type Error = ApiError;
+
+    fn try_from(input: StartScreeningCampaignInput) -> Result<Self, ApiError> {
+        Ok(Self {
+            name: input.name,
+            season: input.season.into(),
+            starts_on: input.starts_on,
+            ends_on: input.ends_on,
+            region: ids::expect(Kind::Region, &input.region_id, "input.regionId")?,
+        })
+    }
+}
+
 /// The result of starting a campaign.
 #[derive(SimpleObject)]
 pub struct ScreeningCampaignPayload {
@@ -56,6 +71,20 @@ pub struct AddHazardSiteInput {
     pub risk: RiskLevel,
     /// Anything more.
     pub note: Option<String>,
+}
+
+impl TryFrom<AddHazardSiteInput> for SiteDraft {
+    type Error = ApiError;
+
+    fn try_from(input: AddHazardSiteInput) -> Result<Self, ApiError> {
+        Ok(Self {
+            region: ids::expect(Kind::Region, &input.region_id, "input.regionId")?,
+            kind: input.kind.into(),
+            place: input.place,
+            risk: input.risk.into(),
+            note: input.note,
+        })
+    }
 }
 
 /// The result of recording a hazard site.
@@ -89,6 +118,40 @@ pub struct FormScreeningTeamInput {
     pub organization_id: ID,
     /// Its members (1 to 200).
     pub members: Vec<TeamMemberInput>,
+}
+
+impl TryFrom<FormScreeningTeamInput> for TeamDraft {
+    type Error = ApiError;
+
+    fn try_from(input: FormScreeningTeamInput) -> Result<Self, ApiError> {
+        let mut members = Vec::with_capacity(input.members.len());
+        for (i, member) in input.members.into_iter().enumerate() {
+            members.push(Member {
+                name: member.name,
+                organization_id: ids::optional(
+                    member.organization_id,
+                    Kind::Organization,
+                    &format!("input.members.{i}.organizationId"),
+                )?,
+                duty: member.duty,
+            });
+        }
+        Ok(TeamDraft {
+            campaign: ids::expect(
+                Kind::ScreeningCampaign,
+                &input.campaign_id,
+                "input.campaignId",
+            )?,
+            kind: input.kind.into(),
+            name: input.name,
+            organization: ids::expect(
+                Kind::Organization,
+                &input.organization_id,
+                "input.organizationId",
+            )?,
+            members,
+        })
+    }
 }
 
 /// The result of forming a team.
@@ -135,6 +198,31 @@ pub struct RecordScreeningInput {
     pub raise_report: Option<RaiseReportInput>,
 }
 
+impl TryFrom<RecordScreeningInput> for ScreeningDraft {
+    type Error = ApiError;
+
+    fn try_from(input: RecordScreeningInput) -> Result<Self, ApiError> {
+        Ok(Self {
+            campaign: ids::expect(
+                Kind::ScreeningCampaign,
+                &input.campaign_id,
+                "input.campaignId",
+            )?,
+            team: ids::optional(input.team_id, Kind::ScreeningTeam, "input.teamId")?,
+            child: ids::optional(input.child_id, Kind::Child, "input.childId")?,
+            site: ids::optional(input.hazard_site_id, Kind::HazardSite, "input.hazardSiteId")?,
+            screened_on: input.screened_on,
+            finding: input.finding,
+            concern: input.concern,
+            raise: input.raise_report.map(|r| Raise {
+                category: r.category.into(),
+                urgency: r.urgency.into(),
+                child_description: r.child_description,
+            }),
+        })
+    }
+}
+
 /// The result of recording a screening.
 #[derive(SimpleObject)]
 pub struct RecordScreeningPayload {
@@ -159,13 +247,7 @@ impl ScreeningMutation {
         #[graphql(desc = "The campaign.")] input: StartScreeningCampaignInput,
     ) -> Result<ScreeningCampaignPayload> {
         let actor = ctx.actor()?;
-        let draft = CampaignDraft {
-            name: input.name,
-            season: input.season.into(),
-            starts_on: input.starts_on,
-            ends_on: input.ends_on,
-            region: ids::expect(Kind::Region, &input.region_id, "input.regionId")?,
-        };
+        let draft = CampaignDraft::try_from(input)?;
         let campaign =
             domain::screening::create_campaign(ctx.state().store(), &actor, draft).await?;
         Ok(ScreeningCampaignPayload {
@@ -181,13 +263,7 @@ impl ScreeningMutation {
         #[graphql(desc = "The site.")] input: AddHazardSiteInput,
     ) -> Result<AddHazardSitePayload> {
         let actor = ctx.actor()?;
-        let draft = SiteDraft {
-            region: ids::expect(Kind::Region, &input.region_id, "input.regionId")?,
-            kind: input.kind.into(),
-            place: input.place,
-            risk: input.risk.into(),
-            note: input.note,
-        };
+        let draft = SiteDraft::try_from(input)?;
         let site = domain::screening::add_site(ctx.state().store(), &actor, draft).await?;
         Ok(AddHazardSitePayload {
             site: HazardSite(site),
@@ -201,38 +277,7 @@ impl ScreeningMutation {
         #[graphql(desc = "The team.")] input: FormScreeningTeamInput,
     ) -> Result<FormScreeningTeamPayload> {
         let actor = ctx.actor()?;
-        let mut members = Vec::with_capacity(input.members.len());
-        for (i, member) in input.members.into_iter().enumerate() {
-            members.push(Member {
-                name: member.name,
-                organization_id: member
-                    .organization_id
-                    .map(|id| {
-                        ids::expect(
-                            Kind::Organization,
-                            &id,
-                            &format!("input.members.{i}.organizationId"),
-                        )
-                    })
-                    .transpose()?,
-                duty: member.duty,
-            });
-        }
-        let draft = TeamDraft {
-            campaign: ids::expect(
-                Kind::ScreeningCampaign,
-                &input.campaign_id,
-                "input.campaignId",
-            )?,
-            kind: input.kind.into(),
-            name: input.name,
-            organization: ids::expect(
-                Kind::Organization,
-                &input.organization_id,
-                "input.organizationId",
-            )?,
-            members,
-        };
+        let draft = TeamDraft::try_from(input)?;
         let team = domain::screening::form_team(ctx.state().store(), &actor, draft).await?;
         Ok(FormScreeningTeamPayload {
             team: ScreeningTeam(team),
@@ -248,33 +293,7 @@ impl ScreeningMutation {
     ) -> Result<RecordScreeningPayload> {
         let actor = ctx.actor()?;
         let key = input.idempotency_key.trim().to_owned();
-        let draft = ScreeningDraft {
-            campaign: ids::expect(
-                Kind::ScreeningCampaign,
-                &input.campaign_id,
-                "input.campaignId",
-            )?,
-            team: input
-                .team_id
-                .map(|id| ids::expect(Kind::ScreeningTeam, &id, "input.teamId"))
-                .transpose()?,
-            child: input
-                .child_id
-                .map(|id| ids::expect(Kind::Child, &id, "input.childId"))
-                .transpose()?,
-            site: input
-                .hazard_site_id
-                .map(|id| ids::expect(Kind::HazardSite, &id, "input.hazardSiteId"))
-                .transpose()?,
-            screened_on: input.screened_on,
-            finding: input.finding,
-            concern: input.concern,
-            raise: input.raise_report.map(|r| Raise {
-                category: r.category.into(),
-                urgency: r.urgency.into(),
-                child_description: r.child_description,
-            }),
-        };
+        let draft = ScreeningDraft::try_from(input)?;
         let once = domain::screening::record(ctx.state().store(), &actor, &key, draft).await?;
         let (record, report) = match once {
             // The first record; its report, if any, is on the record's `report` field.

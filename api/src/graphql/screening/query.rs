@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 
 use crate::{
     domain::screening,
+    error::ApiError,
     graphql::{
         connection::{self, Connection},
         context::ContextExt,
@@ -48,7 +49,7 @@ impl ScreeningQuery {
         let id = ids::expect(Kind::ScreeningCampaign, &id, "id")?;
         match screening::get_campaign(&ctx.state().db, &actor, id).await {
             Ok(found) => Ok(Some(ScreeningCampaign(found))),
-            Err(crate::error::ApiError::NotFound) => Ok(None),
+            Err(ApiError::NotFound) => Ok(None),
             Err(err) => Err(err.into()),
         }
     }

@@ -107,12 +107,7 @@ impl ScreeningCampaign {
 
     /// The region it covers.
     async fn region(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
-        Ok(ctx
-            .loaders()
-            .regions()
-            .one(self.0.region_id)
-            .await?
-            .map(Region))
+        Region::load(ctx, self.0.region_id).await
     }
 
     /// Its teams, in the order formed.
@@ -198,12 +193,7 @@ impl HazardSite {
 
     /// The township or village.
     async fn region(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
-        Ok(ctx
-            .loaders()
-            .regions()
-            .one(self.0.region_id)
-            .await?
-            .map(Region))
+        Region::load(ctx, self.0.region_id).await
     }
 }
 

@@ -57,14 +57,8 @@ impl VisitQuery {
         let region_path = region::filter_path(ctx, filter.region_id, "filter.regionId").await?;
         let domain_filter = domain::visit::VisitFilter {
             region_path,
-            child: filter
-                .child_id
-                .map(|id| ids::expect(Kind::Child, &id, "filter.childId"))
-                .transpose()?,
-            visitor: filter
-                .visitor_id
-                .map(|id| ids::expect(Kind::Account, &id, "filter.visitorId"))
-                .transpose()?,
+            child: ids::optional(filter.child_id, Kind::Child, "filter.childId")?,
+            visitor: ids::optional(filter.visitor_id, Kind::Account, "filter.visitorId")?,
             from: filter.from,
             until: filter.until,
             follow_up_needed: filter.follow_up_needed,
