@@ -16,12 +16,12 @@ use uuid::Uuid;
 
 use crate::{
     audit,
-    domain::work::Store,
     domain::{
         Actor, child as ledger,
         kind::Kind,
         page::{self, Page, Slice},
         required_text,
+        work::Store,
     },
     error::{ApiError, ApiResult},
     events::BusEvent,

@@ -10,14 +10,14 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::{
-    domain::values::RegionPath,
-    domain::work::Store,
     domain::{
         Actor, child as ledger,
         kind::Kind,
         optional_text,
         page::{self, Page, Slice},
         required_text,
+        values::RegionPath,
+        work::Store,
     },
     error::{ApiError, ApiResult},
     policy::scope,

@@ -21,13 +21,13 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::{
-    domain::values::RegionPath,
-    domain::work::Store,
     domain::{
         Actor,
         kind::Kind,
         optional_text,
         page::{self, Page, Slice},
+        values::RegionPath,
+        work::Store,
     },
     error::{ApiError, ApiResult},
     policy::scope,

@@ -21,8 +21,6 @@ use uuid::Uuid;
 
 use crate::{
     audit,
-    domain::values::RegionPath,
-    domain::work::{Once, Store},
     domain::{
         Actor, access,
         assignment::{self as duties, Duty},
@@ -31,6 +29,8 @@ use crate::{
         optional_text,
         page::{self, Page, Slice},
         report as reports, required_text,
+        values::RegionPath,
+        work::{Once, Store},
     },
     error::{ApiError, ApiResult},
     policy::scope,

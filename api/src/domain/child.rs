@@ -24,13 +24,13 @@ use uuid::Uuid;
 
 use crate::{
     audit,
-    domain::values::RegionPath,
-    domain::work::Store,
     domain::{
         Actor, escape_like,
         kind::Kind,
         page::{self, Page, Slice},
+        values::RegionPath,
         values::ResidentId,
+        work::Store,
     },
     error::{ApiError, ApiResult},
     policy::scope,

@@ -16,12 +16,12 @@ use uuid::Uuid;
 
 use crate::{
     audit,
-    domain::work::Store,
     domain::{
         Actor, child as ledger,
         kind::Kind,
         optional_text,
         values::{PhoneNumber, ResidentId},
+        work::Store,
     },
     error::{ApiError, ApiResult},
 };

@@ -10,10 +10,10 @@ use uuid::Uuid;
 
 use crate::{
     auth::Principal,
-    domain::values::RegionPath,
     domain::{
         escape_like,
         page::{self, Page, Slice},
+        values::RegionPath,
     },
     error::ApiResult,
     policy::scope,

@@ -16,11 +16,11 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::{
-    domain::work::Store,
     domain::{
         Actor, child as ledger,
         kind::Kind,
         page::{self, Page, Slice},
+        work::Store,
     },
     error::{ApiError, ApiResult},
     policy::scope,

@@ -26,14 +26,14 @@ use uuid::Uuid;
 use crate::{
     audit,
     config::ReportDeadlines,
-    domain::values::RegionPath,
-    domain::work::{Once, Store},
     domain::{
         Actor, child as ledger, idempotency,
         kind::Kind,
         optional_text,
         page::{self, Page, Slice},
         required_text,
+        values::RegionPath,
+        work::{Once, Store},
     },
     error::{ApiError, ApiResult},
     events::{BusEvent, EventBus},
@@ -115,6 +115,35 @@ pub fn deadline(
     };
     let (at, minutes) = since?;
     Some((stage(report.state)?, at + TimeDelta::minutes(minutes)))
+}
+
+/// A report as it stands when submitted at `now`: what, when and where, held by `holder`,
+/// nothing done yet; who reported it is the caller's to add (a column left out is null).
+fn submitted(
+    place: &region::Model,
+    holder: Uuid,
+    now: DateTime<Utc>,
+    occurred_at: DateTime<Utc>,
+    (category, urgency): (ReportCategory, Urgency),
+    narrative: String,
+    where_: Option<String>,
+) -> report::ActiveModel {
+    report::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        category: Set(category),
+        urgency: Set(urgency),
+        state: Set(ReportState::Submitted),
+        narrative: Set(narrative),
+        occurred_at: Set(occurred_at),
+        region_id: Set(place.id),
+        region_path: Set(place.path.clone()),
+        place: Set(where_),
+        holder_organization_id: Set(holder),
+        submitted_at: Set(now),
+        version: Set(1),
+        updated_at: Set(now),
+        ..Default::default()
+    }
 }
 
 /// Where a report's events took place, checked with when: a township or village, and not in
@@ -287,15 +316,6 @@ pub(crate) async fn insert(
         .await?;
     let holder = police_unit_for(db, &place).await?;
     let model = report::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        category: Set(draft.category),
-        urgency: Set(draft.urgency),
-        state: Set(ReportState::Submitted),
-        narrative: Set(narrative),
-        occurred_at: Set(draft.occurred_at),
-        region_id: Set(place.id),
-        region_path: Set(place.path.clone()),
-        place: Set(optional_text(draft.place)),
         child_id: Set(draft.child_id),
         child_description: Set(optional_text(draft.child_description)),
         reporter_account_id: Set(Some(actor.principal.account_id)),
@@ -303,18 +323,15 @@ pub(crate) async fn insert(
         reporter_name: Set(reporter.map(|r| r.display_name)),
         reporter_contact: Set(draft.reporter_contact),
         mandatory_reporter: Set(reporter_unit.is_some_and(|u| u.mandatory_reporter)),
-        receipt_code: Set(None),
-        holder_organization_id: Set(holder.id),
-        merged_into: Set(None),
-        outcome_notice: Set(None),
-        submitted_at: Set(actor.now),
-        accepted_at: Set(None),
-        dispatched_at: Set(None),
-        responded_at: Set(None),
-        notified_at: Set(None),
-        closed_at: Set(None),
-        version: Set(1),
-        updated_at: Set(actor.now),
+        ..submitted(
+            &place,
+            holder.id,
+            actor.now,
+            draft.occurred_at,
+            (draft.category, draft.urgency),
+            narrative,
+            optional_text(draft.place),
+        )
     };
     let report = report::Entity::insert(model)
         .exec_with_returning(db)
@@ -406,34 +423,19 @@ pub async fn submit_public(
     let holder = police_unit_for(db, &place).await?;
     let receipt = receipt_code();
     let report = report::Entity::insert(report::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        category: Set(draft.category),
-        urgency: Set(Urgency::Urgent),
-        state: Set(ReportState::Submitted),
-        narrative: Set(narrative),
-        occurred_at: Set(draft.occurred_at),
-        region_id: Set(place.id),
-        region_path: Set(place.path.clone()),
-        place: Set(optional_text(draft.place)),
-        child_id: Set(None),
         child_description: Set(Some(description)),
-        reporter_account_id: Set(None),
-        reporter_organization_id: Set(None),
-        reporter_name: Set(None),
         reporter_contact: Set(optional_text(draft.contact)),
         mandatory_reporter: Set(false),
         receipt_code: Set(Some(receipt.clone())),
-        holder_organization_id: Set(holder.id),
-        merged_into: Set(None),
-        outcome_notice: Set(None),
-        submitted_at: Set(now),
-        accepted_at: Set(None),
-        dispatched_at: Set(None),
-        responded_at: Set(None),
-        notified_at: Set(None),
-        closed_at: Set(None),
-        version: Set(1),
-        updated_at: Set(now),
+        ..submitted(
+            &place,
+            holder.id,
+            now,
+            draft.occurred_at,
+            (draft.category, Urgency::Urgent),
+            narrative,
+            optional_text(draft.place),
+        )
     })
     .exec_with_returning(db)
     .await?;

@@ -20,13 +20,13 @@ use uuid::Uuid;
 
 use crate::{
     audit,
-    domain::values::RegionPath,
-    domain::work::Store,
     domain::{
         Actor, child as ledger,
         kind::Kind,
         optional_text,
         page::{self, Page, Slice},
+        values::RegionPath,
+        work::Store,
     },
     error::{ApiError, ApiResult},
 };

@@ -24,8 +24,6 @@ use uuid::Uuid;
 
 use crate::{
     audit,
-    domain::values::RegionPath,
-    domain::work::{Once, Store},
     domain::{
         Actor, child as ledger, idempotency,
         kind::Kind,
@@ -33,6 +31,8 @@ use crate::{
         page::{self, Page, Slice},
         report::{self as reports, ReportDraft},
         required_text,
+        values::RegionPath,
+        work::{Once, Store},
     },
     error::{ApiError, ApiResult},
     policy::scope,

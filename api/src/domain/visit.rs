@@ -20,12 +20,12 @@ use uuid::Uuid;
 
 use crate::{
     audit,
-    domain::values::RegionPath,
-    domain::work::{Once, Store},
     domain::{
         Actor, child as ledger, idempotency,
         kind::Kind,
         page::{self, Page, Slice},
+        values::RegionPath,
+        work::{Once, Store},
     },
     error::{ApiError, ApiResult},
     policy::{rules::Correction, scope},

@@ -5,10 +5,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
 
 use crate::{
-    domain::work::Once,
     domain::{
         self,
         assistance::{AssessmentStart, Findings, ItemDraft, ItemMove},
+        work::Once,
     },
     error::ApiError,
     graphql::{

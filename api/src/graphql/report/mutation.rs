@@ -4,10 +4,10 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::{
-    domain::work::Once,
     domain::{
         self,
         report::{ActionDraft, Move, ReportDraft},
+        work::Once,
     },
     error::ApiError,
     graphql::{

@@ -4,10 +4,10 @@ use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::NaiveDate;
 
 use crate::{
-    domain::work::Once,
     domain::{
         self,
         screening::{CampaignDraft, Member, Raise, ScreeningDraft, SiteDraft, TeamDraft},
+        work::Once,
     },
     error::ApiError,
     graphql::{
