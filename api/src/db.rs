@@ -19,6 +19,10 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
         .min_connections(1)
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10))
+        // A connection idle long enough to have been dropped by the server or a firewall is
+        // pinged before use; a busy one is not (a ping on every checkout doubles the round
+        // trips of a request's statements).
+        .test_before_acquire_if_idle_for(Duration::from_secs(30))
         .sqlx_logging(false);
     if config.database_url.starts_with("sqlite:") {
         options.map_sqlx_sqlite_opts(|opts| {

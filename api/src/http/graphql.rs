@@ -136,10 +136,12 @@ pub async fn graphql(
         query.query.clone(),
         variables,
     );
-    let request = match query.operation_name {
+    let mut request = match query.operation_name {
         Some(name) => request.operation_name(name),
         None => request,
     };
+    // The document was parsed to check the request; the executor takes it as it is.
+    request.set_parsed_query(query.document.clone());
     let response = schema.execute(request).await;
     respond(media, response, &query.document, &request_id)
 }

@@ -530,3 +530,47 @@ async fn node_reads_kinds_held_inside_a_parent_only_through_the_parents_field() 
         }
     }
 }
+
+#[tokio::test]
+async fn every_list_under_a_child_costs_the_same_statements_for_5_or_50_children() {
+    let app = TestApp::spawn().await;
+    let officer = app.login_as(Role::CivilAffairsOfficer).await;
+    let query = "query($n: Int) { children(first: $n) { edges { node { guardians { name } entrustmentAgreements { id } consents { id } guardianContacts { id } openAbsences { absentOn } interventions { id } assessments { id } serviceItems { id } accessGrants { id } visits(first: 3) { edges { node { id } } pageInfo { hasNextPage } } lastVisitedAt residenceVillage { name } school { name } } } } }";
+
+    let mut costs = Vec::new();
+    for n in [5, 50] {
+        costs.push(
+            app.statements_for(&officer.access, query, json!({ "n": n }), "children", n)
+                .await,
+        );
+    }
+
+    assert_eq!(
+        costs[0], costs[1],
+        "statements for 5 and 50 children: {costs:?}"
+    );
+    println!(
+        "statements for a page of children with every list: {}",
+        costs[0]
+    );
+}
+
+#[tokio::test]
+async fn a_page_of_children_with_guardians_and_last_visits_costs_one_statement_per_level() {
+    let app = TestApp::spawn().await;
+    let supervisor = app.login_as(Role::ChildSupervisor).await;
+    let query = "query($n: Int) { children(first: $n) { edges { node { id name guardians { name relation } visits(first: 3) { edges { node { visitedAt method } } } } } } }";
+
+    let cost = app
+        .statements_for(
+            &supervisor.access,
+            query,
+            json!({ "n": 20 }),
+            "children",
+            20,
+        )
+        .await;
+
+    // The page of children, their guardians, their visits: one statement each.
+    assert_eq!(cost, 3, "statements for the page");
+}
