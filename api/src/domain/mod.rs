@@ -25,8 +25,9 @@ pub mod work;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, Order, PrimaryKeyTrait, QueryFilter, QueryOrder,
-    sea_query::IntoCondition,
+    ColumnTrait, ConnectionTrait, EntityTrait, IdenStatic, Order, PrimaryKeyTrait, QueryFilter,
+    QueryOrder, QueryTrait, Select,
+    sea_query::{Alias, Asterisk, Expr, ExprTrait, IntoCondition, Query, WindowStatement},
 };
 use uuid::Uuid;
 
@@ -125,6 +126,36 @@ pub async fn rows_in<E: EntityTrait>(
         query = query.order_by(by, direction);
     }
     Ok(query.all(db).await?)
+}
+
+/// The first `limit` of `rows` under each parent (`parent` column), each parent's rows in
+/// `order`, in one statement: a row number per parent (`ROW_NUMBER() OVER (PARTITION BY …)`,
+/// which PostgreSQL and SQLite both have). For a connection's first page under many parents;
+/// `rows` carries the caller's scope and filters.
+pub async fn first_per<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    rows: Select<E>,
+    parent: E::Column,
+    order: &[(E::Column, Order)],
+    limit: u64,
+) -> ApiResult<Vec<E::Model>> {
+    let mut window = WindowStatement::partition_by(parent);
+    for (column, direction) in order {
+        window.order_by(*column, direction.clone());
+    }
+    let mut numbered = rows.into_query();
+    numbered.expr_window_as(Expr::cust("ROW_NUMBER()"), window, "position");
+    let first = Query::select()
+        .column(Asterisk)
+        .from_subquery(numbered, "numbered")
+        .and_where(Expr::col("position").lte(limit))
+        .order_by(Alias::new(parent.as_str()), Order::Asc)
+        .order_by("position", Order::Asc)
+        .to_owned();
+    Ok(E::find()
+        .from_raw_sql(db.get_database_backend().build(&first))
+        .all(db)
+        .await?)
 }
 
 /// Escapes `%`, `_` and backslash so user text matches literally inside a LIKE pattern (with

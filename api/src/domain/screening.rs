@@ -557,6 +557,33 @@ pub async fn record_by_id(
     .await
 }
 
+/// The first `limit` records the caller may see of each of `campaigns`, newest first, in one
+/// statement; with `concern`, only those (not) of concern. The first page of [`records`] for
+/// a list of campaigns.
+pub async fn first_records(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    campaigns: &[Uuid],
+    concern: Option<bool>,
+    limit: u64,
+) -> ApiResult<Vec<screening_record::Model>> {
+    let mut rows = screening_record::Entity::find()
+        .filter(screening_record::Column::CampaignId.is_in(campaigns.iter().copied()))
+        .filter(visible_records(actor));
+    if let Some(concern) = concern {
+        rows = rows.filter(screening_record::Column::Concern.eq(concern));
+    }
+    let newest_first = [(screening_record::Column::Id, sea_orm::Order::Desc)];
+    super::first_per(
+        db,
+        rows,
+        screening_record::Column::CampaignId,
+        &newest_first,
+        limit,
+    )
+    .await
+}
+
 /// The ids of the campaigns the caller takes part in, as a subquery.
 fn campaigns_taken_part_in(actor: &Actor<'_>) -> sea_orm::sea_query::SelectStatement {
     screening_campaign::Entity::find()

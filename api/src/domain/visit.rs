@@ -13,7 +13,7 @@ use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
     QuerySelect, QueryTrait,
-    sea_query::{Asterisk, Expr, ExprTrait, Order, Query, WindowStatement},
+    sea_query::{Expr, ExprTrait, Order},
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -432,26 +432,14 @@ pub async fn first_for_children(
     child_ids: &[Uuid],
     limit: u64,
 ) -> ApiResult<Vec<visit::Model>> {
-    let mut window = WindowStatement::partition_by(visit::Column::ChildId);
-    window
-        .order_by(visit::Column::VisitedAt, Order::Desc)
-        .order_by(visit::Column::Id, Order::Desc);
-    let mut numbered = visit::Entity::find()
+    let rows = visit::Entity::find()
         .filter(in_scope(actor))
-        .filter(visit::Column::ChildId.is_in(child_ids.iter().copied()))
-        .into_query();
-    numbered.expr_window_as(Expr::cust("ROW_NUMBER()"), window, "position");
-    let first = Query::select()
-        .column(Asterisk)
-        .from_subquery(numbered, "numbered")
-        .and_where(Expr::col("position").lte(limit))
-        .order_by("child_id", Order::Asc)
-        .order_by("position", Order::Asc)
-        .to_owned();
-    Ok(visit::Entity::find()
-        .from_raw_sql(db.get_database_backend().build(&first))
-        .all(db)
-        .await?)
+        .filter(visit::Column::ChildId.is_in(child_ids.iter().copied()));
+    let newest_first = [
+        (visit::Column::VisitedAt, Order::Desc),
+        (visit::Column::Id, Order::Desc),
+    ];
+    super::first_per(db, rows, visit::Column::ChildId, &newest_first, limit).await
 }
 
 /// The first instant of the calendar month `today` is in, China Standard Time.

@@ -101,17 +101,20 @@ pub trait Source: Send + Sync + 'static {
     fn key(row: &Self::Row) -> Uuid;
 }
 
-/// A source that reads only each parent's first `limit` rows, in order.
+/// A source that reads only each parent's first `limit` rows, in order, that meet a filter.
 pub trait LimitedSource: Send + Sync + 'static {
     /// What it reads with: [`Scoped`] or [`Unscoped`].
     type Reach: Send + Sync + 'static;
     /// A row it reads.
     type Row: Clone + Send + Sync + 'static;
-    /// Reads the first `limit` rows of each of `parents`, in one statement.
+    /// The list's own arguments besides its length (`()` when it has none).
+    type Filter: Copy + Eq + Hash + Send + Sync + 'static;
+    /// Reads the first `limit` rows meeting `filter` of each of `parents`, in one statement.
     fn fetch(
         reach: &Self::Reach,
         parents: &[Uuid],
         limit: u64,
+        filter: Self::Filter,
     ) -> impl Future<Output = ApiResult<Vec<Self::Row>>> + Send;
     /// The parent a row belongs under.
     fn key(row: &Self::Row) -> Uuid;
@@ -143,33 +146,48 @@ impl<S: Source> Loader<Uuid> for ByParent<S> {
     }
 }
 
-/// A parent and how many of its rows to read.
+/// A parent, how many of its rows to read and the list's filter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct FirstOf {
+pub struct FirstOf<F> {
     /// The parent.
     pub parent: Uuid,
     /// How many rows at most.
     pub limit: u64,
+    /// The list's own arguments.
+    pub filter: F,
 }
 
-/// Loads each parent's first rows: one statement per distinct limit (sibling fields of one
-/// level ask the same limit, so one statement per level).
+/// Loads each parent's first rows: one statement per distinct limit and filter (sibling
+/// fields of one level ask the same, so one statement per level).
 pub struct ByParentLimited<S: LimitedSource>(S::Reach);
 
-impl<S: LimitedSource> Loader<FirstOf> for ByParentLimited<S> {
+impl<S: LimitedSource> Loader<FirstOf<S::Filter>> for ByParentLimited<S> {
     type Value = Vec<S::Row>;
     type Error = Arc<ApiError>;
 
-    async fn load(&self, keys: &[FirstOf]) -> Result<HashMap<FirstOf, Vec<S::Row>>, Self::Error> {
-        let mut by_limit: HashMap<u64, Vec<Uuid>> = HashMap::new();
+    async fn load(
+        &self,
+        keys: &[FirstOf<S::Filter>],
+    ) -> Result<HashMap<FirstOf<S::Filter>, Vec<S::Row>>, Self::Error> {
+        let mut batches: HashMap<(u64, S::Filter), Vec<Uuid>> = HashMap::new();
         for key in keys {
-            by_limit.entry(key.limit).or_default().push(key.parent);
+            batches
+                .entry((key.limit, key.filter))
+                .or_default()
+                .push(key.parent);
         }
         let mut loaded = HashMap::with_capacity(keys.len());
-        for (limit, parents) in by_limit {
-            let rows = S::fetch(&self.0, &parents, limit).await.map_err(Arc::new)?;
+        for ((limit, filter), parents) in batches {
+            let rows = S::fetch(&self.0, &parents, limit, filter)
+                .await
+                .map_err(Arc::new)?;
             for (parent, rows) in group(&parents, rows, S::key) {
-                loaded.insert(FirstOf { parent, limit }, rows);
+                let key = FirstOf {
+                    parent,
+                    limit,
+                    filter,
+                };
+                loaded.insert(key, rows);
             }
         }
         Ok(loaded)
@@ -233,12 +251,21 @@ impl<S: Source> Batch<ByParent<S>, Uuid> {
     }
 }
 
-impl<S: LimitedSource> Batch<ByParentLimited<S>, FirstOf> {
-    /// The first `limit` rows of `parent`.
-    pub async fn first_of(&self, parent: Uuid, limit: u64) -> async_graphql::Result<Vec<S::Row>> {
+impl<S: LimitedSource> Batch<ByParentLimited<S>, FirstOf<S::Filter>> {
+    /// The first `limit` rows of `parent` that meet `filter`.
+    pub async fn first_of(
+        &self,
+        parent: Uuid,
+        limit: u64,
+        filter: S::Filter,
+    ) -> async_graphql::Result<Vec<S::Row>> {
         Ok(self
             .0
-            .load_one(FirstOf { parent, limit })
+            .load_one(FirstOf {
+                parent,
+                limit,
+                filter,
+            })
             .await
             .map_err(loader_error)?
             .unwrap_or_default())
@@ -253,25 +280,32 @@ fn loader_error(err: Arc<ApiError>) -> async_graphql::Error {
 
 /// The key type of each shape.
 macro_rules! key_of {
-    (ByKey) => {
+    (ByKey, $source:ident) => {
         Uuid
     };
-    (ByParent) => {
+    (ByParent, $source:ident) => {
         Uuid
     };
-    (ByParentLimited) => {
-        FirstOf
+    (ByParentLimited, $source:ident) => {
+        FirstOf<<$source as LimitedSource>::Filter>
     };
 }
 
 /// Implements a source's trait: a limited one's fetch takes the limit too.
 macro_rules! source {
     (ByParentLimited, $source:ident, $reach:ident, $row:ty,
-     |$c:ident, $keys:ident, $limit:ident| $fetch:expr, |$r:pat_param| $key:expr) => {
+     |$c:ident, $keys:ident, $limit:ident, $filter:ident: $filter_ty:ty| $fetch:expr,
+     |$r:pat_param| $key:expr) => {
         impl LimitedSource for $source {
             type Reach = $reach;
             type Row = $row;
-            async fn fetch($c: &$reach, $keys: &[Uuid], $limit: u64) -> ApiResult<Vec<$row>> {
+            type Filter = $filter_ty;
+            async fn fetch(
+                $c: &$reach,
+                $keys: &[Uuid],
+                $limit: u64,
+                $filter: $filter_ty,
+            ) -> ApiResult<Vec<$row>> {
                 $fetch.await
             }
             fn key($r: &$row) -> Uuid {
@@ -309,18 +343,18 @@ macro_rules! loaders {
     ($(
         $(#[doc = $doc:literal])*
         $name:ident: $shape:ident<$source:ident> in $reach:ident -> $row:ty
-            = |$($arg:ident),*| $fetch:expr, by |$r:pat_param| $key:expr;
+            = |$($arg:ident $(: $arg_ty:ty)?),*| $fetch:expr, by |$r:pat_param| $key:expr;
     )*) => {
         $(
             $(#[doc = $doc])*
             pub struct $source;
-            source!($shape, $source, $reach, $row, |$($arg),*| $fetch, |$r| $key);
+            source!($shape, $source, $reach, $row, |$($arg $(: $arg_ty)?),*| $fetch, |$r| $key);
         )*
 
         /// The loaders of one request, each made when a field first asks for it.
         pub struct Loaders {
             reach: Scoped,
-            $($name: OnceLock<Batch<$shape<$source>, key_of!($shape)>>,)*
+            $($name: OnceLock<Batch<$shape<$source>, key_of!($shape, $source)>>,)*
         }
 
         impl Loaders {
@@ -340,7 +374,7 @@ macro_rules! loaders {
 
             $(
                 $(#[doc = $doc])*
-                pub fn $name(&self) -> &Batch<$shape<$source>, key_of!($shape)> {
+                pub fn $name(&self) -> &Batch<$shape<$source>, key_of!($shape, $source)> {
                     self.$name
                         .get_or_init(|| Batch::new($shape::<$source>(reach!($reach, self.reach))))
                 }
@@ -393,7 +427,8 @@ loaders! {
         = |c, keys| domain::visit::last_visits(&c.db, keys), by |v| v.child_id;
     /// Each child's first visits the caller may see, newest first.
     first_visits: ByParentLimited<FirstVisits> in Scoped -> entity::visit::Model
-        = |c, keys, limit| domain::visit::first_for_children(&c.db, &c.actor()?, keys, limit),
+        = |c, keys, limit, _none: ()|
+            domain::visit::first_for_children(&c.db, &c.actor()?, keys, limit),
         by |v| v.child_id;
     /// Each child's active pairing.
     pairings: ByKey<ActivePairings> in Unscoped -> entity::pairing::Model
@@ -493,6 +528,12 @@ loaders! {
             Some((screening_team::Column::Id, Order::Asc)),
         ),
         by |t| t.campaign_id;
+    /// Each screening campaign's first records the caller may see, newest first, those (not)
+    /// of concern when asked.
+    first_records: ByParentLimited<FirstRecords> in Scoped -> entity::screening_record::Model
+        = |c, keys, limit, concern: Option<bool>|
+            domain::screening::first_records(&c.db, &c.actor()?, keys, concern, limit),
+        by |r| r.campaign_id;
     /// Each screening campaign's numbers, over the records the caller may see.
     tallies: ByKey<Tallies> in Scoped -> (Uuid, domain::screening::Tally)
         = |c, keys| domain::screening::tallies(&c.db, &c.actor()?, keys), by |(id, _)| *id;

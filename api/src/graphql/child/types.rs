@@ -299,7 +299,7 @@ impl Child {
             None => Slice::from_one_more(
                 ctx.loaders()
                     .first_visits()
-                    .first_of(self.0.id, page.first + 1)
+                    .first_of(self.0.id, page.first + 1, ())
                     .await?,
                 page.first,
             ),

@@ -5,6 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::{hazard_site, screening_campaign, screening_record, screening_team};
 
 use crate::{
+    domain::page::Slice,
     domain::screening,
     graphql::{
         child::types::Child,
@@ -123,8 +124,7 @@ impl ScreeningCampaign {
     }
 
     /// Its screening records you may see (site records, and records of children in your
-    /// scope), newest first. Each campaign's page costs a statement of its own: ask for it on
-    /// one campaign (`screeningCampaign`), not across a list.
+    /// scope), newest first. The first pages of a list of campaigns are read together.
     async fn records(
         &self,
         ctx: &Context<'_>,
@@ -134,11 +134,22 @@ impl ScreeningCampaign {
         #[graphql(desc = "Return the records after this cursor (`pageInfo.endCursor`).")]
         after: Option<String>,
     ) -> Result<Connection<ScreeningRecord>> {
-        let actor = ctx.actor()?;
         let owner = Some(self.0.id);
         let (page, paging) =
             connection::page_in::<uuid::Uuid>(ctx, owner, first, after.as_deref())?;
-        let slice = screening::records(&ctx.state().db, &actor, self.0.id, concern, page).await?;
+        let slice = match page.after {
+            None => Slice::from_one_more(
+                ctx.loaders()
+                    .first_records()
+                    .first_of(self.0.id, page.first + 1, concern)
+                    .await?,
+                page.first,
+            ),
+            Some(_) => {
+                let actor = ctx.actor()?;
+                screening::records(&ctx.state().db, &actor, self.0.id, concern, page).await?
+            }
+        };
         Ok(paging.connection(ctx, slice, |r| r.id, ScreeningRecord))
     }
 
