@@ -537,25 +537,31 @@ fn respond(
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty());
     let errors = coded(response.errors, request_error, Some(document), request_id);
-    let (status, body) = if request_error {
-        let status = match media {
-            MediaType::GraphqlResponseJson => StatusCode::BAD_REQUEST,
-            MediaType::Json => StatusCode::OK,
-        };
-        (status, json!({ "errors": errors }))
-    } else {
-        let mut body = json!({ "data": response.data });
-        if !errors.is_empty() {
-            body["errors"] = json!(errors);
-        }
-        (StatusCode::OK, body)
+    let status = match (request_error, media) {
+        (true, MediaType::GraphqlResponseJson) => StatusCode::BAD_REQUEST,
+        _ => StatusCode::OK,
+    };
+    // Serialized once, straight from the executor's values: `data` (absent when the request
+    // as a whole was refused), then `errors` when there are any.
+    let body = Body {
+        data: (!request_error).then_some(&response.data),
+        errors: &errors,
     };
     HttpResponse::build(status)
         .insert_header((
             header::CONTENT_TYPE,
             HeaderValue::from_static(media.content_type()),
         ))
-        .body(body.to_string())
+        .body(serde_json::to_string(&body).unwrap_or_default())
+}
+
+/// A GraphQL response body in the spec's shape and key order.
+#[derive(serde::Serialize)]
+struct Body<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<&'a async_graphql::Value>,
+    #[serde(skip_serializing_if = "<[ServerError]>::is_empty")]
+    errors: &'a [ServerError],
 }
 
 fn refuse(media: MediaType, refusal: Refusal) -> HttpResponse {
