@@ -574,3 +574,46 @@ async fn a_page_of_children_with_guardians_and_last_visits_costs_one_statement_p
     // The page of children, their guardians, their visits: one statement each.
     assert_eq!(cost, 3, "statements for the page");
 }
+
+#[tokio::test]
+async fn lists_under_reports_cost_the_same_statements_for_1_or_many_reports() {
+    let app = TestApp::spawn().await;
+    let teacher = app.login_as(Role::Teacher).await;
+    let child = app.paired_child(&teacher).await;
+    for key in ["levels-1", "levels-2", "levels-3"] {
+        let submitted = app
+            .gql(
+                Some(&teacher.access),
+                "mutation($input: SubmitReportInput!) { submitReport(input: $input) { report { id } } }",
+                json!({ "input": {
+                    "idempotencyKey": key,
+                    "category": "LIVING_ALONE",
+                    "urgency": "IMMEDIATE",
+                    "narrative": "孩子独自在家",
+                    "occurredAt": chrono::Utc::now().to_rfc3339(),
+                    "regionId": child["residenceVillage"]["id"],
+                    "childId": child["id"],
+                } }),
+            )
+            .await;
+        assert!(submitted.codes().is_empty(), "{:?}", submitted.body);
+    }
+    let police = app.login_as(Role::PoliceOfficer).await;
+    let query = "query($n: Int) { reports(first: $n) { edges { node { id transitions { toState } emergencyActions { kind } region { name } child { name } } } } }";
+    let all = app
+        .gql(Some(&police.access), query, json!({ "n": 20 }))
+        .await;
+    let many = all.data()["reports"]["edges"]
+        .as_array()
+        .map_or(0, Vec::len);
+    assert!(many >= 3, "the three reports: {:?}", all.body);
+
+    let one = app
+        .statements_for(&police.access, query, json!({ "n": 1 }), "reports", 1)
+        .await;
+    let several = app
+        .statements_for(&police.access, query, json!({ "n": many }), "reports", many)
+        .await;
+
+    assert_eq!(one, several, "statements for 1 and {many} reports");
+}
