@@ -19,7 +19,12 @@ struct Scenario {
     query: &'static str,
 }
 
-const SCENARIOS: [Scenario; 6] = [
+const SCENARIOS: [Scenario; 7] = [
+    Scenario {
+        name: "Q1: children(first: 20) with guardians and each child's last 3 visits, supervisor",
+        role: Role::ChildSupervisor,
+        query: "{ children(first: 20) { edges { node { id name guardians { name relation } visits(first: 3) { edges { node { visitedAt method } } } } } } }",
+    },
     Scenario {
         name: "children(first: 50) with guardians, visits, school",
         role: Role::CivilAffairsOfficer,
