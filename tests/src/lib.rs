@@ -365,6 +365,28 @@ impl TestApp {
 
     /// The first child paired with the teacher signed in as `teacher`: `{ id residenceVillage
     /// { id } }`.
+    /// Submits, as `teacher`, a report that `child` (as `paired_child` gives it) lives alone,
+    /// under the idempotency key `key`; answers the report's global ID.
+    pub async fn report_living_alone(&self, teacher: &Tokens, child: &Value, key: &str) -> Value {
+        let submitted = self
+            .gql(
+                Some(&teacher.access),
+                "mutation($input: SubmitReportInput!) { submitReport(input: $input) { report { id } } }",
+                json!({ "input": {
+                    "idempotencyKey": key,
+                    "category": "LIVING_ALONE",
+                    "urgency": "IMMEDIATE",
+                    "narrative": "孩子独自在家",
+                    "occurredAt": chrono::Utc::now().to_rfc3339(),
+                    "regionId": child["residenceVillage"]["id"],
+                    "childId": child["id"],
+                } }),
+            )
+            .await;
+        assert!(submitted.codes().is_empty(), "{:?}", submitted.body);
+        submitted.data()["submitReport"]["report"]["id"].clone()
+    }
+
     pub async fn paired_child(&self, teacher: &Tokens) -> Value {
         self.gql(
             Some(&teacher.access),

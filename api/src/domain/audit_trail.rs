@@ -8,6 +8,7 @@ use crate::{
     audit,
     domain::{
         Actor, account, child, guardian,
+        kind::Kind,
         page::{self, Page, Slice},
         report,
     },
@@ -52,7 +53,15 @@ pub async fn event(
     let Some(event) = audit_event::Entity::find_by_id(id).one(db).await? else {
         return Ok(None);
     };
-    for (kind, subject) in crate::audit::stored_records_of(&event) {
+    // A read of a page of children names each of them: their visibility is one statement.
+    let (children, others): (Vec<_>, Vec<_>) = crate::audit::stored_records_of(&event)
+        .into_iter()
+        .partition(|(kind, _)| kind == Kind::Child.name());
+    let children: Vec<Uuid> = children.into_iter().map(|(_, id)| id).collect();
+    if !children.is_empty() && !child::find_many(db, actor, &children).await?.is_empty() {
+        return Ok(Some(event));
+    }
+    for (kind, subject) in others {
         if subject_visible(db, actor, &kind, subject).await? {
             return Ok(Some(event));
         }

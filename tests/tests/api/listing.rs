@@ -259,22 +259,8 @@ async fn node_reads_every_listed_kind_again_scoped_and_gated_as_its_own_query() 
     // A report, so the police have a report and an assignment to list.
     let teacher = app.login_as(Role::Teacher).await;
     let child = app.paired_child(&teacher).await;
-    let submitted = app
-        .gql(
-            Some(&teacher.access),
-            "mutation($input: SubmitReportInput!) { submitReport(input: $input) { report { id } } }",
-            json!({ "input": {
-                "idempotencyKey": "node-kinds",
-                "category": "LIVING_ALONE",
-                "urgency": "IMMEDIATE",
-                "narrative": "孩子独自在家",
-                "occurredAt": chrono::Utc::now().to_rfc3339(),
-                "regionId": child["residenceVillage"]["id"],
-                "childId": child["id"],
-            } }),
-        )
+    app.report_living_alone(&teacher, &child, "node-kinds")
         .await;
-    assert!(submitted.codes().is_empty(), "{:?}", submitted.codes());
 
     let mut tokens = std::collections::BTreeMap::new();
     for role in [
@@ -581,22 +567,7 @@ async fn lists_under_reports_cost_the_same_statements_for_1_or_many_reports() {
     let teacher = app.login_as(Role::Teacher).await;
     let child = app.paired_child(&teacher).await;
     for key in ["levels-1", "levels-2", "levels-3"] {
-        let submitted = app
-            .gql(
-                Some(&teacher.access),
-                "mutation($input: SubmitReportInput!) { submitReport(input: $input) { report { id } } }",
-                json!({ "input": {
-                    "idempotencyKey": key,
-                    "category": "LIVING_ALONE",
-                    "urgency": "IMMEDIATE",
-                    "narrative": "孩子独自在家",
-                    "occurredAt": chrono::Utc::now().to_rfc3339(),
-                    "regionId": child["residenceVillage"]["id"],
-                    "childId": child["id"],
-                } }),
-            )
-            .await;
-        assert!(submitted.codes().is_empty(), "{:?}", submitted.body);
+        app.report_living_alone(&teacher, &child, key).await;
     }
     let police = app.login_as(Role::PoliceOfficer).await;
     let query = "query($n: Int) { reports(first: $n) { edges { node { id transitions { toState } emergencyActions { kind } region { name } child { name } } } } }";
