@@ -21,9 +21,18 @@ async fn a_child(app: &TestApp, tokens: &Tokens) -> Value {
 }
 
 /// When the visits happened: one instant for the whole run, so that a retry sends exactly the
-/// payload of the first call, as a client's retry does.
-static VISITED_AT: std::sync::LazyLock<&'static str> =
-    std::sync::LazyLock::new(|| String::leak((Utc::now() - TimeDelta::hours(1)).to_rfc3339()));
+/// payload of the first call, as a client's retry does. An hour ago, but never before today
+/// began in China Standard Time: a visit in the first hour of a month still falls in that month.
+static VISITED_AT: std::sync::LazyLock<&'static str> = std::sync::LazyLock::new(|| {
+    let now = Utc::now();
+    let china_now = now + TimeDelta::hours(8);
+    let since_midnight = china_now
+        - china_now
+            .date_naive()
+            .and_time(chrono::NaiveTime::MIN)
+            .and_utc();
+    String::leak((now - TimeDelta::hours(1).min(since_midnight / 2)).to_rfc3339())
+});
 
 fn visit_input(key: &str, child: &Value, safety: &str) -> Value {
     json!({
