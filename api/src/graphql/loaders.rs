@@ -16,7 +16,11 @@ use std::{
     collections::HashMap,
     future::Future,
     hash::Hash,
-    sync::{Arc, OnceLock},
+    sync::{
+        Arc, OnceLock,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
 };
 
 use async_graphql::{
@@ -203,51 +207,89 @@ fn group<T>(keys: &[Uuid], rows: Vec<T>, key: impl Fn(&T) -> Uuid) -> HashMap<Uu
     grouped
 }
 
-/// How long a loader waits for more keys before it runs its statement.
-pub const BATCH_WINDOW_MS: u64 = 4;
+/// How many keys the request's fields have asked its loaders for so far: a loader's batch
+/// is complete when this stops growing.
+#[derive(Clone, Default)]
+pub struct Asked(Arc<AtomicU64>);
 
-/// A request's loader: batches the keys sibling fields ask for, waiting `BATCH_WINDOW_MS` for
-/// them (the default 1 ms splits a level of 50 objects in two in unoptimised builds), and
+impl Asked {
+    fn ask(&self) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Waits until the request's fields stop asking: each yield lets the request's task run
+    /// until it next waits, and a turn in which no field asked for a key means every field
+    /// still resolving waits on a statement. The request and its loaders share one
+    /// single-threaded worker, so this costs no timer and splits no level, whatever the
+    /// machine's speed (a fixed window of a few milliseconds did both).
+    async fn settled(&self) {
+        loop {
+            let seen = self.0.load(Ordering::Relaxed);
+            tokio::task::yield_now().await;
+            if self.0.load(Ordering::Relaxed) == seen {
+                return;
+            }
+        }
+    }
+}
+
+/// A request's loader: batches the keys sibling fields ask for once they have all asked, and
 /// answers resolvers with GraphQL errors.
-pub struct Batch<L: Loader<K>, K: Send + Sync + Hash + Eq + Clone + 'static>(
-    DataLoader<L, HashMapCache>,
-    std::marker::PhantomData<K>,
-);
+pub struct Batch<L: Loader<K>, K: Send + Sync + Hash + Eq + Clone + 'static> {
+    loader: DataLoader<L, HashMapCache>,
+    asked: Asked,
+    key: std::marker::PhantomData<K>,
+}
 
-impl<L: Loader<K>, K: Send + Sync + Hash + Eq + Clone + 'static> Batch<L, K> {
-    fn new(loader: L) -> Self {
-        Self(
-            DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default())
-                .delay(std::time::Duration::from_millis(BATCH_WINDOW_MS)),
-            std::marker::PhantomData,
-        )
+impl<L: Loader<K, Error = Arc<ApiError>>, K: Send + Sync + Hash + Eq + Clone + 'static>
+    Batch<L, K>
+{
+    fn new(loader: L, asked: &Asked) -> Self {
+        let settling = asked.clone();
+        let spawn = move |load: futures_util::future::BoxFuture<'static, ()>| {
+            let asked = settling.clone();
+            tokio::spawn(async move {
+                asked.settled().await;
+                load.await;
+            })
+        };
+        Self {
+            loader: DataLoader::with_cache(loader, spawn, HashMapCache::default())
+                .delay(Duration::ZERO),
+            asked: asked.clone(),
+            key: std::marker::PhantomData,
+        }
+    }
+
+    async fn load_many(
+        &self,
+        keys: impl IntoIterator<Item = K>,
+    ) -> async_graphql::Result<HashMap<K, L::Value>> {
+        self.asked.ask();
+        self.loader.load_many(keys).await.map_err(loader_error)
+    }
+
+    async fn load_one(&self, key: K) -> async_graphql::Result<Option<L::Value>> {
+        Ok(self.load_many([key.clone()]).await?.remove(&key))
     }
 }
 
 impl<S: Source> Batch<ByKey<S>, Uuid> {
     /// The row of `key`, if there is one (and, for a scoped source, the caller may see it).
     pub async fn one(&self, key: Uuid) -> async_graphql::Result<Option<S::Row>> {
-        self.0.load_one(key).await.map_err(loader_error)
+        self.load_one(key).await
     }
 
     /// The rows of `keys` that exist (and, for a scoped source, the caller may see), by key.
     pub async fn many(&self, keys: &[Uuid]) -> async_graphql::Result<HashMap<Uuid, S::Row>> {
-        self.0
-            .load_many(keys.iter().copied())
-            .await
-            .map_err(loader_error)
+        self.load_many(keys.iter().copied()).await
     }
 }
 
 impl<S: Source> Batch<ByParent<S>, Uuid> {
     /// The rows of `parent`.
     pub async fn of(&self, parent: Uuid) -> async_graphql::Result<Vec<S::Row>> {
-        Ok(self
-            .0
-            .load_one(parent)
-            .await
-            .map_err(loader_error)?
-            .unwrap_or_default())
+        Ok(self.load_one(parent).await?.unwrap_or_default())
     }
 }
 
@@ -260,14 +302,12 @@ impl<S: LimitedSource> Batch<ByParentLimited<S>, FirstOf<S::Filter>> {
         filter: S::Filter,
     ) -> async_graphql::Result<Vec<S::Row>> {
         Ok(self
-            .0
             .load_one(FirstOf {
                 parent,
                 limit,
                 filter,
             })
-            .await
-            .map_err(loader_error)?
+            .await?
             .unwrap_or_default())
     }
 }
@@ -354,6 +394,7 @@ macro_rules! loaders {
         /// The loaders of one request, each made when a field first asks for it.
         pub struct Loaders {
             reach: Scoped,
+            asked: Asked,
             $($name: OnceLock<Batch<$shape<$source>, key_of!($shape, $source)>>,)*
         }
 
@@ -368,6 +409,7 @@ macro_rules! loaders {
                         mac: state.audit_keys.mac.clone(),
                         now: state.clock.now(),
                     },
+                    asked: Asked::default(),
                     $($name: OnceLock::new(),)*
                 }
             }
@@ -376,7 +418,7 @@ macro_rules! loaders {
                 $(#[doc = $doc])*
                 pub fn $name(&self) -> &Batch<$shape<$source>, key_of!($shape, $source)> {
                     self.$name
-                        .get_or_init(|| Batch::new($shape::<$source>(reach!($reach, self.reach))))
+                        .get_or_init(|| Batch::new($shape::<$source>(reach!($reach, self.reach)), &self.asked))
                 }
             )*
         }
