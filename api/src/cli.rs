@@ -40,7 +40,13 @@ pub enum Command {
         down: Option<u32>,
     },
     /// Load the demo data (idempotent).
-    Demo,
+    Demo {
+        /// Also add this many generated children, with their guardians, two years of visits,
+        /// teachers, past reports and service items, spread over the demo's villages (for
+        /// load tests; the same size loaded again changes nothing).
+        #[arg(long)]
+        children: Option<u32>,
+    },
     /// Print the GraphQL schema (SDL).
     Schema,
     /// Manage accounts.
@@ -227,10 +233,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 None => db::migrate(&db).await?,
             }
         }
-        Command::Demo => {
+        Command::Demo { children } => {
             let db = db::connect(&config).await?;
             db::migrate(&db).await?;
             load_demo(&db).await?;
+            if let Some(children) = children {
+                let started = std::time::Instant::now();
+                let counts = demo::scale::load(&db, children, chrono::Utc::now()).await?;
+                println!(
+                    "generated in {:.1} s (rows already there were kept): {counts:?}",
+                    started.elapsed().as_secs_f64()
+                );
+            }
         }
         Command::Account(AccountCommand::Create {
             username,

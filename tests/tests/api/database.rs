@@ -174,3 +174,91 @@ async fn every_older_schema_holding_data_upgrades_to_main_losing_no_row() {
     }
     assert_eq!(rows(&conn).await["region"], full["region"]);
 }
+
+#[tokio::test]
+async fn the_demo_at_scale_adds_its_children_once_in_the_demos_proportions() {
+    use entity::{child, pairing};
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    use serde_json::json;
+    use shouhu::domain::values::ResidentId;
+    use shouhu_tests::Role;
+
+    let app = shouhu_tests::TestApp::spawn().await;
+    let db = &app.state.db;
+    let before = shouhu::demo::counts(db).await.unwrap();
+    let demo_children: std::collections::HashSet<uuid::Uuid> = child::Entity::find()
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+
+    let generated = shouhu::demo::scale::load(db, 672, chrono::Utc::now())
+        .await
+        .unwrap();
+    let after = shouhu::demo::counts(db).await.unwrap();
+    let again = shouhu::demo::scale::load(db, 672, chrono::Utc::now())
+        .await
+        .unwrap();
+    let after_again = shouhu::demo::counts(db).await.unwrap();
+
+    assert_eq!(generated["child"], 672);
+    assert_eq!(generated["guardian"], 2 * 672);
+    assert_eq!(generated["visit"], 12 * 672, "a visit every other month");
+    assert!(generated["report"] > 0 && generated["service_item"] > 0);
+    assert_eq!(after["child"], before["child"] + 672);
+    assert_eq!(after["visit"], before["visit"] + 12 * 672);
+    assert_eq!(generated, again);
+    assert_eq!(
+        after, after_again,
+        "the same size loaded again adds nothing"
+    );
+    // The demo accounts' township holds 96 of every 336 children.
+    let township = child::Entity::find()
+        .filter(child::Column::RegionPath.starts_with("652700/652701/652701100/"))
+        .count(db)
+        .await
+        .unwrap();
+    assert_eq!(township, 96 + 672 * 96 / 336);
+    for c in child::Entity::find().all(db).await.unwrap() {
+        let number = c.id_number.unwrap();
+        assert!(ResidentId::parse(&number).is_ok(), "{number}");
+    }
+    // Teachers help only children enrolled at their school, as `pairTeacher` requires.
+    let schools: std::collections::HashMap<uuid::Uuid, Option<uuid::Uuid>> = child::Entity::find()
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.id, c.school_id))
+        .collect();
+    let (generated_pairs, elsewhere): (Vec<_>, Vec<_>) = pairing::Entity::find()
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|p| !demo_children.contains(&p.child_id))
+        .partition(|p| schools[&p.child_id] == Some(p.school_id));
+    assert!(!generated_pairs.is_empty());
+    assert!(
+        elsewhere.is_empty(),
+        "{} pairings across schools",
+        elsewhere.len()
+    );
+    // The API reads the generated children with their two years of visits.
+    let listed = app
+        .gql_as(
+            Role::ChildSupervisor,
+            "{ children(first: 100) { edges { node { id visits(first: 20) { edges { node { visitedAt } } } } } } }",
+            json!({}),
+        )
+        .await;
+    let most_visits = listed.data()["children"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["visits"]["edges"].as_array().unwrap().len())
+        .max();
+    assert_eq!(most_visits, Some(12), "{:?}", listed.body);
+}

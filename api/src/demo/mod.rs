@@ -24,10 +24,12 @@ use entity::{
 use rand::{Rng, SeedableRng, rngs::StdRng, seq::IndexedRandom};
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait,
-    DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    DatabaseConnection, EntityTrait, Iterable, PaginatorTrait, QueryFilter,
 };
 use serde::Deserialize;
 use uuid::{Builder, Uuid};
+
+pub mod scale;
 
 use crate::{
     auth::password,
@@ -35,7 +37,7 @@ use crate::{
 };
 
 /// The plan's task × unit matrix, shipped with the service.
-pub const RESPONSIBILITY_MATRIX: &str = include_str!("../../data/responsibility-matrix.toml");
+pub const RESPONSIBILITY_MATRIX: &str = include_str!("../../../data/responsibility-matrix.toml");
 
 /// Every demo account's username is `demo.` followed by the role's name.
 pub fn demo_username(role: Role) -> String {
@@ -113,7 +115,7 @@ pub async fn load(
         let plain = password.clone();
         tokio::task::spawn_blocking(move || password::hash(&plain)).await??
     };
-    let data = Generator::new(now, hash).generate()?;
+    let data = Generator::new(now, hash).generate()?.data;
     let txn = crate::db::begin_write(db).await?;
     data.insert(&txn).await?;
     crate::domain::assignment::load_plan(&txn, RESPONSIBILITY_MATRIX, now).await?;
@@ -193,6 +195,18 @@ struct Village {
     director: Uuid,
     school: Uuid,
     teacher: Uuid,
+    /// The county's public security bureau, which holds reports from the village.
+    police: Uuid,
+    /// The county's civil affairs bureau.
+    civil_affairs: Uuid,
+    /// The social work agency serving the prefecture.
+    agency: Uuid,
+}
+
+/// The demo's rows with the villages they were generated over.
+struct Demo {
+    data: DemoData,
+    villages: Vec<Village>,
 }
 
 impl Generator {
@@ -288,7 +302,7 @@ impl Generator {
         id
     }
 
-    fn generate(mut self) -> anyhow::Result<DemoData> {
+    fn generate(mut self) -> anyhow::Result<Demo> {
         let matrix: Matrix = toml::from_str(RESPONSIBILITY_MATRIX)?;
         let (prefecture, prefecture_path) = self.region(
             "652700",
@@ -362,6 +376,14 @@ impl Generator {
                     education,
                 );
             }
+            let county_unit = |key: &str| -> anyhow::Result<Uuid> {
+                per_county
+                    .get(key)
+                    .copied()
+                    .ok_or_else(|| anyhow::anyhow!("{county_name} {key} missing"))
+            };
+            let police = county_unit("public_security")?;
+            let civil_affairs = county_unit("civil_affairs")?;
             county_units.insert(county_code, per_county);
             for (t, township_name) in TOWNSHIP_NAMES.iter().enumerate() {
                 let township_code = format!("{county_code}{:03}", 100 + t);
@@ -424,6 +446,9 @@ impl Generator {
                         director,
                         school,
                         teacher,
+                        police,
+                        civil_affairs,
+                        agency,
                     });
                 }
             }
@@ -500,9 +525,16 @@ impl Generator {
                 village.director
             };
             for n in 0..count {
-                let child = self.child(village, n, today)?;
+                let child = self.child(village, n, None, today)?;
                 self.guardians(child, village.name, today);
-                self.visits(child, director, village.code == first_village);
+                // Monthly visits for the last few months; the demo village is up to date,
+                // others lag.
+                let months = if village.code == first_village {
+                    0..3
+                } else {
+                    1..3
+                };
+                self.visits(child, director, months);
                 let teacher = if in_first_township && demo_pairs < 12 && n % 2 == 0 {
                     demo_pairs += 1;
                     demo_teacher.unwrap_or(village.teacher)
@@ -517,7 +549,10 @@ impl Generator {
         let supervisor =
             demo_supervisor.ok_or_else(|| anyhow::anyhow!("demo supervisor missing"))?;
         self.screening(first_township, supervisor)?;
-        Ok(self.data)
+        Ok(Demo {
+            data: self.data,
+            villages,
+        })
     }
 
     /// A winter-holiday screening campaign running over the first township, with three teams
@@ -636,7 +671,15 @@ impl Generator {
         Ok(())
     }
 
-    fn child(&mut self, village: &Village, n: u16, today: NaiveDate) -> anyhow::Result<Uuid> {
+    /// The `n`th child of `village`. `identity` fixes the birth date and the sequence of the
+    /// ID number (to keep generated numbers unique at scale); else they are drawn.
+    fn child(
+        &mut self,
+        village: &Village,
+        n: u32,
+        identity: Option<(NaiveDate, u16)>,
+        today: NaiveDate,
+    ) -> anyhow::Result<Uuid> {
         let id = self.id();
         let gender = if self.rng.random_bool(0.5) {
             Gender::Male
@@ -644,8 +687,13 @@ impl Generator {
             Gender::Female
         };
         let age_days = self.rng.random_range(3 * 365..15 * 365);
-        let birth = today - TimeDelta::days(age_days);
-        let sequence = u16::try_from(self.data.children.len()).unwrap_or_default() + n;
+        let (birth, sequence) = identity.unwrap_or_else(|| {
+            let drawn = u32::try_from(self.data.children.len()).unwrap_or_default() + n;
+            (
+                today - TimeDelta::days(age_days),
+                u16::try_from(drawn).unwrap_or_default(),
+            )
+        });
         let id_number = ResidentId::compose(&village.code[..6], birth, sequence, gender)
             .ok_or_else(|| anyhow::anyhow!("composing a demo ID number"))?;
         let name = format!(
@@ -811,9 +859,8 @@ impl Generator {
         }
     }
 
-    fn visits(&mut self, child: Uuid, director: Uuid, recent: bool) {
-        // Monthly visits for the last few months; the demo village is up to date, others lag.
-        let months = if recent { 0..3 } else { 1..3 };
+    /// A visit by `director` in each of the months `months` back from now.
+    fn visits(&mut self, child: Uuid, director: Uuid, months: impl Iterator<Item = u32>) {
         for back in months {
             let id = self.id();
             let at = self
@@ -890,14 +937,17 @@ impl DemoData {
     }
 }
 
-/// Inserts in chunks, skipping rows whose id exists.
+/// Inserts in multi-row statements of at most 30,000 values (within both databases' limits
+/// on bound parameters), skipping rows whose id exists.
 async fn insert_all<A>(db: &impl ConnectionTrait, rows: Vec<A>) -> Result<(), sea_orm::DbErr>
 where
     A: ActiveModelTrait + Send,
 {
+    let columns = <A::Entity as EntityTrait>::Column::iter().count().max(1);
+    let per_statement = (30_000 / columns).max(1);
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
-        let chunk: Vec<A> = rows.by_ref().take(200).collect();
+        let chunk: Vec<A> = rows.by_ref().take(per_statement).collect();
         A::Entity::insert_many(chunk)
             .on_conflict_do_nothing()
             .exec_without_returning(db)
