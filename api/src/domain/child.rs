@@ -157,6 +157,19 @@ pub fn visible_ids(actor: &Actor<'_>) -> SelectStatement {
         .into_query()
 }
 
+/// The ids among `ids` of the children the caller may see, as a subquery: what a batch of
+/// records belonging to those children is scoped by. The database checks the scope on those
+/// children alone; with [`visible_ids`] and the ids as a separate condition, PostgreSQL hashes
+/// every child the caller may see (14,000 for a township at 50,000 children) for each batch.
+pub fn visible_among(actor: &Actor<'_>, ids: &[Uuid]) -> SelectStatement {
+    child::Entity::find()
+        .select_only()
+        .column(child::Column::Id)
+        .filter(child::Column::Id.is_in(ids.iter().copied()))
+        .filter(in_scope(actor))
+        .into_query()
+}
+
 /// One record of a kind that belongs to a child (`E`, its id column `id` and its child column
 /// `child`), when that child is one the caller may see.
 pub async fn owned<E: EntityTrait>(

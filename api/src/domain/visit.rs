@@ -80,8 +80,17 @@ pub struct Recorded {
 
 /// The visits the caller may see: those of children in scope; a teacher sees their own.
 fn in_scope(actor: &Actor<'_>) -> Condition {
-    let mut condition =
-        Condition::all().add(visit::Column::ChildId.in_subquery(ledger::visible_ids(actor)));
+    scoped_by(actor, ledger::visible_ids(actor))
+}
+
+/// The visits of `children` the caller may see, as [`in_scope`] would.
+fn in_scope_among(actor: &Actor<'_>, children: &[Uuid]) -> Condition {
+    scoped_by(actor, ledger::visible_among(actor, children))
+}
+
+/// Visits of the children `visible` selects; a teacher's own only.
+fn scoped_by(actor: &Actor<'_>, visible: sea_orm::sea_query::SelectStatement) -> Condition {
+    let mut condition = Condition::all().add(visit::Column::ChildId.in_subquery(visible));
     if actor.policy.sees_own_visits_only(actor.principal) {
         condition = condition.add(visit::Column::VisitorAccountId.eq(actor.principal.account_id));
     }
@@ -360,7 +369,11 @@ pub async fn list(
     filter: VisitFilter,
     page: Page<VisitKey>,
 ) -> ApiResult<Slice<visit::Model>> {
-    let mut query = visit::Entity::find().filter(in_scope(actor));
+    let scope = match filter.child {
+        Some(child) => in_scope_among(actor, &[child]),
+        None => in_scope(actor),
+    };
+    let mut query = visit::Entity::find().filter(scope);
     if let Some(path) = filter.region_path {
         let children = child::Entity::find()
             .select_only()
@@ -368,9 +381,6 @@ pub async fn list(
             .filter(scope::within(child::Column::RegionPath, &path))
             .into_query();
         query = query.filter(visit::Column::ChildId.in_subquery(children));
-    }
-    if let Some(child) = filter.child {
-        query = query.filter(visit::Column::ChildId.eq(child));
     }
     if let Some(visitor) = filter.visitor {
         query = query.filter(visit::Column::VisitorAccountId.eq(visitor));
@@ -432,9 +442,7 @@ pub async fn first_for_children(
     child_ids: &[Uuid],
     limit: u64,
 ) -> ApiResult<Vec<visit::Model>> {
-    let rows = visit::Entity::find()
-        .filter(in_scope(actor))
-        .filter(visit::Column::ChildId.is_in(child_ids.iter().copied()));
+    let rows = visit::Entity::find().filter(in_scope_among(actor, child_ids));
     let newest_first = [
         (visit::Column::VisitedAt, Order::Desc),
         (visit::Column::Id, Order::Desc),
