@@ -1,11 +1,18 @@
-//! Load helpers shared by the benchmark binaries: a bounded run of one query at a fixed
-//! concurrency, latency percentiles and the process's peak memory.
+//! Load helpers shared by the benchmark binaries: a load generator on threads of its own, a
+//! bounded run of one query at a fixed concurrency, latency percentiles, the server's CPU time
+//! and the process's peak memory.
 
 use std::time::{Duration, Instant};
 
-use serde_json::json;
+use serde_json::{Value, json};
 
-use crate::{TestApp, Tokens};
+use crate::TestApp;
+
+/// What the load generator's threads are named, so their CPU time can be told apart.
+const CLIENT_THREADS: &str = "bench-client";
+
+/// Clock ticks per second in `/proc` (`USER_HZ`, 100 on every Linux architecture).
+const TICKS_PER_SECOND: u64 = 100;
 
 /// The latency at percentile `p` (0 to 1) of sorted latencies.
 pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -25,26 +32,145 @@ pub fn peak_rss_kib() -> Option<u64> {
         .ok()
 }
 
-/// Sends `requests` requests of `query` with `tokens`, `concurrency` at a time; returns the
-/// sorted latencies, the elapsed time, the SQL statements run and the failures.
-pub async fn run(
-    app: &TestApp,
-    tokens: &Tokens,
-    query: &str,
+/// User and system CPU time in a `/proc/.../stat` line, in ticks.
+fn ticks(stat: &str) -> Option<u64> {
+    // The fields after the command name (which may hold spaces) start with the state (3rd).
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let user: u64 = fields.get(11)?.parse().ok()?;
+    let system: u64 = fields.get(12)?.parse().ok()?;
+    Some(user + system)
+}
+
+/// CPU time the process has used, and the part of it its load generator threads used.
+fn cpu_ticks() -> (u64, u64) {
+    let process = std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| ticks(&s))
+        .unwrap_or_default();
+    let mut client = 0;
+    if let Ok(tasks) = std::fs::read_dir("/proc/self/task") {
+        for task in tasks.flatten() {
+            let path = task.path();
+            let named = std::fs::read_to_string(path.join("comm"))
+                .is_ok_and(|c| c.trim_end().starts_with(CLIENT_THREADS));
+            if named {
+                client += std::fs::read_to_string(path.join("stat"))
+                    .ok()
+                    .and_then(|s| ticks(&s))
+                    .unwrap_or_default();
+            }
+        }
+    }
+    (process, client)
+}
+
+/// What one run measured.
+pub struct Run {
+    /// Each request's latency, sorted.
+    pub latencies: Vec<Duration>,
+    /// From the first request sent to the last answer read.
+    pub elapsed: Duration,
+    /// SQL statements the app ran.
+    pub statements: u64,
+    /// Requests that failed or answered with errors.
+    pub errors: usize,
+    /// CPU time the server used (the process's, less the load generator's threads').
+    pub server_cpu: Duration,
+}
+
+impl Run {
+    /// Requests answered per second.
+    pub fn throughput(&self) -> f64 {
+        self.latencies.len() as f64 / self.elapsed.as_secs_f64()
+    }
+
+    /// SQL statements per request.
+    pub fn statements_per_request(&self) -> f64 {
+        self.statements as f64 / self.latencies.len().max(1) as f64
+    }
+
+    /// Server CPU milliseconds per request.
+    pub fn cpu_ms_per_request(&self) -> f64 {
+        self.server_cpu.as_secs_f64() * 1e3 / self.latencies.len().max(1) as f64
+    }
+}
+
+/// A load generator running on two threads of its own, beside the app's.
+pub struct LoadClient {
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl Default for LoadClient {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl LoadClient {
+    /// Starts the generator's threads.
+    pub fn new() -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name(CLIENT_THREADS)
+            .enable_all()
+            .build()
+            .expect("the load generator's runtime");
+        Self {
+            runtime: Some(runtime),
+        }
+    }
+
+    /// Sends `requests` requests of `query` with `variables` as the holder of `token`,
+    /// `concurrency` at a time, and measures them.
+    pub async fn run(
+        &self,
+        app: &TestApp,
+        token: &str,
+        (query, variables): (&str, Value),
+        requests: usize,
+        concurrency: usize,
+    ) -> Run {
+        let runtime = self.runtime.as_ref().expect("running");
+        let body = json!({ "query": query, "variables": variables }).to_string();
+        let url = app.graphql_url();
+        let token = token.to_owned();
+        let before = app.statements();
+        let (process, client) = cpu_ticks();
+        let sent = runtime.spawn(send(url, token, body, requests, concurrency));
+        let (latencies, elapsed, errors) = sent.await.expect("the load generator ran");
+        let (process_after, client_after) = cpu_ticks();
+        let server_ticks = (process_after - process).saturating_sub(client_after - client);
+        Run {
+            latencies,
+            elapsed,
+            statements: app.statements() - before,
+            errors,
+            server_cpu: Duration::from_millis(server_ticks * 1000 / TICKS_PER_SECOND),
+        }
+    }
+}
+
+impl Drop for LoadClient {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+async fn send(
+    url: String,
+    token: String,
+    body: String,
     requests: usize,
     concurrency: usize,
-) -> (Vec<Duration>, Duration, u64, usize) {
-    let before = app.statements();
+) -> (Vec<Duration>, Duration, usize) {
+    let client = reqwest::Client::new();
     let started = Instant::now();
-    let mut latencies = Vec::with_capacity(requests);
-    let mut errors = 0;
-    let per_worker = requests / concurrency;
+    let per_worker = requests.div_ceil(concurrency);
     let mut workers = Vec::new();
     for _ in 0..concurrency {
-        let client = app.client.clone();
-        let url = app.graphql_url();
-        let token = tokens.access.clone();
-        let query = query.to_owned();
+        let (client, url, token, body) = (client.clone(), url.clone(), token.clone(), body.clone());
         workers.push(tokio::spawn(async move {
             let mut times = Vec::with_capacity(per_worker);
             let mut failed = 0;
@@ -53,12 +179,13 @@ pub async fn run(
                 let response = client
                     .post(&url)
                     .bearer_auth(&token)
-                    .json(&json!({ "query": query }))
+                    .header("content-type", "application/json")
+                    .body(body.clone())
                     .send()
                     .await;
                 let ok = match response {
                     Ok(r) => r
-                        .json::<serde_json::Value>()
+                        .json::<Value>()
                         .await
                         .map(|b| b.get("errors").is_none())
                         .unwrap_or(false),
@@ -72,6 +199,8 @@ pub async fn run(
             (times, failed)
         }));
     }
+    let mut latencies = Vec::with_capacity(requests);
+    let mut errors = 0;
     for worker in workers {
         if let Ok((times, failed)) = worker.await {
             latencies.extend(times);
@@ -79,7 +208,6 @@ pub async fn run(
         }
     }
     let elapsed = started.elapsed();
-    let statements = app.statements() - before;
     latencies.sort();
-    (latencies, elapsed, statements, errors)
+    (latencies, elapsed, errors)
 }

@@ -23,7 +23,7 @@ use sea_orm::{
 };
 use serde_json::json;
 use shouhu::audit::{AuditRecord, chain};
-use shouhu_tests::{Role, TestApp, Tokens, load::run};
+use shouhu_tests::{Role, TestApp, Tokens, load::LoadClient};
 
 const SENSITIVE: &str = "{ children(first: 20) { edges { node { id name idNumber address health { status } guardians { name phone idNumber address } } } } }";
 const PLAIN: &str = "{ children(first: 20) { edges { node { id name guardians { name } } } } }";
@@ -58,24 +58,30 @@ async fn audit_bytes(app: &TestApp) -> (i64, i64) {
     (get("events"), get("subjects"))
 }
 
-fn rate(done: usize, elapsed: Duration) -> f64 {
-    done as f64 / elapsed.as_secs_f64()
-}
-
 /// The best of `rounds` runs of `query`, in requests per second, and its SQL statements per
 /// request.
 async fn best_rate(
+    load: &LoadClient,
     app: &TestApp,
     tokens: &Tokens,
     query: &str,
     requests: usize,
     concurrency: usize,
 ) -> (f64, u64) {
-    let (latencies, elapsed, statements, errors) =
-        run(app, tokens, query, requests, concurrency).await;
-    assert_eq!(errors, 0, "the list fails");
-    let done = latencies.len().max(1);
-    (rate(done, elapsed), statements / done as u64)
+    let run = load
+        .run(
+            app,
+            &tokens.access,
+            (query, json!({})),
+            requests,
+            concurrency,
+        )
+        .await;
+    assert_eq!(run.errors, 0, "the list fails");
+    (
+        run.throughput(),
+        run.statements_per_request().round() as u64,
+    )
 }
 
 /// The shipped policy with nothing marked sensitive, in a file of its own.
@@ -108,12 +114,21 @@ async fn main() {
     println!(
         "backend: {backend}; {requests} requests per run, {concurrency} at a time, best of 3; {events} events for sealing and verify"
     );
+    let load = LoadClient::new();
     let officer = app.login_as(Role::CivilAffairsOfficer).await;
     let unaudited_officer = unaudited.login_as(Role::CivilAffairsOfficer).await;
     // Warm up (connections, statement caches).
     for query in [SENSITIVE, PLAIN] {
-        run(&app, &officer, query, 100, concurrency).await;
-        run(&unaudited, &unaudited_officer, query, 100, concurrency).await;
+        best_rate(&load, &app, &officer, query, 100, concurrency).await;
+        best_rate(
+            &load,
+            &unaudited,
+            &unaudited_officer,
+            query,
+            100,
+            concurrency,
+        )
+        .await;
     }
     app.seal_audit().await;
 
@@ -140,11 +155,12 @@ async fn main() {
     for _ in 0..3 {
         plain = best(
             plain,
-            best_rate(&app, &officer, PLAIN, requests, concurrency).await,
+            best_rate(&load, &app, &officer, PLAIN, requests, concurrency).await,
         );
         bare = best(
             bare,
             best_rate(
+                &load,
                 &unaudited,
                 &unaudited_officer,
                 SENSITIVE,
@@ -158,7 +174,7 @@ async fn main() {
         sampling.store(true, Ordering::Relaxed);
         audited = best(
             audited,
-            best_rate(&app, &officer, SENSITIVE, requests, concurrency).await,
+            best_rate(&load, &app, &officer, SENSITIVE, requests, concurrency).await,
         );
         app.flush_audit().await;
         tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -244,7 +260,7 @@ async fn main() {
     println!(
         "sealing: {sealed} events in {:.2} s, {:.0} events/s",
         took.as_secs_f64(),
-        rate(sealed, took)
+        sealed as f64 / took.as_secs_f64()
     );
     let verifying = Instant::now();
     let verdict = chain::verify(

@@ -1,77 +1,223 @@
 //! A load harness: starts the app in-process on 127.0.0.1 (SQLite, or PostgreSQL with
-//! `TEST_DATABASE_URL`), drives the busiest queries with a bounded number of requests, and
-//! prints latency percentiles, throughput, SQL statements per request and the process's peak
-//! memory.
+//! `TEST_DATABASE_URL`) over the demo data grown by the generator, drives the busiest screens
+//! with a bounded number of requests, and prints for each its latency percentiles, throughput,
+//! SQL statements and server CPU time per request; on PostgreSQL also the floor: the same rows
+//! fetched with plain SQL, one statement per level, by `pgbench` (the scripts are in
+//! `tests/bench/`), with Shouhu's share of it. Last, the process's peak memory after a run
+//! at 64 clients.
 //!
-//! `cargo run -p shouhu-tests --release --bin bench -- [requests] [concurrency]`
-//! (defaults 400 and 8; use the release profile for figures worth comparing).
+//! `cargo run -p shouhu-tests --release --bin bench -- [requests] [concurrency] [children]`
+//! (defaults 400, 16 and 50,000; use the release profile for figures worth comparing).
 
-use std::time::Instant;
+use std::{path::PathBuf, process::Command, time::Instant};
 
+use entity::{account, child, organization};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde_json::{Value, json};
+use shouhu::graphql::ids;
 use shouhu_tests::{
     Role, TestApp,
-    load::{peak_rss_kib, percentile, run},
+    load::{LoadClient, Run, peak_rss_kib, percentile},
 };
+use uuid::Uuid;
+
+/// The demo accounts' township, where the supervisor looks.
+const TOWNSHIP_PATH: &str = "652700/652701/652701100/";
 
 struct Scenario {
     name: &'static str,
     role: Role,
     query: &'static str,
+    /// The floor's pgbench script in `tests/bench/`, if it has one.
+    floor: Option<&'static str>,
 }
 
 const SCENARIOS: [Scenario; 7] = [
     Scenario {
-        name: "Q1: children(first: 20) with guardians and each child's last 3 visits, supervisor",
+        name: "Q1: a township's children(first: 20) with guardians and each child's last 3 visits (supervisor)",
         role: Role::ChildSupervisor,
         query: "{ children(first: 20) { edges { node { id name guardians { name relation } visits(first: 3) { edges { node { visitedAt method } } } } } } }",
+        floor: Some("q1.sql"),
     },
     Scenario {
-        name: "children(first: 50) with guardians, visits, school",
-        role: Role::CivilAffairsOfficer,
-        query: "{ children(first: 50) { edges { node { name idNumber address age visitDue lastVisitedAt school { name } guardians { name phone relation } } } } }",
-    },
-    Scenario {
-        name: "myPairedChildren (pairing app home screen)",
-        role: Role::Teacher,
-        query: "{ myPairedChildren(first: 30) { edges { node { name guardians { name phone } lastVisitedAt openAbsences { absentOn } guardianContacts { summary } } } } }",
-    },
-    Scenario {
-        name: "visits(first: 50), supervisor",
+        name: "Q2: one child with every ledger field, guardians and all visits (supervisor)",
         role: Role::ChildSupervisor,
-        query: "{ visits(first: 50) { edges { node { visitedAt method safety { rating } living { rating } } } } }",
+        query: "query($id: ID!) { child(id: $id) { id name gender ethnicity age birthDate idNumber residenceVillage { name } address school { name } grade leftBehindType livingArrangement health { status illness disabilityCategory disabilityGrade } riskLevel status statusReason statusChangedOn reviewedAt reviewDue needsReport householdRegistered householdRegistrationPlace schoolingStage boarding guardianshipQuality incomeSources benefits filledBy filledOn reviewedBy approvedBy needsGuardian version createdAt updatedAt guardians { id name relation isEntrusted isPrimary phone idNumber address workLocation guardianshipCapacity version } visits(first: 100) { edges { node { id visitedAt method visitorRole living { rating note } guardianship { rating note } schooling { rating note } health { rating note } safety { rating note } followUpNeeded nextPlannedOn recordedAt } } } } }",
+        floor: Some("q2.sql"),
     },
     Scenario {
-        name: "children(first: 50), analyst (masked)",
-        role: Role::Analyst,
-        query: "{ children(first: 50) { edges { node { name birthDate riskLevel health { status } } } } }",
+        name: "teacher's home screen: myPairedChildren with guardians, last visit, absences, contacts",
+        role: Role::Teacher,
+        query: "{ myPairedChildren(first: 30) { edges { node { name guardians { name phone } lastVisitedAt visitDue openAbsences { absentOn } guardianContacts { summary } } } } }",
+        floor: Some("teacher.sql"),
     },
     Scenario {
-        name: "responsibilityOverview (joint meeting), prefecture",
+        name: "police inbox: reports(first: 20) with deadlines, child and place",
+        role: Role::PoliceOfficer,
+        query: "{ reports(first: 20) { edges { node { category urgency state submittedAt deadline overdue child { name } region { name } } } } }",
+        floor: Some("police.sql"),
+    },
+    Scenario {
+        name: "joint meeting: responsibilityOverview (analyst, prefecture)",
         role: Role::Analyst,
         query: "{ responsibilityOverview { organization { name } planTasks { assigned open overdue } cases { assigned open overdue } } }",
+        floor: None,
     },
     Scenario {
-        name: "screeningCampaigns with teams, sites and tally, supervisor",
-        role: Role::ChildSupervisor,
-        query: "{ screeningCampaigns(first: 10) { edges { node { name startsOn endsOn teams { name members { name duty } } tally { children concerns reportsRaised } } } } hazardSites { kind place risk } }",
+        name: "children(first: 50) with ID numbers, addresses, school, guardians' phones (county officer)",
+        role: Role::CivilAffairsOfficer,
+        query: "{ children(first: 50) { edges { node { name idNumber address age visitDue lastVisitedAt school { name } guardians { name phone relation } } } } }",
+        floor: None,
+    },
+    Scenario {
+        name: "children(first: 50), masked (analyst)",
+        role: Role::Analyst,
+        query: "{ children(first: 50) { edges { node { name birthDate riskLevel health { status } } } } }",
+        floor: None,
     },
 ];
 
+/// What pgbench measured.
+struct Floor {
+    throughput: f64,
+    p99_ms: f64,
+}
+
+fn pgbench() -> Option<PathBuf> {
+    let installed = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|version| version.path().join("bin/pgbench"));
+    std::env::var_os("PGBENCH")
+        .map(PathBuf::from)
+        .into_iter()
+        .chain(installed)
+        .find(|p| p.is_file())
+}
+
+/// Runs `script` with pgbench for five seconds at `concurrency` clients.
+fn floor(
+    database_url: &str,
+    script: &str,
+    variables: &[(&str, String)],
+    concurrency: usize,
+) -> Option<Floor> {
+    let pgbench = pgbench()?;
+    let dir = std::env::temp_dir().join(format!("shouhu-floor-{}", Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).ok()?;
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("bench")
+        .join(script);
+    let mut command = Command::new(pgbench);
+    command
+        .args(["--no-vacuum", "--time=5", "--jobs=2", "--log"])
+        .arg(format!("--client={concurrency}"))
+        .arg(format!("--log-prefix={}", dir.join("tx").display()))
+        .arg(format!("--file={}", path.display()));
+    for (name, value) in variables {
+        command.arg(format!("--define={name}={value}"));
+    }
+    let output = command.arg(database_url).output().ok()?;
+    if !output.status.success() {
+        eprintln!(
+            "pgbench {script} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        return None;
+    }
+    let report = String::from_utf8_lossy(&output.stdout);
+    let throughput = report
+        .lines()
+        .find_map(|l| l.strip_prefix("tps = "))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()?;
+    // Each transaction's log line: client, transaction, latency in µs, ...
+    let mut latencies: Vec<u64> = std::fs::read_dir(&dir)
+        .ok()?
+        .flatten()
+        .filter_map(|f| std::fs::read_to_string(f.path()).ok())
+        .flat_map(|text| {
+            text.lines()
+                .filter_map(|l| l.split_whitespace().nth(2)?.parse().ok())
+                .collect::<Vec<u64>>()
+        })
+        .collect();
+    let _ = std::fs::remove_dir_all(&dir);
+    latencies.sort_unstable();
+    let index = ((latencies.len().max(1) - 1) as f64 * 0.99).round() as usize;
+    Some(Floor {
+        throughput,
+        p99_ms: latencies.get(index).copied().unwrap_or_default() as f64 / 1e3,
+    })
+}
+
+/// The generator, run in a process of its own so that its memory does not count as the
+/// server's.
+async fn generate(database_url: &str, children: u32) {
+    let config = shouhu::config::Config {
+        database_url: database_url.to_owned(),
+        ..Default::default()
+    };
+    let db = shouhu::db::connect(&config).await.expect("connected");
+    let counts = shouhu::demo::scale::load(&db, children, chrono::Utc::now())
+        .await
+        .expect("generated");
+    println!("{counts:?}");
+}
+
+fn print(name: &str, run: &Run) {
+    println!(
+        "{name}\n  p50 {:.1} ms, p99 {:.1} ms, {:.0} req/s, {:.1} statements/request, {:.2} ms server CPU/request, {} errors",
+        percentile(&run.latencies, 0.50).as_secs_f64() * 1e3,
+        percentile(&run.latencies, 0.99).as_secs_f64() * 1e3,
+        run.throughput(),
+        run.statements_per_request(),
+        run.cpu_ms_per_request(),
+        run.errors,
+    );
+}
+
 #[tokio::main]
 async fn main() {
-    let args: Vec<usize> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect();
-    let requests = args.first().copied().unwrap_or(400).max(1);
-    let concurrency = args.get(1).copied().unwrap_or(8).clamp(1, requests);
-    let app = TestApp::spawn().await;
-    let backend = if shouhu_tests::db::postgres_server().is_some() {
-        "PostgreSQL"
-    } else {
-        "SQLite"
-    };
-    println!("backend: {backend}; {requests} requests per scenario, {concurrency} at a time");
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [command, url, children] = args.as_slice()
+        && command == "generate"
+    {
+        generate(url, children.parse().expect("a number of children")).await;
+        return;
+    }
+    let numbers: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
+    let requests = numbers.first().copied().unwrap_or(400).max(1);
+    let concurrency = numbers.get(1).copied().unwrap_or(16).clamp(1, requests);
+    let children = numbers.get(2).copied().unwrap_or(50_000);
+
+    let app = TestApp::spawn_with(|c| {
+        c.database_max_connections = shouhu::config::Config::default().database_max_connections;
+    })
+    .await;
+    let database_url = app.state.config.database_url.clone();
+    let postgres = shouhu_tests::db::postgres_server().is_some();
+    let started = Instant::now();
+    let generated = Command::new(std::env::current_exe().expect("this program"))
+        .args(["generate", &database_url, &children.to_string()])
+        .output()
+        .expect("the generator runs");
+    assert!(
+        generated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&generated.stderr)
+    );
+    println!(
+        "backend: {}; {children} generated children loaded in {:.1} s: {}",
+        if postgres { "PostgreSQL" } else { "SQLite" },
+        started.elapsed().as_secs_f64(),
+        String::from_utf8_lossy(&generated.stdout).trim()
+    );
+    println!("{requests} requests per scenario, {concurrency} at a time");
 
     let login_started = Instant::now();
     for _ in 0..10 {
@@ -82,26 +228,95 @@ async fn main() {
         login_started.elapsed() / 10
     );
 
-    for scenario in SCENARIOS {
+    let db = &app.state.db;
+    let first_child = child::Entity::find()
+        .filter(child::Column::RegionPath.starts_with(TOWNSHIP_PATH))
+        .order_by_asc(child::Column::Id)
+        .one(db)
+        .await
+        .expect("read")
+        .expect("a child in the township");
+    let teacher = account::Entity::find()
+        .filter(account::Column::Username.eq("demo.teacher"))
+        .one(db)
+        .await
+        .expect("read")
+        .expect("the demo teacher");
+    let police = organization::Entity::find()
+        .filter(organization::Column::Code.eq("public_security:652701"))
+        .select_only()
+        .column(organization::Column::Id)
+        .into_tuple::<Uuid>()
+        .one(db)
+        .await
+        .expect("read")
+        .expect("the county police");
+    let quoted = |text: String| format!("'{text}'");
+    let floor_variables = [
+        ("township", quoted(format!("{TOWNSHIP_PATH}%"))),
+        ("child", quoted(first_child.id.to_string())),
+        ("teacher", quoted(teacher.id.to_string())),
+        ("police", quoted(police.to_string())),
+    ];
+    let child_id = ids::encode(shouhu::domain::kind::Kind::Child, first_child.id);
+
+    let load = LoadClient::new();
+    for scenario in &SCENARIOS {
         let tokens = app.login_as(scenario.role).await;
-        let (latencies, elapsed, statements, errors) =
-            run(&app, &tokens, scenario.query, requests, concurrency).await;
-        let done = latencies.len().max(1);
-        println!(
-            "{}: p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, {:.0} req/s, {:.1} SQL statements/request, {} errors",
-            scenario.name,
-            percentile(&latencies, 0.50).as_secs_f64() * 1e3,
-            percentile(&latencies, 0.95).as_secs_f64() * 1e3,
-            percentile(&latencies, 0.99).as_secs_f64() * 1e3,
-            done as f64 / elapsed.as_secs_f64(),
-            statements as f64 / done as f64,
-            errors,
-        );
+        let variables = if scenario.query.contains("$id") {
+            json!({ "id": child_id })
+        } else {
+            Value::Null
+        };
+        // Warm up: connections, caches, the first statements.
+        load.run(
+            &app,
+            &tokens.access,
+            (scenario.query, variables.clone()),
+            concurrency * 2,
+            concurrency,
+        )
+        .await;
+        let run = load
+            .run(
+                &app,
+                &tokens.access,
+                (scenario.query, variables),
+                requests,
+                concurrency,
+            )
+            .await;
+        print(scenario.name, &run);
+        let Some(script) = scenario.floor else {
+            continue;
+        };
+        if !postgres {
+            println!("  floor: measured on PostgreSQL only");
+        } else if let Some(floor) = floor(&database_url, script, &floor_variables, concurrency) {
+            println!(
+                "  floor (pgbench {script}): {:.0} tx/s, p99 {:.1} ms; Shouhu serves {:.1} % of it",
+                floor.throughput,
+                floor.p99_ms,
+                100.0 * run.throughput() / floor.throughput
+            );
+        }
     }
+
+    let supervisor = app.login_as(Role::ChildSupervisor).await;
+    let crowd = load
+        .run(
+            &app,
+            &supervisor.access,
+            (SCENARIOS[0].query, Value::Null),
+            requests.max(640),
+            64,
+        )
+        .await;
+    print("Q1 at 64 clients", &crowd);
     app.flush_audit().await;
     if let Some(kib) = peak_rss_kib() {
         println!(
-            "peak resident memory of the process (app + harness): {:.1} MiB",
+            "peak resident memory of the process (server and load generator): {:.1} MiB",
             kib as f64 / 1024.0
         );
     }

@@ -136,3 +136,55 @@ async fn an_activity_names_only_children_and_places_the_unit_may_see() {
     );
     assert_eq!(by_director.code(), "FORBIDDEN");
 }
+
+#[tokio::test]
+async fn activity_lists_cost_the_same_statements_for_1_or_3_activities() {
+    let app = TestApp::spawn().await;
+    let worker = app.login_as(Role::WomensFederationWorker).await;
+    let children: Vec<Value> = app
+        .gql(
+            Some(&worker.access),
+            "{ children(first: 6) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await
+        .data()["children"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["id"].clone())
+        .collect();
+    let village = region_id(&app, "652701100201").await;
+    for pair in children.chunks(2) {
+        let recorded = app
+            .gql(
+                Some(&worker.access),
+                RECORD,
+                json!({ "input": input(&village, pair) }),
+            )
+            .await;
+        assert!(recorded.body["errors"].is_null(), "{:?}", recorded.body);
+    }
+    let query = "query($n: Int) { serviceActivities(first: $n) { edges { node { title region { code } provider { name } children { id name } } } } }";
+
+    let one = app
+        .statements_for(
+            &worker.access,
+            query,
+            json!({ "n": 1 }),
+            "serviceActivities",
+            1,
+        )
+        .await;
+    let three = app
+        .statements_for(
+            &worker.access,
+            query,
+            json!({ "n": 3 }),
+            "serviceActivities",
+            3,
+        )
+        .await;
+
+    assert_eq!(one, three, "statements for 1 and 3 activities");
+}

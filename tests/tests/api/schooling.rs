@@ -334,3 +334,39 @@ async fn every_step_from_every_state_is_allowed_or_refused_as_the_workflow_says(
         }
     }
 }
+
+#[tokio::test]
+async fn dropout_case_lists_cost_the_same_statements_for_1_or_3_cases() {
+    let app = TestApp::spawn().await;
+    let teacher = app.login_as(Role::Teacher).await;
+    let paired = app
+        .gql(
+            Some(&teacher.access),
+            "{ myPairedChildren(first: 3) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    let children: Vec<Value> = paired.data()["myPairedChildren"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["id"].clone())
+        .collect();
+    assert_eq!(children.len(), 3, "{:?}", paired.body);
+    for child in &children {
+        let opened = absent(&app, &teacher, child, a_past_monday(), 3, None).await;
+        let case = opened.data()["recordAbsence"]["openedCase"]["id"].clone();
+        let persuaded = follow(&app, &teacher, persuade(&case)).await;
+        assert!(persuaded.body["errors"].is_null(), "{:?}", persuaded.body);
+    }
+    let query = "query($n: Int) { dropoutCases(first: $n) { edges { node { id state persuasionAttempts { byWhom outcome } } } } }";
+
+    let one = app
+        .statements_for(&teacher.access, query, json!({ "n": 1 }), "dropoutCases", 1)
+        .await;
+    let three = app
+        .statements_for(&teacher.access, query, json!({ "n": 3 }), "dropoutCases", 3)
+        .await;
+
+    assert_eq!(one, three, "statements for 1 and 3 cases");
+}
