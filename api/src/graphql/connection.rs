@@ -2,11 +2,12 @@
 //! account, the list and the key's type (see [`crate::auth::seal`]): it carries values a role
 //! may not read (a name, a birth date), so no client can open it, and a cursor altered, made by
 //! hand, or issued to another account or for another list is refused as `BAD_USER_INPUT` on
-//! `after`. Each list's node type is named once, in the `connections!` list.
+//! `after`. A cursor is sealed only when a client selects it. Each list's node type is named
+//! once, in the `connections!` list.
 
-use std::marker::PhantomData;
+use std::{marker::PhantomData, sync::Arc};
 
-use async_graphql::{Context, OutputType, SimpleObject};
+use async_graphql::{ComplexObject, Context, OutputType, SimpleObject};
 use serde::{Serialize, de::DeserializeOwned};
 use uuid::Uuid;
 
@@ -52,14 +53,38 @@ macro_rules! connections {
 
         /// One row of a page and its cursor.
         #[derive(SimpleObject)]
+        #[graphql(complex)]
         $(#[graphql(concrete(name = $edge, params($node)))])*
         pub struct Edge<T: OutputType> {
-            /// Opaque position of this row: pass it as `after` to read the rows that follow it.
-            pub cursor: String,
+            /// Where the row stands, sealed into its cursor when asked.
+            #[graphql(skip)]
+            position: Position,
             /// The row.
             pub node: T,
         }
     };
+}
+
+#[ComplexObject]
+impl<T: OutputType> Edge<T> {
+    /// Opaque position of this row: pass it as `after` to read the rows that follow it.
+    async fn cursor(&self, ctx: &Context<'_>) -> String {
+        self.position.seal(ctx)
+    }
+}
+
+/// A row's sort key and what its list's cursors are bound to: a cursor in waiting, sealed
+/// only when a client selects it (sealing costs a key derivation and an encryption per row).
+#[derive(Clone)]
+struct Position {
+    key: Vec<u8>,
+    context: Arc<[u8]>,
+}
+
+impl Position {
+    fn seal(&self, ctx: &Context<'_>) -> String {
+        ctx.state().cursors.seal(&self.key, &self.context)
+    }
 }
 
 connections! {
@@ -82,15 +107,28 @@ connections! {
 
 /// Where a page stands in its list.
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct PageInfo {
     /// Whether rows follow this page.
     pub has_next_page: bool,
     /// Whether rows precede this page (true when it was read `after` a cursor).
     pub has_previous_page: bool,
+    /// The positions of the page's first and last rows.
+    #[graphql(skip)]
+    ends: Option<(Position, Position)>,
+}
+
+#[ComplexObject]
+impl PageInfo {
     /// The cursor of the first row of the page; null when the page is empty.
-    pub start_cursor: Option<String>,
+    async fn start_cursor(&self, ctx: &Context<'_>) -> Option<String> {
+        self.ends.as_ref().map(|(first, _)| first.seal(ctx))
+    }
+
     /// The cursor of the last row of the page; null when the page is empty.
-    pub end_cursor: Option<String>,
+    async fn end_cursor(&self, ctx: &Context<'_>) -> Option<String> {
+        self.ends.as_ref().map(|(_, last)| last.seal(ctx))
+    }
 }
 
 /// What a cursor of this list is bound to: the account it was issued to, the field that
@@ -165,8 +203,8 @@ pub fn page_in<K: DeserializeOwned>(
 }
 
 impl<K: Serialize> Paging<K> {
-    /// Turns the page's rows into a connection, each edge's cursor sealed from its row's sort
-    /// key.
+    /// Turns the page's rows into a connection, each edge's cursor to be sealed from its row's
+    /// sort key.
     pub fn connection<T, N>(
         self,
         ctx: &Context<'_>,
@@ -178,24 +216,27 @@ impl<K: Serialize> Paging<K> {
         N: OutputType,
         Edge<N>: OutputType,
     {
-        let sealer = &ctx.state().cursors;
-        let context = cursor_context::<K>(ctx, self.owner);
+        let context: Arc<[u8]> = cursor_context::<K>(ctx, self.owner).into();
         let edges: Vec<Edge<N>> = slice
             .items
             .into_iter()
             .map(|item| Edge {
-                cursor: serde_json::to_vec(&key(&item))
-                    .map(|json| sealer.seal(&json, &context))
-                    .unwrap_or_default(),
+                position: Position {
+                    key: serde_json::to_vec(&key(&item)).unwrap_or_default(),
+                    context: Arc::clone(&context),
+                },
                 node: node(item),
             })
             .collect();
+        let ends = edges
+            .first()
+            .zip(edges.last())
+            .map(|(first, last)| (first.position.clone(), last.position.clone()));
         Connection {
             page_info: PageInfo {
                 has_next_page: slice.has_next_page,
                 has_previous_page: self.after_cursor,
-                start_cursor: edges.first().map(|e| e.cursor.clone()),
-                end_cursor: edges.last().map(|e| e.cursor.clone()),
+                ends,
             },
             edges,
         }

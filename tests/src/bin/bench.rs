@@ -6,8 +6,9 @@
 //! `tests/bench/`), with Shouhu's share of it. Last, the process's peak memory after a run
 //! at 64 clients.
 //!
-//! `cargo run -p shouhu-tests --release --bin bench -- [requests] [concurrency] [children]`
-//! (defaults 400, 16 and 50,000; use the release profile for figures worth comparing).
+//! `cargo run -p shouhu-tests --release --bin bench -- [requests] [concurrency] [children]
+//! [scenario]` (defaults 400, 16, 50,000 and every scenario; a scenario is chosen by the start
+//! of its name, such as `Q1`; use the release profile for figures worth comparing).
 
 use std::{path::PathBuf, process::Command, time::Instant};
 
@@ -42,7 +43,7 @@ const SCENARIOS: [Scenario; 7] = [
     Scenario {
         name: "Q2: one child with every ledger field, guardians and all visits (supervisor)",
         role: Role::ChildSupervisor,
-        query: "query($id: ID!) { child(id: $id) { id name gender ethnicity age birthDate idNumber residenceVillage { name } address school { name } grade leftBehindType livingArrangement health { status illness disabilityCategory disabilityGrade } riskLevel status statusReason statusChangedOn reviewedAt reviewDue needsReport householdRegistered householdRegistrationPlace schoolingStage boarding guardianshipQuality incomeSources benefits filledBy filledOn reviewedBy approvedBy needsGuardian version createdAt updatedAt guardians { id name relation isEntrusted isPrimary phone idNumber address workLocation guardianshipCapacity version } visits(first: 100) { edges { node { id visitedAt method visitorRole living { rating note } guardianship { rating note } schooling { rating note } health { rating note } safety { rating note } followUpNeeded nextPlannedOn recordedAt } } } } }",
+        query: "query($id: ID!) { child(id: $id) { id name gender ethnicity age birthDate idNumber address grade leftBehindType livingArrangement health { status illness disabilityCategory disabilityGrade } riskLevel status statusReason statusChangedOn reviewedAt reviewDue needsReport householdRegistered householdRegistrationPlace schoolingStage boarding guardianshipQuality incomeSources benefits filledBy filledOn reviewedBy approvedBy needsGuardian version createdAt updatedAt guardians { id name relation isEntrusted isPrimary phone idNumber address workLocation guardianshipCapacity version } visits(first: 100) { edges { node { id visitedAt method visitorRole living { rating note } guardianship { rating note } schooling { rating note } health { rating note } safety { rating note } followUpNeeded nextPlannedOn recordedAt } } } } }",
         floor: Some("q2.sql"),
     },
     Scenario {
@@ -194,6 +195,7 @@ async fn main() {
     let requests = numbers.first().copied().unwrap_or(400).max(1);
     let concurrency = numbers.get(1).copied().unwrap_or(16).clamp(1, requests);
     let children = numbers.get(2).copied().unwrap_or(50_000);
+    let chosen = args.iter().find(|a| a.parse::<usize>().is_err());
 
     let app = TestApp::spawn_with(|c| {
         c.database_max_connections = shouhu::config::Config::default().database_max_connections;
@@ -261,7 +263,10 @@ async fn main() {
     let child_id = ids::encode(shouhu::domain::kind::Kind::Child, first_child.id);
 
     let load = LoadClient::new();
-    for scenario in &SCENARIOS {
+    let scenarios = SCENARIOS
+        .iter()
+        .filter(|s| chosen.is_none_or(|c| s.name.starts_with(c.as_str())));
+    for scenario in scenarios {
         let tokens = app.login_as(scenario.role).await;
         let variables = if scenario.query.contains("$id") {
             json!({ "id": child_id })
