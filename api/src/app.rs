@@ -190,12 +190,14 @@ fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let schema = web::Data::new(graphql::schema(state.clone()));
     let shutdown = state.config.shutdown_timeout_secs;
     let data = web::Data::new(state);
+    let documents = web::Data::new(http::documents::Documents::default());
     let server = HttpServer::new(move || {
         App::new()
             .wrap(from_fn(http::request_id_header))
             .wrap(TracingLogger::default())
             .app_data(data.clone())
             .app_data(schema.clone())
+            .app_data(documents.clone())
             .route("/healthz", web::get().to(http::healthz))
             .route("/readyz", web::get().to(http::readyz))
             .route("/graphql/ws", web::get().to(http::ws::subscriptions))

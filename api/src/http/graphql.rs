@@ -12,9 +12,8 @@ use actix_web::{
 use async_graphql::{
     ErrorExtensionValues, Pos, Response, ServerError, Variables,
     http::GraphiQLSource,
-    parser::{
-        parse_query,
-        types::{DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet},
+    parser::types::{
+        DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
     },
 };
 use std::sync::Arc;
@@ -28,7 +27,10 @@ use crate::{
     domain::account,
     error::ApiError,
     graphql::{AppSchema, loaders::Loaders},
-    http::negotiate::{Accepted, MediaType, negotiate},
+    http::{
+        documents::Documents,
+        negotiate::{Accepted, MediaType, negotiate},
+    },
     policy::hook::RequestAudit,
     state::AppState,
 };
@@ -84,6 +86,7 @@ pub async fn graphql(
     payload: web::Payload,
     state: web::Data<AppState>,
     schema: web::Data<AppSchema>,
+    documents: web::Data<Documents>,
     request_id: RequestId,
 ) -> HttpResponse {
     let accept = req
@@ -110,7 +113,7 @@ pub async fn graphql(
         Ok(params) => params,
         Err(refusal) => return refuse(media, refusal),
     };
-    let (query, variables) = match check_params(&req, params) {
+    let (query, variables) = match check_params(&req, &documents, params) {
         Ok(checked) => checked,
         Err(refusal) => return refuse(media, refusal),
     };
@@ -256,6 +259,7 @@ async fn read_params(
 /// image tag can never change data.
 fn check_params(
     req: &HttpRequest,
+    documents: &Documents,
     params: GraphqlParams,
 ) -> Result<(CheckedQuery, Variables), Refusal> {
     let query = params
@@ -275,7 +279,7 @@ fn check_params(
             ));
         }
     };
-    let document = parse_query(&query).map_err(|e| {
+    let document = documents.parse(&query).map_err(|e| {
         Refusal::new(
             StatusCode::BAD_REQUEST,
             "GRAPHQL_PARSE_FAILED",

@@ -1,6 +1,7 @@
 //! The HTTP surface: `/graphql` (with our own GraphQL-over-HTTP handling), downloads under
 //! `/exports`, `/healthz`, `/readyz`, and the request id on every response.
 
+pub mod documents;
 pub mod exports;
 pub mod graphql;
 mod negotiate;
