@@ -35,7 +35,7 @@ use crate::{
     audit::{AuditRecord, MacKey},
     auth::Principal,
     error::{ApiError, ApiResult},
-    policy::Policy,
+    policy::{Policy, rules::Use},
 };
 
 /// Who acts, under which policy, and when: what every domain function that reads or writes
@@ -55,6 +55,35 @@ pub struct Actor<'a> {
     /// Whether records the caller opened by break-glass count as in scope: true for reads,
     /// false for writes (break-glass lets an officer read a record, never change it).
     pub break_glass: bool,
+}
+
+impl<'a> Actor<'a> {
+    /// `principal` at `now`, for a use of the API: records the caller opened by break-glass
+    /// count as in scope when the policy lets break-glass apply to that use.
+    pub fn new(
+        principal: &'a Principal,
+        policy: &'a Policy,
+        mac: &'a MacKey,
+        now: DateTime<Utc>,
+        usage: Use,
+    ) -> Self {
+        Self {
+            principal,
+            policy,
+            mac,
+            now,
+            request_id: None,
+            break_glass: policy.break_glass_applies(usage),
+        }
+    }
+
+    /// The same caller, acting in the request `id`.
+    pub fn in_request(self, id: Option<&'a str>) -> Self {
+        Self {
+            request_id: id,
+            ..self
+        }
+    }
 }
 
 impl Actor<'_> {

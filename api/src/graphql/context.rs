@@ -45,22 +45,22 @@ impl ContextExt for Context<'_> {
 
     fn actor(&self) -> Result<Actor<'_>, ApiError> {
         let state = self.state();
-        Ok(Actor {
-            principal: self.principal()?,
-            policy: &state.policy,
-            mac: &state.audit_keys.mac,
-            now: state.clock.now(),
-            request_id: self
-                .data_opt::<RequestMeta>()
-                .and_then(|m| m.request_id.as_deref()),
-            break_glass: state.policy.break_glass_applies(
-                if self.query_env.operation.node.ty == OperationType::Mutation {
-                    Use::Write
-                } else {
-                    Use::Read
-                },
-            ),
-        })
+        let usage = if self.query_env.operation.node.ty == OperationType::Mutation {
+            Use::Write
+        } else {
+            Use::Read
+        };
+        let request = self
+            .data_opt::<RequestMeta>()
+            .and_then(|m| m.request_id.as_deref());
+        Ok(Actor::new(
+            self.principal()?,
+            &state.policy,
+            &state.audit_keys.mac,
+            state.clock.now(),
+            usage,
+        )
+        .in_request(request))
     }
 
     fn today(&self) -> NaiveDate {

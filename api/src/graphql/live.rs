@@ -101,14 +101,13 @@ impl Listener {
     /// The listener as the domain sees a reader (break-glass openings included, as for every
     /// read), at this moment.
     pub fn actor(&self) -> Actor<'_> {
-        Actor {
-            principal: &self.principal,
-            policy: &self.state.policy,
-            mac: &self.state.audit_keys.mac,
-            now: self.state.clock.now(),
-            request_id: None,
-            break_glass: self.state.policy.break_glass_applies(Use::Read),
-        }
+        Actor::new(
+            &self.principal,
+            &self.state.policy,
+            &self.state.audit_keys.mac,
+            self.state.clock.now(),
+            Use::Read,
+        )
     }
 
     /// Whether `path` lies in the region asked for (any, when none was).

@@ -72,14 +72,13 @@ impl Scoped {
     /// The caller reading, or `UNAUTHENTICATED`.
     pub fn actor(&self) -> ApiResult<domain::Actor<'_>> {
         let principal = self.principal.as_ref().ok_or(ApiError::Unauthenticated)?;
-        Ok(domain::Actor {
+        Ok(domain::Actor::new(
             principal,
-            policy: &self.policy,
-            mac: &self.mac,
-            now: self.now,
-            request_id: None,
-            break_glass: self.policy.break_glass_applies(Use::Read),
-        })
+            &self.policy,
+            &self.mac,
+            self.now,
+            Use::Read,
+        ))
     }
 
     fn unscoped(&self) -> Unscoped {
