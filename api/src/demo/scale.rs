@@ -60,22 +60,34 @@ pub async fn load(
         password_hash: String::new(),
         data: DemoData::default(),
     };
-    let extra = generator.scaled(&demo.villages, children)?;
-    let counts = Counts::from([
-        ("child", generator.data.children.len()),
-        ("guardian", generator.data.guardians.len()),
-        ("child_guardian", generator.data.links.len()),
-        ("visit", generator.data.visits.len()),
-        ("pairing", generator.data.pairings.len()),
-        ("report", extra.reports.len()),
-        ("report_transition", extra.transitions.len()),
-        ("service_item", extra.items.len()),
-    ]);
+    let today = crate::clock::china_date(now);
+    let mut counts = Counts::new();
     let txn = crate::db::begin_write(db).await?;
-    generator.data.insert(&txn).await?;
-    insert_all(&txn, extra.reports).await?;
-    insert_all(&txn, extra.transitions).await?;
-    insert_all(&txn, extra.items).await?;
+    // Generated and written a batch of children at a time, so that memory stays bounded
+    // whatever the size (a million children carry twelve million visits).
+    for batch in places(&demo.villages, children).chunks(BATCH) {
+        let mut extra = Extra::default();
+        for &(village, n, county_n) in batch {
+            generator.scaled_child(&demo.villages[village], n, county_n, today, &mut extra)?;
+        }
+        let data = std::mem::take(&mut generator.data);
+        for (table, rows) in [
+            ("child", data.children.len()),
+            ("guardian", data.guardians.len()),
+            ("child_guardian", data.links.len()),
+            ("visit", data.visits.len()),
+            ("pairing", data.pairings.len()),
+            ("report", extra.reports.len()),
+            ("report_transition", extra.transitions.len()),
+            ("service_item", extra.items.len()),
+        ] {
+            *counts.entry(table).or_default() += rows;
+        }
+        data.insert(&txn).await?;
+        insert_all(&txn, extra.reports).await?;
+        insert_all(&txn, extra.transitions).await?;
+        insert_all(&txn, extra.items).await?;
+    }
     txn.commit().await?;
     // Fresh statistics, so that the planner sees the tables' new sizes at once.
     for table in counts.keys() {
@@ -117,47 +129,63 @@ fn identity(n: u32, today: NaiveDate) -> (NaiveDate, u16) {
     )
 }
 
-impl Generator {
-    fn scaled(&mut self, villages: &[Village], children: u32) -> anyhow::Result<Extra> {
-        let today = crate::clock::china_date(self.now);
-        let first_township = villages.first().map(|v| v.code[..9].to_owned());
-        let weights: Vec<u32> = villages
-            .iter()
-            .map(|v| {
-                if Some(&v.code[..9]) == first_township.as_deref() {
-                    24
-                } else {
-                    4
-                }
-            })
-            .collect();
-        let mut per_county: BTreeMap<&str, u32> = BTreeMap::new();
-        let mut extra = Extra::default();
-        for (village, count) in villages.iter().zip(shares(&weights, children)) {
-            for n in 0..count {
-                let county = per_county.entry(&village.code[..6]).or_default();
-                let identity = identity(*county, today);
-                *county += 1;
-                let child = self.child(village, n, Some(identity), today)?;
-                self.guardians(child, village.name, today);
-                self.visits(child, village.director, (0..24).step_by(2));
-                let at_school = self
-                    .data
-                    .children
-                    .last()
-                    .is_some_and(|c| c.school_id.as_ref().is_some());
-                if at_school && self.rng.random_ratio(2, 3) {
-                    self.pairing(village.teacher, child, village.school, today);
-                }
-                if self.rng.random_ratio(1, 25) {
-                    self.report(&mut extra, village, child);
-                }
-                if self.rng.random_ratio(1, 10) {
-                    self.service_item(&mut extra, village, child, today);
-                }
+/// Children generated and written together.
+const BATCH: usize = 2_000;
+
+/// Where each generated child lives: its village (an index into `villages`), its number in the
+/// village and its number in the county.
+fn places(villages: &[Village], children: u32) -> Vec<(usize, u32, u32)> {
+    let first_township = villages.first().map(|v| &v.code[..9]);
+    let weights: Vec<u32> = villages
+        .iter()
+        .map(|v| {
+            if Some(&v.code[..9]) == first_township {
+                24
+            } else {
+                4
             }
+        })
+        .collect();
+    let mut per_county: BTreeMap<&str, u32> = BTreeMap::new();
+    let mut places = Vec::with_capacity(usize::try_from(children).unwrap_or_default());
+    for (index, (village, count)) in villages.iter().zip(shares(&weights, children)).enumerate() {
+        let county = per_county.entry(&village.code[..6]).or_default();
+        for n in 0..count {
+            places.push((index, n, *county + n));
         }
-        Ok(extra)
+        *county += count;
+    }
+    places
+}
+
+impl Generator {
+    /// The `n`th generated child of `village` (the `county_n`th of its county) and its rows.
+    fn scaled_child(
+        &mut self,
+        village: &Village,
+        n: u32,
+        county_n: u32,
+        today: NaiveDate,
+        extra: &mut Extra,
+    ) -> anyhow::Result<()> {
+        let child = self.child(village, n, Some(identity(county_n, today)), today)?;
+        self.guardians(child, village.name, today);
+        self.visits(child, village.director, (0..24).step_by(2));
+        let at_school = self
+            .data
+            .children
+            .last()
+            .is_some_and(|c| c.school_id.as_ref().is_some());
+        if at_school && self.rng.random_ratio(2, 3) {
+            self.pairing(village.teacher, child, village.school, today);
+        }
+        if self.rng.random_ratio(1, 25) {
+            self.report(extra, village, child);
+        }
+        if self.rng.random_ratio(1, 10) {
+            self.service_item(extra, village, child, today);
+        }
+        Ok(())
     }
 
     /// A report on `child` by its village's director, some time in the past two years,
