@@ -68,7 +68,7 @@ impl Drop for TempFile {
 
 /// The settings every test app starts from: the database, the test secrets and keys, and room
 /// for the many sign-ins tests make.
-fn test_config(database_url: &str, checkpoints: &std::path::Path) -> Config {
+pub fn test_config(database_url: &str, checkpoints: &std::path::Path) -> Config {
     let mut config = Config {
         bind: "127.0.0.1:0".into(),
         database_url: database_url.to_owned(),

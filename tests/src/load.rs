@@ -22,7 +22,12 @@ pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 /// The process's peak resident memory, in KiB (Linux).
 pub fn peak_rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    peak_rss_kib_of("self")
+}
+
+/// The peak resident memory of the process `pid` (or `self`), in KiB (Linux).
+fn peak_rss_kib_of(pid: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
         .lines()
         .find(|l| l.starts_with("VmHWM:"))?
@@ -70,8 +75,8 @@ pub struct Run {
     pub latencies: Vec<Duration>,
     /// From the first request sent to the last answer read.
     pub elapsed: Duration,
-    /// SQL statements the app ran.
-    pub statements: u64,
+    /// SQL statements the app ran (counted only when the app runs in this process).
+    pub statements: Option<u64>,
     /// Requests that failed or answered with errors.
     pub errors: usize,
     /// CPU time the server used (the process's, less the load generator's threads').
@@ -84,9 +89,10 @@ impl Run {
         self.latencies.len() as f64 / self.elapsed.as_secs_f64()
     }
 
-    /// SQL statements per request.
-    pub fn statements_per_request(&self) -> f64 {
-        self.statements as f64 / self.latencies.len().max(1) as f64
+    /// SQL statements per request, when counted.
+    pub fn statements_per_request(&self) -> Option<f64> {
+        self.statements
+            .map(|s| s as f64 / self.latencies.len().max(1) as f64)
     }
 
     /// Server CPU milliseconds per request.
@@ -120,6 +126,37 @@ impl LoadClient {
         }
     }
 
+    /// Sends `requests` requests of `query` to the service in `server`, a process of its own,
+    /// and measures them with that process's CPU time (statements are not counted).
+    pub async fn run_against(
+        &self,
+        server: &ServerProcess,
+        token: &str,
+        (query, variables): (&str, Value),
+        requests: usize,
+        concurrency: usize,
+    ) -> Run {
+        let runtime = self.runtime.as_ref().expect("running");
+        let body = json!({ "query": query, "variables": variables }).to_string();
+        let before = server.cpu_ticks();
+        let sent = runtime.spawn(send(
+            server.url.clone(),
+            token.to_owned(),
+            body,
+            requests,
+            concurrency,
+        ));
+        let (latencies, elapsed, errors) = sent.await.expect("the load generator ran");
+        let ticks = server.cpu_ticks() - before;
+        Run {
+            latencies,
+            elapsed,
+            statements: None,
+            errors,
+            server_cpu: Duration::from_millis(ticks * 1000 / TICKS_PER_SECOND),
+        }
+    }
+
     /// Sends `requests` requests of `query` with `variables` as the holder of `token`,
     /// `concurrency` at a time, and measures them.
     pub async fn run(
@@ -143,10 +180,61 @@ impl LoadClient {
         Run {
             latencies,
             elapsed,
-            statements: app.statements() - before,
+            statements: Some(app.statements() - before),
             errors,
             server_cpu: Duration::from_millis(server_ticks * 1000 / TICKS_PER_SECOND),
         }
+    }
+}
+
+/// The service running in a process of its own, so that its memory and CPU time are its own.
+pub struct ServerProcess {
+    child: std::process::Child,
+    /// Its `/graphql` URL.
+    pub url: String,
+}
+
+impl ServerProcess {
+    /// Runs `program` with `args`; it must print the port it listens on as its first line.
+    pub fn start(program: &std::path::Path, args: &[&str]) -> Self {
+        use std::io::BufRead;
+
+        let mut child = std::process::Command::new(program)
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("the service starts");
+        let mut output = std::io::BufReader::new(child.stdout.take().expect("its output"));
+        let mut line = String::new();
+        output
+            .read_line(&mut line)
+            .expect("the service prints its port");
+        let port: u16 = line.trim().parse().expect("a port");
+        // Whatever it prints later is read and dropped, so that it never blocks on a full pipe.
+        std::thread::spawn(move || std::io::copy(&mut output, &mut std::io::sink()));
+        Self {
+            child,
+            url: format!("http://127.0.0.1:{port}/graphql"),
+        }
+    }
+
+    fn cpu_ticks(&self) -> u64 {
+        std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()))
+            .ok()
+            .and_then(|s| ticks(&s))
+            .unwrap_or_default()
+    }
+
+    /// Its peak resident memory so far, in KiB.
+    pub fn peak_rss_kib(&self) -> Option<u64> {
+        peak_rss_kib_of(&self.child.id().to_string())
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

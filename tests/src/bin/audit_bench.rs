@@ -80,7 +80,7 @@ async fn best_rate(
     assert_eq!(run.errors, 0, "the list fails");
     (
         run.throughput(),
-        run.statements_per_request().round() as u64,
+        run.statements_per_request().unwrap_or_default().round() as u64,
     )
 }
 

@@ -3,8 +3,8 @@
 //! with a bounded number of requests, and prints for each its latency percentiles, throughput,
 //! SQL statements and server CPU time per request; on PostgreSQL also the floor: the same rows
 //! fetched with plain SQL, one statement per level, by `pgbench` (the scripts are in
-//! `tests/bench/`), with Shouhu's share of it. Last, the process's peak memory after a run
-//! at 64 clients.
+//! `tests/bench/`), with Shouhu's share of it. Last, Q1 at 64 clients against the service
+//! in a process of its own, with that process's CPU time and peak memory.
 //!
 //! `cargo run -p shouhu-tests --release --bin bench -- [requests] [concurrency] [children]
 //! [scenario]` (defaults 400, 16, 50,000 and every scenario; a scenario is chosen by the start
@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use shouhu::graphql::ids;
 use shouhu_tests::{
     Role, TestApp,
-    load::{LoadClient, Run, peak_rss_kib, percentile},
+    load::{LoadClient, Run, ServerProcess, peak_rss_kib, percentile},
 };
 use uuid::Uuid;
 
@@ -170,13 +170,30 @@ async fn generate(database_url: &str, children: u32) {
     println!("{counts:?}");
 }
 
+/// The service alone, for its memory and CPU: prints its port, then serves.
+async fn serve(database_url: &str) {
+    let checkpoints = std::env::temp_dir().join(format!(
+        "shouhu-bench-checkpoints-{}.jsonl",
+        Uuid::now_v7().simple()
+    ));
+    let mut config = shouhu_tests::test_config(database_url, &checkpoints);
+    config.database_max_connections = shouhu::config::Config::default().database_max_connections;
+    let app = shouhu::app::Application::build(config)
+        .await
+        .expect("the service builds");
+    println!("{}", app.port());
+    app.run_until_stopped().await.expect("served");
+}
+
 fn print(name: &str, run: &Run) {
     println!(
-        "{name}\n  p50 {:.1} ms, p99 {:.1} ms, {:.0} req/s, {:.1} statements/request, {:.2} ms server CPU/request, {} errors",
+        "{name}\n  p50 {:.1} ms, p99 {:.1} ms, {:.0} req/s, {}{:.2} ms server CPU/request, {} errors",
         percentile(&run.latencies, 0.50).as_secs_f64() * 1e3,
         percentile(&run.latencies, 0.99).as_secs_f64() * 1e3,
         run.throughput(),
-        run.statements_per_request(),
+        run.statements_per_request()
+            .map(|s| format!("{s:.1} statements/request, "))
+            .unwrap_or_default(),
         run.cpu_ms_per_request(),
         run.errors,
     );
@@ -189,6 +206,12 @@ async fn main() {
         && command == "generate"
     {
         generate(url, children.parse().expect("a number of children")).await;
+        return;
+    }
+    if let [command, url] = args.as_slice()
+        && command == "serve"
+    {
+        serve(url).await;
         return;
     }
     let numbers: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
@@ -307,21 +330,34 @@ async fn main() {
         }
     }
 
+    let server = ServerProcess::start(
+        &std::env::current_exe().expect("this program"),
+        &["serve", &database_url],
+    );
     let supervisor = app.login_as(Role::ChildSupervisor).await;
     let crowd = load
-        .run(
-            &app,
+        .run_against(
+            &server,
             &supervisor.access,
             (SCENARIOS[0].query, Value::Null),
             requests.max(640),
             64,
         )
         .await;
-    print("Q1 at 64 clients", &crowd);
+    print(
+        "Q1 at 64 clients, the service in a process of its own",
+        &crowd,
+    );
+    if let Some(kib) = server.peak_rss_kib() {
+        println!(
+            "  peak resident memory of the service: {:.1} MiB",
+            kib as f64 / 1024.0
+        );
+    }
     app.flush_audit().await;
     if let Some(kib) = peak_rss_kib() {
         println!(
-            "peak resident memory of the process (server and load generator): {:.1} MiB",
+            "peak resident memory of the bench process (service, harness and load generator): {:.1} MiB",
             kib as f64 / 1024.0
         );
     }
