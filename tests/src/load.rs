@@ -136,17 +136,16 @@ impl LoadClient {
         requests: usize,
         concurrency: usize,
     ) -> Run {
-        let runtime = self.runtime.as_ref().expect("running");
-        let body = json!({ "query": query, "variables": variables }).to_string();
         let before = server.cpu_ticks();
-        let sent = runtime.spawn(send(
-            server.url.clone(),
-            token.to_owned(),
-            body,
-            requests,
-            concurrency,
-        ));
-        let (latencies, elapsed, errors) = sent.await.expect("the load generator ran");
+        let (latencies, elapsed, errors) = self
+            .drive(
+                &server.url,
+                token,
+                (query, variables),
+                requests,
+                concurrency,
+            )
+            .await;
         let ticks = server.cpu_ticks() - before;
         Run {
             latencies,
@@ -167,14 +166,17 @@ impl LoadClient {
         requests: usize,
         concurrency: usize,
     ) -> Run {
-        let runtime = self.runtime.as_ref().expect("running");
-        let body = json!({ "query": query, "variables": variables }).to_string();
-        let url = app.graphql_url();
-        let token = token.to_owned();
         let before = app.statements();
         let (process, client) = cpu_ticks();
-        let sent = runtime.spawn(send(url, token, body, requests, concurrency));
-        let (latencies, elapsed, errors) = sent.await.expect("the load generator ran");
+        let (latencies, elapsed, errors) = self
+            .drive(
+                &app.graphql_url(),
+                token,
+                (query, variables),
+                requests,
+                concurrency,
+            )
+            .await;
         let (process_after, client_after) = cpu_ticks();
         let server_ticks = (process_after - process).saturating_sub(client_after - client);
         Run {
@@ -184,6 +186,30 @@ impl LoadClient {
             errors,
             server_cpu: Duration::from_millis(server_ticks * 1000 / TICKS_PER_SECOND),
         }
+    }
+
+    /// Sends the requests from the generator's threads: sorted latencies, the time taken and
+    /// the failures.
+    async fn drive(
+        &self,
+        url: &str,
+        token: &str,
+        (query, variables): (&str, Value),
+        requests: usize,
+        concurrency: usize,
+    ) -> (Vec<Duration>, Duration, usize) {
+        let runtime = self.runtime.as_ref().expect("running");
+        let body = json!({ "query": query, "variables": variables }).to_string();
+        runtime
+            .spawn(send(
+                url.to_owned(),
+                token.to_owned(),
+                body,
+                requests,
+                concurrency,
+            ))
+            .await
+            .expect("the load generator ran")
     }
 }
 

@@ -5,7 +5,7 @@ use chrono::{TimeDelta, Utc};
 use entity::region;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
-use shouhu_tests::{Role, TestApp};
+use shouhu_tests::{Role, TestApp, Tokens};
 
 const RECORD: &str = "mutation($input: RecordServiceActivityInput!) { recordServiceActivity(input: $input) { activity { id kind title children { id } provider { kind } } } }";
 
@@ -18,6 +18,22 @@ async fn region_id(app: &TestApp, code: &str) -> String {
         .unwrap()
         .unwrap();
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("Region:{}", region.id))
+}
+
+/// The global IDs of the first `n` children `tokens` may see.
+async fn child_ids(app: &TestApp, tokens: &Tokens, n: usize) -> Vec<Value> {
+    app.gql(
+        Some(&tokens.access),
+        "query($n: Int) { children(first: $n) { edges { node { id } } } }",
+        json!({ "n": n }),
+    )
+    .await
+    .data()["children"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["id"].clone())
+        .collect()
 }
 
 fn input(region: &str, children: &[Value]) -> Value {
@@ -35,19 +51,7 @@ fn input(region: &str, children: &[Value]) -> Value {
 async fn the_womens_federation_records_a_holiday_class_and_the_portal_lists_it() {
     let app = TestApp::spawn().await;
     let worker = app.login_as(Role::WomensFederationWorker).await;
-    let children: Vec<Value> = app
-        .gql(
-            Some(&worker.access),
-            "{ children(first: 2) { edges { node { id } } } }",
-            json!({}),
-        )
-        .await
-        .data()["children"]["edges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["node"]["id"].clone())
-        .collect();
+    let children = child_ids(&app, &worker, 2).await;
     let village = region_id(&app, "652701100201").await;
 
     let recorded = app
@@ -141,19 +145,7 @@ async fn an_activity_names_only_children_and_places_the_unit_may_see() {
 async fn activity_lists_cost_the_same_statements_for_1_or_3_activities() {
     let app = TestApp::spawn().await;
     let worker = app.login_as(Role::WomensFederationWorker).await;
-    let children: Vec<Value> = app
-        .gql(
-            Some(&worker.access),
-            "{ children(first: 6) { edges { node { id } } } }",
-            json!({}),
-        )
-        .await
-        .data()["children"]["edges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["node"]["id"].clone())
-        .collect();
+    let children = child_ids(&app, &worker, 6).await;
     let village = region_id(&app, "652701100201").await;
     for pair in children.chunks(2) {
         let recorded = app
