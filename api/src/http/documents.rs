@@ -1,11 +1,13 @@
 //! Parsed documents, kept by their text: clients send the same few documents over and over
 //! (an app's screens), and copying a parsed document costs a fraction of parsing it again.
-//! Only documents that parse are kept, and only short ones, so the cache holds at most
-//! `CAPACITY` × `LONGEST` bytes of text.
+//! A document is kept only once it has run without a request-level error, so it validated
+//! against the schema and stayed within the query limits (depth, aliases, root fields,
+//! complexity), which bound its parsed size; an anonymous caller cannot fill the cache with
+//! documents that merely parse. At most `CAPACITY` documents of at most `LONGEST` bytes of text.
 
 use std::{
     num::NonZeroUsize,
-    sync::{Mutex, PoisonError},
+    sync::{Arc, Mutex, PoisonError},
 };
 
 use async_graphql::parser::{self, parse_query, types::ExecutableDocument};
@@ -20,7 +22,7 @@ const CAPACITY: NonZeroUsize = match NonZeroUsize::new(512) {
 const LONGEST: usize = 16 * 1024;
 
 /// The most recently used documents, parsed.
-pub struct Documents(Mutex<LruCache<String, ExecutableDocument>>);
+pub struct Documents(Mutex<LruCache<String, Arc<ExecutableDocument>>>);
 
 impl Default for Documents {
     fn default() -> Self {
@@ -29,25 +31,30 @@ impl Default for Documents {
 }
 
 impl Documents {
-    /// `query` parsed: a copy of the kept document, or parsed now (and kept when it parses).
+    /// `query` parsed: a copy of the kept document (made outside the lock), or parsed now.
     pub fn parse(&self, query: &str) -> parser::Result<ExecutableDocument> {
         let kept = self
             .0
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .get(query)
-            .cloned();
-        if let Some(document) = kept {
-            return Ok(document);
+            .map(Arc::clone);
+        match kept {
+            Some(document) => Ok(ExecutableDocument::clone(&document)),
+            None => parse_query(query),
         }
-        let document = parse_query(query)?;
-        if query.len() <= LONGEST {
-            self.0
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .put(query.to_owned(), document.clone());
+    }
+
+    /// Keeps `document` as the parse of `query`, once it has run without a request-level
+    /// error (a document that failed validation or a limit is never kept).
+    pub fn keep(&self, query: &str, document: &ExecutableDocument) {
+        if query.len() > LONGEST {
+            return;
         }
-        Ok(document)
+        let mut kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if !kept.contains(query) {
+            kept.put(query.to_owned(), Arc::new(document.clone()));
+        }
     }
 }
 
@@ -60,14 +67,16 @@ mod tests {
         let documents = Documents::default();
         let query = "query($n: Int) { children(first: $n) { edges { node { id name } } } }";
 
-        let first = documents.parse(query).map(|d| format!("{d:?}"));
-        let again = documents.parse(query).map(|d| format!("{d:?}"));
+        let first = documents.parse(query);
+        if let Ok(document) = &first {
+            documents.keep(query, document);
+        }
+        let again = documents.parse(query);
 
-        assert_eq!(first.ok(), again.ok());
-        assert!(documents.parse("{ children(").is_err());
-        assert!(
-            documents.parse("{ children(").is_err(),
-            "a failure is not kept"
+        assert_eq!(
+            first.map(|d| format!("{d:?}")).ok(),
+            again.map(|d| format!("{d:?}")).ok()
         );
+        assert!(documents.parse("{ children(").is_err());
     }
 }

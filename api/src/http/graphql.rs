@@ -146,6 +146,11 @@ pub async fn graphql(
     // The document was parsed to check the request; the executor takes it as it is.
     request.set_parsed_query(query.document.clone());
     let response = schema.execute(request).await;
+    // Errors without a path are the request's own (validation, limits): such a document is
+    // not kept.
+    if response.errors.iter().all(|e| !e.path.is_empty()) {
+        documents.keep(&query.query, &query.document);
+    }
     respond(media, response, &query.document, &request_id)
 }
 
