@@ -5,7 +5,10 @@
 //! `after`. A cursor is sealed only when a client selects it. Each list's node type is named
 //! once, in the `connections!` list.
 
-use std::{marker::PhantomData, sync::Arc};
+use std::{
+    marker::PhantomData,
+    sync::{Arc, OnceLock},
+};
 
 use async_graphql::{ComplexObject, Context, OutputType, SimpleObject};
 use serde::{Serialize, de::DeserializeOwned};
@@ -74,16 +77,21 @@ impl<T: OutputType> Edge<T> {
 }
 
 /// A row's sort key and what its list's cursors are bound to: a cursor in waiting, sealed
-/// only when a client selects it (sealing costs a key derivation and an encryption per row).
+/// only when a client selects it (sealing costs a key derivation and an encryption per row),
+/// and once: an edge's cursor and the page's start or end cursor for the same row are the same
+/// string, as clients that match them expect.
 #[derive(Clone)]
 struct Position {
-    key: Vec<u8>,
+    key: Arc<[u8]>,
     context: Arc<[u8]>,
+    sealed: Arc<OnceLock<String>>,
 }
 
 impl Position {
     fn seal(&self, ctx: &Context<'_>) -> String {
-        ctx.state().cursors.seal(&self.key, &self.context)
+        self.sealed
+            .get_or_init(|| ctx.state().cursors.seal(&self.key, &self.context))
+            .clone()
     }
 }
 
@@ -222,8 +230,9 @@ impl<K: Serialize> Paging<K> {
             .into_iter()
             .map(|item| Edge {
                 position: Position {
-                    key: serde_json::to_vec(&key(&item)).unwrap_or_default(),
+                    key: serde_json::to_vec(&key(&item)).unwrap_or_default().into(),
                     context: Arc::clone(&context),
+                    sealed: Arc::default(),
                 },
                 node: node(item),
             })

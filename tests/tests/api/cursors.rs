@@ -255,3 +255,25 @@ async fn a_cursor_of_one_childs_visits_is_refused_in_anothers() {
     assert_eq!(other.body["errors"][0]["extensions"]["field"], "after");
     assert_eq!(at_the_root.code(), "BAD_USER_INPUT");
 }
+
+#[tokio::test]
+async fn a_pages_start_and_end_cursors_are_its_first_and_last_edges_cursors() {
+    let app = TestApp::spawn().await;
+
+    let page = app
+        .gql_as(
+            Role::ChildSupervisor,
+            "{ children(first: 3) { edges { cursor again: cursor } pageInfo { startCursor endCursor } } }",
+            json!({}),
+        )
+        .await;
+
+    let list = &page.data()["children"];
+    let edges = list["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), 3, "{:?}", page.body);
+    for edge in edges {
+        assert_eq!(edge["cursor"], edge["again"]);
+    }
+    assert_eq!(list["pageInfo"]["startCursor"], edges[0]["cursor"]);
+    assert_eq!(list["pageInfo"]["endCursor"], edges[2]["cursor"]);
+}
