@@ -216,17 +216,23 @@ impl Asked {
         self.0.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Waits until the request's fields stop asking: each yield lets the request's task run
-    /// until it next waits, and a turn in which no field asked for a key means every field
-    /// still resolving waits on a statement. The request and its loaders share one
-    /// single-threaded worker, so this costs no timer and splits no level, whatever the
-    /// machine's speed (a fixed window of a few milliseconds did both).
+    /// Waits until the request's fields stop asking. Each yield lets the worker run its other
+    /// ready tasks, the request's among them, so a turn in which no field asked for a key
+    /// means the fields still resolving wait on statements; two such turns in a row are
+    /// required, as a busy worker may not reach the request in one. The request and its
+    /// loaders share one single-threaded worker, so this needs no timer and does not depend on
+    /// the machine's speed (a fixed window of a few milliseconds cost every request that wait
+    /// per level, and split levels on slow machines). A field that first
+    /// awaits a statement of its own asks later, in a batch of its own, as it would have.
     async fn settled(&self) {
-        loop {
+        let mut quiet = 0;
+        while quiet < 2 {
             let seen = self.0.load(Ordering::Relaxed);
             tokio::task::yield_now().await;
             if self.0.load(Ordering::Relaxed) == seen {
-                return;
+                quiet += 1;
+            } else {
+                quiet = 0;
             }
         }
     }
