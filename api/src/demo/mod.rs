@@ -24,7 +24,8 @@ use entity::{
 use rand::{Rng, SeedableRng, rngs::StdRng, seq::IndexedRandom};
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait,
-    DatabaseConnection, EntityTrait, Iterable, PaginatorTrait, QueryFilter,
+    DatabaseConnection, EntityTrait, Iterable, PaginatorTrait, PrimaryKeyToColumn, QueryFilter,
+    sea_query::OnConflict,
 };
 use serde::Deserialize;
 use uuid::{Builder, Uuid};
@@ -199,8 +200,8 @@ struct Village {
     police: Uuid,
     /// The county's civil affairs bureau.
     civil_affairs: Uuid,
-    /// The social work agency serving the prefecture.
-    agency: Uuid,
+    /// The village committee, where the child director works.
+    committee: Uuid,
 }
 
 /// The demo's rows with the villages they were generated over.
@@ -448,7 +449,7 @@ impl Generator {
                         teacher,
                         police,
                         civil_affairs,
-                        agency,
+                        committee,
                     });
                 }
             }
@@ -913,7 +914,12 @@ impl Generator {
             teacher_account_id: Set(teacher),
             child_id: Set(child),
             school_id: Set(school),
-            started_on: Set(NaiveDate::from_ymd_opt(today.year(), 3, 1).unwrap_or(today)),
+            // The last 1 March that has come (never a start in the future).
+            started_on: Set([today.year(), today.year() - 1]
+                .into_iter()
+                .filter_map(|year| NaiveDate::from_ymd_opt(year, 3, 1))
+                .find(|start| *start <= today)
+                .unwrap_or(today)),
             ended_on: Set(None),
             created_at: Set(self.now),
         });
@@ -938,7 +944,8 @@ impl DemoData {
 }
 
 /// Inserts in multi-row statements of at most 30,000 values (within both databases' limits
-/// on bound parameters), skipping rows whose id exists.
+/// on bound parameters), skipping rows whose primary key exists; any other conflict (a taken
+/// ID number) fails.
 async fn insert_all<A>(db: &impl ConnectionTrait, rows: Vec<A>) -> Result<(), sea_orm::DbErr>
 where
     A: ActiveModelTrait + Send,
@@ -948,8 +955,13 @@ where
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<A> = rows.by_ref().take(per_statement).collect();
+        let key = OnConflict::columns(
+            <A::Entity as EntityTrait>::PrimaryKey::iter().map(PrimaryKeyToColumn::into_column),
+        )
+        .do_nothing()
+        .to_owned();
         A::Entity::insert_many(chunk)
-            .on_conflict_do_nothing()
+            .on_conflict(key)
             .exec_without_returning(db)
             .await?;
     }
@@ -961,6 +973,9 @@ async fn insert_accounts(
     db: &impl ConnectionTrait,
     rows: Vec<account::ActiveModel>,
 ) -> Result<(), sea_orm::DbErr> {
+    if rows.is_empty() {
+        return Ok(());
+    }
     let existing: Vec<String> = account::Entity::find()
         .all(db)
         .await?

@@ -5,27 +5,37 @@
 //! demo's work would leave them, past reports (one child in 25, every report handled to its
 //! close) and service items (one child in 10).
 //!
-//! The rows come from a generator seeded with N, so loading the same size twice changes
-//! nothing; different sizes are different children. They are written in multi-row statements
-//! in one transaction: 50,000 children and their 1.2 million other rows take well under a
-//! minute on PostgreSQL.
+//! The rows come from a generator seeded with N, and the children's birth dates count from
+//! the start of the school year, so loading the same size again within a school year changes
+//! nothing. Different sizes are different children with the same ID numbers: a database holds
+//! one size, and loading another is refused. Generated children are marked as such in the
+//! ledger (`filledBy`). The rows are written in multi-row statements in one transaction:
+//! 50,000 children and their 1.2 million other rows take under a minute on PostgreSQL.
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
 use entity::{
+    child,
     enums::{ReportCategory, ReportState, ServiceItemState, ServiceKind, Urgency},
     report, report_transition, service_item,
 };
 use rand::{Rng, SeedableRng, rngs::StdRng, seq::IndexedRandom};
-use sea_orm::{ActiveEnum, ActiveValue::Set, ConnectionTrait, DatabaseConnection};
+use sea_orm::{
+    ActiveEnum, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter,
+};
 use uuid::Uuid;
 
 use super::{DemoData, Generator, Village, insert_all};
 
 /// The most children one load may add: each county's ID numbers come from 140 sequences a
-/// day over 12 years of birth dates, 613,200 per county.
-pub const MAX_CHILDREN: u32 = 2_000_000;
+/// day over 12 years of birth dates, 613,200 per county, and the demo accounts' county takes
+/// 144 of every 336 children.
+pub const MAX_CHILDREN: u32 = 1_400_000;
+
+/// Who filled in a generated child's registration form, as the ledger shows it.
+pub const GENERATED_BY: &str = "规模测试数据生成器";
 
 /// Sequences of an ID number's last digits left to generated children: the demo's own
 /// children use those below 360.
@@ -61,16 +71,39 @@ pub async fn load(
         data: DemoData::default(),
     };
     let today = crate::clock::china_date(now);
+    let year_start = school_year_start(today);
+    let generated_before = child::Entity::find()
+        .filter(child::Column::FilledBy.eq(GENERATED_BY))
+        .one(db)
+        .await?
+        .is_some();
     let mut counts = Counts::new();
     let txn = crate::db::begin_write(db).await?;
-    // Generated and written a batch of children at a time, so that memory stays bounded
-    // whatever the size (a million children carry twelve million visits).
+    // Generated and written a batch of children at a time, so that memory stays within a
+    // batch's rows whatever the size (a million children carry twelve million visits).
     for batch in places(&demo.villages, children).chunks(BATCH) {
         let mut extra = Extra::default();
         for &(village, n, county_n) in batch {
-            generator.scaled_child(&demo.villages[village], n, county_n, today, &mut extra)?;
+            generator.scaled_child(
+                &demo.villages[village],
+                (n, county_n),
+                (today, year_start),
+                &mut extra,
+            )?;
         }
         let data = std::mem::take(&mut generator.data);
+        if generated_before && counts.is_empty() {
+            let first = data.children.first().map(|c| *c.id.as_ref());
+            let same_size = match first {
+                Some(id) => child::Entity::find_by_id(id).one(&txn).await?.is_some(),
+                None => true,
+            };
+            anyhow::ensure!(
+                same_size,
+                "this database holds generated children of another size (or of another school \
+                 year); generate into a fresh database"
+            );
+        }
         for (table, rows) in [
             ("child", data.children.len()),
             ("guardian", data.guardians.len()),
@@ -118,15 +151,26 @@ fn shares(weights: &[u32], total: u32) -> Vec<u32> {
     shares
 }
 
-/// The birth date and ID-number sequence of a county's `n`th generated child: distinct for
-/// every `n` below `SEQUENCES * BIRTH_DAYS`, and never one a demo child has.
-fn identity(n: u32, today: NaiveDate) -> (NaiveDate, u16) {
+/// The birth date and ID-number sequence of a county's `n`th generated child, counted back
+/// from `year_start`: distinct for every `n` below `SEQUENCES * BIRTH_DAYS`, and never one a
+/// demo child has.
+fn identity(n: u32, year_start: NaiveDate) -> (NaiveDate, u16) {
     let sequence = n % SEQUENCES;
     let day = (n / SEQUENCES + sequence * 31) % BIRTH_DAYS;
     (
-        today - TimeDelta::days(i64::from(3 * 365 + day)),
+        year_start - TimeDelta::days(i64::from(3 * 365 + day)),
         u16::try_from(FIRST_SEQUENCE + sequence).unwrap_or_default(),
     )
+}
+
+/// 1 September of the school year `today` is in.
+fn school_year_start(today: NaiveDate) -> NaiveDate {
+    let year = if today.month() >= 9 {
+        today.year()
+    } else {
+        today.year() - 1
+    };
+    NaiveDate::from_ymd_opt(year, 9, 1).unwrap_or(today)
 }
 
 /// Children generated and written together.
@@ -160,15 +204,19 @@ fn places(villages: &[Village], children: u32) -> Vec<(usize, u32, u32)> {
 
 impl Generator {
     /// The `n`th generated child of `village` (the `county_n`th of its county) and its rows.
+    /// Its age and schooling are as of `year_start`, the start of the school year, so that the
+    /// same child comes out every day of the year.
     fn scaled_child(
         &mut self,
         village: &Village,
-        n: u32,
-        county_n: u32,
-        today: NaiveDate,
+        (n, county_n): (u32, u32),
+        (today, year_start): (NaiveDate, NaiveDate),
         extra: &mut Extra,
     ) -> anyhow::Result<()> {
-        let child = self.child(village, n, Some(identity(county_n, today)), today)?;
+        let child = self.child(village, n, Some(identity(county_n, year_start)), year_start)?;
+        if let Some(generated) = self.data.children.last_mut() {
+            generated.filled_by = Set(Some(GENERATED_BY.to_owned()));
+        }
         self.guardians(child, village.name, today);
         self.visits(child, village.director, (0..24).step_by(2));
         let at_school = self
@@ -176,7 +224,8 @@ impl Generator {
             .children
             .last()
             .is_some_and(|c| c.school_id.as_ref().is_some());
-        if at_school && self.rng.random_ratio(2, 3) {
+        let helped = self.rng.random_ratio(2, 3);
+        if at_school && helped {
             self.pairing(village.teacher, child, village.school, today);
         }
         if self.rng.random_ratio(1, 25) {
@@ -192,8 +241,9 @@ impl Generator {
     /// handled by the county police through every stage to its close.
     fn report(&mut self, extra: &mut Extra, village: &Village, child: Uuid) {
         let id = self.id();
+        // At least ten days ago, so that every stage (at most 8.4 days in all) is past.
         let submitted = self.now
-            - TimeDelta::days(self.rng.random_range(3..730))
+            - TimeDelta::days(self.rng.random_range(10..730))
             - TimeDelta::minutes(self.rng.random_range(0..1440));
         let category = *[
             ReportCategory::LivingAlone,
@@ -235,7 +285,7 @@ impl Generator {
             child_id: Set(Some(child)),
             child_description: Set(None),
             reporter_account_id: Set(Some(village.director)),
-            reporter_organization_id: Set(None),
+            reporter_organization_id: Set(Some(village.committee)),
             reporter_name: Set(Some(format!("{}儿童主任", village.name))),
             reporter_contact: Set(None),
             mandatory_reporter: Set(true),
@@ -273,7 +323,7 @@ impl Generator {
         }
     }
 
-    /// A service item for `child` from the county's civil affairs bureau or the agency: done
+    /// A service item for `child` from the county's civil affairs bureau: done
     /// when it fell due in the past, open when it falls due in the coming weeks.
     fn service_item(
         &mut self,
@@ -283,19 +333,15 @@ impl Generator {
         today: NaiveDate,
     ) {
         let id = self.id();
+        // Services of the civil affairs bureau, which need no guardian's consent (an agency's
+        // counselling would, with an access grant).
         let kind = *[
             ServiceKind::GuardianshipGuidance,
-            ServiceKind::Counselling,
             ServiceKind::SubsistenceAllowance,
             ServiceKind::MedicalTreatment,
         ]
         .choose(&mut self.rng)
         .unwrap_or(&ServiceKind::GuardianshipGuidance);
-        let organization = if kind == ServiceKind::Counselling {
-            village.agency
-        } else {
-            village.civil_affairs
-        };
         let due_on = today - TimeDelta::days(self.rng.random_range(-30..365));
         let done = due_on < today;
         // Planned a month before it fell due, or a month ago when it is still to come.
@@ -305,7 +351,7 @@ impl Generator {
             child_id: Set(child),
             assessment_id: Set(None),
             kind: Set(kind),
-            organization_id: Set(organization),
+            organization_id: Set(village.civil_affairs),
             due_on: Set(due_on),
             state: Set(if done {
                 ServiceItemState::Done

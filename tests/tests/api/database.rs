@@ -214,6 +214,18 @@ async fn the_demo_at_scale_adds_its_children_once_in_the_demos_proportions() {
         after, after_again,
         "the same size loaded again adds nothing"
     );
+    let another_size = shouhu::demo::scale::load(db, 100, chrono::Utc::now()).await;
+    assert!(
+        another_size.is_err(),
+        "generated children of another size would repeat ID numbers"
+    );
+    assert_eq!(shouhu::demo::counts(db).await.unwrap(), after);
+    let marked = child::Entity::find()
+        .filter(child::Column::FilledBy.eq(shouhu::demo::scale::GENERATED_BY))
+        .count(db)
+        .await
+        .unwrap();
+    assert_eq!(marked, 672, "generated children say so in the ledger");
     // The demo accounts' township holds 96 of every 336 children.
     let township = child::Entity::find()
         .filter(child::Column::RegionPath.starts_with("652700/652701/652701100/"))
