@@ -79,7 +79,8 @@ pub struct Run {
     pub statements: Option<u64>,
     /// Requests that failed or answered with errors.
     pub errors: usize,
-    /// CPU time the server used (the process's, less the load generator's threads').
+    /// CPU time the server used (the process's, less the load generator's threads'; on
+    /// SQLite that includes the database's own work, which on PostgreSQL is another process).
     pub server_cpu: Duration,
 }
 
@@ -146,7 +147,7 @@ impl LoadClient {
                 concurrency,
             )
             .await;
-        let ticks = server.cpu_ticks() - before;
+        let ticks = server.cpu_ticks().saturating_sub(before);
         Run {
             latencies,
             elapsed,
@@ -178,7 +179,10 @@ impl LoadClient {
             )
             .await;
         let (process_after, client_after) = cpu_ticks();
-        let server_ticks = (process_after - process).saturating_sub(client_after - client);
+        // A generator thread that ended during the run took its time out of the threads' sum.
+        let server_ticks = process_after
+            .saturating_sub(process)
+            .saturating_sub(client_after.saturating_sub(client));
         Run {
             latencies,
             elapsed,
@@ -221,12 +225,14 @@ pub struct ServerProcess {
 }
 
 impl ServerProcess {
-    /// Runs `program` with `args`; it must print the port it listens on as its first line.
-    pub fn start(program: &std::path::Path, args: &[&str]) -> Self {
+    /// Runs `program` with `args` and the environment variable `env`; it must print the port
+    /// it listens on as its first line.
+    pub fn start(program: &std::path::Path, args: &[&str], env: (&str, &str)) -> Self {
         use std::io::BufRead;
 
         let mut child = std::process::Command::new(program)
             .args(args)
+            .env(env.0, env.1)
             .stdout(std::process::Stdio::piped())
             .spawn()
             .expect("the service starts");

@@ -58,7 +58,7 @@ async fn audit_bytes(app: &TestApp) -> (i64, i64) {
     (get("events"), get("subjects"))
 }
 
-/// The best of `rounds` runs of `query`, in requests per second, and its SQL statements per
+/// One run of `query`, in requests per second, and its SQL statements per
 /// request.
 async fn best_rate(
     load: &LoadClient,

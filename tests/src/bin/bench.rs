@@ -22,6 +22,10 @@ use shouhu_tests::{
 };
 use uuid::Uuid;
 
+/// The variable that gives the generator and the service in processes of their own the
+/// database URL.
+const CHILD_DATABASE: &str = "SHOUHU_BENCH_DATABASE_URL";
+
 /// The demo accounts' township, where the supervisor looks.
 const TOWNSHIP_PATH: &str = "652700/652701/652701100/";
 
@@ -202,17 +206,20 @@ fn print(name: &str, run: &Run) {
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if let [command, url, children] = args.as_slice()
-        && command == "generate"
-    {
-        generate(url, children.parse().expect("a number of children")).await;
-        return;
-    }
-    if let [command, url] = args.as_slice()
-        && command == "serve"
-    {
-        serve(url).await;
-        return;
+    // The database URL reaches the generator and the service in the environment, out of
+    // sight of `ps`.
+    let child_database = std::env::var(CHILD_DATABASE).unwrap_or_default();
+    match args.first().map(String::as_str) {
+        Some("generate") => {
+            let children = args.get(1).and_then(|n| n.parse().ok());
+            generate(&child_database, children.expect("a number of children")).await;
+            return;
+        }
+        Some("serve") => {
+            serve(&child_database).await;
+            return;
+        }
+        _ => {}
     }
     let numbers: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
     let requests = numbers.first().copied().unwrap_or(400).max(1);
@@ -228,7 +235,8 @@ async fn main() {
     let postgres = shouhu_tests::db::postgres_server().is_some();
     let started = Instant::now();
     let generated = Command::new(std::env::current_exe().expect("this program"))
-        .args(["generate", &database_url, &children.to_string()])
+        .args(["generate", &children.to_string()])
+        .env(CHILD_DATABASE, &database_url)
         .output()
         .expect("the generator runs");
     assert!(
@@ -332,9 +340,19 @@ async fn main() {
 
     let server = ServerProcess::start(
         &std::env::current_exe().expect("this program"),
-        &["serve", &database_url],
+        &["serve"],
+        (CHILD_DATABASE, &database_url),
     );
     let supervisor = app.login_as(Role::ChildSupervisor).await;
+    // Warm up: its connections, caches and first statements.
+    load.run_against(
+        &server,
+        &supervisor.access,
+        (SCENARIOS[0].query, Value::Null),
+        128,
+        64,
+    )
+    .await;
     let crowd = load
         .run_against(
             &server,
