@@ -335,6 +335,8 @@ async fn main() {
                 floor.p99_ms,
                 100.0 * run.throughput() / floor.throughput
             );
+        } else {
+            println!("  floor: not measured (pgbench not found, or it failed as printed above)");
         }
     }
 
