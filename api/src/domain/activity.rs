@@ -4,7 +4,8 @@
 use chrono::NaiveDate;
 use entity::{child, enums::ActivityKind, region, service_activity, service_activity_child};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, JoinType,
+    QueryFilter, QueryResult, QuerySelect,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -172,38 +173,36 @@ pub async fn find(
     .await
 }
 
-/// The children many activities served, those the caller may see.
+/// The children many activities served, those the caller may see, in one statement: the
+/// links joined to the children, with the caller's row scope on the children.
 pub async fn children_of(
     db: &impl ConnectionTrait,
     actor: &Actor<'_>,
     activity_ids: &[Uuid],
 ) -> ApiResult<Vec<(Uuid, child::Model)>> {
-    #[derive(sea_orm::FromQueryResult)]
-    struct Link {
-        activity_id: Uuid,
-        child_id: Uuid,
+    /// A child with the activity that served it.
+    struct Served(Uuid, child::Model);
+    impl FromQueryResult for Served {
+        fn from_query_result(row: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+            Ok(Self(
+                row.try_get(pre, "activity_id")?,
+                child::Model::from_query_result(row, pre)?,
+            ))
+        }
     }
-    let links: Vec<Link> = service_activity_child::Entity::find()
-        .select_only()
-        .column(service_activity_child::Column::ActivityId)
-        .column(service_activity_child::Column::ChildId)
+    let link = service_activity_child::Entity::belongs_to(child::Entity)
+        .from(service_activity_child::Column::ChildId)
+        .to(child::Column::Id)
+        .into();
+    Ok(child::Entity::find()
+        .column_as(service_activity_child::Column::ActivityId, "activity_id")
+        .join_rev(JoinType::InnerJoin, link)
         .filter(service_activity_child::Column::ActivityId.is_in(activity_ids.iter().copied()))
-        .into_model::<Link>()
+        .filter(ledger::in_scope(actor))
+        .into_model::<Served>()
         .all(db)
-        .await?;
-    let child_ids: Vec<Uuid> = links.iter().map(|l| l.child_id).collect();
-    let children: std::collections::HashMap<Uuid, child::Model> =
-        ledger::find_many(db, actor, &child_ids)
-            .await?
-            .into_iter()
-            .map(|c| (c.id, c))
-            .collect();
-    Ok(links
+        .await?
         .into_iter()
-        .filter_map(|l| {
-            children
-                .get(&l.child_id)
-                .map(|c| (l.activity_id, c.clone()))
-        })
+        .map(|Served(activity, child)| (activity, child))
         .collect())
 }

@@ -719,7 +719,11 @@ pub async fn items_for_children(
 ) -> ApiResult<Vec<service_item::Model>> {
     Ok(service_item::Entity::find()
         .filter(service_item::Column::ChildId.is_in(child_ids.iter().copied()))
-        .filter(scope::service_items(actor.policy, actor.principal))
+        .filter(scope::service_items_among(
+            actor.policy,
+            actor.principal,
+            child_ids,
+        ))
         .order_by_desc(service_item::Column::Id)
         .all(db)
         .await?)

@@ -121,7 +121,7 @@ pub fn review_due(child: &child::Model, today: NaiveDate) -> bool {
 }
 
 /// The condition for the caller's rows.
-fn in_scope(actor: &Actor<'_>) -> Condition {
+pub(super) fn in_scope(actor: &Actor<'_>) -> Condition {
     scope::children(actor.policy, actor.principal, actor.now, actor.break_glass)
 }
 
@@ -162,12 +162,18 @@ pub fn visible_ids(actor: &Actor<'_>) -> SelectStatement {
 /// children alone; with [`visible_ids`] and the ids as a separate condition, PostgreSQL hashes
 /// every child the caller may see (14,000 for a township at 50,000 children) for each batch.
 pub fn visible_among(actor: &Actor<'_>, ids: &[Uuid]) -> SelectStatement {
-    child::Entity::find()
+    among(actor, ids)
         .select_only()
         .column(child::Column::Id)
+        .into_query()
+}
+
+/// The children among `ids` the caller may see: the parents of a batch of records that
+/// belong to children.
+pub fn among(actor: &Actor<'_>, ids: &[Uuid]) -> sea_orm::Select<child::Entity> {
+    child::Entity::find()
         .filter(child::Column::Id.is_in(ids.iter().copied()))
         .filter(in_scope(actor))
-        .into_query()
 }
 
 /// One record of a kind that belongs to a child (`E`, its id column `id` and its child column

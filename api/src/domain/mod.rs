@@ -25,9 +25,11 @@ pub mod work;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, IdenStatic, Order, PrimaryKeyTrait, QueryFilter,
-    QueryOrder, QueryTrait, Select,
-    sea_query::{Alias, Asterisk, Expr, ExprTrait, IntoCondition, Query, WindowStatement},
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, IdenStatic, JoinType, Order,
+    PrimaryKeyTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
+    sea_query::{
+        Alias, Asterisk, Expr, ExprTrait, IntoCondition, Query, SelectStatement, WindowStatement,
+    },
 };
 use uuid::Uuid;
 
@@ -157,30 +159,76 @@ pub async fn rows_in<E: EntityTrait>(
     Ok(query.all(db).await?)
 }
 
-/// The first `limit` of `rows` under each parent (`parent` column), each parent's rows in
-/// `order`, in one statement: a row number per parent (`ROW_NUMBER() OVER (PARTITION BY …)`,
-/// which PostgreSQL and SQLite both have). For a connection's first page under many parents;
-/// `rows` carries the caller's scope and filters.
-pub async fn first_per<E: EntityTrait>(
+/// The parents a [`first_per`] reads under: rows of the parent table (carrying the caller's
+/// scope and the batch's ids) and their id column.
+pub struct Parents<P: EntityTrait> {
+    /// The parents, as the caller may see them.
+    pub rows: Select<P>,
+    /// Their id column.
+    pub id: P::Column,
+}
+
+impl<P: EntityTrait> Parents<P> {
+    /// The parents' ids as a subquery of one column, `parent`.
+    fn ids(self) -> SelectStatement {
+        self.rows
+            .select_only()
+            .column_as(self.id, "parent")
+            .into_query()
+    }
+}
+
+/// The first `limit` of `rows` under each of `parents` (`parent` column), each parent's rows
+/// in `order`, in one statement, for a connection's first page under many parents; `rows`
+/// carries the caller's scope on the rows themselves and the list's filters, `parents` the
+/// scope on the parents.
+/// - On PostgreSQL, a `LATERAL` join: for each parent, an index scan that stops after `limit`
+///   rows, however many the parent has.
+/// - On SQLite, which has no `LATERAL`, a row number per parent
+///   (`ROW_NUMBER() OVER (PARTITION BY …)`) over the parents' rows.
+pub async fn first_per<E: EntityTrait, P: EntityTrait>(
     db: &impl ConnectionTrait,
     rows: Select<E>,
     parent: E::Column,
+    parents: Parents<P>,
     order: &[(E::Column, Order)],
     limit: u64,
 ) -> ApiResult<Vec<E::Model>> {
-    let mut window = WindowStatement::partition_by(parent);
-    for (column, direction) in order {
-        window.order_by(*column, direction.clone());
-    }
-    let mut numbered = rows.into_query();
-    numbered.expr_window_as(Expr::cust("ROW_NUMBER()"), window, "position");
-    let first = Query::select()
-        .column(Asterisk)
-        .from_subquery(numbered, "numbered")
-        .and_where(Expr::col("position").lte(limit))
-        .order_by(Alias::new(parent.as_str()), Order::Asc)
-        .order_by("position", Order::Asc)
-        .to_owned();
+    let first = match db.get_database_backend() {
+        DbBackend::Postgres => {
+            let mut each = rows.into_query();
+            each.and_where(Expr::col((E::default(), parent)).equals(("parents", "parent")));
+            for (column, direction) in order {
+                each.order_by((E::default(), *column), direction.clone());
+            }
+            each.limit(limit);
+            let mut first = Query::select();
+            first
+                .column(("first", Asterisk))
+                .from_subquery(parents.ids(), "parents")
+                .join_lateral(JoinType::InnerJoin, each, "first", Expr::cust("TRUE"))
+                .order_by(("first", parent), Order::Asc);
+            for (column, direction) in order {
+                first.order_by(("first", *column), direction.clone());
+            }
+            first
+        }
+        _ => {
+            let mut window = WindowStatement::partition_by(parent);
+            for (column, direction) in order {
+                window.order_by(*column, direction.clone());
+            }
+            let mut numbered = rows.filter(parent.in_subquery(parents.ids())).into_query();
+            numbered.expr_window_as(Expr::cust("ROW_NUMBER()"), window, "position");
+            Query::select()
+                .column(Asterisk)
+                .from_subquery(numbered, "numbered")
+                .and_where(Expr::col("position").lte(limit))
+                .order_by(Alias::new(parent.as_str()), Order::Asc)
+                .order_by("position", Order::Asc)
+                .to_owned()
+        }
+    };
     Ok(E::find()
         .from_raw_sql(db.get_database_backend().build(&first))
         .all(db)

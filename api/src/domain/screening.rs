@@ -567,17 +567,21 @@ pub async fn first_records(
     concern: Option<bool>,
     limit: u64,
 ) -> ApiResult<Vec<screening_record::Model>> {
-    let mut rows = screening_record::Entity::find()
-        .filter(screening_record::Column::CampaignId.is_in(campaigns.iter().copied()))
-        .filter(visible_records(actor));
+    let mut rows = screening_record::Entity::find().filter(visible_records(actor));
     if let Some(concern) = concern {
         rows = rows.filter(screening_record::Column::Concern.eq(concern));
     }
     let newest_first = [(screening_record::Column::Id, sea_orm::Order::Desc)];
+    let campaigns = super::Parents {
+        rows: screening_campaign::Entity::find()
+            .filter(screening_campaign::Column::Id.is_in(campaigns.iter().copied())),
+        id: screening_campaign::Column::Id,
+    };
     super::first_per(
         db,
         rows,
         screening_record::Column::CampaignId,
+        campaigns,
         &newest_first,
         limit,
     )

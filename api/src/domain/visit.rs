@@ -90,9 +90,17 @@ fn in_scope_among(actor: &Actor<'_>, children: &[Uuid]) -> Condition {
 
 /// Visits of the children `visible` selects; a teacher's own only.
 fn scoped_by(actor: &Actor<'_>, visible: sea_orm::sea_query::SelectStatement) -> Condition {
-    let mut condition = Condition::all().add(visit::Column::ChildId.in_subquery(visible));
+    Condition::all()
+        .add(visit::Column::ChildId.in_subquery(visible))
+        .add(own_only(actor))
+}
+
+/// The part of the visits' scope that is not the children's: a teacher sees their own visits
+/// only.
+fn own_only(actor: &Actor<'_>) -> Condition {
+    let condition = Condition::all();
     if actor.policy.sees_own_visits_only(actor.principal) {
-        condition = condition.add(visit::Column::VisitorAccountId.eq(actor.principal.account_id));
+        return condition.add(visit::Column::VisitorAccountId.eq(actor.principal.account_id));
     }
     condition
 }
@@ -442,12 +450,24 @@ pub async fn first_for_children(
     child_ids: &[Uuid],
     limit: u64,
 ) -> ApiResult<Vec<visit::Model>> {
-    let rows = visit::Entity::find().filter(in_scope_among(actor, child_ids));
+    let rows = visit::Entity::find().filter(own_only(actor));
+    let children = super::Parents {
+        rows: ledger::among(actor, child_ids),
+        id: child::Column::Id,
+    };
     let newest_first = [
         (visit::Column::VisitedAt, Order::Desc),
         (visit::Column::Id, Order::Desc),
     ];
-    super::first_per(db, rows, visit::Column::ChildId, &newest_first, limit).await
+    super::first_per(
+        db,
+        rows,
+        visit::Column::ChildId,
+        children,
+        &newest_first,
+        limit,
+    )
+    .await
 }
 
 /// The first instant of the calendar month `today` is in, China Standard Time.

@@ -11,6 +11,8 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait},
 };
 
+use uuid::Uuid;
+
 use crate::{
     auth::Principal,
     domain::values::RegionPath,
@@ -151,11 +153,34 @@ pub fn hears_report_event(
 /// The service items the principal may see, as a condition on `service_item`: those assigned
 /// to their unit, and for roles whose row scope is a jurisdiction, those of the children in it.
 pub fn service_items(policy: &Policy, principal: &Principal) -> Condition {
+    service_items_of(policy, principal, children_within(principal))
+}
+
+/// [`service_items`] for a batch of items that belong to `child_ids`: the jurisdiction is
+/// checked on those children alone, so the database does not gather every child in it.
+pub fn service_items_among(
+    policy: &Policy,
+    principal: &Principal,
+    child_ids: &[Uuid],
+) -> Condition {
+    let among = children_within(principal)
+        .and_where(child::Column::Id.is_in(child_ids.iter().copied()))
+        .to_owned();
+    service_items_of(policy, principal, among)
+}
+
+/// The service items assigned to the principal's unit, and for roles whose row scope is a
+/// jurisdiction, those of the children `within` selects.
+fn service_items_of(
+    policy: &Policy,
+    principal: &Principal,
+    within: sea_orm::sea_query::SelectStatement,
+) -> Condition {
     let mine = service_item::Column::OrganizationId.eq(principal.organization_id);
     match policy.scope(principal.role) {
         RowScope::Jurisdiction => Condition::any()
             .add(mine)
-            .add(service_item::Column::ChildId.in_subquery(children_within(principal))),
+            .add(service_item::Column::ChildId.in_subquery(within)),
         _ => Condition::all().add(mine),
     }
 }
