@@ -22,6 +22,10 @@ use shouhu_tests::{
 };
 use uuid::Uuid;
 
+/// The service's own allocator (`api/src/main.rs`), so the in-process figures are the service's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The variable that gives the generator and the service in processes of their own the
 /// database URL.
 const CHILD_DATABASE: &str = "SHOUHU_BENCH_DATABASE_URL";
