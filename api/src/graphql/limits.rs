@@ -5,32 +5,22 @@
 
 use std::{
     collections::HashSet,
-    sync::{Arc, Mutex},
+    sync::atomic::{AtomicBool, Ordering},
 };
 
 use async_graphql::{
-    ServerError, ServerResult, ValidationResult, Variables,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation},
+    ServerError, ServerResult, ValidationResult,
     parser::types::{ExecutableDocument, Selection, SelectionSet},
 };
 
 use crate::config::QueryLimits;
 
-/// Installs the limits on a schema.
-pub struct Limits(pub QueryLimits);
-
-impl ExtensionFactory for Limits {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(LimitsExtension {
-            limits: self.0.clone(),
-            introspection_only: Mutex::new(false),
-        })
-    }
-}
-
-struct LimitsExtension {
+/// The limits as one request is checked against them ([`super::hooks`] calls it once the
+/// document is parsed, and again once it is validated).
+pub struct Limits {
     limits: QueryLimits,
-    introspection_only: Mutex<bool>,
+    /// Whether every root field of the document is introspection's.
+    introspection_only: AtomicBool,
 }
 
 fn limit_error(code: &'static str, message: String) -> ServerError {
@@ -41,16 +31,17 @@ fn limit_error(code: &'static str, message: String) -> ServerError {
     err
 }
 
-#[async_trait::async_trait]
-impl Extension for LimitsExtension {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
+impl Limits {
+    /// The checks of one request.
+    pub fn new(limits: QueryLimits) -> Self {
+        Self {
+            limits,
+            introspection_only: AtomicBool::new(false),
+        }
+    }
+
+    /// Counts the parsed document's aliases and root fields.
+    pub fn check_document(&self, document: &ExecutableDocument) -> ServerResult<()> {
         let mut aliases = 0;
         for fragment in document.fragments.values() {
             aliases += count_aliases(&fragment.node.selection_set.node);
@@ -71,7 +62,7 @@ impl Extension for LimitsExtension {
         for (_, operation) in document.operations.iter() {
             let mut names = Vec::new();
             root_fields(
-                &document,
+                document,
                 &operation.node.selection_set.node,
                 &mut HashSet::new(),
                 &mut names,
@@ -88,19 +79,14 @@ impl Extension for LimitsExtension {
             }
             all_introspection &= names.iter().all(|n| n.starts_with("__"));
         }
-        if let Ok(mut flag) = self.introspection_only.lock() {
-            *flag = all_introspection;
-        }
-        Ok(document)
+        self.introspection_only
+            .store(all_introspection, Ordering::Relaxed);
+        Ok(())
     }
 
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        let result = next.run(ctx).await?;
-        let introspection = self.introspection_only.lock().map(|f| *f).unwrap_or(false);
+    /// Holds the validated operation's depth and complexity to their bounds.
+    pub fn check_validation(&self, result: &ValidationResult) -> Result<(), Vec<ServerError>> {
+        let introspection = self.introspection_only.load(Ordering::Relaxed);
         let max_depth = if introspection {
             self.limits.max_introspection_depth
         } else {
@@ -124,7 +110,7 @@ impl Extension for LimitsExtension {
                 ),
             )]);
         }
-        Ok(result)
+        Ok(())
     }
 }
 

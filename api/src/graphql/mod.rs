@@ -11,6 +11,7 @@ pub mod connection;
 pub mod context;
 pub mod enums;
 pub mod errors;
+pub mod hooks;
 pub mod ids;
 pub mod intervention;
 pub mod limits;
@@ -30,7 +31,7 @@ use async_graphql::{MergedObject, Schema, SchemaBuilder};
 
 use std::sync::Arc;
 
-use crate::{config::QueryLimits, policy::hook::FieldPolicy, state::AppState};
+use crate::{policy::hook::FieldPolicy, state::AppState};
 
 /// Every query, joined.
 #[derive(MergedObject, Default)]
@@ -75,28 +76,28 @@ pub type Subscription = live::Subscription;
 /// The schema type.
 pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
-fn builder(limits: QueryLimits) -> SchemaBuilder<Query, Mutation, Subscription> {
+fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
     Schema::build(
         Query::default(),
         Mutation::default(),
         Subscription::default(),
     )
     .register_output_type::<node::Node>()
-    .extension(limits::Limits(limits))
     .limit_recursive_depth(64)
     .disable_suggestions()
 }
 
-/// The schema serving requests, with the policy applied to every field.
+/// The schema serving requests, with the limits and the policy applied to every request.
 pub fn schema(state: AppState) -> AppSchema {
-    builder(state.config.limits.clone())
-        // Outermost, so that it shapes the response after every other extension has done.
-        .extension(shape::SpecShape)
-        .extension(FieldPolicy {
-            policy: Arc::clone(&state.policy),
-            writer: state.audit.clone(),
-            mac: state.audit_keys.mac.clone(),
-            clock: Arc::clone(&state.clock),
+    builder()
+        .extension(hooks::Hooks {
+            limits: state.config.limits.clone(),
+            policy: FieldPolicy {
+                policy: Arc::clone(&state.policy),
+                writer: state.audit.clone(),
+                mac: state.audit_keys.mac.clone(),
+                clock: Arc::clone(&state.clock),
+            },
         })
         .data(state)
         .finish()
@@ -104,5 +105,5 @@ pub fn schema(state: AppState) -> AppSchema {
 
 /// The SDL of the schema, as `shouhu schema` prints it and `schema.graphql` holds it.
 pub fn sdl() -> String {
-    builder(QueryLimits::default()).finish().sdl()
+    builder().finish().sdl()
 }

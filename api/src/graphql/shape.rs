@@ -1,8 +1,9 @@
 //! Spec-shaped responses. The executor (async-graphql 7.2) writes a container's fields in the
 //! order they complete and leaves out a field whose resolver failed; the GraphQL spec wants the
 //! keys in selection order and a failed field null, a failed non-null field nulling its parent,
-//! up to `data`. Generated clients rely on both. This extension reshapes each response once,
-//! after execution, walking the operation's selections with the schema's field types.
+//! up to `data`. Generated clients rely on both. [`Shape`] reshapes each response once, after
+//! execution (the last of the request's [`super::hooks`]), walking the operation's selections
+//! with the schema's field types.
 
 use std::{
     cell::RefCell,
@@ -12,8 +13,8 @@ use std::{
 };
 
 use async_graphql::{
-    Name, Positioned, Response, ServerResult, Value, Variables,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery},
+    Name, Positioned, Response, Value,
+    extensions::ExtensionContext,
     indexmap::IndexMap,
     parser::types::{
         DocumentOperations, ExecutableDocument, Field, OperationType, Selection, SelectionSet,
@@ -21,18 +22,16 @@ use async_graphql::{
     registry::Registry,
 };
 
-/// Installs the reshaping on a schema.
-pub struct SpecShape;
+/// The operation's document, kept from parsing for the reshaping after execution. The HTTP
+/// handler hands the document it parsed (or found in its cache) to the request as this, so it
+/// is shared rather than copied; otherwise (subscriptions) it is copied when parsed.
+#[derive(Clone)]
+pub struct Parsed(pub Arc<ExecutableDocument>);
 
-impl ExtensionFactory for SpecShape {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(SpecShapeExtension::default())
-    }
-}
-
+/// The reshaping of one request's response.
 #[derive(Default)]
-struct SpecShapeExtension {
-    document: Mutex<Option<ExecutableDocument>>,
+pub struct Shape {
+    document: Mutex<Option<Arc<ExecutableDocument>>>,
 }
 
 /// A step of a response path: a key or a list index.
@@ -318,29 +317,25 @@ fn error_path(error: &async_graphql::ServerError) -> Vec<Step> {
         .collect()
 }
 
-#[async_trait::async_trait]
-impl Extension for SpecShapeExtension {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
+impl Shape {
+    /// Keeps the parsed document: the request's [`Parsed`] when it has one, else a copy.
+    pub fn keep(&self, ctx: &ExtensionContext<'_>, document: &ExecutableDocument) {
+        let kept = match ctx.data_opt::<Parsed>() {
+            Some(Parsed(shared)) => Arc::clone(shared),
+            None => Arc::new(document.clone()),
+        };
         if let Ok(mut slot) = self.document.lock() {
-            *slot = Some(document.clone());
+            *slot = Some(kept);
         }
-        Ok(document)
     }
 
-    async fn execute(
+    /// Reshapes the executed operation's response.
+    pub fn reshape(
         &self,
         ctx: &ExtensionContext<'_>,
         operation_name: Option<&str>,
-        next: NextExecute<'_>,
+        mut response: Response,
     ) -> Response {
-        let mut response = next.run(ctx, operation_name).await;
         let Some(document) = self.document.lock().ok().and_then(|mut d| d.take()) else {
             return response;
         };

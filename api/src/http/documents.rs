@@ -1,5 +1,5 @@
 //! Parsed documents, kept by their text: clients send the same few documents over and over
-//! (an app's screens), and copying a parsed document costs a fraction of parsing it again.
+//! (an app's screens), and sharing a parsed document costs nothing against parsing it again.
 //! A document is kept only once it has run without a request-level error, so it validated
 //! against the schema and stayed within the query limits (depth, aliases, root fields,
 //! complexity), which bound its parsed size; an anonymous caller cannot fill the cache with
@@ -31,8 +31,8 @@ impl Default for Documents {
 }
 
 impl Documents {
-    /// `query` parsed: a copy of the kept document (made outside the lock), or parsed now.
-    pub fn parse(&self, query: &str) -> parser::Result<ExecutableDocument> {
+    /// `query` parsed: the kept document, or parsed now.
+    pub fn parse(&self, query: &str) -> parser::Result<Arc<ExecutableDocument>> {
         let kept = self
             .0
             .lock()
@@ -40,20 +40,20 @@ impl Documents {
             .get(query)
             .map(Arc::clone);
         match kept {
-            Some(document) => Ok(ExecutableDocument::clone(&document)),
-            None => parse_query(query),
+            Some(document) => Ok(document),
+            None => parse_query(query).map(Arc::new),
         }
     }
 
     /// Keeps `document` as the parse of `query`, once it has run without a request-level
     /// error (a document that failed validation or a limit is never kept).
-    pub fn keep(&self, query: &str, document: &ExecutableDocument) {
+    pub fn keep(&self, query: &str, document: &Arc<ExecutableDocument>) {
         if query.len() > LONGEST {
             return;
         }
         let mut kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         if !kept.contains(query) {
-            kept.put(query.to_owned(), Arc::new(document.clone()));
+            kept.put(query.to_owned(), Arc::clone(document));
         }
     }
 }

@@ -26,7 +26,7 @@ use crate::{
     auth::{RequestMeta, Session},
     domain::account,
     error::ApiError,
-    graphql::{AppSchema, loaders::Loaders},
+    graphql::{AppSchema, loaders::Loaders, shape::Parsed},
     http::{
         documents::Documents,
         negotiate::{Accepted, MediaType, negotiate},
@@ -143,8 +143,10 @@ pub async fn graphql(
         Some(name) => request.operation_name(name),
         None => request,
     };
-    // The document was parsed to check the request; the executor takes it as it is.
-    request.set_parsed_query(query.document.clone());
+    // The document was parsed to check the request; the executor takes a copy of it, and the
+    // response's shaping shares it.
+    request.set_parsed_query(ExecutableDocument::clone(&query.document));
+    let request = request.data(Parsed(Arc::clone(&query.document)));
     let response = schema.execute(request).await;
     // Errors without a path are the request's own (validation, limits): such a document is
     // not kept.
@@ -158,7 +160,7 @@ pub async fn graphql(
 struct CheckedQuery {
     query: String,
     operation_name: Option<String>,
-    document: ExecutableDocument,
+    document: Arc<ExecutableDocument>,
 }
 
 async fn read_params(

@@ -12,10 +12,7 @@ use std::{
 use async_graphql::{
     Context, ErrorExtensionValues, Name, PathSegment, Pos, QueryPathNode, QueryPathSegment,
     Request, Response, ServerError, ServerResult, Value, Variables,
-    extensions::{
-        Extension, ExtensionContext, ExtensionFactory, NextExecute, NextPrepareRequest,
-        NextResolve, ResolveInfo,
-    },
+    extensions::{ExtensionContext, NextResolve, ResolveInfo},
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -135,7 +132,7 @@ pub fn audit_subject(ctx: &Context<'_>, kind: Kind, id: Uuid) {
     audit.with(|c| c.reads.at(node.parent).subject = Some((kind.name(), id)));
 }
 
-/// Installs the hook on a schema.
+/// What the hook of each request is made from.
 pub struct FieldPolicy {
     /// The checked policy.
     pub policy: Arc<Policy>,
@@ -147,20 +144,21 @@ pub struct FieldPolicy {
     pub clock: Arc<dyn Clock>,
 }
 
-impl ExtensionFactory for FieldPolicy {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(FieldPolicyExtension {
+impl FieldPolicy {
+    /// The hook of one request.
+    pub fn hook(&self) -> FieldHook {
+        FieldHook {
             policy: self.policy.clone(),
             writer: self.writer.clone(),
             mac: self.mac.clone(),
             clock: self.clock.clone(),
             variables: Mutex::default(),
-        })
+        }
     }
 }
 
-/// The hook of one request (the factory makes one per request).
-struct FieldPolicyExtension {
+/// The hook of one request ([`crate::graphql::hooks`] calls it at each stage).
+pub struct FieldHook {
     policy: Arc<Policy>,
     writer: AuditWriter,
     mac: MacKey,
@@ -169,7 +167,7 @@ struct FieldPolicyExtension {
     variables: Mutex<Variables>,
 }
 
-impl FieldPolicyExtension {
+impl FieldHook {
     /// The field's arguments with the request's variables put in (a missing variable is null).
     fn arguments(&self, info: &ResolveInfo<'_>) -> Vec<(Name, Value)> {
         let Ok(variables) = self.variables.lock() else {
@@ -223,27 +221,17 @@ fn path_of(info: &ResolveInfo<'_>) -> Vec<PathSegment> {
     }
 }
 
-#[async_trait::async_trait]
-impl Extension for FieldPolicyExtension {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
+impl FieldHook {
+    /// Keeps the request's variables, to read the arguments of the fields it decides.
+    pub fn prepare(&self, request: &Request) {
         if let Ok(mut variables) = self.variables.lock() {
             variables.clone_from(&request.variables);
         }
-        next.run(ctx, request).await
     }
 
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        let mut response = next.run(ctx, operation_name).await;
+    /// After execution: adds the refusals collected while resolving to the response's errors,
+    /// and queues the request's audit events (its sensitive reads and its denials).
+    pub async fn audit(&self, ctx: &ExtensionContext<'_>, mut response: Response) -> Response {
         let Some(audit) = ctx.data_opt::<Arc<RequestAudit>>() else {
             return response;
         };
@@ -321,7 +309,8 @@ impl Extension for FieldPolicyExtension {
         response
     }
 
-    async fn resolve(
+    /// Decides one field: refused, masked or in full, and notes a sensitive read.
+    pub async fn resolve(
         &self,
         ctx: &ExtensionContext<'_>,
         info: ResolveInfo<'_>,

@@ -1,0 +1,110 @@
+//! The one extension a request executes with. It calls, at each stage of the request:
+//! - the query limits ([`super::limits`]) on the parsed document and on the validated operation;
+//! - the field policy ([`crate::policy::hook`]) on the request's variables, on every field, and
+//!   after execution for the audit trail;
+//! - the spec's response shape ([`super::shape`]) on the parsed document, and last on the
+//!   response.
+//!
+//! They are stages of one extension rather than three extensions because every field of a
+//! response passes through each extension's resolve hook, one boxed future per extension and
+//! field (a page of 20 children with their guardians and visits has some 400 fields); only
+//! the policy has anything to do there.
+
+use std::sync::Arc;
+
+use async_graphql::{
+    Request, Response, ServerError, ServerResult, ValidationResult, Value, Variables,
+    extensions::{
+        Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery,
+        NextPrepareRequest, NextResolve, NextValidation, ResolveInfo,
+    },
+    parser::types::ExecutableDocument,
+};
+
+use super::{limits::Limits, shape::Shape};
+use crate::{
+    config::QueryLimits,
+    policy::hook::{FieldHook, FieldPolicy},
+};
+
+/// Installs the hooks on a schema.
+pub struct Hooks {
+    /// The query limits.
+    pub limits: QueryLimits,
+    /// The field policy.
+    pub policy: FieldPolicy,
+}
+
+impl ExtensionFactory for Hooks {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(RequestHooks {
+            limits: Limits::new(self.limits.clone()),
+            policy: self.policy.hook(),
+            shape: Shape::default(),
+        })
+    }
+}
+
+/// The hooks of one request.
+struct RequestHooks {
+    limits: Limits,
+    policy: FieldHook,
+    shape: Shape,
+}
+
+#[async_trait::async_trait]
+impl Extension for RequestHooks {
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        self.policy.prepare(&request);
+        next.run(ctx, request).await
+    }
+
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let document = next.run(ctx, query, variables).await?;
+        self.limits.check_document(&document)?;
+        self.shape.keep(ctx, &document);
+        Ok(document)
+    }
+
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        let result = next.run(ctx).await?;
+        self.limits.check_validation(&result)?;
+        Ok(result)
+    }
+
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        let response = next.run(ctx, operation_name).await;
+        // The policy's refusals join the errors first: the shape nulls the fields they name.
+        let response = self.policy.audit(ctx, response).await;
+        self.shape.reshape(ctx, operation_name, response)
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        info: ResolveInfo<'_>,
+        next: NextResolve<'_>,
+    ) -> ServerResult<Option<Value>> {
+        self.policy.resolve(ctx, info, next).await
+    }
+}
