@@ -23,6 +23,8 @@ use std::{
     time::Duration,
 };
 
+use tokio::sync::Semaphore;
+
 use async_graphql::{
     ErrorExtensions,
     dataloader::{DataLoader, HashMapCache, Loader},
@@ -206,14 +208,32 @@ fn group<T>(keys: &[Uuid], rows: Vec<T>, key: impl Fn(&T) -> Uuid) -> HashMap<Uu
     grouped
 }
 
-/// How many keys the request's fields have asked its loaders for so far: a loader's batch
-/// is complete when this stops growing.
-#[derive(Clone, Default)]
-pub struct Asked(Arc<AtomicU64>);
+/// How many of a request's loader statements run at once: sibling lists of one level (a
+/// child's guardians, visits, absences, contacts…) share this many pooled connections and
+/// wait their turn beyond it, so one request never holds more than this many connections for
+/// its nested reads, however many lists it selects.
+const READS_AT_ONCE: usize = 2;
+
+/// How many keys the request's fields have asked its loaders for so far (a loader's batch is
+/// complete when this stops growing), and the request's turns at the pool.
+#[derive(Clone)]
+pub struct Asked {
+    keys: Arc<AtomicU64>,
+    reads: Arc<Semaphore>,
+}
+
+impl Default for Asked {
+    fn default() -> Self {
+        Self {
+            keys: Arc::default(),
+            reads: Arc::new(Semaphore::new(READS_AT_ONCE)),
+        }
+    }
+}
 
 impl Asked {
     fn ask(&self) {
-        self.0.fetch_add(1, Ordering::Relaxed);
+        self.keys.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Waits until the request's fields stop asking. Each yield lets the worker run its other
@@ -227,9 +247,9 @@ impl Asked {
     async fn settled(&self) {
         let mut quiet = 0;
         while quiet < 2 {
-            let seen = self.0.load(Ordering::Relaxed);
+            let seen = self.keys.load(Ordering::Relaxed);
             tokio::task::yield_now().await;
-            if self.0.load(Ordering::Relaxed) == seen {
+            if self.keys.load(Ordering::Relaxed) == seen {
                 quiet += 1;
             } else {
                 quiet = 0;
@@ -255,6 +275,8 @@ impl<L: Loader<K, Error = Arc<ApiError>>, K: Send + Sync + Hash + Eq + Clone + '
             let asked = settling.clone();
             tokio::spawn(async move {
                 asked.settled().await;
+                // A closed semaphore cannot happen (it is never closed); the load runs anyway.
+                let _turn = asked.reads.acquire().await.ok();
                 load.await;
             })
         };
