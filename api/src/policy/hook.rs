@@ -94,27 +94,38 @@ impl Reads {
         &mut bucket[index].1
     }
 
-    /// Every object's path (as `children.edges.0.node`) and its reads.
-    fn into_places(self) -> impl Iterator<Item = (String, Read)> {
-        self.0.into_values().flatten().map(|(steps, read)| {
-            let path = steps
-                .iter()
-                .rev()
-                .map(|step| match step {
-                    Segment::Index(index) => index.to_string(),
-                    Segment::Name(name) => name.clone(),
-                })
-                .collect::<Vec<_>>()
-                .join(".");
-            (path, read)
-        })
+    /// Every object's place and its reads.
+    fn into_places(self) -> impl Iterator<Item = (Place, Read)> {
+        self.0
+            .into_values()
+            .flatten()
+            .map(|(steps, read)| (Place(steps), read))
+    }
+}
+
+/// Where an object is in the response, leaf first.
+struct Place(Vec<Segment>);
+
+impl std::fmt::Display for Place {
+    /// As `children.edges.0.node`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, step) in self.0.iter().rev().enumerate() {
+            if i > 0 {
+                f.write_str(".")?;
+            }
+            match step {
+                Segment::Index(index) => write!(f, "{index}")?,
+                Segment::Name(name) => f.write_str(name)?,
+            }
+        }
+        Ok(())
     }
 }
 
 #[derive(Default)]
 struct Read {
     subject: Option<(&'static str, Uuid)>,
-    fields: BTreeSet<String>,
+    fields: BTreeSet<Name>,
 }
 
 impl RequestAudit {
@@ -258,15 +269,16 @@ impl FieldHook {
                 None => event,
             }
         };
-        let mut by_subject: BTreeMap<(&'static str, Uuid), BTreeSet<String>> = BTreeMap::new();
+        let mut by_subject: BTreeMap<(&'static str, Uuid), BTreeSet<Name>> = BTreeMap::new();
         let mut unnamed = Vec::new();
-        for (path, read) in collected.reads.into_places() {
+        for (place, read) in collected.reads.into_places() {
             if read.fields.is_empty() {
                 continue;
             }
             match read.subject {
                 Some(subject) => by_subject.entry(subject).or_default().extend(read.fields),
                 None => {
+                    let path = place.to_string();
                     tracing::error!(path, "sensitive fields read without a named subject");
                     unnamed.push((path, read.fields));
                 }
@@ -275,8 +287,7 @@ impl FieldHook {
         if !by_subject.is_empty() || !unnamed.is_empty() {
             // One event for the request: the records read, grouped by kind and the fields read
             // of them; the record-to-event index makes each record's trail find it.
-            let mut groups: BTreeMap<(&'static str, &BTreeSet<String>), Vec<Uuid>> =
-                BTreeMap::new();
+            let mut groups: BTreeMap<(&'static str, &BTreeSet<Name>), Vec<Uuid>> = BTreeMap::new();
             for ((kind, id), fields) in &by_subject {
                 groups.entry((*kind, fields)).or_default().push(*id);
             }
@@ -384,7 +395,7 @@ impl FieldHook {
                 let sensitive = rule.is_some_and(|r| r.sensitive);
                 let mask = rule.and_then(|r| r.mask).filter(|_| level == Level::Masked);
                 if sensitive && let Some(audit) = audit {
-                    let name = info.name.to_owned();
+                    let name = info.field.name.node.clone();
                     audit.with(|c| c.reads.at(info.path_node.parent).fields.insert(name));
                 }
                 let value = next.run(ctx, info).await?;

@@ -25,6 +25,10 @@ use serde_json::json;
 use shouhu::audit::{AuditRecord, chain};
 use shouhu_tests::{Role, TestApp, Tokens, load::LoadClient};
 
+/// The service's own allocator (`api/src/main.rs`), so the in-process figures are the service's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const SENSITIVE: &str = "{ children(first: 20) { edges { node { id name idNumber address health { status } guardians { name phone idNumber address } } } } }";
 const PLAIN: &str = "{ children(first: 20) { edges { node { id name guardians { name } } } } }";
 
