@@ -159,8 +159,9 @@ pub async fn rows_in<E: EntityTrait>(
     Ok(query.all(db).await?)
 }
 
-/// The parents a [`first_per`] reads under: rows of the parent table (carrying the caller's
-/// scope and the batch's ids) and their id column.
+/// The parents a [`first_per`] reads under: the batch's rows of the parent table (with the
+/// caller's scope on them where the parents' own scope is what the rows need, as a child's
+/// is for its visits) and their id column.
 pub struct Parents<P: EntityTrait> {
     /// The parents, as the caller may see them.
     pub rows: Select<P>,
@@ -171,9 +172,11 @@ pub struct Parents<P: EntityTrait> {
 impl<P: EntityTrait> Parents<P> {
     /// The parents' ids as a subquery of one column, `parent`.
     fn ids(self) -> SelectStatement {
+        // Distinct: a parent listed twice would drive its rows twice on PostgreSQL.
         self.rows
             .select_only()
             .column_as(self.id, "parent")
+            .distinct()
             .into_query()
     }
 }
@@ -182,8 +185,9 @@ impl<P: EntityTrait> Parents<P> {
 /// in `order`, in one statement, for a connection's first page under many parents; `rows`
 /// carries the caller's scope on the rows themselves and the list's filters, `parents` the
 /// scope on the parents.
-/// - On PostgreSQL, a `LATERAL` join: for each parent, an index scan that stops after `limit`
-///   rows, however many the parent has.
+/// - On PostgreSQL, a `LATERAL` join: for each parent, a scan of its rows alone that stops
+///   after `limit` when an index holds them in `order` (a child's visits by date), however
+///   many the parent has.
 /// - On SQLite, which has no `LATERAL`, a row number per parent
 ///   (`ROW_NUMBER() OVER (PARTITION BY …)`) over the parents' rows.
 pub async fn first_per<E: EntityTrait, P: EntityTrait>(

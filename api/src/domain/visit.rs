@@ -443,7 +443,8 @@ pub async fn last_visits(
 }
 
 /// Each child's first `limit` visits the caller may see, newest first, in one statement: the
-/// scope of [`list`], and a row number per child.
+/// scope of [`list`], the children's part of it checked once on the children that drive
+/// [`super::first_per`].
 pub async fn first_for_children(
     db: &impl ConnectionTrait,
     actor: &Actor<'_>,

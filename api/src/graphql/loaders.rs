@@ -210,8 +210,12 @@ fn group<T>(keys: &[Uuid], rows: Vec<T>, key: impl Fn(&T) -> Uuid) -> HashMap<Uu
 
 /// How many of a request's loader statements run at once: sibling lists of one level (a
 /// child's guardians, visits, absences, contacts…) share this many pooled connections and
-/// wait their turn beyond it, so one request never holds more than this many connections for
-/// its nested reads, however many lists it selects.
+/// wait their turn beyond it, so a request's nested reads never hold more than this many
+/// connections, however many lists it selects (its root fields and the later pages of nested
+/// connections read outside the loaders). The price: a level with more sibling lists than
+/// this reads them in turns, and lists under the first ones' rows may then be asked for,
+/// and read, before the later ones' rows arrive, in a statement of their own, as happens
+/// whenever sibling statements finish apart.
 const READS_AT_ONCE: usize = 2;
 
 /// How many keys the request's fields have asked its loaders for so far (a loader's batch is

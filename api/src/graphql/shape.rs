@@ -24,7 +24,7 @@ use async_graphql::{
 
 /// The operation's document, kept from parsing for the reshaping after execution. The HTTP
 /// handler hands the document it parsed (or found in its cache) to the request as this, so it
-/// is shared rather than copied; otherwise (subscriptions) it is copied when parsed.
+/// is shared rather than copied; otherwise (subscriptions, exports) it is copied when parsed.
 #[derive(Clone)]
 pub struct Parsed(pub Arc<ExecutableDocument>);
 
@@ -336,7 +336,8 @@ impl Shape {
         operation_name: Option<&str>,
         mut response: Response,
     ) -> Response {
-        let Some(document) = self.document.lock().ok().and_then(|mut d| d.take()) else {
+        // Kept, not taken: a subscription executes once per event, each event reshaped.
+        let Some(document) = self.document.lock().ok().and_then(|d| d.clone()) else {
             return response;
         };
         let operation = match (&document.operations, operation_name) {
