@@ -20,6 +20,7 @@ mod m20261130_000014_audit_batches;
 mod m20261201_000015_audit_subject_compact;
 mod m20261202_000016_audit_event_storage;
 mod m20261203_000017_child_filled_on;
+mod m20261204_000018_child_order_indexes;
 
 /// The ordered list of Shouhu's migrations.
 pub struct Migrator;
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000015_audit_subject_compact::Migration),
             Box::new(m20261202_000016_audit_event_storage::Migration),
             Box::new(m20261203_000017_child_filled_on::Migration),
+            Box::new(m20261204_000018_child_order_indexes::Migration),
         ]
     }
 }
