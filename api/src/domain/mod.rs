@@ -86,9 +86,7 @@ impl<'a> Actor<'a> {
             ..self
         }
     }
-}
 
-impl Actor<'_> {
     /// The same caller, reading: records opened by break-glass count as in scope.
     pub fn reading(self) -> Self {
         Self {

@@ -98,11 +98,9 @@ fn scoped_by(actor: &Actor<'_>, visible: sea_orm::sea_query::SelectStatement) ->
 /// The part of the visits' scope that is not the children's: a teacher sees their own visits
 /// only.
 fn own_only(actor: &Actor<'_>) -> Condition {
-    let condition = Condition::all();
-    if actor.policy.sees_own_visits_only(actor.principal) {
-        return condition.add(visit::Column::VisitorAccountId.eq(actor.principal.account_id));
-    }
-    condition
+    let own = actor.policy.sees_own_visits_only(actor.principal);
+    Condition::all()
+        .add_option(own.then(|| visit::Column::VisitorAccountId.eq(actor.principal.account_id)))
 }
 
 fn validate(actor: &Actor<'_>, draft: &VisitDraft) -> ApiResult<()> {

@@ -23,8 +23,6 @@ use std::{
     time::Duration,
 };
 
-use tokio::sync::Semaphore;
-
 use async_graphql::{
     ErrorExtensions,
     dataloader::{DataLoader, HashMapCache, Loader},
@@ -36,6 +34,7 @@ use entity::{
     report_transition, screening_team,
 };
 use sea_orm::{DatabaseConnection, Order};
+use tokio::sync::Semaphore;
 use uuid::Uuid;
 
 use crate::{
@@ -246,8 +245,8 @@ impl Asked {
     /// required, as a busy worker may not reach the request in one. The request and its
     /// loaders share one single-threaded worker, so this needs no timer and does not depend on
     /// the machine's speed (a fixed window of a few milliseconds cost every request that wait
-    /// per level, and split levels on slow machines). A field that first
-    /// awaits a statement of its own asks later, in a batch of its own, as it would have.
+    /// per level, and split levels on slow machines). A field that first awaits a statement of
+    /// its own asks later, in a batch of its own, as it would have.
     async fn settled(&self) {
         let mut quiet = 0;
         while quiet < 2 {

@@ -168,7 +168,7 @@ impl FieldPolicy {
     }
 }
 
-/// The hook of one request ([`crate::graphql::hooks`] calls it at each stage).
+/// The hook of one request (the request's extension calls it at each stage).
 pub struct FieldHook {
     policy: Arc<Policy>,
     writer: AuditWriter,
