@@ -2,7 +2,7 @@
 //! read never waits for a commit; flushed on shutdown.
 
 use entity::audit_event;
-use sea_orm::{DatabaseConnection, EntityTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, QueryTrait};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::audit::{self, AuditRecord, IndexRow};
@@ -108,12 +108,12 @@ async fn write(db: &DatabaseConnection, batch: &mut Batch) {
     }
     let Batch { events, subjects } = std::mem::take(batch);
     let count = events.len();
+    // Built once: a retry sends the same statement again.
+    let insert = audit_event::Entity::insert_many(events).build(db.get_database_backend());
     for attempt in 1..=ATTEMPTS {
         let written = async {
             let txn = crate::db::begin_write(db).await?;
-            audit_event::Entity::insert_many(events.clone())
-                .exec_without_returning(&txn)
-                .await?;
+            txn.execute_raw(insert.clone()).await?;
             audit::index(&txn, &subjects).await?;
             txn.commit().await
         };
