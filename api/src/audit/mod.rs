@@ -165,14 +165,15 @@ pub async fn index(db: &impl ConnectionTrait, rows: &[IndexRow]) -> Result<(), s
             records.collect(),
         )
     };
-    for chunk in rows.chunks(INDEX_ROWS_PER_INSERT) {
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
         let mut insert = Query::insert();
         insert
             .into_table(Alias::new("audit_subject"))
             .columns(columns.iter().copied().map(Alias::new));
-        for row in chunk {
+        for row in rows.by_ref().take(INDEX_ROWS_PER_INSERT) {
             insert
-                .values(row.iter().cloned().map(Into::into))
+                .values(row.into_iter().map(Into::into))
                 .map_err(|err| sea_orm::DbErr::Custom(err.to_string()))?;
         }
         db.execute(&insert).await?;

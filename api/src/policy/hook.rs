@@ -178,31 +178,6 @@ pub struct FieldHook {
     variables: Mutex<Variables>,
 }
 
-impl FieldHook {
-    /// The field's arguments with the request's variables put in (a missing variable is null).
-    fn arguments(&self, info: &ResolveInfo<'_>) -> Vec<(Name, Value)> {
-        let Ok(variables) = self.variables.lock() else {
-            return Vec::new();
-        };
-        info.field
-            .arguments
-            .iter()
-            .map(|(name, value)| {
-                let value = value
-                    .node
-                    .clone()
-                    .into_const_with(|var| {
-                        Ok::<_, std::convert::Infallible>(
-                            variables.get(&var).cloned().unwrap_or(Value::Null),
-                        )
-                    })
-                    .unwrap_or(Value::Null);
-                (name.node.clone(), value)
-            })
-            .collect()
-    }
-}
-
 fn error_at(code: &'static str, message: &str, pos: Pos, path: Vec<PathSegment>) -> ServerError {
     let mut extensions = ErrorExtensionValues::default();
     extensions.set("code", code);
@@ -233,6 +208,29 @@ fn path_of(info: &ResolveInfo<'_>) -> Vec<PathSegment> {
 }
 
 impl FieldHook {
+    /// The field's arguments with the request's variables put in (a missing variable is null).
+    fn arguments(&self, info: &ResolveInfo<'_>) -> Vec<(Name, Value)> {
+        let Ok(variables) = self.variables.lock() else {
+            return Vec::new();
+        };
+        info.field
+            .arguments
+            .iter()
+            .map(|(name, value)| {
+                let value = value
+                    .node
+                    .clone()
+                    .into_const_with(|var| {
+                        Ok::<_, std::convert::Infallible>(
+                            variables.get(&var).cloned().unwrap_or(Value::Null),
+                        )
+                    })
+                    .unwrap_or(Value::Null);
+                (name.node.clone(), value)
+            })
+            .collect()
+    }
+
     /// Keeps the request's variables, to read the arguments of the fields it decides.
     pub fn prepare(&self, request: &Request) {
         if let Ok(mut variables) = self.variables.lock() {

@@ -91,9 +91,9 @@ async fn rate(
 /// Paired runs of the audited and the unaudited query.
 const ROUNDS: usize = 6;
 
-/// The run with the median rate.
-fn median(mut runs: Vec<(f64, u64)>) -> (f64, u64) {
-    runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+/// The median of `runs` by `key`.
+fn median<T: Copy + Default>(mut runs: Vec<T>, key: impl Fn(&T) -> f64) -> T {
+    runs.sort_by(|a, b| key(a).total_cmp(&key(b)));
     runs.get(runs.len() / 2).copied().unwrap_or_default()
 }
 
@@ -201,8 +201,13 @@ async fn main() {
     }
     sampler.abort();
     let _ = std::fs::remove_file(&policy);
-    let (plain, bare, audited) = (median(plain), median(bare), median(audited));
-    let ratio = median(ratios.iter().map(|r| (*r, 0)).collect()).0;
+    let by_rate = |run: &(f64, u64)| run.0;
+    let (plain, bare, audited) = (
+        median(plain, by_rate),
+        median(bare, by_rate),
+        median(audited, by_rate),
+    );
+    let ratio = median(ratios.clone(), |r| *r);
     println!(
         "20 children without the sensitive fields: {:.0} req/s, {} SQL statements/request",
         plain.0, plain.1
@@ -234,8 +239,9 @@ async fn main() {
     );
     drop(unaudited);
 
-    // Sealing: `events` read events of 20 children and 40 guardians each (as the audited list's), written (with their index rows) as the
-    // background writer writes them, on an instance whose own sealer waits, then sealed from scratch.
+    // Sealing: `events` read events of 20 children and 40 guardians each (as the audited
+    // list's), written with their index rows as the background writer writes them, on an
+    // instance whose own sealer waits, then sealed from scratch.
     let quiet = TestApp::spawn_with(|c| c.audit.seal_interval_ms = 3_600_000).await;
     quiet.seal_audit().await;
     let keys = &quiet.state.audit_keys;
