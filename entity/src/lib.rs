@@ -29,6 +29,7 @@ pub mod organization;
 pub mod pairing;
 pub mod persuasion_attempt;
 pub mod plan_task;
+pub mod projection;
 pub mod refresh_token;
 pub mod region;
 pub mod report;

@@ -37,3 +37,17 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+crate::projectable!(Model {
+    id,
+    campaign_id,
+    team_id,
+    child_id,
+    hazard_site_id,
+    screened_on,
+    finding,
+    concern,
+    report_id,
+    recorded_by,
+    created_at,
+});

@@ -61,3 +61,29 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+crate::projectable!(Model {
+    id,
+    child_id,
+    visitor_account_id,
+    visitor_role,
+    visited_at,
+    method,
+    living_rating,
+    living_note,
+    guardianship_rating,
+    guardianship_note,
+    schooling_rating,
+    schooling_note,
+    health_rating,
+    health_note,
+    safety_rating,
+    safety_note,
+    follow_up_needed,
+    next_planned_on,
+    created_at,
+    updated_at,
+    annotation,
+    annotated_by,
+    annotated_at,
+});

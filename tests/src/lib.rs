@@ -365,6 +365,18 @@ impl TestApp {
         gid("Organization", found.id)
     }
 
+    /// The global ID of the region with this code (`652701100201`, the demo's first village).
+    pub async fn region_id(&self, code: &str) -> Value {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let found = entity::region::Entity::find()
+            .filter(entity::region::Column::Code.eq(code))
+            .one(&self.state.db)
+            .await
+            .expect("region query")
+            .unwrap_or_else(|| panic!("no region {code}"));
+        gid("Region", found.id)
+    }
+
     /// The first child paired with the teacher signed in as `teacher`: `{ id residenceVillage
     /// { id } }`.
     /// Submits, as `teacher`, a report that `child` (as `paired_child` gives it) lives alone,

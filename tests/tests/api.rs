@@ -32,6 +32,8 @@ mod live;
 mod pairing;
 #[path = "api/policy.rs"]
 mod policy;
+#[path = "api/projection.rs"]
+mod projection;
 #[path = "api/reports.rs"]
 mod reports;
 #[path = "api/responses.rs"]

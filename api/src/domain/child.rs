@@ -10,7 +10,9 @@ use entity::{
         LeftBehindType, LivingArrangement, OrganizationKind, RegionLevel, RiskLevel,
         SchoolingStage,
     },
-    organization, region,
+    organization,
+    projection::{Columns, Projected},
+    region,
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
@@ -97,6 +99,16 @@ impl ChildOrder {
             Self::Name => ChildKey::Text(child.name.clone(), child.id),
             Self::BirthDate => ChildKey::Text(child.birth_date.to_string(), child.id),
             Self::Registered => ChildKey::Id(child.id),
+        }
+    }
+
+    /// The columns [`Self::key`] reads.
+    fn columns(self) -> Columns<child::Entity> {
+        let key = Columns::key();
+        match self {
+            Self::Name => key.with(child::Column::Name),
+            Self::BirthDate => key.with(child::Column::BirthDate),
+            Self::Registered => key,
         }
     }
 }
@@ -209,13 +221,15 @@ pub async fn get(
     find(db, actor, id).await?.ok_or(ApiError::NotFound)
 }
 
-/// A page of the children the caller may see.
+/// A page of the children the caller may see, reading `columns` of them (and the order's);
+/// the other columns of the models hold placeholders.
 pub async fn list(
     db: &impl ConnectionTrait,
     actor: &Actor<'_>,
     filter: ChildFilter,
     order: ChildOrder,
     page: Page<ChildKey>,
+    columns: Columns<child::Entity>,
 ) -> ApiResult<Slice<child::Model>> {
     let mut query = child::Entity::find().filter(in_scope(actor));
     if let Some(region_id) = filter.region {
@@ -296,6 +310,7 @@ pub async fn list(
                 .add(child::Column::ReviewedAt.lt(quarter_start(today))),
         );
     }
+    let query = columns.union(order.columns()).select(query);
     let bad_cursor = || ApiError::bad_input("after", "not a cursor of this list in this order");
     let first = page.first;
     let slice = match order {
@@ -305,7 +320,9 @@ pub async fn list(
                 Some(ChildKey::Text(name, id)) => Some((name, id)),
                 Some(ChildKey::Id(_)) => return Err(bad_cursor()),
             };
-            let cursor = query.cursor_by((child::Column::Name, child::Column::Id));
+            let cursor = query
+                .cursor_by((child::Column::Name, child::Column::Id))
+                .into_model::<Projected<child::Model>>();
             page::read(db, cursor, Page { first, after }).await?
         }
         ChildOrder::BirthDate => {
@@ -317,7 +334,9 @@ pub async fn list(
                 )),
                 Some(ChildKey::Id(_)) => return Err(bad_cursor()),
             };
-            let cursor = query.cursor_by((child::Column::BirthDate, child::Column::Id));
+            let cursor = query
+                .cursor_by((child::Column::BirthDate, child::Column::Id))
+                .into_model::<Projected<child::Model>>();
             page::read(db, cursor, Page { first, after }).await?
         }
         ChildOrder::Registered => {
@@ -326,11 +345,13 @@ pub async fn list(
                 Some(ChildKey::Id(id)) => Some(id),
                 Some(ChildKey::Text(..)) => return Err(bad_cursor()),
             };
-            let cursor = query.cursor_by(child::Column::Id);
+            let cursor = query
+                .cursor_by(child::Column::Id)
+                .into_model::<Projected<child::Model>>();
             page::read(db, cursor, Page { first, after }).await?
         }
     };
-    Ok(slice)
+    Ok(slice.map(|projected| projected.0))
 }
 
 /// The ledger fields of a child as the registration form has them.

@@ -24,6 +24,7 @@ pub mod visit;
 pub mod work;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use entity::projection::{Projectable, Projected};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, IdenStatic, JoinType, Order,
     PrimaryKeyTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
@@ -188,14 +189,22 @@ impl<P: EntityTrait> Parents<P> {
 ///   many the parent has.
 /// - On SQLite, which has no `LATERAL`, a row number per parent
 ///   (`ROW_NUMBER() OVER (PARTITION BY …)`) over the parents' rows.
-pub async fn first_per<E: EntityTrait, P: EntityTrait>(
+///
+/// The models are decoded by position: `rows` may read some columns only
+/// ([`Columns::select`](entity::projection::Columns::select)).
+pub async fn first_per<E, P>(
     db: &impl ConnectionTrait,
     rows: Select<E>,
     parent: E::Column,
     parents: Parents<P>,
     order: &[(E::Column, Order)],
     limit: u64,
-) -> ApiResult<Vec<E::Model>> {
+) -> ApiResult<Vec<E::Model>>
+where
+    E: EntityTrait,
+    E::Model: Projectable,
+    P: EntityTrait,
+{
     let first = match db.get_database_backend() {
         DbBackend::Postgres => {
             let mut each = rows.into_query();
@@ -231,10 +240,12 @@ pub async fn first_per<E: EntityTrait, P: EntityTrait>(
                 .to_owned()
         }
     };
-    Ok(E::find()
+    let rows = E::find()
         .from_raw_sql(db.get_database_backend().build(&first))
+        .into_model::<Projected<E::Model>>()
         .all(db)
-        .await?)
+        .await?;
+    Ok(rows.into_iter().map(|row| row.0).collect())
 }
 
 /// Escapes `%`, `_` and backslash so user text matches literally inside a LIKE pattern (with

@@ -31,6 +31,14 @@ impl<T> Slice<T> {
             has_next_page,
         }
     }
+
+    /// The same page with each row turned by `f`.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Slice<U> {
+        Slice {
+            items: self.items.into_iter().map(f).collect(),
+            has_next_page: self.has_next_page,
+        }
+    }
 }
 
 /// Reads `page` through a sea-orm keyset cursor, one row more than asked to learn whether more

@@ -6,6 +6,7 @@ use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
 use entity::{
     child,
     enums::{Rating, Role, VisitMethod},
+    projection::Columns,
     visit,
 };
 use sea_orm::{
@@ -442,14 +443,19 @@ pub async fn last_visits(
 
 /// Each child's first `limit` visits the caller may see, newest first, in one statement: the
 /// scope of [`list`], the children's part of it checked once on the children that drive
-/// [`super::first_per`].
+/// [`super::first_per`]. Reads `columns` of them (and the child and order's); the other
+/// columns of the models hold placeholders.
 pub async fn first_for_children(
     db: &impl ConnectionTrait,
     actor: &Actor<'_>,
     child_ids: &[Uuid],
     limit: u64,
+    columns: Columns<visit::Entity>,
 ) -> ApiResult<Vec<visit::Model>> {
-    let rows = visit::Entity::find().filter(own_only(actor));
+    let columns = columns
+        .with(visit::Column::ChildId)
+        .with(visit::Column::VisitedAt);
+    let rows = columns.select(visit::Entity::find().filter(own_only(actor)));
     let children = super::Parents {
         rows: ledger::among(actor, child_ids),
         id: child::Column::Id,

@@ -11,6 +11,8 @@ use std::{
 };
 
 use async_graphql::{ComplexObject, Context, OutputType, SimpleObject};
+use entity::projection::Columns;
+use sea_orm::EntityTrait;
 use serde::{Serialize, de::DeserializeOwned};
 use uuid::Uuid;
 
@@ -137,6 +139,33 @@ impl PageInfo {
     async fn end_cursor(&self, ctx: &Context<'_>) -> Option<String> {
         self.ends.as_ref().map(|(_, last)| last.seal(ctx))
     }
+}
+
+/// The columns of `E` the fields selected on this connection's nodes read, by `reads` (the
+/// node type's fields with the columns each reads), with the row's key: the whole row when a
+/// selected field is not listed there. Fragments are looked into; `__typename` reads nothing.
+pub fn node_columns<E: EntityTrait>(
+    ctx: &Context<'_>,
+    reads: &[(&str, &[E::Column])],
+) -> Columns<E> {
+    let mut columns = Columns::key();
+    for node in ctx
+        .look_ahead()
+        .field("edges")
+        .field("node")
+        .selection_fields()
+    {
+        for field in node.selection_set() {
+            if field.name() == "__typename" {
+                continue;
+            }
+            let Some((_, read)) = reads.iter().find(|(name, _)| *name == field.name()) else {
+                return Columns::all();
+            };
+            columns = read.iter().fold(columns, |columns, c| columns.with(*c));
+        }
+    }
+    columns
 }
 
 /// What a cursor of this list is bound to: the account it was issued to, the field that

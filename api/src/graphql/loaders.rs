@@ -30,8 +30,8 @@ use async_graphql::{
 use chrono::{DateTime, Utc};
 use entity::{
     access_grant, child_guardian, consent, emergency_action, entrustment_agreement, guardian,
-    guardian_contact, hazard_site, intervention, organization, persuasion_attempt, region,
-    report_transition, screening_team,
+    guardian_contact, hazard_site, intervention, organization, persuasion_attempt,
+    projection::Columns, region, report_transition, screening_team,
 };
 use sea_orm::{DatabaseConnection, Order};
 use tokio::sync::Semaphore;
@@ -499,8 +499,8 @@ loaders! {
         = |c, keys| domain::visit::last_visits(&c.db, keys), by |v| v.child_id;
     /// Each child's first visits the caller may see, newest first.
     first_visits: ByParentLimited<FirstVisits> in Scoped -> entity::visit::Model
-        = |c, keys, limit, _none: ()|
-            domain::visit::first_for_children(&c.db, &c.actor()?, keys, limit),
+        = |c, keys, limit, columns: Columns<entity::visit::Entity>|
+            domain::visit::first_for_children(&c.db, &c.actor()?, keys, limit, columns),
         by |v| v.child_id;
     /// Each child's active pairing.
     pairings: ByKey<ActivePairings> in Unscoped -> entity::pairing::Model

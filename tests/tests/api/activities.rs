@@ -2,23 +2,11 @@
 //! they may see, listed in the unit's region with the children served.
 
 use chrono::{TimeDelta, Utc};
-use entity::region;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use shouhu_tests::{Role, TestApp, Tokens};
 
 const RECORD: &str = "mutation($input: RecordServiceActivityInput!) { recordServiceActivity(input: $input) { activity { id kind title children { id } provider { kind } } } }";
-
-async fn region_id(app: &TestApp, code: &str) -> String {
-    use base64::Engine;
-    let region = region::Entity::find()
-        .filter(region::Column::Code.eq(code))
-        .one(&app.state.db)
-        .await
-        .unwrap()
-        .unwrap();
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("Region:{}", region.id))
-}
 
 /// The global IDs of the first `n` children `tokens` may see.
 async fn child_ids(app: &TestApp, tokens: &Tokens, n: usize) -> Vec<Value> {
@@ -36,7 +24,7 @@ async fn child_ids(app: &TestApp, tokens: &Tokens, n: usize) -> Vec<Value> {
         .collect()
 }
 
-fn input(region: &str, children: &[Value]) -> Value {
+fn input(region: &Value, children: &[Value]) -> Value {
     json!({
         "kind": "HOLIDAY_CLASS",
         "title": "红星村假期小课堂",
@@ -52,7 +40,7 @@ async fn the_womens_federation_records_a_holiday_class_and_the_portal_lists_it()
     let app = TestApp::spawn().await;
     let worker = app.login_as(Role::WomensFederationWorker).await;
     let children = child_ids(&app, &worker, 2).await;
-    let village = region_id(&app, "652701100201").await;
+    let village = app.region_id("652701100201").await;
 
     let recorded = app
         .gql(
@@ -105,8 +93,8 @@ async fn an_activity_names_only_children_and_places_the_unit_may_see() {
             base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("Child:{}", child.id))
         )
     };
-    let own_village = region_id(&app, "652701100201").await;
-    let other_county = region_id(&app, "652722100201").await;
+    let own_village = app.region_id("652701100201").await;
+    let other_county = app.region_id("652722100201").await;
 
     let stranger = app
         .gql(
@@ -146,7 +134,7 @@ async fn activity_lists_cost_the_same_statements_for_1_or_3_activities() {
     let app = TestApp::spawn().await;
     let worker = app.login_as(Role::WomensFederationWorker).await;
     let children = child_ids(&app, &worker, 6).await;
-    let village = region_id(&app, "652701100201").await;
+    let village = app.region_id("652701100201").await;
     for pair in children.chunks(2) {
         let recorded = app
             .gql(

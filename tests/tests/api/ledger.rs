@@ -3,7 +3,7 @@
 
 use base64::Engine;
 use chrono::{Datelike, NaiveDate, Utc};
-use entity::{audit_event, child, region};
+use entity::{audit_event, child};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 use shouhu::domain::values::ResidentId;
@@ -13,16 +13,6 @@ const DEMO_VILLAGE: &str = "652701100201";
 
 fn global(kind: &str, id: uuid::Uuid) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{kind}:{id}"))
-}
-
-async fn region_id(app: &TestApp, code: &str) -> String {
-    let region = region::Entity::find()
-        .filter(region::Column::Code.eq(code))
-        .one(&app.state.db)
-        .await
-        .unwrap()
-        .unwrap();
-    global("Region", region.id)
 }
 
 /// A valid registration form for a ten-year-old girl in the demo village.
@@ -37,7 +27,7 @@ async fn form(app: &TestApp, sequence: u16) -> Value {
         "birthDate": birth.to_string(),
         "ethnicity": "汉族",
         "idNumber": id_number.as_str(),
-        "residenceVillageId": region_id(app, DEMO_VILLAGE).await,
+        "residenceVillageId": app.region_id(DEMO_VILLAGE).await,
         "address": "红星村1组1号",
         "leftBehindType": "BOTH_PARENTS_AWAY",
         "livingArrangement": "WITH_GRANDPARENTS",
@@ -92,8 +82,8 @@ async fn every_validation_rule_names_its_field() {
             .unwrap();
         global("Organization", org.id)
     };
-    let township = region_id(&app, "652701100").await;
-    let other_county_village = region_id(&app, "652722100201").await;
+    let township = app.region_id("652701100").await;
+    let other_county_village = app.region_id("652722100201").await;
     // Two days ahead: the ledger counts days in China Standard Time.
     let tomorrow = (today + chrono::TimeDelta::days(2)).to_string();
 
@@ -205,7 +195,7 @@ async fn the_same_id_number_twice_is_a_conflict_naming_the_child_only_to_who_may
     let elsewhere_input = with(
         input,
         "residenceVillageId",
-        json!(region_id(&app, "652722100201").await),
+        json!(app.region_id("652722100201").await),
     );
     let stranger = app
         .login("director.652722100201", shouhu_tests::DEMO_PASSWORD)

@@ -5,8 +5,6 @@
 use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
-use entity::region;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use shouhu_tests::{
     Role, TestApp, Tokens,
@@ -23,13 +21,7 @@ async fn ready(address: &str, token: &str) -> Subscriber {
 }
 
 async fn submit_report(app: &TestApp, address: &str, teacher: &Tokens, key: &str) -> Value {
-    use base64::Engine;
-    let village = region::Entity::find()
-        .filter(region::Column::Code.eq("652701100201"))
-        .one(&app.state.db)
-        .await
-        .unwrap()
-        .unwrap();
+    let village = app.region_id("652701100201").await;
     let child = app
         .gql(
             Some(&teacher.access),
@@ -51,7 +43,7 @@ async fn submit_report(app: &TestApp, address: &str, teacher: &Tokens, key: &str
                 "urgency": "IMMEDIATE",
                 "narrative": "孩子独自在家",
                 "occurredAt": Utc::now().to_rfc3339(),
-                "regionId": base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("Region:{}", village.id)),
+                "regionId": village,
                 "childId": child,
             } }
         }))

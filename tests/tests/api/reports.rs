@@ -2,8 +2,8 @@
 //! illegal moves, transfer, confidentiality of the reporter, deadlines and the sweep.
 
 use chrono::{TimeDelta, Utc};
-use entity::{deadline_alert, region};
-use sea_orm::{ColumnTrait, EntityTrait, Iterable, PaginatorTrait, QueryFilter};
+use entity::deadline_alert;
+use sea_orm::{EntityTrait, Iterable, PaginatorTrait};
 use serde_json::{Value, json};
 use shouhu_tests::{Role, TestApp, Tokens};
 
@@ -15,17 +15,6 @@ static OCCURRED_AT: std::sync::LazyLock<&'static str> = std::sync::LazyLock::new
 
 const SUBMIT: &str = "mutation($input: SubmitReportInput!) { submitReport(input: $input) { replayed report { id state category holder { name kind } deadline outcomeNotice } } }";
 const MOVE: &str = "mutation($input: TransitionReportInput!) { transitionReport(input: $input) { report { state allowedMoves outcomeNotice holder { code } } } }";
-
-async fn village(app: &TestApp) -> String {
-    use base64::Engine;
-    let region = region::Entity::find()
-        .filter(region::Column::Code.eq("652701100201"))
-        .one(&app.state.db)
-        .await
-        .unwrap()
-        .unwrap();
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("Region:{}", region.id))
-}
 
 async fn paired_child(app: &TestApp, teacher: &Tokens) -> Value {
     app.gql(
@@ -54,7 +43,7 @@ async fn submit(
             "urgency": "IMMEDIATE",
             "narrative": "孩子独自在家，父母外出务工，家中无人照看",
             "occurredAt": *OCCURRED_AT,
-            "regionId": village(app).await,
+            "regionId": app.region_id("652701100201").await,
             "place": "红星村3组",
             "childId": child,
             "reporterContact": "13800000000",
@@ -478,7 +467,7 @@ async fn public_input(app: &TestApp) -> Value {
         "category": "LIVING_ALONE",
         "narrative": "邻居家的孩子一个人住了好几天",
         "occurredAt": Utc::now().to_rfc3339(),
-        "regionId": village(app).await,
+        "regionId": app.region_id("652701100201").await,
         "childDescription": "男孩，约八岁",
         "contact": "13900001111",
     } })

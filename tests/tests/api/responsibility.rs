@@ -3,7 +3,7 @@
 
 use chrono::{TimeDelta, Utc};
 use entity::plan_task;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
 use shouhu_tests::{Role, TestApp};
 
@@ -287,23 +287,14 @@ async fn civil_affairs_records_commendation_and_accountability_in_its_jurisdicti
 #[tokio::test]
 async fn the_overview_of_a_region_outside_the_jurisdiction_is_empty() {
     let app = TestApp::spawn().await;
-    let alashankou = entity::region::Entity::find()
-        .filter(entity::region::Column::Code.eq("652702"))
-        .one(&app.state.db)
-        .await
-        .unwrap()
-        .unwrap();
+    let alashankou = app.region_id("652702").await;
     let query = "query($r: ID) { responsibilityOverview(regionId: $r) { organization { name } } }";
 
     let own = app
         .gql_as(Role::CivilAffairsOfficer, query, json!({ "r": null }))
         .await;
     let other = app
-        .gql_as(
-            Role::CivilAffairsOfficer,
-            query,
-            json!({ "r": shouhu_tests::gid("Region", alashankou.id) }),
-        )
+        .gql_as(Role::CivilAffairsOfficer, query, json!({ "r": alashankou }))
         .await;
 
     assert!(

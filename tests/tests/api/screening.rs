@@ -2,10 +2,8 @@
 //! records of children and sites, and a finding that raises a report at once.
 
 use chrono::{NaiveDate, TimeDelta, Utc};
-use entity::region;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
-use shouhu_tests::{Role, TestApp, gid};
+use shouhu_tests::{Role, TestApp};
 
 const CAMPAIGN: &str = "mutation($input: StartScreeningCampaignInput!) { startScreeningCampaign(input: $input) { campaign { id name season region { name } } } }";
 const SITE: &str = "mutation($input: AddHazardSiteInput!) { addHazardSite(input: $input) { site { id kind risk place region { name } } } }";
@@ -20,16 +18,6 @@ fn day(n: i64) -> String {
     (today() + TimeDelta::days(n)).to_string()
 }
 
-async fn region_id(app: &TestApp, code: &str) -> Value {
-    let found = region::Entity::find()
-        .filter(region::Column::Code.eq(code))
-        .one(&app.state.db)
-        .await
-        .unwrap()
-        .unwrap();
-    gid("Region", found.id)
-}
-
 fn field_of(response: &shouhu_tests::GqlResponse) -> Value {
     response.body["errors"][0]["extensions"]["field"].clone()
 }
@@ -40,9 +28,9 @@ async fn a_holiday_campaign_screens_children_and_sites_and_a_finding_raises_a_re
     let supervisor = app.login_as(Role::ChildSupervisor).await;
     let director = app.login_as(Role::ChildDirector).await;
     let teacher = app.login_as(Role::Teacher).await;
-    let township = region_id(&app, "652701100").await;
-    let village = region_id(&app, "652701100201").await;
-    let elsewhere = region_id(&app, "652702100").await;
+    let township = app.region_id("652701100").await;
+    let village = app.region_id("652701100201").await;
+    let elsewhere = app.region_id("652702100").await;
     let station = app.organization_id("police_station:652701100").await;
     let government = app.organization_id("township_government:652701100").await;
     let campaign_input = |region: &Value, starts: i64, ends: i64| json!({ "input": { "name": "寒假留守儿童安全排查", "season": "WINTER_HOLIDAY", "startsOn": day(starts), "endsOn": day(ends), "regionId": region } });
@@ -273,7 +261,7 @@ async fn a_holiday_campaign_screens_children_and_sites_and_a_finding_raises_a_re
 async fn campaign_lists_cost_the_same_statements_for_1_or_3_campaigns() {
     let app = TestApp::spawn().await;
     let supervisor = app.login_as(Role::ChildSupervisor).await;
-    let township = region_id(&app, "652701100").await;
+    let township = app.region_id("652701100").await;
     let government = app.organization_id("township_government:652701100").await;
     for name in ["暑假安全排查", "春节前排查"] {
         let started = app
@@ -318,7 +306,7 @@ async fn a_campaigns_tally_counts_only_the_records_the_reader_may_see() {
     let supervisor = app.login_as(Role::ChildSupervisor).await;
     let director = app.login_as(Role::ChildDirector).await;
     let teacher = app.login_as(Role::Teacher).await;
-    let township = region_id(&app, "652701100").await;
+    let township = app.region_id("652701100").await;
     let started = app
         .gql(
             Some(&supervisor.access),

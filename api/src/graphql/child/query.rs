@@ -86,8 +86,9 @@ impl ChildQuery {
             ChildOrder::BirthDate => domain::child::ChildOrder::BirthDate,
             ChildOrder::Registered => domain::child::ChildOrder::Registered,
         };
-        let slice =
-            domain::child::list(&ctx.state().db, &actor, domain_filter, order, page).await?;
+        let columns = connection::node_columns(ctx, Child::COLUMNS);
+        let db = &ctx.state().db;
+        let slice = domain::child::list(db, &actor, domain_filter, order, page, columns).await?;
         Ok(paging.connection(ctx, slice, |c| order.key(c), Child))
     }
 }

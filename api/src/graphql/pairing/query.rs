@@ -33,7 +33,9 @@ impl PairingQuery {
             ..Default::default()
         };
         let order = domain::child::ChildOrder::Name;
-        let slice = domain::child::list(&ctx.state().db, &actor, filter, order, page).await?;
+        let columns = connection::node_columns(ctx, Child::COLUMNS);
+        let db = &ctx.state().db;
+        let slice = domain::child::list(db, &actor, filter, order, page, columns).await?;
         Ok(paging.connection(ctx, slice, |c| order.key(c), Child))
     }
 

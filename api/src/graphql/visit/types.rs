@@ -29,6 +29,34 @@ pub struct Finding {
 }
 
 impl Visit {
+    /// The columns of the visit's row each field reads, by the field's name in the schema, as
+    /// [`Child::COLUMNS`] has them for a child: what a child's first visits read of each row.
+    pub const COLUMNS: &[(&str, &[visit::Column])] = {
+        use visit::Column as C;
+        &[
+            ("id", &[]),
+            ("child", &[C::ChildId]),
+            ("visitedAt", &[C::VisitedAt]),
+            ("method", &[C::Method]),
+            ("visitorRole", &[C::VisitorRole]),
+            ("visitorId", &[C::VisitorAccountId]),
+            ("living", &[C::LivingRating, C::LivingNote]),
+            (
+                "guardianship",
+                &[C::GuardianshipRating, C::GuardianshipNote],
+            ),
+            ("schooling", &[C::SchoolingRating, C::SchoolingNote]),
+            ("health", &[C::HealthRating, C::HealthNote]),
+            ("safety", &[C::SafetyRating, C::SafetyNote]),
+            ("followUpNeeded", &[C::FollowUpNeeded]),
+            ("nextPlannedOn", &[C::NextPlannedOn]),
+            ("recordedAt", &[C::CreatedAt]),
+            ("correctableUntil", &[C::CreatedAt]),
+            ("annotation", &[C::Annotation]),
+            ("annotatedAt", &[C::AnnotatedAt]),
+        ]
+    };
+
     fn finding(
         &self,
         ctx: &Context<'_>,
