@@ -47,3 +47,15 @@ impl Related<super::guardian::Entity> for Entity {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+crate::projectable!(Model {
+    id,
+    child_id,
+    guardian_id,
+    relation,
+    is_entrusted,
+    is_primary,
+    since,
+    ended_at,
+    created_at,
+});

@@ -37,3 +37,17 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+crate::projectable!(Model {
+    id,
+    name,
+    id_number,
+    phone,
+    address,
+    work_province,
+    work_city,
+    guardianship_capacity,
+    version,
+    created_at,
+    updated_at,
+});

@@ -68,7 +68,13 @@ impl<E: EntityTrait> Columns<E> {
         if self.is_all() {
             return query;
         }
-        E::Column::iter().fold(query.select_only(), |query, column| {
+        self.append(query.select_only())
+    }
+
+    /// `query` reading, after what it reads, every column of `E` in its place: these columns,
+    /// and `NULL` for the others (one entity's columns after another's, for a join).
+    pub fn append<Q: QuerySelect>(&self, query: Q) -> Q {
+        E::Column::iter().fold(query, |query, column| {
             if self.contains(column) {
                 query.column(column)
             } else {
@@ -117,20 +123,37 @@ impl<E> fmt::Debug for Columns<E> {
     }
 }
 
-/// A model decoded by position from a row of [`Columns::select`] (or of a whole-row select):
-/// columns read as `NULL` in a non-null place hold their [`Placeholder`]. Table prefixes are
-/// not supported: the columns must come first in the row, in the entity's order.
+/// A model decoded by position from a row of [`Columns::select`] (or of a whole-row select),
+/// or a pair of them from a row of [`Columns::append`]: columns read as `NULL` in a non-null
+/// place hold their [`Placeholder`]. Table prefixes are not used: the columns come first in
+/// the row, each entity's in its order.
 pub struct Projected<M>(pub M);
 
-/// A model that can be decoded by position: implemented by [`projectable!`].
+/// A model that can be decoded by position: implemented by [`projectable!`], and by pairs
+/// of such models, one's columns after the other's.
 pub trait Projectable: Sized + Send + Sync {
-    /// The model from `row`, its columns at positions 0, 1, … in the entity's order.
-    fn from_row(row: &QueryResult) -> Result<Self, DbErr>;
+    /// How many columns it is decoded from.
+    const COLUMNS: usize;
+
+    /// The model from `row`, its columns at positions `first`, `first + 1`, … in the entity's
+    /// order.
+    fn from_row(row: &QueryResult, first: usize) -> Result<Self, DbErr>;
+}
+
+impl<A: Projectable, B: Projectable> Projectable for (A, B) {
+    const COLUMNS: usize = A::COLUMNS + B::COLUMNS;
+
+    fn from_row(row: &QueryResult, first: usize) -> Result<Self, DbErr> {
+        Ok((
+            A::from_row(row, first)?,
+            B::from_row(row, first + A::COLUMNS)?,
+        ))
+    }
 }
 
 impl<M: Projectable> FromQueryResult for Projected<M> {
     fn from_query_result(row: &QueryResult, _pre: &str) -> Result<Self, DbErr> {
-        M::from_row(row).map(Self)
+        M::from_row(row, 0).map(Self)
     }
 }
 
@@ -165,8 +188,10 @@ pub fn value_at<T: TryGetable + Placeholder>(
 macro_rules! projectable {
     ($model:ident { $($field:ident),+ $(,)? }) => {
         impl $crate::projection::Projectable for $model {
-            fn from_row(row: &sea_orm::QueryResult) -> Result<Self, sea_orm::DbErr> {
-                let mut positions = 0..;
+            const COLUMNS: usize = [$(stringify!($field)),+].len();
+
+            fn from_row(row: &sea_orm::QueryResult, first: usize) -> Result<Self, sea_orm::DbErr> {
+                let mut positions = first..;
                 Ok(Self {
                     $($field: $crate::projection::value_at(
                         row,
@@ -203,6 +228,8 @@ macro_rules! first_variant {
 first_variant! {
     ChildStatus => Active,
     Gender => Male,
+    GuardianRelation => Father,
+    GuardianshipCapacity => Full,
     GuardianshipQuality => Unsupervised,
     HealthStatus => Healthy,
     LeftBehindType => BothParentsAway,

@@ -6,10 +6,11 @@ use entity::{
     child, child_guardian, consent, entrustment_agreement,
     enums::{ConsentPurpose, GuardianRelation, GuardianshipCapacity},
     guardian,
+    projection::{Columns, Projected},
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, sea_query::Expr,
+    QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -58,23 +59,26 @@ pub struct LinkDraft {
     pub since: Option<NaiveDate>,
 }
 
-/// A child's active guardian links with their guardians, for many children at once.
+/// A child's active guardian links with their guardians, for many children at once (one
+/// join, decoded by position).
 pub async fn for_children(
     db: &impl ConnectionTrait,
     child_ids: &[Uuid],
 ) -> ApiResult<Vec<(child_guardian::Model, guardian::Model)>> {
-    let rows = child_guardian::Entity::find()
-        .find_also_related(guardian::Entity)
+    let links = child_guardian::Entity::find()
+        .select_only()
+        .inner_join(guardian::Entity)
         .filter(child_guardian::Column::ChildId.is_in(child_ids.iter().copied()))
         .filter(child_guardian::Column::EndedAt.is_null())
         .order_by_desc(child_guardian::Column::IsPrimary)
-        .order_by_asc(child_guardian::Column::CreatedAt)
+        .order_by_asc(child_guardian::Column::CreatedAt);
+    let links = Columns::<guardian::Entity>::all()
+        .append(Columns::<child_guardian::Entity>::all().append(links));
+    let rows = links
+        .into_model::<Projected<(child_guardian::Model, guardian::Model)>>()
         .all(db)
         .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(link, g)| g.map(|g| (link, g)))
-        .collect())
+    Ok(rows.into_iter().map(|row| row.0).collect())
 }
 
 fn validate(draft: &GuardianDraft) -> ApiResult<()> {
