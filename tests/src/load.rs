@@ -14,6 +14,12 @@ const CLIENT_THREADS: &str = "bench-client";
 /// Clock ticks per second in `/proc` (`USER_HZ`, 100 on every Linux architecture).
 const TICKS_PER_SECOND: u64 = 100;
 
+/// The median of `runs` by `key`.
+pub fn median<T: Copy + Default>(mut runs: Vec<T>, key: impl Fn(&T) -> f64) -> T {
+    runs.sort_by(|a, b| key(a).total_cmp(&key(b)));
+    runs.get(runs.len() / 2).copied().unwrap_or_default()
+}
+
 /// The latency at percentile `p` (0 to 1) of sorted latencies.
 pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;

@@ -23,7 +23,10 @@ use sea_orm::{
 };
 use serde_json::json;
 use shouhu::audit::{AuditRecord, chain};
-use shouhu_tests::{Role, TestApp, Tokens, load::LoadClient};
+use shouhu_tests::{
+    Role, TestApp, Tokens,
+    load::{LoadClient, median},
+};
 
 /// The service's own allocator (`api/src/main.rs`), so the in-process figures are the service's.
 #[global_allocator]
@@ -90,12 +93,6 @@ async fn rate(
 
 /// Paired runs of the audited and the unaudited query.
 const ROUNDS: usize = 6;
-
-/// The median of `runs` by `key`.
-fn median<T: Copy + Default>(mut runs: Vec<T>, key: impl Fn(&T) -> f64) -> T {
-    runs.sort_by(|a, b| key(a).total_cmp(&key(b)));
-    runs.get(runs.len() / 2).copied().unwrap_or_default()
-}
 
 /// The shipped policy with nothing marked sensitive, in a file of its own.
 fn unaudited_policy() -> std::path::PathBuf {

@@ -9,6 +9,13 @@
 //! `cargo run -p shouhu-tests --release --bin bench -- [requests] [concurrency] [children]
 //! [scenario]` (defaults 400, 16, 50,000 and every scenario; a scenario is chosen by the start
 //! of its name, such as `Q1`; use the release profile for figures worth comparing).
+//!
+//! `… --bin bench -- compare OTHER [requests] [concurrency] [children]` compares this build
+//! with another build of this harness (the path of its binary): both serve Q1 from processes of
+//! their own over the same database, in alternating runs (the other first every second round),
+//! and each round prints both builds' throughput and CPU time per request, then the medians of
+//! the rounds' ratios. On a machine whose speed drifts, separate runs of the two builds cannot
+//! be compared; runs side by side can.
 
 use std::{path::PathBuf, process::Command, time::Instant};
 
@@ -18,7 +25,7 @@ use serde_json::{Value, json};
 use shouhu::graphql::ids;
 use shouhu_tests::{
     Role, TestApp,
-    load::{LoadClient, Run, ServerProcess, peak_rss_kib, percentile},
+    load::{LoadClient, Run, ServerProcess, median, peak_rss_kib, percentile},
 };
 use uuid::Uuid;
 
@@ -178,6 +185,102 @@ async fn generate(database_url: &str, children: u32) {
     println!("{counts:?}");
 }
 
+/// The app in-process with the service's own pool size, over the demo data grown by
+/// `children` generated children (loaded by the generator in a process of its own), and
+/// whether it runs on PostgreSQL.
+async fn grown(children: usize) -> (TestApp, bool) {
+    let app = TestApp::spawn_with(|c| {
+        c.database_max_connections = shouhu::config::Config::default().database_max_connections;
+    })
+    .await;
+    let postgres = shouhu_tests::db::postgres_server().is_some();
+    let started = Instant::now();
+    let generated = Command::new(std::env::current_exe().expect("this program"))
+        .args(["generate", &children.to_string()])
+        .env(CHILD_DATABASE, &app.state.config.database_url)
+        .output()
+        .expect("the generator runs");
+    assert!(
+        generated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&generated.stderr)
+    );
+    println!(
+        "backend: {}; {children} generated children loaded in {:.1} s: {}",
+        if postgres { "PostgreSQL" } else { "SQLite" },
+        started.elapsed().as_secs_f64(),
+        String::from_utf8_lossy(&generated.stdout).trim()
+    );
+    (app, postgres)
+}
+
+/// Rounds of [`compare`]: each serves Q1 from both builds.
+const COMPARE_ROUNDS: usize = 6;
+
+/// This build against `other` (another build of this harness), side by side: see the module's
+/// documentation.
+async fn compare(other: PathBuf, requests: usize, concurrency: usize, children: usize) {
+    let (app, _) = grown(children).await;
+    let database_url = app.state.config.database_url.clone();
+    let ours = ServerProcess::start(
+        &std::env::current_exe().expect("this program"),
+        &["serve"],
+        (CHILD_DATABASE, &database_url),
+    );
+    let theirs = ServerProcess::start(&other, &["serve"], (CHILD_DATABASE, &database_url));
+    let token = app.login_as(Role::ChildSupervisor).await.access;
+    let q1 = || (SCENARIOS[0].query, Value::Null);
+    let load = LoadClient::new();
+    for server in [&ours, &theirs] {
+        load.run_against(server, &token, q1(), concurrency * 8, concurrency)
+            .await;
+    }
+    println!(
+        "Q1, {requests} requests per run, {concurrency} at a time; this build against {}",
+        other.display()
+    );
+    let mut rounds = Vec::new();
+    for round in 0..COMPARE_ROUNDS {
+        let the_other_first = round % 2 == 1;
+        let order = if the_other_first {
+            [&theirs, &ours]
+        } else {
+            [&ours, &theirs]
+        };
+        let mut runs = Vec::new();
+        for server in order {
+            runs.push(
+                load.run_against(server, &token, q1(), requests, concurrency)
+                    .await,
+            );
+        }
+        if the_other_first {
+            runs.reverse();
+        }
+        let (this, that) = (&runs[0], &runs[1]);
+        let ratios = (
+            this.throughput() / that.throughput(),
+            this.cpu_ms_per_request() / that.cpu_ms_per_request(),
+        );
+        println!(
+            "  round {}: this build {:.0} req/s, {:.2} ms CPU/request; the other {:.0} req/s, {:.2} ms; throughput {:.2}x, CPU {:.2}x",
+            round + 1,
+            this.throughput(),
+            this.cpu_ms_per_request(),
+            that.throughput(),
+            that.cpu_ms_per_request(),
+            ratios.0,
+            ratios.1,
+        );
+        rounds.push(ratios);
+    }
+    println!(
+        "median of the rounds: throughput {:.2}x, CPU per request {:.2}x the other build's",
+        median(rounds.clone(), |r| r.0).0,
+        median(rounds, |r| r.1).1,
+    );
+}
+
 /// The service alone, for its memory and CPU: prints its port, then serves.
 async fn serve(database_url: &str) {
     let checkpoints = std::env::temp_dir().join(format!(
@@ -229,31 +332,15 @@ async fn main() {
     let requests = numbers.first().copied().unwrap_or(400).max(1);
     let concurrency = numbers.get(1).copied().unwrap_or(16).clamp(1, requests);
     let children = numbers.get(2).copied().unwrap_or(50_000);
+    if args.first().map(String::as_str) == Some("compare") {
+        let other = args.get(1).expect("the other build's binary");
+        compare(PathBuf::from(other), requests, concurrency, children).await;
+        return;
+    }
     let chosen = args.iter().find(|a| a.parse::<usize>().is_err());
 
-    let app = TestApp::spawn_with(|c| {
-        c.database_max_connections = shouhu::config::Config::default().database_max_connections;
-    })
-    .await;
+    let (app, postgres) = grown(children).await;
     let database_url = app.state.config.database_url.clone();
-    let postgres = shouhu_tests::db::postgres_server().is_some();
-    let started = Instant::now();
-    let generated = Command::new(std::env::current_exe().expect("this program"))
-        .args(["generate", &children.to_string()])
-        .env(CHILD_DATABASE, &database_url)
-        .output()
-        .expect("the generator runs");
-    assert!(
-        generated.status.success(),
-        "{}",
-        String::from_utf8_lossy(&generated.stderr)
-    );
-    println!(
-        "backend: {}; {children} generated children loaded in {:.1} s: {}",
-        if postgres { "PostgreSQL" } else { "SQLite" },
-        started.elapsed().as_secs_f64(),
-        String::from_utf8_lossy(&generated.stdout).trim()
-    );
     println!("{requests} requests per scenario, {concurrency} at a time");
 
     let login_started = Instant::now();
