@@ -111,7 +111,8 @@ pub trait LimitedSource: Send + Sync + 'static {
     type Reach: Send + Sync + 'static;
     /// A row it reads.
     type Row: Clone + Send + Sync + 'static;
-    /// The list's own arguments besides its length (`()` when it has none).
+    /// The list's own arguments besides its length, and the columns it reads when it reads
+    /// only some (`()` when neither).
     type Filter: Copy + Eq + Hash + Send + Sync + 'static;
     /// Reads the first `limit` rows meeting `filter` of each of `parents`, in one statement.
     fn fetch(
@@ -157,7 +158,7 @@ pub struct FirstOf<F> {
     pub parent: Uuid,
     /// How many rows at most.
     pub limit: u64,
-    /// The list's own arguments.
+    /// The list's own arguments (and the columns it reads).
     pub filter: F,
 }
 
