@@ -111,18 +111,40 @@ pub trait LimitedSource: Send + Sync + 'static {
     type Reach: Send + Sync + 'static;
     /// A row it reads.
     type Row: Clone + Send + Sync + 'static;
-    /// The list's own arguments besides its length, and the columns it reads when it reads
-    /// only some (`()` when neither).
+    /// The list's own arguments besides its length (`()` when it has none).
     type Filter: Copy + Eq + Hash + Send + Sync + 'static;
-    /// Reads the first `limit` rows meeting `filter` of each of `parents`, in one statement.
+    /// Which columns of its rows it reads ([`Columns`] when it may read some only, else `()`).
+    type Reads: Reads;
+    /// Reads the first `limit` rows meeting `filter` of each of `parents`, in one statement,
+    /// with the columns `reads`.
     fn fetch(
         reach: &Self::Reach,
         parents: &[Uuid],
         limit: u64,
         filter: Self::Filter,
+        reads: Self::Reads,
     ) -> impl Future<Output = ApiResult<Vec<Self::Row>>> + Send;
     /// The parent a row belongs under.
     fn key(row: &Self::Row) -> Uuid;
+}
+
+/// The columns a limited list reads: fields that select different columns of the same list
+/// read them together, in one statement (two statements could see the database at two
+/// moments, and fields that select the same list twice merge their answers row by row).
+pub trait Reads: Copy + Eq + Hash + Send + Sync + 'static {
+    /// The columns of both.
+    fn union(self, other: Self) -> Self;
+}
+
+/// Every column.
+impl Reads for () {
+    fn union(self, _: Self) -> Self {}
+}
+
+impl<E: sea_orm::EntityTrait> Reads for Columns<E> {
+    fn union(self, other: Self) -> Self {
+        Columns::union(self, other)
+    }
 }
 
 /// Loads one row per key.
@@ -151,51 +173,64 @@ impl<S: Source> Loader<Uuid> for ByParent<S> {
     }
 }
 
-/// A parent, how many of its rows to read and the list's filter.
+/// A parent, how many of its rows to read, the list's filter and the columns it reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct FirstOf<F> {
+pub struct FirstOf<F, R> {
     /// The parent.
     pub parent: Uuid,
     /// How many rows at most.
     pub limit: u64,
-    /// The list's own arguments (and the columns it reads).
+    /// The list's own arguments.
     pub filter: F,
+    /// The columns the field reads.
+    pub reads: R,
 }
 
 /// Loads each parent's first rows: one statement per distinct limit and filter (sibling
-/// fields of one level ask the same, so one statement per level).
+/// fields of one level ask the same, so one statement per level), reading the columns every
+/// field of the batch reads.
 pub struct ByParentLimited<S: LimitedSource>(S::Reach);
 
-impl<S: LimitedSource> Loader<FirstOf<S::Filter>> for ByParentLimited<S> {
+impl<S: LimitedSource> Loader<FirstOf<S::Filter, S::Reads>> for ByParentLimited<S> {
     type Value = Vec<S::Row>;
     type Error = Arc<ApiError>;
 
     async fn load(
         &self,
-        keys: &[FirstOf<S::Filter>],
-    ) -> Result<HashMap<FirstOf<S::Filter>, Vec<S::Row>>, Self::Error> {
+        keys: &[FirstOf<S::Filter, S::Reads>],
+    ) -> Result<HashMap<FirstOf<S::Filter, S::Reads>, Vec<S::Row>>, Self::Error> {
         let mut batches: HashMap<(u64, S::Filter), Vec<Uuid>> = HashMap::new();
+        let mut columns: HashMap<(u64, S::Filter), S::Reads> = HashMap::new();
         for key in keys {
-            batches
-                .entry((key.limit, key.filter))
-                .or_default()
-                .push(key.parent);
+            let batch = (key.limit, key.filter);
+            batches.entry(batch).or_default().push(key.parent);
+            columns
+                .entry(batch)
+                .and_modify(|reads| *reads = reads.union(key.reads))
+                .or_insert(key.reads);
         }
-        let mut loaded = HashMap::with_capacity(keys.len());
-        for ((limit, filter), parents) in batches {
-            let rows = S::fetch(&self.0, &parents, limit, filter)
+        let mut read = HashMap::with_capacity(batches.len());
+        for (batch, mut parents) in batches {
+            parents.sort_unstable();
+            parents.dedup();
+            let (limit, filter) = batch;
+            let reads = columns[&batch];
+            let rows = S::fetch(&self.0, &parents, limit, filter, reads)
                 .await
                 .map_err(Arc::new)?;
-            for (parent, rows) in group(&parents, rows, S::key) {
-                let key = FirstOf {
-                    parent,
-                    limit,
-                    filter,
-                };
-                loaded.insert(key, rows);
-            }
+            read.insert(batch, group(&parents, rows, S::key));
         }
-        Ok(loaded)
+        Ok(keys
+            .iter()
+            .map(|key| {
+                let rows = read
+                    .get(&(key.limit, key.filter))
+                    .and_then(|rows| rows.get(&key.parent))
+                    .cloned()
+                    .unwrap_or_default();
+                (*key, rows)
+            })
+            .collect())
     }
 }
 
@@ -324,19 +359,22 @@ impl<S: Source> Batch<ByParent<S>, Uuid> {
     }
 }
 
-impl<S: LimitedSource> Batch<ByParentLimited<S>, FirstOf<S::Filter>> {
-    /// The first `limit` rows of `parent` that meet `filter`.
+impl<S: LimitedSource> Batch<ByParentLimited<S>, FirstOf<S::Filter, S::Reads>> {
+    /// The first `limit` rows of `parent` that meet `filter`, with (at least) the columns
+    /// `reads`.
     pub async fn first_of(
         &self,
         parent: Uuid,
         limit: u64,
         filter: S::Filter,
+        reads: S::Reads,
     ) -> async_graphql::Result<Vec<S::Row>> {
         Ok(self
             .load_one(FirstOf {
                 parent,
                 limit,
                 filter,
+                reads,
             })
             .await?
             .unwrap_or_default())
@@ -358,24 +396,27 @@ macro_rules! key_of {
         Uuid
     };
     (ByParentLimited, $source:ident) => {
-        FirstOf<<$source as LimitedSource>::Filter>
+        FirstOf<<$source as LimitedSource>::Filter, <$source as LimitedSource>::Reads>
     };
 }
 
 /// Implements a source's trait: a limited one's fetch takes the limit too.
 macro_rules! source {
     (ByParentLimited, $source:ident, $reach:ident, $row:ty,
-     |$c:ident, $keys:ident, $limit:ident, $filter:ident: $filter_ty:ty| $fetch:expr,
+     |$c:ident, $keys:ident, $limit:ident, $filter:ident: $filter_ty:ty,
+      $reads:ident: $reads_ty:ty| $fetch:expr,
      |$r:pat_param| $key:expr) => {
         impl LimitedSource for $source {
             type Reach = $reach;
             type Row = $row;
             type Filter = $filter_ty;
+            type Reads = $reads_ty;
             async fn fetch(
                 $c: &$reach,
                 $keys: &[Uuid],
                 $limit: u64,
                 $filter: $filter_ty,
+                $reads: $reads_ty,
             ) -> ApiResult<Vec<$row>> {
                 $fetch.await
             }
@@ -500,7 +541,7 @@ loaders! {
         = |c, keys| domain::visit::last_visits(&c.db, keys), by |v| v.child_id;
     /// Each child's first visits the caller may see, newest first.
     first_visits: ByParentLimited<FirstVisits> in Scoped -> entity::visit::Model
-        = |c, keys, limit, columns: Columns<entity::visit::Entity>|
+        = |c, keys, limit, _none: (), columns: Columns<entity::visit::Entity>|
             domain::visit::first_for_children(&c.db, &c.actor()?, keys, limit, columns),
         by |v| v.child_id;
     /// Each child's active pairing.
@@ -604,7 +645,7 @@ loaders! {
     /// Each screening campaign's first records the caller may see, newest first, those (not)
     /// of concern when asked.
     first_records: ByParentLimited<FirstRecords> in Scoped -> entity::screening_record::Model
-        = |c, keys, limit, concern: Option<bool>|
+        = |c, keys, limit, concern: Option<bool>, _whole: ()|
             domain::screening::first_records(&c.db, &c.actor()?, keys, concern, limit),
         by |r| r.campaign_id;
     /// Each screening campaign's numbers, over the records the caller may see.

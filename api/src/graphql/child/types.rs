@@ -372,6 +372,7 @@ impl Child {
                     .first_of(
                         self.0.id,
                         page.first + 1,
+                        (),
                         connection::node_columns(ctx, Visit::COLUMNS),
                     )
                     .await?,

@@ -141,7 +141,7 @@ impl ScreeningCampaign {
             None => Slice::from_one_more(
                 ctx.loaders()
                     .first_records()
-                    .first_of(self.0.id, page.first + 1, concern)
+                    .first_of(self.0.id, page.first + 1, concern, ())
                     .await?,
                 page.first,
             ),
