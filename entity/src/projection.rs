@@ -52,14 +52,9 @@ impl<E: EntityTrait> Columns<E> {
         Self::from_bits(self.bits | other.bits)
     }
 
-    /// Whether `column` is read.
-    pub fn contains(&self, column: E::Column) -> bool {
-        Self::position(column).is_some_and(|bit| bit >= 64 || self.bits & 1 << bit != 0)
-    }
-
     /// Whether every column is read.
     pub fn is_all(&self) -> bool {
-        E::Column::iter().all(|column| self.contains(column))
+        (0..E::Column::iter().count()).all(|bit| self.reads(bit))
     }
 
     /// `query` reading these columns, each in its place, and `NULL` in the place of the others;
@@ -74,13 +69,20 @@ impl<E: EntityTrait> Columns<E> {
     /// `query` reading, after what it reads, every column of `E` in its place: these columns,
     /// and `NULL` for the others (one entity's columns after another's, for a join).
     pub fn append<Q: QuerySelect>(&self, query: Q) -> Q {
-        E::Column::iter().fold(query, |query, column| {
-            if self.contains(column) {
-                query.column(column)
-            } else {
-                query.column_as(Expr::cust("NULL"), column.as_str())
-            }
-        })
+        E::Column::iter()
+            .enumerate()
+            .fold(query, |query, (bit, column)| {
+                if self.reads(bit) {
+                    query.column(column)
+                } else {
+                    query.column_as(Expr::cust("NULL"), column.as_str())
+                }
+            })
+    }
+
+    /// Whether the column at `bit` (its place in the entity's order) is read.
+    fn reads(&self, bit: usize) -> bool {
+        bit >= 64 || self.bits & 1 << bit != 0
     }
 
     fn position(column: E::Column) -> Option<usize> {

@@ -186,6 +186,12 @@ pub struct FirstOf<F, R> {
     pub reads: R,
 }
 
+/// The parents of one statement of [`ByParentLimited`], and the columns its fields read.
+struct Asking<R> {
+    parents: Vec<Uuid>,
+    reads: R,
+}
+
 /// Loads each parent's first rows: one statement per distinct limit and filter (sibling
 /// fields of one level ask the same, so one statement per level), reading the columns every
 /// field of the batch reads.
@@ -199,26 +205,25 @@ impl<S: LimitedSource> Loader<FirstOf<S::Filter, S::Reads>> for ByParentLimited<
         &self,
         keys: &[FirstOf<S::Filter, S::Reads>],
     ) -> Result<HashMap<FirstOf<S::Filter, S::Reads>, Vec<S::Row>>, Self::Error> {
-        let mut batches: HashMap<(u64, S::Filter), Vec<Uuid>> = HashMap::new();
-        let mut columns: HashMap<(u64, S::Filter), S::Reads> = HashMap::new();
+        let mut batches: HashMap<(u64, S::Filter), Asking<S::Reads>> = HashMap::new();
         for key in keys {
-            let batch = (key.limit, key.filter);
-            batches.entry(batch).or_default().push(key.parent);
-            columns
-                .entry(batch)
-                .and_modify(|reads| *reads = reads.union(key.reads))
-                .or_insert(key.reads);
+            let batch = batches
+                .entry((key.limit, key.filter))
+                .or_insert_with(|| Asking {
+                    parents: Vec::new(),
+                    reads: key.reads,
+                });
+            batch.parents.push(key.parent);
+            batch.reads = batch.reads.union(key.reads);
         }
         let mut read = HashMap::with_capacity(batches.len());
-        for (batch, mut parents) in batches {
-            parents.sort_unstable();
-            parents.dedup();
-            let (limit, filter) = batch;
-            let reads = columns[&batch];
-            let rows = S::fetch(&self.0, &parents, limit, filter, reads)
+        for ((limit, filter), mut batch) in batches {
+            batch.parents.sort_unstable();
+            batch.parents.dedup();
+            let rows = S::fetch(&self.0, &batch.parents, limit, filter, batch.reads)
                 .await
                 .map_err(Arc::new)?;
-            read.insert(batch, group(&parents, rows, S::key));
+            read.insert((limit, filter), group(&batch.parents, rows, S::key));
         }
         Ok(keys
             .iter()

@@ -143,18 +143,22 @@ fn column_names<C: sea_orm::IdenStatic>(
         .collect()
 }
 
-/// Every node's whole-row answer by id, every field selected: `one` reads a node by id (`ID`)
-/// with a selection (`SEL`) at the root, 20 aliases per request.
+/// The whole-row answer of each of `nodes` (which hold their `id`) by id, every field
+/// selected: `one` reads a node by id (`ID`) with a selection (`SEL`) at the root, 20 aliases
+/// per request.
 async fn whole_rows(
     app: &TestApp,
     token: &str,
     one: &str,
-    ids: &BTreeSet<String>,
+    nodes: &[Value],
     fields: &[(String, String)],
 ) -> BTreeMap<String, Value> {
     let selection: Vec<&str> = fields.iter().map(|(_, s)| s.as_str()).collect();
     let one = one.replace("SEL", &selection.join(" "));
-    let ids: Vec<&String> = ids.iter().collect();
+    let ids: Vec<String> = nodes
+        .iter()
+        .map(|n| n["id"].as_str().unwrap().to_owned())
+        .collect();
     let mut whole = BTreeMap::new();
     for chunk in ids.chunks(20) {
         let roots: Vec<String> = chunk
@@ -167,7 +171,7 @@ async fn whole_rows(
         for (i, id) in chunk.iter().enumerate() {
             let node = &response.data()[format!("n{i}")];
             assert_eq!(node["id"], id.as_str(), "{:?}", response.body["errors"]);
-            whole.insert((*id).clone(), node.clone());
+            whole.insert(id.clone(), node.clone());
         }
     }
     whole
@@ -285,7 +289,7 @@ async fn a_list_of_children_answers_every_field_as_the_whole_row_does() {
     // would be read whatever its entry says), in the township the two children were
     // registered in.
     let list = |selection: String| {
-        let (app, token, village) = (&app, &token, &township);
+        let (app, token, township) = (&app, &token, &township);
         async move {
             let fragment = if selection.contains("...Place") {
                 "fragment Place on Child { address }"
@@ -295,18 +299,14 @@ async fn a_list_of_children_answers_every_field_as_the_whole_row_does() {
             let query = format!(
                 "query($v: ID!) {{ children(first: 100, orderBy: REGISTERED, filter: {{ regionId: $v }}) {{ edges {{ node {{ {selection} }} }} }} }} {fragment}"
             );
-            let response = app.gql(Some(token), &query, json!({ "v": village })).await;
+            let response = app.gql(Some(token), &query, json!({ "v": township })).await;
             assert!(response.body["errors"].is_null(), "{:?}", response.body);
             nodes_at(response.data(), &["children"])
         }
     };
-    let ids: BTreeSet<String> = list("id".to_owned())
-        .await
-        .iter()
-        .map(|n| n["id"].as_str().unwrap().to_owned())
-        .collect();
-    assert!(ids.contains(rich.as_str().unwrap()));
-    let whole = whole_rows(&app, &token, r#"child(id: "ID") { SEL }"#, &ids, &fields).await;
+    let nodes = list("id".to_owned()).await;
+    let whole = whole_rows(&app, &token, r#"child(id: "ID") { SEL }"#, &nodes, &fields).await;
+    assert!(whole.contains_key(rich.as_str().unwrap()));
 
     // Fields in fragments, under an alias, beside an interface's: all read.
     let spread = "... on Node { id } ...Place ... on Child { grade } nation: ethnicity";
@@ -414,16 +414,12 @@ async fn the_first_visits_of_children_answer_every_field_as_the_whole_row_does()
             nodes_at(response.data(), &["children", "visits"])
         }
     };
-    let ids = list("id".to_owned())
-        .await
-        .iter()
-        .map(|n| n["id"].as_str().unwrap().to_owned())
-        .collect();
+    let nodes = list("id".to_owned()).await;
     let whole = whole_rows(
         &app,
         &token,
         r#"node(id: "ID") { ... on Visit { SEL } }"#,
-        &ids,
+        &nodes,
         &fields,
     )
     .await;
