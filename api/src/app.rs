@@ -17,12 +17,13 @@ use tracing_actix_web::TracingLogger;
 
 use tokio::{sync::watch, task::JoinHandle};
 
+use crate::graphql::limits::Limits;
 use crate::{
     audit::{AuditKeys, AuditWriter, chain, partitions},
     auth::{
         seal::Sealer,
         sessions::Sessions,
-        throttle::LoginThrottle,
+        throttle::Throttle,
         token::{self, TokenService},
     },
     clock::{Clock, SystemClock},
@@ -33,7 +34,9 @@ use crate::{
     graphql, http,
     policy::Policy,
     state::AppState,
+    trusted::Trusted,
 };
+use tokio::signal::unix::{Signal, SignalKind, signal};
 
 /// A built application, bound to its port and ready to run.
 pub struct Application {
@@ -45,6 +48,7 @@ pub struct Application {
     sweeper: JoinHandle<()>,
     event_listener: JoinHandle<()>,
     revocations: JoinHandle<()>,
+    reloads: JoinHandle<()>,
     stop_background: watch::Sender<bool>,
 }
 
@@ -67,6 +71,9 @@ impl Application {
 
     /// As [`Application::build`], with the given clock (tests move time forward with it).
     pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let config = config.for_environment().map_err(|problems| {
+            anyhow::anyhow!("refusing to start in production: {}", problems.join("; "))
+        })?;
         let policy = Arc::new(load_policy(&config)?);
         let mut db = db::connect(&config).await?;
         if config.migrate_on_start {
@@ -110,24 +117,49 @@ impl Application {
         db.set_metric_callback(move |_| {
             counter.fetch_add(1, Ordering::Relaxed);
         });
+        let proxies = http::client::parse_proxies(&config.trusted_proxies)?;
         let secret = token::secret(&config.jwt)?;
         let state = AppState {
             db,
             tokens: Arc::new(TokenService::new(&config.jwt, &secret)?),
             cursors: Arc::new(Sealer::new(&secret, "cursor")),
             sessions,
-            throttle: Arc::new(LoginThrottle::new(&config.login)),
+            throttle: Arc::new(Throttle::new(
+                &config.login,
+                &config.rate_limits,
+                config.redis_url.as_deref(),
+            )?),
             clock,
             policy,
             audit,
             audit_keys,
             statements,
+            proxies: proxies.into(),
+            limits: Arc::new(Limits::new(&config.limits, &graphql::sdl())),
             events,
             config: Arc::new(config),
         };
+        let trusted = Trusted::load(
+            state.config.documents.dir.clone(),
+            state.config.documents.enforce,
+        )
+        .map_err(|e| anyhow::anyhow!("trusted documents: {e}"))?;
+        let trusted = web::Data::new(trusted);
+        let documents = trusted.manifests();
+        tracing::info!(
+            apps = documents.apps().len(),
+            documents = documents.documents().count(),
+            enforce = ?trusted.enforcement,
+            "trusted documents read from {}",
+            trusted.dir().display()
+        );
+        // Caught from here on, before the first request: a `SIGHUP` no longer ends the process.
+        let hangups = signal(SignalKind::hangup())
+            .map_err(|e| anyhow::anyhow!("catching SIGHUP to reload trusted documents: {e}"))?;
+        let reloads = tokio::spawn(reload_on_hangup(hangups, trusted.clone()));
         let listener = TcpListener::bind(&state.config.bind)?;
         let port = listener.local_addr()?.port();
-        let server = serve(listener, state.clone())?;
+        let server = serve(listener, state.clone(), trusted)?;
         Ok(Self {
             port,
             state,
@@ -137,6 +169,7 @@ impl Application {
             sweeper,
             event_listener,
             revocations,
+            reloads,
             stop_background,
         })
     }
@@ -167,11 +200,13 @@ impl Application {
             sweeper,
             event_listener,
             revocations,
+            reloads,
             stop_background,
             ..
         } = self;
         event_listener.abort();
         revocations.abort();
+        reloads.abort();
         let audit = state.audit.clone();
         audit.flush().await;
         drop(state);
@@ -186,22 +221,51 @@ impl Application {
     }
 }
 
-fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
+/// Reads the trusted documents again on every `SIGHUP`; a folder that does not read leaves the
+/// documents in force.
+async fn reload_on_hangup(mut hangups: Signal, trusted: web::Data<Trusted>) {
+    while hangups.recv().await.is_some() {
+        match trusted.reload() {
+            Ok(manifests) => tracing::info!(
+                apps = manifests.apps().len(),
+                documents = manifests.documents().count(),
+                "trusted documents reloaded"
+            ),
+            Err(error) => tracing::error!(%error, "trusted documents not reloaded"),
+        }
+    }
+}
+
+fn serve(
+    listener: TcpListener,
+    state: AppState,
+    trusted: web::Data<Trusted>,
+) -> std::io::Result<Server> {
     let schema = web::Data::new(graphql::schema(state.clone()));
     let shutdown = state.config.shutdown_timeout_secs;
+    let graphiql = state.config.graphiql();
     let data = web::Data::new(state);
     let documents = web::Data::new(http::documents::Documents::default());
     let server = HttpServer::new(move || {
         App::new()
-            .wrap(from_fn(http::request_id_header))
+            .wrap(from_fn(http::access_log))
             .wrap(TracingLogger::default())
             .app_data(data.clone())
             .app_data(schema.clone())
             .app_data(documents.clone())
+            .app_data(trusted.clone())
             .route("/healthz", web::get().to(http::healthz))
             .route("/readyz", web::get().to(http::readyz))
             .route("/graphql/ws", web::get().to(http::ws::subscriptions))
             .route("/graphql", web::to(http::graphql::graphql))
+            .configure(|app| {
+                if graphiql {
+                    app.route(
+                        &format!("{}/{{file}}", http::graphiql::ASSETS),
+                        web::get().to(http::graphiql::asset),
+                    );
+                }
+            })
             .route(
                 "/exports/child-access.csv",
                 web::get().to(http::exports::child_access),

@@ -16,7 +16,7 @@ use crate::{
     config::Config,
     db, demo, domain, graphql,
     policy::matrix,
-    telemetry,
+    telemetry, trusted,
 };
 
 /// Shouhu (守护): the GraphQL service for the care and protection of rural left-behind children.
@@ -61,6 +61,27 @@ pub enum Command {
     /// The plan's tasks and their responsible units.
     #[command(subcommand)]
     Plan(PlanCommand),
+    /// The client apps' trusted documents.
+    #[command(subcommand)]
+    Documents(DocumentsCommand),
+}
+
+/// Trusted document commands.
+#[derive(Debug, Subcommand)]
+pub enum DocumentsCommand {
+    /// Read every manifest of the folder (hashes checked) and check every document against the
+    /// schema and the query limits; exits non-zero naming each document that would be refused.
+    Check {
+        /// The folder of manifests (default: `documents.dir`).
+        #[arg(long)]
+        dir: Option<std::path::PathBuf>,
+    },
+    /// Print the Apollo persisted-query manifest of a client app's operations: one document
+    /// per `.graphql` file of the folder, by file name.
+    Manifest {
+        /// The folder of the app's `.graphql` files.
+        sources: std::path::PathBuf,
+    },
 }
 
 /// Plan commands.
@@ -161,7 +182,16 @@ fn emit(text: &str) -> anyhow::Result<()> {
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let command = cli.command.unwrap_or(Command::Serve(ServeArgs::default()));
-    let config = Config::load()?;
+    let (config, unknown) = Config::load()?;
+    let ignoring = |name: &String| format!("ignoring {name}: it names no setting");
+    match command {
+        Command::Schema | Command::Policy(_) | Command::Documents(_) => {
+            for name in &unknown {
+                eprintln!("{}", ignoring(name));
+            }
+        }
+        _ => {}
+    }
     match command {
         Command::Schema => {
             return emit(&graphql::sdl());
@@ -170,11 +200,33 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let policy = crate::app::load_policy(&config)?;
             return emit(&matrix::render(&policy));
         }
+        Command::Documents(DocumentsCommand::Check { dir }) => {
+            let dir = dir.unwrap_or_else(|| config.documents.dir.clone());
+            let checked = trusted::check(&dir, &config.limits).await?;
+            for (app, count) in &checked.apps {
+                println!("{app}: {count} documents");
+            }
+            for problem in &checked.problems {
+                eprintln!("{problem}");
+            }
+            anyhow::ensure!(
+                checked.problems.is_empty(),
+                "{} trusted documents would be refused",
+                checked.problems.len()
+            );
+            return Ok(());
+        }
+        Command::Documents(DocumentsCommand::Manifest { sources }) => {
+            return emit(&trusted::manifest_of(&sources)?);
+        }
         _ => {}
     }
     telemetry::init(config.log_format);
+    for name in &unknown {
+        tracing::warn!("{}", ignoring(name));
+    }
     match command {
-        Command::Schema | Command::Policy(_) => {}
+        Command::Schema | Command::Policy(_) | Command::Documents(_) => {}
         Command::Plan(PlanCommand::Load) => {
             let db = db::connect(&config).await?;
             db::migrate(&db).await?;

@@ -46,7 +46,10 @@ pub enum ApiError {
     },
     /// Too many attempts; try later.
     #[error("too many attempts, try again later")]
-    RateLimited,
+    RateLimited {
+        /// Seconds until an attempt may succeed, when known (`extensions.retryAfter`).
+        retry_after_secs: Option<u64>,
+    },
     /// Anything else: the client sees a fixed message, the log the cause (shared, so that an
     /// error a loader hands to many keys is one).
     #[error("internal error")]
@@ -119,7 +122,7 @@ impl ApiError {
             Self::BadInput { .. } => "BAD_USER_INPUT",
             Self::Conflict { .. } => "CONFLICT",
             Self::InvalidTransition { .. } => "INVALID_TRANSITION",
-            Self::RateLimited => "RATE_LIMITED",
+            Self::RateLimited { .. } => "RATE_LIMITED",
             Self::Internal(_) => "INTERNAL_SERVER_ERROR",
         }
     }

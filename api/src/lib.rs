@@ -18,3 +18,4 @@ pub mod http;
 pub mod policy;
 pub mod state;
 pub mod telemetry;
+pub mod trusted;

@@ -6,11 +6,12 @@ use sea_orm::DatabaseConnection;
 
 use crate::{
     audit::{AuditKeys, AuditWriter},
-    auth::{seal::Sealer, sessions::Sessions, throttle::LoginThrottle, token::TokenService},
+    auth::{seal::Sealer, sessions::Sessions, throttle::Throttle, token::TokenService},
     clock::Clock,
     config::Config,
     domain::{account::Accounts, work::Store},
     events::EventBus,
+    graphql::limits::Limits,
     policy::Policy,
 };
 
@@ -28,7 +29,7 @@ pub struct AppState {
     /// Seals the cursors of connections.
     pub cursors: Arc<Sealer>,
     /// Sign-in throttling.
-    pub throttle: Arc<LoginThrottle>,
+    pub throttle: Arc<Throttle>,
     /// The current time.
     pub clock: Arc<dyn Clock>,
     /// The access policy.
@@ -39,6 +40,10 @@ pub struct AppState {
     pub audit_keys: Arc<AuditKeys>,
     /// Events for subscriptions.
     pub events: EventBus,
+    /// The query limits.
+    pub limits: Arc<Limits>,
+    /// The networks of the trusted proxies in front of the service.
+    pub proxies: Arc<[ipnet::IpNet]>,
     /// SQL statements run on behalf of requests (tests assert query counts with it).
     pub statements: Arc<AtomicU64>,
 }

@@ -80,8 +80,9 @@ pub fn test_config(database_url: &str, checkpoints: &std::path::Path) -> Config 
     config.audit.mac_key = Some(AUDIT_MAC_KEY.to_owned().into());
     config.audit.signing_key = Some(AUDIT_SIGNING_KEY.to_owned().into());
     config.audit.checkpoint_file = checkpoints.to_owned();
-    config.login.attempts_per_username_per_minute = 1_000;
     config.login.attempts_per_address_per_minute = 10_000;
+    config.rate_limits.per_account_per_minute = 0;
+    config.rate_limits.per_address_per_minute = 0;
     config
 }
 
@@ -90,6 +91,23 @@ pub struct SecondInstance {
     /// `http://127.0.0.1:<port>`.
     pub address: String,
     _checkpoints: TempFile,
+}
+
+impl SecondInstance {
+    /// Signs in on this instance with a username and password.
+    pub async fn login(&self, username: &str, password: &str) -> GqlResponse {
+        let response = reqwest::Client::new()
+            .post(format!("{}/graphql", self.address))
+            .header("accept", "application/graphql-response+json")
+            .json(&json!({
+                "query": "mutation($u: String!, $p: String!) { login(input: {username: $u, password: $p}) { accessToken } }",
+                "variables": { "u": username, "p": password },
+            }))
+            .send()
+            .await
+            .expect("the request is sent");
+        TestApp::read(response).await
+    }
 }
 
 /// An HTTP answer to a GraphQL request.
@@ -218,8 +236,14 @@ impl TestApp {
     /// Another instance of the application on the same database (as a second API process
     /// would be), sharing this one's database and clock.
     pub async fn second_instance(&self) -> SecondInstance {
+        self.second_instance_with(|_| {}).await
+    }
+
+    /// As [`TestApp::second_instance`], with settings adjusted by `adjust`.
+    pub async fn second_instance_with(&self, adjust: impl FnOnce(&mut Config)) -> SecondInstance {
         let second = TempFile::new("second-checkpoints.jsonl");
-        let config = test_config(&self._db.url, &second.0);
+        let mut config = test_config(&self._db.url, &second.0);
+        adjust(&mut config);
         let app = Application::build_with_clock(config, Arc::new(self.clock.clone()))
             .await
             .expect("the second instance builds");

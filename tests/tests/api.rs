@@ -14,6 +14,8 @@ mod auth;
 mod cursors;
 #[path = "api/database.rs"]
 mod database;
+#[path = "api/documents.rs"]
+mod documents;
 #[path = "api/filters.rs"]
 mod filters;
 #[path = "api/health.rs"]
@@ -34,6 +36,8 @@ mod pairing;
 mod policy;
 #[path = "api/projection.rs"]
 mod projection;
+#[path = "api/rate_limits.rs"]
+mod rate_limits;
 #[path = "api/reports.rs"]
 mod reports;
 #[path = "api/responses.rs"]

@@ -22,7 +22,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::{auth::Principal, domain::kind::Kind};
+use crate::{
+    auth::{Principal, RequestMeta},
+    domain::kind::Kind,
+};
 
 /// One event to append.
 #[derive(Debug, Clone)]
@@ -41,6 +44,8 @@ pub struct AuditRecord {
     pub detail: serde_json::Value,
     /// The request it happened in.
     pub request_id: Option<String>,
+    /// The client app the request came from and the trusted document it ran (`detail.client`).
+    pub client: Option<(String, String)>,
 }
 
 impl AuditRecord {
@@ -59,7 +64,15 @@ impl AuditRecord {
             subject: None,
             detail: serde_json::Value::Null,
             request_id,
+            client: None,
         }
+    }
+
+    /// Names the request's origin: its id, and the client app and trusted document it ran.
+    pub fn from_request(mut self, meta: &RequestMeta) -> Self {
+        self.request_id.clone_from(&meta.request_id);
+        self.client = meta.client.app.clone().zip(meta.client.document_id.clone());
+        self
     }
 
     /// Sets the actor from a principal.
@@ -229,6 +242,17 @@ impl AuditRecord {
             .map(|(kind, subject)| (subject, kind, id))
             .collect();
         let (actor_account_id, actor_role) = event.actor.unzip();
+        let mut detail = event.detail;
+        if let Some((app, document)) = event.client {
+            let client = serde_json::json!({ "app": app, "document": document });
+            match &mut detail {
+                serde_json::Value::Object(fields) => {
+                    fields.insert("client".to_owned(), client);
+                }
+                serde_json::Value::Null => detail = serde_json::json!({ "client": client }),
+                _ => {}
+            }
+        }
         let (subject_type, subject_id) = event.subject.unzip();
         let occurred_at = event
             .at
@@ -244,7 +268,7 @@ impl AuditRecord {
             action: event.action.to_owned(),
             subject_type: subject_type.map(str::to_owned),
             subject_id,
-            detail: event.detail.to_string(),
+            detail: detail.to_string(),
             request_id: event.request_id,
             mac: None,
             refused_at: None,

@@ -16,4 +16,15 @@ pub struct RequestMeta {
     pub client_address: String,
     /// The request id.
     pub request_id: Option<String>,
+    /// The client app and trusted document the request ran.
+    pub client: RequestClient,
+}
+
+/// The client app a request came from and the trusted document it ran, when it ran one.
+#[derive(Debug, Clone, Default)]
+pub struct RequestClient {
+    /// The client app whose manifest holds the document.
+    pub app: Option<String>,
+    /// The document's id, `sha256:<hex>`.
+    pub document_id: Option<String>,
 }

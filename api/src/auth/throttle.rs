@@ -1,47 +1,363 @@
-//! Sign-in throttling per username and per client address.
+//! Rate limits: sign-in attempts per client address, failed sign-ins per username, reports from
+//! the public per client address, and requests per account, per client address (callers without
+//! a token) and per client app.
+//!
+//! With `redis_url` set, every instance counts in Redis, so a limit holds for the deployment and
+//! not per process: a fixed window per limit (`INCR` and `EXPIRE` in one transaction) and, for
+//! failed sign-ins, a count and a wait per username. Without Redis, and whenever Redis does not
+//! answer within [`REDIS_TIMEOUT`], each instance counts on its own (a leaky bucket per key with
+//! the same rate): an outage degrades to the in-process limit, never to no limit and never to an
+//! error for the caller.
+//!
+//! Failed sign-ins do not lock an account: after [`LoginConfig::free_failures`] failures in a
+//! row, each further failure makes the username wait twice as long as the last before its next
+//! attempt (1 s, 2 s, 4 s… up to `max_delay_secs`); a successful sign-in clears the count.
 
-use std::num::NonZeroU32;
+use std::{
+    num::{NonZeroU32, NonZeroUsize},
+    sync::{
+        Mutex, PoisonError,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::{Duration, Instant},
+};
 
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use lru::LruCache;
+use redis::aio::ConnectionManager;
 
-use crate::config::LoginConfig;
+use crate::config::{LoginConfig, RequestLimits};
 
-/// Two keyed limiters for sign-in (per username, per client address; both must allow an
-/// attempt) and one for reports from the public (per client address).
-pub struct LoginThrottle {
-    per_username: DefaultKeyedRateLimiter<String>,
-    per_address: DefaultKeyedRateLimiter<String>,
-    public_reports: DefaultKeyedRateLimiter<String>,
+/// How long a Redis command may take before the instance counts on its own.
+pub const REDIS_TIMEOUT: Duration = Duration::from_millis(250);
+
+/// Usernames whose failures an instance remembers on its own.
+const REMEMBERED_USERNAMES: NonZeroUsize = match NonZeroUsize::new(100_000) {
+    Some(n) => n,
+    None => NonZeroUsize::MIN,
+};
+
+/// What is counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bucket {
+    /// Sign-in attempts from one client address.
+    SignInAddress,
+    /// Reports from the public from one client address.
+    PublicReport,
+    /// Requests of one account.
+    Account,
+    /// Requests without a token from one client address.
+    Address,
+    /// Requests of one client app, all callers together.
+    App,
 }
 
-impl LoginThrottle {
-    /// Builds the limiters from the settings; a zero quota is read as one.
-    pub fn new(config: &LoginConfig) -> Self {
-        let quota = |n: u32| Quota::per_minute(NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN));
-        Self {
-            per_username: RateLimiter::keyed(quota(config.attempts_per_username_per_minute)),
-            per_address: RateLimiter::keyed(quota(config.attempts_per_address_per_minute)),
-            public_reports: RateLimiter::keyed(Quota::per_hour(
-                NonZeroU32::new(config.public_reports_per_address_per_hour)
-                    .unwrap_or(NonZeroU32::MIN),
-            )),
+impl Bucket {
+    const ALL: [Bucket; 5] = [
+        Bucket::SignInAddress,
+        Bucket::PublicReport,
+        Bucket::Account,
+        Bucket::Address,
+        Bucket::App,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::SignInAddress => "sign-in-address",
+            Self::PublicReport => "public-report",
+            Self::Account => "account",
+            Self::Address => "address",
+            Self::App => "app",
+        }
+    }
+}
+
+/// A refused attempt: the caller may try again after this long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refused {
+    /// How long to wait.
+    pub retry_after: Duration,
+}
+
+impl Refused {
+    /// The wait in whole seconds, rounded up (`Retry-After`, `extensions.retryAfter`).
+    pub fn seconds(&self) -> u64 {
+        self.retry_after.as_secs() + u64::from(self.retry_after.subsec_nanos() > 0)
+    }
+}
+
+/// One limit: `count` per `window`, and the instance's own count of it.
+struct Limit {
+    count: u32,
+    window: Duration,
+    local: DefaultKeyedRateLimiter<String>,
+}
+
+impl Limit {
+    fn new(count: u32, window: Duration) -> Option<Self> {
+        let per = NonZeroU32::new(count)?;
+        let quota = Quota::with_period(window / per.get())?.allow_burst(per);
+        Some(Self {
+            count,
+            window,
+            local: RateLimiter::keyed(quota),
+        })
+    }
+
+    /// Takes one from the instance's own count; a refusal waits for the next one to come back.
+    fn take_locally(&self, key: &str) -> Result<(), Refused> {
+        self.local.check_key(&key.to_owned()).map_err(|_| Refused {
+            retry_after: self.window / self.count,
+        })
+    }
+}
+
+/// A username's failed sign-ins, as one instance counts them.
+#[derive(Clone, Copy)]
+struct Failures {
+    count: u32,
+    not_before: Instant,
+}
+
+/// The rate limits of the deployment.
+pub struct Throttle {
+    redis: Option<ConnectionManager>,
+    /// The prefix of every key in Redis.
+    prefix: String,
+    /// Whether the last Redis command failed (logged once per outage).
+    degraded: AtomicBool,
+    limits: Vec<(Bucket, Limit)>,
+    free_failures: u32,
+    max_delay: Duration,
+    failures: Mutex<LruCache<String, Failures>>,
+}
+
+impl Throttle {
+    /// The limits of the settings, counted in Redis when `redis_url` is given (connected
+    /// lazily: Redis need not be up when the service starts).
+    pub fn new(
+        login: &LoginConfig,
+        requests: &RequestLimits,
+        redis_url: Option<&str>,
+    ) -> anyhow::Result<Self> {
+        let redis = redis_url
+            .map(|url| {
+                let client =
+                    redis::Client::open(url).map_err(|e| anyhow::anyhow!("redis_url: {e}"))?;
+                let config = redis::aio::ConnectionManagerConfig::new()
+                    .set_connection_timeout(Some(REDIS_TIMEOUT))
+                    .set_response_timeout(Some(REDIS_TIMEOUT))
+                    .set_number_of_retries(1);
+                ConnectionManager::new_lazy_with_config(client, config)
+                    .map_err(|e| anyhow::anyhow!("redis_url: {e}"))
+            })
+            .transpose()?;
+        let minute = Duration::from_secs(60);
+        let limits = Bucket::ALL
+            .into_iter()
+            .filter_map(|bucket| {
+                let (count, window) = match bucket {
+                    Bucket::SignInAddress => (login.attempts_per_address_per_minute, minute),
+                    Bucket::PublicReport => (
+                        login.public_reports_per_address_per_hour,
+                        Duration::from_secs(3600),
+                    ),
+                    Bucket::Account => (requests.per_account_per_minute, minute),
+                    Bucket::Address => (requests.per_address_per_minute, minute),
+                    Bucket::App => (requests.per_app_per_minute, minute),
+                };
+                Limit::new(count, window).map(|limit| (bucket, limit))
+            })
+            .collect();
+        Ok(Self {
+            redis,
+            prefix: requests.redis_prefix.clone(),
+            degraded: AtomicBool::new(false),
+            limits,
+            free_failures: login.free_failures,
+            max_delay: Duration::from_secs(login.max_delay_secs),
+            failures: Mutex::new(LruCache::new(REMEMBERED_USERNAMES)),
+        })
+    }
+
+    /// Takes one from `key`'s allowance in `bucket` (a limit of 0 is no limit).
+    pub async fn take(&self, bucket: Bucket, key: &str) -> Result<(), Refused> {
+        let Some((_, limit)) = self.limits.iter().find(|(b, _)| *b == bucket) else {
+            return Ok(());
+        };
+        let window = limit.window.as_secs().max(1);
+        if let Some(taken) = self
+            .shared(|mut redis| async move {
+                let now = unix_seconds();
+                let slot = now / window;
+                let name = format!("{}:rate:{}:{key}:{slot}", self.prefix, bucket.name());
+                let (count,): (u32,) = redis::pipe()
+                    .atomic()
+                    .incr(&name, 1)
+                    .expire(&name, i64::try_from(window).unwrap_or(i64::MAX))
+                    .ignore()
+                    .query_async(&mut redis)
+                    .await?;
+                Ok((count, Duration::from_secs((slot + 1) * window - now)))
+            })
+            .await
+        {
+            let (count, rest_of_window) = taken;
+            return if count > limit.count {
+                Err(Refused {
+                    retry_after: rest_of_window,
+                })
+            } else {
+                Ok(())
+            };
+        }
+        limit.take_locally(key)
+    }
+
+    /// Whether `username` may try to sign in now, or must wait after its failures.
+    pub async fn may_sign_in(&self, username: &str) -> Result<(), Refused> {
+        let key = self.failures_key(username);
+        if let Some(wait) = self
+            .shared(|mut redis| async move {
+                let millis: i64 = redis::cmd("PTTL")
+                    .arg(format!("{key}:wait"))
+                    .query_async(&mut redis)
+                    .await?;
+                Ok(millis)
+            })
+            .await
+        {
+            return match u64::try_from(wait) {
+                Ok(millis) if millis > 0 => Err(Refused {
+                    retry_after: Duration::from_millis(millis),
+                }),
+                _ => Ok(()),
+            };
+        }
+        let now = Instant::now();
+        match self.local_failures().get(username) {
+            Some(failures) if failures.not_before > now => Err(Refused {
+                retry_after: failures.not_before - now,
+            }),
+            _ => Ok(()),
         }
     }
 
-    /// Takes one attempt from both budgets; false when either is spent.
-    pub fn allow(&self, username: &str, address: &str) -> bool {
-        let by_name = self
-            .per_username
-            .check_key(&username.to_lowercase())
-            .is_ok();
-        let by_address = self.per_address.check_key(&address.to_owned()).is_ok();
-        by_name && by_address
+    /// Counts a failed sign-in of `username`; past the free failures, sets its wait.
+    pub async fn failed_sign_in(&self, username: &str) {
+        let key = self.failures_key(username);
+        let free = self.free_failures;
+        let max_delay = self.max_delay;
+        let counted = self
+            .shared(|mut redis| async move {
+                let (count,): (u32,) = redis::pipe()
+                    .atomic()
+                    .incr(&key, 1)
+                    .expire(&key, 24 * 3600)
+                    .ignore()
+                    .query_async(&mut redis)
+                    .await?;
+                let wait = delay_after(count, free, max_delay);
+                if !wait.is_zero() {
+                    redis::cmd("SET")
+                        .arg(format!("{key}:wait"))
+                        .arg(1)
+                        .arg("PX")
+                        .arg(u64::try_from(wait.as_millis()).unwrap_or(u64::MAX))
+                        .query_async::<()>(&mut redis)
+                        .await?;
+                }
+                Ok(())
+            })
+            .await;
+        if counted.is_none() {
+            let mut failures = self.local_failures();
+            let now = Instant::now();
+            let count = failures.get(username).map_or(0, |f| f.count) + 1;
+            failures.put(
+                username.to_owned(),
+                Failures {
+                    count,
+                    not_before: now + delay_after(count, free, max_delay),
+                },
+            );
+        }
+    }
+
+    /// Clears `username`'s failures after a successful sign-in.
+    pub async fn signed_in(&self, username: &str) {
+        let key = self.failures_key(username);
+        self.shared(|mut redis| async move {
+            redis::cmd("DEL")
+                .arg(&key)
+                .arg(format!("{key}:wait"))
+                .query_async::<()>(&mut redis)
+                .await
+        })
+        .await;
+        self.local_failures().pop(username);
+    }
+
+    fn failures_key(&self, username: &str) -> String {
+        format!("{}:sign-in-failures:{username}", self.prefix)
+    }
+
+    fn local_failures(&self) -> std::sync::MutexGuard<'_, LruCache<String, Failures>> {
+        self.failures.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `command` on Redis: `None` without Redis, or when it fails or is slow (the caller
+    /// then counts locally).
+    async fn shared<T, F, Fut>(&self, command: F) -> Option<T>
+    where
+        F: FnOnce(ConnectionManager) -> Fut,
+        Fut: Future<Output = redis::RedisResult<T>>,
+    {
+        let redis = self.redis.clone()?;
+        match tokio::time::timeout(REDIS_TIMEOUT, command(redis)).await {
+            Ok(Ok(value)) => {
+                if self.degraded.swap(false, Ordering::Relaxed) {
+                    tracing::info!("Redis answers again: rate limits are shared again");
+                }
+                Some(value)
+            }
+            failed => {
+                if !self.degraded.swap(true, Ordering::Relaxed) {
+                    let error = match failed {
+                        Ok(Err(error)) => error.to_string(),
+                        _ => "no answer in time".to_owned(),
+                    };
+                    tracing::warn!(%error, "Redis fails: each instance limits on its own");
+                }
+                None
+            }
+        }
     }
 }
 
-impl LoginThrottle {
-    /// Takes one public report from the address's budget; false when it is spent.
-    pub fn allow_public_report(&self, address: &str) -> bool {
-        self.public_reports.check_key(&address.to_owned()).is_ok()
+/// The wait after the `count`th failure in a row: none for the first `free`, then 1 s, 2 s, 4 s…
+/// up to `max`.
+fn delay_after(count: u32, free: u32, max: Duration) -> Duration {
+    match count.checked_sub(free) {
+        None | Some(0) => Duration::ZERO,
+        Some(over) => Duration::from_secs(1u64 << (over - 1).min(30)).min(max),
+    }
+}
+
+fn unix_seconds() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waits_double_after_the_free_failures_up_to_the_most() {
+        let max = Duration::from_secs(60);
+        let waits: Vec<u64> = (1..=13).map(|n| delay_after(n, 5, max).as_secs()).collect();
+        assert_eq!(waits, [0, 0, 0, 0, 0, 1, 2, 4, 8, 16, 32, 60, 60]);
     }
 }

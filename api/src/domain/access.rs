@@ -427,7 +427,9 @@ pub async fn break_glass(
         .count(db)
         .await?;
     if opened_today >= u64::from(limits.per_day) {
-        return Err(ApiError::RateLimited);
+        return Err(ApiError::RateLimited {
+            retry_after_secs: None,
+        });
     }
     if let Some(open) = break_glass::Entity::find()
         .filter(break_glass::Column::AccountId.eq(actor.principal.account_id))

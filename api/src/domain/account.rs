@@ -16,7 +16,7 @@ use crate::{
     auth::{
         Principal, RequestMeta, password,
         sessions::{AccountFacts, Sessions},
-        throttle::LoginThrottle,
+        throttle::{Bucket, Throttle},
         token::{self, AccessSubject, Claims, TokenService},
     },
     clock::Clock,
@@ -35,7 +35,7 @@ pub struct Accounts<'a> {
     /// The current time.
     pub clock: &'a dyn Clock,
     /// Sign-in throttling.
-    pub throttle: &'a LoginThrottle,
+    pub throttle: &'a Throttle,
     /// The audit trail's MAC key.
     pub mac: &'a MacKey,
     /// Issues access tokens.
@@ -81,19 +81,25 @@ pub async fn login(
 ) -> ApiResult<IssuedTokens> {
     let now = accounts.clock.now();
     let username = username.trim().to_lowercase();
-    if !accounts.throttle.allow(&username, &meta.client_address) {
+    let allowed = match accounts
+        .throttle
+        .take(Bucket::SignInAddress, &meta.client_address)
+        .await
+    {
+        Ok(()) => accounts.throttle.may_sign_in(&username).await,
+        refused => refused,
+    };
+    if let Err(refused) = allowed {
         audit::record(
             accounts.db,
-            AuditRecord::new(
-                accounts.mac,
-                "login.throttled",
-                now,
-                meta.request_id.clone(),
-            )
-            .with(json!({ "username": username, "address": meta.client_address })),
+            AuditRecord::new(accounts.mac, "login.throttled", now, None)
+                .from_request(meta)
+                .with(json!({ "username": username, "address": meta.client_address })),
         )
         .await?;
-        return Err(ApiError::RateLimited);
+        return Err(ApiError::RateLimited {
+            retry_after_secs: Some(refused.seconds()),
+        });
     }
     let found = account::Entity::find()
         .filter(account::Column::Username.eq(&username))
@@ -120,8 +126,9 @@ pub async fn login(
                 accounts.mac,
                 "login.failed",
                 now,
-                meta.request_id.clone(),
+                None,
             )
+            .from_request(meta)
             .with(
                 json!({ "username": username, "reason": reason, "address": meta.client_address }),
             );
@@ -129,6 +136,7 @@ pub async fn login(
                 event = event.on(Kind::Account, account.id);
             }
             audit::record(accounts.db, event).await?;
+            accounts.throttle.failed_sign_in(&username).await;
             return Err(ApiError::Unauthenticated);
         }
     };
@@ -138,13 +146,15 @@ pub async fn login(
     let refresh = insert_refresh_token(work.db(), accounts, account.id, session, now).await?;
     audit::record(
         work.db(),
-        AuditRecord::new(accounts.mac, "login", now, meta.request_id.clone())
+        AuditRecord::new(accounts.mac, "login", now, None)
+            .from_request(meta)
             .on(Kind::Account, account.id)
             .with(json!({ "address": meta.client_address })),
     )
     .await?;
     let tokens = issue(accounts, account, session, refresh, now)?;
     work.commit().await?;
+    accounts.throttle.signed_in(&username).await;
     Ok(tokens)
 }
 
@@ -169,7 +179,8 @@ pub async fn refresh(
         revoke_family(txn, stored.family_id, now).await?;
         audit::record(
             txn,
-            AuditRecord::new(accounts.mac, "token.reuse", now, meta.request_id.clone())
+            AuditRecord::new(accounts.mac, "token.reuse", now, None)
+                .from_request(meta)
                 .on(Kind::Account, stored.account_id)
                 .with(json!({ "family": stored.family_id, "address": meta.client_address })),
         )
@@ -241,7 +252,8 @@ pub async fn logout(
     }
     audit::record(
         txn,
-        AuditRecord::new(accounts.mac, "logout", now, meta.request_id.clone())
+        AuditRecord::new(accounts.mac, "logout", now, None)
+            .from_request(meta)
             .by(principal)
             .on(Kind::Account, principal.account_id)
             .with(json!({ "everywhere": everywhere })),

@@ -36,7 +36,7 @@ use uuid::Uuid;
 
 use crate::{
     audit::{AuditRecord, MacKey},
-    auth::Principal,
+    auth::{Principal, RequestMeta},
     error::{ApiError, ApiResult},
     policy::{Policy, rules::Use},
 };
@@ -53,8 +53,8 @@ pub struct Actor<'a> {
     pub mac: &'a MacKey,
     /// Now, by the application's clock.
     pub now: DateTime<Utc>,
-    /// The request, for the audit trail.
-    pub request_id: Option<&'a str>,
+    /// The request, for the audit trail: its id, client app and trusted document.
+    pub request: Option<&'a RequestMeta>,
     /// Whether records the caller opened by break-glass count as in scope: true for reads,
     /// false for writes (break-glass lets an officer read a record, never change it).
     pub break_glass: bool,
@@ -75,15 +75,15 @@ impl<'a> Actor<'a> {
             policy,
             mac,
             now,
-            request_id: None,
+            request: None,
             break_glass: policy.break_glass_applies(usage),
         }
     }
 
-    /// The same caller, acting in the request `id`.
-    pub fn in_request(self, id: Option<&'a str>) -> Self {
+    /// The same caller, acting in the request `meta` describes.
+    pub fn in_request(self, meta: Option<&'a RequestMeta>) -> Self {
         Self {
-            request_id: id,
+            request: meta,
             ..self
         }
     }
@@ -98,13 +98,11 @@ impl<'a> Actor<'a> {
 
     /// An audit event by this actor.
     pub fn event(&self, action: &'static str) -> AuditRecord {
-        AuditRecord::new(
-            self.mac,
-            action,
-            self.now,
-            self.request_id.map(str::to_owned),
-        )
-        .by(self.principal)
+        let event = AuditRecord::new(self.mac, action, self.now, None).by(self.principal);
+        match self.request {
+            Some(meta) => event.from_request(meta),
+            None => event,
+        }
     }
 
     /// Today's date (UTC+8 is where the ledger lives; the calendar day there).

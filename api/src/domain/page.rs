@@ -2,6 +2,11 @@
 
 use sea_orm::{ConnectionTrait, Cursor, DbErr, SelectorTrait, sea_query::IntoValueTuple};
 
+/// Rows per page when `first` is not given.
+pub const DEFAULT_PAGE_SIZE: i32 = 20;
+/// The most rows one page may ask for.
+pub const MAX_PAGE_SIZE: i32 = 100;
+
 /// Which page to read: the first `first` rows after the key `after`.
 #[derive(Debug, Clone)]
 pub struct Page<K> {

@@ -17,7 +17,7 @@ use serde::{Serialize, de::DeserializeOwned};
 use uuid::Uuid;
 
 use crate::{
-    domain::page::{Page, Slice},
+    domain::page::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, Slice},
     error::ApiError,
     graphql::{
         activity::types::ServiceActivity,
@@ -32,11 +32,6 @@ use crate::{
         visit::types::Visit,
     },
 };
-
-/// Rows per page when `first` is not given.
-pub const DEFAULT_PAGE_SIZE: i32 = 20;
-/// The most rows one page may ask for.
-pub const MAX_PAGE_SIZE: i32 = 100;
 
 /// Declares the connection and edge types from one list: each listed node type with the names
 /// of its connection and edge types in the schema.

@@ -50,9 +50,7 @@ impl ContextExt for Context<'_> {
         } else {
             Use::Read
         };
-        let request = self
-            .data_opt::<RequestMeta>()
-            .and_then(|m| m.request_id.as_deref());
+        let request = self.data_opt::<RequestMeta>();
         Ok(Actor::new(
             self.principal()?,
             &state.policy,

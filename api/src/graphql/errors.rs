@@ -17,6 +17,9 @@ impl ErrorExtensions for ApiError {
             match self {
                 Self::BadInput { field, .. } => ext.set("field", field.as_str()),
                 Self::InvalidTransition { allowed, .. } => ext.set("allowed", allowed.clone()),
+                Self::RateLimited {
+                    retry_after_secs: Some(seconds),
+                } => ext.set("retryAfter", *seconds),
                 Self::Conflict {
                     existing: Some((kind, id)),
                     ..

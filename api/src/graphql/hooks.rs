@@ -1,5 +1,6 @@
 //! The one extension a request executes with. It calls, at each stage of the request:
-//! - the query limits ([`super::limits`]) on the parsed document and on the validated operation;
+//! - the query limits ([`super::limits`]) on the document, before the executor parses it
+//!   (unless `/graphql` measured it already);
 //! - the field policy ([`crate::policy::hook`]) on the request's variables, on every field, and
 //!   after execution for the audit trail;
 //! - the spec's response shape ([`super::shape`]) on the parsed document, and last on the
@@ -13,24 +14,27 @@
 use std::sync::Arc;
 
 use async_graphql::{
-    Request, Response, ServerError, ServerResult, ValidationResult, Value, Variables,
+    Request, Response, ServerResult, Value, Variables,
     extensions::{
         Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery,
-        NextPrepareRequest, NextResolve, NextValidation, ResolveInfo,
+        NextPrepareRequest, NextResolve, ResolveInfo,
     },
     parser::types::ExecutableDocument,
 };
 
-use super::{limits::Limits, shape::Shape};
+use super::{
+    limits::{Limits, Measured},
+    shape::Shape,
+};
 use crate::{
-    config::QueryLimits,
+    auth::Session,
     policy::hook::{FieldHook, FieldPolicy},
 };
 
 /// Installs the hooks on a schema.
 pub struct Hooks {
     /// The query limits.
-    pub limits: QueryLimits,
+    pub limits: Arc<Limits>,
     /// The field policy.
     pub policy: FieldPolicy,
 }
@@ -38,7 +42,7 @@ pub struct Hooks {
 impl ExtensionFactory for Hooks {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(RequestHooks {
-            limits: Limits::new(self.limits.clone()),
+            limits: Arc::clone(&self.limits),
             policy: self.policy.hook(),
             shape: Shape::default(),
         })
@@ -47,7 +51,7 @@ impl ExtensionFactory for Hooks {
 
 /// The hooks of one request.
 struct RequestHooks {
-    limits: Limits,
+    limits: Arc<Limits>,
     policy: FieldHook,
     shape: Shape,
 }
@@ -71,20 +75,14 @@ impl Extension for RequestHooks {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
+        if ctx.data_opt::<Measured>().is_none() {
+            let anonymous = !matches!(ctx.data_opt::<Session>(), Some(Session::Authenticated(_)));
+            let document = async_graphql::parser::parse_query(query)?;
+            self.limits.check(&document, variables, anonymous)?;
+        }
         let document = next.run(ctx, query, variables).await?;
-        self.limits.check_document(&document)?;
         self.shape.keep(ctx, &document);
         Ok(document)
-    }
-
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        let result = next.run(ctx).await?;
-        self.limits.check_validation(&result)?;
-        Ok(result)
     }
 
     async fn execute(

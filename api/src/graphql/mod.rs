@@ -25,6 +25,7 @@ pub mod report;
 pub mod schooling;
 pub mod screening;
 pub mod shape;
+pub mod validate;
 pub mod visit;
 
 use async_graphql::{MergedObject, Schema, SchemaBuilder};
@@ -91,7 +92,7 @@ fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
 pub fn schema(state: AppState) -> AppSchema {
     builder()
         .extension(hooks::Hooks {
-            limits: state.config.limits.clone(),
+            limits: Arc::clone(&state.limits),
             policy: FieldPolicy {
                 policy: Arc::clone(&state.policy),
                 writer: state.audit.clone(),

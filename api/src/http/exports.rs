@@ -15,8 +15,9 @@ use serde_json::json;
 use tracing_actix_web::RequestId;
 
 use crate::{
+    auth::RequestClient,
     graphql::AppSchema,
-    http::graphql::{coded, prepare, session},
+    http::graphql::{coded, prepare, request_meta, session},
     state::AppState,
 };
 
@@ -73,14 +74,8 @@ pub async fn child_access(
         "from": params.from,
         "until": params.until,
     }));
-    let request = prepare(
-        &req,
-        &state,
-        &request_id,
-        session,
-        CHILD_ACCESS.to_owned(),
-        variables,
-    );
+    let meta = request_meta(&req, &state, &request_id, RequestClient::default());
+    let request = prepare(&state, meta, session, CHILD_ACCESS.to_owned(), variables);
     let response = schema.execute(request).await;
     if !response.errors.is_empty() {
         // The download's own document is valid: an error the executor gives without a code is

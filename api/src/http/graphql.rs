@@ -11,7 +11,6 @@ use actix_web::{
 };
 use async_graphql::{
     ErrorExtensionValues, Pos, Response, ServerError, Variables,
-    http::GraphiQLSource,
     parser::types::{
         DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
     },
@@ -23,34 +22,48 @@ use serde_json::json;
 use tracing_actix_web::RequestId;
 
 use crate::{
-    auth::{RequestMeta, Session},
+    auth::{
+        RequestClient, RequestMeta, Session,
+        throttle::{Bucket, Refused},
+    },
+    config::Enforcement,
     domain::account,
     error::ApiError,
-    graphql::{AppSchema, loaders::Loaders, shape::Parsed},
+    graphql::{AppSchema, limits::Measured, loaders::Loaders, shape::Parsed},
     http::{
+        self,
+        client::client_address,
         documents::Documents,
+        graphiql,
         negotiate::{Accepted, MediaType, negotiate},
     },
     policy::hook::RequestAudit,
     state::AppState,
+    trusted::{self, Manifests, Trusted, TrustedDocument},
 };
+use entity::enums::Role;
 
 /// A GraphQL request as sent in a POST body or GET query string.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct GraphqlParams {
     query: Option<String>,
+    /// A trusted document's id, `sha256:<hex>`.
+    document_id: Option<String>,
     operation_name: Option<String>,
     variables: Option<serde_json::Value>,
+    extensions: Option<serde_json::Value>,
 }
 
-/// A GET request's parameters: `variables` is JSON inside the query string.
+/// A GET request's parameters: `variables` and `extensions` are JSON inside the query string.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct GetParams {
     query: Option<String>,
+    document_id: Option<String>,
     operation_name: Option<String>,
     variables: Option<String>,
+    extensions: Option<String>,
 }
 
 /// A request refused before it reached the executor.
@@ -61,6 +74,11 @@ struct Refusal {
     message: String,
     /// The argument or variable at fault, for `extensions.field`.
     field: Option<String>,
+    /// A GraphQL request error of a well-formed request (its document does not parse, names no
+    /// operation…): `application/json` answers it with 200, as the spec says.
+    request_error: bool,
+    /// Seconds to wait before trying again (`Retry-After`, `extensions.retryAfter`).
+    retry_after: Option<u64>,
 }
 
 impl Refusal {
@@ -71,8 +89,29 @@ impl Refusal {
             code,
             message: message.into(),
             field: None,
+            request_error: false,
+            retry_after: None,
         }
     }
+
+    /// A request that is not a well-formed GraphQL-over-HTTP request: 400 `BAD_REQUEST`.
+    fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "BAD_REQUEST", message)
+    }
+
+    /// A GraphQL request error, answered 400 or (to `application/json`) 200.
+    fn request_error(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            request_error: true,
+            ..Self::new(StatusCode::BAD_REQUEST, code, message)
+        }
+    }
+}
+
+/// The document a request runs: its text, and the trusted document it is, if any.
+struct Source {
+    text: String,
+    trusted: Option<TrustedDocument>,
 }
 
 /// The longest text one value of a request may hold. Nothing the API stores is longer (the
@@ -87,6 +126,7 @@ pub async fn graphql(
     state: web::Data<AppState>,
     schema: web::Data<AppSchema>,
     documents: web::Data<Documents>,
+    trusted: web::Data<Trusted>,
     request_id: RequestId,
 ) -> HttpResponse {
     let accept = req
@@ -95,8 +135,12 @@ pub async fn graphql(
         .and_then(|v| v.to_str().ok());
     let media = match negotiate(accept) {
         Accepted::Graphql(media) => media,
-        Accepted::Html if req.method() == Method::GET && req.query_string().is_empty() => {
-            return graphiql();
+        Accepted::Html
+            if state.config.graphiql()
+                && req.method() == Method::GET
+                && req.query_string().is_empty() =>
+        {
+            return graphiql::page();
         }
         Accepted::Html | Accepted::Unacceptable => {
             return refuse(
@@ -113,8 +157,8 @@ pub async fn graphql(
         Ok(params) => params,
         Err(refusal) => return refuse(media, refusal),
     };
-    let (query, variables) = match check_params(&req, &documents, params) {
-        Ok(checked) => checked,
+    let source = match source(&params, &trusted.manifests()) {
+        Ok(source) => source,
         Err(refusal) => return refuse(media, refusal),
     };
     let session = match session(&req, &state).await {
@@ -131,14 +175,58 @@ pub async fn graphql(
             );
         }
     };
-    let request = prepare(
-        &req,
-        &state,
-        &request_id,
-        session,
-        query.query.clone(),
-        variables,
-    );
+    if source.trusted.is_none() && !may_send_any_document(trusted.enforcement, &session) {
+        return refuse(
+            media,
+            Refusal::new(
+                StatusCode::FORBIDDEN,
+                "OPERATION_NOT_TRUSTED",
+                "this service runs only the client apps' trusted documents for this caller: \
+                 send a `documentId`",
+            ),
+        );
+    }
+    if let Session::Authenticated(principal) = &session {
+        http::note(&req, |access| access.account = Some(principal.account_id));
+    }
+    let client = RequestClient {
+        app: source
+            .trusted
+            .as_ref()
+            .map(|document| document.app_for(named_client(&req).as_deref()).to_owned()),
+        document_id: source
+            .trusted
+            .as_ref()
+            .map(|document| document.id.to_string()),
+    };
+    http::note(&req, |access| access.client_app.clone_from(&client.app));
+    let meta = request_meta(&req, &state, &request_id, client);
+    if let Err(refused) = throttle(&state, &session, &meta).await {
+        return refuse(
+            media,
+            Refusal {
+                retry_after: Some(refused.seconds()),
+                ..Refusal::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "RATE_LIMITED",
+                    format!("too many requests: try again in {} s", refused.seconds()),
+                )
+            },
+        );
+    }
+    let (query, variables) = match check_params(&req, &documents, source.text, params) {
+        Ok(checked) => checked,
+        Err(refusal) => return refuse(media, refusal),
+    };
+    http::note(&req, |access| access.operation = operation_name(&query));
+    let anonymous = !matches!(session, Session::Authenticated(_));
+    if let Err(exceeded) = state.limits.check(&query.document, &variables, anonymous) {
+        return refuse(
+            media,
+            Refusal::request_error(exceeded.code, exceeded.message),
+        );
+    }
+    let request = prepare(&state, meta, session, query.query.clone(), variables);
     let mut request = match query.operation_name {
         Some(name) => request.operation_name(name),
         None => request,
@@ -146,7 +234,9 @@ pub async fn graphql(
     // The document was parsed to check the request; the executor takes a copy of it, and the
     // response's shaping shares it.
     request.set_parsed_query(ExecutableDocument::clone(&query.document));
-    let request = request.data(Parsed(Arc::clone(&query.document)));
+    let request = request
+        .data(Parsed(Arc::clone(&query.document)))
+        .data(Measured);
     let response = schema.execute(request).await;
     // Errors without a path are the request's own (validation, limits): such a document is
     // not kept.
@@ -154,6 +244,18 @@ pub async fn graphql(
         documents.keep(&query.query, &query.document);
     }
     respond(media, response, &query.document, &request_id)
+}
+
+/// The name of the operation the request runs, when it has one.
+fn operation_name(query: &CheckedQuery) -> Option<String> {
+    query.operation_name.clone().or_else(|| {
+        query
+            .document
+            .operations
+            .iter()
+            .next()
+            .and_then(|(name, _)| name.map(|name| name.to_string()))
+    })
 }
 
 /// The query and operation name once checked, with the parsed document.
@@ -171,29 +273,24 @@ async fn read_params(
     match *req.method() {
         Method::GET => {
             let get = web::Query::<GetParams>::from_query(req.query_string())
-                .map_err(|e| {
-                    Refusal::new(
-                        StatusCode::BAD_REQUEST,
-                        "BAD_REQUEST",
-                        format!("malformed query string: {e}"),
-                    )
-                })?
+                .map_err(|e| Refusal::bad_request(format!("malformed query string: {e}")))?
                 .into_inner();
             let variables = get
                 .variables
                 .map(|v| serde_json::from_str(&v))
                 .transpose()
-                .map_err(|_| {
-                    Refusal::new(
-                        StatusCode::BAD_REQUEST,
-                        "BAD_REQUEST",
-                        "variables is not JSON",
-                    )
-                })?;
+                .map_err(|_| Refusal::bad_request("variables is not JSON"))?;
+            let extensions = get
+                .extensions
+                .map(|v| serde_json::from_str(&v))
+                .transpose()
+                .map_err(|_| Refusal::bad_request("extensions is not JSON"))?;
             Ok(GraphqlParams {
                 query: get.query,
+                document_id: get.document_id,
                 operation_name: get.operation_name,
                 variables,
+                extensions,
             })
         }
         Method::POST => {
@@ -221,32 +318,17 @@ async fn read_params(
                         format!("the request body is larger than {limit} bytes"),
                     )
                 })?
-                .map_err(|_| {
-                    Refusal::new(
-                        StatusCode::BAD_REQUEST,
-                        "BAD_REQUEST",
-                        "the request body could not be read",
-                    )
-                })?;
-            let value: serde_json::Value = serde_json::from_slice(&body).map_err(|_| {
-                Refusal::new(
-                    StatusCode::BAD_REQUEST,
-                    "BAD_REQUEST",
-                    "the request body is not valid JSON",
-                )
-            })?;
+                .map_err(|_| Refusal::bad_request("the request body could not be read"))?;
+            let value: serde_json::Value = serde_json::from_slice(&body)
+                .map_err(|_| Refusal::bad_request("the request body is not valid JSON"))?;
             if value.is_array() {
-                return Err(Refusal::new(
-                    StatusCode::BAD_REQUEST,
-                    "BAD_REQUEST",
+                return Err(Refusal::bad_request(
                     "batched requests are not supported; send one request per POST",
                 ));
             }
             serde_json::from_value(value).map_err(|_| {
-                Refusal::new(
-                    StatusCode::BAD_REQUEST,
-                    "BAD_REQUEST",
-                    "the request body must be an object with a string `query`",
+                Refusal::bad_request(
+                    "the request body must be an object with a string `query` or `documentId`",
                 )
             })
         }
@@ -261,38 +343,106 @@ async fn read_params(
     }
 }
 
-/// Parses the document to pick the operation: a missing query, a syntax error or an unknown
-/// operation name is a bad request, and a mutation over GET is refused so that a link or an
-/// image tag can never change data.
+/// The document the request names: by `documentId` or `extensions.persistedQuery`, a trusted
+/// document (refused when no manifest holds it, or when the request also sends a text that is
+/// not it); by `query`, its text, trusted when a manifest holds it.
+fn source(params: &GraphqlParams, manifests: &Manifests) -> Result<Source, Refusal> {
+    let extensions = match &params.extensions {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::Object(extensions)) => Some(extensions),
+        Some(_) => {
+            return Err(Refusal::bad_request("`extensions` must be an object"));
+        }
+    };
+    let persisted = extensions
+        .and_then(|e| e.get("persistedQuery"))
+        .map(|persisted| {
+            persisted["sha256Hash"].as_str().ok_or_else(|| {
+                Refusal::bad_request("`extensions.persistedQuery.sha256Hash` must be a string")
+            })
+        })
+        .transpose()?;
+    let named = match &params.document_id {
+        Some(id) => Some(id.strip_prefix("sha256:").ok_or_else(|| {
+            Refusal::bad_request("`documentId` must be `sha256:` and the document's SHA-256 in hex")
+        })?),
+        None => None,
+    };
+    let hash = match (named, persisted) {
+        (Some(a), Some(b)) if !a.eq_ignore_ascii_case(b) => {
+            return Err(Refusal::bad_request(
+                "`documentId` and `extensions.persistedQuery` name different documents",
+            ));
+        }
+        (named, persisted) => named.or(persisted).map(str::to_ascii_lowercase),
+    };
+    let text = params.query.as_deref().filter(|q| !q.trim().is_empty());
+    match (hash, text) {
+        (Some(hash), text) => {
+            let document = manifests.get(&hash).ok_or_else(|| {
+                Refusal::new(
+                    StatusCode::NOT_FOUND,
+                    "PERSISTED_QUERY_NOT_FOUND",
+                    format!("no client app's manifest holds the document sha256:{hash}"),
+                )
+            })?;
+            if text.is_some_and(|text| *text != *document.text) {
+                return Err(Refusal::bad_request(
+                    "`query` is not the document `documentId` names",
+                ));
+            }
+            Ok(Source {
+                text: document.text.to_string(),
+                trusted: Some(document.clone()),
+            })
+        }
+        (None, Some(text)) => Ok(Source {
+            text: text.to_owned(),
+            trusted: manifests.get(&trusted::hash(text)).cloned(),
+        }),
+        (None, None) => Err(Refusal::bad_request("`query` or `documentId` is missing")),
+    }
+}
+
+/// Whether the caller may send a document no manifest holds.
+fn may_send_any_document(enforcement: Enforcement, session: &Session) -> bool {
+    match (enforcement, session) {
+        (Enforcement::Off, _) => true,
+        (Enforcement::Anonymous, Session::Authenticated(_)) => true,
+        (Enforcement::All, Session::Authenticated(principal)) => principal.role == Role::Admin,
+        (_, Session::Anonymous | Session::Rejected) => false,
+    }
+}
+
+/// The client app a request says it comes from (`graphql-client-name`, as Apollo's clients
+/// send it).
+fn named_client(req: &HttpRequest) -> Option<String> {
+    ["graphql-client-name", "apollographql-client-name"]
+        .iter()
+        .find_map(|name| req.headers().get(*name))
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// Parses the document to pick the operation: a syntax error or an unknown operation name is a
+/// request error, and a mutation over GET is refused so that a link or an image tag can never
+/// change data.
 fn check_params(
     req: &HttpRequest,
     documents: &Documents,
+    query: String,
     params: GraphqlParams,
 ) -> Result<(CheckedQuery, Variables), Refusal> {
-    let query = params
-        .query
-        .filter(|q| !q.trim().is_empty())
-        .ok_or_else(|| {
-            Refusal::new(StatusCode::BAD_REQUEST, "BAD_REQUEST", "`query` is missing")
-        })?;
     let variables = match params.variables {
         None | Some(serde_json::Value::Null) => Variables::default(),
         Some(value @ serde_json::Value::Object(_)) => Variables::from_json(value),
         Some(_) => {
-            return Err(Refusal::new(
-                StatusCode::BAD_REQUEST,
-                "BAD_REQUEST",
-                "`variables` must be an object",
-            ));
+            return Err(Refusal::bad_request("`variables` must be an object"));
         }
     };
-    let document = documents.parse(&query).map_err(|e| {
-        Refusal::new(
-            StatusCode::BAD_REQUEST,
-            "GRAPHQL_PARSE_FAILED",
-            e.to_string(),
-        )
-    })?;
+    let document = documents
+        .parse(&query)
+        .map_err(|e| Refusal::request_error("GRAPHQL_PARSE_FAILED", e.to_string()))?;
     let operation = match (&document.operations, params.operation_name.as_deref()) {
         (DocumentOperations::Single(op), None) => Some(op.node.ty),
         (DocumentOperations::Single(_), Some(_)) => None,
@@ -301,16 +451,14 @@ fn check_params(
             ops.values().next().map(|op| op.node.ty)
         }
         (DocumentOperations::Multiple(_), None) => {
-            return Err(Refusal::new(
-                StatusCode::BAD_REQUEST,
+            return Err(Refusal::request_error(
                 "OPERATION_NAME_REQUIRED",
                 "the document has several operations: name one in `operationName`",
             ));
         }
     };
     let Some(operation) = operation else {
-        return Err(Refusal::new(
-            StatusCode::BAD_REQUEST,
+        return Err(Refusal::request_error(
             "OPERATION_NOT_FOUND",
             "`operationName` names no operation of the document",
         ));
@@ -328,11 +476,7 @@ fn check_params(
     if let Some((field, problem)) = bad_text(&document, &variables) {
         return Err(Refusal {
             field: Some(field.clone()),
-            ..Refusal::new(
-                StatusCode::BAD_REQUEST,
-                "BAD_USER_INPUT",
-                format!("{field}: {problem}"),
-            )
+            ..Refusal::request_error("BAD_USER_INPUT", format!("{field}: {problem}"))
         });
     }
     Ok((
@@ -438,19 +582,14 @@ fn argument_at(document: &ExecutableDocument, pos: Pos) -> Option<String> {
 }
 
 /// A request for the executor with what every resolver and the policy hook read: the session,
-/// the client's address and request id, fresh loaders and the request's audit collector.
+/// the client's address, app and request id, fresh loaders and the request's audit collector.
 pub(crate) fn prepare(
-    req: &HttpRequest,
     state: &AppState,
-    request_id: &RequestId,
+    meta: RequestMeta,
     session: Session,
     query: String,
     variables: Variables,
 ) -> async_graphql::Request {
-    let meta = RequestMeta {
-        client_address: client_address(req, state),
-        request_id: Some(request_id.to_string()),
-    };
     let loaders = Loaders::new(state, session.principal().ok().cloned());
     async_graphql::Request::new(query)
         .variables(variables)
@@ -458,6 +597,43 @@ pub(crate) fn prepare(
         .data(meta)
         .data(loaders)
         .data(Arc::new(RequestAudit::default()))
+}
+
+/// What the audit trail and the resolvers know of a request's origin.
+pub(crate) fn request_meta(
+    req: &HttpRequest,
+    state: &AppState,
+    request_id: &RequestId,
+    client: RequestClient,
+) -> RequestMeta {
+    RequestMeta {
+        client_address: client_address(req, &state.proxies),
+        request_id: Some(request_id.to_string()),
+        client,
+    }
+}
+
+/// Takes the request from the allowance of its account (or, without a token, of its client
+/// address) and of its client app.
+async fn throttle(state: &AppState, session: &Session, meta: &RequestMeta) -> Result<(), Refused> {
+    match session {
+        Session::Authenticated(principal) => {
+            state
+                .throttle
+                .take(Bucket::Account, &principal.account_id.to_string())
+                .await?;
+        }
+        Session::Anonymous | Session::Rejected => {
+            state
+                .throttle
+                .take(Bucket::Address, &meta.client_address)
+                .await?;
+        }
+    }
+    match &meta.client.app {
+        Some(app) => state.throttle.take(Bucket::App, app).await,
+        None => Ok(()),
+    }
 }
 
 /// The caller behind the request's bearer token: anonymous without one, rejected when it does
@@ -483,18 +659,6 @@ pub(crate) async fn session(req: &HttpRequest, state: &AppState) -> Result<Sessi
             None => Session::Rejected,
         },
     )
-}
-
-fn client_address(req: &HttpRequest, state: &AppState) -> String {
-    if state.config.trust_forwarded_for {
-        req.connection_info()
-            .realip_remote_addr()
-            .unwrap_or("unknown")
-            .to_owned()
-    } else {
-        req.peer_addr()
-            .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string())
-    }
 }
 
 /// A response that ran: status by the spec for the media type, internal errors stamped with the
@@ -576,9 +740,22 @@ struct Body<'a> {
 }
 
 fn refuse(media: MediaType, refusal: Refusal) -> HttpResponse {
-    let mut builder = HttpResponse::build(refusal.status);
+    let status = if refusal.request_error && media == MediaType::Json {
+        StatusCode::OK
+    } else {
+        refusal.status
+    };
+    let mut builder = HttpResponse::build(status);
     if let Some(allow) = refusal.allow {
         builder.insert_header((header::ALLOW, allow));
+    }
+    let mut extensions = json!({ "code": refusal.code });
+    if let Some(field) = refusal.field {
+        extensions["field"] = json!(field);
+    }
+    if let Some(seconds) = refusal.retry_after {
+        builder.insert_header((header::RETRY_AFTER, seconds.to_string()));
+        extensions["retryAfter"] = json!(seconds);
     }
     builder
         .insert_header((
@@ -589,23 +766,9 @@ fn refuse(media: MediaType, refusal: Refusal) -> HttpResponse {
             json!({
                 "errors": [{
                     "message": refusal.message,
-                    "extensions": match refusal.field {
-                        Some(field) => json!({ "code": refusal.code, "field": field }),
-                        None => json!({ "code": refusal.code }),
-                    },
+                    "extensions": extensions,
                 }]
             })
             .to_string(),
-        )
-}
-
-fn graphiql() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(
-            GraphiQLSource::build()
-                .endpoint("/graphql")
-                .title("Shouhu GraphQL")
-                .finish(),
         )
 }

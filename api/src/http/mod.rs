@@ -1,8 +1,10 @@
-//! The HTTP surface: `/graphql` (with our own GraphQL-over-HTTP handling), downloads under
-//! `/exports`, `/healthz`, `/readyz`, and the request id on every response.
+//! The HTTP surface: `/graphql` (with our own GraphQL-over-HTTP handling), GraphiQL, downloads
+//! under `/exports`, `/healthz`, `/readyz`, and the request id on every response.
 
+pub mod client;
 pub mod documents;
 pub mod exports;
+pub mod graphiql;
 pub mod graphql;
 mod negotiate;
 pub mod ws;
@@ -37,17 +39,63 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
-/// Middleware: copies the request id that tracing gave the request onto the response.
-pub async fn request_id_header(
+/// What a request did, as its handler learns it, for the request's access log line.
+#[derive(Debug, Clone, Default)]
+pub struct Access {
+    /// The GraphQL operation's name.
+    pub operation: Option<String>,
+    /// The client app of the trusted document it ran.
+    pub client_app: Option<String>,
+    /// The signed-in account (its id: the log never holds a name).
+    pub account: Option<uuid::Uuid>,
+}
+
+/// Adds to what the request's access log line will say.
+pub fn note(req: &actix_web::HttpRequest, learn: impl FnOnce(&mut Access)) {
+    let mut extensions = req.extensions_mut();
+    if let Some(access) = extensions.get_mut::<Access>() {
+        learn(access);
+    } else {
+        let mut access = Access::default();
+        learn(&mut access);
+        extensions.insert(access);
+    }
+}
+
+/// Middleware: copies the request id that tracing gave the request onto the response, and
+/// writes the request's access log line (target `shouhu::access`): request id, method, path,
+/// status, duration, and what the handler noted (operation, client app, account id).
+pub async fn access_log(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = std::time::Instant::now();
     let id = req.extensions().get::<RequestId>().copied();
+    let method = req.method().clone();
+    let path = req.path().to_owned();
     let mut res = next.call(req).await?;
     if let Some(id) = id
         && let Ok(value) = HeaderValue::from_str(&id.to_string())
     {
         res.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
+    let access = res
+        .request()
+        .extensions()
+        .get::<Access>()
+        .cloned()
+        .unwrap_or_default();
+    tracing::info!(
+        target: "shouhu::access",
+        request_id = %id.map(|id| id.to_string()).unwrap_or_default(),
+        %method,
+        path,
+        status = res.status().as_u16(),
+        duration_ms = started.elapsed().as_secs_f64() * 1e3,
+        operation = access.operation,
+        client_app = access.client_app,
+        account = access.account.map(|id| id.to_string()),
+        "request"
+    );
     Ok(res)
 }

@@ -256,12 +256,14 @@ impl FieldHook {
                 .filter(|e| refused_at.insert(serde_json::to_string(&e.path).unwrap_or_default())),
         );
         let principal = ctx.data_opt::<Session>().and_then(|s| s.principal().ok());
-        let request_id = ctx
-            .data_opt::<RequestMeta>()
-            .and_then(|m| m.request_id.clone());
+        let meta = ctx.data_opt::<RequestMeta>();
         let now = self.clock.now();
         let event = |action: &'static str| {
-            let event = AuditRecord::new(&self.mac, action, now, request_id.clone());
+            let event = AuditRecord::new(&self.mac, action, now, None);
+            let event = match meta {
+                Some(meta) => event.from_request(meta),
+                None => event,
+            };
             match principal {
                 Some(p) => event.by(p),
                 None => event,

@@ -10,6 +10,11 @@
 //! [scenario]` (defaults 400, 16, 50,000 and every scenario; a scenario is chosen by the start
 //! of its name, such as `Q1`; use the release profile for figures worth comparing).
 //!
+//! `… --bin bench -- limits` sends documents of at most 4 KB built to cost the most (fragments
+//! that spread each other twice or eight times over, thousands of aliases or repeated fields,
+//! deep nesting, introspection chains) and prints, for each, the code it is answered with, the
+//! time the query limits take to measure it, and the server's CPU time per request.
+//!
 //! `… --bin bench -- compare OTHER [requests] [concurrency] [children]` compares this build
 //! with another build of this harness (the path of its binary): both serve Q1 from processes of
 //! their own over the same database, in alternating runs (the other first every second round),
@@ -214,6 +219,166 @@ async fn grown(children: usize) -> (TestApp, bool) {
     (app, postgres)
 }
 
+/// Documents of at most 4 KB built to cost the most, with the role that sends them (`None`:
+/// without a token).
+fn costly_documents() -> Vec<(&'static str, Option<Role>, String)> {
+    const BUDGET: usize = 4096;
+    // Fragments that spread the next `fan` times each, as many levels as fit in the budget.
+    let doubling = |root: &str, on: &str, leaf: &str, fan: usize| {
+        let mut levels = 0;
+        loop {
+            let mut document = format!("{{ {root} }}\n");
+            for level in 0..=levels {
+                let spreads = format!("...F{} ", level + 1).repeat(fan);
+                document.push_str(&format!("fragment F{level} on {on} {{ {spreads}}}\n"));
+            }
+            document.push_str(&format!("fragment F{} on {on} {{ {leaf} }}\n", levels + 1));
+            if document.len() > BUDGET || levels == 30 {
+                return document;
+            }
+            levels += 1;
+        }
+    };
+    // `unit` repeated to fill the budget inside `{ … }`.
+    let fill = |prefix: &str, unit: &dyn Fn(usize) -> String, suffix: &str| {
+        let mut document = prefix.to_owned();
+        let mut n = 0;
+        while document.len() + unit(n).len() + suffix.len() < BUDGET {
+            document.push_str(&unit(n));
+            n += 1;
+        }
+        document + suffix
+    };
+    let nested = |levels: usize| {
+        format!(
+            "{{ regions {{ {}code{} }} }}",
+            "children { ".repeat(levels),
+            " }".repeat(levels)
+        )
+    };
+    vec![
+        (
+            "fragments doubling on me",
+            None,
+            doubling("me { ...F0 }", "Account", "username", 2),
+        ),
+        (
+            "fragments doubling on me (teacher)",
+            Some(Role::Teacher),
+            doubling("me { ...F0 }", "Account", "username", 2),
+        ),
+        (
+            "fragments doubling __typename at the root",
+            None,
+            doubling("...F0", "Query", "__typename", 2),
+        ),
+        (
+            "fragments spreading the next 8 times (teacher)",
+            Some(Role::Teacher),
+            doubling("me { ...F0 }", "Account", "username", 8),
+        ),
+        (
+            "unused fragments doubling (teacher)",
+            Some(Role::Teacher),
+            doubling("__typename", "Query", "__typename", 2),
+        ),
+        (
+            "aliases filling 4 KB (teacher)",
+            Some(Role::Teacher),
+            fill("{ ", &|n| format!("a{n}: __typename "), "}"),
+        ),
+        (
+            "one field repeated to fill 4 KB (teacher)",
+            Some(Role::Teacher),
+            fill("{ me { ", &|_| "username ".to_owned(), "} }"),
+        ),
+        (
+            "fragments filling 4 KB, all spread (teacher)",
+            Some(Role::Teacher),
+            {
+                let count = 90;
+                let spreads: String = (0..count).map(|n| format!("...G{n} ")).collect();
+                let fragments: String = (0..count)
+                    .map(|n| format!("fragment G{n} on Query {{ __typename }}\n"))
+                    .collect();
+                format!("{{ {spreads}}}\n{fragments}")
+            },
+        ),
+        (
+            "nesting 60 deep (teacher)",
+            Some(Role::Teacher),
+            nested(60),
+        ),
+        (
+            "introspection chain 16 deep (teacher)",
+            Some(Role::Teacher),
+            "{ __schema { types { fields { type { fields { type { fields { type { fields { type { fields { name } } } } } } } } } } } }".to_owned(),
+        ),
+        (
+            "the standard introspection query",
+            None,
+            STANDARD_INTROSPECTION.to_owned(),
+        ),
+        (
+            "Q1 (supervisor)",
+            Some(Role::ChildSupervisor),
+            SCENARIOS[0].query.to_owned(),
+        ),
+    ]
+}
+
+/// The query GraphiQL and most client tools send to read a schema.
+const STANDARD_INTROSPECTION: &str = "query IntrospectionQuery { __schema { queryType { name } mutationType { name } subscriptionType { name } types { ...FullType } directives { name description locations args { ...InputValue } } } } fragment FullType on __Type { kind name description fields(includeDeprecated: true) { name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason } inputFields { ...InputValue } interfaces { ...TypeRef } enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason } possibleTypes { ...TypeRef } } fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue } fragment TypeRef on __Type { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } }";
+
+/// What the query limits cost: each costly document measured in-process, then sent over HTTP.
+async fn limits() {
+    let app = TestApp::spawn().await;
+    let client = LoadClient::new();
+    let limits = &app.state.limits;
+    println!(
+        "{:<48} {:>6} {:>26} {:>12} {:>14}",
+        "document", "bytes", "answer", "measure µs", "server CPU ms"
+    );
+    for (name, role, document) in costly_documents() {
+        let token = match role {
+            Some(role) => Some(app.login_as(role).await.access),
+            None => None,
+        };
+        // Parsing and measuring, as `/graphql` does before anything else sees the document.
+        let rounds = 200;
+        let started = Instant::now();
+        for _ in 0..rounds {
+            let parsed = async_graphql::parser::parse_query(&document).expect("it parses");
+            let _ = limits.check(
+                &parsed,
+                &async_graphql::Variables::default(),
+                role.is_none(),
+            );
+        }
+        let measure = started.elapsed().as_secs_f64() * 1e6 / f64::from(rounds);
+        let answer = app.gql(token.as_deref(), &document, json!({})).await;
+        let code = if answer.body["errors"].is_null() {
+            format!("{} OK", answer.status.as_u16())
+        } else {
+            format!("{} {}", answer.status.as_u16(), answer.code())
+        };
+        let run = client
+            .run(
+                &app,
+                token.as_deref().unwrap_or_default(),
+                (&document, json!({})),
+                100,
+                4,
+            )
+            .await;
+        println!(
+            "{name:<48} {:>6} {code:>26} {measure:>12.1} {:>14.2}",
+            document.len(),
+            run.cpu_ms_per_request()
+        );
+    }
+}
+
 /// Rounds of [`compare`]: each serves Q1 from both builds.
 const COMPARE_ROUNDS: usize = 6;
 
@@ -324,6 +489,10 @@ async fn main() {
         }
         Some("serve") => {
             serve(&child_database).await;
+            return;
+        }
+        Some("limits") => {
+            limits().await;
             return;
         }
         _ => {}

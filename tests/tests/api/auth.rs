@@ -259,24 +259,30 @@ async fn a_refresh_token_expires() {
 }
 
 #[tokio::test]
-async fn failed_logins_are_throttled_per_username() {
-    let app = TestApp::spawn_with(|c| c.login.attempts_per_username_per_minute = 3).await;
+async fn failed_logins_slow_the_username_down_without_locking_its_owner_out() {
+    let app = TestApp::spawn_with(|c| c.login.free_failures = 3).await;
 
-    for _ in 0..3 {
+    for _ in 0..4 {
         assert_eq!(
             app.login("demo.teacher", "wrong").await.code(),
             "UNAUTHENTICATED"
         );
     }
+    // The fourth failure in a row makes the username wait a second.
+    let waiting = app.login("demo.teacher", DEMO_PASSWORD).await;
+    let other = app.login("demo.analyst", "wrong").await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let after = app.login("demo.teacher", DEMO_PASSWORD).await;
+    // Signing in cleared the count: one failure does not make it wait again.
+    let again = app.login("demo.teacher", "wrong").await;
+    let owner = app.login("demo.teacher", DEMO_PASSWORD).await;
 
-    assert_eq!(
-        app.login("demo.teacher", DEMO_PASSWORD).await.code(),
-        "RATE_LIMITED"
-    );
-    assert_eq!(
-        app.login("demo.analyst", "wrong").await.code(),
-        "UNAUTHENTICATED"
-    );
+    assert_eq!(waiting.code(), "RATE_LIMITED");
+    assert_eq!(waiting.body["errors"][0]["extensions"]["retryAfter"], 1);
+    assert_eq!(other.code(), "UNAUTHENTICATED");
+    assert!(after.body["errors"].is_null(), "{:?}", after.body);
+    assert_eq!(again.code(), "UNAUTHENTICATED");
+    assert!(owner.body["errors"].is_null(), "{:?}", owner.body);
 }
 
 #[tokio::test]

@@ -93,12 +93,45 @@ async fn application_json_gets_json_and_200_for_well_formed_requests() {
     };
     let invalid = TestApp::read(send("{ nope }").await.unwrap()).await;
     let unparsable = TestApp::read(send("{ me ").await.unwrap()).await;
+    let unnamed = TestApp::read(
+        send("query A { me { id } } query B { me { id } }")
+            .await
+            .unwrap(),
+    )
+    .await;
 
     assert_eq!(invalid.status, 200);
     assert!(content_type(&invalid).starts_with("application/json"));
     assert_eq!(invalid.code(), "GRAPHQL_VALIDATION_FAILED");
-    assert_eq!(unparsable.status, 400);
+    assert_eq!(unparsable.status, 200);
     assert_eq!(unparsable.code(), "GRAPHQL_PARSE_FAILED");
+    assert!(unparsable.body.get("data").is_none());
+    assert_eq!(unnamed.status, 200);
+    assert_eq!(unnamed.code(), "OPERATION_NAME_REQUIRED");
+}
+
+#[tokio::test]
+async fn a_client_that_accepts_anything_gets_application_json() {
+    let app = TestApp::spawn().await;
+
+    for accept in ["*/*", "application/*"] {
+        let response = TestApp::read(
+            app.client
+                .post(app.graphql_url())
+                .header("accept", accept)
+                .json(&json!({ "query": "{ nope }" }))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+
+        assert_eq!(response.status, 200, "{accept}");
+        assert!(
+            content_type(&response).starts_with("application/json"),
+            "{accept}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -164,7 +197,49 @@ async fn a_browser_gets_graphiql() {
             .unwrap()
             .starts_with("text/html")
     );
-    assert!(response.text().await.unwrap().contains("graphiql"));
+    let page = response.text().await.unwrap();
+    assert!(page.contains("graphiql"));
+    // Everything it loads comes from the service itself, with the subscription URL set.
+    assert!(!page.contains("//unpkg") && !page.contains("cdn"), "{page}");
+    assert!(page.contains("subscriptionUrl"));
+    for asset in [
+        "graphiql.min.js",
+        "graphiql.min.css",
+        "react.production.min.js",
+        "react-dom.production.min.js",
+    ] {
+        assert!(page.contains(asset), "{asset}");
+        let served = app
+            .client
+            .get(format!("{}/graphiql/3.9.0/{asset}", app.address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(served.status(), 200, "{asset}");
+        assert!(served.bytes().await.unwrap().len() > 5_000, "{asset}");
+    }
+}
+
+#[tokio::test]
+async fn graphiql_can_be_turned_off() {
+    let app = TestApp::spawn_with(|c| c.graphiql = Some(false)).await;
+
+    let page = app
+        .client
+        .get(app.graphql_url())
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    let asset = app
+        .client
+        .get(format!("{}/graphiql/3.9.0/graphiql.min.js", app.address))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(page.status(), 406);
+    assert_eq!(asset.status(), 404);
 }
 
 async fn post_raw(
@@ -207,6 +282,18 @@ async fn malformed_bodies_get_400_and_a_code_never_a_500() {
         (
             "application/json",
             r#"{"query": "{ __typename }", "variables": [1]}"#,
+            400,
+            "BAD_REQUEST",
+        ),
+        (
+            "application/json",
+            r#"{"query": "{ __typename }", "extensions": [1]}"#,
+            400,
+            "BAD_REQUEST",
+        ),
+        (
+            "application/json",
+            r#"{"query": "{ __typename }", "extensions": "yes"}"#,
             400,
             "BAD_REQUEST",
         ),

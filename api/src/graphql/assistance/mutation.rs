@@ -398,7 +398,7 @@ impl AssistanceMutation {
         let access = match opened {
             Ok(opened) => opened,
             Err(err) => {
-                if matches!(err, ApiError::RateLimited) {
+                if matches!(err, ApiError::RateLimited { .. }) {
                     state
                         .audit
                         .send(

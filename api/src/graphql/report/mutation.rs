@@ -4,6 +4,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::{
+    auth::throttle::Bucket,
     domain::{
         self,
         report::{ActionDraft, Move, ReportDraft},
@@ -242,8 +243,15 @@ impl ReportMutation {
     ) -> Result<PublicReportReceipt> {
         let state = ctx.state();
         let meta = ctx.meta();
-        if !state.throttle.allow_public_report(&meta.client_address) {
-            return Err(ApiError::RateLimited.into());
+        if let Err(refused) = state
+            .throttle
+            .take(Bucket::PublicReport, &meta.client_address)
+            .await
+        {
+            return Err(ApiError::RateLimited {
+                retry_after_secs: Some(refused.seconds()),
+            }
+            .into());
         }
         let draft = domain::report::PublicDraft::try_from(input)?;
         let receipt = domain::report::submit_public(
