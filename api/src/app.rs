@@ -27,7 +27,7 @@ use crate::{
         token::{self, TokenService},
     },
     clock::{Clock, SystemClock},
-    config::Config,
+    config::{Config, Environment},
     db,
     domain::{account, report},
     events::EventBus,
@@ -118,6 +118,24 @@ impl Application {
             counter.fetch_add(1, Ordering::Relaxed);
         });
         let proxies = http::client::parse_proxies(&config.trusted_proxies)?;
+        let trusted = Arc::new(
+            Trusted::load(config.documents.dir.clone(), config.documents.enforce)
+                .map_err(|e| anyhow::anyhow!("trusted documents: {e}"))?,
+        );
+        let documents = trusted.manifests();
+        anyhow::ensure!(
+            config.env == Environment::Development || documents.documents().next().is_some(),
+            "refusing to start in production: no trusted documents in {} (documents.dir), so \
+             callers without a token could not even sign in",
+            trusted.dir().display()
+        );
+        tracing::info!(
+            apps = documents.apps().len(),
+            documents = documents.documents().count(),
+            enforce = ?trusted.enforcement,
+            "trusted documents read from {}",
+            trusted.dir().display()
+        );
         let secret = token::secret(&config.jwt)?;
         let state = AppState {
             db,
@@ -136,30 +154,17 @@ impl Application {
             statements,
             proxies: proxies.into(),
             limits: Arc::new(Limits::new(&config.limits, &graphql::sdl())),
+            trusted: Arc::clone(&trusted),
             events,
             config: Arc::new(config),
         };
-        let trusted = Trusted::load(
-            state.config.documents.dir.clone(),
-            state.config.documents.enforce,
-        )
-        .map_err(|e| anyhow::anyhow!("trusted documents: {e}"))?;
-        let trusted = web::Data::new(trusted);
-        let documents = trusted.manifests();
-        tracing::info!(
-            apps = documents.apps().len(),
-            documents = documents.documents().count(),
-            enforce = ?trusted.enforcement,
-            "trusted documents read from {}",
-            trusted.dir().display()
-        );
         // Caught from here on, before the first request: a `SIGHUP` no longer ends the process.
         let hangups = signal(SignalKind::hangup())
             .map_err(|e| anyhow::anyhow!("catching SIGHUP to reload trusted documents: {e}"))?;
-        let reloads = tokio::spawn(reload_on_hangup(hangups, trusted.clone()));
+        let reloads = tokio::spawn(reload_on_hangup(hangups, trusted));
         let listener = TcpListener::bind(&state.config.bind)?;
         let port = listener.local_addr()?.port();
-        let server = serve(listener, state.clone(), trusted)?;
+        let server = serve(listener, state.clone())?;
         Ok(Self {
             port,
             state,
@@ -223,7 +228,7 @@ impl Application {
 
 /// Reads the trusted documents again on every `SIGHUP`; a folder that does not read leaves the
 /// documents in force.
-async fn reload_on_hangup(mut hangups: Signal, trusted: web::Data<Trusted>) {
+async fn reload_on_hangup(mut hangups: Signal, trusted: Arc<Trusted>) {
     while hangups.recv().await.is_some() {
         match trusted.reload() {
             Ok(manifests) => tracing::info!(
@@ -236,11 +241,7 @@ async fn reload_on_hangup(mut hangups: Signal, trusted: web::Data<Trusted>) {
     }
 }
 
-fn serve(
-    listener: TcpListener,
-    state: AppState,
-    trusted: web::Data<Trusted>,
-) -> std::io::Result<Server> {
+fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let schema = web::Data::new(graphql::schema(state.clone()));
     let shutdown = state.config.shutdown_timeout_secs;
     let graphiql = state.config.graphiql();
@@ -249,11 +250,10 @@ fn serve(
     let server = HttpServer::new(move || {
         App::new()
             .wrap(from_fn(http::access_log))
-            .wrap(TracingLogger::default())
+            .wrap(TracingLogger::<http::RequestSpan>::new())
             .app_data(data.clone())
             .app_data(schema.clone())
             .app_data(documents.clone())
-            .app_data(trusted.clone())
             .route("/healthz", web::get().to(http::healthz))
             .route("/readyz", web::get().to(http::readyz))
             .route("/graphql/ws", web::get().to(http::ws::subscriptions))

@@ -202,7 +202,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Documents(DocumentsCommand::Check { dir }) => {
             let dir = dir.unwrap_or_else(|| config.documents.dir.clone());
-            let checked = trusted::check(&dir, &config.limits).await?;
+            let checked = graphql::validate::check(&dir, &config.limits).await?;
             for (app, count) in &checked.apps {
                 println!("{app}: {count} documents");
             }
@@ -266,6 +266,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Serve(args) => {
+            // Refused before anything is written, the demo data included.
+            let config = config.for_environment().map_err(|problems| {
+                anyhow::anyhow!("refusing to start in production: {}", problems.join("; "))
+            })?;
             if args.demo {
                 let db = db::connect(&config).await?;
                 db::migrate(&db).await?;

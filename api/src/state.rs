@@ -13,6 +13,7 @@ use crate::{
     events::EventBus,
     graphql::limits::Limits,
     policy::Policy,
+    trusted::Trusted,
 };
 
 /// Shared application state, cheap to clone.
@@ -42,6 +43,8 @@ pub struct AppState {
     pub events: EventBus,
     /// The query limits.
     pub limits: Arc<Limits>,
+    /// The client apps' trusted documents.
+    pub trusted: Arc<Trusted>,
     /// The networks of the trusted proxies in front of the service.
     pub proxies: Arc<[ipnet::IpNet]>,
     /// SQL statements run on behalf of requests (tests assert query counts with it).

@@ -23,10 +23,8 @@ use std::{
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::{
-    config::{Enforcement, QueryLimits},
-    graphql::validate::Validator,
-};
+use crate::{auth::Session, config::Enforcement};
+use entity::enums::Role;
 
 /// A document some manifest holds.
 #[derive(Debug, Clone)]
@@ -210,42 +208,20 @@ impl Trusted {
         Arc::clone(&self.current.read().unwrap_or_else(PoisonError::into_inner))
     }
 
+    /// Whether `session` may send a document no manifest holds.
+    pub fn may_send_any(&self, session: &Session) -> bool {
+        match (self.enforcement, session) {
+            (Enforcement::Off, _) => true,
+            (Enforcement::Anonymous, Session::Authenticated(_)) => true,
+            (Enforcement::All, Session::Authenticated(principal)) => principal.role == Role::Admin,
+            (_, Session::Anonymous | Session::Rejected) => false,
+        }
+    }
+
     /// The folder the manifests are read from.
     pub fn dir(&self) -> &Path {
         &self.dir
     }
-}
-
-/// What checking a folder of manifests found.
-pub struct Checked {
-    /// Each client app with the number of documents its manifest holds.
-    pub apps: BTreeMap<String, usize>,
-    /// Each document that would be refused: the apps holding it, its id and why.
-    pub problems: Vec<String>,
-}
-
-/// Reads every manifest of `dir` and checks each document against the schema and the limits
-/// of signed-in callers. A manifest that does not read is an error.
-pub async fn check(dir: &Path, limits: &QueryLimits) -> anyhow::Result<Checked> {
-    let manifests = Manifests::read(dir).map_err(|e| anyhow::anyhow!(e))?;
-    let validator = Validator::new(limits);
-    let mut documents: Vec<&TrustedDocument> = manifests.documents().collect();
-    documents.sort_by(|a, b| (&a.apps, &a.id).cmp(&(&b.apps, &b.id)));
-    let mut problems = Vec::new();
-    for document in documents {
-        if let Err(errors) = validator.check(&document.text).await {
-            problems.push(format!(
-                "{} {}: {}",
-                document.apps.join(", "),
-                document.id,
-                errors.join("; ")
-            ));
-        }
-    }
-    Ok(Checked {
-        apps: manifests.apps().clone(),
-        problems,
-    })
 }
 
 /// An Apollo persisted-query manifest of the `.graphql` files of `sources`, one document per

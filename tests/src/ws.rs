@@ -106,7 +106,8 @@ impl Subscriber {
             .expect("sent");
     }
 
-    /// The next result's `data`, or `None` when nothing comes within `wait`.
+    /// The next result's `data`, or `None` when nothing comes within `wait`; a refusal (an
+    /// `error` message, or a result with errors and no data) as `{"error": [errors]}`.
     pub async fn next(&mut self, wait: Duration) -> Option<Value> {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
@@ -115,7 +116,11 @@ impl Subscriber {
                 Ok(Some(Ok(Message::Text(text)))) => {
                     let message: Value = serde_json::from_str(&text).expect("json");
                     if message["type"] == "next" {
-                        return Some(message["payload"]["data"].clone());
+                        let payload = &message["payload"];
+                        if payload["data"].is_null() && payload["errors"].is_array() {
+                            return Some(json!({ "error": payload["errors"] }));
+                        }
+                        return Some(payload["data"].clone());
                     }
                     if message["type"] == "error" {
                         return Some(json!({ "error": message["payload"] }));

@@ -9,15 +9,16 @@
 //! the same rate): an outage degrades to the in-process limit, never to no limit and never to an
 //! error for the caller.
 //!
-//! Failed sign-ins do not lock an account: after [`LoginConfig::free_failures`] failures in a
-//! row, each further failure makes the username wait twice as long as the last before its next
-//! attempt (1 s, 2 s, 4 s… up to `max_delay_secs`); a successful sign-in clears the count.
+//! Failed sign-ins do not lock an account: after [`LoginConfig::free_failures`] attempts without
+//! a successful one, each further attempt makes the username wait twice as long as the last
+//! before the next (1 s, 2 s, 4 s… up to `max_delay_secs`); a successful sign-in clears the
+//! count.
 
 use std::{
     num::{NonZeroU32, NonZeroUsize},
     sync::{
         Mutex, PoisonError,
-        atomic::{AtomicBool, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
     },
     time::{Duration, Instant},
 };
@@ -91,6 +92,8 @@ struct Limit {
     count: u32,
     window: Duration,
     local: DefaultKeyedRateLimiter<String>,
+    /// Takes counted locally, to prune `local` now and then.
+    taken: AtomicU64,
 }
 
 impl Limit {
@@ -101,11 +104,16 @@ impl Limit {
             count,
             window,
             local: RateLimiter::keyed(quota),
+            taken: AtomicU64::new(0),
         })
     }
 
     /// Takes one from the instance's own count; a refusal waits for the next one to come back.
+    /// Every so often the keys whose allowance is whole again are forgotten.
     fn take_locally(&self, key: &str) -> Result<(), Refused> {
+        if self.taken.fetch_add(1, Ordering::Relaxed) % 4096 == 4095 {
+            self.local.retain_recent();
+        }
         self.local.check_key(&key.to_owned()).map_err(|_| Refused {
             retry_after: self.window / self.count,
         })
@@ -180,10 +188,19 @@ impl Throttle {
         })
     }
 
-    /// Takes one from `key`'s allowance in `bucket` (a limit of 0 is no limit).
+    /// Takes one from `key`'s allowance in `bucket` (a limit of 0 is no limit). A client
+    /// address counts by its network where one client holds many: an IPv6 address by its /64.
     pub async fn take(&self, bucket: Bucket, key: &str) -> Result<(), Refused> {
         let Some((_, limit)) = self.limits.iter().find(|(b, _)| *b == bucket) else {
             return Ok(());
+        };
+        let network;
+        let key = match bucket {
+            Bucket::SignInAddress | Bucket::PublicReport | Bucket::Address => {
+                network = client_network(key);
+                network.as_str()
+            }
+            Bucket::Account | Bucket::App => key,
         };
         let window = limit.window.as_secs().max(1);
         if let Some(taken) = self
@@ -214,41 +231,15 @@ impl Throttle {
         limit.take_locally(key)
     }
 
-    /// Whether `username` may try to sign in now, or must wait after its failures.
-    pub async fn may_sign_in(&self, username: &str) -> Result<(), Refused> {
-        let key = self.failures_key(username);
-        if let Some(wait) = self
-            .shared(|mut redis| async move {
-                let millis: i64 = redis::cmd("PTTL")
-                    .arg(format!("{key}:wait"))
-                    .query_async(&mut redis)
-                    .await?;
-                Ok(millis)
-            })
-            .await
-        {
-            return match u64::try_from(wait) {
-                Ok(millis) if millis > 0 => Err(Refused {
-                    retry_after: Duration::from_millis(millis),
-                }),
-                _ => Ok(()),
-            };
-        }
-        let now = Instant::now();
-        match self.local_failures().get(username) {
-            Some(failures) if failures.not_before > now => Err(Refused {
-                retry_after: failures.not_before - now,
-            }),
-            _ => Ok(()),
-        }
-    }
-
-    /// Counts a failed sign-in of `username`; past the free failures, sets its wait.
-    pub async fn failed_sign_in(&self, username: &str) {
+    /// Takes a sign-in attempt for `username`, counted before the password is checked (so
+    /// guesses sent at once are counted at once). Past the free attempts, one attempt per wait
+    /// goes through and sets the next wait; the others are refused until it ends (and do not
+    /// lengthen it). A successful sign-in clears the count ([`Throttle::signed_in`]).
+    pub async fn attempt_sign_in(&self, username: &str) -> Result<(), Refused> {
         let key = self.failures_key(username);
         let free = self.free_failures;
         let max_delay = self.max_delay;
-        let counted = self
+        let shared = self
             .shared(|mut redis| async move {
                 let (count,): (u32,) = redis::pipe()
                     .atomic()
@@ -258,30 +249,56 @@ impl Throttle {
                     .query_async(&mut redis)
                     .await?;
                 let wait = delay_after(count, free, max_delay);
-                if !wait.is_zero() {
-                    redis::cmd("SET")
-                        .arg(format!("{key}:wait"))
-                        .arg(1)
-                        .arg("PX")
-                        .arg(u64::try_from(wait.as_millis()).unwrap_or(u64::MAX))
-                        .query_async::<()>(&mut redis)
-                        .await?;
+                if wait.is_zero() {
+                    return Ok(Ok(()));
                 }
-                Ok(())
+                let taken: Option<String> = redis::cmd("SET")
+                    .arg(format!("{key}:wait"))
+                    .arg(1)
+                    .arg("PX")
+                    .arg(u64::try_from(wait.as_millis()).unwrap_or(u64::MAX))
+                    .arg("NX")
+                    .query_async(&mut redis)
+                    .await?;
+                if taken.is_some() {
+                    return Ok(Ok(()));
+                }
+                // A refused attempt does not lengthen the wait.
+                let (left,): (i64,) = redis::pipe()
+                    .decr(&key, 1)
+                    .ignore()
+                    .cmd("PTTL")
+                    .arg(format!("{key}:wait"))
+                    .query_async(&mut redis)
+                    .await?;
+                Ok(Err(Refused {
+                    retry_after: Duration::from_millis(u64::try_from(left).unwrap_or(1).max(1)),
+                }))
             })
             .await;
-        if counted.is_none() {
-            let mut failures = self.local_failures();
-            let now = Instant::now();
-            let count = failures.get(username).map_or(0, |f| f.count) + 1;
-            failures.put(
-                username.to_owned(),
-                Failures {
-                    count,
-                    not_before: now + delay_after(count, free, max_delay),
-                },
-            );
+        if let Some(decided) = shared {
+            return decided;
         }
+        let mut failures = self.local_failures();
+        let now = Instant::now();
+        let mut entry = failures.get(username).copied().unwrap_or(Failures {
+            count: 0,
+            not_before: now,
+        });
+        entry.count += 1;
+        let wait = delay_after(entry.count, free, max_delay);
+        if wait.is_zero() {
+            failures.put(username.to_owned(), entry);
+            return Ok(());
+        }
+        if entry.not_before > now {
+            return Err(Refused {
+                retry_after: entry.not_before - now,
+            });
+        }
+        entry.not_before = now + wait;
+        failures.put(username.to_owned(), entry);
+        Ok(())
     }
 
     /// Clears `username`'s failures after a successful sign-in.
@@ -298,8 +315,14 @@ impl Throttle {
         self.local_failures().pop(username);
     }
 
+    /// The key of a username's attempts: by the hash of the name, so that no name can spell
+    /// another's key (`alice:wait`).
     fn failures_key(&self, username: &str) -> String {
-        format!("{}:sign-in-failures:{username}", self.prefix)
+        format!(
+            "{}:sign-in-attempts:{}",
+            self.prefix,
+            crate::trusted::hash(username)
+        )
     }
 
     fn local_failures(&self) -> std::sync::MutexGuard<'_, LruCache<String, Failures>> {
@@ -344,6 +367,18 @@ fn delay_after(count: u32, free: u32, max: Duration) -> Duration {
     }
 }
 
+/// The key a client address counts under: an IPv4 address itself, an IPv6 address its /64 (the
+/// least a site is given: one client may hold all of it).
+fn client_network(address: &str) -> String {
+    match address.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) => {
+            let [a, b, c, d, ..] = v6.segments();
+            format!("{a:x}:{b:x}:{c:x}:{d:x}::/64")
+        }
+        _ => address.to_owned(),
+    }
+}
+
 fn unix_seconds() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -353,6 +388,16 @@ fn unix_seconds() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_ipv6_client_counts_by_its_64() {
+        assert_eq!(client_network("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(
+            client_network("2001:db8:1:2:ffff::9"),
+            client_network("2001:db8:1:2::5")
+        );
+        assert_eq!(client_network("203.0.113.5"), "203.0.113.5");
+    }
 
     #[test]
     fn waits_double_after_the_free_failures_up_to_the_most() {

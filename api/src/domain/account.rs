@@ -86,7 +86,7 @@ pub async fn login(
         .take(Bucket::SignInAddress, &meta.client_address)
         .await
     {
-        Ok(()) => accounts.throttle.may_sign_in(&username).await,
+        Ok(()) => accounts.throttle.attempt_sign_in(&username).await,
         refused => refused,
     };
     if let Err(refused) = allowed {
@@ -136,7 +136,6 @@ pub async fn login(
                 event = event.on(Kind::Account, account.id);
             }
             audit::record(accounts.db, event).await?;
-            accounts.throttle.failed_sign_in(&username).await;
             return Err(ApiError::Unauthenticated);
         }
     };

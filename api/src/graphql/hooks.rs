@@ -14,12 +14,12 @@
 use std::sync::Arc;
 
 use async_graphql::{
-    Request, Response, ServerResult, Value, Variables,
+    Request, Response, ServerError, ServerResult, Value, Variables,
     extensions::{
         Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery,
         NextPrepareRequest, NextResolve, ResolveInfo,
     },
-    parser::types::ExecutableDocument,
+    parser::types::{ExecutableDocument, OperationType},
 };
 
 use super::{
@@ -27,9 +27,67 @@ use super::{
     shape::Shape,
 };
 use crate::{
-    auth::Session,
+    auth::{Session, throttle::Bucket},
     policy::hook::{FieldHook, FieldPolicy},
+    state::AppState,
+    trusted::hash,
 };
+
+/// Marks the requests of a subscription socket (`/graphql/ws`).
+pub struct OverSocket;
+
+fn refusal(code: &'static str, message: &str) -> ServerError {
+    let mut error = ServerError::new(message, None);
+    let mut extensions = async_graphql::ErrorExtensionValues::default();
+    extensions.set("code", code);
+    error.extensions = Some(extensions);
+    error
+}
+
+/// What `/graphql` checks before it runs a request, for a request over a subscription socket:
+/// subscriptions only (queries and mutations go to `/graphql`), trusted documents as the
+/// setting holds the caller to them, and the account's rate limit.
+async fn over_socket(
+    ctx: &ExtensionContext<'_>,
+    query: &str,
+    document: &ExecutableDocument,
+    session: Option<&Session>,
+) -> ServerResult<()> {
+    if document
+        .operations
+        .iter()
+        .any(|(_, operation)| operation.node.ty != OperationType::Subscription)
+    {
+        return Err(refusal(
+            "BAD_REQUEST",
+            "only subscriptions go over the socket; send queries and mutations to /graphql",
+        ));
+    }
+    let Ok(state) = ctx.data::<AppState>() else {
+        return Ok(());
+    };
+    let session = session.unwrap_or(&Session::Anonymous);
+    if state.trusted.manifests().get(&hash(query)).is_none() && !state.trusted.may_send_any(session)
+    {
+        return Err(refusal(
+            "OPERATION_NOT_TRUSTED",
+            "this service runs only the client apps' trusted documents for this caller",
+        ));
+    }
+    if let Session::Authenticated(principal) = session
+        && let Err(refused) = state
+            .throttle
+            .take(Bucket::Account, &principal.account_id.to_string())
+            .await
+    {
+        let mut error = refusal("RATE_LIMITED", "too many requests");
+        if let Some(extensions) = error.extensions.as_mut() {
+            extensions.set("retryAfter", refused.seconds());
+        }
+        return Err(error);
+    }
+    Ok(())
+}
 
 /// Installs the hooks on a schema.
 pub struct Hooks {
@@ -76,9 +134,13 @@ impl Extension for RequestHooks {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         if ctx.data_opt::<Measured>().is_none() {
-            let anonymous = !matches!(ctx.data_opt::<Session>(), Some(Session::Authenticated(_)));
+            let session = ctx.data_opt::<Session>();
+            let anonymous = !matches!(session, Some(Session::Authenticated(_)));
             let document = async_graphql::parser::parse_query(query)?;
             self.limits.check(&document, variables, anonymous)?;
+            if ctx.data_opt::<OverSocket>().is_some() {
+                over_socket(ctx, query, &document, session).await?;
+            }
         }
         let document = next.run(ctx, query, variables).await?;
         self.shape.keep(ctx, &document);

@@ -171,17 +171,22 @@ impl Measure<'_> {
                             .as_ref()
                             .is_some_and(|condition| condition.node.on.node.starts_with("__"));
                     let inner = self.set(&fragment.node.selection_set.node, within);
-                    cost.beside(inner)
+                    cost.beside(Cost {
+                        expanded: inner.expanded.saturating_add(1),
+                        ..inner
+                    })
                 }
                 Selection::FragmentSpread(spread) => {
+                    // Every name is known: `measure_fragments` refuses a document that spreads
+                    // a fragment it does not define.
                     let Some(fragment) =
                         self.fragments.get(spread.node.fragment_name.node.as_str())
                     else {
-                        // Unknown: validation names it.
                         return cost;
                     };
                     cost.beside(Cost {
                         spread_depth: fragment.spread_depth + 1,
+                        expanded: fragment.expanded.saturating_add(1),
                         ..*fragment
                     })
                 }
@@ -344,8 +349,10 @@ impl Limits {
         Ok(())
     }
 
-    /// Each fragment's measure, those it spreads first; a fragment that spreads itself, or
-    /// fragments nested too deep, are refused.
+    /// Each fragment's measure, those it spreads first; a spread of a fragment the document
+    /// does not define, a fragment that spreads itself, or fragments nested too deep, are
+    /// refused (the executor follows spreads before it validates: a spread of an unknown
+    /// fragment must not make the rest look cheap).
     fn measure_fragments<'d>(
         &self,
         document: &'d ExecutableDocument,
@@ -353,6 +360,22 @@ impl Limits {
     ) -> Result<HashMap<&'d str, Cost>, Exceeded> {
         let mut spread_by: HashMap<&str, Vec<&str>> = HashMap::new();
         let mut waiting_on: HashMap<&str, usize> = HashMap::new();
+        let mut found = Vec::new();
+        for (_, operation) in document.operations.iter() {
+            spreads(&operation.node.selection_set.node, &mut found);
+        }
+        for fragment in document.fragments.values() {
+            spreads(&fragment.node.selection_set.node, &mut found);
+        }
+        if let Some(unknown) = found
+            .iter()
+            .find(|name| !document.fragments.contains_key(name.as_str()))
+        {
+            return Err(limit_error(
+                "GRAPHQL_VALIDATION_FAILED",
+                format!("unknown fragment {unknown}"),
+            ));
+        }
         for (name, fragment) in &document.fragments {
             let mut found = Vec::new();
             spreads(&fragment.node.selection_set.node, &mut found);

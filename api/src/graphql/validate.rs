@@ -1,5 +1,5 @@
 //! Checks a document against the schema and the query limits without running it: what
-//! `shouhu documents check` does to every trusted document.
+//! `shouhu documents check` does to every trusted document ([`check`]).
 
 use std::sync::Arc;
 
@@ -9,8 +9,13 @@ use async_graphql::{
     parser::{parse_query, types::DocumentOperations},
 };
 
+use std::{collections::BTreeMap, path::Path};
+
 use super::{AppSchema, builder, limits::Limits, sdl};
-use crate::config::QueryLimits;
+use crate::{
+    config::QueryLimits,
+    trusted::{Manifests, TrustedDocument},
+};
 
 /// The schema, validating documents and stopping short of running them.
 pub struct Validator {
@@ -68,4 +73,36 @@ impl Validator {
             Err(response.errors.into_iter().map(|e| e.message).collect())
         }
     }
+}
+
+/// What checking a folder of manifests found.
+pub struct Checked {
+    /// Each client app with the number of documents its manifest holds.
+    pub apps: BTreeMap<String, usize>,
+    /// Each document that would be refused: the apps holding it, its id and why.
+    pub problems: Vec<String>,
+}
+
+/// Reads every manifest of `dir` and checks each document against the schema and the limits
+/// of signed-in callers. A manifest that does not read is an error.
+pub async fn check(dir: &Path, limits: &QueryLimits) -> anyhow::Result<Checked> {
+    let manifests = Manifests::read(dir).map_err(|e| anyhow::anyhow!(e))?;
+    let validator = Validator::new(limits);
+    let mut documents: Vec<&TrustedDocument> = manifests.documents().collect();
+    documents.sort_by(|a, b| (&a.apps, &a.id).cmp(&(&b.apps, &b.id)));
+    let mut problems = Vec::new();
+    for document in documents {
+        if let Err(errors) = validator.check(&document.text).await {
+            problems.push(format!(
+                "{} {}: {}",
+                document.apps.join(", "),
+                document.id,
+                errors.join("; ")
+            ));
+        }
+    }
+    Ok(Checked {
+        apps: manifests.apps().clone(),
+        problems,
+    })
 }

@@ -26,7 +26,6 @@ use crate::{
         RequestClient, RequestMeta, Session,
         throttle::{Bucket, Refused},
     },
-    config::Enforcement,
     domain::account,
     error::ApiError,
     graphql::{AppSchema, limits::Measured, loaders::Loaders, shape::Parsed},
@@ -39,9 +38,8 @@ use crate::{
     },
     policy::hook::RequestAudit,
     state::AppState,
-    trusted::{self, Manifests, Trusted, TrustedDocument},
+    trusted::{self, Manifests, TrustedDocument},
 };
-use entity::enums::Role;
 
 /// A GraphQL request as sent in a POST body or GET query string.
 #[derive(Debug, Deserialize)]
@@ -126,7 +124,6 @@ pub async fn graphql(
     state: web::Data<AppState>,
     schema: web::Data<AppSchema>,
     documents: web::Data<Documents>,
-    trusted: web::Data<Trusted>,
     request_id: RequestId,
 ) -> HttpResponse {
     let accept = req
@@ -157,6 +154,7 @@ pub async fn graphql(
         Ok(params) => params,
         Err(refusal) => return refuse(media, refusal),
     };
+    let trusted = &state.trusted;
     let source = match source(&params, &trusted.manifests()) {
         Ok(source) => source,
         Err(refusal) => return refuse(media, refusal),
@@ -175,7 +173,7 @@ pub async fn graphql(
             );
         }
     };
-    if source.trusted.is_none() && !may_send_any_document(trusted.enforcement, &session) {
+    if source.trusted.is_none() && !trusted.may_send_any(&session) {
         return refuse(
             media,
             Refusal::new(
@@ -401,16 +399,6 @@ fn source(params: &GraphqlParams, manifests: &Manifests) -> Result<Source, Refus
             trusted: manifests.get(&trusted::hash(text)).cloned(),
         }),
         (None, None) => Err(Refusal::bad_request("`query` or `documentId` is missing")),
-    }
-}
-
-/// Whether the caller may send a document no manifest holds.
-fn may_send_any_document(enforcement: Enforcement, session: &Session) -> bool {
-    match (enforcement, session) {
-        (Enforcement::Off, _) => true,
-        (Enforcement::Anonymous, Session::Authenticated(_)) => true,
-        (Enforcement::All, Session::Authenticated(principal)) => principal.role == Role::Admin,
-        (_, Session::Anonymous | Session::Rejected) => false,
     }
 }
 

@@ -22,7 +22,8 @@ use futures_util::StreamExt;
 use crate::{
     auth::{Principal, RequestMeta, Session, sessions::Revocation, token::Claims},
     domain::account,
-    graphql::AppSchema,
+    graphql::{AppSchema, hooks::OverSocket},
+    http::client::client_address,
     policy::hook::RequestAudit,
     state::AppState,
 };
@@ -97,11 +98,12 @@ pub async fn subscriptions(
             }
         });
     let state = state.get_ref().clone();
+    let address = client_address(&req, &state.proxies);
     let signed: Signed = Arc::default();
     let on_init = {
         let (state, signed) = (state.clone(), signed.clone());
         move |payload: serde_json::Value| async move {
-            let (data, claims, principal) = connection_data(&state, payload).await?;
+            let (data, claims, principal) = connection_data(&state, payload, address).await?;
             if let Ok(mut slot) = signed.lock() {
                 *slot = Some((claims, principal));
             }
@@ -185,6 +187,7 @@ pub async fn subscriptions(
 async fn connection_data(
     state: &AppState,
     payload: serde_json::Value,
+    client_address: String,
 ) -> async_graphql::Result<(Data, Claims, Principal)> {
     let token = payload
         .get("accessToken")
@@ -210,7 +213,11 @@ async fn connection_data(
     }
     let mut data = Data::default();
     data.insert(Session::Authenticated(principal.clone()));
-    data.insert(RequestMeta::default());
+    data.insert(OverSocket);
+    data.insert(RequestMeta {
+        client_address,
+        ..RequestMeta::default()
+    });
     data.insert(Arc::new(RequestAudit::default()));
     Ok((data, claims, principal))
 }

@@ -6,7 +6,11 @@ use std::path::{Path, PathBuf};
 use sea_orm::{ActiveEnum, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use shouhu::config::Enforcement;
-use shouhu_tests::{DEMO_PASSWORD, GqlResponse, Role, TestApp};
+use shouhu_tests::{
+    DEMO_PASSWORD, GqlResponse, Role, TestApp,
+    ws::{self, Opened},
+};
+use std::time::Duration;
 
 fn repository() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -63,9 +67,10 @@ async fn spawn(enforce: Enforcement) -> TestApp {
 async fn every_shipped_document_validates_and_its_manifest_is_its_sources() {
     let documents = repository().join("documents");
 
-    let checked = shouhu::trusted::check(&documents, &shouhu::config::QueryLimits::default())
-        .await
-        .unwrap();
+    let checked =
+        shouhu::graphql::validate::check(&documents, &shouhu::config::QueryLimits::default())
+            .await
+            .unwrap();
 
     assert!(checked.problems.is_empty(), "{:#?}", checked.problems);
     assert!(checked.apps.len() >= 5, "{:?}", checked.apps);
@@ -289,5 +294,40 @@ async fn audit_events_name_the_client_app_and_the_document() {
     assert!(
         clients.contains(&&Value::Null),
         "a free document names none: {clients:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_socket_carries_only_subscriptions_and_holds_them_to_trusted_documents() {
+    let app = spawn(Enforcement::All).await;
+    let police = token_of(&app, Role::PoliceOfficer).await;
+    let mut socket = match ws::open(&app.address, Some(&police)).await {
+        Opened::Ready(socket) => *socket,
+        Opened::Closed(code) => panic!("closed with {code}"),
+    };
+    let trusted =
+        std::fs::read_to_string(repository().join("clients/police-console/ReportEvents.graphql"))
+            .unwrap();
+
+    socket.subscribe("query", "{ me { username } }").await;
+    let query = socket.next(Duration::from_secs(5)).await.unwrap();
+    socket
+        .subscribe("free", "subscription { reportEvents { reportId } }")
+        .await;
+    let free = socket.next(Duration::from_secs(5)).await.unwrap();
+    socket.subscribe("trusted", &trusted).await;
+    let quiet = socket.next(Duration::from_millis(500)).await;
+
+    assert_eq!(
+        query["error"][0]["extensions"]["code"], "BAD_REQUEST",
+        "{query}"
+    );
+    assert_eq!(
+        free["error"][0]["extensions"]["code"], "OPERATION_NOT_TRUSTED",
+        "{free}"
+    );
+    assert!(
+        quiet.is_none(),
+        "a trusted subscription runs, quietly: {quiet:?}"
     );
 }

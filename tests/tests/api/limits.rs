@@ -165,11 +165,23 @@ async fn fragments_that_spread_themselves_or_nest_too_deep_are_refused() {
     }
     chain.push_str("fragment F40 on Query { __typename }\n");
 
+    // Fragments doubling down to a spread of a fragment that does not exist: nothing to count
+    // unless the unknown name is refused first.
+    let mut unknown = String::from("{ ...F31 }\nfragment F0 on Query { ...Missing }\n");
+    for level in 1..32 {
+        unknown.push_str(&format!(
+            "fragment F{level} on Query {{ ...F{0} ...F{0} }}\n",
+            level - 1
+        ));
+    }
+
     let cycle = app.gql(Some(&tokens.access), cycle, json!({})).await;
     let chain = app.gql(Some(&tokens.access), &chain, json!({})).await;
+    let unknown = app.gql(Some(&tokens.access), &unknown, json!({})).await;
 
     assert_eq!(cycle.code(), "GRAPHQL_VALIDATION_FAILED");
     assert_eq!(chain.code(), "QUERY_TOO_DEEP");
+    assert_eq!(unknown.code(), "GRAPHQL_VALIDATION_FAILED");
 }
 
 #[tokio::test]
