@@ -32,6 +32,7 @@ use crate::{
     domain::{account, report},
     events::EventBus,
     graphql, http,
+    metrics::Metrics,
     policy::Policy,
     state::AppState,
     trusted::Trusted,
@@ -84,12 +85,14 @@ impl Application {
         chain::adopt_legacy(&db, &audit_keys, clock.now()).await?;
         let (audit, audit_writer) = AuditWriter::start(db.clone(), config.audit.queue_capacity);
         let (stop_background, stopped) = watch::channel(false);
+        let metrics = Arc::new(Metrics::new());
         let sealer = tokio::spawn(chain::run_sealer(
             db.clone(),
             Arc::clone(&audit_keys),
             Arc::clone(&clock),
             Duration::from_millis(config.audit.seal_interval_ms),
             config.audit.seal_batch_size.max(1),
+            Arc::clone(&metrics),
             stopped.clone(),
         ));
         let events = EventBus::new(&db);
@@ -109,6 +112,7 @@ impl Application {
             Arc::clone(&clock),
             config.report_deadlines.clone(),
             events.clone(),
+            Arc::clone(&metrics),
             stopped,
         ));
         // Counted on the requests' connection only, so background work does not blur it.
@@ -152,6 +156,7 @@ impl Application {
             audit,
             audit_keys,
             statements,
+            metrics,
             proxies: proxies.into(),
             limits: Arc::new(Limits::new(&config.limits, &graphql::sdl())),
             trusted: Arc::clone(&trusted),
@@ -256,6 +261,7 @@ fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .app_data(documents.clone())
             .route("/healthz", web::get().to(http::healthz))
             .route("/readyz", web::get().to(http::readyz))
+            .route("/metrics", web::get().to(http::metrics))
             .route("/graphql/ws", web::get().to(http::ws::subscriptions))
             .route("/graphql", web::to(http::graphql::graphql))
             .configure(|app| {

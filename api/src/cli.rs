@@ -221,7 +221,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         _ => {}
     }
-    telemetry::init(config.log_format);
+    let _telemetry = telemetry::init(&config)?;
     for name in &unknown {
         tracing::warn!("{}", ignoring(name));
     }

@@ -50,6 +50,13 @@ pub struct Config {
     pub graphiql: Option<bool>,
     /// The client apps' trusted documents.
     pub documents: DocumentsConfig,
+    /// A bearer token `/metrics` asks of its scraper; unset, `/metrics` answers anyone who can
+    /// reach the port.
+    #[serde(serialize_with = "redacted")]
+    pub metrics_token: Option<SecretString>,
+    /// An OpenTelemetry collector's OTLP/HTTP endpoint (`http://collector:4318`): when set, each
+    /// request's spans are exported there, joined to the caller's trace by its `traceparent`.
+    pub otlp_endpoint: Option<String>,
     /// Seconds in-flight requests get to finish on shutdown.
     pub shutdown_timeout_secs: u64,
     /// Seconds a subscription socket has to send a valid `connection_init` before it is closed
@@ -348,6 +355,8 @@ impl Default for Config {
             redis_url: None,
             graphiql: None,
             documents: DocumentsConfig::default(),
+            metrics_token: None,
+            otlp_endpoint: None,
             shutdown_timeout_secs: 30,
             subscription_init_timeout_secs: 10,
             policy_file: None,

@@ -12,6 +12,7 @@ use crate::{
     domain::{account::Accounts, work::Store},
     events::EventBus,
     graphql::limits::Limits,
+    metrics::Metrics,
     policy::Policy,
     trusted::Trusted,
 };
@@ -47,6 +48,8 @@ pub struct AppState {
     pub trusted: Arc<Trusted>,
     /// The networks of the trusted proxies in front of the service.
     pub proxies: Arc<[ipnet::IpNet]>,
+    /// The service's metrics, for `/metrics`.
+    pub metrics: Arc<Metrics>,
     /// SQL statements run on behalf of requests (tests assert query counts with it).
     pub statements: Arc<AtomicU64>,
 }

@@ -23,8 +23,7 @@ use std::{
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::{auth::Session, config::Enforcement};
-use entity::enums::Role;
+use crate::{auth::Session, config::Enforcement, policy::Policy};
 
 /// A document some manifest holds.
 #[derive(Debug, Clone)]
@@ -208,12 +207,15 @@ impl Trusted {
         Arc::clone(&self.current.read().unwrap_or_else(PoisonError::into_inner))
     }
 
-    /// Whether `session` may send a document no manifest holds.
-    pub fn may_send_any(&self, session: &Session) -> bool {
+    /// Whether `session` may send a document no manifest holds: under `all`, as the policy
+    /// says ([`Policy::may_send_untrusted_documents`]).
+    pub fn may_send_any(&self, session: &Session, policy: &Policy) -> bool {
         match (self.enforcement, session) {
             (Enforcement::Off, _) => true,
             (Enforcement::Anonymous, Session::Authenticated(_)) => true,
-            (Enforcement::All, Session::Authenticated(principal)) => principal.role == Role::Admin,
+            (Enforcement::All, Session::Authenticated(principal)) => {
+                policy.may_send_untrusted_documents(principal)
+            }
             (_, Session::Anonymous | Session::Rejected) => false,
         }
     }

@@ -1,4 +1,8 @@
 //! The `shouhu` binary's own output commands, run as a user runs them.
+#![allow(
+    clippy::unwrap_used,
+    reason = "the helpers below are steps of tests: a failed step fails its test"
+)]
 
 use std::{
     io::{BufRead, BufReader},
@@ -113,56 +117,92 @@ fn documents_check_names_a_document_that_no_longer_validates() {
     assert!(stderr.contains("shoeSize"), "{stderr}");
 }
 
+/// `shouhu serve` on an empty SQLite database in a folder of its own, logging JSON lines.
+struct Served {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    port: u16,
+    dir: std::path::PathBuf,
+}
+
+impl Served {
+    fn start(name: &str, env: &[(&str, &str)]) -> Self {
+        let dir = std::env::temp_dir().join(format!("shouhu-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_shouhu"))
+            .arg("serve")
+            .current_dir(&dir)
+            .env("SHOUHU_CONFIG", "/nonexistent/shouhu.toml")
+            .env("SHOUHU_BIND", "127.0.0.1:0")
+            .env("SHOUHU_DATABASE_URL", "sqlite://served.db?mode=rwc")
+            .env("SHOUHU_LOG_FORMAT", "json")
+            .env("RUST_LOG", "info")
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let (send, lines) = std::sync::mpsc::channel();
+        let stdout = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut served = Self {
+            child,
+            lines,
+            port: 0,
+            dir,
+        };
+        served.port = loop {
+            let line = served.next_line();
+            if line.contains("serving GraphQL") {
+                let log: serde_json::Value = serde_json::from_str(&line).unwrap();
+                break u16::try_from(log["port"].as_u64().unwrap()).unwrap();
+            }
+        };
+        served
+    }
+
+    fn next_line(&self) -> String {
+        self.lines
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .unwrap()
+    }
+
+    /// Sends a GraphQL POST with extra header lines, and answers the raw response.
+    fn post(&self, body: &str, headers: &str) -> String {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        write!(
+            stream,
+            "POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+             {headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        response
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 #[test]
 fn every_request_gets_an_access_log_line_naming_its_request_id() {
-    use std::{
-        io::{Read, Write},
-        sync::mpsc,
-        time::Duration,
-    };
-    let dir = std::env::temp_dir().join(format!("shouhu-access-log-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_shouhu"))
-        .arg("serve")
-        .current_dir(&dir)
-        .env("SHOUHU_CONFIG", "/nonexistent/shouhu.toml")
-        .env("SHOUHU_BIND", "127.0.0.1:0")
-        .env("SHOUHU_DATABASE_URL", "sqlite://access.db?mode=rwc")
-        .env("SHOUHU_LOG_FORMAT", "json")
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let (lines, logged) = mpsc::channel();
-    let stdout = child.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if lines.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let next_line = || logged.recv_timeout(Duration::from_secs(60)).unwrap();
-    let port = loop {
-        let line = next_line();
-        if line.contains("serving GraphQL") {
-            let log: serde_json::Value = serde_json::from_str(&line).unwrap();
-            break log["port"].as_u64().unwrap();
-        }
-    };
+    let served = Served::start("access-log", &[]);
 
-    let body = r#"{"query":"query Hello { __typename }"}"#;
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port as u16)).unwrap();
-    write!(
-        stream,
-        "POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
+    let response = served.post(r#"{"query":"query Hello { __typename }"}"#, "");
     let request_id = response
         .lines()
         .find_map(|line| line.strip_prefix("x-request-id: "))
@@ -170,17 +210,97 @@ fn every_request_gets_an_access_log_line_naming_its_request_id() {
         .trim()
         .to_owned();
     let access = loop {
-        let line = next_line();
+        let line = served.next_line();
         if line.contains("shouhu::access") && line.contains(&request_id) {
             break serde_json::from_str::<serde_json::Value>(&line).unwrap();
         }
     };
-    child.kill().unwrap();
-    child.wait().unwrap();
-    std::fs::remove_dir_all(&dir).unwrap();
 
     assert_eq!(access["status"], 200);
     assert_eq!(access["operation"], "Hello");
     assert_eq!(access["path"], "/graphql");
     assert!(access["duration_ms"].as_f64().is_some(), "{access}");
+}
+
+/// A collector's OTLP/HTTP endpoint on a free port: every request's path and body.
+fn collector() -> (u16, std::sync::mpsc::Receiver<(String, Vec<u8>)>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (send, received) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { break };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request_line = String::new();
+            reader.read_line(&mut request_line).unwrap();
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                if line.trim().is_empty() {
+                    break;
+                }
+                if let Some((name, value)) = line.split_once(':')
+                    && name.eq_ignore_ascii_case("content-length")
+                {
+                    length = value.trim().parse().unwrap();
+                }
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            stream
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                .unwrap();
+            let path = request_line
+                .split(' ')
+                .nth(1)
+                .unwrap_or_default()
+                .to_owned();
+            if send.send((path, body)).is_err() {
+                break;
+            }
+        }
+    });
+    (port, received)
+}
+
+#[test]
+fn with_an_otlp_endpoint_each_request_is_exported_as_a_span_of_the_callers_trace() {
+    let (port, exported) = collector();
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let served = Served::start(
+        "otlp",
+        &[
+            ("SHOUHU_OTLP_ENDPOINT", &endpoint),
+            ("OTEL_BSP_SCHEDULE_DELAY", "100"),
+        ],
+    );
+    let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+
+    served.post(
+        r#"{"query":"query Hello { __typename }"}"#,
+        &format!("traceparent: 00-{trace_id}-00f067aa0ba902b7-01\r\n"),
+    );
+    let wanted: Vec<u8> = (0..trace_id.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&trace_id[i..i + 2], 16).unwrap())
+        .collect();
+    let holds = |body: &[u8], part: &[u8]| body.windows(part.len()).any(|w| w == part);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let (path, body) = loop {
+        let remaining = deadline.saturating_duration_since(std::time::Instant::now());
+        let (path, body) = exported.recv_timeout(remaining).unwrap();
+        if holds(&body, &wanted) && holds(&body, b"POST /graphql") {
+            break (path, body);
+        }
+    };
+
+    assert_eq!(path, "/v1/traces");
+    assert!(holds(&body, b"shouhu"), "the service's name");
+    assert!(holds(&body, b"graphql (ad hoc)"), "the execution's span");
+    assert!(
+        !holds(&body, b"graphql Hello"),
+        "an ad-hoc operation does not name its span"
+    );
 }

@@ -30,6 +30,8 @@ mod limits;
 mod listing;
 #[path = "api/live.rs"]
 mod live;
+#[path = "api/metrics.rs"]
+mod metrics;
 #[path = "api/pairing.rs"]
 mod pairing;
 #[path = "api/policy.rs"]

@@ -1187,6 +1187,7 @@ pub async fn run_sealer(
     clock: std::sync::Arc<dyn crate::clock::Clock>,
     interval: std::time::Duration,
     batch: u64,
+    metrics: std::sync::Arc<crate::metrics::Metrics>,
     stop: tokio::sync::watch::Receiver<bool>,
 ) {
     let mut stop = stop;
@@ -1205,6 +1206,7 @@ pub async fn run_sealer(
         batch,
         appender,
         failing: None,
+        metrics,
     };
     let mut ticker = tokio::time::interval(interval);
     let mut partitioned_on = None;
@@ -1241,6 +1243,7 @@ struct Sealer {
     appender: Option<Appender>,
     /// The error the last round ended with, logged once rather than every second.
     failing: Option<String>,
+    metrics: std::sync::Arc<crate::metrics::Metrics>,
 }
 
 impl Sealer {
@@ -1259,6 +1262,7 @@ impl Sealer {
             {
                 Ok(sealed) => {
                     self.failing = None;
+                    self.metrics.sealed(sealed.events, sealed.refused);
                     sealed
                 }
                 Err(err) => {

@@ -43,6 +43,11 @@ impl AuditWriter {
         }
     }
 
+    /// Events (and flushes) waiting in the queue.
+    pub fn queued(&self) -> usize {
+        self.tx.max_capacity() - self.tx.capacity()
+    }
+
     /// Returns once every event queued before the call is in the database.
     pub async fn flush(&self) {
         let (done, wait) = oneshot::channel();

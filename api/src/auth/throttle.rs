@@ -32,6 +32,10 @@ use crate::config::{LoginConfig, RequestLimits};
 /// How long a Redis command may take before the instance counts on its own.
 pub const REDIS_TIMEOUT: Duration = Duration::from_millis(250);
 
+/// How long the limits are counted locally, without asking Redis, after it failed: during an
+/// outage one request in this long waits for Redis (up to [`REDIS_TIMEOUT`]), not every one.
+pub const REDIS_RETRY_AFTER: Duration = Duration::from_secs(5);
+
 /// Usernames whose failures an instance remembers on its own.
 const REMEMBERED_USERNAMES: NonZeroUsize = match NonZeroUsize::new(100_000) {
     Some(n) => n,
@@ -134,6 +138,9 @@ pub struct Throttle {
     prefix: String,
     /// Whether the last Redis command failed (logged once per outage).
     degraded: AtomicBool,
+    /// While degraded, when to ask Redis again: milliseconds after `since`.
+    retry_at_ms: AtomicU64,
+    since: Instant,
     limits: Vec<(Bucket, Limit)>,
     free_failures: u32,
     max_delay: Duration,
@@ -181,6 +188,8 @@ impl Throttle {
             redis,
             prefix: requests.redis_prefix.clone(),
             degraded: AtomicBool::new(false),
+            retry_at_ms: AtomicU64::new(0),
+            since: Instant::now(),
             limits,
             free_failures: login.free_failures,
             max_delay: Duration::from_secs(login.max_delay_secs),
@@ -329,14 +338,40 @@ impl Throttle {
         self.failures.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Runs `command` on Redis: `None` without Redis, or when it fails or is slow (the caller
-    /// then counts locally).
+    /// Whether the limits are counted locally because Redis failed.
+    pub fn degraded(&self) -> bool {
+        self.degraded.load(Ordering::Relaxed)
+    }
+
+    fn elapsed_ms(&self) -> u64 {
+        u64::try_from(self.since.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// Runs `command` on Redis: `None` without Redis, or when it fails or is slow, and for
+    /// [`REDIS_RETRY_AFTER`] after a failure (the caller then counts locally).
     async fn shared<T, F, Fut>(&self, command: F) -> Option<T>
     where
         F: FnOnce(ConnectionManager) -> Fut,
         Fut: Future<Output = redis::RedisResult<T>>,
     {
         let redis = self.redis.clone()?;
+        let now = self.elapsed_ms();
+        let retry_at = self.retry_at_ms.load(Ordering::Relaxed);
+        // One caller per pause asks Redis again; the others count locally meanwhile.
+        if self.degraded()
+            && (now < retry_at
+                || self
+                    .retry_at_ms
+                    .compare_exchange(
+                        retry_at,
+                        now + pause_ms(),
+                        Ordering::Relaxed,
+                        Ordering::Relaxed,
+                    )
+                    .is_err())
+        {
+            return None;
+        }
         match tokio::time::timeout(REDIS_TIMEOUT, command(redis)).await {
             Ok(Ok(value)) => {
                 if self.degraded.swap(false, Ordering::Relaxed) {
@@ -345,6 +380,8 @@ impl Throttle {
                 Some(value)
             }
             failed => {
+                self.retry_at_ms
+                    .store(self.elapsed_ms() + pause_ms(), Ordering::Relaxed);
                 if !self.degraded.swap(true, Ordering::Relaxed) {
                     let error = match failed {
                         Ok(Err(error)) => error.to_string(),
@@ -356,6 +393,10 @@ impl Throttle {
             }
         }
     }
+}
+
+fn pause_ms() -> u64 {
+    u64::try_from(REDIS_RETRY_AFTER.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// The wait after the `count`th failure in a row: none for the first `free`, then 1 s, 2 s, 4 s…

@@ -1074,6 +1074,7 @@ pub async fn run_sweeper(
     clock: std::sync::Arc<dyn crate::clock::Clock>,
     limits: ReportDeadlines,
     events: EventBus,
+    metrics: std::sync::Arc<crate::metrics::Metrics>,
     stop: tokio::sync::watch::Receiver<bool>,
 ) {
     let store = Store {
@@ -1087,8 +1088,12 @@ pub async fn run_sweeper(
     loop {
         tokio::select! {
             _ = ticker.tick() => {
-                if let Err(err) = sweep(store, &limits, clock.now()).await {
-                    tracing::warn!(error = %err.chain(), "sweeping report deadlines");
+                match sweep(store, &limits, clock.now()).await {
+                    Ok(raised) => metrics.swept(Some(raised.len())),
+                    Err(err) => {
+                        metrics.swept(None);
+                        tracing::warn!(error = %err.chain(), "sweeping report deadlines");
+                    }
                 }
             }
             _ = stop.changed() => break,

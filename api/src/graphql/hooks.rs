@@ -17,8 +17,9 @@ use async_graphql::{
     Request, Response, ServerError, ServerResult, Value, Variables,
     extensions::{
         Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery,
-        NextPrepareRequest, NextResolve, ResolveInfo,
+        NextPrepareRequest, NextResolve, NextSubscribe, ResolveInfo,
     },
+    futures_util::stream::{BoxStream, StreamExt},
     parser::types::{ExecutableDocument, OperationType},
 };
 
@@ -67,7 +68,8 @@ async fn over_socket(
         return Ok(());
     };
     let session = session.unwrap_or(&Session::Anonymous);
-    if state.trusted.manifests().get(&hash(query)).is_none() && !state.trusted.may_send_any(session)
+    if state.trusted.manifests().get(&hash(query)).is_none()
+        && !state.trusted.may_send_any(session, &state.policy)
     {
         return Err(refusal(
             "OPERATION_NOT_TRUSTED",
@@ -116,6 +118,28 @@ struct RequestHooks {
 
 #[async_trait::async_trait]
 impl Extension for RequestHooks {
+    /// Counts the subscription as open in the metrics for as long as its stream lives.
+    fn subscribe<'s>(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        stream: BoxStream<'s, Response>,
+        next: NextSubscribe<'_>,
+    ) -> BoxStream<'s, Response> {
+        let stream = next.run(ctx, stream);
+        match ctx.data_opt::<AppState>() {
+            Some(state) => {
+                let open = state.metrics.subscription();
+                stream
+                    .map(move |response| {
+                        let _open = &open;
+                        response
+                    })
+                    .boxed()
+            }
+            None => stream,
+        }
+    }
+
     async fn prepare_request(
         &self,
         ctx: &ExtensionContext<'_>,

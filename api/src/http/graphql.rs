@@ -19,6 +19,7 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 use serde_json::json;
+use tracing::Instrument;
 use tracing_actix_web::RequestId;
 
 use crate::{
@@ -173,7 +174,7 @@ pub async fn graphql(
             );
         }
     };
-    if source.trusted.is_none() && !trusted.may_send_any(&session) {
+    if source.trusted.is_none() && !trusted.may_send_any(&session, &state.policy) {
         return refuse(
             media,
             Refusal::new(
@@ -197,7 +198,10 @@ pub async fn graphql(
             .as_ref()
             .map(|document| document.id.to_string()),
     };
-    http::note(&req, |access| access.client_app.clone_from(&client.app));
+    http::note(&req, |access| {
+        access.client_app.clone_from(&client.app);
+        access.document_id.clone_from(&client.document_id);
+    });
     let meta = request_meta(&req, &state, &request_id, client);
     if let Err(refused) = throttle(&state, &session, &meta).await {
         return refuse(
@@ -216,7 +220,13 @@ pub async fn graphql(
         Ok(checked) => checked,
         Err(refusal) => return refuse(media, refusal),
     };
-    http::note(&req, |access| access.operation = operation_name(&query));
+    let operation = operation_name(&query);
+    let trusted_name = operation.clone().filter(|_| source.trusted.is_some());
+    let document_id = source
+        .trusted
+        .as_ref()
+        .map(|document| document.id.to_string());
+    http::note(&req, |access| access.operation = operation);
     let anonymous = !matches!(session, Session::Authenticated(_));
     if let Err(exceeded) = state.limits.check(&query.document, &variables, anonymous) {
         return refuse(
@@ -235,7 +245,14 @@ pub async fn graphql(
     let request = request
         .data(Parsed(Arc::clone(&query.document)))
         .data(Measured);
-    let response = schema.execute(request).await;
+    // Named in traces only when trusted: an ad-hoc document's name is the caller's to choose.
+    let span = tracing::info_span!(
+        "graphql",
+        otel.name = format!("graphql {}", trusted_name.as_deref().unwrap_or("(ad hoc)")),
+        graphql.operation.name = trusted_name,
+        graphql.document.id = document_id,
+    );
+    let response = schema.execute(request).instrument(span).await;
     // Errors without a path are the request's own (validation, limits): such a document is
     // not kept.
     if response.errors.iter().all(|e| !e.path.is_empty()) {
@@ -704,18 +721,28 @@ fn respond(
         (true, MediaType::GraphqlResponseJson) => StatusCode::BAD_REQUEST,
         _ => StatusCode::OK,
     };
+    let outcome = errors
+        .first()
+        .and_then(|error| error.extensions.as_ref())
+        .and_then(|extensions| match extensions.get("code") {
+            Some(async_graphql::Value::String(code)) => Some(code.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| "OK".to_owned());
     // Serialized once, straight from the executor's values: `data` (absent when the request
     // as a whole was refused), then `errors` when there are any.
     let body = Body {
         data: (!request_error).then_some(&response.data),
         errors: &errors,
     };
-    HttpResponse::build(status)
+    let mut response = HttpResponse::build(status)
         .insert_header((
             header::CONTENT_TYPE,
             HeaderValue::from_static(media.content_type()),
         ))
-        .body(serde_json::to_string(&body).unwrap_or_default())
+        .body(serde_json::to_string(&body).unwrap_or_default());
+    response.extensions_mut().insert(http::Outcome(outcome));
+    response
 }
 
 /// A GraphQL response body in the spec's shape and key order.
@@ -745,7 +772,7 @@ fn refuse(media: MediaType, refusal: Refusal) -> HttpResponse {
         builder.insert_header((header::RETRY_AFTER, seconds.to_string()));
         extensions["retryAfter"] = json!(seconds);
     }
-    builder
+    let mut response = builder
         .insert_header((
             header::CONTENT_TYPE,
             HeaderValue::from_static(media.content_type()),
@@ -758,5 +785,9 @@ fn refuse(media: MediaType, refusal: Refusal) -> HttpResponse {
                 }]
             })
             .to_string(),
-        )
+        );
+    response
+        .extensions_mut()
+        .insert(http::Outcome(refusal.code.to_owned()));
+    response
 }

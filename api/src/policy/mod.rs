@@ -405,6 +405,7 @@ analyst = "jurisdiction"
 [rules]
 report_holders = ["police_officer"]
 account_readers = ["admin"]
+untrusted_document_senders = ["admin"]
 intervention_case_units = ["court"]
 consent = {}
 "#;

@@ -13,6 +13,7 @@ use serde::Deserialize;
 pub struct RulesFile {
     report_holders: BTreeSet<Role>,
     account_readers: BTreeSet<Role>,
+    untrusted_document_senders: BTreeSet<Role>,
     intervention_case_units: Vec<OrganizationKind>,
     consent: BTreeMap<String, ConsentFile>,
 }
@@ -30,6 +31,7 @@ struct ConsentFile {
 pub struct Rules {
     report_holders: BTreeSet<Role>,
     account_readers: BTreeSet<Role>,
+    untrusted_document_senders: BTreeSet<Role>,
     intervention_case_units: Vec<OrganizationKind>,
     consent: Vec<(OrganizationKind, UnitConsent)>,
 }
@@ -72,6 +74,7 @@ impl Rules {
         Ok(Self {
             report_holders: file.report_holders,
             account_readers: file.account_readers,
+            untrusted_document_senders: file.untrusted_document_senders,
             intervention_case_units: file.intervention_case_units,
             consent,
         })
@@ -87,6 +90,12 @@ impl Rules {
     /// Whether `role` reads every account.
     pub fn reads_accounts(&self, role: Role) -> bool {
         self.account_readers.contains(&role)
+    }
+
+    /// Whether `role` may send documents no client app's manifest holds, whatever the
+    /// enforcement of trusted documents.
+    pub fn sends_untrusted_documents(&self, role: Role) -> bool {
+        self.untrusted_document_senders.contains(&role)
     }
 
     /// Whether a unit of kind `unit` may be lent an intervention case.
@@ -117,6 +126,11 @@ impl Rules {
     /// The roles that read every account, for the matrix.
     pub fn account_readers(&self) -> String {
         roles(&self.account_readers)
+    }
+
+    /// The roles that send documents no manifest holds, for the matrix.
+    pub fn untrusted_document_senders(&self) -> String {
+        roles(&self.untrusted_document_senders)
     }
 
     /// The unit kinds lent intervention cases, for the matrix.

@@ -53,6 +53,13 @@ impl Policy {
         caller.account_id == id || self.rules.reads_accounts(caller.role)
     }
 
+    /// Whether the caller may send a document no client app's manifest holds when trusted
+    /// documents are enforced for everyone (`documents.enforce = all`): a role of
+    /// `[rules] untrusted_document_senders` (administrators' tooling).
+    pub fn may_send_untrusted_documents(&self, caller: &Principal) -> bool {
+        self.rules.sends_untrusted_documents(caller.role)
+    }
+
     /// Whether the caller may review the break-glass opening: anyone's but their own.
     pub fn may_review_break_glass(&self, caller: &Principal, opening: &break_glass::Model) -> bool {
         opening.account_id != caller.account_id
@@ -162,6 +169,13 @@ impl Policy {
                 format!(
                     "an account reads itself; {} read every account",
                     data.account_readers()
+                ),
+            ),
+            (
+                "may_send_untrusted_documents",
+                format!(
+                    "with trusted documents enforced for all (`documents.enforce = all`), only {} send documents no client app's manifest holds",
+                    data.untrusted_document_senders()
                 ),
             ),
             (

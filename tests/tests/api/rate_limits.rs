@@ -108,6 +108,65 @@ async fn without_redis_each_instance_still_limits_and_nobody_sees_an_error() {
 }
 
 #[tokio::test]
+async fn a_redis_that_hangs_is_asked_once_per_pause_not_once_per_request() {
+    use tokio::io::AsyncReadExt;
+    // A "Redis" that takes connections and commands and never answers.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (commands, mut received) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            // A connection is an attempt to ask it, as is every count sent over one.
+            let _ = commands.send(());
+            let commands = commands.clone();
+            tokio::spawn(async move {
+                let mut buffer = vec![0; 64 * 1024];
+                while let Ok(read) = socket.read(&mut buffer).await {
+                    if read == 0 {
+                        break;
+                    }
+                    let text = String::from_utf8_lossy(&buffer[..read]).to_uppercase();
+                    for _ in 0..text.matches("\r\nINCR\r\n").count() {
+                        let _ = commands.send(());
+                    }
+                }
+            });
+        }
+    });
+    let app = TestApp::spawn_with(|c| {
+        c.redis_url = Some(format!("redis://127.0.0.1:{port}"));
+        c.rate_limits.per_address_per_minute = 1_000;
+    })
+    .await;
+
+    let mut statuses = Vec::new();
+    for _ in 0..10 {
+        statuses.push(typename(&app.address, None, None).await.status.as_u16());
+    }
+    let mut asked = 0;
+    while received.try_recv().is_ok() {
+        asked += 1;
+    }
+    let metrics = reqwest::get(format!("{}/metrics", app.address))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+
+    assert_eq!(statuses, [200; 10]);
+    assert!(
+        metrics
+            .lines()
+            .any(|line| line == "shouhu_rate_limits_local 1"),
+        "{metrics}"
+    );
+    // The first request waits for Redis (its client connects, retries once, or sends the
+    // count) and gives up; the rest count locally until the pause ends.
+    assert!((1..5).contains(&asked), "Redis was asked {asked} times");
+}
+
+#[tokio::test]
 async fn x_forwarded_for_is_believed_only_from_a_trusted_proxy() {
     let untrusted = TestApp::spawn_with(|c| c.rate_limits.per_address_per_minute = 2).await;
     let behind_proxy = TestApp::spawn_with(|c| {

@@ -1,0 +1,332 @@
+//! What `/metrics` tells Prometheus: requests by operation, client app and outcome, their
+//! latency, the database pool, the audit trail's queue and sealing lag, the report deadline
+//! sweeper and the open subscriptions.
+//!
+//! Every label takes its values from a bounded set, so that no caller can grow the series
+//! without end: an operation is named only when it is a trusted document (an ad-hoc document's
+//! name is the caller's choice), a client app only when a manifest holds the document, and an
+//! outcome is one of the API's stable error codes.
+
+use std::sync::atomic::AtomicU64;
+
+use entity::audit_event;
+use prometheus_client::{
+    encoding::{EncodeLabelSet, text::encode},
+    metrics::{
+        counter::Counter,
+        family::Family,
+        gauge::Gauge,
+        histogram::{Histogram, exponential_buckets},
+    },
+    registry::Registry,
+};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Statement,
+};
+
+use crate::{audit::AuditWriter, auth::throttle::Throttle};
+
+/// The label value of what a request did not say or may not name.
+pub const UNNAMED: &str = "-";
+
+/// The content type of the exposition (OpenMetrics text, which Prometheus reads).
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+/// The labels of a GraphQL request.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestLabels {
+    /// The operation's name, for a trusted document; `-` otherwise.
+    pub operation: String,
+    /// The client app whose manifest holds the document; `-` for an ad-hoc document.
+    pub client_app: String,
+    /// The trusted document's id (`sha256:…`); `-` for an ad-hoc document.
+    pub document_id: String,
+    /// `OK`, or the `extensions.code` of the response's first error.
+    pub outcome: String,
+}
+
+/// The labels of a request's latency.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct LatencyLabels {
+    operation: String,
+    client_app: String,
+}
+
+/// The labels of the database pool's connections.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PoolLabels {
+    state: &'static str,
+}
+
+/// The labels of a background round.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RoundLabels {
+    outcome: &'static str,
+}
+
+type LatencyFamily = Family<LatencyLabels, Histogram, fn() -> Histogram>;
+
+fn latency_histogram() -> Histogram {
+    // 1 ms to about 16 s.
+    Histogram::new(exponential_buckets(0.001, 2.0, 15))
+}
+
+/// The service's metrics, one registry per application.
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    latency: LatencyFamily,
+    in_flight: Gauge,
+    subscriptions: Gauge,
+    pool: Family<PoolLabels, Gauge>,
+    audit_queued: Gauge,
+    audit_unsealed: Gauge,
+    audit_unsealed_lag: Gauge<f64, AtomicU64>,
+    audit_sealed: Counter,
+    audit_refused: Counter,
+    sweeps: Family<RoundLabels, Counter>,
+    alerts: Counter,
+    limits_local: Gauge,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    /// Registers every series, at zero.
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("shouhu");
+        let requests = Family::<RequestLabels, Counter>::default();
+        registry.register(
+            "graphql_requests",
+            "GraphQL requests answered, by operation, client app and outcome",
+            requests.clone(),
+        );
+        let latency = LatencyFamily::new_with_constructor(latency_histogram);
+        registry.register(
+            "graphql_request_duration_seconds",
+            "Time from a GraphQL request's arrival to its answer",
+            latency.clone(),
+        );
+        let in_flight = Gauge::default();
+        registry.register(
+            "http_requests_in_flight",
+            "HTTP requests being served",
+            in_flight.clone(),
+        );
+        let subscriptions = Gauge::default();
+        registry.register(
+            "subscriptions_open",
+            "Subscriptions running over /graphql/ws",
+            subscriptions.clone(),
+        );
+        let pool = Family::<PoolLabels, Gauge>::default();
+        registry.register(
+            "db_pool_connections",
+            "Database pool connections: in_use, idle, and max (the most it opens)",
+            pool.clone(),
+        );
+        let audit_queued = Gauge::default();
+        registry.register(
+            "audit_queue_depth",
+            "Read and denial events queued for the audit writer",
+            audit_queued.clone(),
+        );
+        let audit_unsealed = Gauge::default();
+        registry.register(
+            "audit_unsealed_events",
+            "Audit events written but not yet sealed into a batch (counted up to 100,000)",
+            audit_unsealed.clone(),
+        );
+        let audit_unsealed_lag = Gauge::<f64, AtomicU64>::default();
+        registry.register(
+            "audit_unsealed_lag_seconds",
+            "Age of the oldest audit event not yet sealed (0 when all are sealed)",
+            audit_unsealed_lag.clone(),
+        );
+        let audit_sealed = Counter::default();
+        registry.register(
+            "audit_sealed_events",
+            "Audit events sealed by this instance",
+            audit_sealed.clone(),
+        );
+        let audit_refused = Counter::default();
+        registry.register(
+            "audit_refused_events",
+            "Audit events this instance refused to seal because their MAC did not verify",
+            audit_refused.clone(),
+        );
+        let sweeps = Family::<RoundLabels, Counter>::default();
+        registry.register(
+            "deadline_sweeps",
+            "Rounds of the report deadline sweeper, by outcome (ok, failed)",
+            sweeps.clone(),
+        );
+        let alerts = Counter::default();
+        registry.register(
+            "deadline_alerts",
+            "Deadline alerts the sweeper raised on overdue reports",
+            alerts.clone(),
+        );
+        let limits_local = Gauge::default();
+        registry.register(
+            "rate_limits_local",
+            "1 while Redis fails and this instance counts rate limits on its own",
+            limits_local.clone(),
+        );
+        Self {
+            registry,
+            requests,
+            latency,
+            in_flight,
+            subscriptions,
+            pool,
+            audit_queued,
+            audit_unsealed,
+            audit_unsealed_lag,
+            audit_sealed,
+            audit_refused,
+            sweeps,
+            alerts,
+            limits_local,
+        }
+    }
+
+    /// Counts an answered GraphQL request and its latency.
+    pub fn request(&self, labels: RequestLabels, seconds: f64) {
+        self.latency
+            .get_or_create(&LatencyLabels {
+                operation: labels.operation.clone(),
+                client_app: labels.client_app.clone(),
+            })
+            .observe(seconds);
+        self.requests.get_or_create(&labels).inc();
+    }
+
+    /// Counts a request in flight until the guard is dropped.
+    pub fn in_flight(&self) -> Open {
+        self.in_flight.inc();
+        Open(self.in_flight.clone())
+    }
+
+    /// Counts an open subscription until the guard is dropped.
+    pub fn subscription(&self) -> Open {
+        self.subscriptions.inc();
+        Open(self.subscriptions.clone())
+    }
+
+    /// Counts a sealing round's events: those sealed and those refused.
+    pub fn sealed(&self, events: usize, refused: usize) {
+        self.audit_sealed.inc_by(events as u64);
+        self.audit_refused.inc_by(refused as u64);
+    }
+
+    /// Counts a sweep of report deadlines: the alerts it raised, or its failure.
+    pub fn swept(&self, alerts: Option<usize>) {
+        let outcome = if alerts.is_some() { "ok" } else { "failed" };
+        self.sweeps.get_or_create(&RoundLabels { outcome }).inc();
+        self.alerts.inc_by(alerts.unwrap_or(0) as u64);
+    }
+
+    /// The exposition, with the gauges read now: the pool, the audit queue, the unsealed
+    /// events (one indexed query; a failed read leaves the last values) and the rate limits.
+    pub async fn render(
+        &self,
+        db: &DatabaseConnection,
+        audit: &AuditWriter,
+        throttle: &Throttle,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> String {
+        self.limits_local.set(i64::from(throttle.degraded()));
+        let (size, idle, max) = pool(db);
+        let in_use = size.saturating_sub(idle);
+        for (state, value) in [("in_use", in_use), ("idle", idle), ("max", max)] {
+            self.pool
+                .get_or_create(&PoolLabels { state })
+                .set(i64::from(value));
+        }
+        self.audit_queued
+            .set(i64::try_from(audit.queued()).unwrap_or(i64::MAX));
+        match unsealed(db, now).await {
+            Ok((count, lag)) => {
+                self.audit_unsealed.set(count);
+                self.audit_unsealed_lag.set(lag);
+            }
+            Err(error) => tracing::warn!(%error, "reading the unsealed audit events for /metrics"),
+        }
+        let mut text = String::new();
+        if let Err(error) = encode(&mut text, &self.registry) {
+            tracing::error!(%error, "encoding the metrics");
+        }
+        text
+    }
+}
+
+/// Counts one of something open while it lives.
+pub struct Open(Gauge);
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
+
+/// The pool's open connections, idle ones and the most it opens.
+fn pool(db: &DatabaseConnection) -> (u32, u32, u32) {
+    let (size, idle, max) = match db.get_database_backend() {
+        DbBackend::Postgres => {
+            let pool = db.get_postgres_connection_pool();
+            (
+                pool.size(),
+                pool.num_idle(),
+                pool.options().get_max_connections(),
+            )
+        }
+        _ => {
+            let pool = db.get_sqlite_connection_pool();
+            (
+                pool.size(),
+                pool.num_idle(),
+                pool.options().get_max_connections(),
+            )
+        }
+    };
+    (size, u32::try_from(idle).unwrap_or(u32::MAX), max)
+}
+
+/// Audit events waiting to be sealed (up to 100,000) and the age in seconds of the oldest, by
+/// the partial index of unsealed events.
+async fn unsealed(
+    db: &DatabaseConnection,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(i64, f64), sea_orm::DbErr> {
+    const WAITING: &str = "seq IS NULL AND refused_at IS NULL";
+    let backend = db.get_database_backend();
+    let count = db
+        .query_one_raw(Statement::from_string(
+            backend,
+            format!(
+                "SELECT COUNT(*) AS n FROM (SELECT 1 FROM audit_event WHERE {WAITING} LIMIT \
+                 100000) AS waiting"
+            ),
+        ))
+        .await?
+        .map(|row| row.try_get::<i64>("", "n"))
+        .transpose()?
+        .unwrap_or(0);
+    let oldest: Option<chrono::DateTime<chrono::Utc>> = audit_event::Entity::find()
+        .select_only()
+        .column(audit_event::Column::OccurredAt)
+        .filter(audit_event::Column::Seq.is_null())
+        .filter(audit_event::Column::RefusedAt.is_null())
+        .order_by_asc(audit_event::Column::Id)
+        .into_tuple()
+        .one(db)
+        .await?;
+    let lag = oldest.map_or(0.0, |at| (now - at).num_milliseconds().max(0) as f64 / 1e3);
+    Ok((count, lag))
+}
