@@ -11,6 +11,7 @@ use std::{
 };
 
 use chrono::TimeDelta;
+use secrecy::ExposeSecret;
 
 use actix_web::{App, HttpServer, dev::Server, middleware::from_fn, web};
 use tracing_actix_web::TracingLogger;
@@ -75,6 +76,13 @@ impl Application {
         let config = config.for_environment().map_err(|problems| {
             anyhow::anyhow!("refusing to start in production: {}", problems.join("; "))
         })?;
+        anyhow::ensure!(
+            config
+                .metrics_token
+                .as_ref()
+                .is_none_or(|token| !token.expose_secret().trim().is_empty()),
+            "metrics_token is empty: give it a token, or leave it unset"
+        );
         let policy = Arc::new(load_policy(&config)?);
         let mut db = db::connect(&config).await?;
         if config.migrate_on_start {

@@ -51,7 +51,7 @@ pub struct Config {
     /// The client apps' trusted documents.
     pub documents: DocumentsConfig,
     /// A bearer token `/metrics` asks of its scraper; unset, `/metrics` answers anyone who can
-    /// reach the port.
+    /// reach the port (production refuses to start without one).
     #[serde(serialize_with = "redacted")]
     pub metrics_token: Option<SecretString>,
     /// An OpenTelemetry collector's OTLP/HTTP endpoint (`http://collector:4318`): when set, each
@@ -502,6 +502,18 @@ impl Config {
         if self.graphiql == Some(true) {
             problems.push("graphiql must be off in production".to_owned());
         }
+        if self
+            .metrics_token
+            .as_ref()
+            .is_none_or(|token| weak_secret(token.expose_secret()))
+        {
+            problems.push(
+                "metrics_token (SHOUHU_METRICS_TOKEN) must be set, and not guessable: the \
+                 metrics tell when reports are filed and whether the audit trail is sealed; \
+                 generate one with `openssl rand -base64 32`"
+                    .to_owned(),
+            );
+        }
         if !problems.is_empty() {
             return Err(problems);
         }
@@ -549,7 +561,8 @@ mod tests {
 
     #[test]
     fn production_refuses_weak_secrets_and_tightens_anonymous_access() {
-        let production = |secret: Option<&str>| {
+        let strong = "n6PqZ1x0u8WcKj3rT5vYb2Lm9Hs4Df7G";
+        let production_with = |secret: Option<&str>, metrics: Option<&str>| {
             let mut config = Config {
                 env: Environment::Production,
                 ..Config::default()
@@ -557,13 +570,17 @@ mod tests {
             config.jwt.secret = secret.map(|s| s.to_owned().into());
             config.audit.mac_key = Some("k".to_owned().into());
             config.audit.signing_key = Some("k".to_owned().into());
+            config.metrics_token = metrics.map(|s| s.to_owned().into());
             config.for_environment()
         };
+        let production = |secret: Option<&str>| production_with(secret, Some(strong));
 
+        assert!(production_with(Some(strong), None).is_err());
+        assert!(production_with(Some(strong), Some("")).is_err());
         assert!(production(None).is_err());
         assert!(production(Some("change-me-change-me-change-me-change-me")).is_err());
         assert!(production(Some("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")).is_err());
-        let config = production(Some("n6PqZ1x0u8WcKj3rT5vYb2Lm9Hs4Df7G")).unwrap();
+        let config = production(Some(strong)).unwrap();
         assert_eq!(config.documents.enforce, Enforcement::Anonymous);
         assert!(!config.limits.anonymous_introspection);
         assert!(!config.graphiql());

@@ -30,6 +30,51 @@ use crate::{audit::AuditWriter, auth::throttle::Throttle};
 /// The label value of what a request did not say or may not name.
 pub const UNNAMED: &str = "-";
 
+/// The outcomes a request is counted under: `OK` and the API's stable error codes. Any other
+/// code (none is known) counts as `OTHER`, so that the label stays a closed set.
+const OUTCOMES: [&str; 26] = [
+    "OK",
+    "BAD_REQUEST",
+    "BAD_USER_INPUT",
+    "CONFLICT",
+    "FORBIDDEN",
+    "GRAPHQL_PARSE_FAILED",
+    "GRAPHQL_VALIDATION_FAILED",
+    "INTERNAL_SERVER_ERROR",
+    "INTROSPECTION_DISABLED",
+    "INTROSPECTION_TOO_LARGE",
+    "INVALID_TRANSITION",
+    "METHOD_NOT_ALLOWED",
+    "NOT_ACCEPTABLE",
+    "NOT_FOUND",
+    "OPERATION_NAME_REQUIRED",
+    "OPERATION_NOT_FOUND",
+    "OPERATION_NOT_TRUSTED",
+    "PAYLOAD_TOO_LARGE",
+    "PERSISTED_QUERY_NOT_FOUND",
+    "QUERY_TOO_COMPLEX",
+    "QUERY_TOO_DEEP",
+    "RATE_LIMITED",
+    "TOO_MANY_ALIASES",
+    "TOO_MANY_ROOT_FIELDS",
+    "UNAUTHENTICATED",
+    "UNSUPPORTED_MEDIA_TYPE",
+];
+
+/// The outcome label of a response's first error code (`None`: no error).
+pub fn outcome(code: Option<&str>) -> &'static str {
+    let code = code.unwrap_or("OK");
+    OUTCOMES
+        .iter()
+        .find(|known| **known == code)
+        .copied()
+        .unwrap_or("OTHER")
+}
+
+/// How long a reading of the unsealed audit events serves scrapes: however often `/metrics` is
+/// asked, the database is asked at most this often.
+const UNSEALED_READ_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The content type of the exposition (OpenMetrics text, which Prometheus reads).
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
@@ -42,8 +87,8 @@ pub struct RequestLabels {
     pub client_app: String,
     /// The trusted document's id (`sha256:…`); `-` for an ad-hoc document.
     pub document_id: String,
-    /// `OK`, or the `extensions.code` of the response's first error.
-    pub outcome: String,
+    /// `OK`, or the `extensions.code` of the response's first error ([`outcome`]).
+    pub outcome: &'static str,
 }
 
 /// The labels of a request's latency.
@@ -88,6 +133,8 @@ pub struct Metrics {
     sweeps: Family<RoundLabels, Counter>,
     alerts: Counter,
     limits_local: Gauge,
+    /// When the unsealed audit events were last read.
+    unsealed_read: tokio::sync::Mutex<Option<std::time::Instant>>,
 }
 
 impl Default for Metrics {
@@ -193,6 +240,7 @@ impl Metrics {
             sweeps,
             alerts,
             limits_local,
+            unsealed_read: tokio::sync::Mutex::new(None),
         }
     }
 
@@ -251,13 +299,23 @@ impl Metrics {
         }
         self.audit_queued
             .set(i64::try_from(audit.queued()).unwrap_or(i64::MAX));
-        match unsealed(db, now).await {
-            Ok((count, lag)) => {
-                self.audit_unsealed.set(count);
-                self.audit_unsealed_lag.set(lag);
+        // Scrapes that come together wait for one reading and share it.
+        let mut read = self.unsealed_read.lock().await;
+        if read.is_none_or(|at| at.elapsed() >= UNSEALED_READ_EVERY) {
+            match unsealed(db, now).await {
+                Ok((count, lag)) => {
+                    self.audit_unsealed.set(count);
+                    self.audit_unsealed_lag.set(lag);
+                    *read = Some(std::time::Instant::now());
+                }
+                // An unreadable trail must not look sealed: the lag reads as unknown.
+                Err(error) => {
+                    self.audit_unsealed_lag.set(f64::NAN);
+                    tracing::warn!(%error, "reading the unsealed audit events for /metrics");
+                }
             }
-            Err(error) => tracing::warn!(%error, "reading the unsealed audit events for /metrics"),
         }
+        drop(read);
         let mut text = String::new();
         if let Err(error) = encode(&mut text, &self.registry) {
             tracing::error!(%error, "encoding the metrics");
@@ -329,4 +387,14 @@ async fn unsealed(
         .await?;
     let lag = oldest.map_or(0.0, |at| (now - at).num_milliseconds().max(0) as f64 / 1e3);
     Ok((count, lag))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_outcome_is_ok_a_known_code_or_other() {
+        assert_eq!(super::outcome(None), "OK");
+        assert_eq!(super::outcome(Some("RATE_LIMITED")), "RATE_LIMITED");
+        assert_eq!(super::outcome(Some("ZHANG_SAN_110101")), "OTHER");
+    }
 }

@@ -6,7 +6,9 @@ use std::io::IsTerminal;
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_otlp::{SpanExporter, WithExportConfig};
 use opentelemetry_sdk::{Resource, propagation::TraceContextPropagator, trace::SdkTracerProvider};
-use tracing_subscriber::{EnvFilter, Layer, fmt, prelude::*, registry::LookupSpan};
+use tracing_subscriber::{
+    EnvFilter, Layer, filter::filter_fn, fmt, prelude::*, registry::LookupSpan,
+};
 
 use crate::config::{Config, LogFormat};
 
@@ -34,7 +36,11 @@ pub fn init(config: &Config) -> anyhow::Result<Telemetry> {
     let (traces, provider) = match &config.otlp_endpoint {
         Some(endpoint) => {
             let provider = tracer_provider(endpoint)?;
-            let layer = tracing_opentelemetry::layer().with_tracer(provider.tracer("shouhu"));
+            // Spans only: log events (an access line names an ad-hoc operation as its caller
+            // wrote it) stay in the log.
+            let layer = tracing_opentelemetry::layer()
+                .with_tracer(provider.tracer("shouhu"))
+                .with_filter(filter_fn(|metadata| metadata.is_span()));
             (Some(layer), Some(provider))
         }
         None => (None, None),
@@ -66,6 +72,11 @@ where
 /// Batches spans to the collector at `endpoint` (its base address: `/v1/traces` is added), and
 /// reads and writes W3C `traceparent` headers.
 fn tracer_provider(endpoint: &str) -> anyhow::Result<SdkTracerProvider> {
+    anyhow::ensure!(
+        endpoint.starts_with("http://"),
+        "otlp_endpoint {endpoint}: the exporter speaks OTLP over plain HTTP to a collector \
+         beside the service (a sidecar or the node's agent), which forwards it on over TLS"
+    );
     let base = endpoint.trim_end_matches('/');
     let url = if base.ends_with("/v1/traces") {
         base.to_owned()

@@ -28,6 +28,14 @@ fn hop(text: &str) -> Option<IpAddr> {
         .map(|ip| ip.to_canonical())
 }
 
+/// Whether the request's peer is one of the trusted proxies (whose headers are believed).
+pub fn from_trusted_proxy(peer: Option<std::net::SocketAddr>, proxies: &[IpNet]) -> bool {
+    peer.is_some_and(|peer| {
+        let ip = peer.ip().to_canonical();
+        proxies.iter().any(|net| net.contains(&ip))
+    })
+}
+
 /// The address a request comes from: the peer's, unless the peer is a trusted proxy; then the
 /// right-most address of `X-Forwarded-For` that is not a trusted proxy (the left of it was
 /// written by whoever the client is, and may be anything). A hop that is no address ends the

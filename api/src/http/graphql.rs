@@ -721,14 +721,13 @@ fn respond(
         (true, MediaType::GraphqlResponseJson) => StatusCode::BAD_REQUEST,
         _ => StatusCode::OK,
     };
-    let outcome = errors
-        .first()
-        .and_then(|error| error.extensions.as_ref())
-        .and_then(|extensions| match extensions.get("code") {
-            Some(async_graphql::Value::String(code)) => Some(code.clone()),
-            _ => None,
-        })
-        .unwrap_or_else(|| "OK".to_owned());
+    let outcome =
+        errors.first().map(
+            |error| match error.extensions.as_ref().and_then(|e| e.get("code")) {
+                Some(async_graphql::Value::String(code)) => code.clone(),
+                _ => "OTHER".to_owned(),
+            },
+        );
     // Serialized once, straight from the executor's values: `data` (absent when the request
     // as a whole was refused), then `errors` when there are any.
     let body = Body {
@@ -788,6 +787,6 @@ fn refuse(media: MediaType, refusal: Refusal) -> HttpResponse {
         );
     response
         .extensions_mut()
-        .insert(http::Outcome(refusal.code.to_owned()));
+        .insert(http::Outcome(Some(refusal.code.to_owned())));
     response
 }

@@ -54,7 +54,9 @@ pub async fn metrics(req: actix_web::HttpRequest, state: web::Data<AppState>) ->
             .headers()
             .get(actix_web::http::header::AUTHORIZATION)
             .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.strip_prefix("Bearer "))
+            .and_then(|value| value.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim())
             .unwrap_or_default();
         // Compared as digests, so the time taken says nothing of how much of it matched.
         if Sha256::digest(sent) != Sha256::digest(token.expose_secret()) {
@@ -75,7 +77,9 @@ pub async fn metrics(req: actix_web::HttpRequest, state: web::Data<AppState>) ->
 /// The span every log line of a request carries: its id, method and path, and once answered its
 /// status. Never the query string (a GET request's variables may hold a child's name) nor a
 /// forwarded address (`X-Forwarded-For` is believed only through trusted proxies). Exported as
-/// a trace, it continues the caller's trace when the request carries a W3C `traceparent`.
+/// a trace it is named by the route, never the path a caller typed; it continues the caller's
+/// trace (W3C `traceparent`) only for requests through a trusted proxy, so that nobody outside
+/// can keep their requests out of the traces or graft them onto another's.
 pub struct RequestSpan;
 
 /// A request's headers, as OpenTelemetry's propagator reads them.
@@ -103,18 +107,27 @@ impl RootSpanBuilder for RequestSpan {
             request_id,
             method = %request.method(),
             path = request.path(),
-            otel.name = format!("{} {}", request.method(), request.path()),
+            otel.name = format!(
+                "{} {}",
+                request.method(),
+                request.match_pattern().as_deref().unwrap_or("(no route)")
+            ),
             otel.kind = "server",
             http.status_code = tracing::field::Empty,
             otel.status_code = tracing::field::Empty,
             exception.message = tracing::field::Empty,
             exception.details = tracing::field::Empty,
         );
-        let parent = opentelemetry::global::get_text_map_propagator(|propagator| {
-            propagator.extract(&Headers(request.headers()))
-        });
-        // Without the OpenTelemetry layer (no `otlp_endpoint`) there is no trace to join.
-        let _ = tracing_opentelemetry::OpenTelemetrySpanExt::set_parent(&span, parent);
+        let proxied = request
+            .app_data::<web::Data<AppState>>()
+            .is_some_and(|state| client::from_trusted_proxy(request.peer_addr(), &state.proxies));
+        if proxied {
+            let parent = opentelemetry::global::get_text_map_propagator(|propagator| {
+                propagator.extract(&Headers(request.headers()))
+            });
+            // Without the OpenTelemetry layer (no `otlp_endpoint`) there is no trace to join.
+            let _ = tracing_opentelemetry::OpenTelemetrySpanExt::set_parent(&span, parent);
+        }
         span
     }
 
@@ -139,10 +152,10 @@ pub struct Access {
     pub document_id: Option<String>,
 }
 
-/// What a GraphQL request came to, carried on its response for the metrics: `OK`, or the
-/// `extensions.code` of its first error.
+/// What a GraphQL request came to, carried on its response for the metrics: the
+/// `extensions.code` of its first error, `None` when it had none.
 #[derive(Debug, Clone)]
-pub struct Outcome(pub String);
+pub struct Outcome(pub Option<String>);
 
 /// Adds to what the request's access log line will say.
 pub fn note(req: &actix_web::HttpRequest, learn: impl FnOnce(&mut Access)) {
@@ -197,8 +210,12 @@ pub async fn access_log(
         account = access.account.map(|id| id.to_string()),
         "request"
     );
-    let outcome = res.response().extensions().get::<Outcome>().cloned();
-    if let (Some(state), Some(Outcome(outcome))) = (state, outcome) {
+    let outcome = res
+        .response()
+        .extensions()
+        .get::<Outcome>()
+        .map(|Outcome(code)| metrics::outcome(code.as_deref()));
+    if let (Some(state), Some(outcome)) = (state, outcome) {
         // An ad-hoc document's operation name is the caller's to choose: only a trusted
         // document's is a label.
         let trusted = access.client_app.is_some();

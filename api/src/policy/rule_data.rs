@@ -13,6 +13,8 @@ use serde::Deserialize;
 pub struct RulesFile {
     report_holders: BTreeSet<Role>,
     account_readers: BTreeSet<Role>,
+    /// Administrators' tooling, when a policy file written before the rule does not say.
+    #[serde(default = "administrators")]
     untrusted_document_senders: BTreeSet<Role>,
     intervention_case_units: Vec<OrganizationKind>,
     consent: BTreeMap<String, ConsentFile>,
@@ -24,6 +26,10 @@ struct ConsentFile {
     default: ConsentPurpose,
     #[serde(default)]
     services: BTreeMap<String, ConsentPurpose>,
+}
+
+fn administrators() -> BTreeSet<Role> {
+    BTreeSet::from([Role::Admin])
 }
 
 /// The data of the record rules, checked.
