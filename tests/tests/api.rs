@@ -10,6 +10,8 @@ mod assistance;
 mod audit;
 #[path = "api/auth.rs"]
 mod auth;
+#[path = "api/counts.rs"]
+mod counts;
 #[path = "api/cursors.rs"]
 mod cursors;
 #[path = "api/database.rs"]

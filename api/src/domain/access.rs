@@ -358,9 +358,17 @@ pub async fn list(
         Some(false) => query = query.filter(in_force.not()),
         None => {}
     }
-    let mut cursor = query.cursor_by(access_grant::Column::Id);
-    cursor.desc();
-    Ok(page::read(db, cursor, page).await?)
+    Ok(page::read(
+        db,
+        query,
+        |query| {
+            let mut cursor = query.cursor_by(access_grant::Column::Id);
+            cursor.desc();
+            cursor
+        },
+        page,
+    )
+    .await?)
 }
 
 /// One grant of a child in the caller's jurisdiction, as `accessGrants` lists them.
@@ -510,9 +518,17 @@ pub async fn reviews(
         Some(false) => query = query.filter(break_glass::Column::ReviewedAt.is_null()),
         None => {}
     }
-    let mut cursor = query.cursor_by(break_glass::Column::Id);
-    cursor.desc();
-    Ok(page::read(db, cursor, page).await?)
+    Ok(page::read(
+        db,
+        query,
+        |query| {
+            let mut cursor = query.cursor_by(break_glass::Column::Id);
+            cursor.desc();
+            cursor
+        },
+        page,
+    )
+    .await?)
 }
 
 /// Records the review of another officer's break-glass opening in the caller's jurisdiction.

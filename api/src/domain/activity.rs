@@ -148,12 +148,20 @@ pub async fn list(
     if let Some(until) = filter.until {
         query = query.filter(service_activity::Column::HeldOn.lte(until));
     }
-    let mut cursor = query.cursor_by((
-        service_activity::Column::HeldOn,
-        service_activity::Column::Id,
-    ));
-    cursor.desc();
-    Ok(page::read(db, cursor, page).await?)
+    Ok(page::read(
+        db,
+        query,
+        |query| {
+            let mut cursor = query.cursor_by((
+                service_activity::Column::HeldOn,
+                service_activity::Column::Id,
+            ));
+            cursor.desc();
+            cursor
+        },
+        page,
+    )
+    .await?)
 }
 
 /// One activity in the caller's area, as `serviceActivities` lists them.

@@ -263,9 +263,17 @@ pub async fn inbox(
         }
         None => {}
     }
-    let mut cursor = query.cursor_by(assignment::Column::Id);
-    cursor.desc();
-    Ok(page::read(db, cursor, page).await?)
+    Ok(page::read(
+        db,
+        query,
+        |query| {
+            let mut cursor = query.cursor_by(assignment::Column::Id);
+            cursor.desc();
+            cursor
+        },
+        page,
+    )
+    .await?)
 }
 
 /// One assignment of the caller's unit, as its inbox lists them.

@@ -317,9 +317,17 @@ pub async fn list(
     if let Some(path) = filter.region_path {
         query = query.filter(scope::within(assessment::Column::RegionPath, &path));
     }
-    let mut cursor = query.cursor_by(assessment::Column::Id);
-    cursor.desc();
-    Ok(page::read(db, cursor, page).await?)
+    Ok(page::read(
+        db,
+        query,
+        |query| {
+            let mut cursor = query.cursor_by(assessment::Column::Id);
+            cursor.desc();
+            cursor
+        },
+        page,
+    )
+    .await?)
 }
 
 /// The assessments of many children the caller may see, newest first.
@@ -698,9 +706,17 @@ pub async fn list_items(
         }
         None => {}
     }
-    let mut cursor = query.cursor_by(service_item::Column::Id);
-    cursor.desc();
-    Ok(page::read(db, cursor, page).await?)
+    Ok(page::read(
+        db,
+        query,
+        |query| {
+            let mut cursor = query.cursor_by(service_item::Column::Id);
+            cursor.desc();
+            cursor
+        },
+        page,
+    )
+    .await?)
 }
 
 /// Whether a service item is late: due before `today` and not finished.

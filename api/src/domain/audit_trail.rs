@@ -80,17 +80,16 @@ pub async fn for_subject(
     page: Page<Uuid>,
 ) -> ApiResult<Slice<audit_event::Model>> {
     if !subject_visible(db, actor, kind, subject).await? {
-        return Ok(Slice {
-            items: Vec::new(),
-            has_next_page: false,
-        });
+        return Ok(page.nothing());
     }
     let events = audit::events_about(db.get_database_backend(), &[subject]);
-    let mut cursor = audit_event::Entity::find()
-        .filter(audit_event::Column::Id.in_subquery(events))
-        .cursor_by(audit_event::Column::Id);
-    cursor.desc();
-    Ok(page::read(db, cursor, page).await?)
+    let query = audit_event::Entity::find().filter(audit_event::Column::Id.in_subquery(events));
+    let newest_first = |query: sea_orm::Select<audit_event::Entity>| {
+        let mut cursor = query.cursor_by(audit_event::Column::Id);
+        cursor.desc();
+        cursor
+    };
+    Ok(page::read(db, query, newest_first, page).await?)
 }
 
 /// What an account did to a child's record, as an access report lists it.

@@ -234,10 +234,7 @@ pub async fn list(
     let mut query = child::Entity::find().filter(in_scope(actor));
     if let Some(region_id) = filter.region {
         let Some(root) = region::Entity::find_by_id(region_id).one(db).await? else {
-            return Ok(Slice {
-                items: Vec::new(),
-                has_next_page: false,
-            });
+            return Ok(page.nothing());
         };
         query = query.filter(scope::within(
             child::Column::RegionPath,
@@ -312,7 +309,7 @@ pub async fn list(
     }
     let query = columns.union(order.columns()).select(query);
     let bad_cursor = || ApiError::bad_input("after", "not a cursor of this list in this order");
-    let first = page.first;
+    let Page { first, count, .. } = page;
     let slice = match order {
         ChildOrder::Name => {
             let after = match page.after {
@@ -320,10 +317,21 @@ pub async fn list(
                 Some(ChildKey::Text(name, id)) => Some((name, id)),
                 Some(ChildKey::Id(_)) => return Err(bad_cursor()),
             };
-            let cursor = query
-                .cursor_by((child::Column::Name, child::Column::Id))
-                .into_model::<Projected<child::Model>>();
-            page::read(db, cursor, Page { first, after }).await?
+            page::read(
+                db,
+                query,
+                |query| {
+                    query
+                        .cursor_by((child::Column::Name, child::Column::Id))
+                        .into_model::<Projected<child::Model>>()
+                },
+                Page {
+                    first,
+                    after,
+                    count,
+                },
+            )
+            .await?
         }
         ChildOrder::BirthDate => {
             let after = match page.after {
@@ -334,10 +342,21 @@ pub async fn list(
                 )),
                 Some(ChildKey::Id(_)) => return Err(bad_cursor()),
             };
-            let cursor = query
-                .cursor_by((child::Column::BirthDate, child::Column::Id))
-                .into_model::<Projected<child::Model>>();
-            page::read(db, cursor, Page { first, after }).await?
+            page::read(
+                db,
+                query,
+                |query| {
+                    query
+                        .cursor_by((child::Column::BirthDate, child::Column::Id))
+                        .into_model::<Projected<child::Model>>()
+                },
+                Page {
+                    first,
+                    after,
+                    count,
+                },
+            )
+            .await?
         }
         ChildOrder::Registered => {
             let after = match page.after {
@@ -345,10 +364,21 @@ pub async fn list(
                 Some(ChildKey::Id(id)) => Some(id),
                 Some(ChildKey::Text(..)) => return Err(bad_cursor()),
             };
-            let cursor = query
-                .cursor_by(child::Column::Id)
-                .into_model::<Projected<child::Model>>();
-            page::read(db, cursor, Page { first, after }).await?
+            page::read(
+                db,
+                query,
+                |query| {
+                    query
+                        .cursor_by(child::Column::Id)
+                        .into_model::<Projected<child::Model>>()
+                },
+                Page {
+                    first,
+                    after,
+                    count,
+                },
+            )
+            .await?
         }
     };
     Ok(slice.map(|projected| projected.0))

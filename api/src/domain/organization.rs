@@ -46,10 +46,7 @@ pub async fn list(
     }
     if let Some(within) = filter.within_region {
         let Some(root) = region::Entity::find_by_id(within).one(db).await? else {
-            return Ok(Slice {
-                items: Vec::new(),
-                has_next_page: false,
-            });
+            return Ok(page.nothing());
         };
         let subtree = region::Entity::find()
             .select_only()
@@ -67,8 +64,13 @@ pub async fn list(
             Expr::col(organization::Column::Name).like(LikeExpr::new(pattern).escape('\\')),
         );
     }
-    let cursor = query.cursor_by((organization::Column::Name, organization::Column::Id));
-    Ok(page::read(db, cursor, page).await?)
+    Ok(page::read(
+        db,
+        query,
+        |query| query.cursor_by((organization::Column::Name, organization::Column::Id)),
+        page,
+    )
+    .await?)
 }
 
 /// One organization.

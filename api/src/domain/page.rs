@@ -1,6 +1,9 @@
 //! Keyset pagination: every list is read after a key, never at an offset.
 
-use sea_orm::{ConnectionTrait, Cursor, DbErr, SelectorTrait, sea_query::IntoValueTuple};
+use sea_orm::{
+    ConnectionTrait, Cursor, DbErr, EntityTrait, QuerySelect, Select, SelectorTrait,
+    sea_query::{Expr, IntoValueTuple},
+};
 
 /// Rows per page when `first` is not given.
 pub const DEFAULT_PAGE_SIZE: i32 = 20;
@@ -14,6 +17,19 @@ pub struct Page<K> {
     pub first: u64,
     /// The sort key of the last row already seen.
     pub after: Option<K>,
+    /// Whether to count the rows of the whole list too (`totalCount` is selected).
+    pub count: bool,
+}
+
+impl<K> Page<K> {
+    /// The empty page of a list the caller can see nothing of.
+    pub fn nothing<T>(&self) -> Slice<T> {
+        Slice {
+            items: Vec::new(),
+            has_next_page: false,
+            total: self.count.then_some(0),
+        }
+    }
 }
 
 /// One page of rows, and whether more follow.
@@ -23,6 +39,8 @@ pub struct Slice<T> {
     pub items: Vec<T>,
     /// Whether rows follow the last one.
     pub has_next_page: bool,
+    /// The rows of the whole list, when counted.
+    pub total: Option<u64>,
 }
 
 impl<T> Slice<T> {
@@ -34,6 +52,7 @@ impl<T> Slice<T> {
         Self {
             items,
             has_next_page,
+            total: None,
         }
     }
 
@@ -42,24 +61,52 @@ impl<T> Slice<T> {
         Slice {
             items: self.items.into_iter().map(f).collect(),
             has_next_page: self.has_next_page,
+            total: self.total,
         }
     }
 }
 
-/// Reads `page` through a sea-orm keyset cursor, one row more than asked to learn whether more
-/// follow.
-pub async fn read<S, K>(
+/// Reads `page` of `query` through a sea-orm keyset cursor (`cursor` orders the query), one
+/// row more than asked to learn whether more follow; and, when the page asks, counts the rows
+/// of the whole list: the same query, its scope and filters, without the page.
+pub async fn read<E, S, K>(
     db: &impl ConnectionTrait,
-    mut cursor: Cursor<S>,
+    query: Select<E>,
+    cursor: impl FnOnce(Select<E>) -> Cursor<S>,
     page: Page<K>,
 ) -> Result<Slice<S::Item>, DbErr>
 where
+    E: EntityTrait,
     S: SelectorTrait,
     K: IntoValueTuple,
 {
+    let total = if page.count {
+        Some(count(db, query.clone()).await?)
+    } else {
+        None
+    };
+    let mut cursor = cursor(query);
     if let Some(after) = page.after {
         cursor.after(after);
     }
     let items = cursor.first(page.first + 1).all(db).await?;
-    Ok(Slice::from_one_more(items, page.first))
+    Ok(Slice {
+        total,
+        ..Slice::from_one_more(items, page.first)
+    })
+}
+
+/// The rows `query` selects: `COUNT(*)` over its own table, scope and filters (the indexes
+/// that serve its conditions serve the count).
+pub async fn count<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    query: Select<E>,
+) -> Result<u64, DbErr> {
+    let counted: Option<i64> = query
+        .select_only()
+        .expr_as(Expr::cust("COUNT(*)"), "n")
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(counted.map_or(0, |n| u64::try_from(n).unwrap_or_default()))
 }

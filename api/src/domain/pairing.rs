@@ -131,7 +131,7 @@ pub async fn unpaired(
         .column(pairing::Column::ChildId)
         .filter(pairing::Column::EndedOn.is_null())
         .into_query();
-    let cursor = child::Entity::find()
+    let query = child::Entity::find()
         .filter(scope::children(
             actor.policy,
             actor.principal,
@@ -140,9 +140,14 @@ pub async fn unpaired(
         ))
         .filter(child::Column::SchoolId.eq(actor.principal.organization_id))
         .filter(child::Column::Status.eq(ChildStatus::Active))
-        .filter(child::Column::Id.not_in_subquery(paired))
-        .cursor_by((child::Column::Name, child::Column::Id));
-    Ok(page::read(db, cursor, page).await?)
+        .filter(child::Column::Id.not_in_subquery(paired));
+    Ok(page::read(
+        db,
+        query,
+        |query| query.cursor_by((child::Column::Name, child::Column::Id)),
+        page,
+    )
+    .await?)
 }
 
 /// The active pairing of each of many children.

@@ -893,9 +893,17 @@ pub async fn list(
     if filter.mine {
         query = query.filter(report::Column::ReporterAccountId.eq(actor.principal.account_id));
     }
-    let mut cursor = query.cursor_by(report::Column::Id);
-    cursor.desc();
-    Ok(page::read(db, cursor, page).await?)
+    Ok(page::read(
+        db,
+        query,
+        |query| {
+            let mut cursor = query.cursor_by(report::Column::Id);
+            cursor.desc();
+            cursor
+        },
+        page,
+    )
+    .await?)
 }
 
 /// Reports a sweep reads at a time.
@@ -1061,11 +1069,14 @@ pub async fn alerts(
         .column(report::Column::Id)
         .filter(scope::reports(actor.policy, actor.principal))
         .into_query();
-    let mut cursor = deadline_alert::Entity::find()
-        .filter(deadline_alert::Column::ReportId.in_subquery(visible))
-        .cursor_by(deadline_alert::Column::Id);
-    cursor.desc();
-    Ok(page::read(db, cursor, page).await?)
+    let query = deadline_alert::Entity::find()
+        .filter(deadline_alert::Column::ReportId.in_subquery(visible));
+    let newest_first = |query: sea_orm::Select<deadline_alert::Entity>| {
+        let mut cursor = query.cursor_by(deadline_alert::Column::Id);
+        cursor.desc();
+        cursor
+    };
+    Ok(page::read(db, query, newest_first, page).await?)
 }
 
 /// Runs the overdue sweep every `interval` until `stop` fires.

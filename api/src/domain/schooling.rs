@@ -424,9 +424,17 @@ pub async fn cases(
     if let Some(states) = states {
         query = query.filter(dropout_case::Column::State.is_in(states));
     }
-    let mut cursor = query.cursor_by(dropout_case::Column::Id);
-    cursor.desc();
-    Ok(page::read(db, cursor, page).await?)
+    Ok(page::read(
+        db,
+        query,
+        |query| {
+            let mut cursor = query.cursor_by(dropout_case::Column::Id);
+            cursor.desc();
+            cursor
+        },
+        page,
+    )
+    .await?)
 }
 
 /// Unexplained absences of many children since `since`, newest first: a teacher's

@@ -142,9 +142,17 @@ pub async fn campaigns(
             .filter(screening_campaign::Column::StartsOn.lte(day))
             .filter(screening_campaign::Column::EndsOn.gte(day));
     }
-    let mut cursor = query.cursor_by(screening_campaign::Column::Id);
-    cursor.desc();
-    Ok(page::read(db, cursor, page).await?)
+    Ok(page::read(
+        db,
+        query,
+        |query| {
+            let mut cursor = query.cursor_by(screening_campaign::Column::Id);
+            cursor.desc();
+            cursor
+        },
+        page,
+    )
+    .await?)
 }
 
 /// A hazard site as entered.
@@ -612,9 +620,17 @@ pub async fn records(
     if let Some(concern) = concern {
         query = query.filter(screening_record::Column::Concern.eq(concern));
     }
-    let mut cursor = query.cursor_by(screening_record::Column::Id);
-    cursor.desc();
-    Ok(page::read(db, cursor, page).await?)
+    Ok(page::read(
+        db,
+        query,
+        |query| {
+            let mut cursor = query.cursor_by(screening_record::Column::Id);
+            cursor.desc();
+            cursor
+        },
+        page,
+    )
+    .await?)
 }
 
 /// The screening records the caller may see: those of sites, and those of children in their

@@ -404,9 +404,17 @@ pub async fn list(
     if filter.safety_concern {
         query = query.filter(visit::Column::SafetyRating.is_in([Rating::Poor, Rating::Serious]));
     }
-    let mut cursor = query.cursor_by((visit::Column::VisitedAt, visit::Column::Id));
-    cursor.desc();
-    Ok(page::read(db, cursor, page).await?)
+    Ok(page::read(
+        db,
+        query,
+        |query| {
+            let mut cursor = query.cursor_by((visit::Column::VisitedAt, visit::Column::Id));
+            cursor.desc();
+            cursor
+        },
+        page,
+    )
+    .await?)
 }
 
 /// When a child was last visited by anyone, and by a child director.

@@ -40,6 +40,7 @@ macro_rules! connections {
         #[doc = "One page of a list, in the list's order (a Relay cursor connection). Ask for the \
                  next page\nwith `after: pageInfo.endCursor` while `pageInfo.hasNextPage` is true."]
         #[derive(SimpleObject)]
+        #[graphql(complex)]
         $(#[graphql(concrete(name = $connection, params($node)))])*
         pub struct Connection<T: OutputType>
         where
@@ -49,6 +50,9 @@ macro_rules! connections {
             pub edges: Vec<Edge<T>>,
             /// Where this page stands in the list.
             pub page_info: PageInfo,
+            /// The rows of the whole list, counted when selected.
+            #[graphql(skip)]
+            total: Option<u64>,
         }
 
         /// One row of a page and its cursor.
@@ -63,6 +67,22 @@ macro_rules! connections {
             pub node: T,
         }
     };
+}
+
+#[ComplexObject]
+impl<T: OutputType> Connection<T>
+where
+    Edge<T>: OutputType,
+{
+    /// How many rows the whole list holds, under the same filters and within what you may
+    /// see (not only this page). Counting costs a statement: select it when you show it.
+    async fn total_count(&self) -> async_graphql::Result<i32> {
+        self.total
+            .map(|n| i32::try_from(n).unwrap_or(i32::MAX))
+            .ok_or_else(|| {
+                ApiError::internal(anyhow::anyhow!("the list was read without its count")).into()
+            })
+    }
 }
 
 #[ComplexObject]
@@ -230,6 +250,7 @@ pub fn page_in<K: DeserializeOwned>(
     let page = Page {
         first: u64::try_from(first).unwrap_or_default(),
         after,
+        count: ctx.look_ahead().field("totalCount").exists(),
     };
     Ok((page, paging))
 }
@@ -266,6 +287,7 @@ impl<K: Serialize> Paging<K> {
             .zip(edges.last())
             .map(|(first, last)| (first.position.clone(), last.position.clone()));
         Connection {
+            total: slice.total,
             page_info: PageInfo {
                 has_next_page: slice.has_next_page,
                 has_previous_page: self.after_cursor,

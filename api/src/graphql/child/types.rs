@@ -365,8 +365,10 @@ impl Child {
             first,
             after.as_deref(),
         )?;
+        // The first pages of many children are read together; counting reads this child's
+        // visits on their own.
         let slice = match page.after {
-            None => Slice::from_one_more(
+            None if !page.count => Slice::from_one_more(
                 ctx.loaders()
                     .first_visits()
                     .first_of(
@@ -378,7 +380,7 @@ impl Child {
                     .await?,
                 page.first,
             ),
-            Some(_) => {
+            _ => {
                 let filter = crate::domain::visit::VisitFilter {
                     child: Some(self.0.id),
                     ..Default::default()
