@@ -76,6 +76,9 @@ pub struct Config {
     pub break_glass_per_day: u32,
     /// Deadlines of the emergency response.
     pub report_deadlines: ReportDeadlines,
+    /// The smallest count of children statistics show to a caller who may not read the
+    /// children in full; smaller cells, and those that would give them away, are withheld.
+    pub statistics_min_cell: u64,
 }
 
 /// Deadlines of the emergency response, in minutes.
@@ -366,6 +369,7 @@ impl Default for Config {
             break_glass_hours: 4,
             break_glass_per_day: 3,
             report_deadlines: ReportDeadlines::default(),
+            statistics_min_cell: 5,
         }
     }
 }

@@ -58,6 +58,8 @@ mod schooling;
 mod scopes;
 #[path = "api/screening.rs"]
 mod screening;
+#[path = "api/statistics.rs"]
+mod statistics;
 #[path = "api/tamper.rs"]
 mod tamper;
 #[path = "api/visits.rs"]

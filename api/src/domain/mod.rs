@@ -19,6 +19,7 @@ pub mod region;
 pub mod report;
 pub mod schooling;
 pub mod screening;
+pub mod statistics;
 pub mod values;
 pub mod visit;
 pub mod work;

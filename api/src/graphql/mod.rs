@@ -25,6 +25,7 @@ pub mod report;
 pub mod schooling;
 pub mod screening;
 pub mod shape;
+pub mod statistics;
 pub mod validate;
 pub mod visit;
 
@@ -51,6 +52,7 @@ pub struct Query(
     assignment::query::AssignmentQuery,
     assistance::query::AssistanceQuery,
     screening::query::ScreeningQuery,
+    statistics::query::StatisticsQuery,
 );
 
 /// Every mutation, joined.

@@ -1,0 +1,3 @@
+//! Statistics in the GraphQL API: counts for dashboards, with small cells withheld.
+
+pub mod query;
