@@ -167,6 +167,9 @@ pub async fn children(
     if dimensions.len() > 2 {
         return Err(ApiError::bad_input("by", "at most two dimensions"));
     }
+    if dimensions.len() == 2 && dimensions[0] == dimensions[1] {
+        return Err(ApiError::bad_input("by", "the same dimension twice"));
+    }
     let root = root.unwrap_or_else(|| actor.principal.region_path.clone());
     let regions = region::Entity::find()
         .filter(region::Column::Level.eq(level))

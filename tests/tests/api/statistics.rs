@@ -242,7 +242,7 @@ async fn statistics_are_for_the_roles_the_policy_names() {
 }
 
 #[tokio::test]
-async fn more_than_two_dimensions_are_refused_by_name() {
+async fn more_than_two_dimensions_or_one_twice_are_refused_by_name() {
     let app = TestApp::spawn().await;
 
     let response = app
@@ -255,4 +255,13 @@ async fn more_than_two_dimensions_are_refused_by_name() {
 
     assert_eq!(response.code(), "BAD_USER_INPUT");
     assert_eq!(response.body["errors"][0]["extensions"]["field"], "by");
+    let twice = app
+        .gql_as(
+            Role::CivilAffairsOfficer,
+            STATISTICS,
+            json!({ "level": "COUNTY", "by": ["GENDER", "GENDER"] }),
+        )
+        .await;
+    assert_eq!(twice.code(), "BAD_USER_INPUT");
+    assert_eq!(twice.body["errors"][0]["extensions"]["field"], "by");
 }
