@@ -1,9 +1,10 @@
 //! Keyset pagination: every list is read after a key, never at an offset.
 
 use sea_orm::{
-    ConnectionTrait, Cursor, DbErr, EntityTrait, QuerySelect, Select, SelectorTrait,
+    ColumnTrait, ConnectionTrait, Cursor, DbErr, EntityTrait, QuerySelect, Select, SelectorTrait,
     sea_query::{Expr, IntoValueTuple},
 };
+use uuid::Uuid;
 
 /// Rows per page when `first` is not given.
 pub const DEFAULT_PAGE_SIZE: i32 = 20;
@@ -109,4 +110,26 @@ pub async fn count<E: EntityTrait>(
         .one(db)
         .await?;
     Ok(counted.map_or(0, |n| u64::try_from(n).unwrap_or_default()))
+}
+
+/// The rows `query` selects, counted per value of its column `parent`, in one grouped
+/// statement: the counts of many lists inside records (a child's visits) at once. A parent
+/// without rows is left out.
+pub async fn counts_by<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    query: Select<E>,
+    parent: impl ColumnTrait,
+) -> Result<Vec<(Uuid, u64)>, DbErr> {
+    let counted: Vec<(Uuid, i64)> = query
+        .select_only()
+        .column(parent)
+        .expr_as(Expr::cust("COUNT(*)"), "n")
+        .group_by(parent)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(counted
+        .into_iter()
+        .map(|(id, n)| (id, u64::try_from(n).unwrap_or_default()))
+        .collect())
 }

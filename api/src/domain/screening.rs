@@ -596,6 +596,23 @@ pub async fn first_records(
     .await
 }
 
+/// How many screening records of each of `campaigns` the caller may see, those (not) of
+/// concern when asked: for each, the `totalCount` of [`records`], all in one grouped statement.
+pub async fn record_counts(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    campaigns: &[Uuid],
+    concern: Option<bool>,
+) -> ApiResult<Vec<(Uuid, u64)>> {
+    let mut visible = screening_record::Entity::find()
+        .filter(screening_record::Column::CampaignId.is_in(campaigns.iter().copied()))
+        .filter(visible_records(actor));
+    if let Some(concern) = concern {
+        visible = visible.filter(screening_record::Column::Concern.eq(concern));
+    }
+    Ok(page::counts_by(db, visible, screening_record::Column::CampaignId).await?)
+}
+
 /// The ids of the campaigns the caller takes part in, as a subquery.
 fn campaigns_taken_part_in(actor: &Actor<'_>) -> sea_orm::sea_query::SelectStatement {
     screening_campaign::Entity::find()

@@ -483,6 +483,17 @@ pub async fn first_for_children(
     .await
 }
 
+/// How many visits each of `child_ids` has that the caller may see: for each, the
+/// `totalCount` of [`list`] filtered to that child, all in one grouped statement.
+pub async fn counts_for_children(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    child_ids: &[Uuid],
+) -> ApiResult<Vec<(Uuid, u64)>> {
+    let visible = visit::Entity::find().filter(in_scope_among(actor, child_ids));
+    Ok(page::counts_by(db, visible, visit::Column::ChildId).await?)
+}
+
 /// The first instant of the calendar month `today` is in, China Standard Time.
 pub fn month_start(today: NaiveDate) -> DateTime<Utc> {
     crate::clock::china_midnight(today - TimeDelta::days(i64::from(today.day0())))

@@ -386,6 +386,26 @@ impl<S: LimitedSource> Batch<ByParentLimited<S>, FirstOf<S::Filter, S::Reads>> {
     }
 }
 
+impl<S: LimitedSource<Row = (Uuid, u64), Reads = ()>>
+    Batch<ByParentLimited<S>, FirstOf<S::Filter, ()>>
+{
+    /// How many rows `parent`'s list holds that meet `filter`, from a counting source (one
+    /// `(parent, count)` row per parent with rows, whatever the limit): the lists of many
+    /// parents are counted together.
+    pub async fn count_of(&self, parent: Uuid, filter: S::Filter) -> async_graphql::Result<u64> {
+        let counted = self
+            .load_one(FirstOf {
+                parent,
+                limit: 0,
+                filter,
+                reads: (),
+            })
+            .await?
+            .unwrap_or_default();
+        Ok(counted.iter().map(|(_, n)| n).sum())
+    }
+}
+
 /// Turns a loader's shared error back into a GraphQL error with the code it had (an
 /// `UNAUTHENTICATED` shared by many keys stays `UNAUTHENTICATED`).
 fn loader_error(err: Arc<ApiError>) -> async_graphql::Error {
@@ -549,6 +569,11 @@ loaders! {
         = |c, keys, limit, _none: (), columns: Columns<entity::visit::Entity>|
             domain::visit::first_for_children(&c.db, &c.actor()?, keys, limit, columns),
         by |v| v.child_id;
+    /// How many visits of each child the caller may see (`Child.visits.totalCount`).
+    visit_counts: ByParentLimited<VisitCounts> in Scoped -> (Uuid, u64)
+        = |c, keys, _limit, _none: (), _whole: ()|
+            domain::visit::counts_for_children(&c.db, &c.actor()?, keys),
+        by |(child, _)| *child;
     /// Each child's active pairing.
     pairings: ByKey<ActivePairings> in Unscoped -> entity::pairing::Model
         = |c, keys| domain::pairing::active_for_children(&c.db, keys), by |p| p.child_id;
@@ -653,6 +678,12 @@ loaders! {
         = |c, keys, limit, concern: Option<bool>, _whole: ()|
             domain::screening::first_records(&c.db, &c.actor()?, keys, concern, limit),
         by |r| r.campaign_id;
+    /// How many records of each screening campaign the caller may see, those (not) of concern
+    /// when asked (`ScreeningCampaign.records.totalCount`).
+    record_counts: ByParentLimited<RecordCounts> in Scoped -> (Uuid, u64)
+        = |c, keys, _limit, concern: Option<bool>, _whole: ()|
+            domain::screening::record_counts(&c.db, &c.actor()?, keys, concern),
+        by |(campaign, _)| *campaign;
     /// Each screening campaign's numbers, over the records the caller may see.
     tallies: ByKey<Tallies> in Scoped -> (Uuid, domain::screening::Tally)
         = |c, keys| domain::screening::tallies(&c.db, &c.actor()?, keys), by |(id, _)| *id;

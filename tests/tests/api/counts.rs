@@ -143,3 +143,50 @@ async fn counting_costs_one_statement_and_only_when_asked() {
 
     assert_eq!(counted, plain + 1);
 }
+
+#[tokio::test]
+async fn the_counts_of_a_list_inside_every_record_cost_one_statement() {
+    let app = TestApp::spawn().await;
+    let token = app.login_as(Role::CivilAffairsOfficer).await.access;
+    let query = |visits: &str| {
+        format!(
+            "{{ children(first: 50) {{ edges {{ node {{ id visits(first: 2) {{ {visits} }} }} }} }} }}"
+        )
+    };
+
+    let plain = app
+        .statements_for(
+            &token,
+            &query("edges { node { id } }"),
+            json!({}),
+            "children",
+            50,
+        )
+        .await;
+    let counted = app
+        .statements_for(
+            &token,
+            &query("totalCount edges { node { id } }"),
+            json!({}),
+            "children",
+            50,
+        )
+        .await;
+    let twice = app
+        .statements_for(
+            &token,
+            "{ children(first: 50) { edges { node { id \
+               a: visits(first: 2) { totalCount } b: visits(first: 5) { totalCount } } } } }",
+            json!({}),
+            "children",
+            50,
+        )
+        .await;
+
+    assert_eq!(counted, plain + 1, "50 children's visits counted together");
+    assert_eq!(
+        twice,
+        plain + 2,
+        "two pages of each child's visits, one count"
+    );
+}

@@ -281,7 +281,7 @@ async fn campaign_lists_cost_the_same_statements_for_1_or_3_campaigns() {
             .await;
         assert!(team.body["errors"].is_null(), "{:?}", team.body);
     }
-    let query = "query($n: Int) { screeningCampaigns(first: $n) { edges { node { name region { name } teams { name organization { name } members { name } } tally { children concerns reportsRaised } records(first: 2, concern: true) { edges { node { id } } pageInfo { hasNextPage } } } } } }";
+    let query = "query($n: Int) { screeningCampaigns(first: $n) { edges { node { name region { name } teams { name organization { name } members { name } } tally { children concerns reportsRaised } records(first: 2, concern: true) { totalCount edges { node { id } } pageInfo { hasNextPage } } } } } }";
 
     let mut costs = Vec::new();
     for n in [1, 3] {
@@ -350,7 +350,9 @@ async fn a_campaigns_tally_counts_only_the_records_the_reader_may_see() {
         )
         .await;
     assert!(recorded.body["errors"].is_null(), "{:?}", recorded.body);
-    let tally = "query($id: ID!) { screeningCampaign(id: $id) { tally { children concerns } records { edges { node { id } } } } }";
+    let tally = "query($id: ID!) { screeningCampaign(id: $id) { tally { children concerns } \
+        records { edges { node { id } } } all: records(first: 1) { totalCount } \
+        concerning: records(concern: true) { totalCount } other: records(concern: false) { totalCount } } }";
 
     let township_view = app
         .gql(Some(&supervisor.access), tally, json!({ "id": campaign }))
@@ -373,4 +375,10 @@ async fn a_campaigns_tally_counts_only_the_records_the_reader_may_see() {
         teacher_view.data()["screeningCampaign"]["records"]["edges"],
         json!([])
     );
+    let counts = |view: &shouhu_tests::GqlResponse| {
+        let campaign = &view.data()["screeningCampaign"];
+        ["all", "concerning", "other"].map(|list| campaign[list]["totalCount"].clone())
+    };
+    assert_eq!(counts(&township_view), [json!(1), json!(1), json!(0)]);
+    assert_eq!(counts(&teacher_view), [json!(0), json!(0), json!(0)]);
 }

@@ -120,7 +120,7 @@ impl Child {
         ids::encode(Kind::Child, self.0.id)
     }
 
-    /// Full name (masked to the surname for analysts).
+    /// Full name.
     async fn name(&self) -> Option<&str> {
         Some(&self.0.name)
     }
@@ -365,22 +365,27 @@ impl Child {
             first,
             after.as_deref(),
         )?;
-        // The first pages of many children are read together; counting reads this child's
-        // visits on their own.
+        // The first pages of many children are read together, and so are their counts.
         let slice = match page.after {
-            None if !page.count => Slice::from_one_more(
-                ctx.loaders()
-                    .first_visits()
-                    .first_of(
-                        self.0.id,
-                        page.first + 1,
-                        (),
-                        connection::node_columns(ctx, Visit::COLUMNS),
-                    )
-                    .await?,
-                page.first,
-            ),
-            _ => {
+            None => {
+                let mut slice = Slice::from_one_more(
+                    ctx.loaders()
+                        .first_visits()
+                        .first_of(
+                            self.0.id,
+                            page.first + 1,
+                            (),
+                            connection::node_columns(ctx, Visit::COLUMNS),
+                        )
+                        .await?,
+                    page.first,
+                );
+                if page.count {
+                    slice.total = Some(ctx.loaders().visit_counts().count_of(self.0.id, ()).await?);
+                }
+                slice
+            }
+            Some(_) => {
                 let filter = crate::domain::visit::VisitFilter {
                     child: Some(self.0.id),
                     ..Default::default()

@@ -137,17 +137,27 @@ impl ScreeningCampaign {
         let owner = Some(self.0.id);
         let (page, paging) =
             connection::page_in::<uuid::Uuid>(ctx, owner, first, after.as_deref())?;
-        // The first pages of many campaigns are read together; counting reads this campaign's
-        // records on their own.
+        // The first pages of many campaigns are read together, and so are their counts.
         let slice = match page.after {
-            None if !page.count => Slice::from_one_more(
-                ctx.loaders()
-                    .first_records()
-                    .first_of(self.0.id, page.first + 1, concern, ())
-                    .await?,
-                page.first,
-            ),
-            _ => {
+            None => {
+                let mut slice = Slice::from_one_more(
+                    ctx.loaders()
+                        .first_records()
+                        .first_of(self.0.id, page.first + 1, concern, ())
+                        .await?,
+                    page.first,
+                );
+                if page.count {
+                    slice.total = Some(
+                        ctx.loaders()
+                            .record_counts()
+                            .count_of(self.0.id, concern)
+                            .await?,
+                    );
+                }
+                slice
+            }
+            Some(_) => {
                 let actor = ctx.actor()?;
                 screening::records(&ctx.state().db, &actor, self.0.id, concern, page).await?
             }
