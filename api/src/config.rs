@@ -77,7 +77,8 @@ pub struct Config {
     /// Deadlines of the emergency response.
     pub report_deadlines: ReportDeadlines,
     /// The smallest count of children statistics show to a caller who may not read the
-    /// children in full; smaller cells, and those that would give them away, are withheld.
+    /// children in full; smaller cells, and those that would give them away, are withheld, and
+    /// the counts shown are rounded to a multiple of it. At least 3 in production.
     pub statistics_min_cell: u64,
 }
 
@@ -506,6 +507,13 @@ impl Config {
         if self.graphiql == Some(true) {
             problems.push("graphiql must be off in production".to_owned());
         }
+        if self.statistics_min_cell < 3 {
+            problems.push(
+                "statistics_min_cell must be at least 3 in production: below that, protected \
+                 statistics neither withhold nor round anything that protects a child"
+                    .to_owned(),
+            );
+        }
         if self
             .metrics_token
             .as_ref()
@@ -584,6 +592,11 @@ mod tests {
         assert!(production(None).is_err());
         assert!(production(Some("change-me-change-me-change-me-change-me")).is_err());
         assert!(production(Some("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")).is_err());
+        let loose = Config {
+            statistics_min_cell: 1,
+            ..production(Some(strong)).unwrap()
+        };
+        assert!(loose.for_environment().is_err());
         let config = production(Some(strong)).unwrap();
         assert_eq!(config.documents.enforce, Enforcement::Anonymous);
         assert!(!config.limits.anonymous_introspection);

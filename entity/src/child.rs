@@ -92,7 +92,16 @@ pub struct Model {
     pub needs_guardian: bool,
     /// When it last changed.
     pub updated_at: DateTimeUtc,
+    /// A random number below [`STAT_KEY_RANGE`], drawn at registration and never shown: the
+    /// record key of statistics, whose counts are rounded as the sum of their children's keys
+    /// decides, so the same children always round the same way. Kept out of the audit trail's
+    /// copies of the record.
+    #[serde(skip)]
+    pub stat_key: i32,
 }
+
+/// The record keys of [`Model::stat_key`] lie in `0..STAT_KEY_RANGE` (2^20).
+pub const STAT_KEY_RANGE: i32 = 1 << 20;
 
 /// No relations are declared: queries name their joins explicitly.
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -140,4 +149,5 @@ crate::projectable!(Model {
     created_by,
     needs_guardian,
     updated_at,
+    stat_key,
 });

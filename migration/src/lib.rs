@@ -21,6 +21,7 @@ mod m20261201_000015_audit_subject_compact;
 mod m20261202_000016_audit_event_storage;
 mod m20261203_000017_child_filled_on;
 mod m20261204_000018_child_order_indexes;
+mod m20261205_000019_child_stat_key;
 
 /// The ordered list of Shouhu's migrations.
 pub struct Migrator;
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000016_audit_event_storage::Migration),
             Box::new(m20261203_000017_child_filled_on::Migration),
             Box::new(m20261204_000018_child_order_indexes::Migration),
+            Box::new(m20261205_000019_child_stat_key::Migration),
         ]
     }
 }

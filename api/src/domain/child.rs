@@ -508,6 +508,7 @@ pub async fn register(
         status_changed_on: None,
         created_by: Some(actor.principal.account_id),
         needs_guardian: false,
+        stat_key: rand::random_range(0..child::STAT_KEY_RANGE),
     };
     validate(db, actor, &model, draft.id_number.as_ref(), true).await?;
     model.needs_report = must_be_reported(&model, actor.today());

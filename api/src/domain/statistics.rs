@@ -1,31 +1,51 @@
 //! Counts of the ledger for dashboards: children by region at any level, by up to two of their
-//! attributes, within the caller's scope; with small cells suppressed for callers who may not
-//! read the children in full.
+//! attributes, within the caller's scope; protected for callers who may not read the children
+//! in full ([`crate::policy::Policy::statistics_protected`]).
 //!
-//! Suppression. A cell counting fewer than `min_cell` children (but not none) is withheld
-//! (primary suppression). A withheld cell could still be worked out by subtraction wherever the
-//! cells of a group add up to a number published elsewhere: a region's cells add up to its total
-//! (published here), a region's cells with one attribute value add up to that region's cell in
-//! the one-attribute table, and one attribute cell of every region at a level adds up to the
-//! parent region's cell (published by the same query one level up). So while any such group
-//! holds exactly one withheld cell, its smallest published non-empty cell is withheld too
-//! (complementary suppression). A group whose other cells are all empty needs nothing more: its
-//! sum is then the withheld cell itself, under `min_cell`, and withheld wherever it appears.
-
+//! Protection has two layers.
+//!
+//! Suppression, within a table. A cell counting fewer than `min_cell` children (but not none)
+//! is withheld (primary suppression). A withheld cell could still be worked out by subtraction
+//! wherever the cells of a group add up to a number published elsewhere: a region's cells add
+//! up to its total (published here), a region's cells with one attribute value add up to that
+//! region's cell in the one-attribute table, and one attribute cell of every region at a level
+//! adds up to the parent region's cell (published by the same query one level up). So while any
+//! such group holds exactly one withheld cell, its smallest published non-empty cell is withheld
+//! too (complementary suppression). A group whose other cells are all empty needs nothing more:
+//! its sum is then the withheld cell itself, under `min_cell`, and withheld wherever it appears.
+//!
+//! Rounding, across tables. Suppression decided table by table cannot stop a solver that puts
+//! many tables together (the hierarchy, every pair of attributes, every root): their published
+//! cells and margins form a system of equations in which a withheld cell can be pinned down.
+//! So every count shown to a protected caller (cells, region totals, the grand total) is
+//! rounded to a multiple of `min_cell`, up or down, as a cell key decides (the cell-key method
+//! of statistical offices): each child carries a random record key drawn at registration
+//! (`child.stat_key`), a count's key is the sum of its children's keys, and the count rounds
+//! up with probability (count mod `min_cell`) / `min_cell`. The rounding is unbiased, and the
+//! same children always round the same way, in whatever table, query or order they are
+//! counted, so asking again or from another root averages nothing away; subtracting shown
+//! counts leaves an error of up to `min_cell` − 1 per count instead of the withheld value.
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Datelike, NaiveDate};
-use entity::{child, enums::RegionLevel, region};
+use entity::{
+    child::{self, STAT_KEY_RANGE},
+    enums::RegionLevel,
+    region,
+};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    ActiveEnum, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
     sea_query::{Alias, Expr, Query, SimpleExpr},
 };
+use sha2::{Digest, Sha256};
 
 use crate::{
-    domain::{Actor, ApiResult, child::in_scope, values::RegionPath},
+    domain::{Actor, ApiResult, values::RegionPath},
     error::ApiError,
-    policy::{arguments::FieldRef, scope},
+    policy::scope::{self, CountingRoot},
 };
+
+pub mod reports;
 
 /// An attribute of a child that counts can be broken down by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,6 +141,37 @@ fn years_before(today: NaiveDate, years: u32) -> NaiveDate {
         .unwrap_or(today)
 }
 
+/// A count of children and its cell key: the sum of their record keys, modulo
+/// [`STAT_KEY_RANGE`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Tally {
+    count: u64,
+    key: u64,
+}
+
+impl Tally {
+    fn add(&mut self, other: Self) {
+        self.count += other.count;
+        self.key = (self.key + other.key) % range();
+    }
+
+    /// The count rounded to a multiple of `base`: up with probability (count mod `base`) /
+    /// `base`, as the key decides (keys are uniform over the range).
+    fn rounded(self, base: u64) -> u64 {
+        let base = base.max(1);
+        let (low, rest) = (self.count - self.count % base, self.count % base);
+        if self.key * base < rest * range() {
+            low + base
+        } else {
+            low
+        }
+    }
+}
+
+fn range() -> u64 {
+    u64::from(STAT_KEY_RANGE.unsigned_abs())
+}
+
 /// One cell: a region and attribute values, and its count unless withheld.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cell {
@@ -128,6 +179,8 @@ pub struct Cell {
     pub values: Vec<String>,
     /// The children, or `None` when withheld.
     pub count: Option<u64>,
+    /// Its cell key.
+    key: u64,
 }
 
 /// One region's line.
@@ -139,56 +192,233 @@ pub struct Row {
     pub total: Option<u64>,
     /// Its cells with at least one child, or withheld.
     pub cells: Vec<Cell>,
+    /// Its total's cell key.
+    key: u64,
 }
 
 /// A table of counts.
 #[derive(Debug, Clone)]
 pub struct Table {
-    /// Whether small cells were withheld for this caller.
+    /// Whether the table is protected for this caller.
     pub protected: bool,
-    /// The smallest count shown, when protected.
+    /// The smallest count shown, and the multiple shown counts are rounded to, when protected.
     pub min_cell: u64,
     /// Every child counted, or `None` when withheld.
     pub total: Option<u64>,
     /// One line per region with children, in order of region code.
     pub rows: Vec<Row>,
+    /// The grand total's cell key.
+    key: u64,
 }
 
-/// Children in the caller's scope within `root` (the caller's jurisdiction when `None`), one
-/// line per region at `level`, broken down by `dimensions` (at most two).
+/// The region `root` and everything below it, or everything when `None`.
+fn within(column: impl ColumnTrait, root: Option<&RegionPath>) -> Condition {
+    root.map_or_else(Condition::all, |path| scope::within(column, path))
+}
+
+/// How deep a level lies, the prefecture first.
+fn depth(level: RegionLevel) -> u8 {
+    match level {
+        RegionLevel::Prefecture => 0,
+        RegionLevel::County => 1,
+        RegionLevel::Township => 2,
+        RegionLevel::Village => 3,
+    }
+}
+
+/// Refuses more than two dimensions, or one twice.
+fn check_dimensions<D: PartialEq>(by: &[D]) -> ApiResult<()> {
+    if by.len() > 2 {
+        return Err(ApiError::bad_input("by", "at most two dimensions"));
+    }
+    if by.len() == 2 && by[0] == by[1] {
+        return Err(ApiError::bad_input("by", "the same dimension twice"));
+    }
+    Ok(())
+}
+
+/// An enum's value as statistics name it: its GraphQL name (`WITH_GRANDPARENTS`).
+fn enum_value<E: ActiveEnum<Value = String>>(value: &E) -> String {
+    value.to_value().to_uppercase()
+}
+
+/// A record's key for the rounding of counts of records that carry none of their own (see
+/// the module's documentation): drawn from a hash of its id, uniform over the range.
+fn record_key(id: uuid::Uuid) -> u64 {
+    let digest = Sha256::digest(id.as_bytes());
+    let mut first = [0_u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    u64::from_le_bytes(first) % range()
+}
+
+/// Where a line stands in a table of records: its region's code, its period, its attribute
+/// values.
+type LineKey = (String, Option<String>, Vec<String>);
+
+/// A period of a grain, by its first day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grain {
+    /// A calendar month: `2026-11`.
+    Month,
+    /// A calendar quarter: `2026-Q4`.
+    Quarter,
+    /// A calendar year: `2026`.
+    Year,
+}
+
+impl Grain {
+    /// The name of the period `day` falls in.
+    pub fn period(self, day: NaiveDate) -> String {
+        match self {
+            Self::Month => format!("{}-{:02}", day.year(), day.month()),
+            Self::Quarter => format!("{}-Q{}", day.year(), day.month0() / 3 + 1),
+            Self::Year => day.year().to_string(),
+        }
+    }
+}
+
+/// How a caller's counts are protected.
+#[derive(Debug, Clone, Copy)]
+pub struct Protection {
+    /// Whether they are: small counts withheld, the others rounded.
+    pub protected: bool,
+    /// The smallest count shown, and the multiple counts are rounded to, when protected.
+    pub min_cell: u64,
+}
+
+impl Protection {
+    /// The protection of counts of records of `type_name` broken down by `fields` of it, for
+    /// the caller ([`crate::policy::Policy::statistics_protected`]).
+    fn for_caller<'a>(
+        actor: &Actor<'_>,
+        type_name: &str,
+        fields: impl IntoIterator<Item = &'a str>,
+        min_cell: u64,
+    ) -> Self {
+        Self {
+            protected: actor
+                .policy
+                .statistics_protected(actor.principal, type_name, fields),
+            min_cell,
+        }
+    }
+
+    /// A count as shown: exact when unprotected; when protected, none as 0, a small one
+    /// withheld, the others rounded.
+    fn show(self, tally: Tally) -> Option<u64> {
+        if !self.protected || tally.count == 0 {
+            Some(tally.count)
+        } else if tally.count < self.min_cell {
+            None
+        } else {
+            Some(tally.rounded(self.min_cell))
+        }
+    }
+
+    /// Whether figures about single records of a group of `n` (times, percentiles) are
+    /// shown: when protected, only over at least `min_cell` records.
+    fn allows_detail(self, n: usize) -> bool {
+        !self.protected || u64::try_from(n).is_ok_and(|n| n >= self.min_cell)
+    }
+
+    /// The multiple counts are rounded to: 1 when exact.
+    pub fn rounded_to(self) -> u64 {
+        if self.protected { self.min_cell } else { 1 }
+    }
+}
+
+/// Where a statistic counts from, and the regions of its lines.
+struct Root {
+    /// The region counted within, or everywhere.
+    path: Option<RegionPath>,
+    /// The regions at the level asked within it, by path.
+    regions: HashMap<String, region::Model>,
+}
+
+impl Root {
+    /// The root for the region `asked` (by default the caller's jurisdiction, or everywhere for
+    /// a role whose rows are not a jurisdiction) and the regions at `level` within it: refused
+    /// on `regionId` for a region outside the caller's jurisdiction, and on `level` for a level
+    /// above the root.
+    async fn resolve(
+        db: &impl ConnectionTrait,
+        actor: &Actor<'_>,
+        asked: Option<region::Model>,
+        level: RegionLevel,
+    ) -> ApiResult<Self> {
+        let asked_path = asked.as_ref().map(|r| RegionPath::from(r.path.clone()));
+        let path = match scope::counting_root(actor.policy, actor.principal, asked_path) {
+            CountingRoot::Everywhere => None,
+            CountingRoot::Within(path) => Some(path),
+            CountingRoot::Outside => {
+                return Err(ApiError::bad_input("regionId", "outside your jurisdiction"));
+            }
+        };
+        let root_level = match (&path, asked) {
+            (None, _) => None,
+            (Some(path), Some(region)) if region.path == path.as_str() => Some(region.level),
+            (Some(path), _) => region::Entity::find()
+                .filter(region::Column::Path.eq(path.as_str()))
+                .one(db)
+                .await?
+                .map(|r| r.level),
+        };
+        if root_level.is_some_and(|above| depth(level) < depth(above)) {
+            return Err(ApiError::bad_input(
+                "level",
+                "above the region counted within: ask for its level or one below",
+            ));
+        }
+        let regions = region::Entity::find()
+            .filter(region::Column::Level.eq(level))
+            .filter(within(region::Column::Path, path.as_ref()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|r| (r.path.clone(), r))
+            .collect();
+        Ok(Self { path, regions })
+    }
+
+    /// The region of a line that the place at `path` is counted in, if any.
+    fn region_of(&self, path: &str) -> Option<&region::Model> {
+        RegionPath::from(path.to_owned())
+            .ancestry()
+            .iter()
+            .find_map(|p| self.regions.get(p))
+    }
+
+    /// The region of a line by its code.
+    fn region_by_code(&self, code: &str) -> Option<&region::Model> {
+        self.regions.values().find(|r| r.code == code)
+    }
+}
+
+/// Children in the caller's scope within the region `asked` (by default the caller's
+/// jurisdiction, or everywhere for a role whose rows are not a jurisdiction), one line per
+/// region at `level`, broken down by `dimensions` (at most two).
 pub async fn children(
     db: &impl ConnectionTrait,
     actor: &Actor<'_>,
-    root: Option<RegionPath>,
+    asked: Option<region::Model>,
     level: RegionLevel,
     dimensions: &[Dimension],
     min_cell: u64,
 ) -> ApiResult<Table> {
-    if dimensions.len() > 2 {
-        return Err(ApiError::bad_input("by", "at most two dimensions"));
-    }
-    if dimensions.len() == 2 && dimensions[0] == dimensions[1] {
-        return Err(ApiError::bad_input("by", "the same dimension twice"));
-    }
-    let root = root.unwrap_or_else(|| actor.principal.region_path.clone());
-    let regions = region::Entity::find()
-        .filter(region::Column::Level.eq(level))
-        .filter(scope::within(region::Column::Path, &root))
-        .all(db)
-        .await?;
-    let by_path: HashMap<&str, &region::Model> =
-        regions.iter().map(|r| (r.path.as_str(), r)).collect();
+    check_dimensions(dimensions)?;
+    let root = Root::resolve(db, actor, asked, level).await?;
 
     let today = actor.now.date_naive();
     let mut select = Query::select();
     select
         .column((child::Entity, child::Column::RegionPath))
         .from(child::Entity)
-        .cond_where(in_scope(&Actor {
-            break_glass: false,
-            ..*actor
-        }))
-        .cond_where(scope::within(child::Column::RegionPath, &root))
+        .cond_where(scope::counted_children(
+            actor.policy,
+            actor.principal,
+            actor.now,
+        ))
+        .cond_where(within(child::Column::RegionPath, root.path.as_ref()))
         .add_group_by([Expr::col((child::Entity, child::Column::RegionPath))]);
     for (i, dimension) in dimensions.iter().enumerate() {
         // Grouped by the output's name: an expression with bound values (an age band's dates)
@@ -198,10 +428,11 @@ pub async fn children(
         select.add_group_by([Expr::col(name)]);
     }
     select.expr_as(Expr::cust("COUNT(*)"), Alias::new("n"));
+    select.expr_as(Expr::cust("SUM(child.stat_key)"), Alias::new("k"));
     let found = db.query_all(&select).await?;
 
     // Village lines, summed into the regions at `level` above them.
-    let mut counted: BTreeMap<(String, Vec<String>), u64> = BTreeMap::new();
+    let mut counted: BTreeMap<(String, Vec<String>), Tally> = BTreeMap::new();
     for line in found {
         let path: String = line.try_get("", "region_path")?;
         let mut values = Vec::with_capacity(dimensions.len());
@@ -210,62 +441,82 @@ pub async fn children(
             values.push(value.to_uppercase());
         }
         let n: i64 = line.try_get("", "n")?;
-        let Some(ancestor) = RegionPath::from(path)
-            .ancestry()
-            .into_iter()
-            .find(|p| by_path.contains_key(p.as_str()))
-        else {
+        let k: i64 = line.try_get("", "k")?;
+        let Some(region) = root.region_of(&path) else {
             continue;
         };
-        *counted.entry((ancestor, values)).or_default() += u64::try_from(n).unwrap_or(0);
+        counted
+            .entry((region.path.clone(), values))
+            .or_default()
+            .add(Tally {
+                count: u64::try_from(n).unwrap_or(0),
+                key: u64::try_from(k).unwrap_or(0) % range(),
+            });
     }
 
     let mut rows: Vec<Row> = Vec::new();
+    let mut grand = Tally::default();
     for ((path, values), n) in counted {
-        let Some(region) = by_path.get(path.as_str()) else {
+        let Some(region) = root.regions.get(&path) else {
             continue;
         };
         if rows.last().is_none_or(|row| row.region.path != path) {
             rows.push(Row {
-                region: (*region).clone(),
+                region: region.clone(),
                 total: Some(0),
                 cells: Vec::new(),
+                key: 0,
             });
         }
+        grand.add(n);
         if let Some(row) = rows.last_mut() {
-            row.total = row.total.map(|t| t + n);
+            let mut total = Tally {
+                count: row.total.unwrap_or(0),
+                key: row.key,
+            };
+            total.add(n);
+            (row.total, row.key) = (Some(total.count), total.key);
             if !dimensions.is_empty() {
                 row.cells.push(Cell {
                     values,
-                    count: Some(n),
+                    count: Some(n.count),
+                    key: n.key,
                 });
             }
         }
     }
     rows.sort_by(|a, b| a.region.code.cmp(&b.region.code));
-    let total = rows.iter().filter_map(|r| r.total).sum();
 
-    let fields: Vec<FieldRef> = std::iter::once("residenceVillage")
-        .chain(std::iter::once("name"))
-        .chain(dimensions.iter().map(|d| d.field()))
-        .map(|field| FieldRef {
-            type_name: "Child".to_owned(),
-            field: field.to_owned(),
-        })
-        .collect();
-    let protected = !actor
-        .policy
-        .reads_in_full(Some(actor.principal.role), &fields);
+    let counted_by = ["name", "residenceVillage"]
+        .into_iter()
+        .chain(dimensions.iter().map(|d| d.field()));
+    let protected = Protection::for_caller(actor, "Child", counted_by, min_cell).protected;
     let mut table = Table {
         protected,
         min_cell,
-        total: Some(total),
+        total: Some(grand.count),
         rows,
+        key: grand.key,
     };
     if protected {
         suppress(&mut table, dimensions.len());
+        round(&mut table);
     }
     Ok(table)
+}
+
+/// Rounds every count `table` shows (see the module's documentation).
+fn round(table: &mut Table) {
+    let base = table.min_cell;
+    let rounded =
+        |count: Option<u64>, key: u64| count.map(|count| Tally { count, key }.rounded(base));
+    table.total = rounded(table.total, table.key);
+    for row in &mut table.rows {
+        row.total = rounded(row.total, row.key);
+        for cell in &mut row.cells {
+            cell.count = rounded(cell.count, cell.key);
+        }
+    }
 }
 
 /// Withholds the small cells of `table` and the cells that would give them away (see the
@@ -371,10 +622,13 @@ mod tests {
                         .map(|(v, n)| Cell {
                             values: vec![(*v).to_owned()],
                             count: Some(*n),
+                            key: 0,
                         })
                         .collect(),
+                    key: 0,
                 })
                 .collect(),
+            key: 0,
         }
     }
 
@@ -442,5 +696,57 @@ mod tests {
                 .count();
             assert_ne!(withheld, 1, "column {value}");
         }
+    }
+
+    #[test]
+    fn rounding_is_to_multiples_of_the_base_unbiased_and_the_same_for_the_same_key() {
+        let base = 5;
+        for count in [5, 7, 9, 12, 40, 41] {
+            let mut sum = 0;
+            let keys = 10_000;
+            for i in 0..keys {
+                let key = i * range() / keys;
+                let shown = Tally { count, key }.rounded(base);
+                assert_eq!(shown % base, 0, "{count}");
+                assert!(shown.abs_diff(count) < base, "{count} shown as {shown}");
+                assert_eq!(shown, Tally { count, key }.rounded(base));
+                sum += shown;
+            }
+            // Over uniform keys the mean is the count itself.
+            let mean = sum as f64 / keys as f64;
+            assert!((mean - count as f64).abs() < 0.001, "{count}: {mean}");
+        }
+    }
+
+    #[test]
+    fn a_count_key_is_the_sum_of_its_parts_whatever_the_order() {
+        let parts = [
+            Tally {
+                count: 2,
+                key: range() - 3,
+            },
+            Tally { count: 3, key: 7 },
+            Tally {
+                count: 1,
+                key: range() / 2,
+            },
+        ];
+        let mut forward = Tally::default();
+        let mut backward = Tally::default();
+        for part in parts {
+            forward.add(part);
+        }
+        for part in parts.iter().rev() {
+            backward.add(*part);
+        }
+
+        assert_eq!(forward, backward);
+        assert_eq!(
+            forward,
+            Tally {
+                count: 6,
+                key: (range() / 2 + 4) % range()
+            }
+        );
     }
 }

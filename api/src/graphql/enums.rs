@@ -112,7 +112,7 @@ pub enum Role {
     JusticeOfficer,
     /// Court or procuratorate officer.
     CourtOfficer,
-    /// Civil affairs analyst: aggregates and pseudonymized rows.
+    /// Civil affairs analyst: aggregates (statistics) of the jurisdiction, no child rows.
     Analyst,
 }
 

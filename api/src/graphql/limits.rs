@@ -12,7 +12,8 @@
 //!
 //! What is measured, per operation and per fragment:
 //! - complexity: one point per field, a connection's fields counted once per row of its page
-//!   (`first`, or the default page size);
+//!   (`first`, or the default page size), and a field that runs a statement over a whole
+//!   jurisdiction ([`HEAVY_FIELDS`]) as many points as it costs;
 //! - depth: the deepest nesting of fields, through fragments and inline fragments;
 //! - aliases and root fields, counted as expanded;
 //! - introspection: its own depth bound; each kind of list it has (the schema's types or
@@ -46,6 +47,19 @@ pub struct Limits {
     anonymous_introspection: bool,
     /// Names of the fields that answer a connection, somewhere in the schema.
     connections: HashSet<String>,
+}
+
+/// Fields whose answer is one statement over every child of the caller's jurisdiction, each
+/// counted as this many points rather than one: at the default limit a request holds at most
+/// nine statistics tables.
+pub const HEAVY_FIELDS: [(&str, u64); 1] = [("childStatistics", 2_500)];
+
+/// The points a field counts for itself.
+fn weight(name: &str) -> u64 {
+    HEAVY_FIELDS
+        .iter()
+        .find(|(heavy, _)| *heavy == name)
+        .map_or(1, |(_, points)| *points)
 }
 
 /// Fragments spread within fragments deeper than this are refused: the executor follows
@@ -216,7 +230,9 @@ impl Measure<'_> {
             (1 + inner.depth, 0)
         };
         Cost {
-            complexity: rows.saturating_mul(inner.complexity).saturating_add(1),
+            complexity: rows
+                .saturating_mul(inner.complexity)
+                .saturating_add(weight(name)),
             expanded: inner.expanded.saturating_add(1),
             aliases: inner
                 .aliases

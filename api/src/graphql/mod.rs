@@ -53,6 +53,7 @@ pub struct Query(
     assistance::query::AssistanceQuery,
     screening::query::ScreeningQuery,
     statistics::query::StatisticsQuery,
+    statistics::reports::ReportStatisticsQuery,
 );
 
 /// Every mutation, joined.

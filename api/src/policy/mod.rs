@@ -71,6 +71,9 @@ pub enum RowScope {
     Granted,
     /// Children of the reports the account submitted.
     Own,
+    /// No child rows, but counts (statistics) of the children in the region subtree of the
+    /// account's organization: aggregates without rows.
+    Counts,
     /// No child rows.
     None,
 }

@@ -13,7 +13,7 @@ use entity::{
 
 use crate::{
     auth::Principal,
-    policy::{Policy, RowScope},
+    policy::{Policy, RowScope, arguments::FieldRef},
 };
 
 /// What a caller is doing with records, as far as break-glass openings are concerned.
@@ -70,6 +70,26 @@ impl Policy {
     /// or civil affairs over the child does.
     pub fn may_reschedule_item(&self, caller: &Principal, item: &service_item::Model) -> bool {
         item.organization_id != caller.organization_id
+    }
+
+    /// Whether counts of records of `type_name` broken down by its `fields` are protected for
+    /// the caller (small counts withheld, the others rounded; see `domain::statistics`):
+    /// unless the caller reads every one of those fields in full, a count could tell it more
+    /// about a record than its rows do.
+    pub fn statistics_protected<'a>(
+        &self,
+        caller: &Principal,
+        type_name: &str,
+        fields: impl IntoIterator<Item = &'a str>,
+    ) -> bool {
+        let fields: Vec<FieldRef> = fields
+            .into_iter()
+            .map(|field| FieldRef {
+                type_name: type_name.to_owned(),
+                field: field.to_owned(),
+            })
+            .collect();
+        !self.reads_in_full(Some(caller.role), &fields)
     }
 
     /// The guardian's consent a service of `service` by a unit of kind `unit` needs before the
@@ -194,6 +214,11 @@ impl Policy {
                     "the guardian's consent a unit needs before it is lent the record: {}",
                     data.consent()
                 ),
+            ),
+            (
+                "statistics_protected",
+                "statistics are protected (small counts withheld, the rest rounded) for a caller who does not read in full the fields counted by, and for children their names and villages"
+                    .into(),
             ),
             (
                 "takes_intervention_cases",

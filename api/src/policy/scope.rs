@@ -96,7 +96,53 @@ fn role_children(policy: &Policy, principal: &Principal, now: DateTime<Utc>) -> 
                     .into_query(),
             ),
         ),
-        RowScope::None => nothing(),
+        RowScope::Counts | RowScope::None => nothing(),
+    }
+}
+
+/// The children the principal's statistics count, as a condition on `child`: those of their
+/// jurisdiction for a role that reads counts without rows, otherwise the rows it may see by
+/// its role (never the records opened by break-glass, which are for one reader's eyes).
+pub fn counted_children(policy: &Policy, principal: &Principal, now: DateTime<Utc>) -> Condition {
+    match policy.scope(principal.role) {
+        RowScope::Counts => within(child::Column::RegionPath, &principal.region_path),
+        _ => role_children(policy, principal, now),
+    }
+}
+
+/// Where a principal's statistics count from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CountingRoot {
+    /// Everywhere: a role whose rows are not a jurisdiction counts its rows wherever the
+    /// children live.
+    Everywhere,
+    /// The subtree of this region.
+    Within(RegionPath),
+    /// Nowhere: the region asked lies outside the jurisdiction and does not hold it.
+    Outside,
+}
+
+/// Where the principal's statistics count from, given the region asked (`None`: not asked). A
+/// region above the jurisdiction counts from the jurisdiction.
+pub fn counting_root(
+    policy: &Policy,
+    principal: &Principal,
+    asked: Option<RegionPath>,
+) -> CountingRoot {
+    let home = &principal.region_path;
+    match (policy.scope(principal.role), asked) {
+        (RowScope::Jurisdiction | RowScope::Counts, None) => CountingRoot::Within(home.clone()),
+        (RowScope::Jurisdiction | RowScope::Counts, Some(asked)) => {
+            if home.contains(asked.as_str()) {
+                CountingRoot::Within(asked)
+            } else if asked.contains(home.as_str()) {
+                CountingRoot::Within(home.clone())
+            } else {
+                CountingRoot::Outside
+            }
+        }
+        (_, Some(asked)) => CountingRoot::Within(asked),
+        (_, None) => CountingRoot::Everywhere,
     }
 }
 
@@ -130,6 +176,16 @@ pub fn reports(policy: &Policy, principal: &Principal) -> Condition {
                         .is_in([ReportState::TownshipNotified, ReportState::Closed]),
                 ),
         ),
+    }
+}
+
+/// The reports the principal's statistics count, as a condition on `report`: those about
+/// places of their jurisdiction for a role that reads counts without rows, otherwise the
+/// reports it may see.
+pub fn counted_reports(policy: &Policy, principal: &Principal) -> Condition {
+    match policy.scope(principal.role) {
+        RowScope::Counts => within(report::Column::RegionPath, &principal.region_path),
+        _ => reports(policy, principal),
     }
 }
 
@@ -204,7 +260,7 @@ pub fn campaigns(policy: &Policy, principal: &Principal) -> Condition {
             screening_campaign::Column::RegionPath,
             &principal.region_path,
         )),
-        RowScope::None => nothing(),
+        RowScope::Counts | RowScope::None => nothing(),
         _ => Condition::all().add(covering),
     }
 }

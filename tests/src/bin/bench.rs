@@ -53,7 +53,7 @@ struct Scenario {
     floor: Option<&'static str>,
 }
 
-const SCENARIOS: [Scenario; 7] = [
+const SCENARIOS: [Scenario; 8] = [
     Scenario {
         name: "Q1: a township's children(first: 20) with guardians and each child's last 3 visits (supervisor)",
         role: Role::ChildSupervisor,
@@ -91,9 +91,15 @@ const SCENARIOS: [Scenario; 7] = [
         floor: None,
     },
     Scenario {
-        name: "children(first: 50), masked (analyst)",
+        name: "children(first: 50), masked (Women's Federation)",
+        role: Role::WomensFederationWorker,
+        query: "{ children(first: 50) { edges { node { name birthDate address riskLevel health { status } } } } }",
+        floor: None,
+    },
+    Scenario {
+        name: "childStatistics: counties by living arrangement, protected (analyst, prefecture)",
         role: Role::Analyst,
-        query: "{ children(first: 50) { edges { node { name birthDate riskLevel health { status } } } } }",
+        query: "{ childStatistics(level: COUNTY, by: [LIVING_ARRANGEMENT]) { total rows { region { name } total cells { values count } } } }",
         floor: None,
     },
 ];

@@ -307,8 +307,8 @@ async fn node_reads_every_listed_kind_again_scoped_and_gated_as_its_own_query() 
         assert!(ids.contains_key(typename), "no {typename} was listed");
     }
 
-    // The analyst's row scope holds the visit's child, but the analyst may not list visits, so
-    // `node` does not show one either; a report the analyst did not submit is out of scope.
+    // The analyst reads counts, not rows: `node` shows it none of them, and a report the analyst
+    // did not submit is out of scope.
     let analyst = app.login_as(Role::Analyst).await;
     for typename in ["Visit", "Report", "Assignment"] {
         let by_analyst = app

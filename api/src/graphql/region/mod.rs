@@ -31,3 +31,16 @@ pub async fn filter_path(
         found.map_or_else(|| "-".to_owned(), |r| r.path),
     )))
 }
+
+/// The region an argument names (`field` names it in errors): `BAD_USER_INPUT` when there is
+/// no such region.
+pub async fn find_input(
+    ctx: &Context<'_>,
+    id: &ID,
+    field: &str,
+) -> Result<entity::region::Model, ApiError> {
+    let region = ids::expect(Kind::Region, id, field)?;
+    domain::region::find(&ctx.state().db, ctx.principal()?, region)
+        .await?
+        .ok_or_else(|| ApiError::bad_input(field, "no such region"))
+}

@@ -87,8 +87,10 @@ pub struct ChildStatistics(statistics::Table);
 /// A table of children: one line per region with children.
 #[Object]
 impl ChildStatistics {
-    /// Whether small cells are withheld for you: true unless you read the children's
-    /// names and every attribute counted in full.
+    /// Whether the counts are protected for you: true unless you read the children's names,
+    /// villages and every attribute counted in full. Protected counts under `minCell` are
+    /// withheld, with the counts that would give them away, and the counts shown are rounded
+    /// to a multiple of `roundedTo`.
     async fn protected(&self) -> bool {
         self.0.protected
     }
@@ -96,6 +98,18 @@ impl ChildStatistics {
     /// The smallest count shown when `protected`.
     async fn min_cell(&self) -> i32 {
         count(self.0.min_cell)
+    }
+
+    /// The multiple every count shown is rounded to: `minCell` when `protected`, up or down
+    /// with a probability that keeps sums unbiased, and the same way each time the same children
+    /// are counted (so asking again or from another region averages nothing away); 1, exact
+    /// counts, otherwise. Rounded cells need not add up to the rounded totals.
+    async fn rounded_to(&self) -> i32 {
+        if self.0.protected {
+            count(self.0.min_cell)
+        } else {
+            1
+        }
     }
 
     /// Every child counted; null when withheld.
@@ -109,7 +123,8 @@ impl ChildStatistics {
     }
 }
 
-fn count(n: u64) -> i32 {
+/// A count as GraphQL's `Int`.
+pub(super) fn count(n: u64) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
 }
 
@@ -119,14 +134,20 @@ pub struct StatisticsQuery;
 
 #[Object]
 impl StatisticsQuery {
-    /// Children in your scope by region at `level` within `regionId` (your jurisdiction when
-    /// omitted), broken down by up to two attributes. For roles that may not read children in
-    /// full, a count under `minCell` is withheld, and so is any count that would let it be
-    /// worked out by subtraction.
+    /// Children in your scope by region at `level` within `regionId` (by default your
+    /// jurisdiction, or for roles whose rows are not a jurisdiction, such as a school's,
+    /// everywhere), broken down by up to two attributes. `regionId` must lie within your
+    /// jurisdiction or hold it, and `level` be the region's own or below it (else
+    /// `BAD_USER_INPUT` on `regionId` or `level`). For roles that may not read children in
+    /// full the table is `protected`: a count under `minCell` is withheld, and so is any count
+    /// that would let it be worked out by subtraction within the table, and the counts shown are
+    /// rounded (`roundedTo`) so that tables put together do not give a withheld count away.
     async fn child_statistics(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The region to count within; your jurisdiction when omitted.")]
+        #[graphql(
+            desc = "The region to count within; by default your jurisdiction (everywhere for roles whose rows are not a jurisdiction)."
+        )]
         region_id: Option<ID>,
         #[graphql(desc = "The level of the regions the lines are for.")] level: RegionLevel,
         #[graphql(desc = "Up to two attributes to break each region's count down by.")] by: Option<
@@ -134,13 +155,16 @@ impl StatisticsQuery {
         >,
     ) -> Result<ChildStatistics> {
         let actor = ctx.actor()?;
-        let root = region::filter_path(ctx, region_id, "regionId").await?;
+        let asked = match region_id {
+            Some(id) => Some(region::find_input(ctx, &id, "regionId").await?),
+            None => None,
+        };
         let dimensions: Vec<Dimension> =
             by.unwrap_or_default().into_iter().map(Into::into).collect();
         let table = statistics::children(
             &ctx.state().db,
             &actor,
-            root,
+            asked,
             level.into(),
             &dimensions,
             ctx.state().config.statistics_min_cell,
