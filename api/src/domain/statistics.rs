@@ -45,7 +45,9 @@ use crate::{
     policy::scope::{self, CountingRoot},
 };
 
+pub mod dropout;
 pub mod reports;
+pub mod visits;
 
 /// An attribute of a child that counts can be broken down by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

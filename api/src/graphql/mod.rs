@@ -54,6 +54,7 @@ pub struct Query(
     screening::query::ScreeningQuery,
     statistics::query::StatisticsQuery,
     statistics::reports::ReportStatisticsQuery,
+    statistics::follow_up::FollowUpStatisticsQuery,
 );
 
 /// Every mutation, joined.

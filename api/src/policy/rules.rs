@@ -74,8 +74,9 @@ impl Policy {
 
     /// Whether counts of records of `type_name` broken down by its `fields` are protected for
     /// the caller (small counts withheld, the others rounded; see `domain::statistics`):
-    /// unless the caller reads every one of those fields in full, a count could tell it more
-    /// about a record than its rows do.
+    /// unless the caller reads rows, and every one of those fields in full, a count could tell
+    /// it more about a record than its rows do. A role that counts without rows always gets
+    /// protected counts.
     pub fn statistics_protected<'a>(
         &self,
         caller: &Principal,
@@ -89,7 +90,8 @@ impl Policy {
                 field: field.to_owned(),
             })
             .collect();
-        !self.reads_in_full(Some(caller.role), &fields)
+        self.scope(caller.role) == RowScope::Counts
+            || !self.reads_in_full(Some(caller.role), &fields)
     }
 
     /// The guardian's consent a service of `service` by a unit of kind `unit` needs before the
@@ -217,7 +219,7 @@ impl Policy {
             ),
             (
                 "statistics_protected",
-                "statistics are protected (small counts withheld, the rest rounded) for a caller who does not read in full the fields counted by, and for children their names and villages"
+                "statistics are protected (small counts withheld, the rest rounded) for a role that counts without rows, and for a caller who does not read in full the fields counted by (for children, their names and villages too)"
                     .into(),
             ),
             (

@@ -565,3 +565,284 @@ async fn report_times_and_missed_deadlines_are_exact_for_the_police_and_protecte
     assert_eq!(line["stages"][1]["missed"], 0);
     assert_eq!(by_teacher.code(), "FORBIDDEN");
 }
+
+/// Each township's children due a visit and visited, per month, counted here from the
+/// ledger and the visits as `visitCompliance` defines them.
+async fn exact_compliance(
+    app: &TestApp,
+    home: &str,
+    months: &[chrono::NaiveDate],
+) -> BTreeMap<(String, String), (u64, u64)> {
+    use entity::{enums::ChildStatus, visit};
+    let db = &app.state.db;
+    let codes: BTreeMap<String, String> = region::Entity::find()
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.path, r.code))
+        .collect();
+    let visits = visit::Entity::find()
+        .filter(visit::Column::VisitorRole.eq(entity::enums::Role::ChildDirector))
+        .all(db)
+        .await
+        .unwrap();
+    let mut table = BTreeMap::new();
+    for child in child::Entity::find().all(db).await.unwrap() {
+        if !child.region_path.starts_with(&format!("{home}/")) {
+            continue;
+        }
+        let township = child
+            .region_path
+            .split('/')
+            .take(3)
+            .collect::<Vec<_>>()
+            .join("/");
+        for start in months {
+            let next = *start + chrono::Months::new(1);
+            let (from, until) = (
+                shouhu::clock::china_midnight(*start),
+                shouhu::clock::china_midnight(next),
+            );
+            let followed = child.status == ChildStatus::Active
+                || child.status_changed_on.is_some_and(|d| d >= *start);
+            if child.created_at >= until || !followed {
+                continue;
+            }
+            let seen = visits
+                .iter()
+                .any(|v| v.child_id == child.id && v.visited_at >= from && v.visited_at < until);
+            let line: &mut (u64, u64) = table
+                .entry((codes[&township].clone(), start.format("%Y-%m").to_string()))
+                .or_default();
+            line.0 += 1;
+            line.1 += u64::from(seen);
+        }
+    }
+    table
+}
+
+const COMPLIANCE: &str = "query($from: NaiveDate, $until: NaiveDate) { \
+    visitCompliance(level: TOWNSHIP, from: $from, until: $until) { protected roundedTo \
+    lines { region { code } month due visited rate } } }";
+
+#[tokio::test]
+async fn visit_compliance_is_exact_for_civil_affairs_and_rounded_for_the_analyst() {
+    let app = TestApp::spawn().await;
+    let today = shouhu::clock::china_date(chrono::Utc::now());
+    let this_month = chrono::NaiveDate::from_ymd_opt(
+        chrono::Datelike::year(&today),
+        chrono::Datelike::month(&today),
+        1,
+    )
+    .unwrap();
+    let months: Vec<_> = (0..3)
+        .rev()
+        .map(|back| this_month - chrono::Months::new(back))
+        .collect();
+    let variables = json!({
+        "from": months[0].to_string(),
+        "until": (this_month + chrono::Months::new(1)).to_string(),
+    });
+
+    let by_officer = app
+        .gql_as(Role::CivilAffairsOfficer, COMPLIANCE, variables.clone())
+        .await;
+    let by_analyst = app.gql_as(Role::Analyst, COMPLIANCE, variables).await;
+    let officer_view = exact_compliance(&app, "652700/652701", &months).await;
+    let analyst_view = exact_compliance(&app, "652700", &months).await;
+
+    let shown = |response: &shouhu_tests::GqlResponse| {
+        let table = &response.data()["visitCompliance"];
+        assert!(table.is_object(), "{:?}", response.body);
+        table["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|line| {
+                (
+                    (
+                        line["region"]["code"].as_str().unwrap().to_owned(),
+                        line["month"].as_str().unwrap().to_owned(),
+                    ),
+                    (
+                        line["due"].as_u64(),
+                        line["visited"].as_u64(),
+                        line["rate"].as_f64(),
+                    ),
+                )
+            })
+            .collect::<BTreeMap<_, _>>()
+    };
+    let officer = shown(&by_officer);
+    assert_eq!(by_officer.data()["visitCompliance"]["protected"], false);
+    assert_eq!(
+        officer.keys().collect::<Vec<_>>(),
+        officer_view.keys().collect::<Vec<_>>()
+    );
+    let mut visited_somewhere = false;
+    for (key, (due, visited)) in &officer_view {
+        let (shown_due, shown_visited, rate) = officer[key];
+        assert_eq!(
+            (shown_due, shown_visited),
+            (Some(*due), Some(*visited)),
+            "{key:?}"
+        );
+        let expected = *visited as f64 / *due as f64;
+        assert!(rate.is_some_and(|r| (r - expected).abs() < 1e-9), "{key:?}");
+        visited_somewhere |= *visited > 0;
+    }
+    assert!(visited_somewhere, "the demo has directors' visits");
+
+    let analyst = shown(&by_analyst);
+    assert_eq!(by_analyst.data()["visitCompliance"]["roundedTo"], 5);
+    assert_eq!(
+        analyst.keys().collect::<Vec<_>>(),
+        analyst_view.keys().collect::<Vec<_>>()
+    );
+    for (key, (due, visited)) in &analyst_view {
+        let (shown_due, shown_visited, _) = analyst[key];
+        for (exact, shown) in [(*due, shown_due), (*visited, shown_visited)] {
+            match shown {
+                Some(n) => assert!(exact == 0 && n == 0 || rounds(exact, n), "{key:?}"),
+                None => assert!((1..5).contains(&exact), "{key:?}: {exact} withheld"),
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn dropout_statistics_count_openings_returns_and_written_reports_by_period() {
+    use entity::{dropout_case, enums::DropoutState};
+    let app = TestApp::spawn().await;
+    // Three of the teacher's children absent three school days: one back at school, one
+    // reported in writing, one still open.
+    let teacher = app.login_as(Role::Teacher).await;
+    let paired = app
+        .gql(
+            Some(&teacher.access),
+            "{ myPairedChildren(first: 3) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    let mut monday = shouhu::clock::china_date(chrono::Utc::now()) - chrono::TimeDelta::days(14);
+    while chrono::Datelike::weekday(&monday) != chrono::Weekday::Mon {
+        monday -= chrono::TimeDelta::days(1);
+    }
+    let follow = "mutation($input: FollowUpDropoutInput!) { followUpDropout(input: $input) { case { state } } }";
+    for (i, edge) in paired.data()["myPairedChildren"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+    {
+        let opened = app
+            .gql(
+                Some(&teacher.access),
+                "mutation($input: RecordAbsenceInput!) { recordAbsence(input: $input) { openedCase { id } } }",
+                json!({ "input": { "childId": edge["node"]["id"], "from": monday.to_string(), "to": (monday + chrono::TimeDelta::days(2)).to_string() } }),
+            )
+            .await;
+        let case = opened.data()["recordAbsence"]["openedCase"]["id"].clone();
+        assert!(case.is_string(), "{:?}", opened.body);
+        let steps = match i {
+            0 => vec![json!({ "caseId": case, "action": "RETURNED" })],
+            1 => vec![
+                json!({ "caseId": case, "action": "PERSUADE", "persuasion": { "attemptedOn": monday.to_string(), "byWhom": "班主任", "outcome": "家长不同意" } }),
+                json!({ "caseId": case, "action": "REPORT_IN_WRITING", "report": "劝返无效" }),
+            ],
+            _ => vec![],
+        };
+        for input in steps {
+            let done = app
+                .gql(Some(&teacher.access), follow, json!({ "input": input }))
+                .await;
+            assert!(done.codes().is_empty(), "{:?}", done.body);
+        }
+    }
+    let db = &app.state.db;
+    let codes: BTreeMap<String, String> = region::Entity::find()
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.path, r.code))
+        .collect();
+    let mut expected: BTreeMap<(String, String), [u64; 3]> = BTreeMap::new();
+    for case in dropout_case::Entity::find().all(db).await.unwrap() {
+        let child = child::Entity::find_by_id(case.child_id)
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap();
+        if !child.region_path.starts_with("652700/652701/") {
+            continue;
+        }
+        let county = codes["652700/652701"].clone();
+        let year = |day: chrono::NaiveDate| chrono::Datelike::year(&day).to_string();
+        expected
+            .entry((county.clone(), year(case.opened_on)))
+            .or_default()[0] += 1;
+        if let Some(closed) = case.closed_at.map(shouhu::clock::china_date) {
+            let at = match case.state {
+                DropoutState::Returned => 1,
+                DropoutState::Reported => 2,
+                _ => continue,
+            };
+            expected.entry((county.clone(), year(closed))).or_default()[at] += 1;
+        }
+    }
+
+    let response = app
+        .gql_as(
+            Role::CivilAffairsOfficer,
+            "{ dropoutStatistics(level: COUNTY, grain: YEAR) { protected \
+               lines { region { code } period opened returned reported } } }",
+            json!({}),
+        )
+        .await;
+
+    let table = &response.data()["dropoutStatistics"];
+    assert_eq!(table["protected"], false, "{:?}", response.body);
+    let shown: BTreeMap<(String, String), [u64; 3]> = table["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|line| {
+            (
+                (
+                    line["region"]["code"].as_str().unwrap().to_owned(),
+                    line["period"].as_str().unwrap().to_owned(),
+                ),
+                ["opened", "returned", "reported"].map(|f| line[f].as_u64().unwrap()),
+            )
+        })
+        .collect();
+    let all: Vec<u64> = (0..3)
+        .map(|at| expected.values().map(|line| line[at]).sum())
+        .collect();
+    assert!(all[0] >= 3 && all[1] >= 1 && all[2] >= 1, "{all:?}");
+    assert_eq!(shown, expected);
+
+    // The analyst counts the same cases, protected: one return and one written report are
+    // withheld, not shown.
+    let by_analyst = app
+        .gql_as(
+            Role::Analyst,
+            "{ dropoutStatistics(level: COUNTY, grain: YEAR) { protected \
+               lines { region { code } returned reported } } }",
+            json!({}),
+        )
+        .await;
+    let table = &by_analyst.data()["dropoutStatistics"];
+    assert_eq!(table["protected"], true, "{:?}", by_analyst.body);
+    for line in table["lines"].as_array().unwrap() {
+        for field in ["returned", "reported"] {
+            let n = &line[field];
+            assert!(
+                n.is_null() || n.as_u64().is_some_and(|n| n == 0 || n >= 5),
+                "{line}"
+            );
+        }
+    }
+}
