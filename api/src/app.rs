@@ -284,6 +284,8 @@ fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
                 "/exports/child-access.csv",
                 web::get().to(http::exports::child_access),
             )
+            .route("/exports/ledger.csv", web::get().to(http::ledger::csv))
+            .route("/exports/ledger.xlsx", web::get().to(http::ledger::xlsx))
     })
     .listen(listener)?
     .shutdown_timeout(shutdown)

@@ -18,6 +18,8 @@ mod cursors;
 mod database;
 #[path = "api/documents.rs"]
 mod documents;
+#[path = "api/exports.rs"]
+mod exports;
 #[path = "api/filters.rs"]
 mod filters;
 #[path = "api/health.rs"]

@@ -33,10 +33,46 @@ struct ChildAccessParams {
     until: Option<String>,
 }
 
-fn error(status: StatusCode, code: &str, message: &str, field: Option<&str>) -> HttpResponse {
+/// An error as a download answers it: GraphQL errors in JSON, with `status`.
+pub(crate) fn error(
+    status: StatusCode,
+    code: &str,
+    message: &str,
+    field: Option<&str>,
+) -> HttpResponse {
     HttpResponse::build(status).json(json!({
         "errors": [{ "message": message, "extensions": { "code": code, "field": field } }]
     }))
+}
+
+/// The answer to a download whose query `document` was refused or failed: its errors, coded,
+/// with the HTTP status of the first one's code.
+pub(crate) fn refusal(
+    errors: Vec<async_graphql::ServerError>,
+    document: &str,
+    request_id: &RequestId,
+) -> HttpResponse {
+    // The download's own document is valid: an error the executor gives without a code is a
+    // parameter it could not read (a malformed time), named as its argument.
+    let document = async_graphql::parser::parse_query(document).ok();
+    let errors = coded(errors, false, document.as_ref(), request_id);
+    let code = errors[0]
+        .extensions
+        .as_ref()
+        .and_then(|e| e.get("code"))
+        .and_then(|c| match c {
+            async_graphql::Value::String(code) => Some(code.clone()),
+            _ => None,
+        })
+        .unwrap_or_default();
+    let status = match code.as_str() {
+        "UNAUTHENTICATED" => StatusCode::UNAUTHORIZED,
+        "FORBIDDEN" => StatusCode::FORBIDDEN,
+        "NOT_FOUND" => StatusCode::NOT_FOUND,
+        "INTERNAL_SERVER_ERROR" => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    HttpResponse::build(status).json(json!({ "errors": errors }))
 }
 
 /// Serves `/exports/child-access.csv`.
@@ -78,27 +114,7 @@ pub async fn child_access(
     let request = prepare(&state, meta, session, CHILD_ACCESS.to_owned(), variables);
     let response = schema.execute(request).await;
     if !response.errors.is_empty() {
-        // The download's own document is valid: an error the executor gives without a code is
-        // a parameter it could not read (a malformed time), named as its argument.
-        let document = async_graphql::parser::parse_query(CHILD_ACCESS).ok();
-        let errors = coded(response.errors, false, document.as_ref(), &request_id);
-        let code = errors[0]
-            .extensions
-            .as_ref()
-            .and_then(|e| e.get("code"))
-            .and_then(|c| match c {
-                async_graphql::Value::String(code) => Some(code.clone()),
-                _ => None,
-            })
-            .unwrap_or_default();
-        let status = match code.as_str() {
-            "UNAUTHENTICATED" => StatusCode::UNAUTHORIZED,
-            "FORBIDDEN" => StatusCode::FORBIDDEN,
-            "NOT_FOUND" => StatusCode::NOT_FOUND,
-            "INTERNAL_SERVER_ERROR" => StatusCode::INTERNAL_SERVER_ERROR,
-            _ => StatusCode::BAD_REQUEST,
-        };
-        return HttpResponse::build(status).json(json!({ "errors": errors }));
+        return refusal(response.errors, CHILD_ACCESS, &request_id);
     }
     let csv = match response.data.into_json() {
         Ok(data) => data["childAccessReport"]["csv"]

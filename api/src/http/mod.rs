@@ -6,6 +6,7 @@ pub mod documents;
 pub mod exports;
 pub mod graphiql;
 pub mod graphql;
+pub mod ledger;
 mod negotiate;
 pub mod ws;
 

@@ -1,0 +1,529 @@
+//! The ledger in the national registration form (农村留守儿童信息登记表) as a download:
+//! `GET /exports/ledger.csv?regionId=<id>` and `GET /exports/ledger.xlsx?regionId=<id>`, with
+//! the bearer token. One row per child, in the form's column order, guardians flattened as the
+//! form has them (three, each with name, relation, phone, ID number and place of work).
+//!
+//! The rows are read page by page through the GraphQL query `children`, with the caller's
+//! session, so the row scope, the field policy (masked values come masked) and the audit of
+//! sensitive reads apply exactly as to the API; a column whose fields the caller may not read
+//! is left out. Memory is bounded: the CSV is streamed a page (100 rows) at a time; the XLSX is
+//! written in constant-memory mode (each finished row goes to a temporary file) and only the
+//! finished, compressed file is held to be sent. Each export is one `ledger.export` audit
+//! event with its format, region, columns and row count.
+
+use actix_web::{
+    HttpRequest, HttpResponse,
+    http::{StatusCode, header},
+    web::{self, Bytes},
+};
+use async_graphql::Variables;
+use futures_util::stream;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tracing_actix_web::RequestId;
+
+use crate::{
+    audit::AuditRecord,
+    auth::{RequestClient, RequestMeta, Session},
+    graphql::AppSchema,
+    http::{
+        exports::{error, refusal},
+        graphql::{prepare, request_meta, session},
+    },
+    policy::Level,
+    state::AppState,
+};
+
+/// Rows read per page.
+const PAGE: usize = 100;
+
+/// One column of the form.
+struct Column {
+    /// Its heading, as on the form.
+    heading: String,
+    /// The field of `Child` it reads.
+    field: &'static str,
+    /// The guardian it is about (0, 1, 2), for a guardian's column.
+    guardian: Option<usize>,
+    /// The field of the object `field` holds that it reads, if any: its type and name.
+    sub: Option<(&'static str, &'static str)>,
+}
+
+impl Column {
+    fn plain(heading: &str, field: &'static str) -> Self {
+        Self {
+            heading: heading.to_owned(),
+            field,
+            guardian: None,
+            sub: None,
+        }
+    }
+
+    fn of(heading: &str, field: &'static str, sub: (&'static str, &'static str)) -> Self {
+        Self {
+            sub: Some(sub),
+            ..Self::plain(heading, field)
+        }
+    }
+
+    /// Whether `role` reads every field the column shows (in full or masked).
+    fn readable(&self, state: &AppState, role: entity::enums::Role) -> bool {
+        let policy = &state.policy;
+        policy.level("Child", self.field, Some(role)) != Level::None
+            && self
+                .sub
+                .is_none_or(|(ty, f)| policy.level(ty, f, Some(role)) != Level::None)
+    }
+
+    /// Its value in a child's node, as text.
+    fn value(&self, node: &Value) -> String {
+        let mut value = &node[self.field];
+        if let Some(i) = self.guardian {
+            value = &value[i];
+        }
+        if let Some((_, sub)) = self.sub {
+            value = &value[sub];
+        }
+        text(value)
+    }
+}
+
+/// The form's columns, in its order.
+fn form() -> Vec<Column> {
+    let mut columns = vec![
+        Column::plain("姓名", "name"),
+        Column::plain("性别", "gender"),
+        Column::plain("民族", "ethnicity"),
+        Column::plain("出生日期", "birthDate"),
+        Column::plain("身份证号", "idNumber"),
+        Column::plain("是否有户籍", "householdRegistered"),
+        Column::plain("户籍所在地", "householdRegistrationPlace"),
+        Column::of("居住村（居）", "residenceVillage", ("Region", "name")),
+        Column::plain("详细住址", "address"),
+        Column::of("健康状况", "health", ("ChildHealth", "status")),
+        Column::of("疾病名称", "health", ("ChildHealth", "illness")),
+        Column::of("残疾类别", "health", ("ChildHealth", "disabilityCategory")),
+        Column::of("残疾等级", "health", ("ChildHealth", "disabilityGrade")),
+        Column::plain("就学阶段", "schoolingStage"),
+        Column::of("就读学校", "school", ("Organization", "name")),
+        Column::plain("年级", "grade"),
+        Column::plain("是否寄宿", "boarding"),
+        Column::plain("留守类型", "leftBehindType"),
+        Column::plain("居住情况", "livingArrangement"),
+        Column::plain("监护状况", "guardianshipQuality"),
+        Column::plain("风险等级", "riskLevel"),
+        Column::plain("家庭收入来源", "incomeSources"),
+        Column::plain("享受政策", "benefits"),
+    ];
+    for n in 0..3 {
+        for (heading, field) in [
+            ("姓名", "name"),
+            ("关系", "relation"),
+            ("联系电话", "phone"),
+            ("身份证号", "idNumber"),
+            ("务工地点", "workLocation"),
+        ] {
+            columns.push(Column {
+                heading: format!("监护人{}{heading}", n + 1),
+                field: "guardians",
+                guardian: Some(n),
+                sub: Some(("Guardian", field)),
+            });
+        }
+    }
+    columns.extend([
+        Column::plain("填表人", "filledBy"),
+        Column::plain("填表日期", "filledOn"),
+        Column::plain("审核人", "reviewedBy"),
+        Column::plain("审批人", "approvedBy"),
+        Column::plain("状态", "status"),
+    ]);
+    columns
+}
+
+/// A JSON value as a cell's text: lists joined with `、`.
+fn text(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Array(items) => items.iter().map(text).collect::<Vec<_>>().join("、"),
+        other => other.to_string(),
+    }
+}
+
+/// The selection of a child's node that reads `columns` (and its id, so that it is never
+/// empty).
+fn selection(columns: &[Column]) -> String {
+    let mut fields: Vec<(&str, Vec<&str>)> = vec![("id", Vec::new())];
+    for column in columns {
+        let sub = column.sub.map(|(_, f)| f);
+        match fields.iter_mut().find(|(f, _)| *f == column.field) {
+            Some((_, subs)) => subs.extend(sub.filter(|s| !subs.contains(s))),
+            None => fields.push((column.field, sub.into_iter().collect())),
+        }
+    }
+    fields
+        .into_iter()
+        .map(|(field, subs)| {
+            if subs.is_empty() {
+                field.to_owned()
+            } else {
+                format!("{field} {{ {} }}", subs.join(" "))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The download's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// UTF-8 CSV with a byte-order mark, so that Excel reads Chinese text.
+    Csv,
+    /// An Excel workbook.
+    Xlsx,
+}
+
+impl Format {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Csv => "csv",
+            Self::Xlsx => "xlsx",
+        }
+    }
+}
+
+/// The query string of the download.
+#[derive(Debug, Deserialize)]
+struct LedgerParams {
+    #[serde(rename = "regionId")]
+    region_id: Option<String>,
+}
+
+/// Reads the ledger page by page as one caller.
+struct Pages {
+    state: AppState,
+    schema: AppSchema,
+    session: Session,
+    meta: RequestMeta,
+    request_id: RequestId,
+    document: String,
+    region: Option<String>,
+    after: Option<String>,
+    done: bool,
+    rows: u64,
+}
+
+impl Pages {
+    /// The next page's nodes, or `None` after the last; a refusal as the response to send.
+    async fn next(&mut self) -> Option<Result<Vec<Value>, HttpResponse>> {
+        if self.done {
+            return None;
+        }
+        let variables = Variables::from_json(json!({ "after": self.after, "region": self.region }));
+        let request = prepare(
+            &self.state,
+            self.meta.clone(),
+            self.session.clone(),
+            self.document.clone(),
+            variables,
+        );
+        let response = self.schema.execute(request).await;
+        if !response.errors.is_empty() {
+            self.done = true;
+            return Some(Err(refusal(
+                response.errors,
+                &self.document,
+                &self.request_id,
+            )));
+        }
+        let data = response.data.into_json().unwrap_or_default();
+        let children = &data["children"];
+        self.after = children["pageInfo"]["endCursor"]
+            .as_str()
+            .map(str::to_owned);
+        self.done = children["pageInfo"]["hasNextPage"] != true;
+        let nodes: Vec<Value> = children["edges"]
+            .as_array()
+            .map(|edges| edges.iter().map(|e| e["node"].clone()).collect())
+            .unwrap_or_default();
+        self.rows += u64::try_from(nodes.len()).unwrap_or_default();
+        Some(Ok(nodes))
+    }
+
+    /// Writes the export's one audit event.
+    async fn audited(&self, format: Format, columns: &[Column]) {
+        let Ok(principal) = self.session.principal() else {
+            return;
+        };
+        let event = AuditRecord::new(
+            &self.state.audit_keys.mac,
+            "ledger.export",
+            self.state.clock.now(),
+            None,
+        )
+        .by(principal)
+        .from_request(&self.meta)
+        .with(json!({
+            "format": format.name(),
+            "regionId": self.region,
+            "rows": self.rows,
+            "columns": columns.iter().map(|c| c.heading.as_str()).collect::<Vec<_>>(),
+        }));
+        self.state.audit.send(event).await;
+    }
+}
+
+/// One CSV line of `cells`.
+fn csv_line<'a>(cells: impl IntoIterator<Item = &'a str>) -> Vec<u8> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let _ = writer.write_record(cells);
+    writer.into_inner().unwrap_or_default()
+}
+
+/// Serves `/exports/ledger.csv`.
+pub async fn csv(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    schema: web::Data<AppSchema>,
+    request_id: RequestId,
+) -> HttpResponse {
+    let (mut pages, columns) = match start(&req, &state, &schema, &request_id).await {
+        Ok(started) => started,
+        Err(response) => return response,
+    };
+    // The first page is read before answering, so that a refusal is an error, not a file.
+    let first = match pages.next().await {
+        Some(Err(response)) => return response,
+        Some(Ok(nodes)) => nodes,
+        None => Vec::new(),
+    };
+    let mut head = "\u{feff}".as_bytes().to_vec();
+    head.extend(csv_line(columns.iter().map(|c| c.heading.as_str())));
+    head.extend(rows_csv(&columns, &first));
+    let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Bytes, actix_web::Error>>(2);
+    actix_web::rt::spawn(async move {
+        if sender.send(Ok(Bytes::from(head))).await.is_err() {
+            return;
+        }
+        while let Some(page) = pages.next().await {
+            let Ok(nodes) = page else {
+                // Broken off, so that the client sees a failed download, not a short file.
+                tracing::warn!("a ledger export stopped part of the way through");
+                let _ = sender
+                    .send(Err(actix_web::error::ErrorServiceUnavailable(
+                        "the export stopped part of the way through",
+                    )))
+                    .await;
+                return;
+            };
+            if sender
+                .send(Ok(Bytes::from(rows_csv(&columns, &nodes))))
+                .await
+                .is_err()
+            {
+                return;
+            }
+        }
+        pages.audited(Format::Csv, &columns).await;
+    });
+    let body = stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|chunk| (chunk, receiver))
+    });
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"ledger.csv\"",
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .streaming(body)
+}
+
+fn rows_csv(columns: &[Column], nodes: &[Value]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for node in nodes {
+        let cells: Vec<String> = columns.iter().map(|c| c.value(node)).collect();
+        out.extend(csv_line(cells.iter().map(String::as_str)));
+    }
+    out
+}
+
+/// Serves `/exports/ledger.xlsx`.
+pub async fn xlsx(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    schema: web::Data<AppSchema>,
+    request_id: RequestId,
+) -> HttpResponse {
+    let (mut pages, columns) = match start(&req, &state, &schema, &request_id).await {
+        Ok(started) => started,
+        Err(response) => return response,
+    };
+    let today = crate::clock::china_date(state.clock.now());
+    let title = format!("农村留守儿童信息登记表　导出日期：{today}");
+    let mut book = match Sheet::new(&title, &columns) {
+        Ok(book) => book,
+        Err(err) => return failed(&err),
+    };
+    while let Some(page) = pages.next().await {
+        let nodes = match page {
+            Ok(nodes) => nodes,
+            Err(response) => return response,
+        };
+        for node in &nodes {
+            if let Err(err) = book.row(&columns, node) {
+                return failed(&err);
+            }
+        }
+    }
+    let file = match book.finish() {
+        Ok(file) => file,
+        Err(err) => return failed(&err),
+    };
+    pages.audited(Format::Xlsx, &columns).await;
+    HttpResponse::Ok()
+        .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"ledger.xlsx\"",
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(file)
+}
+
+fn failed(err: &rust_xlsxwriter::XlsxError) -> HttpResponse {
+    tracing::error!(error = %err, "writing a ledger workbook");
+    error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "INTERNAL_SERVER_ERROR",
+        "the workbook could not be written",
+        None,
+    )
+}
+
+/// A workbook of one constant-memory sheet: a title row, the headings (frozen), the rows.
+struct Sheet {
+    book: rust_xlsxwriter::Workbook,
+    next_row: u32,
+}
+
+impl Sheet {
+    fn new(title: &str, columns: &[Column]) -> Result<Self, rust_xlsxwriter::XlsxError> {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let bold = rust_xlsxwriter::Format::new().set_bold();
+        let sheet = book.add_worksheet_with_constant_memory()?;
+        sheet.set_name("登记表")?;
+        sheet.set_freeze_panes(2, 0)?;
+        for (i, column) in columns.iter().enumerate() {
+            let at = u16::try_from(i).unwrap_or(u16::MAX);
+            let chars = column.heading.chars().count();
+            let width = match column.field {
+                "idNumber" | "address" | "householdRegistrationPlace" => 22.0,
+                _ => 4.0 + 2.2 * f64::from(u16::try_from(chars).unwrap_or(10)),
+            };
+            sheet.set_column_width(at, width)?;
+        }
+        sheet.write_string_with_format(0, 0, title, &bold)?;
+        for (i, column) in columns.iter().enumerate() {
+            let at = u16::try_from(i).unwrap_or(u16::MAX);
+            sheet.write_string_with_format(1, at, &column.heading, &bold)?;
+        }
+        Ok(Self { book, next_row: 2 })
+    }
+
+    fn row(&mut self, columns: &[Column], node: &Value) -> Result<(), rust_xlsxwriter::XlsxError> {
+        let row = self.next_row;
+        let sheet = self.book.worksheet_from_index(0)?;
+        for (i, column) in columns.iter().enumerate() {
+            let value = column.value(node);
+            if !value.is_empty() {
+                sheet.write_string(row, u16::try_from(i).unwrap_or(u16::MAX), value)?;
+            }
+        }
+        self.next_row += 1;
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+        self.book.save_to_buffer()
+    }
+}
+
+/// The caller's pages of the ledger and the columns they may read, or the response refusing
+/// the download.
+async fn start(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    schema: &web::Data<AppSchema>,
+    request_id: &RequestId,
+) -> Result<(Pages, Vec<Column>), HttpResponse> {
+    let params = web::Query::<LedgerParams>::from_query(req.query_string()).map_err(|_| {
+        error(
+            StatusCode::BAD_REQUEST,
+            "BAD_USER_INPUT",
+            "give the region as `regionId` (a region's ID), or nothing for your whole scope",
+            Some("regionId"),
+        )
+    })?;
+    let session = session(req, state).await.map_err(|err| {
+        tracing::error!(error = ?err, "resolving the session");
+        error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "INTERNAL_SERVER_ERROR",
+            "the service cannot check credentials right now",
+            None,
+        )
+    })?;
+    let Ok(principal) = session.principal() else {
+        return Err(error(
+            StatusCode::UNAUTHORIZED,
+            "UNAUTHENTICATED",
+            "sign in: the ledger is downloaded with a bearer token",
+            None,
+        ));
+    };
+    let columns: Vec<Column> = form()
+        .into_iter()
+        .filter(|c| c.readable(state, principal.role))
+        .collect();
+    let document = format!(
+        "query LedgerExport($after: String, $region: ID) {{ children(first: {PAGE}, after: $after, \
+         filter: {{ regionId: $region }}) {{ edges {{ node {{ {} }} }} \
+         pageInfo {{ hasNextPage endCursor }} }} }}",
+        selection(&columns)
+    );
+    let meta = request_meta(req, state, request_id, RequestClient::default());
+    Ok((
+        Pages {
+            state: state.get_ref().clone(),
+            schema: schema.get_ref().clone(),
+            session,
+            meta,
+            request_id: *request_id,
+            document,
+            region: params.into_inner().region_id,
+            after: None,
+            done: false,
+            rows: 0,
+        },
+        columns,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_selection_reads_each_field_once_with_its_subfields() {
+        let columns = form();
+
+        let selection = selection(&columns);
+
+        assert!(selection.starts_with("id name gender ethnicity birthDate idNumber"));
+        assert!(selection.contains("health { status illness disabilityCategory disabilityGrade }"));
+        assert!(selection.contains("guardians { name relation phone idNumber workLocation }"));
+        assert_eq!(selection.matches("guardians {").count(), 1);
+    }
+}
