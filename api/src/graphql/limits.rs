@@ -49,10 +49,15 @@ pub struct Limits {
     connections: HashSet<String>,
 }
 
-/// Fields whose answer is one statement over every child of the caller's jurisdiction, each
-/// counted as this many points rather than one: at the default limit a request holds at most
-/// nine statistics tables.
-pub const HEAVY_FIELDS: [(&str, u64); 1] = [("childStatistics", 2_500)];
+/// Fields whose answer reads every child (or report, or case) of the caller's jurisdiction,
+/// each counted as this many points rather than one: at the default limit a request holds at
+/// most nine statistics tables.
+pub const HEAVY_FIELDS: [(&str, u64); 4] = [
+    ("childStatistics", 2_500),
+    ("reportStatistics", 2_500),
+    ("visitCompliance", 2_500),
+    ("dropoutStatistics", 2_500),
+];
 
 /// The points a field counts for itself.
 fn weight(name: &str) -> u64 {

@@ -346,9 +346,15 @@ async fn more_than_two_dimensions_or_one_twice_are_refused_by_name() {
 #[tokio::test]
 async fn a_request_holds_at_most_nine_statistics_tables() {
     let app = TestApp::spawn().await;
+    let kinds = [
+        "childStatistics(level: COUNTY) { total }",
+        "reportStatistics(level: COUNTY) { protected }",
+        "visitCompliance(level: COUNTY) { protected }",
+        "dropoutStatistics(level: COUNTY) { protected }",
+    ];
     let tables = |n: usize| {
         let fields: Vec<String> = (0..n)
-            .map(|i| format!("t{i}: childStatistics(level: COUNTY) {{ total }}"))
+            .map(|i| format!("t{i}: {}", kinds[i % kinds.len()]))
             .collect();
         format!("{{ {} }}", fields.join(" "))
     };
