@@ -2,7 +2,7 @@
 
 use clap::{Args, Parser, Subcommand};
 use entity::enums::Role;
-use sea_orm::ActiveEnum;
+use sea_orm::{ActiveEnum, ColumnTrait, EntityTrait, QueryFilter};
 
 use migration::MigratorTrait;
 
@@ -58,6 +58,9 @@ pub enum Command {
     /// The access policy.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Exports for offline use.
+    #[command(subcommand)]
+    Export(ExportCommand),
     /// The plan's tasks and their responsible units.
     #[command(subcommand)]
     Plan(PlanCommand),
@@ -82,6 +85,36 @@ pub enum DocumentsCommand {
         /// The folder of the app's `.graphql` files.
         sources: std::path::PathBuf,
     },
+}
+
+/// Export commands.
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Write the ledger in the national registration form to a file, as the account `--as`
+    /// would download it (its rows, its field policy; audited as its export).
+    Ledger {
+        /// The account to export as (its username).
+        #[arg(long = "as")]
+        as_account: String,
+        /// The region to export (its division code); the account's whole scope when omitted.
+        #[arg(long)]
+        region: Option<String>,
+        /// `csv` (UTF-8 with a byte-order mark) or `xlsx`.
+        #[arg(long, value_enum, default_value = "xlsx")]
+        format: ExportFormat,
+        /// The file to write.
+        #[arg(long)]
+        output: std::path::PathBuf,
+    },
+}
+
+/// The format of an export.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// CSV in UTF-8 with a byte-order mark.
+    Csv,
+    /// An Excel workbook.
+    Xlsx,
 }
 
 /// Plan commands.
@@ -329,6 +362,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             txn.commit().await?;
             println!("created account {} ({})", account.username, account.id);
         }
+        Command::Export(ExportCommand::Ledger {
+            as_account,
+            region,
+            format,
+            output,
+        }) => {
+            export_ledger(config, &as_account, region.as_deref(), format, &output).await?;
+        }
         Command::Account(AccountCommand::Disable { username }) => {
             set_disabled(&config, &username, true).await?;
             println!("disabled {username}; its sessions have ended");
@@ -338,6 +379,48 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("enabled {username}");
         }
     }
+    Ok(())
+}
+
+/// `shouhu export ledger`: the application without its listener's use, the ledger read through
+/// the API as the account, the audit event written before exiting.
+async fn export_ledger(
+    mut config: Config,
+    username: &str,
+    region: Option<&str>,
+    format: ExportFormat,
+    output: &std::path::Path,
+) -> anyhow::Result<()> {
+    // Nobody is served: the listener takes whatever loopback port is free.
+    config.bind = "127.0.0.1:0".to_owned();
+    let app = Application::build(config).await?;
+    let state = app.state().clone();
+    let principal = domain::account::principal_of(&state.db, username)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no enabled account {username}"))?;
+    let region = match region {
+        Some(code) => {
+            let found = entity::region::Entity::find()
+                .filter(entity::region::Column::Code.eq(code))
+                .one(&state.db)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no region with the code {code}"))?;
+            Some(graphql::ids::encode(graphql::ids::Kind::Region, found.id).to_string())
+        }
+        None => None,
+    };
+    let format = match format {
+        ExportFormat::Csv => crate::http::ledger::Format::Csv,
+        ExportFormat::Xlsx => crate::http::ledger::Format::Xlsx,
+    };
+    let schema = graphql::schema(state.clone());
+    let written =
+        crate::http::ledger::export_to_file(state, schema, principal, region, format, output).await;
+    // The stop is heard while the server runs down, which `run_until_stopped` drives.
+    let server = app.server_handle();
+    actix_web::rt::spawn(async move { server.stop(true).await });
+    app.run_until_stopped().await?;
+    println!("{} rows written to {}", written?, output.display());
     Ok(())
 }
 

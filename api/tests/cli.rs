@@ -331,3 +331,73 @@ fn a_traceparent_from_outside_the_trusted_proxies_starts_a_trace_of_our_own() {
 
     assert!(!holds(&body, &trace_bytes(trace_id)));
 }
+
+#[test]
+fn the_ledger_exports_offline_as_an_account_and_is_refused_to_one_without_rows() {
+    let dir = std::env::temp_dir().join(format!("shouhu-export-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let shouhu = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_shouhu"))
+            .args(args)
+            .current_dir(&dir)
+            .env("SHOUHU_CONFIG", "/nonexistent/shouhu.toml")
+            .env("SHOUHU_DATABASE_URL", "sqlite://export.db?mode=rwc")
+            .env("SHOUHU_DEMO_PASSWORD", "demo-password-for-the-export")
+            .env("SHOUHU_AUDIT__CHECKPOINT_FILE", "checkpoints.jsonl")
+            .output()
+            .unwrap()
+    };
+    let demo = shouhu(&["demo"]);
+    assert!(
+        demo.status.success(),
+        "{}",
+        String::from_utf8_lossy(&demo.stderr)
+    );
+
+    let exported = shouhu(&[
+        "export",
+        "ledger",
+        "--as",
+        "demo.civil_affairs_officer",
+        "--region",
+        "652701",
+        "--format",
+        "csv",
+        "--output",
+        "ledger.csv",
+    ]);
+    let refused = shouhu(&[
+        "export",
+        "ledger",
+        "--as",
+        "demo.analyst",
+        "--format",
+        "xlsx",
+        "--output",
+        "no.xlsx",
+    ]);
+    let file = std::fs::read(dir.join("ledger.csv")).unwrap_or_default();
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    let stdout = String::from_utf8_lossy(&exported.stdout);
+    assert!(
+        exported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&exported.stderr)
+    );
+    let text = String::from_utf8(file).unwrap();
+    assert!(
+        text.starts_with("\u{feff}姓名,性别,民族,出生日期,身份证号"),
+        "{}",
+        &text[..80]
+    );
+    let rows = text.lines().count() - 1;
+    assert!(rows > 100, "{rows}");
+    assert!(stdout.contains(&format!("{rows} rows written")), "{stdout}");
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("refused"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+}

@@ -445,6 +445,31 @@ pub async fn authenticate(
     }))
 }
 
+/// The principal of the enabled account `username`, acting outside any request and session
+/// (the command line's offline work, which acts as an account so that its policy applies).
+pub async fn principal_of(
+    db: &impl ConnectionTrait,
+    username: &str,
+) -> ApiResult<Option<Principal>> {
+    let Some(account) = account::Entity::find()
+        .filter(account::Column::Username.eq(username))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Some(facts) = read_facts(db, account.id).await? else {
+        return Ok(None);
+    };
+    Ok((!facts.disabled).then(|| Principal {
+        account_id: account.id,
+        organization_id: facts.organization_id,
+        role: facts.role,
+        region_path: facts.region_path,
+        session_id: Uuid::now_v7(),
+    }))
+}
+
 async fn read_facts(
     db: &impl ConnectionTrait,
     account_id: Uuid,

@@ -16,7 +16,7 @@ use actix_web::{
     http::{StatusCode, header},
     web::{self, Bytes},
 };
-use async_graphql::Variables;
+use async_graphql::{ServerError, Variables};
 use futures_util::stream;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -24,7 +24,8 @@ use tracing_actix_web::RequestId;
 
 use crate::{
     audit::AuditRecord,
-    auth::{RequestClient, RequestMeta, Session},
+    auth::{Principal, RequestClient, RequestMeta, Session},
+    error::ApiError,
     graphql::AppSchema,
     http::{
         exports::{error, refusal},
@@ -206,7 +207,6 @@ struct Pages {
     schema: AppSchema,
     session: Session,
     meta: RequestMeta,
-    request_id: RequestId,
     document: String,
     region: Option<String>,
     after: Option<String>,
@@ -215,8 +215,42 @@ struct Pages {
 }
 
 impl Pages {
-    /// The next page's nodes, or `None` after the last; a refusal as the response to send.
-    async fn next(&mut self) -> Option<Result<Vec<Value>, HttpResponse>> {
+    /// Pages of the ledger within the region `region` (a global ID; the whole scope when
+    /// `None`), read as `session`, and the columns its role may read.
+    fn new(
+        state: AppState,
+        schema: AppSchema,
+        session: Session,
+        meta: RequestMeta,
+        region: Option<String>,
+    ) -> Result<(Self, Vec<Column>), ApiError> {
+        let role = session.principal()?.role;
+        let columns: Vec<Column> = form()
+            .into_iter()
+            .filter(|c| c.readable(&state, role))
+            .collect();
+        let document = format!(
+            "query LedgerExport($after: String, $region: ID) {{ children(first: {PAGE}, \
+             after: $after, filter: {{ regionId: $region }}) {{ edges {{ node {{ {} }} }} \
+             pageInfo {{ hasNextPage endCursor }} }} }}",
+            selection(&columns)
+        );
+        let pages = Self {
+            state,
+            schema,
+            session,
+            meta,
+            document,
+            region,
+            after: None,
+            done: false,
+            rows: 0,
+        };
+        Ok((pages, columns))
+    }
+
+    /// The next page's nodes, or `None` after the last; the query's errors when refused.
+    async fn next(&mut self) -> Option<Result<Vec<Value>, Vec<ServerError>>> {
         if self.done {
             return None;
         }
@@ -231,11 +265,7 @@ impl Pages {
         let response = self.schema.execute(request).await;
         if !response.errors.is_empty() {
             self.done = true;
-            return Some(Err(refusal(
-                response.errors,
-                &self.document,
-                &self.request_id,
-            )));
+            return Some(Err(response.errors));
         }
         let data = response.data.into_json().unwrap_or_default();
         let children = &data["children"];
@@ -294,7 +324,7 @@ pub async fn csv(
     };
     // The first page is read before answering, so that a refusal is an error, not a file.
     let first = match pages.next().await {
-        Some(Err(response)) => return response,
+        Some(Err(errors)) => return refusal(errors, &pages.document, &request_id),
         Some(Ok(nodes)) => nodes,
         None => Vec::new(),
     };
@@ -369,7 +399,7 @@ pub async fn xlsx(
     while let Some(page) = pages.next().await {
         let nodes = match page {
             Ok(nodes) => nodes,
-            Err(response) => return response,
+            Err(errors) => return refusal(errors, &pages.document, &request_id),
         };
         for node in &nodes {
             if let Err(err) = book.row(&columns, node) {
@@ -475,40 +505,75 @@ async fn start(
             None,
         )
     })?;
-    let Ok(principal) = session.principal() else {
-        return Err(error(
+    let meta = request_meta(req, state, request_id, RequestClient::default());
+    let region = params.into_inner().region_id;
+    Pages::new(
+        state.get_ref().clone(),
+        schema.get_ref().clone(),
+        session,
+        meta,
+        region,
+    )
+    .map_err(|_| {
+        error(
             StatusCode::UNAUTHORIZED,
             "UNAUTHENTICATED",
             "sign in: the ledger is downloaded with a bearer token",
             None,
-        ));
+        )
+    })
+}
+
+/// Writes the ledger as the account `principal` would download it, within the region
+/// `region` (a global ID), to `path`, for offline use (`shouhu export ledger`); the number of
+/// rows written, or the refusal's errors.
+pub async fn export_to_file(
+    state: AppState,
+    schema: AppSchema,
+    principal: Principal,
+    region: Option<String>,
+    format: Format,
+    path: &std::path::Path,
+) -> anyhow::Result<u64> {
+    let session = Session::Authenticated(principal);
+    let (mut pages, columns) = Pages::new(state, schema, session, RequestMeta::default(), region)?;
+    let refused = |errors: Vec<ServerError>| {
+        anyhow::anyhow!(
+            "the export was refused: {}",
+            errors
+                .iter()
+                .map(|e| e.message.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        )
     };
-    let columns: Vec<Column> = form()
-        .into_iter()
-        .filter(|c| c.readable(state, principal.role))
-        .collect();
-    let document = format!(
-        "query LedgerExport($after: String, $region: ID) {{ children(first: {PAGE}, after: $after, \
-         filter: {{ regionId: $region }}) {{ edges {{ node {{ {} }} }} \
-         pageInfo {{ hasNextPage endCursor }} }} }}",
-        selection(&columns)
-    );
-    let meta = request_meta(req, state, request_id, RequestClient::default());
-    Ok((
-        Pages {
-            state: state.get_ref().clone(),
-            schema: schema.get_ref().clone(),
-            session,
-            meta,
-            request_id: *request_id,
-            document,
-            region: params.into_inner().region_id,
-            after: None,
-            done: false,
-            rows: 0,
-        },
-        columns,
-    ))
+    match format {
+        Format::Csv => {
+            use std::io::Write;
+            let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
+            file.write_all("\u{feff}".as_bytes())?;
+            file.write_all(&csv_line(columns.iter().map(|c| c.heading.as_str())))?;
+            while let Some(page) = pages.next().await {
+                file.write_all(&rows_csv(&columns, &page.map_err(refused)?))?;
+            }
+            file.flush()?;
+        }
+        Format::Xlsx => {
+            let today = crate::clock::china_date(pages.state.clock.now());
+            let mut book = Sheet::new(
+                &format!("农村留守儿童信息登记表　导出日期：{today}"),
+                &columns,
+            )?;
+            while let Some(page) = pages.next().await {
+                for node in &page.map_err(refused)? {
+                    book.row(&columns, node)?;
+                }
+            }
+            std::fs::write(path, book.finish()?)?;
+        }
+    }
+    pages.audited(format, &columns).await;
+    Ok(pages.rows)
 }
 
 #[cfg(test)]
