@@ -277,6 +277,42 @@ impl Grain {
             Self::Year => day.year().to_string(),
         }
     }
+
+    /// The first day of the period `day` falls in.
+    fn start(self, day: NaiveDate) -> NaiveDate {
+        let month = match self {
+            Self::Month => day.month(),
+            Self::Quarter => day.month0() / 3 * 3 + 1,
+            Self::Year => 1,
+        };
+        NaiveDate::from_ymd_opt(day.year(), month, 1).unwrap_or(day)
+    }
+
+    /// A window of days widened to whole periods: `from` back to its period's first day,
+    /// `until` (exclusive) on to the first day of a period. For a protected caller every
+    /// count is then one period's: a window of other days would be a new, differently rounded
+    /// count of almost the same records, and enough of them averaged would undo the rounding.
+    fn widen(
+        self,
+        (from, until): (Option<NaiveDate>, Option<NaiveDate>),
+    ) -> (Option<NaiveDate>, Option<NaiveDate>) {
+        let next = |day: NaiveDate| {
+            let start = self.start(day);
+            if start == day {
+                day
+            } else {
+                let months = match self {
+                    Self::Month => 1,
+                    Self::Quarter => 3,
+                    Self::Year => 12,
+                };
+                start
+                    .checked_add_months(chrono::Months::new(months))
+                    .unwrap_or(day)
+            }
+        };
+        (from.map(|d| self.start(d)), until.map(next))
+    }
 }
 
 /// How a caller's counts are protected.
@@ -718,6 +754,24 @@ mod tests {
             let mean = sum as f64 / keys as f64;
             assert!((mean - count as f64).abs() < 0.001, "{count}: {mean}");
         }
+    }
+
+    #[test]
+    fn windows_widen_to_whole_periods() {
+        let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap_or_default();
+
+        assert_eq!(
+            Grain::Month.widen((Some(day(3, 15)), Some(day(5, 2)))),
+            (Some(day(3, 1)), Some(day(6, 1)))
+        );
+        assert_eq!(
+            Grain::Quarter.widen((Some(day(5, 20)), Some(day(7, 1)))),
+            (Some(day(4, 1)), Some(day(7, 1)))
+        );
+        assert_eq!(
+            Grain::Year.widen((None, Some(day(2, 1)))).1,
+            NaiveDate::from_ymd_opt(2027, 1, 1)
+        );
     }
 
     #[test]

@@ -4,6 +4,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use chrono::Datelike;
+
 use entity::{account, child, organization, region};
 use sea_orm::{ActiveEnum, ColumnTrait, EntityTrait, Iterable, QueryFilter};
 use serde_json::{Value, json};
@@ -570,6 +572,29 @@ async fn report_times_and_missed_deadlines_are_exact_for_the_police_and_protecte
     assert_eq!(line["stages"][0]["missed"], Value::Null, "4 is withheld");
     assert_eq!(line["stages"][1]["missed"], 0);
     assert_eq!(by_teacher.code(), "FORBIDDEN");
+
+    // The analyst's windows are whole months: any day of a month counts from its first, and
+    // no grain means months, so no two windows round almost the same reports two ways.
+    let month_start = today.with_day(1).unwrap();
+    let from_the_first = app
+        .gql_as(
+            Role::Analyst,
+            REPORT_STATISTICS,
+            json!({ "from": month_start.to_string() }),
+        )
+        .await;
+    let no_grain = app
+        .gql_as(
+            Role::Analyst,
+            "query($from: NaiveDate) { reportStatistics(level: COUNTY, from: $from, by: [CATEGORY]) { lines { period count } } }",
+            json!({ "from": today.to_string() }),
+        )
+        .await;
+    assert_eq!(from_the_first.data(), by_analyst.data());
+    assert_eq!(
+        no_grain.data()["reportStatistics"]["lines"][0]["period"],
+        json!(today.format("%Y-%m").to_string())
+    );
 }
 
 /// Each township's children due a visit and visited, per month, counted here from the

@@ -105,6 +105,18 @@ pub async fn dropout(
         .all(db)
         .await?;
 
+    let protection = Protection::for_caller(
+        actor,
+        "DropoutCase",
+        ["child", "state", "openedOn", "closedAt"],
+        min_cell,
+    );
+    // A protected caller counts whole periods only (see `Grain::widen`).
+    let (from, until) = if protection.protected {
+        grain.widen((from, until))
+    } else {
+        (from, until)
+    };
     let in_period = |day: NaiveDate| from.is_none_or(|f| day >= f) && until.is_none_or(|u| day < u);
     let mut tallies: BTreeMap<(String, String), [Tally; 3]> = BTreeMap::new();
     let mut codes: HashMap<String, region::Model> = HashMap::new();
@@ -137,12 +149,6 @@ pub async fn dropout(
             .or_insert_with(|| region.clone());
     }
 
-    let protection = Protection::for_caller(
-        actor,
-        "DropoutCase",
-        ["child", "state", "openedOn", "closedAt"],
-        min_cell,
-    );
     let lines = tallies
         .into_iter()
         .filter_map(|((code, period), [opened, returned, reported])| {

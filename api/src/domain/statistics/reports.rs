@@ -178,16 +178,36 @@ pub async fn reports(
     deadlines: &ReportDeadlines,
 ) -> ApiResult<ReportTable> {
     super::check_dimensions(&query.by)?;
+    let fields = [
+        "region",
+        "category",
+        "state",
+        "acceptedAt",
+        "dispatchedAt",
+        "respondedAt",
+        "notifiedAt",
+        "closedAt",
+    ]
+    .into_iter()
+    .chain(query.by.iter().map(|d| d.field()));
+    let protection = Protection::for_caller(actor, "Report", fields, min_cell);
+    // A protected caller counts whole periods only (see `Grain::widen`).
+    let (grain, (from, until)) = if protection.protected {
+        let grain = query.grain.unwrap_or(Grain::Month);
+        (Some(grain), grain.widen((query.from, query.until)))
+    } else {
+        (query.grain, (query.from, query.until))
+    };
     let root = Root::resolve(db, actor, query.asked, query.level).await?;
     let mut select = report::Entity::find()
         .filter(scope::counted_reports(actor.policy, actor.principal))
         .filter(within(report::Column::RegionPath, root.path.as_ref()))
         .filter(report::Column::State.ne(ReportState::Merged))
         .order_by_asc(report::Column::Id);
-    if let Some(from) = query.from {
+    if let Some(from) = from {
         select = select.filter(report::Column::SubmittedAt.gte(crate::clock::china_midnight(from)));
     }
-    if let Some(until) = query.until {
+    if let Some(until) = until {
         select = select.filter(report::Column::SubmittedAt.lt(crate::clock::china_midnight(until)));
     }
     let found = select.all(db).await?;
@@ -208,9 +228,7 @@ pub async fn reports(
         let Some(region) = root.region_of(&report.region_path) else {
             continue;
         };
-        let period = query
-            .grain
-            .map(|g| g.period(crate::clock::china_date(report.submitted_at)));
+        let period = grain.map(|g| g.period(crate::clock::china_date(report.submitted_at)));
         let values = query
             .by
             .iter()
@@ -230,19 +248,6 @@ pub async fn reports(
             .push(report);
     }
 
-    let fields = [
-        "region",
-        "category",
-        "state",
-        "acceptedAt",
-        "dispatchedAt",
-        "respondedAt",
-        "notifiedAt",
-        "closedAt",
-    ]
-    .into_iter()
-    .chain(query.by.iter().map(|d| d.field()));
-    let protection = Protection::for_caller(actor, "Report", fields, min_cell);
     let lines = grouped
         .into_iter()
         .filter_map(|((code, period, values), reports)| {

@@ -167,7 +167,8 @@ impl FollowUpStatisticsQuery {
     /// Dropout cases opened, children returned to school and cases reported in writing, per
     /// region at `level` within `regionId` (where the children live) and period of `grain`
     /// (by default months), over the children you may count. `regionId` and `level` are
-    /// checked as `childStatistics` checks them.
+    /// checked as `childStatistics` checks them. When the table is `protected`, `from` and
+    /// `until` widen to whole periods.
     async fn dropout_statistics(
         &self,
         ctx: &Context<'_>,

@@ -157,7 +157,10 @@ impl ReportStatisticsQuery {
     /// `until`, by region at `level` within `regionId`, by period of `grain`, and by up to two
     /// attributes: how many, how long each stage of the response took from submission (median
     /// and 90th percentile) and how many missed each deadline. Merged duplicates are left out.
-    /// `regionId` and `level` are checked as `childStatistics` checks them.
+    /// `regionId` and `level` are checked as `childStatistics` checks them. When the table is
+    /// `protected`, it is always per period (months unless `grain` says otherwise) and
+    /// `from`/`until` widen to whole periods, so that no two windows count almost the same
+    /// reports rounded two ways.
     #[allow(clippy::too_many_arguments, reason = "one per GraphQL argument")]
     async fn report_statistics(
         &self,
