@@ -30,7 +30,7 @@ use crate::{
     clock::{Clock, SystemClock},
     config::{Config, Environment},
     db,
-    domain::{account, report},
+    domain::{account, report, statistics::trends},
     events::EventBus,
     graphql, http,
     metrics::Metrics,
@@ -48,6 +48,7 @@ pub struct Application {
     audit_writer: JoinHandle<()>,
     sealer: JoinHandle<()>,
     sweeper: JoinHandle<()>,
+    snapshots: JoinHandle<()>,
     event_listener: JoinHandle<()>,
     revocations: JoinHandle<()>,
     reloads: JoinHandle<()>,
@@ -121,6 +122,12 @@ impl Application {
             config.report_deadlines.clone(),
             events.clone(),
             Arc::clone(&metrics),
+            stopped.clone(),
+        ));
+        let snapshots = tokio::spawn(trends::run(
+            db.clone(),
+            Arc::clone(&clock),
+            Duration::from_secs(config.statistics_snapshot_interval_secs.max(1)),
             stopped,
         ));
         // Counted on the requests' connection only, so background work does not blur it.
@@ -185,6 +192,7 @@ impl Application {
             audit_writer,
             sealer,
             sweeper,
+            snapshots,
             event_listener,
             revocations,
             reloads,
@@ -216,6 +224,7 @@ impl Application {
             audit_writer,
             sealer,
             sweeper,
+            snapshots,
             event_listener,
             revocations,
             reloads,
@@ -230,6 +239,7 @@ impl Application {
         drop(state);
         let _ = stop_background.send(true);
         let _ = sweeper.await;
+        let _ = snapshots.await;
         let _ = sealer.await;
         // Events queued since the first flush (by requests and subscriptions still ending) are
         // written too, not cut off in the writer's wait for a fuller batch.

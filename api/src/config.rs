@@ -80,6 +80,9 @@ pub struct Config {
     /// children in full; smaller cells, and those that would give them away, are withheld, and
     /// the counts shown are rounded to a multiple of it. At least 3 in production.
     pub statistics_min_cell: u64,
+    /// How often, in seconds, the service checks that last month's snapshot of the ledger
+    /// (for trends) has been taken, and takes it when not.
+    pub statistics_snapshot_interval_secs: u64,
 }
 
 /// Deadlines of the emergency response, in minutes.
@@ -371,6 +374,7 @@ impl Default for Config {
             break_glass_per_day: 3,
             report_deadlines: ReportDeadlines::default(),
             statistics_min_cell: 5,
+            statistics_snapshot_interval_secs: 3600,
         }
     }
 }

@@ -25,6 +25,8 @@ pub mod guardian_contact;
 pub mod hazard_site;
 pub mod idempotency_key;
 pub mod intervention;
+pub mod ledger_snapshot;
+pub mod ledger_snapshot_count;
 pub mod organization;
 pub mod pairing;
 pub mod persuasion_attempt;

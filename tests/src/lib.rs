@@ -389,6 +389,29 @@ impl TestApp {
         gid("Organization", found.id)
     }
 
+    /// The region path of the organization of the account `username` (its jurisdiction).
+    pub async fn home_path(&self, username: &str) -> String {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let db = &self.state.db;
+        let account = entity::account::Entity::find()
+            .filter(entity::account::Column::Username.eq(username))
+            .one(db)
+            .await
+            .expect("account query")
+            .unwrap_or_else(|| panic!("no account {username}"));
+        let organization = entity::organization::Entity::find_by_id(account.organization_id)
+            .one(db)
+            .await
+            .expect("organization query")
+            .expect("the account's organization");
+        entity::region::Entity::find_by_id(organization.region_id)
+            .one(db)
+            .await
+            .expect("region query")
+            .expect("the organization's region")
+            .path
+    }
+
     /// The global ID of the region with this code (`652701100201`, the demo's first village).
     pub async fn region_id(&self, code: &str) -> Value {
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -401,8 +424,6 @@ impl TestApp {
         gid("Region", found.id)
     }
 
-    /// The first child paired with the teacher signed in as `teacher`: `{ id residenceVillage
-    /// { id } }`.
     /// Submits, as `teacher`, a report that `child` (as `paired_child` gives it) lives alone,
     /// under the idempotency key `key`; answers the report's global ID.
     pub async fn report_living_alone(&self, teacher: &Tokens, child: &Value, key: &str) -> Value {
@@ -425,6 +446,8 @@ impl TestApp {
         submitted.data()["submitReport"]["report"]["id"].clone()
     }
 
+    /// The first child paired with the teacher signed in as `teacher`: `{ id residenceVillage
+    /// { id } guardians { id } }`.
     pub async fn paired_child(&self, teacher: &Tokens) -> Value {
         self.gql(
             Some(&teacher.access),

@@ -64,5 +64,7 @@ mod screening;
 mod statistics;
 #[path = "api/tamper.rs"]
 mod tamper;
+#[path = "api/trends.rs"]
+mod trends;
 #[path = "api/visits.rs"]
 mod visits;

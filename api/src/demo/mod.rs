@@ -121,6 +121,7 @@ pub async fn load(
     data.insert(&txn).await?;
     crate::domain::assignment::load_plan(&txn, RESPONSIBILITY_MATRIX, now).await?;
     txn.commit().await?;
+    crate::domain::statistics::trends::backfill(db, now, SNAPSHOT_MONTHS).await?;
     Ok(DemoOutcome {
         generated_password,
         accounts_existed,
@@ -139,6 +140,9 @@ fn generate_password() -> String {
 struct Matrix {
     units: BTreeMap<String, String>,
 }
+
+/// The past months the demo gives snapshots of the ledger, for trends.
+const SNAPSHOT_MONTHS: u32 = 24;
 
 const COUNTIES: [(&str, &str); 4] = [
     ("652701", "博乐市"),
@@ -721,6 +725,12 @@ impl Generator {
         };
         let age = today.years_since(birth).unwrap_or_default();
         let reviewed_months = self.rng.random_range(0..5);
+        // Registered over the last thirty months (never before birth), drawn from the id's
+        // random bits like `stat_key` below, so that trends have a past to show.
+        let registered = today
+            .checked_sub_months(Months::new(u32::from(id.as_bytes()[11] % 30)))
+            .unwrap_or(today)
+            .max(birth);
         self.data.children.push(child::ActiveModel {
             id: Set(id),
             name: Set(name),
@@ -757,7 +767,10 @@ impl Generator {
             .unwrap_or(&RiskLevel::None)),
             status: Set(ChildStatus::Active),
             needs_report: Set(false),
-            reviewed_at: Set(self.now.checked_sub_months(Months::new(reviewed_months))),
+            reviewed_at: Set(self
+                .now
+                .checked_sub_months(Months::new(reviewed_months))
+                .map(|at| at.max(crate::clock::china_midnight(registered)))),
             version: Set(1),
             created_at: Set(self.now),
             updated_at: Set(self.now),
@@ -785,7 +798,7 @@ impl Generator {
                 "[]".to_owned()
             }),
             filled_by: Set(Some("村儿童主任".to_owned())),
-            filled_on: Set(Some(crate::clock::china_date(self.now))),
+            filled_on: Set(Some(registered)),
             reviewed_by: Set(Some("乡镇儿童督导员".to_owned())),
             approved_by: Set(None),
             status_reason: Set(None),

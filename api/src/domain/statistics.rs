@@ -27,7 +27,7 @@
 //! counts leaves an error of up to `min_cell` − 1 per count instead of the withheld value.
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{Datelike, Months, NaiveDate};
 use entity::{
     child::{self, STAT_KEY_RANGE},
     enums::RegionLevel,
@@ -47,6 +47,7 @@ use crate::{
 
 pub mod dropout;
 pub mod reports;
+pub mod trends;
 pub mod visits;
 
 /// An attribute of a child that counts can be broken down by.
@@ -85,6 +86,36 @@ const AGE_BANDS: [(u32, &str); 6] = [
 ];
 
 impl Dimension {
+    /// Every dimension: a snapshot of the ledger counts by each.
+    const ALL: [Self; 10] = [
+        Self::LivingArrangement,
+        Self::LeftBehindType,
+        Self::GuardianshipQuality,
+        Self::RiskLevel,
+        Self::Status,
+        Self::Gender,
+        Self::AgeBand,
+        Self::SchoolingStage,
+        Self::NeedsReport,
+        Self::NeedsGuardian,
+    ];
+
+    /// Its name in a snapshot of the ledger (`ledger_snapshot_count.dimension`).
+    fn key(self) -> &'static str {
+        match self {
+            Self::LivingArrangement => "living_arrangement",
+            Self::LeftBehindType => "left_behind_type",
+            Self::GuardianshipQuality => "guardianship_quality",
+            Self::RiskLevel => "risk_level",
+            Self::Status => "status",
+            Self::Gender => "gender",
+            Self::AgeBand => "age_band",
+            Self::SchoolingStage => "schooling_stage",
+            Self::NeedsReport => "needs_report",
+            Self::NeedsGuardian => "needs_guardian",
+        }
+    }
+
     /// The field of `Child` whose value it counts by: the caller's level for it decides
     /// whether small cells are withheld.
     pub fn field(self) -> &'static str {
@@ -152,6 +183,14 @@ struct Tally {
 }
 
 impl Tally {
+    /// A count and the sum of its keys as the database gives them.
+    fn of(count: i64, keys: i64) -> Self {
+        Self {
+            count: u64::try_from(count).unwrap_or(0),
+            key: u64::try_from(keys).unwrap_or(0) % range(),
+        }
+    }
+
     fn add(&mut self, other: Self) {
         self.count += other.count;
         self.key = (self.key + other.key) % range();
@@ -251,6 +290,48 @@ fn record_key(id: uuid::Uuid) -> u64 {
     let mut first = [0_u8; 8];
     first.copy_from_slice(&digest[..8]);
     u64::from_le_bytes(first) % range()
+}
+
+/// The first days of the months from the one `from` falls in up to the one before `until`'s
+/// (or `until`'s own, when `until` is not a first day), oldest first; by default the
+/// `default` months up to and including this one. Refused on `until` when empty or longer than
+/// `max` months.
+fn month_window(
+    today: NaiveDate,
+    (from, until): (Option<NaiveDate>, Option<NaiveDate>),
+    default: u32,
+    max: usize,
+) -> ApiResult<Vec<NaiveDate>> {
+    let this_month = Grain::Month.start(today);
+    let until = until.unwrap_or_else(|| {
+        this_month
+            .checked_add_months(Months::new(1))
+            .unwrap_or(today)
+    });
+    let from = from.unwrap_or_else(|| {
+        this_month
+            .checked_sub_months(Months::new(default.saturating_sub(1)))
+            .unwrap_or(today)
+    });
+    if from >= until {
+        return Err(ApiError::bad_input("until", "must be after `from`"));
+    }
+    let mut month = Grain::Month.start(from);
+    let mut all = Vec::new();
+    while month < until {
+        if all.len() == max {
+            return Err(ApiError::bad_input(
+                "until",
+                format!("at most {max} months in one table"),
+            ));
+        }
+        all.push(month);
+        match month.checked_add_months(Months::new(1)) {
+            Some(next) => month = next,
+            None => break,
+        }
+    }
+    Ok(all)
 }
 
 /// Where a line stands in a table of records: its region's code, its period, its attribute
@@ -445,7 +526,17 @@ pub async fn children(
 ) -> ApiResult<Table> {
     check_dimensions(dimensions)?;
     let root = Root::resolve(db, actor, asked, level).await?;
+    children_within(db, actor, &root, dimensions, min_cell).await
+}
 
+/// The table of [`children`] over `root`, counted now.
+async fn children_within(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    root: &Root,
+    dimensions: &[Dimension],
+    min_cell: u64,
+) -> ApiResult<Table> {
     let today = actor.now.date_naive();
     let mut select = Query::select();
     select
@@ -467,11 +558,8 @@ pub async fn children(
     }
     select.expr_as(Expr::cust("COUNT(*)"), Alias::new("n"));
     select.expr_as(Expr::cust("SUM(child.stat_key)"), Alias::new("k"));
-    let found = db.query_all(&select).await?;
-
-    // Village lines, summed into the regions at `level` above them.
-    let mut counted: BTreeMap<(String, Vec<String>), Tally> = BTreeMap::new();
-    for line in found {
+    let mut counted = Vec::new();
+    for line in db.query_all(&select).await? {
         let path: String = line.try_get("", "region_path")?;
         let mut values = Vec::with_capacity(dimensions.len());
         for i in 0..dimensions.len() {
@@ -480,21 +568,51 @@ pub async fn children(
         }
         let n: i64 = line.try_get("", "n")?;
         let k: i64 = line.try_get("", "k")?;
+        counted.push((path, values, Tally::of(n, k)));
+    }
+    let protected = children_protected(actor, dimensions, min_cell);
+    Ok(tabulate(
+        root,
+        counted,
+        dimensions.len(),
+        protected,
+        min_cell,
+    ))
+}
+
+/// Whether counts of children by `dimensions` are protected for the caller: unless it reads
+/// the children's names, villages and every attribute counted in full.
+fn children_protected(actor: &Actor<'_>, dimensions: &[Dimension], min_cell: u64) -> bool {
+    let counted_by = ["name", "residenceVillage"]
+        .into_iter()
+        .chain(dimensions.iter().map(|d| d.field()));
+    Protection::for_caller(actor, "Child", counted_by, min_cell).protected
+}
+
+/// A table of children from counts per place (a village's path) and attribute values, summed
+/// into the regions of `root` at its level, then protected when `protected`.
+fn tabulate(
+    root: &Root,
+    counted: impl IntoIterator<Item = (String, Vec<String>, Tally)>,
+    dimensions: usize,
+    protected: bool,
+    min_cell: u64,
+) -> Table {
+    // Village lines, summed into the regions at `level` above them.
+    let mut summed: BTreeMap<(String, Vec<String>), Tally> = BTreeMap::new();
+    for (path, values, n) in counted {
         let Some(region) = root.region_of(&path) else {
             continue;
         };
-        counted
+        summed
             .entry((region.path.clone(), values))
             .or_default()
-            .add(Tally {
-                count: u64::try_from(n).unwrap_or(0),
-                key: u64::try_from(k).unwrap_or(0) % range(),
-            });
+            .add(n);
     }
 
     let mut rows: Vec<Row> = Vec::new();
     let mut grand = Tally::default();
-    for ((path, values), n) in counted {
+    for ((path, values), n) in summed {
         let Some(region) = root.regions.get(&path) else {
             continue;
         };
@@ -514,7 +632,7 @@ pub async fn children(
             };
             total.add(n);
             (row.total, row.key) = (Some(total.count), total.key);
-            if !dimensions.is_empty() {
+            if dimensions > 0 {
                 row.cells.push(Cell {
                     values,
                     count: Some(n.count),
@@ -525,10 +643,6 @@ pub async fn children(
     }
     rows.sort_by(|a, b| a.region.code.cmp(&b.region.code));
 
-    let counted_by = ["name", "residenceVillage"]
-        .into_iter()
-        .chain(dimensions.iter().map(|d| d.field()));
-    let protected = Protection::for_caller(actor, "Child", counted_by, min_cell).protected;
     let mut table = Table {
         protected,
         min_cell,
@@ -537,10 +651,10 @@ pub async fn children(
         key: grand.key,
     };
     if protected {
-        suppress(&mut table, dimensions.len());
+        suppress(&mut table, dimensions);
         round(&mut table);
     }
-    Ok(table)
+    table
 }
 
 /// Rounds every count `table` shows (see the module's documentation).
@@ -754,6 +868,28 @@ mod tests {
             let mean = sum as f64 / keys as f64;
             assert!((mean - count as f64).abs() < 0.001, "{count}: {mean}");
         }
+    }
+
+    #[test]
+    fn month_windows_run_from_the_first_month_up_to_the_end() {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
+        let today = day(2026, 3, 10);
+        let window = |from, until| month_window(today, (from, until), 12, 24);
+
+        assert_eq!(
+            window(Some(day(2025, 11, 15)), Some(day(2026, 2, 1))).ok(),
+            Some(vec![day(2025, 11, 1), day(2025, 12, 1), day(2026, 1, 1)])
+        );
+        assert_eq!(
+            window(Some(day(2026, 1, 1)), Some(day(2026, 1, 2))).ok(),
+            Some(vec![day(2026, 1, 1)])
+        );
+        let default = window(None, None).unwrap_or_default();
+        assert_eq!(default.len(), 12);
+        assert_eq!(default.first(), Some(&day(2025, 4, 1)));
+        assert_eq!(default.last(), Some(&day(2026, 3, 1)));
+        assert!(window(Some(day(2020, 1, 1)), None).is_err());
+        assert!(window(Some(day(2026, 2, 1)), Some(day(2026, 2, 1))).is_err());
     }
 
     #[test]

@@ -110,6 +110,16 @@ pub fn counted_children(policy: &Policy, principal: &Principal, now: DateTime<Ut
     }
 }
 
+/// Whether the principal's statistics count every child of a jurisdiction (its role's rows are
+/// a jurisdiction, or counts of one): only then can they be read from counts kept per region,
+/// such as the ledger's monthly snapshots.
+pub fn counts_regions(policy: &Policy, principal: &Principal) -> bool {
+    matches!(
+        policy.scope(principal.role),
+        RowScope::Jurisdiction | RowScope::Counts
+    )
+}
+
 /// Where a principal's statistics count from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CountingRoot {

@@ -30,23 +30,7 @@ async fn exact(
     by: fn(&child::Model) -> Vec<String>,
 ) -> Exact {
     let db = &app.state.db;
-    let account = account::Entity::find()
-        .filter(account::Column::Username.eq(username))
-        .one(db)
-        .await
-        .unwrap()
-        .unwrap();
-    let organization = organization::Entity::find_by_id(account.organization_id)
-        .one(db)
-        .await
-        .unwrap()
-        .unwrap();
-    let home = region::Entity::find_by_id(organization.region_id)
-        .one(db)
-        .await
-        .unwrap()
-        .unwrap()
-        .path;
+    let home = app.home_path(username).await;
     let codes: BTreeMap<String, String> = region::Entity::find()
         .all(db)
         .await

@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
+use chrono::{DateTime, Months, NaiveDate, Utc};
 use entity::{
     child,
     enums::{ChildStatus, RegionLevel, Role},
@@ -20,11 +20,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{Protection, Root, Tally, within};
+use super::{Protection, Root, Tally, month_window, within};
 use crate::{
     clock::china_midnight,
     domain::{Actor, ApiResult},
-    error::ApiError,
     policy::scope,
 };
 
@@ -64,21 +63,6 @@ pub struct ComplianceTable {
     pub lines: Vec<ComplianceLine>,
 }
 
-/// The first days of the months from the one `from` falls in up to the one before `until`'s
-/// (or `until`'s own, when `until` is not a first day), oldest first.
-fn months(from: NaiveDate, until: NaiveDate) -> Vec<NaiveDate> {
-    let mut month = from.with_day(1).unwrap_or(from);
-    let mut all = Vec::new();
-    while month < until {
-        all.push(month);
-        match month.checked_add_months(Months::new(1)) {
-            Some(next) => month = next,
-            None => break,
-        }
-    }
-    all
-}
-
 /// Visit compliance of the children the caller may count within the region asked, per region
 /// at `level` and calendar month from `from` until `until` (exclusive; by default the twelve
 /// months up to and including this one).
@@ -90,28 +74,7 @@ pub async fn compliance(
     period: (Option<NaiveDate>, Option<NaiveDate>),
     min_cell: u64,
 ) -> ApiResult<ComplianceTable> {
-    let today = actor.today();
-    let this_month = today.with_day(1).unwrap_or(today);
-    let until = period.1.unwrap_or_else(|| {
-        this_month
-            .checked_add_months(Months::new(1))
-            .unwrap_or(today)
-    });
-    let from = period.0.unwrap_or_else(|| {
-        this_month
-            .checked_sub_months(Months::new(11))
-            .unwrap_or(today)
-    });
-    if from >= until {
-        return Err(ApiError::bad_input("until", "must be after `from`"));
-    }
-    let months = months(from, until);
-    if months.len() > MAX_MONTHS {
-        return Err(ApiError::bad_input(
-            "until",
-            format!("at most {MAX_MONTHS} months in one table"),
-        ));
-    }
+    let months = month_window(actor.today(), period, 12, MAX_MONTHS)?;
     let root = Root::resolve(db, actor, asked, level).await?;
     let counted = || {
         child::Entity::find()
@@ -227,25 +190,4 @@ pub async fn compliance(
         })
         .collect();
     Ok(ComplianceTable { protection, lines })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
-    }
-
-    #[test]
-    fn months_run_from_the_first_month_up_to_the_end() {
-        assert_eq!(
-            months(day(2025, 11, 15), day(2026, 2, 1)),
-            vec![day(2025, 11, 1), day(2025, 12, 1), day(2026, 1, 1)]
-        );
-        assert_eq!(
-            months(day(2026, 1, 1), day(2026, 1, 2)),
-            vec![day(2026, 1, 1)]
-        );
-    }
 }

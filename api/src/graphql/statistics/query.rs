@@ -1,9 +1,11 @@
-//! `childStatistics`: children by region and attributes.
+//! `childStatistics` and `childTrend`: children by region and attributes, now and month by
+//! month.
 
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::{
-    domain::statistics::{self, Dimension},
+    domain::statistics::{self, Dimension, Grain, trends},
     graphql::{context::ContextExt, enums::RegionLevel, region, region::types::Region},
 };
 
@@ -123,6 +125,63 @@ impl ChildStatistics {
     }
 }
 
+/// One month of a trend.
+pub struct ChildTrendMonth(trends::TrendMonth);
+
+/// A month's table of children, as the ledger stood then.
+#[Object]
+impl ChildTrendMonth {
+    /// The month, `2026-11`.
+    async fn month(&self) -> String {
+        Grain::Month.period(self.0.month)
+    }
+
+    /// When the counts were taken: the month's snapshot (normally just after it ended), or
+    /// now for the month in progress.
+    async fn as_of(&self) -> DateTime<Utc> {
+        self.0.as_of
+    }
+
+    /// Whether this is the month in progress, counted now; the others are snapshots.
+    async fn live(&self) -> bool {
+        self.0.live
+    }
+
+    /// The month's table, protected as `childStatistics` is (the same children always round
+    /// the same way, in any month).
+    async fn statistics(&self) -> ChildStatistics {
+        ChildStatistics(self.0.table.clone())
+    }
+}
+
+/// Children month by month.
+pub struct ChildTrend(trends::Trend);
+
+/// Children by region and one attribute, month by month.
+#[Object]
+impl ChildTrend {
+    /// Whether the counts are protected for you (see `ChildStatistics.protected`).
+    async fn protected(&self) -> bool {
+        self.0.protected
+    }
+
+    /// The smallest count shown when `protected`.
+    async fn min_cell(&self) -> i32 {
+        count(self.0.min_cell)
+    }
+
+    /// The multiple every count shown is rounded to (1: exact).
+    async fn rounded_to(&self) -> i32 {
+        count(if self.0.protected { self.0.min_cell } else { 1 })
+    }
+
+    /// The months with counts, oldest first. A month before the first snapshot of the ledger
+    /// was taken has none and is left out.
+    async fn months(&self) -> Vec<ChildTrendMonth> {
+        self.0.months.iter().cloned().map(ChildTrendMonth).collect()
+    }
+}
+
 /// A count as GraphQL's `Int`.
 pub(super) fn count(n: u64) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
@@ -171,5 +230,44 @@ impl StatisticsQuery {
         )
         .await?;
         Ok(ChildStatistics(table))
+    }
+
+    /// Children by region at `level` within `regionId` and by up to one attribute, month by
+    /// month from `from` until `until` (by default the 24 months up to and including this
+    /// one; at most 60). Past months come from the ledger's monthly snapshots (each taken just
+    /// after its month ended: a child counts in the months by whose end it was registered,
+    /// with the attributes it had then), the month in progress is counted now. For roles whose
+    /// rows are a jurisdiction, and the analyst; the tables are protected as
+    /// `childStatistics`'s are. `regionId` and `level` are checked as `childStatistics` checks
+    /// them.
+    async fn child_trend(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The region to count within; by default your jurisdiction.")]
+        region_id: Option<ID>,
+        #[graphql(desc = "The level of the regions the lines are for.")] level: RegionLevel,
+        #[graphql(desc = "An attribute to break each region's count down by.")] by: Option<
+            ChildDimension,
+        >,
+        #[graphql(desc = "The first month: the one this day falls in.")] from: Option<NaiveDate>,
+        #[graphql(desc = "Up to this day, exclusive (the first of a month ends before it).")]
+        until: Option<NaiveDate>,
+    ) -> Result<ChildTrend> {
+        let actor = ctx.actor()?;
+        let asked = match region_id {
+            Some(id) => Some(region::find_input(ctx, &id, "regionId").await?),
+            None => None,
+        };
+        let trend = trends::children(
+            &ctx.state().db,
+            &actor,
+            asked,
+            level.into(),
+            by.map(Into::into),
+            (from, until),
+            ctx.state().config.statistics_min_cell,
+        )
+        .await?;
+        Ok(ChildTrend(trend))
     }
 }
