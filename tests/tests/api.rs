@@ -6,6 +6,8 @@ mod access_report;
 mod activities;
 #[path = "api/assistance.rs"]
 mod assistance;
+#[path = "api/assistance_statistics.rs"]
+mod assistance_statistics;
 #[path = "api/audit.rs"]
 mod audit;
 #[path = "api/auth.rs"]

@@ -45,6 +45,7 @@ use crate::{
     policy::scope::{self, CountingRoot},
 };
 
+pub mod assistance;
 pub mod dropout;
 pub mod reports;
 pub mod trends;
@@ -250,6 +251,16 @@ pub struct Table {
     pub rows: Vec<Row>,
     /// The grand total's cell key.
     key: u64,
+}
+
+impl Table {
+    /// How its counts are protected.
+    pub fn protection(&self) -> Protection {
+        Protection {
+            protected: self.protected,
+            min_cell: self.min_cell,
+        }
+    }
 }
 
 /// The region `root` and everything below it, or everything when `None`.

@@ -52,7 +52,8 @@ pub struct Limits {
 /// Fields whose answer reads every child (or report, or case) of the caller's jurisdiction,
 /// each counted as this many points rather than one: at the default limit a request holds at
 /// most nine statistics tables.
-pub const HEAVY_FIELDS: [(&str, u64); 5] = [
+pub const HEAVY_FIELDS: [(&str, u64); 6] = [
+    ("assistanceStatistics", 2_500),
     ("childStatistics", 2_500),
     ("childTrend", 2_500),
     ("reportStatistics", 2_500),

@@ -55,6 +55,7 @@ pub struct Query(
     statistics::query::StatisticsQuery,
     statistics::reports::ReportStatisticsQuery,
     statistics::follow_up::FollowUpStatisticsQuery,
+    statistics::assistance::AssistanceStatisticsQuery,
 );
 
 /// Every mutation, joined.

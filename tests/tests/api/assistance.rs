@@ -16,18 +16,18 @@ use shouhu_tests::{
 const SUBMIT: &str =
     "mutation($input: SubmitReportInput!) { submitReport(input: $input) { report { id } } }";
 const MOVE: &str = "mutation($id: ID!, $m: ReportMove!) { transitionReport(input: {id: $id, move: $m, note: \"处置\"}) { report { state } } }";
-const START: &str = "mutation($input: StartAssessmentInput!) { startAssessment(input: $input) { assessment { id state participants { name } report { id } } child { riskLevel } } }";
-const COMPLETE: &str = "mutation($input: CompleteAssessmentInput!) { completeAssessment(input: $input) { assessment { state riskLevel safety completedAt } child { riskLevel } } }";
+pub(crate) const START: &str = "mutation($input: StartAssessmentInput!) { startAssessment(input: $input) { assessment { id state participants { name } report { id } } child { riskLevel } } }";
+pub(crate) const COMPLETE: &str = "mutation($input: CompleteAssessmentInput!) { completeAssessment(input: $input) { assessment { state riskLevel safety completedAt } child { riskLevel } } }";
 const ADD: &str = "mutation($input: AddServiceItemInput!) { addServiceItem(input: $input) { replayed item { id state kind dueOn allowedMoves organization { name } accessGrant { purpose active expiresAt } } } }";
 const UPDATE: &str = "mutation($input: UpdateServiceItemInput!) { updateServiceItem(input: $input) { item { state outcome declineReason dueOn allowedMoves accessGrant { active revokedAt } } } }";
 const CHILDREN: &str = "{ children(first: 100) { edges { node { id } } } }";
 
 /// Today where the ledger lives (UTC+8).
-fn today() -> NaiveDate {
+pub(crate) fn today() -> NaiveDate {
     (Utc::now() + TimeDelta::hours(8)).date_naive()
 }
 
-fn days(n: i64) -> String {
+pub(crate) fn days(n: i64) -> String {
     (today() + TimeDelta::days(n)).to_string()
 }
 
@@ -46,7 +46,7 @@ fn field_of(response: &shouhu_tests::GqlResponse) -> Value {
 
 /// A child of the demo township (in the civil affairs officer's and the supervisor's
 /// jurisdiction), the `n`th by id.
-async fn township_child(app: &TestApp, n: usize) -> Value {
+pub(crate) async fn township_child(app: &TestApp, n: usize) -> Value {
     let mut rows = child::Entity::find()
         .filter(child::Column::RegionPath.starts_with("652700/652701/652701100/"))
         .all(&app.state.db)
@@ -67,7 +67,7 @@ async fn first_guardian(app: &TestApp, child: &Value) -> Value {
         .clone()
 }
 
-async fn consent(app: &TestApp, child: &Value, purpose: &str) -> Value {
+pub(crate) async fn consent(app: &TestApp, child: &Value, purpose: &str) -> Value {
     let guardian = first_guardian(app, child).await;
     let response = app
         .gql_as(
@@ -79,7 +79,7 @@ async fn consent(app: &TestApp, child: &Value, purpose: &str) -> Value {
     response.data()["recordConsent"]["consent"]["id"].clone()
 }
 
-async fn add_item(
+pub(crate) async fn add_item(
     app: &TestApp,
     tokens: &Tokens,
     key: &str,
@@ -96,7 +96,7 @@ async fn add_item(
     .await
 }
 
-async fn update(
+pub(crate) async fn update(
     app: &TestApp,
     tokens: &Tokens,
     item: &Value,
@@ -142,7 +142,7 @@ async fn notified_report(app: &TestApp) -> (Value, Value) {
     (child["id"].clone(), report)
 }
 
-fn findings(id: &Value, safety: &str) -> Value {
+pub(crate) fn findings(id: &Value, safety: &str) -> Value {
     json!({ "input": {
         "id": id,
         "safety": safety,

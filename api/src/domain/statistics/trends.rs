@@ -23,8 +23,8 @@ use sea_orm::{
 use tokio::sync::watch;
 
 use super::{
-    Dimension, Grain, Root, Table, Tally, children_protected, children_within, month_window,
-    tabulate, within,
+    Dimension, Grain, Protection, Root, Table, Tally, children_protected, children_within,
+    month_window, tabulate, within,
 };
 use crate::{
     clock::{Clock, china_date, china_midnight},
@@ -61,6 +61,16 @@ pub struct Trend {
     pub min_cell: u64,
     /// The months with counts, oldest first.
     pub months: Vec<TrendMonth>,
+}
+
+impl Trend {
+    /// How its counts are protected.
+    pub fn protection(&self) -> Protection {
+        Protection {
+            protected: self.protected,
+            min_cell: self.min_cell,
+        }
+    }
 }
 
 /// Children by region at `level` within the region `asked` and by `dimension`, per month from

@@ -1,6 +1,6 @@
 //! `visitCompliance` and `dropoutStatistics`: the follow-up work in numbers.
 
-use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use async_graphql::{ComplexObject, Context, ID, Object, Result, SimpleObject};
 use chrono::NaiveDate;
 
 use crate::{
@@ -10,7 +10,10 @@ use crate::{
         enums::RegionLevel,
         region,
         region::types::Region,
-        statistics::{query::count, reports::StatisticsGrain},
+        statistics::{
+            query::{TableProtection, count},
+            reports::StatisticsGrain,
+        },
     },
 };
 
@@ -31,30 +34,30 @@ pub struct VisitComplianceLine {
     pub rate: Option<f64>,
 }
 
-/// Monthly visit compliance.
-pub struct VisitCompliance(visits::ComplianceTable);
-
 /// A table of visit compliance: one line per region and month with children due.
-#[Object]
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct VisitCompliance {
+    #[graphql(flatten)]
+    protection: TableProtection,
+    #[graphql(skip)]
+    table: visits::ComplianceTable,
+}
+
+impl From<visits::ComplianceTable> for VisitCompliance {
+    fn from(table: visits::ComplianceTable) -> Self {
+        Self {
+            protection: table.protection.into(),
+            table,
+        }
+    }
+}
+
+#[ComplexObject]
 impl VisitCompliance {
-    /// Whether the counts are protected for you (see `ChildStatistics.protected`).
-    async fn protected(&self) -> bool {
-        self.0.protection.protected
-    }
-
-    /// The smallest count shown when `protected`.
-    async fn min_cell(&self) -> i32 {
-        count(self.0.protection.min_cell)
-    }
-
-    /// The multiple every count shown is rounded to (1: exact).
-    async fn rounded_to(&self) -> i32 {
-        count(self.0.protection.rounded_to())
-    }
-
     /// The lines, by region code and month.
     async fn lines(&self) -> Vec<VisitComplianceLine> {
-        self.0
+        self.table
             .lines
             .iter()
             .map(|line| VisitComplianceLine {
@@ -89,31 +92,30 @@ pub struct DropoutStatisticsLine {
     pub reported: Option<i32>,
 }
 
-/// Dropout follow-up counted.
-pub struct DropoutStatistics(dropout::DropoutTable);
-
 /// A table of dropout follow-up: one line per region and period with something to count.
-#[Object]
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct DropoutStatistics {
+    #[graphql(flatten)]
+    protection: TableProtection,
+    #[graphql(skip)]
+    table: dropout::DropoutTable,
+}
+
+impl From<dropout::DropoutTable> for DropoutStatistics {
+    fn from(table: dropout::DropoutTable) -> Self {
+        Self {
+            protection: table.protection.into(),
+            table,
+        }
+    }
+}
+
+#[ComplexObject]
 impl DropoutStatistics {
-    /// Whether the counts are protected for you (you do not read dropout cases, or not their
-    /// children, states and dates in full).
-    async fn protected(&self) -> bool {
-        self.0.protection.protected
-    }
-
-    /// The smallest count shown when `protected`.
-    async fn min_cell(&self) -> i32 {
-        count(self.0.protection.min_cell)
-    }
-
-    /// The multiple every count shown is rounded to (1: exact).
-    async fn rounded_to(&self) -> i32 {
-        count(self.0.protection.rounded_to())
-    }
-
     /// The lines, by region code and period.
     async fn lines(&self) -> Vec<DropoutStatisticsLine> {
-        self.0
+        self.table
             .lines
             .iter()
             .map(|line| DropoutStatisticsLine {
@@ -161,7 +163,7 @@ impl FollowUpStatisticsQuery {
             ctx.state().config.statistics_min_cell,
         )
         .await?;
-        Ok(VisitCompliance(table))
+        Ok(table.into())
     }
 
     /// Dropout cases opened, children returned to school and cases reported in writing, per
@@ -196,6 +198,6 @@ impl FollowUpStatisticsQuery {
             ctx.state().config.statistics_min_cell,
         )
         .await?;
-        Ok(DropoutStatistics(table))
+        Ok(table.into())
     }
 }

@@ -1,11 +1,11 @@
 //! `childStatistics` and `childTrend`: children by region and attributes, now and month by
 //! month.
 
-use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
+use async_graphql::{ComplexObject, Context, Enum, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::{
-    domain::statistics::{self, Dimension, Grain, trends},
+    domain::statistics::{self, Dimension, Grain, Protection, trends},
     graphql::{context::ContextExt, enums::RegionLevel, region, region::types::Region},
 };
 
@@ -33,6 +33,36 @@ pub enum ChildDimension {
     NeedsReport,
     /// Needs a guardian appointed: `TRUE` or `FALSE`.
     NeedsGuardian,
+}
+
+/// How a table's counts are protected for you: the first fields of every statistics table.
+#[derive(SimpleObject)]
+pub struct TableProtection {
+    /// Whether the counts are protected for you: true unless you read the records counted,
+    /// their places and every attribute counted, in full (the analyst's are always protected).
+    /// Protected counts under `minCell` are withheld (null, `suppressed`), and so are the
+    /// counts that would let one be worked out by subtraction; the counts shown are rounded
+    /// to a multiple of `roundedTo`; figures about single records (times) are shown only over
+    /// `minCell` records or more; and a table by period counts whole periods.
+    protected: bool,
+    /// The smallest count shown when `protected`.
+    min_cell: i32,
+    /// The multiple every count shown is rounded to: `minCell` when `protected`, up or down
+    /// with a probability that keeps sums unbiased, and the same way each time the same
+    /// records are counted (so asking again, from another region or in another month averages
+    /// nothing away); 1, exact counts, otherwise. Rounded cells need not add up to the rounded
+    /// totals.
+    rounded_to: i32,
+}
+
+impl From<Protection> for TableProtection {
+    fn from(protection: Protection) -> Self {
+        Self {
+            protected: protection.protected,
+            min_cell: count(protection.min_cell),
+            rounded_to: count(protection.rounded_to()),
+        }
+    }
 }
 
 /// One cell of a region's line: the children with the given attribute values.
@@ -83,45 +113,35 @@ impl StatisticsRow {
     }
 }
 
-/// Children counted within what you may see, by region and attributes.
-pub struct ChildStatistics(statistics::Table);
-
 /// A table of children: one line per region with children.
-#[Object]
-impl ChildStatistics {
-    /// Whether the counts are protected for you: true unless you read the children's names,
-    /// villages and every attribute counted in full. Protected counts under `minCell` are
-    /// withheld, with the counts that would give them away, and the counts shown are rounded
-    /// to a multiple of `roundedTo`.
-    async fn protected(&self) -> bool {
-        self.0.protected
-    }
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct ChildStatistics {
+    #[graphql(flatten)]
+    protection: TableProtection,
+    #[graphql(skip)]
+    table: statistics::Table,
+}
 
-    /// The smallest count shown when `protected`.
-    async fn min_cell(&self) -> i32 {
-        count(self.0.min_cell)
-    }
-
-    /// The multiple every count shown is rounded to: `minCell` when `protected`, up or down
-    /// with a probability that keeps sums unbiased, and the same way each time the same children
-    /// are counted (so asking again or from another region averages nothing away); 1, exact
-    /// counts, otherwise. Rounded cells need not add up to the rounded totals.
-    async fn rounded_to(&self) -> i32 {
-        if self.0.protected {
-            count(self.0.min_cell)
-        } else {
-            1
+impl From<statistics::Table> for ChildStatistics {
+    fn from(table: statistics::Table) -> Self {
+        Self {
+            protection: table.protection().into(),
+            table,
         }
     }
+}
 
+#[ComplexObject]
+impl ChildStatistics {
     /// Every child counted; null when withheld.
     async fn total(&self) -> Option<i32> {
-        self.0.total.map(count)
+        self.table.total.map(count)
     }
 
     /// The regions' lines, by region code.
     async fn rows(&self) -> Vec<StatisticsRow> {
-        self.0.rows.iter().cloned().map(StatisticsRow).collect()
+        self.table.rows.iter().cloned().map(StatisticsRow).collect()
     }
 }
 
@@ -150,35 +170,40 @@ impl ChildTrendMonth {
     /// The month's table, protected as `childStatistics` is (the same children always round
     /// the same way, in any month).
     async fn statistics(&self) -> ChildStatistics {
-        ChildStatistics(self.0.table.clone())
+        self.0.table.clone().into()
     }
 }
 
-/// Children month by month.
-pub struct ChildTrend(trends::Trend);
-
 /// Children by region and one attribute, month by month.
-#[Object]
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct ChildTrend {
+    #[graphql(flatten)]
+    protection: TableProtection,
+    #[graphql(skip)]
+    table: trends::Trend,
+}
+
+impl From<trends::Trend> for ChildTrend {
+    fn from(table: trends::Trend) -> Self {
+        Self {
+            protection: table.protection().into(),
+            table,
+        }
+    }
+}
+
+#[ComplexObject]
 impl ChildTrend {
-    /// Whether the counts are protected for you (see `ChildStatistics.protected`).
-    async fn protected(&self) -> bool {
-        self.0.protected
-    }
-
-    /// The smallest count shown when `protected`.
-    async fn min_cell(&self) -> i32 {
-        count(self.0.min_cell)
-    }
-
-    /// The multiple every count shown is rounded to (1: exact).
-    async fn rounded_to(&self) -> i32 {
-        count(if self.0.protected { self.0.min_cell } else { 1 })
-    }
-
     /// The months with counts, oldest first. A month before the first snapshot of the ledger
     /// was taken has none and is left out.
     async fn months(&self) -> Vec<ChildTrendMonth> {
-        self.0.months.iter().cloned().map(ChildTrendMonth).collect()
+        self.table
+            .months
+            .iter()
+            .cloned()
+            .map(ChildTrendMonth)
+            .collect()
     }
 }
 
@@ -229,7 +254,7 @@ impl StatisticsQuery {
             ctx.state().config.statistics_min_cell,
         )
         .await?;
-        Ok(ChildStatistics(table))
+        Ok(table.into())
     }
 
     /// Children by region at `level` within `regionId` and by up to one attribute, month by
@@ -268,6 +293,6 @@ impl StatisticsQuery {
             ctx.state().config.statistics_min_cell,
         )
         .await?;
-        Ok(ChildTrend(trend))
+        Ok(trend.into())
     }
 }

@@ -1,6 +1,6 @@
 //! `reportStatistics`: the emergency response in numbers.
 
-use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
+use async_graphql::{ComplexObject, Context, Enum, ID, Object, Result, SimpleObject};
 use chrono::NaiveDate;
 
 use crate::{
@@ -9,8 +9,11 @@ use crate::{
         reports::{self, ReportDimension, ReportQuery, Stage},
     },
     graphql::{
-        context::ContextExt, enums::RegionLevel, region, region::types::Region,
-        statistics::query::count,
+        context::ContextExt,
+        enums::RegionLevel,
+        region,
+        region::types::Region,
+        statistics::query::{TableProtection, count},
     },
 };
 
@@ -91,33 +94,30 @@ pub struct ReportStatisticsLine {
     pub stages: Vec<ReportStageFigures>,
 }
 
-/// Reports counted within what you may count.
-pub struct ReportStatistics(reports::ReportTable);
-
 /// A table of reports: one line per region, period and attribute values with reports.
-#[Object]
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct ReportStatistics {
+    #[graphql(flatten)]
+    protection: TableProtection,
+    #[graphql(skip)]
+    table: reports::ReportTable,
+}
+
+impl From<reports::ReportTable> for ReportStatistics {
+    fn from(table: reports::ReportTable) -> Self {
+        Self {
+            protection: table.protection.into(),
+            table,
+        }
+    }
+}
+
+#[ComplexObject]
 impl ReportStatistics {
-    /// Whether the figures are protected for you (you do not read reports' places, categories,
-    /// states and stage times in full): a count under `minCell` is withheld, counts shown are
-    /// rounded to a multiple of `roundedTo`, and times are shown only over `minCell` reports or
-    /// more.
-    async fn protected(&self) -> bool {
-        self.0.protection.protected
-    }
-
-    /// The smallest count shown when `protected`.
-    async fn min_cell(&self) -> i32 {
-        count(self.0.protection.min_cell)
-    }
-
-    /// The multiple every count shown is rounded to (1: exact); see `ChildStatistics`.
-    async fn rounded_to(&self) -> i32 {
-        count(self.0.protection.rounded_to())
-    }
-
     /// The lines, by region code, period and values.
     async fn lines(&self) -> Vec<ReportStatisticsLine> {
-        self.0
+        self.table
             .lines
             .iter()
             .map(|line| ReportStatisticsLine {
@@ -202,6 +202,6 @@ impl ReportStatisticsQuery {
             &config.report_deadlines,
         )
         .await?;
-        Ok(ReportStatistics(table))
+        Ok(table.into())
     }
 }
