@@ -27,6 +27,8 @@ pub mod idempotency_key;
 pub mod intervention;
 pub mod ledger_snapshot;
 pub mod ledger_snapshot_count;
+pub mod ledger_submission;
+pub mod ledger_submission_child;
 pub mod organization;
 pub mod pairing;
 pub mod persuasion_attempt;

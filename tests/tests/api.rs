@@ -64,6 +64,8 @@ mod scopes;
 mod screening;
 #[path = "api/statistics.rs"]
 mod statistics;
+#[path = "api/submissions.rs"]
+mod submissions;
 #[path = "api/tamper.rs"]
 mod tamper;
 #[path = "api/trends.rs"]

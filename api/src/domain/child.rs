@@ -68,6 +68,8 @@ pub struct ChildFilter {
     pub not_reviewed_this_quarter: bool,
     /// With an active pairing to this teacher.
     pub paired_with: Option<Uuid>,
+    /// Held by this submission of the ledger (of a region within the caller's jurisdiction).
+    pub submission: Option<Uuid>,
 }
 
 /// The order of the children list.
@@ -243,6 +245,11 @@ pub async fn list(
     }
     if let Some(school) = filter.school {
         query = query.filter(child::Column::SchoolId.eq(school));
+    }
+    if let Some(submission) = filter.submission {
+        query = query.filter(child::Column::Id.in_subquery(
+            crate::domain::submission::children_of(actor.principal, submission),
+        ));
     }
     if let Some(values) = filter.living_arrangements {
         query = query.filter(child::Column::LivingArrangement.is_in(values));

@@ -53,6 +53,7 @@ kinds! {
     HazardSite,
     ScreeningTeam,
     ScreeningRecord,
+    LedgerSubmission,
 }
 
 impl Kind {

@@ -20,6 +20,7 @@ pub mod report;
 pub mod schooling;
 pub mod screening;
 pub mod statistics;
+pub mod submission;
 pub mod values;
 pub mod visit;
 pub mod work;

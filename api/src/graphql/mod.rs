@@ -26,6 +26,7 @@ pub mod schooling;
 pub mod screening;
 pub mod shape;
 pub mod statistics;
+pub mod submission;
 pub mod validate;
 pub mod visit;
 
@@ -56,6 +57,7 @@ pub struct Query(
     statistics::reports::ReportStatisticsQuery,
     statistics::follow_up::FollowUpStatisticsQuery,
     statistics::assistance::AssistanceStatisticsQuery,
+    submission::query::SubmissionQuery,
 );
 
 /// Every mutation, joined.
@@ -73,6 +75,7 @@ pub struct Mutation(
     intervention::mutation::InterventionMutation,
     assistance::mutation::AssistanceMutation,
     screening::mutation::ScreeningMutation,
+    submission::mutation::SubmissionMutation,
 );
 
 /// Every subscription: one root object whose fields delegate to their areas (the policy names

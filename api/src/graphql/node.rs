@@ -26,6 +26,7 @@ use crate::{
         report::types::Report,
         schooling::types::{Assignment, DropoutCase},
         screening::types::{HazardSite, ScreeningCampaign, ScreeningRecord, ScreeningTeam},
+        submission::types::LedgerSubmission,
         visit::types::Visit,
     },
     policy::Level,
@@ -177,6 +178,11 @@ nodes! {
         through ["Query.screeningCampaign", "ScreeningCampaign.records"]
         = |db, actor, id| {
             domain::screening::record_by_id(db, actor, id).await?.map(ScreeningRecord)
+        };
+    /// A submission of the ledger.
+    LedgerSubmission(LedgerSubmission) through ["Query.ledgerSubmissions"]
+        = |db, actor, id| {
+            domain::submission::find(db, actor.principal, id).await?.map(LedgerSubmission)
         };
 }
 

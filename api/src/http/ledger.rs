@@ -22,11 +22,17 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tracing_actix_web::RequestId;
 
+use std::collections::HashMap;
+
+use uuid::Uuid;
+
 use crate::{
     audit::AuditRecord,
     auth::{Principal, RequestClient, RequestMeta, Session},
+    domain::{kind::Kind, submission},
     error::ApiError,
     graphql::AppSchema,
+    graphql::ids,
     http::{
         exports::{error, refusal},
         graphql::{prepare, request_meta, session},
@@ -38,6 +44,9 @@ use crate::{
 /// Rows read per page.
 const PAGE: usize = 100;
 
+/// The key of a node's change within a submission, added by the export.
+const CHANGE: &str = "change";
+
 /// One column of the form.
 struct Column {
     /// Its heading, as on the form.
@@ -48,6 +57,8 @@ struct Column {
     guardian: Option<usize>,
     /// The field of the object `field` holds that it reads, if any: its type and name.
     sub: Option<(&'static str, &'static str)>,
+    /// Whether it is read from the query (else the export adds it to each node itself).
+    queried: bool,
 }
 
 impl Column {
@@ -57,6 +68,15 @@ impl Column {
             field,
             guardian: None,
             sub: None,
+            queried: true,
+        }
+    }
+
+    /// The submission's column: how each child changed (新增, 变更, 注销).
+    fn change() -> Self {
+        Self {
+            queried: false,
+            ..Self::plain("变动类型", CHANGE)
         }
     }
 
@@ -129,6 +149,7 @@ fn form() -> Vec<Column> {
                 field: "guardians",
                 guardian: Some(n),
                 sub: Some(("Guardian", field)),
+                queried: true,
             });
         }
     }
@@ -156,7 +177,7 @@ fn text(value: &Value) -> String {
 /// empty).
 fn selection(columns: &[Column]) -> String {
     let mut fields: Vec<(&str, Vec<&str>)> = vec![("id", Vec::new())];
-    for column in columns {
+    for column in columns.iter().filter(|c| c.queried) {
         let sub = column.sub.map(|(_, f)| f);
         match fields.iter_mut().find(|(f, _)| *f == column.field) {
             Some((_, subs)) => subs.extend(sub.filter(|s| !subs.contains(s))),
@@ -199,6 +220,51 @@ impl Format {
 struct LedgerParams {
     #[serde(rename = "regionId")]
     region_id: Option<String>,
+    #[serde(rename = "submissionId")]
+    submission_id: Option<String>,
+}
+
+/// A submission of the ledger to download: its global ID and how each of its children changed.
+pub struct Submitted {
+    id: String,
+    changes: HashMap<Uuid, String>,
+}
+
+impl Submitted {
+    /// The submission `id` (a global ID) as `principal` may download it: `None` when it is not
+    /// one, or not of a region within the principal's jurisdiction.
+    pub async fn find(
+        state: &AppState,
+        principal: &Principal,
+        id: &str,
+    ) -> Result<Option<Self>, ApiError> {
+        let Some((Kind::LedgerSubmission, uuid)) = ids::decode(&async_graphql::ID::from(id)) else {
+            return Ok(None);
+        };
+        if submission::find(&state.db, principal, uuid)
+            .await?
+            .is_none()
+        {
+            return Ok(None);
+        }
+        Ok(Some(Self {
+            id: id.to_owned(),
+            changes: submission::changes(&state.db, uuid).await?,
+        }))
+    }
+
+    /// The change's label on the form.
+    fn label(&self, node: &Value) -> &'static str {
+        let change = node["id"]
+            .as_str()
+            .and_then(|id| ids::decode(&async_graphql::ID::from(id)))
+            .and_then(|(_, id)| self.changes.get(&id));
+        match change.map(String::as_str) {
+            Some("new") => "新增",
+            Some("closed") => "注销",
+            _ => "变更",
+        }
+    }
 }
 
 /// Reads the ledger page by page as one caller.
@@ -209,6 +275,7 @@ struct Pages {
     meta: RequestMeta,
     document: String,
     region: Option<String>,
+    submission: Option<Submitted>,
     after: Option<String>,
     done: bool,
     rows: u64,
@@ -216,22 +283,26 @@ struct Pages {
 
 impl Pages {
     /// Pages of the ledger within the region `region` (a global ID; the whole scope when
-    /// `None`), read as `session`, and the columns its role may read.
+    /// `None`), or of the children of `submission`, read as `session`, and the columns its role
+    /// may read (first, for a submission, how each child changed).
     fn new(
         state: AppState,
         schema: AppSchema,
         session: Session,
         meta: RequestMeta,
-        region: Option<String>,
+        (region, submission): (Option<String>, Option<Submitted>),
     ) -> Result<(Self, Vec<Column>), ApiError> {
         let role = session.principal()?.role;
-        let columns: Vec<Column> = form()
+        let columns: Vec<Column> = submission
+            .is_some()
+            .then(Column::change)
             .into_iter()
-            .filter(|c| c.readable(&state, role))
+            .chain(form().into_iter().filter(|c| c.readable(&state, role)))
             .collect();
         let document = format!(
-            "query LedgerExport($after: String, $region: ID) {{ children(first: {PAGE}, \
-             after: $after, filter: {{ regionId: $region }}) {{ edges {{ node {{ {} }} }} \
+            "query LedgerExport($after: String, $region: ID, $submission: ID) {{ \
+             children(first: {PAGE}, after: $after, filter: {{ regionId: $region, \
+             submissionId: $submission }}) {{ edges {{ node {{ {} }} }} \
              pageInfo {{ hasNextPage endCursor }} }} }}",
             selection(&columns)
         );
@@ -242,6 +313,7 @@ impl Pages {
             meta,
             document,
             region,
+            submission,
             after: None,
             done: false,
             rows: 0,
@@ -254,7 +326,11 @@ impl Pages {
         if self.done {
             return None;
         }
-        let variables = Variables::from_json(json!({ "after": self.after, "region": self.region }));
+        let variables = Variables::from_json(json!({
+            "after": self.after,
+            "region": self.region,
+            "submission": self.submission.as_ref().map(|s| &s.id),
+        }));
         let request = prepare(
             &self.state,
             self.meta.clone(),
@@ -273,10 +349,15 @@ impl Pages {
             .as_str()
             .map(str::to_owned);
         self.done = children["pageInfo"]["hasNextPage"] != true;
-        let nodes: Vec<Value> = children["edges"]
+        let mut nodes: Vec<Value> = children["edges"]
             .as_array()
             .map(|edges| edges.iter().map(|e| e["node"].clone()).collect())
             .unwrap_or_default();
+        if let Some(submission) = &self.submission {
+            for node in &mut nodes {
+                node[CHANGE] = Value::from(submission.label(node));
+            }
+        }
         self.rows += u64::try_from(nodes.len()).unwrap_or_default();
         Some(Ok(nodes))
     }
@@ -297,6 +378,7 @@ impl Pages {
         .with(json!({
             "format": format.name(),
             "regionId": self.region,
+            "submissionId": self.submission.as_ref().map(|s| &s.id),
             "rows": self.rows,
             "columns": columns.iter().map(|c| c.heading.as_str()).collect::<Vec<_>>(),
         }));
@@ -492,7 +574,8 @@ async fn start(
         error(
             StatusCode::BAD_REQUEST,
             "BAD_USER_INPUT",
-            "give the region as `regionId` (a region's ID), or nothing for your whole scope",
+            "give the region as `regionId` (a region's ID), or nothing for your whole scope, \
+             or a submission of the ledger as `submissionId`",
             Some("regionId"),
         )
     })?;
@@ -506,22 +589,64 @@ async fn start(
         )
     })?;
     let meta = request_meta(req, state, request_id, RequestClient::default());
-    let region = params.into_inner().region_id;
-    Pages::new(
-        state.get_ref().clone(),
-        schema.get_ref().clone(),
-        session,
-        meta,
-        region,
-    )
-    .map_err(|_| {
+    let unauthenticated = || {
         error(
             StatusCode::UNAUTHORIZED,
             "UNAUTHENTICATED",
             "sign in: the ledger is downloaded with a bearer token",
             None,
         )
-    })
+    };
+    let LedgerParams {
+        region_id: region,
+        submission_id,
+    } = params.into_inner();
+    let submission = match submission_id {
+        None => None,
+        Some(id) => {
+            let principal = session.principal().map_err(|_| unauthenticated())?;
+            if state
+                .policy
+                .level("Query", "ledgerSubmissions", Some(principal.role))
+                == Level::None
+            {
+                return Err(error(
+                    StatusCode::FORBIDDEN,
+                    "FORBIDDEN",
+                    "your role does not read submissions of the ledger",
+                    Some("submissionId"),
+                ));
+            }
+            match Submitted::find(state, principal, &id).await {
+                Ok(Some(submitted)) => Some(submitted),
+                Ok(None) => {
+                    return Err(error(
+                        StatusCode::NOT_FOUND,
+                        "NOT_FOUND",
+                        "no such submission of the ledger",
+                        Some("submissionId"),
+                    ));
+                }
+                Err(err) => {
+                    tracing::error!(error = %err.chain(), "reading a submission of the ledger");
+                    return Err(error(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "INTERNAL_SERVER_ERROR",
+                        "the submission could not be read",
+                        None,
+                    ));
+                }
+            }
+        }
+    };
+    Pages::new(
+        state.get_ref().clone(),
+        schema.get_ref().clone(),
+        session,
+        meta,
+        (region, submission),
+    )
+    .map_err(|_| unauthenticated())
 }
 
 /// Writes the ledger as the account `principal` would download it, within the region
@@ -536,7 +661,13 @@ pub async fn export_to_file(
     path: &std::path::Path,
 ) -> anyhow::Result<u64> {
     let session = Session::Authenticated(principal);
-    let (mut pages, columns) = Pages::new(state, schema, session, RequestMeta::default(), region)?;
+    let (mut pages, columns) = Pages::new(
+        state,
+        schema,
+        session,
+        RequestMeta::default(),
+        (region, None),
+    )?;
     let refused = |errors: Vec<ServerError>| {
         anyhow::anyhow!(
             "the export was refused: {}",

@@ -16,7 +16,7 @@ fn global(kind: &str, id: uuid::Uuid) -> String {
 }
 
 /// A valid registration form for a ten-year-old girl in the demo village.
-async fn form(app: &TestApp, sequence: u16) -> Value {
+pub(crate) async fn form(app: &TestApp, sequence: u16) -> Value {
     let today = Utc::now().date_naive();
     let birth = NaiveDate::from_ymd_opt(today.year() - 10, 5, 20).unwrap();
     let id_number =
@@ -37,7 +37,7 @@ async fn form(app: &TestApp, sequence: u16) -> Value {
     })
 }
 
-const REGISTER: &str = "mutation($input: RegisterChildInput!) { registerChild(input: $input) { needsReport possibleDuplicates { id } child { id name version needsReport idNumber reviewDue } } }";
+pub(crate) const REGISTER: &str = "mutation($input: RegisterChildInput!) { registerChild(input: $input) { needsReport possibleDuplicates { id } child { id name version needsReport idNumber reviewDue } } }";
 
 async fn register(app: &TestApp, role: Role, input: Value) -> GqlResponse {
     app.gql_as(role, REGISTER, json!({ "input": input })).await

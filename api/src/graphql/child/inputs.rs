@@ -47,6 +47,8 @@ pub struct ChildFilter {
     /// Only rows not reviewed since the current quarter began.
     #[graphql(default)]
     pub not_reviewed_this_quarter: bool,
+    /// Only the children a submission of the ledger holds (`ledgerSubmissions`).
+    pub submission_id: Option<ID>,
 }
 
 /// The order of the children list. A role sorts only by what it reads in full (the access

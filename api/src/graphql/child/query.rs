@@ -55,6 +55,11 @@ impl ChildQuery {
         let filter = filter.unwrap_or_default();
         let region = ids::optional(filter.region_id, Kind::Region, "filter.regionId")?;
         let school = ids::optional(filter.school_id, Kind::Organization, "filter.schoolId")?;
+        let submission = ids::optional(
+            filter.submission_id,
+            Kind::LedgerSubmission,
+            "filter.submissionId",
+        )?;
         fn all<T: Into<U>, U>(values: Option<Vec<T>>) -> Option<Vec<U>> {
             values.map(|v| v.into_iter().map(Into::into).collect())
         }
@@ -71,6 +76,7 @@ impl ChildQuery {
             name_contains: filter.name_contains,
             not_reviewed_this_quarter: filter.not_reviewed_this_quarter,
             paired_with: None,
+            submission,
         };
         let by_name = ctx
             .state()

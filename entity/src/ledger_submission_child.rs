@@ -1,0 +1,24 @@
+//! The `ledger_submission_child` table: the children a submission of the ledger holds, and how
+//! each changed.
+
+use sea_orm::entity::prelude::*;
+
+/// A child in a submission.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "ledger_submission_child")]
+pub struct Model {
+    /// The submission.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub submission_id: Uuid,
+    /// The child.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub child_id: Uuid,
+    /// `new`, `changed` or `closed`.
+    pub change: String,
+}
+
+/// No relations are declared: queries name their joins explicitly.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
