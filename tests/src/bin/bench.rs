@@ -15,6 +15,11 @@
 //! deep nesting, introspection chains) and prints, for each, the code it is answered with, the
 //! time the query limits take to measure it, and the server's CPU time per request.
 //!
+//! `… --bin bench -- export [children]` downloads the whole ledger (the demo's children and
+//! `children` generated ones, 50,000 by default) as CSV and as XLSX, as a civil affairs officer
+//! of the prefecture (the demo officer moved to the prefecture's bureau for the run), and prints
+//! for each format the rows, bytes, time and how much the process's peak resident memory grew.
+//!
 //! `… --bin bench -- compare OTHER [requests] [concurrency] [children]` compares this build
 //! with another build of this harness (the path of its binary): both serve Q1 from processes of
 //! their own over the same database, in alternating runs (the other first every second round),
@@ -223,6 +228,61 @@ async fn grown(children: usize) -> (TestApp, bool) {
         String::from_utf8_lossy(&generated.stdout).trim()
     );
     (app, postgres)
+}
+
+/// The ledger downloaded whole as CSV and XLSX (see the module's documentation).
+async fn export(children: usize) {
+    let (app, _) = grown(children).await;
+    let db = &app.state.db;
+    let prefecture = organization::Entity::find()
+        .filter(organization::Column::Code.eq("unit:civil_affairs"))
+        .one(db)
+        .await
+        .expect("read")
+        .expect("the prefecture's civil affairs bureau");
+    account::Entity::update_many()
+        .col_expr(
+            account::Column::OrganizationId,
+            sea_orm::sea_query::Expr::value(prefecture.id),
+        )
+        .filter(account::Column::Username.eq("demo.civil_affairs_officer"))
+        .exec(db)
+        .await
+        .expect("the officer moved");
+    let token = app.login_as(Role::CivilAffairsOfficer).await.access;
+    println!("format | rows | bytes | time | peak RSS before | peak RSS after | growth");
+    for format in ["csv", "xlsx"] {
+        let before = peak_rss_kib().unwrap_or_default();
+        let started = Instant::now();
+        let mut response = app
+            .client
+            .get(format!("{}/exports/ledger.{format}", app.address))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("the download starts");
+        assert_eq!(response.status(), 200, "{format}");
+        let (mut bytes, mut lines) = (0_usize, 0_usize);
+        while let Some(chunk) = response.chunk().await.expect("the download goes on") {
+            bytes += chunk.len();
+            lines += chunk.iter().filter(|&&b| b == b'\n').count();
+        }
+        let elapsed = started.elapsed();
+        let after = peak_rss_kib().unwrap_or_default();
+        let rows = if format == "csv" {
+            lines.saturating_sub(1).to_string()
+        } else {
+            "(as the CSV)".to_owned()
+        };
+        println!(
+            "{format} | {rows} | {:.1} MiB | {:.1} s | {:.0} MiB | {:.0} MiB | {:.0} MiB",
+            bytes as f64 / 1_048_576.0,
+            elapsed.as_secs_f64(),
+            before as f64 / 1024.0,
+            after as f64 / 1024.0,
+            after.saturating_sub(before) as f64 / 1024.0,
+        );
+    }
 }
 
 /// Documents of at most 4 KB built to cost the most, with the role that sends them (`None`:
@@ -499,6 +559,11 @@ async fn main() {
         }
         Some("limits") => {
             limits().await;
+            return;
+        }
+        Some("export") => {
+            let children = args.get(1).and_then(|n| n.parse().ok());
+            export(children.unwrap_or(50_000)).await;
             return;
         }
         _ => {}
