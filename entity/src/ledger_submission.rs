@@ -16,9 +16,9 @@ pub struct Model {
     pub region_path: String,
     /// Its number among the region's submissions, from 1.
     pub sequence: i32,
-    /// The end of the previous submission, or `None` for the first (everything registered).
+    /// When the previous submission was made, or `None` for the first.
     pub since: Option<DateTimeUtc>,
-    /// When it was made: it holds the changes up to this instant.
+    /// When it was made.
     pub until: DateTimeUtc,
     /// The account that made it.
     pub submitted_by: Uuid,

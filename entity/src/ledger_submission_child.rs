@@ -3,6 +3,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::enums::ChildStatus;
+
 /// A child in a submission.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "ledger_submission_child")]
@@ -15,6 +17,10 @@ pub struct Model {
     pub child_id: Uuid,
     /// `new`, `changed` or `closed`.
     pub change: String,
+    /// The version of the child's record submitted.
+    pub version: i32,
+    /// The child's status submitted.
+    pub status: ChildStatus,
 }
 
 /// No relations are declared: queries name their joins explicitly.

@@ -1,6 +1,7 @@
 //! Quarterly submissions of the ledger (每季度报送): each records a region's submission of the
-//! children registered, changed or closed since its previous one, with the children it held,
-//! so that the same file can be downloaded again whatever changes after.
+//! children registered, changed or closed since its previous one, with the children it held and
+//! the version and status each had, so that the same file can be downloaded again whatever
+//! changes after, and the next submission holds exactly the children whose version moved on.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -65,6 +66,8 @@ impl MigrationTrait for Migration {
                                 .is_in(["new", "changed", "closed"]),
                         ),
                     )
+                    .col(integer(LedgerSubmissionChild::Version))
+                    .col(string(LedgerSubmissionChild::Status))
                     .primary_key(
                         Index::create()
                             .col(LedgerSubmissionChild::SubmissionId)
@@ -122,6 +125,8 @@ enum LedgerSubmissionChild {
     SubmissionId,
     ChildId,
     Change,
+    Version,
+    Status,
 }
 
 #[derive(DeriveIden)]

@@ -9,7 +9,6 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
     child,
     enums::ChildStatus,
@@ -17,14 +16,14 @@ use entity::{
     ledger_submission_child, region,
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Set, sea_query::SelectStatement,
+    ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Set,
+    sea_query::{Expr, ExprTrait, Query, SelectStatement},
 };
 use uuid::Uuid;
 
 use crate::{
     auth::Principal,
-    clock::china_date,
     domain::{Actor, ApiResult, kind::Kind, values::RegionPath, work::Store},
     error::ApiError,
     policy::scope,
@@ -36,37 +35,30 @@ pub const MAX_LISTED: u64 = 40;
 /// Rows inserted per statement.
 const CHUNK: usize = 500;
 
-/// A child as a submission classifies it.
+/// A child as a submission reads it.
 #[derive(Debug, FromQueryResult)]
-struct Changed {
+struct Current {
     id: Uuid,
-    created_at: DateTime<Utc>,
+    version: i32,
     status: ChildStatus,
-    status_changed_on: Option<NaiveDate>,
 }
 
-/// How a child changed since `since`: registered after it (`new`), no longer followed since
-/// it (`closed`), or otherwise changed. Everything is new in a region's first submission.
-fn change(child: &Changed, since: Option<DateTime<Utc>>) -> &'static str {
-    let Some(since) = since else {
-        return "new";
-    };
-    if child.created_at > since {
-        "new"
-    } else if child.status != ChildStatus::Active
-        && child
-            .status_changed_on
-            .is_some_and(|on| on >= china_date(since))
-    {
-        "closed"
-    } else {
-        "changed"
+/// How a child changed since the region's previous submissions, given the status they last
+/// submitted (`None`: never submitted): registered since (`new`), no longer followed since
+/// (`closed`), or otherwise changed.
+fn change(child: &Current, submitted: Option<ChildStatus>) -> &'static str {
+    match submitted {
+        None => "new",
+        Some(ChildStatus::Active) if child.status != ChildStatus::Active => "closed",
+        Some(_) => "changed",
     }
 }
 
 /// Submits the children of the region `region_id` (within the caller's jurisdiction) that
-/// the caller's scope covers and that were registered or changed since the region's previous
-/// submission (all of them for its first), up to now.
+/// the caller's scope covers and whose record changed since the region's previous submissions
+/// took it: a child never submitted, or whose version has moved on since (all of them for the
+/// region's first). Versions, not times, decide, so a change committed while a submission is
+/// being made goes into the next one, never into none.
 pub async fn submit(store: Store<'_>, actor: &Actor<'_>, region_id: Uuid) -> ApiResult<Submission> {
     let work = store.begin().await?;
     let db = work.db();
@@ -85,14 +77,48 @@ pub async fn submit(store: Store<'_>, actor: &Actor<'_>, region_id: Uuid) -> Api
         .order_by_desc(ledger_submission::Column::Sequence)
         .one(db)
         .await?;
-    let since = last.as_ref().map(|l| l.until);
-    let mut query = child::Entity::find()
+    // The region's submitted rows of a child at its current version or later.
+    let submitted = |columns: &[ledger_submission_child::Column]| {
+        let mut select = Query::select();
+        select
+            .columns(
+                columns
+                    .iter()
+                    .map(|c| (ledger_submission_child::Entity, *c)),
+            )
+            .from(ledger_submission_child::Entity)
+            .inner_join(
+                ledger_submission::Entity,
+                Expr::col((ledger_submission::Entity, ledger_submission::Column::Id)).equals((
+                    ledger_submission_child::Entity,
+                    ledger_submission_child::Column::SubmissionId,
+                )),
+            )
+            .and_where(ledger_submission::Column::RegionId.eq(region.id));
+        select
+    };
+    let mut up_to_date = submitted(&[ledger_submission_child::Column::ChildId]);
+    up_to_date
+        .and_where(
+            Expr::col((
+                ledger_submission_child::Entity,
+                ledger_submission_child::Column::ChildId,
+            ))
+            .equals((child::Entity, child::Column::Id)),
+        )
+        .and_where(
+            Expr::col((
+                ledger_submission_child::Entity,
+                ledger_submission_child::Column::Version,
+            ))
+            .gte(Expr::col((child::Entity, child::Column::Version))),
+        );
+    let changed: Vec<Current> = child::Entity::find()
         .select_only()
         .columns([
             child::Column::Id,
-            child::Column::CreatedAt,
+            child::Column::Version,
             child::Column::Status,
-            child::Column::StatusChangedOn,
         ])
         .filter(scope::children(
             actor.policy,
@@ -104,34 +130,66 @@ pub async fn submit(store: Store<'_>, actor: &Actor<'_>, region_id: Uuid) -> Api
             child::Column::RegionPath,
             &RegionPath::from(region.path.clone()),
         ))
-        .filter(child::Column::UpdatedAt.lte(actor.now));
-    if let Some(since) = since {
-        query = query.filter(child::Column::UpdatedAt.gt(since));
+        .filter(Expr::exists(up_to_date).not())
+        .into_model()
+        .all(db)
+        .await?;
+
+    // The status each changed child last submitted with (its highest version's).
+    let mut before: HashMap<Uuid, (i32, ChildStatus)> = HashMap::new();
+    for ids in changed.chunks(CHUNK) {
+        let mut rows = submitted(&[
+            ledger_submission_child::Column::ChildId,
+            ledger_submission_child::Column::Version,
+            ledger_submission_child::Column::Status,
+        ]);
+        rows.and_where(
+            Expr::col((
+                ledger_submission_child::Entity,
+                ledger_submission_child::Column::ChildId,
+            ))
+            .is_in(ids.iter().map(|c| c.id)),
+        );
+        for row in db.query_all(&rows).await? {
+            let id: Uuid = row.try_get("", "child_id")?;
+            let version: i32 = row.try_get("", "version")?;
+            let status: String = row.try_get("", "status")?;
+            let Ok(status) = ChildStatus::try_from_value(&status) else {
+                continue;
+            };
+            let entry = before.entry(id).or_insert((version, status));
+            if version > entry.0 {
+                *entry = (version, status);
+            }
+        }
     }
-    let changed: Vec<Changed> = query.into_model().all(db).await?;
 
     let id = Uuid::now_v7();
     let mut counts: HashMap<&str, i32> = HashMap::new();
     let rows: Vec<ledger_submission_child::ActiveModel> = changed
         .iter()
         .map(|child| {
-            let change = change(child, since);
+            let change = change(child, before.get(&child.id).map(|(_, s)| *s));
             *counts.entry(change).or_default() += 1;
             ledger_submission_child::ActiveModel {
                 submission_id: Set(id),
                 child_id: Set(child.id),
                 change: Set(change.to_owned()),
+                version: Set(child.version),
+                status: Set(child.status),
             }
         })
         .collect();
     let count = |change: &str| counts.get(change).copied().unwrap_or(0);
+    let since = last.as_ref().map(|l| l.until);
     let submission = ledger_submission::Entity::insert(ledger_submission::ActiveModel {
         id: Set(id),
         region_id: Set(region.id),
         region_path: Set(region.path.clone()),
-        sequence: Set(last.map_or(1, |l| l.sequence + 1)),
+        sequence: Set(last.as_ref().map_or(1, |l| l.sequence + 1)),
         since: Set(since),
-        until: Set(actor.now),
+        // Never before the previous one, whatever the clocks of two instances say.
+        until: Set(since.map_or(actor.now, |since| Ord::max(since, actor.now))),
         submitted_by: Set(actor.principal.account_id),
         new_records: Set(count("new")),
         changed_records: Set(count("changed")),

@@ -102,10 +102,12 @@ impl Column {
         if let Some(i) = self.guardian {
             value = &value[i];
         }
+        let mut key = self.field;
         if let Some((_, sub)) = self.sub {
             value = &value[sub];
+            key = sub;
         }
-        text(value)
+        text(value, key)
     }
 }
 
@@ -163,14 +165,80 @@ fn form() -> Vec<Column> {
     columns
 }
 
-/// A JSON value as a cell's text: lists joined with `、`.
-fn text(value: &Value) -> String {
+/// A JSON value of the field `key` as a cell's text, as the form writes it: enum values by
+/// their Chinese names, yes or no as 是 and 否, lists joined with `、`.
+fn text(value: &Value, key: &str) -> String {
     match value {
         Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        Value::Array(items) => items.iter().map(text).collect::<Vec<_>>().join("、"),
+        Value::Bool(yes) => if *yes { "是" } else { "否" }.to_owned(),
+        Value::String(s) => label(key, s).map_or_else(|| s.clone(), str::to_owned),
+        Value::Array(items) => items
+            .iter()
+            .map(|item| text(item, key))
+            .collect::<Vec<_>>()
+            .join("、"),
         other => other.to_string(),
     }
+}
+
+/// The form's Chinese name of the value `value` of the enum field `key`, if it is one.
+fn label(key: &str, value: &str) -> Option<&'static str> {
+    Some(match (key, value) {
+        ("gender", "MALE") => "男",
+        ("gender", "FEMALE") => "女",
+        ("status", "HEALTHY") => "健康",
+        ("status", "DISABLED") => "残疾",
+        ("status", "SERIOUSLY_ILL") => "患重病",
+        ("status", "ACTIVE") => "在册",
+        ("status", "PARENTS_RETURNED") => "父母返乡",
+        ("status", "AGED_OUT") => "年满十六周岁",
+        ("status", "MOVED_AWAY") => "迁出",
+        ("status", "DECEASED") => "死亡",
+        ("schoolingStage", "NOT_SCHOOL_AGE") => "未到入学年龄",
+        ("schoolingStage", "KINDERGARTEN") => "学前教育",
+        ("schoolingStage", "PRIMARY") => "小学",
+        ("schoolingStage", "JUNIOR_SECONDARY") => "初中",
+        ("schoolingStage", "SENIOR_SECONDARY") => "高中",
+        ("schoolingStage", "VOCATIONAL") => "中职",
+        ("schoolingStage", "DROPPED_OUT") => "辍学",
+        ("schoolingStage", "NOT_IN_SCHOOL") => "未入学",
+        ("leftBehindType", "BOTH_PARENTS_AWAY") => "父母均外出务工",
+        ("leftBehindType", "ONE_PARENT_AWAY_OTHER_UNABLE") => "一方外出务工、另一方无监护能力",
+        ("livingArrangement", "WITH_GRANDPARENTS") => "与祖父母共同生活",
+        ("livingArrangement", "WITH_RELATIVES") => "与其他亲属共同生活",
+        ("livingArrangement", "WITH_ENTRUSTED_GUARDIAN") => "与受委托监护人共同生活",
+        ("livingArrangement", "WITH_ONE_PARENT") => "与父亲或母亲一方共同生活",
+        ("livingArrangement", "ALONE") => "独居",
+        ("guardianshipQuality", "UNSUPERVISED") => "无人监护",
+        ("guardianshipQuality", "PARENT_UNABLE") => "父母一方无监护能力",
+        ("guardianshipQuality", "ENTRUSTED_INADEQUATE") => "受委托监护人监护不力",
+        ("guardianshipQuality", "FAIR") => "一般",
+        ("guardianshipQuality", "GOOD") => "良好",
+        ("riskLevel", "NONE") => "无",
+        ("riskLevel", "LOW") => "低",
+        ("riskLevel", "MEDIUM") => "中",
+        ("riskLevel", "HIGH") => "高",
+        ("incomeSources", "WAGES_FROM_WORK_AWAY") => "外出务工收入",
+        ("incomeSources", "FARMING") => "种植",
+        ("incomeSources", "HERDING") => "养殖",
+        ("incomeSources", "LOCAL_WORK") => "本地务工",
+        ("incomeSources", "PENSION") => "养老金",
+        ("incomeSources", "SOCIAL_ASSISTANCE") => "社会救助",
+        ("benefits", "MINIMUM_LIVING_ALLOWANCE") => "最低生活保障",
+        ("benefits", "EXTREME_POVERTY_SUPPORT") => "特困人员救助供养",
+        ("benefits", "TEMPORARY_ASSISTANCE") => "临时救助",
+        ("benefits", "DISABILITY_SUBSIDY") => "残疾人两项补贴",
+        ("benefits", "EDUCATION_AID") => "教育资助",
+        ("benefits", "MEDICAL_ASSISTANCE") => "医疗救助",
+        ("incomeSources" | "benefits", "OTHER") => "其他",
+        ("relation", "FATHER") => "父亲",
+        ("relation", "MOTHER") => "母亲",
+        ("relation", "GRANDFATHER") => "祖父（外祖父）",
+        ("relation", "GRANDMOTHER") => "祖母（外祖母）",
+        ("relation", "OTHER_RELATIVE") => "其他亲属",
+        ("relation", "ENTRUSTED_OTHER") => "受委托人",
+        _ => return None,
+    })
 }
 
 /// The selection of a child's node that reads `columns` (and its id, so that it is never
@@ -721,5 +789,34 @@ mod tests {
         assert!(selection.contains("health { status illness disabilityCategory disabilityGrade }"));
         assert!(selection.contains("guardians { name relation phone idNumber workLocation }"));
         assert_eq!(selection.matches("guardians {").count(), 1);
+    }
+
+    #[test]
+    fn cells_read_as_the_form_writes_them() {
+        let node = json!({
+            "gender": "FEMALE",
+            "boarding": false,
+            "health": { "status": "DISABLED" },
+            "incomeSources": ["WAGES_FROM_WORK_AWAY", "OTHER"],
+            "guardians": [{ "relation": "GRANDMOTHER", "name": "OTHER" }],
+            "status": "ACTIVE",
+        });
+        // A heading not on the form reads as an empty cell, which no assertion below expects.
+        let cell = |heading: &str| {
+            form()
+                .into_iter()
+                .find(|c| c.heading == heading)
+                .map(|column| column.value(&node))
+                .unwrap_or_default()
+        };
+
+        assert_eq!(cell("性别"), "女");
+        assert_eq!(cell("是否寄宿"), "否");
+        assert_eq!(cell("健康状况"), "残疾");
+        assert_eq!(cell("家庭收入来源"), "外出务工收入、其他");
+        assert_eq!(cell("监护人1关系"), "祖母（外祖母）");
+        // A name is never taken for an enum value.
+        assert_eq!(cell("监护人1姓名"), "OTHER");
+        assert_eq!(cell("状态"), "在册");
     }
 }

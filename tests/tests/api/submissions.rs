@@ -204,6 +204,26 @@ async fn submissions_are_refused_to_roles_without_the_right_and_not_found_outsid
         );
         assert_eq!(download(&app, role, &id).await.0, 403, "{role:?}");
     }
+    // Nor may a role that reads the children but not the submissions filter by one.
+    for role in [
+        Role::PoliceOfficer,
+        Role::WomensFederationWorker,
+        Role::SchoolHead,
+    ] {
+        let filtered = app
+            .gql_as(
+                role,
+                "query($s: ID) { children(first: 5, filter: {submissionId: $s}) { totalCount } }",
+                json!({ "s": id }),
+            )
+            .await;
+        assert_eq!(
+            filtered.code(),
+            "FORBIDDEN",
+            "{role:?}: {:?}",
+            filtered.body
+        );
+    }
     // The village's director: the township lies outside the village.
     let outside = submit(&app, Role::ChildDirector, &township).await;
     assert_eq!(outside.code(), "BAD_USER_INPUT");
@@ -236,4 +256,64 @@ async fn submissions_are_refused_to_roles_without_the_right_and_not_found_outsid
         )
         .await;
     assert_eq!(filtered.data()["children"]["totalCount"], 0);
+}
+
+#[tokio::test]
+async fn a_change_committed_while_a_submission_was_made_goes_into_the_next_one() {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, sea_query::Expr};
+    let app = TestApp::spawn().await;
+    let township = app.region_id(TOWNSHIP).await;
+    let first = submit(&app, Role::ChildSupervisor, &township).await;
+    assert!(first.body["errors"].is_null(), "{:?}", first.body);
+
+    // An update that began before the submission and committed after it: its record carries
+    // a time from before the submission, and a version the submission did not see.
+    let db = &app.state.db;
+    let late = entity::child::Entity::find()
+        .filter(entity::child::Column::RegionPath.starts_with(format!("{TOWNSHIP_PATH}/")))
+        .order_by_asc(entity::child::Column::Id)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    entity::child::Entity::update_many()
+        .col_expr(
+            entity::child::Column::Version,
+            Expr::value(late.version + 1),
+        )
+        .col_expr(
+            entity::child::Column::UpdatedAt,
+            Expr::value(app.clock.now() - TimeDelta::minutes(5)),
+        )
+        .filter(entity::child::Column::Id.eq(late.id))
+        .exec(db)
+        .await
+        .unwrap();
+
+    let second = submit(&app, Role::ChildSupervisor, &township).await;
+    let second = &second.data()["submitLedger"]["submission"];
+    assert_eq!(second["changedRecords"], 1, "{second:?}");
+    assert_eq!(second["newRecords"], 0);
+    let held = app
+        .gql_as(
+            Role::ChildSupervisor,
+            "query($s: ID) { children(first: 5, filter: {submissionId: $s}) { edges { node { id } } } }",
+            json!({ "s": second["id"] }),
+        )
+        .await;
+    assert_eq!(
+        held.data()["children"]["edges"],
+        json!([{ "node": { "id": gid("Child", late.id) } }])
+    );
+    // Nothing changed since: the third holds nothing.
+    let third = submit(&app, Role::ChildSupervisor, &township).await;
+    let third = &third.data()["submitLedger"]["submission"];
+    assert_eq!(
+        [
+            &third["newRecords"],
+            &third["changedRecords"],
+            &third["closedRecords"]
+        ],
+        [&json!(0), &json!(0), &json!(0)]
+    );
 }

@@ -5,6 +5,11 @@
 //! An assessment is counted in the period it was completed, a service item (a referral to a
 //! unit) in the period it was assigned, with the state it is in now, and a consent in the
 //! period it was withdrawn.
+//!
+//! A protected table leaves out the lines it would withhold, rather than listing them empty:
+//! these tables publish no totals to subtract from, and a withheld line would still say that
+//! a village's guardian withdrew a consent that month, or that a child there was referred to a
+//! named agency.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -51,8 +56,8 @@ pub struct AssistanceLine {
     pub unit: Option<organization::Model>,
     /// The attribute values the measure counts by.
     pub values: Vec<String>,
-    /// The count, or `None` when withheld.
-    pub count: Option<u64>,
+    /// The count (rounded when protected).
+    pub count: u64,
 }
 
 /// A table of assistance.
@@ -285,7 +290,7 @@ pub async fn assistance(
                 period,
                 unit: unit.and_then(|u| units.get(&u).cloned()),
                 values,
-                count: protection.show(tally),
+                count: protection.show(tally)?,
             })
         })
         .collect();

@@ -50,13 +50,13 @@ pub struct AssistanceStatisticsLine {
     pub unit: Option<Organization>,
     /// The attribute values the measure counts by (enum value names).
     pub values: Vec<String>,
-    /// The records; null when withheld (`suppressed`).
-    pub count: Option<i32>,
-    /// Whether the count is withheld: fewer than `minCell` records.
-    pub suppressed: bool,
+    /// The records (rounded when `protected`).
+    pub count: i32,
 }
 
-/// A table of assistance: one line per region, period (and unit) and values with records.
+/// A table of assistance: one line per region, period (and unit) and values with records; when
+/// `protected`, only the lines of at least `minCell` records (a line left out has fewer, or
+/// none).
 #[derive(SimpleObject)]
 #[graphql(complex)]
 pub struct AssistanceStatistics {
@@ -87,8 +87,7 @@ impl AssistanceStatistics {
                 period: line.period.clone(),
                 unit: line.unit.clone().map(Organization),
                 values: line.values.clone(),
-                count: line.count.map(count),
-                suppressed: line.count.is_none(),
+                count: count(line.count),
             })
             .collect()
     }
@@ -104,8 +103,9 @@ impl AssistanceStatisticsQuery {
     /// consents withdrawn (`measure`), per region at `level` within `regionId` (where the
     /// children live now) and period of `grain` (by default months), over the children you
     /// may count. `regionId` and `level` are checked as `childStatistics` checks them. When
-    /// the table is `protected` (the analyst), a count under `minCell` is withheld, the others
-    /// are rounded, and `from` and `until` widen to whole periods.
+    /// the table is `protected` (the analyst), a line of fewer than `minCell` records is left
+    /// out (not listed empty: that would still say such a record exists), the counts shown are
+    /// rounded, and `from` and `until` widen to whole periods.
     #[allow(clippy::too_many_arguments, reason = "one per GraphQL argument")]
     async fn assistance_statistics(
         &self,

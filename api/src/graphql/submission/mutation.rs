@@ -31,10 +31,11 @@ pub struct SubmissionMutation;
 
 #[Object]
 impl SubmissionMutation {
-    /// Submits the ledger of a region (每季度报送): the children you may see in it that were
-    /// registered, changed or closed since the region's previous submission (every child for
-    /// its first), up to now. Download it from `GET /exports/ledger.xlsx?submissionId=<id>`.
-    /// Two submissions of a region made at the same moment: one is refused with `CONFLICT`.
+    /// Submits the ledger of a region (每季度报送): the children you may see in it never
+    /// submitted for the region or whose record changed since its previous submissions took it
+    /// (every child for its first), marked new, changed or closed. Download it from
+    /// `GET /exports/ledger.xlsx?submissionId=<id>`. Of two submissions of a region made at the
+    /// same moment, one may be refused with `CONFLICT`.
     async fn submit_ledger(
         &self,
         ctx: &Context<'_>,

@@ -14,7 +14,7 @@ use crate::graphql::{
 pub struct LedgerSubmission(pub ledger_submission::Model);
 
 /// A quarterly submission of the ledger (每季度报送): the children of a region registered,
-/// changed or closed between the region's previous submission and this one. Download it in the
+/// changed or closed since the region's previous submissions. Download it in the
 /// national form from `GET /exports/ledger.xlsx?submissionId=<id>` (or `.csv`), as often as
 /// needed: it always holds the same children (their rows read as they are now).
 #[Object]
@@ -38,28 +38,28 @@ impl LedgerSubmission {
         self.0.sequence
     }
 
-    /// The end of the region's previous submission: it holds changes after this instant; null
-    /// for the region's first, which holds every child.
+    /// When the region's previous submission was made; null for the region's first, which
+    /// holds every child.
     async fn since(&self) -> Option<DateTime<Utc>> {
         self.0.since
     }
 
-    /// When it was made: it holds changes up to this instant.
+    /// When it was made.
     async fn until(&self) -> DateTime<Utc> {
         self.0.until
     }
 
-    /// Children registered in the window (in a first submission, every child).
+    /// Children not in the region's earlier submissions (in a first submission, every child).
     async fn new_records(&self) -> i32 {
         self.0.new_records
     }
 
-    /// Children registered before the window whose records changed in it.
+    /// Children submitted before whose records changed since.
     async fn changed_records(&self) -> i32 {
         self.0.changed_records
     }
 
-    /// Children no longer followed since the window began.
+    /// Children submitted before as followed (`ACTIVE`) and no longer followed now.
     async fn closed_records(&self) -> i32 {
         self.0.closed_records
     }
