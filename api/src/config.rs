@@ -194,6 +194,9 @@ pub struct RequestLimits {
     pub per_address_per_minute: u32,
     /// Requests of one client app (of a trusted document of its manifest), all callers together.
     pub per_app_per_minute: u32,
+    /// Downloads of the ledger (`/exports/ledger.*`) by one account per hour: each reads the
+    /// account's whole scope.
+    pub exports_per_account_per_hour: u32,
     /// The prefix of the service's keys in Redis (deployments sharing a Redis set one each).
     pub redis_prefix: String,
 }
@@ -204,6 +207,7 @@ impl Default for RequestLimits {
             per_account_per_minute: 600,
             per_address_per_minute: 120,
             per_app_per_minute: 0,
+            exports_per_account_per_hour: 30,
             redis_prefix: "shouhu".to_owned(),
         }
     }

@@ -55,15 +55,18 @@ pub enum Bucket {
     Address,
     /// Requests of one client app, all callers together.
     App,
+    /// Downloads of the ledger by one account.
+    Export,
 }
 
 impl Bucket {
-    const ALL: [Bucket; 5] = [
+    const ALL: [Bucket; 6] = [
         Bucket::SignInAddress,
         Bucket::PublicReport,
         Bucket::Account,
         Bucket::Address,
         Bucket::App,
+        Bucket::Export,
     ];
 
     fn name(self) -> &'static str {
@@ -73,6 +76,7 @@ impl Bucket {
             Self::Account => "account",
             Self::Address => "address",
             Self::App => "app",
+            Self::Export => "export",
         }
     }
 }
@@ -180,6 +184,10 @@ impl Throttle {
                     Bucket::Account => (requests.per_account_per_minute, minute),
                     Bucket::Address => (requests.per_address_per_minute, minute),
                     Bucket::App => (requests.per_app_per_minute, minute),
+                    Bucket::Export => (
+                        requests.exports_per_account_per_hour,
+                        Duration::from_secs(3600),
+                    ),
                 };
                 Limit::new(count, window).map(|limit| (bucket, limit))
             })
@@ -209,7 +217,7 @@ impl Throttle {
                 network = client_network(key);
                 network.as_str()
             }
-            Bucket::Account | Bucket::App => key,
+            Bucket::Account | Bucket::App | Bucket::Export => key,
         };
         let window = limit.window.as_secs().max(1);
         if let Some(taken) = self

@@ -28,7 +28,7 @@ use uuid::Uuid;
 
 use crate::{
     audit::AuditRecord,
-    auth::{Principal, RequestClient, RequestMeta, Session},
+    auth::{Principal, RequestClient, RequestMeta, Session, throttle::Bucket},
     domain::{kind::Kind, submission},
     error::ApiError,
     graphql::AppSchema,
@@ -656,6 +656,23 @@ async fn start(
             None,
         )
     })?;
+    if let Ok(principal) = session.principal()
+        && let Err(refused) = state
+            .throttle
+            .take(Bucket::Export, &principal.account_id.to_string())
+            .await
+    {
+        let mut response = error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "RATE_LIMITED",
+            "too many downloads of the ledger from this account: try again later",
+            None,
+        );
+        if let Ok(wait) = header::HeaderValue::from_str(&refused.seconds().to_string()) {
+            response.headers_mut().insert(header::RETRY_AFTER, wait);
+        }
+        return Err(response);
+    }
     let meta = request_meta(req, state, request_id, RequestClient::default());
     let unauthenticated = || {
         error(

@@ -178,3 +178,43 @@ async fn a_role_without_rows_or_a_token_gets_an_error_not_a_file() {
     assert_eq!(body["errors"][0]["extensions"]["code"], "FORBIDDEN");
     assert_eq!(anonymous.status(), 401);
 }
+
+#[tokio::test]
+async fn an_account_downloads_the_ledger_a_limited_number_of_times_an_hour() {
+    let app = TestApp::spawn_with(|c| c.rate_limits.exports_per_account_per_hour = 2).await;
+    let region = app.region_id("652701100201").await;
+    let director = app.login_as(Role::ChildDirector).await;
+    let officer = app.login_as(Role::CivilAffairsOfficer).await;
+    let download = |token: String| {
+        let app = &app;
+        let region = region.clone();
+        async move {
+            app.client
+                .get(format!("{}/exports/ledger.csv", app.address))
+                .query(&[("regionId", region.as_str().unwrap())])
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+
+    for _ in 0..2 {
+        let allowed = download(director.access.clone()).await;
+        assert_eq!(allowed.status(), 200);
+        allowed.bytes().await.unwrap();
+    }
+    let refused = download(director.access.clone()).await;
+    let another = download(officer.access.clone()).await;
+
+    assert_eq!(refused.status(), 429);
+    let wait: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=3600).contains(&wait), "{wait}");
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "RATE_LIMITED");
+    assert_eq!(another.status(), 200, "the limit is per account");
+}
