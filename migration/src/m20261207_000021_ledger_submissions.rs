@@ -91,6 +91,18 @@ impl MigrationTrait for Migration {
                     )
                     .take(),
             )
+            .await?;
+        // A submission finds the children whose version moved on since the region's earlier
+        // submissions took them: one lookup per child by this index.
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_ledger_submission_child_version")
+                    .table(LedgerSubmissionChild::Table)
+                    .col(LedgerSubmissionChild::ChildId)
+                    .col(LedgerSubmissionChild::Version)
+                    .to_owned(),
+            )
             .await
     }
 
