@@ -35,6 +35,7 @@ use crate::{
     graphql, http,
     metrics::Metrics,
     policy::Policy,
+    replica::Reader,
     state::AppState,
     trusted::Trusted,
 };
@@ -86,6 +87,7 @@ impl Application {
         );
         let policy = Arc::new(load_policy(&config)?);
         let mut db = db::connect(&config).await?;
+        let replica = db::connect_replica(&config).await?;
         if config.migrate_on_start {
             db::migrate(&db).await?;
         }
@@ -133,9 +135,26 @@ impl Application {
         // Counted on the requests' connection only, so background work does not blur it.
         let statements = Arc::new(AtomicU64::new(0));
         let counter = Arc::clone(&statements);
-        db.set_metric_callback(move |_| {
+        let count = move |_: &sea_orm::metric::Info<'_>| {
             counter.fetch_add(1, Ordering::Relaxed);
-        });
+        };
+        db.set_metric_callback(count.clone());
+        let reader = match replica {
+            Some(mut replica) => {
+                replica.set_metric_callback(count);
+                Reader::with_replica(
+                    db.clone(),
+                    replica,
+                    i64::try_from(config.database_replica_retry_secs.max(1))
+                        .ok()
+                        .and_then(TimeDelta::try_seconds)
+                        .unwrap_or(TimeDelta::MAX),
+                    Arc::clone(&clock),
+                    Arc::clone(&metrics),
+                )
+            }
+            None => Reader::primary(db.clone()),
+        };
         let proxies = http::client::parse_proxies(&config.trusted_proxies)?;
         let trusted = Arc::new(
             Trusted::load(config.documents.dir.clone(), config.documents.enforce)
@@ -157,6 +176,8 @@ impl Application {
         );
         let secret = token::secret(&config.jwt)?;
         let state = AppState {
+            primary_reader: reader.primary_only(),
+            reader,
             db,
             tokens: Arc::new(TokenService::new(&config.jwt, &secret)?),
             cursors: Arc::new(Sealer::new(&secret, "cursor")),

@@ -25,6 +25,13 @@ pub struct Config {
     pub database_url: String,
     /// Largest number of pooled database connections.
     pub database_max_connections: u32,
+    /// A streaming replica of the PostgreSQL database (`postgres://user@replica/db`), for
+    /// reading work: statistics, `totalCount` and ledger exports read from it; everything
+    /// else, and every request that writes, reads the primary. While it fails, that work
+    /// falls back to the primary. Unset: everything reads the primary.
+    pub database_replica_url: Option<String>,
+    /// Seconds the replica is left aside after it failed before it is tried again.
+    pub database_replica_retry_secs: u64,
     /// Migrate the database on start.
     pub migrate_on_start: bool,
     /// `pretty` for people, `json` for log collectors.
@@ -356,6 +363,8 @@ impl Default for Config {
             bind: "127.0.0.1:8080".into(),
             database_url: "sqlite://shouhu.db?mode=rwc".into(),
             database_max_connections: 10,
+            database_replica_url: None,
+            database_replica_retry_secs: 15,
             migrate_on_start: true,
             log_format: LogFormat::Pretty,
             jwt: JwtConfig::default(),

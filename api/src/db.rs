@@ -13,17 +13,10 @@ use crate::config::Config;
 /// Opens the pool. A SQLite file is created when missing; SQLite gets foreign keys enforced,
 /// write-ahead logging and a busy timeout so concurrent requests wait rather than fail.
 pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
-    let mut options = ConnectOptions::new(config.database_url.clone());
+    let mut options = pool_options(&config.database_url, config.database_max_connections);
     options
-        .max_connections(config.database_max_connections)
-        .min_connections(1)
         .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(10))
-        // A connection idle long enough to have been dropped by the server or a firewall is
-        // pinged before use; a busy one is not (a ping on every checkout doubles the round
-        // trips of a request's statements).
-        .test_before_acquire_if_idle_for(Duration::from_secs(30))
-        .sqlx_logging(false);
+        .acquire_timeout(Duration::from_secs(10));
     if config.database_url.starts_with("sqlite:") {
         options.map_sqlx_sqlite_opts(|opts| {
             opts.foreign_keys(true)
@@ -33,6 +26,47 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
         });
     }
     Database::connect(options).await
+}
+
+/// The pool of the streaming replica, when `database_replica_url` names one. It connects when
+/// first used, so that the service starts while the replica is down, and gives up on a
+/// connection within two seconds, so that reading work falls back to the primary quickly.
+/// Refused for a SQLite primary, which has no replica, and for a replica that is not
+/// PostgreSQL.
+pub async fn connect_replica(config: &Config) -> Result<Option<DatabaseConnection>, DbErr> {
+    let Some(url) = config.database_replica_url.as_deref() else {
+        return Ok(None);
+    };
+    let postgres = |url: &str| url.starts_with("postgres://") || url.starts_with("postgresql://");
+    if !postgres(&config.database_url) || !postgres(url) {
+        return Err(DbErr::Custom(
+            "database_replica_url names a streaming replica of a PostgreSQL primary: both it \
+             and database_url must be postgres:// URLs"
+                .to_owned(),
+        ));
+    }
+    let mut options = pool_options(url, config.database_max_connections);
+    options
+        .min_connections(0)
+        .connect_timeout(Duration::from_secs(2))
+        .acquire_timeout(Duration::from_secs(2))
+        .connect_lazy(true);
+    Database::connect(options).await.map(Some)
+}
+
+/// What every pool shares: its size, the check of connections left idle, and no logging of
+/// each statement.
+fn pool_options(url: &str, max_connections: u32) -> ConnectOptions {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .max_connections(max_connections)
+        .min_connections(1)
+        // A connection idle long enough to have been dropped by the server or a firewall is
+        // pinged before use; a busy one is not (a ping on every checkout doubles the round
+        // trips of a request's statements).
+        .test_before_acquire_if_idle_for(Duration::from_secs(30))
+        .sqlx_logging(false);
+    options
 }
 
 /// Applies every pending migration.

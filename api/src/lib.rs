@@ -17,6 +17,7 @@ pub mod graphql;
 pub mod http;
 pub mod metrics;
 pub mod policy;
+pub mod replica;
 pub mod state;
 pub mod telemetry;
 pub mod trusted;

@@ -1,6 +1,6 @@
 //! What `/metrics` tells Prometheus: requests by operation, client app and outcome, their
-//! latency, the database pool, the audit trail's queue and sealing lag, the report deadline
-//! sweeper and the open subscriptions.
+//! latency, the database pool, the read replica, the audit trail's queue and sealing lag, the
+//! report deadline sweeper and the open subscriptions.
 //!
 //! Every label takes its values from a bounded set, so that no caller can grow the series
 //! without end: an operation is named only when it is a trusted document (an ad-hoc document's
@@ -104,6 +104,12 @@ struct PoolLabels {
     state: &'static str,
 }
 
+/// The labels of a read meant for the replica.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ServedLabels {
+    served_by: &'static str,
+}
+
 /// The labels of a background round.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RoundLabels {
@@ -133,6 +139,10 @@ pub struct Metrics {
     sweeps: Family<RoundLabels, Counter>,
     alerts: Counter,
     limits_local: Gauge,
+    replica_reads: Family<ServedLabels, Counter>,
+    replica_fallbacks: Counter,
+    replica_up: Gauge,
+    replica_behind: Counter,
     /// When the unsealed audit events were last read.
     unsealed_read: tokio::sync::Mutex<Option<std::time::Instant>>,
 }
@@ -225,6 +235,31 @@ impl Metrics {
             "1 while Redis fails and this instance counts rate limits on its own",
             limits_local.clone(),
         );
+        let replica_reads = Family::<ServedLabels, Counter>::default();
+        registry.register(
+            "db_replica_reads",
+            "Statements of reading work (statistics, totalCount, downloads) meant for the database \
+             replica, by what served them: replica, or primary while the replica is left aside",
+            replica_reads.clone(),
+        );
+        let replica_fallbacks = Counter::default();
+        registry.register(
+            "db_replica_fallbacks",
+            "Times the database replica failed to answer and was left aside for the primary",
+            replica_fallbacks.clone(),
+        );
+        let replica_up = Gauge::default();
+        registry.register(
+            "db_replica_up",
+            "1 while the database replica answers, 0 while it is left aside (or none is configured)",
+            replica_up.clone(),
+        );
+        let replica_behind = Counter::default();
+        registry.register(
+            "db_replica_behind",
+            "Downloads that read the primary because the replica had not replayed its last changes",
+            replica_behind.clone(),
+        );
         Self {
             registry,
             requests,
@@ -240,6 +275,10 @@ impl Metrics {
             sweeps,
             alerts,
             limits_local,
+            replica_reads,
+            replica_fallbacks,
+            replica_up,
+            replica_behind,
             unsealed_read: tokio::sync::Mutex::new(None),
         }
     }
@@ -278,6 +317,29 @@ impl Metrics {
         let outcome = if alerts.is_some() { "ok" } else { "failed" };
         self.sweeps.get_or_create(&RoundLabels { outcome }).inc();
         self.alerts.inc_by(alerts.unwrap_or(0) as u64);
+    }
+
+    /// Counts a statement of reading work meant for the replica, by what served it (`replica`
+    /// or `primary`).
+    pub fn replica_read(&self, served_by: &'static str) {
+        self.replica_reads
+            .get_or_create(&ServedLabels { served_by })
+            .inc();
+    }
+
+    /// Counts a failure of the replica.
+    pub fn replica_failed(&self) {
+        self.replica_fallbacks.inc();
+    }
+
+    /// Whether the replica answers.
+    pub fn replica_up(&self, up: bool) {
+        self.replica_up.set(i64::from(up));
+    }
+
+    /// Counts a download that read the primary because the replica lagged.
+    pub fn replica_behind(&self) {
+        self.replica_behind.inc();
     }
 
     /// The exposition, with the gauges read now: the pool, the audit queue, the unsealed

@@ -14,14 +14,19 @@ use crate::{
     graphql::limits::Limits,
     metrics::Metrics,
     policy::Policy,
+    replica::Reader,
     trusted::Trusted,
 };
 
 /// Shared application state, cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
-    /// The database pool.
+    /// The database pool (the primary's).
     pub db: DatabaseConnection,
+    /// Reads of reading work: the replica's when one is configured, else the primary's.
+    pub reader: Reader,
+    /// Reads of the primary: what a request without reads of its own (a subscription) reads.
+    pub primary_reader: Reader,
     /// The settings the app was built from.
     pub config: Arc<Config>,
     /// Issues and checks access tokens.

@@ -1,5 +1,6 @@
 //! A database of the test's own: a SQLite file, or a PostgreSQL database when
-//! `TEST_DATABASE_URL` is set. Demo databases are copies of a template built once per process.
+//! `TEST_DATABASE_URL` is set (and, with `TEST_DATABASE_REPLICA_URL`, a streaming replica of that
+//! server). Demo databases are copies of a template built once per process.
 
 use std::{path::PathBuf, sync::OnceLock};
 
@@ -26,6 +27,22 @@ pub fn postgres_server() -> Option<String> {
     std::env::var("TEST_DATABASE_URL")
         .ok()
         .filter(|u| !u.is_empty())
+}
+
+/// A streaming replica of that server, if any: `TEST_DATABASE_REPLICA_URL` (such as
+/// `postgres://postgres@127.0.0.1:5433/postgres`; `.ci/replica` starts one).
+pub fn replica_server() -> Option<String> {
+    std::env::var("TEST_DATABASE_REPLICA_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .filter(|_| postgres_server().is_some())
+}
+
+/// The URL of the database `database_url` names, on the server of `server` (its address,
+/// user and password).
+pub fn same_database_on(server: &str, database_url: &str) -> String {
+    let name = database_url.rsplit('/').next().unwrap_or_default();
+    postgres_url(server, name)
 }
 
 fn postgres_url(server: &str, name: &str) -> String {

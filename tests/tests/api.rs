@@ -46,6 +46,8 @@ mod policy;
 mod projection;
 #[path = "api/rate_limits.rs"]
 mod rate_limits;
+#[path = "api/replica.rs"]
+mod replica;
 #[path = "api/reports.rs"]
 mod reports;
 #[path = "api/responses.rs"]

@@ -6,6 +6,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use crate::replica::Reader;
+
 /// Rows per page when `first` is not given.
 pub const DEFAULT_PAGE_SIZE: i32 = 20;
 /// The most rows one page may ask for.
@@ -18,8 +20,8 @@ pub struct Page<K> {
     pub first: u64,
     /// The sort key of the last row already seen.
     pub after: Option<K>,
-    /// Whether to count the rows of the whole list too (`totalCount` is selected).
-    pub count: bool,
+    /// Where to count the rows of the whole list too, when `totalCount` is selected.
+    pub count: Option<Reader>,
 }
 
 impl<K> Page<K> {
@@ -28,7 +30,7 @@ impl<K> Page<K> {
         Slice {
             items: Vec::new(),
             has_next_page: false,
-            total: self.count.then_some(0),
+            total: self.count.as_ref().map(|_| 0),
         }
     }
 }
@@ -69,7 +71,7 @@ impl<T> Slice<T> {
 
 /// Reads `page` of `query` through a sea-orm keyset cursor (`cursor` orders the query), one
 /// row more than asked to learn whether more follow; and, when the page asks, counts the rows
-/// of the whole list: the same query, its scope and filters, without the page.
+/// of the whole list where it says: the same query, its scope and filters, without the page.
 pub async fn read<E, S, K>(
     db: &impl ConnectionTrait,
     query: Select<E>,
@@ -81,10 +83,9 @@ where
     S: SelectorTrait,
     K: IntoValueTuple,
 {
-    let total = if page.count {
-        Some(count(db, query.clone()).await?)
-    } else {
-        None
+    let total = match &page.count {
+        Some(counter) => Some(count(counter, query.clone()).await?),
+        None => None,
     };
     let mut cursor = cursor(query);
     if let Some(after) = page.after {

@@ -250,7 +250,11 @@ pub fn page_in<K: DeserializeOwned>(
     let page = Page {
         first: u64::try_from(first).unwrap_or_default(),
         after,
-        count: ctx.look_ahead().field("totalCount").exists(),
+        count: ctx
+            .look_ahead()
+            .field("totalCount")
+            .exists()
+            .then(|| ctx.reading_work().clone()),
     };
     Ok((page, paging))
 }

@@ -9,6 +9,7 @@ use crate::{
     error::ApiError,
     graphql::loaders::Loaders,
     policy::rules::Use,
+    replica::{ReadPlan, Reader},
     state::AppState,
 };
 
@@ -26,6 +27,12 @@ pub trait ContextExt {
     fn today(&self) -> NaiveDate;
     /// The request's loaders.
     fn loaders(&self) -> &Loaders;
+    /// Where the request reads its rows: the primary (a download: where its reading work
+    /// goes).
+    fn db(&self) -> &Reader;
+    /// Where the request does its reading work, statistics and `totalCount`: the replica when
+    /// one is configured, unless the request writes.
+    fn reading_work(&self) -> &Reader;
 }
 
 impl ContextExt for Context<'_> {
@@ -67,5 +74,17 @@ impl ContextExt for Context<'_> {
 
     fn loaders(&self) -> &Loaders {
         self.data_unchecked::<Loaders>()
+    }
+
+    fn db(&self) -> &Reader {
+        self.data_opt::<ReadPlan>()
+            .map_or(&self.state().primary_reader, |plan| &plan.rows)
+    }
+
+    fn reading_work(&self) -> &Reader {
+        match self.data_opt::<ReadPlan>() {
+            Some(plan) if self.query_env.operation.node.ty == OperationType::Query => &plan.work,
+            _ => &self.state().primary_reader,
+        }
     }
 }

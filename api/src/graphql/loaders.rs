@@ -33,7 +33,7 @@ use entity::{
     guardian_contact, hazard_site, intervention, organization, persuasion_attempt,
     projection::Columns, region, report_transition, screening_team,
 };
-use sea_orm::{DatabaseConnection, Order};
+use sea_orm::Order;
 use tokio::sync::Semaphore;
 use uuid::Uuid;
 
@@ -42,13 +42,14 @@ use crate::{
     domain,
     error::{ApiError, ApiResult},
     policy::{Policy, rules::Use},
+    replica::{ReadPlan, Reader},
     state::AppState,
 };
 
 /// What an unscoped source reads with: the pool and the request's time, and no caller.
 pub struct Unscoped {
-    /// The pool.
-    pub db: DatabaseConnection,
+    /// Where the request reads its rows.
+    pub db: Reader,
     /// The request's time.
     pub now: DateTime<Utc>,
 }
@@ -57,8 +58,10 @@ pub struct Unscoped {
 /// policy and the request's time.
 #[derive(Clone)]
 pub struct Scoped {
-    /// The pool.
-    pub db: DatabaseConnection,
+    /// Where the request reads its rows.
+    pub db: Reader,
+    /// Where the request counts (`totalCount` of a list inside a record).
+    pub counts: Reader,
     /// The caller, when signed in.
     principal: Option<Principal>,
     /// The access policy.
@@ -496,11 +499,13 @@ macro_rules! loaders {
         }
 
         impl Loaders {
-            /// The loaders of one request read for `principal` (none is made yet).
-            pub fn new(state: &AppState, principal: Option<Principal>) -> Self {
+            /// The loaders of one request read for `principal`, where `plan` says (none is
+            /// made yet).
+            pub fn new(state: &AppState, principal: Option<Principal>, plan: &ReadPlan) -> Self {
                 Self {
                     reach: Scoped {
-                        db: state.db.clone(),
+                        db: plan.rows.clone(),
+                        counts: plan.work.clone(),
                         principal,
                         policy: Arc::clone(&state.policy),
                         mac: state.audit_keys.mac.clone(),
@@ -572,7 +577,7 @@ loaders! {
     /// How many visits of each child the caller may see (`Child.visits.totalCount`).
     visit_counts: ByParentLimited<VisitCounts> in Scoped -> (Uuid, u64)
         = |c, keys, _limit, _none: (), _whole: ()|
-            domain::visit::counts_for_children(&c.db, &c.actor()?, keys),
+            domain::visit::counts_for_children(&c.counts, &c.actor()?, keys),
         by |(child, _)| *child;
     /// Each child's active pairing.
     pairings: ByKey<ActivePairings> in Unscoped -> entity::pairing::Model
@@ -682,7 +687,7 @@ loaders! {
     /// when asked (`ScreeningCampaign.records.totalCount`).
     record_counts: ByParentLimited<RecordCounts> in Scoped -> (Uuid, u64)
         = |c, keys, _limit, concern: Option<bool>, _whole: ()|
-            domain::screening::record_counts(&c.db, &c.actor()?, keys, concern),
+            domain::screening::record_counts(&c.counts, &c.actor()?, keys, concern),
         by |(campaign, _)| *campaign;
     /// Each screening campaign's numbers, over the records the caller may see.
     tallies: ByKey<Tallies> in Scoped -> (Uuid, domain::screening::Tally)

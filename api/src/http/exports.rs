@@ -111,7 +111,15 @@ pub async fn child_access(
         "until": params.until,
     }));
     let meta = request_meta(&req, &state, &request_id, RequestClient::default());
-    let request = prepare(&state, meta, session, CHILD_ACCESS.to_owned(), variables);
+    let plan = state.reader.caught_up().await;
+    let request = prepare(
+        &state,
+        meta,
+        session,
+        CHILD_ACCESS.to_owned(),
+        variables,
+        plan,
+    );
     let response = schema.execute(request).await;
     if !response.errors.is_empty() {
         return refusal(response.errors, CHILD_ACCESS, &request_id);

@@ -38,6 +38,7 @@ use crate::{
         negotiate::{Accepted, MediaType, negotiate},
     },
     policy::hook::RequestAudit,
+    replica::ReadPlan,
     state::AppState,
     trusted::{self, Manifests, TrustedDocument},
 };
@@ -234,7 +235,8 @@ pub async fn graphql(
             Refusal::request_error(exceeded.code, exceeded.message),
         );
     }
-    let request = prepare(&state, meta, session, query.query.clone(), variables);
+    let plan = state.reader.reads_for(query.operation);
+    let request = prepare(&state, meta, session, query.query.clone(), variables, plan);
     let mut request = match query.operation_name {
         Some(name) => request.operation_name(name),
         None => request,
@@ -276,6 +278,7 @@ fn operation_name(query: &CheckedQuery) -> Option<String> {
 /// The query and operation name once checked, with the parsed document.
 struct CheckedQuery {
     query: String,
+    operation: OperationType,
     operation_name: Option<String>,
     document: Arc<ExecutableDocument>,
 }
@@ -487,6 +490,7 @@ fn check_params(
     Ok((
         CheckedQuery {
             query,
+            operation,
             operation_name: params.operation_name,
             document,
         },
@@ -587,20 +591,23 @@ fn argument_at(document: &ExecutableDocument, pos: Pos) -> Option<String> {
 }
 
 /// A request for the executor with what every resolver and the policy hook read: the session,
-/// the client's address, app and request id, fresh loaders and the request's audit collector.
+/// the client's address, app and request id, where it reads, fresh loaders and the request's
+/// audit collector.
 pub(crate) fn prepare(
     state: &AppState,
     meta: RequestMeta,
     session: Session,
     query: String,
     variables: Variables,
+    plan: ReadPlan,
 ) -> async_graphql::Request {
-    let loaders = Loaders::new(state, session.principal().ok().cloned());
+    let loaders = Loaders::new(state, session.principal().ok().cloned(), &plan);
     async_graphql::Request::new(query)
         .variables(variables)
         .data(session)
         .data(meta)
         .data(loaders)
+        .data(plan)
         .data(Arc::new(RequestAudit::default()))
 }
 

@@ -38,6 +38,7 @@ use crate::{
         graphql::{prepare, request_meta, session},
     },
     policy::Level,
+    replica::ReadPlan,
     state::AppState,
 };
 
@@ -347,13 +348,16 @@ struct Pages {
     after: Option<String>,
     done: bool,
     rows: u64,
+    /// Where it reads: the replica when it has caught up with the primary.
+    plan: ReadPlan,
 }
 
 impl Pages {
     /// Pages of the ledger within the region `region` (a global ID; the whole scope when
     /// `None`), or of the children of `submission`, read as `session`, and the columns its role
-    /// may read (first, for a submission, how each child changed).
-    fn new(
+    /// may read (first, for a submission, how each child changed). Read from the replica
+    /// when it has replayed what the primary had committed.
+    async fn new(
         state: AppState,
         schema: AppSchema,
         session: Session,
@@ -374,6 +378,7 @@ impl Pages {
              pageInfo {{ hasNextPage endCursor }} }} }}",
             selection(&columns)
         );
+        let plan = state.reader.caught_up().await;
         let pages = Self {
             state,
             schema,
@@ -385,6 +390,7 @@ impl Pages {
             after: None,
             done: false,
             rows: 0,
+            plan,
         };
         Ok((pages, columns))
     }
@@ -405,6 +411,7 @@ impl Pages {
             self.session.clone(),
             self.document.clone(),
             variables,
+            self.plan.clone(),
         );
         let response = self.schema.execute(request).await;
         if !response.errors.is_empty() {
@@ -731,6 +738,7 @@ async fn start(
         meta,
         (region, submission),
     )
+    .await
     .map_err(|_| unauthenticated())
 }
 
@@ -752,7 +760,8 @@ pub async fn export_to_file(
         session,
         RequestMeta::default(),
         (region, None),
-    )?;
+    )
+    .await?;
     let refused = |errors: Vec<ServerError>| {
         anyhow::anyhow!(
             "the export was refused: {}",

@@ -32,7 +32,7 @@ async fn send(app: &TestApp, body: Value) -> GqlResponse {
     TestApp::read(request.send().await.unwrap()).await
 }
 
-async fn scrape(app: &TestApp) -> String {
+pub(crate) async fn scrape(app: &TestApp) -> String {
     let response = app
         .client
         .get(format!("{}/metrics", app.address))
@@ -50,7 +50,7 @@ async fn scrape(app: &TestApp) -> String {
 }
 
 /// The value of the series whose line starts with `name{` and holds every label of `labels`.
-fn value(text: &str, name: &str, labels: &[&str]) -> Option<f64> {
+pub(crate) fn value(text: &str, name: &str, labels: &[&str]) -> Option<f64> {
     text.lines()
         .filter(|line| {
             line.strip_prefix(name)

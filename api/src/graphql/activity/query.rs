@@ -46,7 +46,7 @@ impl ActivityQuery {
         after: Option<String>,
     ) -> Result<Connection<ServiceActivity>> {
         let actor = ctx.actor()?;
-        let db = &ctx.state().db;
+        let db = ctx.db();
         let (page, paging) =
             connection::page::<(NaiveDate, uuid::Uuid)>(ctx, first, after.as_deref())?;
         let filter = filter.unwrap_or_default();

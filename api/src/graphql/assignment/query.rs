@@ -91,7 +91,7 @@ impl AssignmentQuery {
                 .subject_types
                 .map(|s| s.into_iter().map(Into::into).collect()),
         };
-        let slice = domain::assignment::inbox(&ctx.state().db, &actor, filter, page).await?;
+        let slice = domain::assignment::inbox(ctx.db(), &actor, filter, page).await?;
         Ok(paging.connection(ctx, slice, |a| a.id, Assignment))
     }
 
@@ -107,7 +107,7 @@ impl AssignmentQuery {
         let path = region::filter_path(ctx, region_id, "regionId")
             .await?
             .unwrap_or_else(|| actor.principal.region_path.clone());
-        let tallies = domain::assignment::overview(&ctx.state().db, &actor, &path).await?;
+        let tallies = domain::assignment::overview(ctx.reading_work(), &actor, &path).await?;
         Ok(tallies
             .into_iter()
             .map(|t| UnitResponsibility {

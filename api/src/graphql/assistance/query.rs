@@ -60,7 +60,7 @@ impl AssistanceQuery {
         let filter = filter.unwrap_or_default();
         let region_path = region::filter_path(ctx, filter.region_id, "filter.regionId").await?;
         let slice = assistance::list(
-            &ctx.state().db,
+            ctx.db(),
             &actor,
             assistance::AssessmentFilter {
                 state: filter.state.map(Into::into),
@@ -87,7 +87,7 @@ impl AssistanceQuery {
         let (page, paging) = connection::page::<uuid::Uuid>(ctx, first, after.as_deref())?;
         let filter = filter.unwrap_or_default();
         let slice = assistance::list_items(
-            &ctx.state().db,
+            ctx.db(),
             &actor,
             assistance::ItemFilter {
                 states: filter
@@ -115,7 +115,7 @@ impl AssistanceQuery {
     ) -> Result<Connection<AccessGrant>> {
         let actor = ctx.actor()?;
         let (page, paging) = connection::page::<uuid::Uuid>(ctx, first, after.as_deref())?;
-        let slice = domain::access::list(&ctx.state().db, &actor, active, page).await?;
+        let slice = domain::access::list(ctx.db(), &actor, active, page).await?;
         Ok(paging.connection(ctx, slice, |g| g.id, AccessGrant))
     }
 
@@ -134,8 +134,7 @@ impl AssistanceQuery {
         let actor = ctx.actor()?;
         let (page, paging) = connection::page::<uuid::Uuid>(ctx, first, after.as_deref())?;
         let slice =
-            domain::access::reviews(&ctx.state().db, &actor, ReviewFilter { reviewed }, page)
-                .await?;
+            domain::access::reviews(ctx.db(), &actor, ReviewFilter { reviewed }, page).await?;
         Ok(paging.connection(ctx, slice, |b| b.id, BreakGlassAccess))
     }
 }

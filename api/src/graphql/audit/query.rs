@@ -40,8 +40,7 @@ impl AuditQuery {
             .ok_or_else(|| ApiError::bad_input("subjectId", "not a global ID"))?;
         let (page, paging) = connection::page::<uuid::Uuid>(ctx, first, after.as_deref())?;
         let slice =
-            domain::audit_trail::for_subject(&ctx.state().db, &actor, kind.name(), subject, page)
-                .await?;
+            domain::audit_trail::for_subject(ctx.db(), &actor, kind.name(), subject, page).await?;
         Ok(paging.connection(ctx, slice, |e| e.id, AuditEvent))
     }
 

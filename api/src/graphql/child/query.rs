@@ -31,7 +31,7 @@ impl ChildQuery {
         let Ok(uuid) = ids::expect(Kind::Child, &id, "id") else {
             return Ok(None);
         };
-        Ok(domain::child::find(&ctx.state().db, &actor, uuid)
+        Ok(domain::child::find(ctx.db(), &actor, uuid)
             .await?
             .map(Child))
     }
@@ -93,7 +93,7 @@ impl ChildQuery {
             ChildOrder::Registered => domain::child::ChildOrder::Registered,
         };
         let columns = connection::node_columns(ctx, Child::COLUMNS);
-        let db = &ctx.state().db;
+        let db = ctx.db();
         let slice = domain::child::list(db, &actor, domain_filter, order, page, columns).await?;
         Ok(paging.connection(ctx, slice, |c| order.key(c), Child))
     }

@@ -380,7 +380,7 @@ impl Child {
                         .await?,
                     page.first,
                 );
-                if page.count {
+                if page.count.is_some() {
                     slice.total = Some(ctx.loaders().visit_counts().count_of(self.0.id, ()).await?);
                 }
                 slice
@@ -390,7 +390,7 @@ impl Child {
                     child: Some(self.0.id),
                     ..Default::default()
                 };
-                crate::domain::visit::list(&ctx.state().db, &ctx.actor()?, filter, page).await?
+                crate::domain::visit::list(ctx.db(), &ctx.actor()?, filter, page).await?
             }
         };
         Ok(Some(paging.connection(

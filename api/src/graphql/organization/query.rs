@@ -42,7 +42,7 @@ impl OrganizationQuery {
             within_region,
             name_contains: filter.name_contains,
         };
-        let slice = domain::organization::list(&ctx.state().db, principal, filter, page).await?;
+        let slice = domain::organization::list(ctx.db(), principal, filter, page).await?;
         Ok(paging.connection(ctx, slice, |o| (o.name.clone(), o.id), Organization))
     }
 }

@@ -34,7 +34,7 @@ impl PairingQuery {
         };
         let order = domain::child::ChildOrder::Name;
         let columns = connection::node_columns(ctx, Child::COLUMNS);
-        let db = &ctx.state().db;
+        let db = ctx.db();
         let slice = domain::child::list(db, &actor, filter, order, page, columns).await?;
         Ok(paging.connection(ctx, slice, |c| order.key(c), Child))
     }
@@ -51,7 +51,7 @@ impl PairingQuery {
         let actor = ctx.actor()?;
         let (page, paging) =
             connection::page::<(String, uuid::Uuid)>(ctx, first, after.as_deref())?;
-        let slice = domain::pairing::unpaired(&ctx.state().db, &actor, page).await?;
+        let slice = domain::pairing::unpaired(ctx.db(), &actor, page).await?;
         Ok(paging.connection(ctx, slice, |c| (c.name.clone(), c.id), Child))
     }
 }

@@ -26,7 +26,7 @@ pub async fn filter_path(
         return Ok(None);
     };
     let region = ids::expect(Kind::Region, &id, field)?;
-    let found = domain::region::find(&ctx.state().db, ctx.principal()?, region).await?;
+    let found = domain::region::find(ctx.db(), ctx.principal()?, region).await?;
     Ok(Some(RegionPath::from(
         found.map_or_else(|| "-".to_owned(), |r| r.path),
     )))
@@ -40,7 +40,7 @@ pub async fn find_input(
     field: &str,
 ) -> Result<entity::region::Model, ApiError> {
     let region = ids::expect(Kind::Region, id, field)?;
-    domain::region::find(&ctx.state().db, ctx.principal()?, region)
+    domain::region::find(ctx.db(), ctx.principal()?, region)
         .await?
         .ok_or_else(|| ApiError::bad_input(field, "no such region"))
 }

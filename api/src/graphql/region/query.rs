@@ -30,7 +30,7 @@ impl RegionQuery {
         let parent = parent_id
             .map(|id| ids::expect(Kind::Region, &id, "parentId"))
             .transpose()?;
-        let rows = domain::region::children_of(&ctx.state().db, principal, parent).await?;
+        let rows = domain::region::children_of(ctx.db(), principal, parent).await?;
         Ok(rows.into_iter().map(Region).collect())
     }
 }

@@ -59,7 +59,7 @@ impl ReportQuery {
                 .map(|s| s.into_iter().map(Into::into).collect()),
             mine: filter.mine,
         };
-        let slice = domain::report::list(&ctx.state().db, &actor, filter, page).await?;
+        let slice = domain::report::list(ctx.db(), &actor, filter, page).await?;
         Ok(paging.connection(ctx, slice, |r| r.id, Report))
     }
 
@@ -73,7 +73,7 @@ impl ReportQuery {
         let Ok(uuid) = ids::expect(Kind::Report, &id, "id") else {
             return Ok(None);
         };
-        let report = found(domain::report::get(&ctx.state().db, &actor, uuid).await)?;
+        let report = found(domain::report::get(ctx.db(), &actor, uuid).await)?;
         Ok(report.map(Report))
     }
 
@@ -83,7 +83,7 @@ impl ReportQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The receipt code `submitPublicReport` gave.")] receipt: String,
     ) -> Result<Option<ReportStatus>> {
-        let found = domain::report::by_receipt(&ctx.state().db, &receipt).await?;
+        let found = domain::report::by_receipt(ctx.db(), &receipt).await?;
         Ok(found.map(|r| ReportStatus {
             state: r.state.into(),
             submitted_at: r.submitted_at,
@@ -103,7 +103,7 @@ impl ReportQuery {
     ) -> Result<Connection<DeadlineAlert>> {
         let actor = ctx.actor()?;
         let (page, paging) = connection::page::<uuid::Uuid>(ctx, first, after.as_deref())?;
-        let slice = domain::report::alerts(&ctx.state().db, &actor, page).await?;
+        let slice = domain::report::alerts(ctx.db(), &actor, page).await?;
         Ok(paging.connection(ctx, slice, |a| a.id, DeadlineAlert))
     }
 }

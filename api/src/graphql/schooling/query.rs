@@ -29,7 +29,7 @@ impl SchoolingQuery {
         let actor = ctx.actor()?;
         let (page, paging) = connection::page::<uuid::Uuid>(ctx, first, after.as_deref())?;
         let states = states.map(|s| s.into_iter().map(Into::into).collect());
-        let slice = domain::schooling::cases(&ctx.state().db, &actor, states, page).await?;
+        let slice = domain::schooling::cases(ctx.db(), &actor, states, page).await?;
         Ok(paging.connection(ctx, slice, |c| c.id, DropoutCase))
     }
 }

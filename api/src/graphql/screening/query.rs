@@ -35,7 +35,7 @@ impl ScreeningQuery {
     ) -> Result<Connection<ScreeningCampaign>> {
         let actor = ctx.actor()?;
         let (page, paging) = connection::page::<uuid::Uuid>(ctx, first, after.as_deref())?;
-        let slice = screening::campaigns(&ctx.state().db, &actor, on, page).await?;
+        let slice = screening::campaigns(ctx.db(), &actor, on, page).await?;
         Ok(paging.connection(ctx, slice, |c| c.id, ScreeningCampaign))
     }
 
@@ -47,7 +47,7 @@ impl ScreeningQuery {
     ) -> Result<Option<ScreeningCampaign>> {
         let actor = ctx.actor()?;
         let id = ids::expect(Kind::ScreeningCampaign, &id, "id")?;
-        match screening::get_campaign(&ctx.state().db, &actor, id).await {
+        match screening::get_campaign(ctx.db(), &actor, id).await {
             Ok(found) => Ok(Some(ScreeningCampaign(found))),
             Err(ApiError::NotFound) => Ok(None),
             Err(err) => Err(err.into()),
@@ -63,7 +63,7 @@ impl ScreeningQuery {
     ) -> Result<Vec<HazardSite>> {
         let actor = ctx.actor()?;
         let path = region::filter_path(ctx, region_id, "regionId").await?;
-        Ok(screening::sites(&ctx.state().db, &actor, path.as_ref())
+        Ok(screening::sites(ctx.db(), &actor, path.as_ref())
             .await?
             .into_iter()
             .map(HazardSite)

@@ -147,7 +147,7 @@ impl ScreeningCampaign {
                         .await?,
                     page.first,
                 );
-                if page.count {
+                if page.count.is_some() {
                     slice.total = Some(
                         ctx.loaders()
                             .record_counts()
@@ -159,7 +159,7 @@ impl ScreeningCampaign {
             }
             Some(_) => {
                 let actor = ctx.actor()?;
-                screening::records(&ctx.state().db, &actor, self.0.id, concern, page).await?
+                screening::records(ctx.db(), &actor, self.0.id, concern, page).await?
             }
         };
         Ok(paging.connection(ctx, slice, |r| r.id, ScreeningRecord))

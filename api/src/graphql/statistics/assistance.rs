@@ -126,7 +126,7 @@ impl AssistanceStatisticsQuery {
             None => None,
         };
         let table = assistance::assistance(
-            &ctx.state().db,
+            ctx.reading_work(),
             &actor,
             asked,
             level.into(),

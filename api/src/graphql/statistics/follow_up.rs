@@ -155,7 +155,7 @@ impl FollowUpStatisticsQuery {
             None => None,
         };
         let table = visits::compliance(
-            &ctx.state().db,
+            ctx.reading_work(),
             &actor,
             asked,
             level.into(),
@@ -189,7 +189,7 @@ impl FollowUpStatisticsQuery {
             None => None,
         };
         let table = dropout::dropout(
-            &ctx.state().db,
+            ctx.reading_work(),
             &actor,
             asked,
             level.into(),

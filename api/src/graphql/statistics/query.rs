@@ -246,7 +246,7 @@ impl StatisticsQuery {
         let dimensions: Vec<Dimension> =
             by.unwrap_or_default().into_iter().map(Into::into).collect();
         let table = statistics::children(
-            &ctx.state().db,
+            ctx.reading_work(),
             &actor,
             asked,
             level.into(),
@@ -284,7 +284,7 @@ impl StatisticsQuery {
             None => None,
         };
         let trend = trends::children(
-            &ctx.state().db,
+            ctx.reading_work(),
             &actor,
             asked,
             level.into(),

@@ -195,7 +195,7 @@ impl ReportStatisticsQuery {
         };
         let config = &ctx.state().config;
         let table = reports::reports(
-            &ctx.state().db,
+            ctx.reading_work(),
             &actor,
             query,
             config.statistics_min_cell,

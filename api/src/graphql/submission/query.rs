@@ -26,7 +26,7 @@ impl SubmissionQuery {
     ) -> Result<Vec<LedgerSubmission>> {
         let actor = ctx.actor()?;
         let region = ids::optional(region_id, Kind::Region, "regionId")?;
-        let found = domain::submission::list(&ctx.state().db, actor.principal, region).await?;
+        let found = domain::submission::list(ctx.db(), actor.principal, region).await?;
         Ok(found.into_iter().map(LedgerSubmission).collect())
     }
 }

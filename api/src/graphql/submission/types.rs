@@ -27,7 +27,7 @@ impl LedgerSubmission {
     /// The region submitted for.
     async fn region(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
         Ok(
-            crate::domain::region::find(&ctx.state().db, ctx.actor()?.principal, self.0.region_id)
+            crate::domain::region::find(ctx.db(), ctx.actor()?.principal, self.0.region_id)
                 .await?
                 .map(Region),
         )

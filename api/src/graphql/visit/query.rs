@@ -51,7 +51,7 @@ impl VisitQuery {
         after: Option<String>,
     ) -> Result<Connection<Visit>> {
         let actor = ctx.actor()?;
-        let db = &ctx.state().db;
+        let db = ctx.db();
         let (page, paging) = connection::page::<VisitKey>(ctx, first, after.as_deref())?;
         let filter = filter.unwrap_or_default();
         let region_path = region::filter_path(ctx, filter.region_id, "filter.regionId").await?;
