@@ -271,7 +271,8 @@ impl Replica {
 
 /// Whether `error` says the server cannot answer now (as opposed to a statement it refused):
 /// no connection, a connection lost or timed out, a server shutting down or still starting,
-/// or a statement cancelled for a conflict with the replay of the primary's changes.
+/// a statement cancelled for a conflict with the replay of the primary's changes, or a table
+/// the primary has and the replica has not replayed yet.
 fn unreachable(error: &DbErr) -> bool {
     match error {
         DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
@@ -284,12 +285,13 @@ fn unreachable(error: &DbErr) -> bool {
                 | sqlx::Error::PoolClosed
                 | sqlx::Error::WorkerCrashed => true,
                 sqlx::Error::Database(error) => error.code().is_some_and(|code| {
-                    // Connection exceptions, too many connections, operator intervention, and
-                    // the serialization failure a hot standby cancels a statement with.
+                    // Connection exceptions, too many connections, operator intervention, the
+                    // serialization failure a hot standby cancels a statement with, and a
+                    // database, table or column the replica has not replayed yet (a migration
+                    // the primary has just run).
                     code.starts_with("08")
                         || code.starts_with("57P")
-                        || code == "53300"
-                        || code == "40001"
+                        || ["53300", "40001", "3D000", "42P01", "42703"].contains(&code.as_ref())
                 }),
                 _ => false,
             }
@@ -381,12 +383,12 @@ mod tests {
         assert!(unreachable(&DbErr::Query(RuntimeErr::SqlxError(Arc::new(
             sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionRefused))
         )))));
-        // Shutting down, a conflict with recovery, a connection lost.
-        for code in ["57P01", "40001", "08006"] {
+        // Shutting down, a conflict with recovery, a connection lost, a table not replayed yet.
+        for code in ["57P01", "40001", "08006", "42P01"] {
             assert!(unreachable(&database_error(code)), "{code}");
         }
-        // A syntax error, a missing table: the primary would refuse them too.
-        for code in ["42601", "42P01"] {
+        // A syntax error, a check that failed: the primary would refuse them too.
+        for code in ["42601", "23514"] {
             assert!(!unreachable(&database_error(code)), "{code}");
         }
         assert!(!unreachable(&DbErr::RecordNotFound("child".into())));

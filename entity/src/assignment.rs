@@ -33,6 +33,8 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     /// How far along, 0 to 100, as last reported.
     pub progress_percent: i32,
+    /// When it was done, while it is.
+    pub done_at: Option<DateTimeUtc>,
 }
 
 /// No relations are declared: queries name their joins explicitly.

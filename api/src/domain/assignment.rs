@@ -12,9 +12,9 @@ use entity::{
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect,
-    QueryTrait,
-    sea_query::{Expr, ExprTrait, Func},
+    ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait,
+    sea_query::{Expr, ExprTrait, Func, SelectStatement},
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -64,6 +64,7 @@ fn row(duty: Duty, by: Option<Uuid>, now: DateTime<Utc>) -> assignment::ActiveMo
         created_at: Set(now),
         updated_at: Set(now),
         progress_percent: Set(0),
+        done_at: Set(None),
     }
 }
 
@@ -106,7 +107,18 @@ pub async fn settle(
         .filter(assignment::Column::SubjectType.eq(subject_type))
         .filter(assignment::Column::SubjectKey.eq(key));
     if status == AssignmentStatus::Done {
-        update = update.col_expr(assignment::Column::ProgressPercent, Expr::value(100));
+        // Those already done keep the time they were.
+        update = update
+            .col_expr(assignment::Column::ProgressPercent, Expr::value(100))
+            .col_expr(
+                assignment::Column::DoneAt,
+                Expr::col(assignment::Column::DoneAt).if_null(now),
+            );
+    } else {
+        update = update.col_expr(
+            assignment::Column::DoneAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        );
     }
     if let Some(from) = from {
         update = update.filter(assignment::Column::Status.eq(from));
@@ -199,6 +211,7 @@ pub async fn report_progress(
     } else {
         AssignmentStatus::InProgress
     });
+    active.done_at = Set((percent == 100).then(|| found.done_at.unwrap_or(actor.now)));
     active.updated_at = Set(actor.now);
     let after = active.update(db).await?;
     work.finish(
@@ -301,6 +314,44 @@ pub struct Tally {
     pub cases: [u64; 3],
 }
 
+/// The units serving `region_path` or below, within the caller's jurisdiction: a wider region
+/// is narrowed to it; `None` for another region, which has nothing for them.
+pub(crate) fn serving(actor: &Actor<'_>, region_path: &RegionPath) -> Option<SelectStatement> {
+    let own = &actor.principal.region_path;
+    let region_path = if own.contains(region_path.as_str()) {
+        region_path
+    } else if region_path.contains(own.as_str()) {
+        own
+    } else {
+        return None;
+    };
+    let regions = region::Entity::find()
+        .select_only()
+        .column(region::Column::Id)
+        .filter(scope::within(region::Column::Path, region_path))
+        .into_query();
+    Some(
+        organization::Entity::find()
+            .select_only()
+            .column(organization::Column::Id)
+            .filter(organization::Column::RegionId.in_subquery(regions))
+            .into_query(),
+    )
+}
+
+/// The units of `ids`, by name.
+pub(crate) async fn units_by_name(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> ApiResult<Vec<organization::Model>> {
+    Ok(organization::Entity::find()
+        .filter(organization::Column::Id.is_in(ids))
+        .order_by_asc(organization::Column::Name)
+        .order_by_asc(organization::Column::Id)
+        .all(db)
+        .await?)
+}
+
 /// The joint meeting's view (联席会议): per unit serving `region_path` or below, what it has been
 /// assigned, what is done and what is overdue, for plan tasks and for cases.
 pub async fn overview(
@@ -308,26 +359,9 @@ pub async fn overview(
     actor: &Actor<'_>,
     region_path: &RegionPath,
 ) -> ApiResult<Vec<Tally>> {
-    // Within the caller's jurisdiction only: a wider region is narrowed to it, another region
-    // has nothing for them.
-    let own = &actor.principal.region_path;
-    let region_path = if own.contains(region_path.as_str()) {
-        region_path
-    } else if region_path.contains(own.as_str()) {
-        own
-    } else {
+    let Some(serving) = serving(actor, region_path) else {
         return Ok(Vec::new());
     };
-    let regions = region::Entity::find()
-        .select_only()
-        .column(region::Column::Id)
-        .filter(scope::within(region::Column::Path, region_path))
-        .into_query();
-    let serving = organization::Entity::find()
-        .select_only()
-        .column(organization::Column::Id)
-        .filter(organization::Column::RegionId.in_subquery(regions))
-        .into_query();
     let done = assignment::Column::Status.eq(AssignmentStatus::Done);
     let late = assignment::Column::Status
         .ne(AssignmentStatus::Done)
@@ -357,11 +391,8 @@ pub async fn overview(
             *total += u64::try_from(n).unwrap_or_default();
         }
     }
-    let units = organization::Entity::find()
-        .filter(organization::Column::Id.is_in(tallies.keys().copied()))
-        .all(db)
-        .await?;
-    let mut out: Vec<Tally> = units
+    let units = units_by_name(db, tallies.keys().copied()).await?;
+    Ok(units
         .into_iter()
         .filter_map(|unit| {
             tallies.remove(&unit.id).map(|mut t| {
@@ -369,17 +400,7 @@ pub async fn overview(
                 t
             })
         })
-        .collect();
-    out.sort_by(|a, b| {
-        let name = |t: &Tally| {
-            t.organization
-                .as_ref()
-                .map(|o| o.name.clone())
-                .unwrap_or_default()
-        };
-        name(a).cmp(&name(b))
-    });
-    Ok(out)
+        .collect())
 }
 
 #[derive(Deserialize)]

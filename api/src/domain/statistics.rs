@@ -48,6 +48,7 @@ use crate::{
 pub mod assistance;
 pub mod dropout;
 pub mod reports;
+pub mod responsibility;
 pub mod trends;
 pub mod visits;
 

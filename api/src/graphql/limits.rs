@@ -49,16 +49,18 @@ pub struct Limits {
     connections: HashSet<String>,
 }
 
-/// Fields whose answer reads every child (or report, or case) of the caller's jurisdiction,
+/// Fields whose answer reads every child (or report, case, or assignment) of the caller's
+/// jurisdiction,
 /// each counted as this many points rather than one: at the default limit a request holds at
 /// most nine statistics tables.
-pub const HEAVY_FIELDS: [(&str, u64); 6] = [
+pub const HEAVY_FIELDS: [(&str, u64); 7] = [
     ("assistanceStatistics", 2_500),
     ("childStatistics", 2_500),
     ("childTrend", 2_500),
     ("reportStatistics", 2_500),
     ("visitCompliance", 2_500),
     ("dropoutStatistics", 2_500),
+    ("responsibilityTrend", 2_500),
 ];
 
 /// The points a field counts for itself.

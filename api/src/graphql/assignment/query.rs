@@ -1,9 +1,14 @@
-//! Inbox and overview queries.
+//! Inbox, overview and trend queries.
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use chrono::NaiveDate;
 
 use crate::{
-    domain::{self, assignment::InboxFilter},
+    domain::{
+        self,
+        assignment::InboxFilter,
+        statistics::{Grain, responsibility},
+    },
     graphql::{
         connection::{self, Connection},
         context::ContextExt,
@@ -57,6 +62,53 @@ fn counts(values: [u64; 3]) -> Counts {
         done: values[1],
         overdue: values[2],
     }
+}
+
+/// One kind of assignment in one month of a unit's trend.
+#[derive(SimpleObject)]
+pub struct MonthCounts {
+    /// Assigned during the month.
+    pub assigned: u64,
+    /// Done during the month.
+    pub done: u64,
+    /// Assigned by the month's end and not done then.
+    pub open: u64,
+    /// Of those open at the month's end, the ones due before it.
+    pub overdue: u64,
+}
+
+impl From<responsibility::MonthCounts> for MonthCounts {
+    fn from(c: responsibility::MonthCounts) -> Self {
+        Self {
+            assigned: c.assigned,
+            done: c.done,
+            open: c.open,
+            overdue: c.overdue,
+        }
+    }
+}
+
+/// One month of a unit's line in the joint meeting's trend.
+#[derive(SimpleObject)]
+pub struct ResponsibilityMonth {
+    /// The month, `2026-11`.
+    pub month: String,
+    /// Whether this is the month in progress, whose end is now (its open and overdue counts are
+    /// the overview's).
+    pub live: bool,
+    /// The plan's tasks.
+    pub plan_tasks: MonthCounts,
+    /// Cases: reports, assessments, service items, dropout cases.
+    pub cases: MonthCounts,
+}
+
+/// One unit's line in the joint meeting's trend: its months, oldest first.
+#[derive(SimpleObject)]
+pub struct UnitResponsibilityTrend {
+    /// The unit.
+    pub organization: Organization,
+    /// Its months, oldest first, each of them in the window.
+    pub months: Vec<ResponsibilityMonth>,
 }
 
 /// Responsibility queries.
@@ -114,6 +166,43 @@ impl AssignmentQuery {
                 organization: t.organization.map(Organization),
                 plan_tasks: counts(t.plan),
                 cases: counts(t.cases),
+            })
+            .collect())
+    }
+
+    /// The joint meeting's overview month by month: for every unit serving the region (your
+    /// jurisdiction when omitted) that had assignments by the window's end, what it was
+    /// assigned and finished in each month, and what it left open and overdue at the month's
+    /// end, from `from` until `until` (by default the 24 months up to and including this one;
+    /// at most 60; months after this one are left out). Counted from the assignments
+    /// themselves, so every past month is exact.
+    async fn responsibility_trend(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The region; your jurisdiction when omitted.")] region_id: Option<ID>,
+        #[graphql(desc = "The first month: the one this day falls in.")] from: Option<NaiveDate>,
+        #[graphql(desc = "Up to this day, exclusive (the first of a month ends before it).")]
+        until: Option<NaiveDate>,
+    ) -> Result<Vec<UnitResponsibilityTrend>> {
+        let actor = ctx.actor()?;
+        let path = region::filter_path(ctx, region_id, "regionId")
+            .await?
+            .unwrap_or_else(|| actor.principal.region_path.clone());
+        let units = responsibility::trend(ctx.reading_work(), &actor, &path, (from, until)).await?;
+        Ok(units
+            .into_iter()
+            .map(|unit| UnitResponsibilityTrend {
+                organization: Organization(unit.organization),
+                months: unit
+                    .months
+                    .into_iter()
+                    .map(|m| ResponsibilityMonth {
+                        month: Grain::Month.period(m.month),
+                        live: m.live,
+                        plan_tasks: m.plan.into(),
+                        cases: m.cases.into(),
+                    })
+                    .collect(),
             })
             .collect())
     }
