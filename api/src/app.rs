@@ -35,7 +35,7 @@ use crate::{
     graphql, http,
     metrics::Metrics,
     policy::Policy,
-    replica::Reader,
+    replica::{self, Reader, Watch},
     state::AppState,
     trusted::Trusted,
 };
@@ -50,6 +50,7 @@ pub struct Application {
     sealer: JoinHandle<()>,
     sweeper: JoinHandle<()>,
     snapshots: JoinHandle<()>,
+    replica_watch: JoinHandle<()>,
     event_listener: JoinHandle<()>,
     revocations: JoinHandle<()>,
     reloads: JoinHandle<()>,
@@ -130,7 +131,7 @@ impl Application {
             db.clone(),
             Arc::clone(&clock),
             Duration::from_secs(config.statistics_snapshot_interval_secs.max(1)),
-            stopped,
+            stopped.clone(),
         ));
         // Counted on the requests' connection only, so background work does not blur it.
         let statements = Arc::new(AtomicU64::new(0));
@@ -145,16 +146,20 @@ impl Application {
                 Reader::with_replica(
                     db.clone(),
                     replica,
-                    i64::try_from(config.database_replica_retry_secs.max(1))
-                        .ok()
-                        .and_then(TimeDelta::try_seconds)
-                        .unwrap_or(TimeDelta::MAX),
-                    Arc::clone(&clock),
+                    Duration::from_secs(config.database_replica_timeout_secs.max(1)),
                     Arc::clone(&metrics),
                 )
             }
             None => Reader::primary(db.clone()),
         };
+        let replica_watch = tokio::spawn(replica::watch(
+            reader.clone(),
+            Watch {
+                every: Duration::from_secs(config.database_replica_check_secs.max(1)),
+                max_lag: Duration::from_secs(config.database_replica_max_lag_secs.max(1)),
+            },
+            stopped,
+        ));
         let proxies = http::client::parse_proxies(&config.trusted_proxies)?;
         let trusted = Arc::new(
             Trusted::load(config.documents.dir.clone(), config.documents.enforce)
@@ -214,6 +219,7 @@ impl Application {
             sealer,
             sweeper,
             snapshots,
+            replica_watch,
             event_listener,
             revocations,
             reloads,
@@ -246,6 +252,7 @@ impl Application {
             sealer,
             sweeper,
             snapshots,
+            replica_watch,
             event_listener,
             revocations,
             reloads,
@@ -261,6 +268,7 @@ impl Application {
         let _ = stop_background.send(true);
         let _ = sweeper.await;
         let _ = snapshots.await;
+        let _ = replica_watch.await;
         let _ = sealer.await;
         // Events queued since the first flush (by requests and subscriptions still ending) are
         // written too, not cut off in the writer's wait for a fuller batch.

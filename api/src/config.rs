@@ -27,11 +27,18 @@ pub struct Config {
     pub database_max_connections: u32,
     /// A streaming replica of the PostgreSQL database (`postgres://user@replica/db`), for
     /// reading work: statistics, `totalCount` and ledger exports read from it; everything
-    /// else, and every request that writes, reads the primary. While it fails, that work
-    /// falls back to the primary. Unset: everything reads the primary.
+    /// else, and every request that writes, reads the primary. While it fails or lags, that
+    /// work falls back to the primary. Unset: everything reads the primary.
     pub database_replica_url: Option<String>,
-    /// Seconds the replica is left aside after it failed before it is tried again.
-    pub database_replica_retry_secs: u64,
+    /// How often, in seconds, the replica is checked: that it answers, replicates this
+    /// primary and is not too far behind. A replica set aside returns only by this check.
+    pub database_replica_check_secs: u64,
+    /// How far behind the primary, in seconds of its writing, the replica may fall before it
+    /// is set aside.
+    pub database_replica_max_lag_secs: u64,
+    /// How long, in seconds, one statement on the replica may take before it is abandoned for
+    /// the primary and the replica set aside.
+    pub database_replica_timeout_secs: u64,
     /// Migrate the database on start.
     pub migrate_on_start: bool,
     /// `pretty` for people, `json` for log collectors.
@@ -364,7 +371,9 @@ impl Default for Config {
             database_url: "sqlite://shouhu.db?mode=rwc".into(),
             database_max_connections: 10,
             database_replica_url: None,
-            database_replica_retry_secs: 15,
+            database_replica_check_secs: 5,
+            database_replica_max_lag_secs: 30,
+            database_replica_timeout_secs: 30,
             migrate_on_start: true,
             log_format: LogFormat::Pretty,
             jwt: JwtConfig::default(),

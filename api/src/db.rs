@@ -25,7 +25,9 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
                 .create_if_missing(true)
         });
     }
-    Database::connect(options).await
+    Database::connect(options)
+        .await
+        .map_err(|error| redacted(error, &config.database_url))
 }
 
 /// The pool of the streaming replica, when `database_replica_url` names one. It connects when
@@ -51,7 +53,27 @@ pub async fn connect_replica(config: &Config) -> Result<Option<DatabaseConnectio
         .connect_timeout(Duration::from_secs(2))
         .acquire_timeout(Duration::from_secs(2))
         .connect_lazy(true);
-    Database::connect(options).await.map(Some)
+    Database::connect(options)
+        .await
+        .map(Some)
+        .map_err(|error| redacted(error, url))
+}
+
+/// `error` with the password of `url` masked: a connection string that cannot be parsed is
+/// quoted whole in the error, which ends in the log.
+fn redacted(error: DbErr, url: &str) -> DbErr {
+    let password = url
+        .split_once("://")
+        .and_then(|(_, rest)| rest.split_once('@'))
+        .and_then(|(credentials, _)| credentials.split_once(':'))
+        .map(|(_, password)| password)
+        .filter(|password| !password.is_empty());
+    match password {
+        Some(password) if error.to_string().contains(password) => {
+            DbErr::Custom(error.to_string().replace(password, "***"))
+        }
+        _ => error,
+    }
 }
 
 /// What every pool shares: its size, the check of connections left idle, and no logging of
@@ -89,4 +111,25 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
         sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_connection_error_quoting_the_url_masks_its_password() {
+        let url = "postgres://shouhu:s3cret-pw@replica:5432/shouhu";
+        let quoted = DbErr::Conn(sea_orm::RuntimeErr::Internal(format!(
+            "The connection string '{url}' cannot be parsed."
+        )));
+        let masked = redacted(quoted, url).to_string();
+        assert!(!masked.contains("s3cret-pw"), "{masked}");
+        assert!(
+            masked.contains("postgres://shouhu:***@replica:5432/shouhu"),
+            "{masked}"
+        );
+        let other = DbErr::Custom("refused".to_owned());
+        assert_eq!(redacted(other, url).to_string(), "Custom Error: refused");
+    }
 }

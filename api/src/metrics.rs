@@ -143,6 +143,7 @@ pub struct Metrics {
     replica_fallbacks: Counter,
     replica_up: Gauge,
     replica_behind: Counter,
+    replica_lag: Gauge,
     /// When the unsealed audit events were last read.
     unsealed_read: tokio::sync::Mutex<Option<std::time::Instant>>,
 }
@@ -245,13 +246,15 @@ impl Metrics {
         let replica_fallbacks = Counter::default();
         registry.register(
             "db_replica_fallbacks",
-            "Times the database replica failed to answer and was left aside for the primary",
+            "Times the database replica was set aside for the primary: it failed to answer, is no \
+             hot standby of the primary, or fell too far behind",
             replica_fallbacks.clone(),
         );
         let replica_up = Gauge::default();
         registry.register(
             "db_replica_up",
-            "1 while the database replica answers, 0 while it is left aside (or none is configured)",
+            "1 while the database replica is in use, 0 while it is set aside, not yet checked, or \
+             none is configured",
             replica_up.clone(),
         );
         let replica_behind = Counter::default();
@@ -259,6 +262,13 @@ impl Metrics {
             "db_replica_behind",
             "Downloads that read the primary because the replica had not replayed its last changes",
             replica_behind.clone(),
+        );
+        let replica_lag = Gauge::default();
+        registry.register(
+            "db_replica_lag_bytes",
+            "How far the database replica's replay trailed the primary's write-ahead log at its \
+             last check",
+            replica_lag.clone(),
         );
         Self {
             registry,
@@ -279,6 +289,7 @@ impl Metrics {
             replica_fallbacks,
             replica_up,
             replica_behind,
+            replica_lag,
             unsealed_read: tokio::sync::Mutex::new(None),
         }
     }
@@ -327,14 +338,19 @@ impl Metrics {
             .inc();
     }
 
-    /// Counts a failure of the replica.
+    /// Counts the replica set aside.
     pub fn replica_failed(&self) {
         self.replica_fallbacks.inc();
     }
 
-    /// Whether the replica answers.
+    /// Whether the replica is in use.
     pub fn replica_up(&self, up: bool) {
         self.replica_up.set(i64::from(up));
+    }
+
+    /// How far the replica trailed the primary at its last check, in bytes of write-ahead log.
+    pub fn replica_lag(&self, bytes: i64) {
+        self.replica_lag.set(bytes);
     }
 
     /// Counts a download that read the primary because the replica lagged.

@@ -8,11 +8,17 @@
 //! reads everything from the primary, so it always reads back what it wrote.
 //!
 //! A [`Reader`] is a connection ([`ConnectionTrait`]) that sends each statement to the replica
-//! and, when the replica cannot answer (refused, timed out, shutting down, or cancelling the
-//! statement for a conflict with recovery), to the primary instead: the request is answered,
-//! `shouhu_db_replica_fallbacks` counts the failure, a warning is logged, and the replica is
-//! left aside for `database_replica_retry_secs` before it is tried again, so that the requests
-//! in between do not wait for it.
+//! unless the replica is set aside, and to the primary instead when the replica does not answer
+//! it (refused, lost, shutting down, cancelled for a conflict with recovery, or not finished
+//! within `database_replica_timeout_secs`: the replica is then set aside), refuses it (a table
+//! it has not replayed yet), or has no free connection (it is busy, not failed). The request is
+//! answered either way.
+//!
+//! [`watch`] checks the replica every `database_replica_check_secs`: that it answers, is a hot
+//! standby (in recovery) of this primary (the same system identifier), and has replayed what the
+//! primary had written `database_replica_max_lag_secs` ago. While any of that fails the replica
+//! is set aside (a warning, `shouhu_db_replica_fallbacks_total`, `shouhu_db_replica_up` 0), and
+//! only the check brings it back, so a request never waits on a replica known to be failing.
 //!
 //! A replica trails the primary by its replication lag (milliseconds on a healthy network), so
 //! counts may miss a change committed that instant. A download is a document of record: it
@@ -20,18 +26,22 @@
 //! ([`Reader::caught_up`]), and reads the primary when the replica does not catch up.
 
 use std::{
-    sync::{Arc, Mutex},
+    collections::VecDeque,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
     time::{Duration, Instant},
 };
 
 use async_graphql::parser::types::OperationType;
-use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult, QueryResult, RuntimeErr,
-    Statement, sqlx,
+    ConnAcquireErr, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult, QueryResult,
+    RuntimeErr, Statement, sqlx,
 };
+use tokio::sync::watch;
 
-use crate::{clock::Clock, metrics::Metrics};
+use crate::metrics::Metrics;
 
 /// How long a download waits for the replica to replay what the primary has committed before
 /// it reads the primary instead.
@@ -40,7 +50,7 @@ const CATCH_UP_WAIT: Duration = Duration::from_secs(2);
 /// How often a download asks the replica whether it has caught up.
 const CATCH_UP_POLL: Duration = Duration::from_millis(20);
 
-/// A connection for reads: the replica's when one is configured and answers, else the
+/// A connection for reads: the replica's when one is configured and not set aside, else the
 /// primary's. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Reader {
@@ -48,22 +58,21 @@ pub struct Reader {
     replica: Option<Arc<Replica>>,
 }
 
-/// The replica and what is known of its health.
+/// The replica and whether it is set aside.
 struct Replica {
     db: DatabaseConnection,
-    /// How long it is left aside after a failure.
-    retry_after: TimeDelta,
-    /// When it last failed, while it is left aside.
-    failed_at: Mutex<Option<DateTime<Utc>>>,
-    clock: Arc<dyn Clock>,
+    /// Set aside: reads go to the primary until [`watch`] finds it sound again.
+    aside: AtomicBool,
+    /// How long one statement on it may take.
+    timeout: Duration,
     metrics: Arc<Metrics>,
 }
 
 impl std::fmt::Debug for Replica {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Replica")
-            .field("retry_after", &self.retry_after)
-            .field("failed_at", &self.failed_at)
+            .field("aside", &self.aside)
+            .field("timeout", &self.timeout)
             .finish_non_exhaustive()
     }
 }
@@ -78,6 +87,15 @@ pub struct ReadPlan {
     pub work: Reader,
 }
 
+/// How the replica is watched: how often, and how far behind it may fall.
+#[derive(Debug, Clone, Copy)]
+pub struct Watch {
+    /// How often the replica is checked.
+    pub every: Duration,
+    /// How far behind the primary it may fall before it is set aside.
+    pub max_lag: Duration,
+}
+
 impl Reader {
     /// Reads of the primary only.
     pub fn primary(db: DatabaseConnection) -> Self {
@@ -87,23 +105,21 @@ impl Reader {
         }
     }
 
-    /// Reads of `replica`, falling back to `primary` while the replica fails; a failure puts
-    /// the replica aside for `retry_after`, as `clock` tells time.
+    /// Reads of `replica`, falling back to `primary` while the replica is set aside; a
+    /// statement on the replica may take `timeout`. Until [`watch`] has checked it, the replica
+    /// is tried but not yet counted as up.
     pub fn with_replica(
         primary: DatabaseConnection,
         replica: DatabaseConnection,
-        retry_after: TimeDelta,
-        clock: Arc<dyn Clock>,
+        timeout: Duration,
         metrics: Arc<Metrics>,
     ) -> Self {
-        metrics.replica_up(true);
         Self {
             primary,
             replica: Some(Arc::new(Replica {
                 db: replica,
-                retry_after,
-                failed_at: Mutex::new(None),
-                clock,
+                aside: AtomicBool::new(false),
+                timeout,
                 metrics,
             })),
         }
@@ -141,12 +157,12 @@ impl Reader {
                     );
                     self.primary_only()
                 }
-                Err(error) => {
-                    if unreachable(&error) {
-                        replica.failed(&error);
-                    } else {
-                        tracing::warn!(%error, "asking the database replica how far it has replayed");
-                    }
+                Err(Blame::Replica(why)) => {
+                    replica.set_aside(&why);
+                    self.primary_only()
+                }
+                Err(Blame::Primary(error)) => {
+                    tracing::warn!(%error, "asking the primary how far it has written");
                     self.primary_only()
                 }
             },
@@ -158,88 +174,95 @@ impl Reader {
         }
     }
 
-    /// The replica, unless none is configured or it is left aside after a failure.
+    /// The replica, unless none is configured or it is set aside.
     fn usable(&self) -> Option<&Replica> {
-        let replica = self.replica.as_deref()?;
-        let failed_at = *replica
-            .failed_at
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        match failed_at {
-            Some(at) if replica.clock.now() - at < replica.retry_after => {
-                replica.metrics.replica_read("primary");
-                None
-            }
-            _ => Some(replica),
-        }
+        self.replica
+            .as_deref()
+            .filter(|replica| !replica.aside.load(Ordering::Acquire))
     }
 
-    /// Runs a read on the replica when it answers, else on the primary.
+    /// Runs a read on the replica when it answers it, else on the primary.
     async fn read<T, F, Fut>(&self, run: F) -> Result<T, DbErr>
     where
         F: Fn(DatabaseConnection) -> Fut,
         Fut: Future<Output = Result<T, DbErr>>,
     {
         if let Some(replica) = self.usable() {
-            match run(replica.db.clone()).await {
-                Err(error) if unreachable(&error) => {
-                    replica.failed(&error);
-                    replica.metrics.replica_read("primary");
-                }
-                done => {
-                    replica.answered();
+            match tokio::time::timeout(replica.timeout, run(replica.db.clone())).await {
+                Ok(Ok(done)) => {
                     replica.metrics.replica_read("replica");
-                    return done;
+                    return Ok(done);
                 }
+                Ok(Err(error)) if replica.busy(&error) => {}
+                Ok(Err(error)) if unreachable(&error) => replica.set_aside(&error.to_string()),
+                Ok(Err(error)) => {
+                    tracing::info!(%error, "the database replica refused a read: the primary is asked");
+                }
+                Err(_) => replica.set_aside(&format!(
+                    "a statement did not finish within {} s (database_replica_timeout_secs)",
+                    replica.timeout.as_secs()
+                )),
             }
+            replica.metrics.replica_read("primary");
         }
         run(self.primary.clone()).await
     }
 }
 
+/// Who a failed check is about.
+enum Blame {
+    /// The replica: it is set aside, for this reason.
+    Replica(String),
+    /// The primary: nothing is known of the replica.
+    Primary(DbErr),
+}
+
 impl Replica {
-    /// Puts the replica aside after `error`, saying so once per failure.
-    fn failed(&self, error: &DbErr) {
-        let mut failed_at = self
-            .failed_at
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        *failed_at = Some(self.clock.now());
-        drop(failed_at);
-        self.metrics.replica_failed();
+    /// Sets the replica aside for `why`, saying so when it was in use.
+    fn set_aside(&self, why: &str) {
+        if !self.aside.swap(true, Ordering::AcqRel) {
+            self.metrics.replica_failed();
+            tracing::warn!(
+                reason = why,
+                "the database replica is set aside: reading work falls back to the primary"
+            );
+        }
         self.metrics.replica_up(false);
-        tracing::warn!(
-            %error,
-            retry_in_secs = self.retry_after.num_seconds(),
-            "the database replica does not answer: reading work falls back to the primary"
-        );
     }
 
-    /// Notes that the replica answered, and says so when it had failed.
-    fn answered(&self) {
-        let mut failed_at = self
-            .failed_at
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if failed_at.take().is_some() {
-            drop(failed_at);
-            self.metrics.replica_up(true);
-            tracing::info!("the database replica answers again: reading work goes back to it");
+    /// Takes the replica back, saying so when it was set aside.
+    fn take_back(&self) {
+        if self.aside.swap(false, Ordering::AcqRel) {
+            tracing::info!("the database replica is sound again: reading work goes back to it");
+        }
+        self.metrics.replica_up(true);
+    }
+
+    /// Whether `error` says only that every connection to the replica is busy: it is loaded,
+    /// not failing, and this statement goes to the primary without setting it aside.
+    fn busy(&self, error: &DbErr) -> bool {
+        if !matches!(error, DbErr::ConnectionAcquire(ConnAcquireErr::Timeout)) {
+            return false;
+        }
+        let pool = self.db.get_postgres_connection_pool();
+        pool.num_idle() == 0 && pool.size() >= pool.options().get_max_connections()
+    }
+
+    /// Runs `statement` on the replica within its timeout, blaming the replica for what fails.
+    async fn ask(&self, statement: Statement) -> Result<Option<QueryResult>, Blame> {
+        match tokio::time::timeout(self.timeout, self.db.query_one_raw(statement)).await {
+            Ok(answer) => answer.map_err(|error| Blame::Replica(error.to_string())),
+            Err(_) => Err(Blame::Replica(format!(
+                "a check did not finish within {} s",
+                self.timeout.as_secs()
+            ))),
         }
     }
 
     /// Whether the replica has replayed the primary's write-ahead log up to where it stands
     /// now, asking again until it has or [`CATCH_UP_WAIT`] has passed.
-    async fn caught_up(&self, primary: &DatabaseConnection) -> Result<bool, DbErr> {
-        let position = primary
-            .query_one_raw(Statement::from_string(
-                DbBackend::Postgres,
-                "SELECT pg_current_wal_lsn()::text AS lsn",
-            ))
-            .await?
-            .map(|row| row.try_get::<String>("", "lsn"))
-            .transpose()?;
-        let Some(position) = position else {
+    async fn caught_up(&self, primary: &DatabaseConnection) -> Result<bool, Blame> {
+        let Some(position) = primary_position(primary).await.map_err(Blame::Primary)? else {
             return Ok(false);
         };
         let asked = Instant::now();
@@ -247,18 +270,17 @@ impl Replica {
             // NULL when the server replays nothing: it is no replica, and cannot be trusted to
             // hold what the primary holds.
             let replayed = self
-                .db
-                .query_one_raw(Statement::from_sql_and_values(
+                .ask(Statement::from_sql_and_values(
                     DbBackend::Postgres,
                     "SELECT COALESCE(pg_last_wal_replay_lsn() >= $1::pg_lsn, false) AS replayed",
                     [position.clone().into()],
                 ))
                 .await?
                 .map(|row| row.try_get::<bool>("", "replayed"))
-                .transpose()?
+                .transpose()
+                .map_err(|error| Blame::Replica(error.to_string()))?
                 .unwrap_or(false);
             if replayed {
-                self.answered();
                 return Ok(true);
             }
             if asked.elapsed() >= CATCH_UP_WAIT {
@@ -267,12 +289,140 @@ impl Replica {
             tokio::time::sleep(CATCH_UP_POLL).await;
         }
     }
+
+    /// One check: whether the replica answers, is a hot standby of the primary whose system
+    /// identifier is `primary_id`, and has replayed `reference` (the primary's position
+    /// `max_lag` ago, when known); `position` is where the primary stands now, to measure the
+    /// lag in bytes.
+    async fn check(
+        &self,
+        primary_id: &str,
+        position: &str,
+        reference: Option<&str>,
+    ) -> Result<(), Blame> {
+        let row = self
+            .ask(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT pg_is_in_recovery() AS recovering, \
+                 (SELECT system_identifier::text FROM pg_control_system()) AS id, \
+                 COALESCE(pg_last_wal_replay_lsn() >= $1::pg_lsn, true) AS replayed, \
+                 COALESCE(pg_wal_lsn_diff($2::pg_lsn, pg_last_wal_replay_lsn()), 0)::bigint \
+                 AS lag",
+                [
+                    reference.unwrap_or("0/0").to_owned().into(),
+                    position.to_owned().into(),
+                ],
+            ))
+            .await?
+            .ok_or_else(|| Blame::Replica("the check read nothing".to_owned()))?;
+        let read = |error: DbErr| Blame::Replica(error.to_string());
+        let recovering: bool = row.try_get("", "recovering").map_err(read)?;
+        let id: String = row.try_get("", "id").map_err(read)?;
+        let replayed: bool = row.try_get("", "replayed").map_err(read)?;
+        let lag: i64 = row.try_get("", "lag").map_err(read)?;
+        self.metrics.replica_lag(lag.max(0));
+        if id != primary_id {
+            return Err(Blame::Replica(
+                "it is not a copy of the primary (another system identifier)".to_owned(),
+            ));
+        }
+        if !recovering {
+            return Err(Blame::Replica(
+                "it replays nothing: it is the primary itself, or was promoted".to_owned(),
+            ));
+        }
+        if !replayed {
+            return Err(Blame::Replica(
+                "it has not replayed what the primary wrote database_replica_max_lag_secs ago"
+                    .to_owned(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Where the primary's write-ahead log stands now.
+async fn primary_position(primary: &DatabaseConnection) -> Result<Option<String>, DbErr> {
+    primary
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT pg_current_wal_lsn()::text AS lsn",
+        ))
+        .await?
+        .map(|row| row.try_get::<String>("", "lsn"))
+        .transpose()
+}
+
+/// Checks the replica of `reader` every `watch.every` until `stop`: sets it aside while it
+/// does not answer, is not a hot standby of the primary, or is more than `watch.max_lag`
+/// behind it, and takes it back when all of that holds again. Does nothing without a replica.
+pub async fn watch(reader: Reader, watch: Watch, mut stop: watch::Receiver<bool>) {
+    let Some(replica) = reader.replica.clone() else {
+        return;
+    };
+    // The primary's positions over the last `max_lag`, oldest first: the replica must have
+    // replayed the newest of those at least `max_lag` old.
+    let mut positions: VecDeque<(Instant, String)> = VecDeque::new();
+    let mut primary_id: Option<String> = None;
+    let mut ticker = tokio::time::interval(watch.every);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            _ = stop.changed() => return,
+        }
+        let primary = async {
+            let id = match &primary_id {
+                Some(id) => id.clone(),
+                None => reader
+                    .primary
+                    .query_one_raw(Statement::from_string(
+                        DbBackend::Postgres,
+                        "SELECT system_identifier::text AS id FROM pg_control_system()",
+                    ))
+                    .await?
+                    .map(|row| row.try_get::<String>("", "id"))
+                    .transpose()?
+                    .unwrap_or_default(),
+            };
+            Ok::<_, DbErr>((id, primary_position(&reader.primary).await?))
+        };
+        let (id, position) = match primary.await {
+            Ok((id, Some(position))) => (id, position),
+            Ok((_, None)) => continue,
+            Err(error) => {
+                tracing::warn!(%error, "reading the primary's position to check the replica");
+                continue;
+            }
+        };
+        primary_id = Some(id.clone());
+        let now = Instant::now();
+        positions.push_back((now, position.clone()));
+        while positions
+            .get(1)
+            .is_some_and(|(at, _)| now.duration_since(*at) >= watch.max_lag)
+        {
+            positions.pop_front();
+        }
+        let reference = positions
+            .front()
+            .filter(|(at, _)| now.duration_since(*at) >= watch.max_lag)
+            .map(|(_, position)| position.as_str());
+        match replica.check(&id, &position, reference).await {
+            Ok(()) => replica.take_back(),
+            Err(Blame::Replica(why)) => replica.set_aside(&why),
+            Err(Blame::Primary(error)) => {
+                tracing::warn!(%error, "reading the primary's position to check the replica");
+            }
+        }
+    }
 }
 
 /// Whether `error` says the server cannot answer now (as opposed to a statement it refused):
 /// no connection, a connection lost or timed out, a server shutting down or still starting,
-/// a statement cancelled for a conflict with the replay of the primary's changes, or a table
-/// the primary has and the replica has not replayed yet.
+/// or a statement cancelled for a conflict with the replay of the primary's changes. (A
+/// statement the replica refuses otherwise, such as one on a table it has not replayed yet,
+/// is asked of the primary without setting the replica aside.)
 fn unreachable(error: &DbErr) -> bool {
     match error {
         DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
@@ -285,13 +435,12 @@ fn unreachable(error: &DbErr) -> bool {
                 | sqlx::Error::PoolClosed
                 | sqlx::Error::WorkerCrashed => true,
                 sqlx::Error::Database(error) => error.code().is_some_and(|code| {
-                    // Connection exceptions, too many connections, operator intervention, the
-                    // serialization failure a hot standby cancels a statement with, and a
-                    // database, table or column the replica has not replayed yet (a migration
-                    // the primary has just run).
+                    // Connection exceptions, too many connections, operator intervention, and
+                    // the serialization failure a hot standby cancels a statement with.
                     code.starts_with("08")
                         || code.starts_with("57P")
-                        || ["53300", "40001", "3D000", "42P01", "42703"].contains(&code.as_ref())
+                        || code == "53300"
+                        || code == "40001"
                 }),
                 _ => false,
             }
@@ -383,12 +532,12 @@ mod tests {
         assert!(unreachable(&DbErr::Query(RuntimeErr::SqlxError(Arc::new(
             sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionRefused))
         )))));
-        // Shutting down, a conflict with recovery, a connection lost, a table not replayed yet.
-        for code in ["57P01", "40001", "08006", "42P01"] {
+        // Shutting down, a conflict with recovery, a connection lost.
+        for code in ["57P01", "40001", "08006"] {
             assert!(unreachable(&database_error(code)), "{code}");
         }
-        // A syntax error, a check that failed: the primary would refuse them too.
-        for code in ["42601", "23514"] {
+        // A syntax error, a table not replayed yet: the replica stays in use.
+        for code in ["42601", "42P01"] {
             assert!(!unreachable(&database_error(code)), "{code}");
         }
         assert!(!unreachable(&DbErr::RecordNotFound("child".into())));

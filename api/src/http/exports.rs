@@ -9,7 +9,7 @@ use actix_web::{
     http::{StatusCode, header},
     web,
 };
-use async_graphql::Variables;
+use async_graphql::{Variables, parser::types::OperationType};
 use serde::Deserialize;
 use serde_json::json;
 use tracing_actix_web::RequestId;
@@ -111,7 +111,9 @@ pub async fn child_access(
         "until": params.until,
     }));
     let meta = request_meta(&req, &state, &request_id, RequestClient::default());
-    let plan = state.reader.caught_up().await;
+    // The trail of who read the child, up to now: read on the primary, which the audit
+    // writer has just written to.
+    let plan = state.primary_reader.reads_for(OperationType::Query);
     let request = prepare(
         &state,
         meta,

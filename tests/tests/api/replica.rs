@@ -1,17 +1,22 @@
 //! The read replica: with `database_replica_url` set, statistics, `totalCount` and downloads
 //! read a real streaming replica while rows, and everything a mutation reads, come from the
-//! primary; when the replica fails, that work falls back to the primary (counted and warned
-//! about) and returns to the replica once it answers again.
+//! primary; when the replica fails, stalls, or is no replica of the primary, that work falls
+//! back to the primary (counted and warned about) and returns to the replica once its check
+//! finds it sound again.
 //!
 //! These run on PostgreSQL with a streaming replica of its server (`TEST_DATABASE_REPLICA_URL`,
 //! started by `.ci/replica`). The app reaches the replica through a TCP link of the test's own,
-//! which the test cuts to fail the replica as a network would, without stopping the server that
-//! other tests share. Pausing the replica's replay pauses it for the whole server, so the tests
-//! here take turns.
+//! which the test cuts or stalls as a network would fail, without stopping the server that other
+//! tests share. Pausing the replica's replay pauses it for the whole server, so the tests here
+//! take turns, and a test that pauses it resumes it however it ends.
 
-use std::time::Duration;
-
-use chrono::TimeDelta;
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
 
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
 use serde_json::json;
@@ -20,7 +25,8 @@ use shouhu_tests::{
     db::{replica_server, same_database_on},
 };
 use tokio::{
-    net::{TcpListener, TcpStream},
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::{TcpListener, TcpStream, tcp::OwnedReadHalf, tcp::OwnedWriteHalf},
     sync::Mutex,
     task::{JoinHandle, JoinSet},
 };
@@ -36,9 +42,10 @@ static TURNS: Mutex<()> = Mutex::const_new(());
 const CHILDREN_COUNTED: &str = "{ children(first: 1) { totalCount } }";
 const CHILD_STATISTICS: &str = "{ childStatistics(level: COUNTY) { total } }";
 
-/// A TCP link from a port of the test's own to the replica, which the test can cut.
+/// A TCP link from a port of the test's own to the replica, which the test can cut or stall.
 struct Link {
     port: u16,
+    stalled: Arc<AtomicBool>,
     forwarding: Option<JoinHandle<()>>,
 }
 
@@ -51,6 +58,7 @@ impl Link {
         drop(listener);
         Self {
             port,
+            stalled: Arc::default(),
             forwarding: None,
         }
     }
@@ -59,13 +67,20 @@ impl Link {
     async fn open(&mut self, replica: &str) {
         let target = replica_address(replica);
         let listener = TcpListener::bind(("127.0.0.1", self.port)).await.unwrap();
+        let stalled = Arc::clone(&self.stalled);
         self.forwarding = Some(tokio::spawn(async move {
             let mut connections = JoinSet::new();
-            while let Ok((mut inbound, _)) = listener.accept().await {
+            while let Ok((inbound, _)) = listener.accept().await {
                 let target = target.clone();
+                let stalled = Arc::clone(&stalled);
                 connections.spawn(async move {
-                    if let Ok(mut outbound) = TcpStream::connect(&target).await {
-                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    if let Ok(outbound) = TcpStream::connect(&target).await {
+                        let (from_app, to_app) = inbound.into_split();
+                        let (from_replica, to_replica) = outbound.into_split();
+                        tokio::join!(
+                            pump(from_app, to_replica, Arc::clone(&stalled)),
+                            pump(from_replica, to_app, stalled),
+                        );
                     }
                 });
             }
@@ -80,11 +95,57 @@ impl Link {
         }
     }
 
+    /// Holds every byte either way while `stalled`, the connections left open: a replica
+    /// that hangs.
+    fn stall(&self, stalled: bool) {
+        self.stalled.store(stalled, Ordering::SeqCst);
+    }
+
     /// The replica's URL for the app's database, through this link.
     fn url(&self, replica: &str, database_url: &str) -> String {
         let address = replica_address(replica);
         same_database_on(replica, database_url)
             .replace(&address, &format!("127.0.0.1:{}", self.port))
+    }
+}
+
+/// Copies `from` to `to`, holding what it reads while `stalled`.
+async fn pump(mut from: OwnedReadHalf, mut to: OwnedWriteHalf, stalled: Arc<AtomicBool>) {
+    let mut buffer = vec![0_u8; 16 * 1024];
+    loop {
+        let read = match from.read(&mut buffer).await {
+            Ok(0) | Err(_) => return,
+            Ok(read) => read,
+        };
+        while stalled.load(Ordering::SeqCst) {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        if to.write_all(&buffer[..read]).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Resumes the replica's replay when dropped, however the test that paused it ends.
+struct Resume(String);
+
+impl Drop for Resume {
+    fn drop(&mut self) {
+        let server = self.0.clone();
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime");
+            runtime.block_on(async {
+                if let Ok(replica) = Database::connect(&server).await {
+                    let _ = replica
+                        .execute_unprepared("SELECT pg_wal_replay_resume()")
+                        .await;
+                }
+            });
+        })
+        .join();
     }
 }
 
@@ -170,6 +231,22 @@ async fn replica_metrics(app: &TestApp) -> (f64, f64, f64) {
     (served, failures, up)
 }
 
+/// Scrapes until the replica metrics satisfy `ready`, for up to 15 s; answers the last.
+async fn replica_metrics_until(
+    app: &TestApp,
+    ready: impl Fn((f64, f64, f64)) -> bool,
+) -> (f64, f64, f64) {
+    let mut last = replica_metrics(app).await;
+    for _ in 0..150 {
+        if ready(last) {
+            return last;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        last = replica_metrics(app).await;
+    }
+    panic!("the replica's metrics never became as expected: {last:?}");
+}
+
 /// The officer's children as `totalCount` counts them, and as `childStatistics` does.
 async fn counted(app: &TestApp, officer: &Tokens) -> (i64, i64) {
     let children = app
@@ -215,11 +292,14 @@ async fn statistics_counts_and_downloads_read_the_replica_while_rows_and_mutatio
     link.open(&server).await;
     let app = TestApp::spawn_with(|c| {
         c.database_replica_url = Some(link.url(&server, &c.database_url));
+        c.database_replica_check_secs = 1;
     })
     .await;
     let replica = connect(&server).await;
+    let _resume = Resume(server.clone());
     replay(&replica, true).await;
     replayed(&app, &replica).await;
+    replica_metrics_until(&app, |(_, _, up)| up == 1.0).await;
     let officer = app.login_as(Role::CivilAffairsOfficer).await;
     let director = app.login_as(Role::ChildDirector).await;
 
@@ -291,42 +371,105 @@ async fn statistics_counts_and_downloads_read_the_replica_while_rows_and_mutatio
 async fn reading_work_falls_back_to_the_primary_while_the_replica_fails_and_returns_to_it() {
     let Some(server) = replica() else { return };
     let _turn = TURNS.lock().await;
-    // The replica cannot be reached when the app starts: it starts anyway.
+    // The replica cannot be reached when the app starts: it starts anyway, and the first check
+    // sets the replica aside.
     let mut link = Link::closed().await;
     let app = TestApp::spawn_with(|c| {
         c.database_replica_url = Some(link.url(&server, &c.database_url));
-        c.database_replica_retry_secs = 60;
+        c.database_replica_check_secs = 1;
     })
     .await;
     let replica = connect(&server).await;
     replay(&replica, true).await;
     replayed(&app, &replica).await;
     let officer = app.login_as(Role::CivilAffairsOfficer).await;
+    replica_metrics_until(&app, |(_, failures, _)| failures == 1.0).await;
 
-    // Down: answered from the primary, the failure counted once, and the replica left aside
-    // (not waited on again) until the retry interval has passed.
+    // Set aside: answered from the primary, the replica not waited on.
     let (children, total) = counted(&app, &officer).await;
-    assert_eq!(replica_metrics(&app).await, (0.0, 1.0, 0.0));
-    assert_eq!(counted(&app, &officer).await, (children, total));
     let rows = usize::try_from(children).unwrap();
     assert_eq!(downloaded_rows(&app, &officer).await, rows);
     assert_eq!(replica_metrics(&app).await, (0.0, 1.0, 0.0));
 
-    // Back: once the retry interval has passed, reading work returns to it, and counts what
-    // the primary counted.
+    // Back: its check finds it sound and takes it back; it counts what the primary counted.
     link.open(&server).await;
-    app.clock.advance(TimeDelta::seconds(61));
+    replica_metrics_until(&app, |(_, _, up)| up == 1.0).await;
     assert_eq!(counted(&app, &officer).await, (children, total));
-    let (served, failures, up) = replica_metrics(&app).await;
+    let (served, failures, _) = replica_metrics(&app).await;
     assert!(served >= 2.0, "{served}");
-    assert_eq!((failures, up), (1.0, 1.0));
+    assert_eq!(failures, 1.0);
 
-    // Cut while in use: the pooled connections break, and the same answers come from the
-    // primary.
+    // Cut while in use: the pooled connections break, the same answers come from the primary,
+    // and the replica is set aside once more.
     link.cut().await;
     assert_eq!(counted(&app, &officer).await, (children, total));
+    replica_metrics_until(&app, |(_, failures, up)| failures == 2.0 && up == 0.0).await;
+}
+
+#[tokio::test]
+async fn a_replica_that_hangs_is_abandoned_within_the_timeout_and_taken_back_when_it_answers() {
+    let Some(server) = replica() else { return };
+    let _turn = TURNS.lock().await;
+    let mut link = Link::closed().await;
+    link.open(&server).await;
+    let app = TestApp::spawn_with(|c| {
+        c.database_replica_url = Some(link.url(&server, &c.database_url));
+        c.database_replica_check_secs = 1;
+        c.database_replica_timeout_secs = 2;
+    })
+    .await;
+    let replica = connect(&server).await;
+    replay(&replica, true).await;
+    replayed(&app, &replica).await;
+    replica_metrics_until(&app, |(_, _, up)| up == 1.0).await;
+    let officer = app.login_as(Role::CivilAffairsOfficer).await;
+    let (children, total) = counted(&app, &officer).await;
+
+    // The connections stay open and nothing comes back: the statement is abandoned after 2 s
+    // and answered by the primary.
+    link.stall(true);
+    let started = std::time::Instant::now();
+    assert_eq!(counted(&app, &officer).await, (children, total));
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
     let (_, failures, up) = replica_metrics(&app).await;
-    assert_eq!((failures, up), (2.0, 0.0));
+    assert_eq!((failures, up), (1.0, 0.0));
+
+    link.stall(false);
+    replica_metrics_until(&app, |(_, _, up)| up == 1.0).await;
+    let (before, _, _) = replica_metrics(&app).await;
+    assert_eq!(counted(&app, &officer).await, (children, total));
+    assert!(
+        replica_metrics(&app).await.0 > before,
+        "the replica is read again"
+    );
+    link.cut().await;
+}
+
+#[tokio::test]
+async fn a_server_that_is_not_a_replica_of_the_primary_is_never_read() {
+    let Some(_) = replica() else { return };
+    // The primary itself, named as its replica: it replays nothing.
+    let app = TestApp::spawn_with(|c| {
+        c.database_replica_url = Some(c.database_url.clone());
+        c.database_replica_check_secs = 1;
+    })
+    .await;
+    let officer = app.login_as(Role::CivilAffairsOfficer).await;
+
+    replica_metrics_until(&app, |(_, failures, up)| failures == 1.0 && up == 0.0).await;
+    let (served, _, _) = replica_metrics(&app).await;
+    let (children, _) = counted(&app, &officer).await;
+    assert!(children > 0);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        replica_metrics(&app).await,
+        (served, 1.0, 0.0),
+        "set aside, and kept aside by every check"
+    );
 }
 
 #[tokio::test]
