@@ -99,6 +99,10 @@ pub enum ExportCommand {
         /// The region to export (its division code); the account's whole scope when omitted.
         #[arg(long)]
         region: Option<String>,
+        /// Only the region's quarterly submission of this number (每季度报送, 1 for its
+        /// first), with how each child changed; needs `--region`.
+        #[arg(long, requires = "region")]
+        submission: Option<i32>,
         /// `csv` (UTF-8 with a byte-order mark) or `xlsx`.
         #[arg(long, value_enum, default_value = "xlsx")]
         format: ExportFormat,
@@ -365,10 +369,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export(ExportCommand::Ledger {
             as_account,
             region,
+            submission,
             format,
             output,
         }) => {
-            export_ledger(config, &as_account, region.as_deref(), format, &output).await?;
+            export_ledger(
+                config,
+                &as_account,
+                (region.as_deref(), submission),
+                format,
+                &output,
+            )
+            .await?;
         }
         Command::Account(AccountCommand::Disable { username }) => {
             set_disabled(&config, &username, true).await?;
@@ -382,12 +394,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `shouhu export ledger`: the application without its listener's use, the ledger read through
-/// the API as the account, the audit event written before exiting.
+/// `shouhu export ledger`: the application without its listener's use, the ledger (or a
+/// region's submission of it) read through the API as the account, the audit event written
+/// before exiting.
 async fn export_ledger(
     mut config: Config,
     username: &str,
-    region: Option<&str>,
+    (region, submission): (Option<&str>, Option<i32>),
     format: ExportFormat,
     output: &std::path::Path,
 ) -> anyhow::Result<()> {
@@ -399,23 +412,58 @@ async fn export_ledger(
         .await?
         .ok_or_else(|| anyhow::anyhow!("no enabled account {username}"))?;
     let region = match region {
-        Some(code) => {
-            let found = entity::region::Entity::find()
+        Some(code) => Some(
+            entity::region::Entity::find()
                 .filter(entity::region::Column::Code.eq(code))
                 .one(&state.db)
                 .await?
-                .ok_or_else(|| anyhow::anyhow!("no region with the code {code}"))?;
-            Some(graphql::ids::encode(graphql::ids::Kind::Region, found.id).to_string())
-        }
+                .ok_or_else(|| anyhow::anyhow!("no region with the code {code}"))?,
+        ),
         None => None,
     };
+    let submitted = match (submission, &region) {
+        (Some(sequence), Some(region)) => {
+            let found = entity::ledger_submission::Entity::find()
+                .filter(entity::ledger_submission::Column::RegionId.eq(region.id))
+                .filter(entity::ledger_submission::Column::Sequence.eq(sequence))
+                .one(&state.db)
+                .await?;
+            let id = found.map(|s| {
+                graphql::ids::encode(graphql::ids::Kind::LedgerSubmission, s.id).to_string()
+            });
+            let readable = match &id {
+                Some(id) => {
+                    crate::http::ledger::Submitted::readable(&state, &principal, id).await?
+                }
+                None => None,
+            };
+            Some(readable.ok_or_else(|| {
+                anyhow::anyhow!(
+                    "{username} has no submission {sequence} of the region {} to export",
+                    region.code
+                )
+            })?)
+        }
+        _ => None,
+    };
+    // A submission holds its own region's children: the region filter would only repeat it.
+    let region = region
+        .filter(|_| submitted.is_none())
+        .map(|found| graphql::ids::encode(graphql::ids::Kind::Region, found.id).to_string());
     let format = match format {
         ExportFormat::Csv => crate::http::ledger::Format::Csv,
         ExportFormat::Xlsx => crate::http::ledger::Format::Xlsx,
     };
     let schema = graphql::schema(state.clone());
-    let written =
-        crate::http::ledger::export_to_file(state, schema, principal, region, format, output).await;
+    let written = crate::http::ledger::export_to_file(
+        state,
+        schema,
+        principal,
+        (region, submitted),
+        format,
+        output,
+    )
+    .await;
     // The stop is heard while the server runs down, which `run_until_stopped` drives.
     let server = app.server_handle();
     actix_web::rt::spawn(async move { server.stop(true).await });

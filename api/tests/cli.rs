@@ -128,10 +128,16 @@ struct Served {
 
 impl Served {
     fn start(name: &str, env: &[(&str, &str)]) -> Self {
+        Self::start_with(name, &[], env)
+    }
+
+    /// `shouhu serve` with `args` after it (`--demo`).
+    fn start_with(name: &str, args: &[&str], env: &[(&str, &str)]) -> Self {
         let dir = std::env::temp_dir().join(format!("shouhu-{name}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_shouhu"))
             .arg("serve")
+            .args(args)
             .current_dir(&dir)
             .env("SHOUHU_CONFIG", "/nonexistent/shouhu.toml")
             .env("SHOUHU_BIND", "127.0.0.1:0")
@@ -172,6 +178,13 @@ impl Served {
         self.lines
             .recv_timeout(std::time::Duration::from_secs(60))
             .unwrap()
+    }
+
+    /// Sends a GraphQL POST with extra header lines, and answers the response's JSON body.
+    fn post_json(&self, body: &serde_json::Value, headers: &str) -> serde_json::Value {
+        let response = self.post(&body.to_string(), headers);
+        let (_, body) = response.split_once("\r\n\r\n").unwrap();
+        serde_json::from_str(body).unwrap()
     }
 
     /// Sends a GraphQL POST with extra header lines, and answers the raw response.
@@ -399,5 +412,113 @@ fn the_ledger_exports_offline_as_an_account_and_is_refused_to_one_without_rows()
         String::from_utf8_lossy(&refused.stderr).contains("refused"),
         "{}",
         String::from_utf8_lossy(&refused.stderr)
+    );
+}
+
+#[test]
+fn a_regions_quarterly_submission_exports_offline_with_how_each_child_changed() {
+    const PASSWORD: &str = "demo-password-for-the-submission";
+    let mut served = Served::start_with(
+        "submission-export",
+        &["--demo"],
+        &[
+            ("SHOUHU_DEMO_PASSWORD", PASSWORD),
+            ("SHOUHU_AUDIT__CHECKPOINT_FILE", "checkpoints.jsonl"),
+        ],
+    );
+    let login = served.post_json(
+        &serde_json::json!({
+            "query": "mutation($p: String!) { login(input: {username: \"demo.child_supervisor\", password: $p}) { accessToken } }",
+            "variables": { "p": PASSWORD },
+        }),
+        "",
+    );
+    let token = login["data"]["login"]["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let bearer = format!("Authorization: Bearer {token}\r\n");
+    let me = served.post_json(
+        &serde_json::json!({ "query": "{ me { jurisdiction { id code } } }" }),
+        &bearer,
+    );
+    let township = me["data"]["me"]["jurisdiction"].clone();
+    let submitted = served.post_json(
+        &serde_json::json!({
+            "query": "mutation($r: ID!) { submitLedger(input: {regionId: $r}) { submission { sequence newRecords } } }",
+            "variables": { "r": township["id"] },
+        }),
+        &bearer,
+    );
+    let held = submitted["data"]["submitLedger"]["submission"]["newRecords"].as_u64();
+    assert!(held.is_some_and(|n| n > 0), "{submitted}");
+    let held = held.unwrap();
+    // The service stops; its database stays for the offline export.
+    served.child.kill().unwrap();
+    served.child.wait().unwrap();
+    let code = township["code"].as_str().unwrap();
+    let shouhu = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_shouhu"))
+            .args(args)
+            .current_dir(&served.dir)
+            .env("SHOUHU_CONFIG", "/nonexistent/shouhu.toml")
+            .env("SHOUHU_DATABASE_URL", "sqlite://served.db?mode=rwc")
+            .env("SHOUHU_AUDIT__CHECKPOINT_FILE", "checkpoints.jsonl")
+            .output()
+            .unwrap()
+    };
+    let export = |sequence: &str, output: &str| {
+        shouhu(&[
+            "export",
+            "ledger",
+            "--as",
+            "demo.child_supervisor",
+            "--region",
+            code,
+            "--submission",
+            sequence,
+            "--format",
+            "csv",
+            "--output",
+            output,
+        ])
+    };
+
+    let exported = export("1", "first.csv");
+    let missing = export("2", "second.csv");
+    let without_region = shouhu(&[
+        "export",
+        "ledger",
+        "--as",
+        "demo.child_supervisor",
+        "--submission",
+        "1",
+        "--output",
+        "x.csv",
+    ]);
+    let file = std::fs::read_to_string(served.dir.join("first.csv")).unwrap_or_default();
+
+    assert!(
+        exported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&exported.stderr)
+    );
+    assert!(
+        file.starts_with("\u{feff}变动类型,姓名,"),
+        "{}",
+        &file[..40]
+    );
+    let rows: Vec<&str> = file.lines().skip(1).collect();
+    assert_eq!(u64::try_from(rows.len()).unwrap(), held);
+    assert!(rows.iter().all(|row| row.starts_with("新增,")), "{rows:?}");
+    assert!(!missing.status.success());
+    assert!(
+        String::from_utf8_lossy(&missing.stderr).contains("no submission 2"),
+        "{}",
+        String::from_utf8_lossy(&missing.stderr)
+    );
+    assert!(
+        !without_region.status.success(),
+        "--submission needs --region"
     );
 }

@@ -56,6 +56,9 @@ pub struct Model {
     pub reviewed_at: Option<DateTimeUtc>,
     /// Optimistic concurrency: bumped on every update.
     pub version: i32,
+    /// Bumped whenever the child's guardians as the registration form lists them change: a
+    /// guardian linked, unlinked, entrusted or edited (the ledger's submissions compare it).
+    pub guardians_version: i32,
     /// When it was created.
     pub created_at: DateTimeUtc,
     /// Whether the child has a household registration (户籍).
@@ -132,6 +135,7 @@ crate::projectable!(Model {
     needs_report,
     reviewed_at,
     version,
+    guardians_version,
     created_at,
     household_registered,
     household_registration_place,

@@ -19,6 +19,8 @@ pub struct Model {
     pub change: String,
     /// The version of the child's record submitted.
     pub version: i32,
+    /// The child's `guardians_version` it was submitted at.
+    pub guardians_version: i32,
     /// The child's status submitted.
     pub status: ChildStatus,
 }

@@ -25,6 +25,7 @@ mod m20261205_000019_child_stat_key;
 mod m20261206_000020_ledger_snapshots;
 mod m20261207_000021_ledger_submissions;
 mod m20261208_000022_assignment_done_at;
+mod m20261209_000023_guardians_version;
 
 /// The ordered list of Shouhu's migrations.
 pub struct Migrator;
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000020_ledger_snapshots::Migration),
             Box::new(m20261207_000021_ledger_submissions::Migration),
             Box::new(m20261208_000022_assignment_done_at::Migration),
+            Box::new(m20261209_000023_guardians_version::Migration),
         ]
     }
 }

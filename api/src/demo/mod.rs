@@ -772,6 +772,7 @@ impl Generator {
                 .checked_sub_months(Months::new(reviewed_months))
                 .map(|at| at.max(crate::clock::china_midnight(registered)))),
             version: Set(1),
+            guardians_version: Set(0),
             created_at: Set(self.now),
             updated_at: Set(self.now),
             household_registered: Set(true),

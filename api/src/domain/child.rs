@@ -498,6 +498,7 @@ pub async fn register(
         needs_report: false,
         reviewed_at: Some(now),
         version: 1,
+        guardians_version: 0,
         created_at: now,
         updated_at: now,
         household_registered: draft.household_registered,

@@ -9,8 +9,11 @@ use entity::{
     projection::{Columns, Projected},
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait,
+    sea_query::{Expr, ExprTrait, IntoCondition},
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -144,6 +147,20 @@ fn check_since(actor: &Actor<'_>, since: Option<NaiveDate>) -> ApiResult<()> {
     Ok(())
 }
 
+/// Notes that the guardians, as the registration form lists them, of the children `which`
+/// selects have changed, for the ledger's next submission.
+async fn guardians_changed(db: &impl ConnectionTrait, which: impl IntoCondition) -> ApiResult<()> {
+    child::Entity::update_many()
+        .col_expr(
+            child::Column::GuardiansVersion,
+            Expr::col(child::Column::GuardiansVersion).add(1),
+        )
+        .filter(which)
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 async fn insert_link(
     db: &impl ConnectionTrait,
     actor: &Actor<'_>,
@@ -151,6 +168,7 @@ async fn insert_link(
     guardian_id: Uuid,
     link: LinkDraft,
 ) -> ApiResult<()> {
+    guardians_changed(db, child::Column::Id.eq(child.id)).await?;
     if link.is_primary {
         child_guardian::Entity::update_many()
             .col_expr(child_guardian::Column::IsPrimary, Expr::value(false))
@@ -256,6 +274,18 @@ pub async fn update(
             "the record was changed by someone else; reload it and apply your change again",
         ));
     }
+    guardians_changed(
+        db,
+        child::Column::Id.in_subquery(
+            child_guardian::Entity::find()
+                .select_only()
+                .column(child_guardian::Column::ChildId)
+                .filter(child_guardian::Column::GuardianId.eq(id))
+                .filter(child_guardian::Column::EndedAt.is_null())
+                .into_query(),
+        ),
+    )
+    .await?;
     work.finish(
         actor
             .event("guardian.update")
@@ -316,6 +346,7 @@ pub async fn unlink(
             "not a current guardian of this child",
         ));
     }
+    guardians_changed(db, child::Column::Id.eq(child_id)).await?;
     work.finish(
         actor
             .event("guardian.unlink")
@@ -389,6 +420,7 @@ pub async fn record_agreement(
             "link the entrusted guardian to the child first",
         ));
     }
+    guardians_changed(db, child::Column::Id.eq(child_id)).await?;
     let agreement = entrustment_agreement::Entity::insert(entrustment_agreement::ActiveModel {
         id: Set(Uuid::now_v7()),
         child_id: Set(child_id),

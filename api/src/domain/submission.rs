@@ -40,6 +40,7 @@ const CHUNK: usize = 500;
 struct Current {
     id: Uuid,
     version: i32,
+    guardians_version: i32,
     status: ChildStatus,
 }
 
@@ -56,8 +57,8 @@ fn change(child: &Current, submitted: Option<ChildStatus>) -> &'static str {
 
 /// Submits the children of the region `region_id` (within the caller's jurisdiction) that
 /// the caller's scope covers and whose record changed since the region's previous submissions
-/// took it: a child never submitted, or whose version has moved on since (all of them for the
-/// region's first). Versions, not times, decide, so a change committed while a submission is
+/// took it: a child never submitted, or whose version, or whose guardians' (as the form lists
+/// them), has moved on since (all of them for the region's first). Versions, not times, decide, so a change committed while a submission is
 /// being made goes into the next one, never into none.
 pub async fn submit(store: Store<'_>, actor: &Actor<'_>, region_id: Uuid) -> ApiResult<Submission> {
     let work = store.begin().await?;
@@ -112,12 +113,20 @@ pub async fn submit(store: Store<'_>, actor: &Actor<'_>, region_id: Uuid) -> Api
                 ledger_submission_child::Column::Version,
             ))
             .gte(Expr::col((child::Entity, child::Column::Version))),
+        )
+        .and_where(
+            Expr::col((
+                ledger_submission_child::Entity,
+                ledger_submission_child::Column::GuardiansVersion,
+            ))
+            .gte(Expr::col((child::Entity, child::Column::GuardiansVersion))),
         );
     let changed: Vec<Current> = child::Entity::find()
         .select_only()
         .columns([
             child::Column::Id,
             child::Column::Version,
+            child::Column::GuardiansVersion,
             child::Column::Status,
         ])
         .filter(scope::children(
@@ -176,6 +185,7 @@ pub async fn submit(store: Store<'_>, actor: &Actor<'_>, region_id: Uuid) -> Api
                 child_id: Set(child.id),
                 change: Set(change.to_owned()),
                 version: Set(child.version),
+                guardians_version: Set(child.guardians_version),
                 status: Set(child.status),
             }
         })

@@ -322,6 +322,23 @@ impl Submitted {
         }))
     }
 
+    /// The submission `id` as `principal` may download it: as [`Submitted::find`], and `None`
+    /// too when the principal's role does not read submissions.
+    pub async fn readable(
+        state: &AppState,
+        principal: &Principal,
+        id: &str,
+    ) -> Result<Option<Self>, ApiError> {
+        if state
+            .policy
+            .level("Query", "ledgerSubmissions", Some(principal.role))
+            == Level::None
+        {
+            return Ok(None);
+        }
+        Self::find(state, principal, id).await
+    }
+
     /// The change's label on the form.
     fn label(&self, node: &Value) -> &'static str {
         let change = node["id"]
@@ -742,26 +759,20 @@ async fn start(
     .map_err(|_| unauthenticated())
 }
 
-/// Writes the ledger as the account `principal` would download it, within the region
-/// `region` (a global ID), to `path`, for offline use (`shouhu export ledger`); the number of
-/// rows written, or the refusal's errors.
+/// Writes the ledger as the account `principal` would download it, within the region (a global
+/// ID; the whole scope when `None`) or of the submission `selection` names, to `path`, for
+/// offline use (`shouhu export ledger`); the number of rows written, or the refusal's errors.
 pub async fn export_to_file(
     state: AppState,
     schema: AppSchema,
     principal: Principal,
-    region: Option<String>,
+    selection: (Option<String>, Option<Submitted>),
     format: Format,
     path: &std::path::Path,
 ) -> anyhow::Result<u64> {
     let session = Session::Authenticated(principal);
-    let (mut pages, columns) = Pages::new(
-        state,
-        schema,
-        session,
-        RequestMeta::default(),
-        (region, None),
-    )
-    .await?;
+    let (mut pages, columns) =
+        Pages::new(state, schema, session, RequestMeta::default(), selection).await?;
     let refused = |errors: Vec<ServerError>| {
         anyhow::anyhow!(
             "the export was refused: {}",

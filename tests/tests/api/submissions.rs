@@ -317,3 +317,99 @@ async fn a_change_committed_while_a_submission_was_made_goes_into_the_next_one()
         [&json!(0), &json!(0), &json!(0)]
     );
 }
+
+#[tokio::test]
+async fn a_guardian_edited_or_added_puts_the_child_into_the_next_submission_as_changed() {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    let app = TestApp::spawn().await;
+    let township = app.region_id(TOWNSHIP).await;
+    let first = submit(&app, Role::ChildSupervisor, &township).await;
+    assert!(first.body["errors"].is_null(), "{:?}", first.body);
+
+    // Two children of the director's village: one's guardian is edited, the other gets a new
+    // guardian.
+    let village = format!("{TOWNSHIP_PATH}/652701100201");
+    let children = entity::child::Entity::find()
+        .filter(entity::child::Column::RegionPath.eq(village.as_str()))
+        .order_by_asc(entity::child::Column::Id)
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    let links = entity::child_guardian::Entity::find()
+        .filter(entity::child_guardian::Column::EndedAt.is_null())
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    let (edited_child, link) = children
+        .iter()
+        .find_map(|c| links.iter().find(|l| l.child_id == c.id).map(|l| (c, l)))
+        .expect("a child of the village with a guardian");
+    let added_to = children
+        .iter()
+        .find(|c| c.id != edited_child.id)
+        .expect("another child of the village");
+    let guardian = entity::guardian::Entity::find_by_id(link.guardian_id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    // Every child the edited guardian is linked to changes on the form.
+    let mut expected: Vec<uuid::Uuid> = links
+        .iter()
+        .filter(|l| l.guardian_id == guardian.id)
+        .map(|l| l.child_id)
+        .collect();
+    expected.push(added_to.id);
+    expected.sort();
+    expected.dedup();
+
+    let edited = app
+        .gql_as(
+            Role::ChildDirector,
+            "mutation($id: ID!, $v: Int!, $name: String!) { updateGuardian(input: {id: $id, \
+             version: $v, guardian: {name: $name, phone: \"13900000001\"}}) { guardian { phone } } }",
+            json!({ "id": gid("Guardian", guardian.id), "v": guardian.version, "name": guardian.name }),
+        )
+        .await;
+    assert!(edited.body["errors"].is_null(), "{:?}", edited.body);
+    let added = app
+        .gql_as(
+            Role::ChildDirector,
+            "mutation($input: AddGuardianInput!) { addGuardian(input: $input) { guardian { id } } }",
+            json!({ "input": { "childId": gid("Child", added_to.id), "relation": "OTHER_RELATIVE", "guardian": { "name": "王阿姨", "phone": "13912340000" } } }),
+        )
+        .await;
+    assert!(added.body["errors"].is_null(), "{:?}", added.body);
+
+    let second = submit(&app, Role::ChildSupervisor, &township).await;
+    let second = second.data()["submitLedger"]["submission"].clone();
+    assert_eq!(
+        [
+            &second["newRecords"],
+            &second["changedRecords"],
+            &second["closedRecords"]
+        ],
+        [&json!(0), &json!(expected.len()), &json!(0)],
+        "{second:?}"
+    );
+    let (status, rows) = download(&app, Role::ChildSupervisor, &second["id"]).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        rows.len(),
+        expected.len() + 1,
+        "the headings and the changed children"
+    );
+    assert!(rows[1..].iter().all(|row| row[0] == "变更"), "{rows:?}");
+
+    // Nothing changed since: the next holds nobody.
+    let third = submit(&app, Role::ChildSupervisor, &township).await;
+    let third = third.data()["submitLedger"]["submission"].clone();
+    assert_eq!(
+        [
+            &third["newRecords"],
+            &third["changedRecords"],
+            &third["closedRecords"]
+        ],
+        [&json!(0), &json!(0), &json!(0)]
+    );
+}
