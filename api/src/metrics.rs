@@ -323,11 +323,13 @@ impl Metrics {
         self.audit_refused.inc_by(refused as u64);
     }
 
-    /// Counts a sweep of report deadlines: the alerts it raised, or its failure.
-    pub fn swept(&self, alerts: Option<usize>) {
-        let outcome = if alerts.is_some() { "ok" } else { "failed" };
+    /// Counts a sweep of report deadlines: the alerts it raised, and whether it went through
+    /// every overdue report (a sweep stopped by a failure counts as failed, whatever it raised
+    /// before).
+    pub fn swept(&self, alerts: usize, complete: bool) {
+        let outcome = if complete { "ok" } else { "failed" };
         self.sweeps.get_or_create(&RoundLabels { outcome }).inc();
-        self.alerts.inc_by(alerts.unwrap_or(0) as u64);
+        self.alerts.inc_by(alerts as u64);
     }
 
     /// Counts a statement of reading work meant for the replica, by what served it (`replica`

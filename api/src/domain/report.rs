@@ -909,6 +909,16 @@ pub async fn list(
 /// Reports a sweep reads at a time.
 const SWEEP_PAGE: u64 = 500;
 
+/// What one sweep did.
+#[derive(Debug)]
+pub struct Swept {
+    /// The alerts it raised.
+    pub raised: Vec<deadline_alert::Model>,
+    /// Whether it went through every overdue report: false when a page failed after earlier
+    /// pages had committed their alerts (the page is tried again next sweep).
+    pub complete: bool,
+}
+
 /// Raises an alert for every report that has newly missed a deadline. Each (report, stage)
 /// is claimed by a unique row, so however many sweepers run, and across restarts, an alert is
 /// raised exactly once; the alerts this sweep raised are returned. Only reports without an
@@ -919,7 +929,7 @@ pub async fn sweep(
     store: Store<'_>,
     limits: &ReportDeadlines,
     now: DateTime<Utc>,
-) -> ApiResult<Vec<deadline_alert::Model>> {
+) -> ApiResult<Swept> {
     let earliest = |minutes: i64| now - TimeDelta::minutes(minutes);
     // A report in `state` past `since`, with no alert yet for the stage it waits for.
     let overdue = |state: ReportState, since: Expr| {
@@ -969,12 +979,18 @@ pub async fn sweep(
             // this page is tried again next sweep.
             Err(err) if !raised.is_empty() => {
                 tracing::warn!(error = %err.chain(), "sweeping report deadlines; stopped after a page");
-                break;
+                return Ok(Swept {
+                    raised,
+                    complete: false,
+                });
             }
             Err(err) => return Err(err),
         }
     }
-    Ok(raised)
+    Ok(Swept {
+        raised,
+        complete: true,
+    })
 }
 
 /// One page of the sweep: the candidates after `after`, and, in one unit of work, the alerts
@@ -1100,9 +1116,9 @@ pub async fn run_sweeper(
         tokio::select! {
             _ = ticker.tick() => {
                 match sweep(store, &limits, clock.now()).await {
-                    Ok(raised) => metrics.swept(Some(raised.len())),
+                    Ok(swept) => metrics.swept(swept.raised.len(), swept.complete),
                     Err(err) => {
-                        metrics.swept(None);
+                        metrics.swept(0, false);
                         tracing::warn!(error = %err.chain(), "sweeping report deadlines");
                     }
                 }

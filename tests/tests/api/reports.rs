@@ -331,9 +331,9 @@ async fn deadlines_go_overdue_and_the_sweep_raises_each_alert_once() {
     assert!(fresh.data()["report"]["deadline"].is_string());
     assert_eq!(fresh.data()["report"]["overdue"], false);
     assert_eq!(late.data()["report"]["overdue"], true);
-    let raised = a.unwrap().len() + b.unwrap().len();
+    let raised = a.unwrap().raised.len() + b.unwrap().raised.len();
     assert_eq!(raised, 1, "two sweepers, one alert");
-    assert!(again.unwrap().is_empty(), "not raised twice");
+    assert!(again.unwrap().raised.is_empty(), "not raised twice");
     assert_eq!(
         deadline_alert::Entity::find()
             .count(&app.state.db)
@@ -405,7 +405,8 @@ async fn a_newly_overdue_report_is_alerted_however_many_alerts_were_never_acted_
         Utc::now() + TimeDelta::minutes(31),
     )
     .await
-    .unwrap();
+    .unwrap()
+    .raised;
 
     assert_eq!(raised.len(), 1, "only the report not yet alerted");
     assert_eq!(raised[0].report_id, template.id);
