@@ -20,6 +20,7 @@ use std::{
 
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
 use serde_json::json;
+use shouhu::config::Config;
 use shouhu_tests::{
     Role, TestApp, Tokens,
     db::{replica_server, same_database_on},
@@ -147,6 +148,17 @@ impl Drop for Resume {
         })
         .join();
     }
+}
+
+/// The app with its replica reached through `link`, checked every second, and settings
+/// adjusted by `adjust`.
+async fn spawn_through(link: &Link, server: &str, adjust: impl FnOnce(&mut Config)) -> TestApp {
+    TestApp::spawn_with(|c| {
+        c.database_replica_url = Some(link.url(server, &c.database_url));
+        c.database_replica_check_secs = 1;
+        adjust(c);
+    })
+    .await
 }
 
 /// `host:port` of a PostgreSQL URL.
@@ -290,11 +302,7 @@ async fn statistics_counts_and_downloads_read_the_replica_while_rows_and_mutatio
     let _turn = TURNS.lock().await;
     let mut link = Link::closed().await;
     link.open(&server).await;
-    let app = TestApp::spawn_with(|c| {
-        c.database_replica_url = Some(link.url(&server, &c.database_url));
-        c.database_replica_check_secs = 1;
-    })
-    .await;
+    let app = spawn_through(&link, &server, |_| {}).await;
     let replica = connect(&server).await;
     let _resume = Resume(server.clone());
     replay(&replica, true).await;
@@ -374,11 +382,7 @@ async fn reading_work_falls_back_to_the_primary_while_the_replica_fails_and_retu
     // The replica cannot be reached when the app starts: it starts anyway, and the first check
     // sets the replica aside.
     let mut link = Link::closed().await;
-    let app = TestApp::spawn_with(|c| {
-        c.database_replica_url = Some(link.url(&server, &c.database_url));
-        c.database_replica_check_secs = 1;
-    })
-    .await;
+    let app = spawn_through(&link, &server, |_| {}).await;
     let replica = connect(&server).await;
     replay(&replica, true).await;
     replayed(&app, &replica).await;
@@ -412,12 +416,7 @@ async fn a_replica_that_hangs_is_abandoned_within_the_timeout_and_taken_back_whe
     let _turn = TURNS.lock().await;
     let mut link = Link::closed().await;
     link.open(&server).await;
-    let app = TestApp::spawn_with(|c| {
-        c.database_replica_url = Some(link.url(&server, &c.database_url));
-        c.database_replica_check_secs = 1;
-        c.database_replica_timeout_secs = 2;
-    })
-    .await;
+    let app = spawn_through(&link, &server, |c| c.database_replica_timeout_secs = 2).await;
     let replica = connect(&server).await;
     replay(&replica, true).await;
     replayed(&app, &replica).await;

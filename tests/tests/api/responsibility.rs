@@ -20,6 +20,18 @@ fn nodes(response: &shouhu_tests::GqlResponse) -> Vec<Value> {
         .collect()
 }
 
+/// The Women's Federation worker's unit (the demo's county federation).
+async fn federation(app: &TestApp) -> Value {
+    app.gql_as(
+        Role::WomensFederationWorker,
+        "{ me { organization { id } } }",
+        json!({}),
+    )
+    .await
+    .data()["me"]["organization"]["id"]
+        .clone()
+}
+
 /// The matrix's tasks that name every county government, lead or assisting.
 fn county_government_tasks() -> usize {
     let matrix: toml::Value = toml::from_str(shouhu::demo::RESPONSIBILITY_MATRIX).unwrap();
@@ -71,15 +83,7 @@ async fn the_plans_fourteen_tasks_are_loaded_with_their_units() {
 #[tokio::test]
 async fn a_unit_reports_progress_on_an_overdue_assignment_until_done() {
     let app = TestApp::spawn().await;
-    let federation = app
-        .gql_as(
-            Role::WomensFederationWorker,
-            "{ me { organization { id } } }",
-            json!({}),
-        )
-        .await
-        .data()["me"]["organization"]["id"]
-        .clone();
+    let federation = federation(&app).await;
     let assigned = app
         .gql_as(
             Role::CivilAffairsOfficer,
@@ -175,15 +179,7 @@ async fn the_inbox_separates_lead_from_assisting() {
 #[tokio::test]
 async fn the_joint_meeting_sees_every_units_numbers_exactly() {
     let app = TestApp::spawn().await;
-    let federation = app
-        .gql_as(
-            Role::WomensFederationWorker,
-            "{ me { organization { id } } }",
-            json!({}),
-        )
-        .await
-        .data()["me"]["organization"]["id"]
-        .clone();
+    let federation = federation(&app).await;
     let past = (Utc::now() - TimeDelta::days(1)).date_naive().to_string();
     let future = (Utc::now() + TimeDelta::days(30)).date_naive().to_string();
     for (task, due) in [
@@ -340,15 +336,7 @@ fn china_date(at: DateTime<Utc>) -> NaiveDate {
 async fn the_joint_meetings_trend_counts_every_unit_and_month_exactly_from_the_assignments() {
     let app = TestApp::spawn().await;
     let started = app.clock.now();
-    let federation = app
-        .gql_as(
-            Role::WomensFederationWorker,
-            "{ me { organization { id } } }",
-            json!({}),
-        )
-        .await
-        .data()["me"]["organization"]["id"]
-        .clone();
+    let federation = federation(&app).await;
     let assign = "mutation($t: String!, $o: ID!, $d: NaiveDate) { assignResponsibility(input: {subjectType: PLAN_TASK, subjectId: $t, organizationId: $o, responsibility: ASSISTING, title: \"配合\", dueOn: $d}) { assignment { id } } }";
     let mut ids = Vec::new();
     for (task, due_in) in [("publicity.opinion", 10), ("care.mass_organizations", 40)] {
