@@ -20,10 +20,11 @@ pub fn china_date(at: DateTime<Utc>) -> NaiveDate {
     at.with_timezone(&CHINA_TZ).date_naive()
 }
 
-/// The first instant of `day` in China.
+/// The first instant of `day` in China (the earliest instant there is, for a day before it).
 pub fn china_midnight(day: NaiveDate) -> DateTime<Utc> {
-    (day.and_time(NaiveTime::MIN) - TimeDelta::seconds(i64::from(CHINA_TZ.local_minus_utc())))
-        .and_utc()
+    day.and_time(NaiveTime::MIN)
+        .checked_sub_signed(TimeDelta::seconds(i64::from(CHINA_TZ.local_minus_utc())))
+        .map_or(DateTime::<Utc>::MIN_UTC, |at| at.and_utc())
 }
 
 /// A source of the current time.

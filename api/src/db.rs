@@ -48,11 +48,17 @@ pub async fn connect_replica(config: &Config) -> Result<Option<DatabaseConnectio
         ));
     }
     let mut options = pool_options(url, config.database_max_connections);
+    // The server ends a statement the service has abandoned (after the same time), so that an
+    // abandoned statement does not run on.
+    let statement_timeout = format!("{}s", config.database_replica_timeout_secs.max(1));
     options
         .min_connections(0)
         .connect_timeout(Duration::from_secs(2))
         .acquire_timeout(Duration::from_secs(2))
-        .connect_lazy(true);
+        .connect_lazy(true)
+        .map_sqlx_postgres_opts(move |opts| {
+            opts.options([("statement_timeout", statement_timeout.as_str())])
+        });
     Database::connect(options)
         .await
         .map(Some)
@@ -62,9 +68,11 @@ pub async fn connect_replica(config: &Config) -> Result<Option<DatabaseConnectio
 /// `error` with the password of `url` masked: a connection string that cannot be parsed is
 /// quoted whole in the error, which ends in the log.
 fn redacted(error: DbErr, url: &str) -> DbErr {
+    // The credentials end at the authority's last `@` (a password may hold one).
     let password = url
         .split_once("://")
-        .and_then(|(_, rest)| rest.split_once('@'))
+        .map(|(_, rest)| rest.split('/').next().unwrap_or(rest))
+        .and_then(|authority| authority.rsplit_once('@'))
         .and_then(|(credentials, _)| credentials.split_once(':'))
         .map(|(_, password)| password)
         .filter(|password| !password.is_empty());
@@ -119,12 +127,12 @@ mod tests {
 
     #[test]
     fn a_connection_error_quoting_the_url_masks_its_password() {
-        let url = "postgres://shouhu:s3cret-pw@replica:5432/shouhu";
+        let url = "postgres://shouhu:s3cret@pw@replica:5432/shouhu";
         let quoted = DbErr::Conn(sea_orm::RuntimeErr::Internal(format!(
             "The connection string '{url}' cannot be parsed."
         )));
         let masked = redacted(quoted, url).to_string();
-        assert!(!masked.contains("s3cret-pw"), "{masked}");
+        assert!(!masked.contains("s3cret"), "{masked}");
         assert!(
             masked.contains("postgres://shouhu:***@replica:5432/shouhu"),
             "{masked}"

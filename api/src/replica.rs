@@ -50,6 +50,9 @@ const CATCH_UP_WAIT: Duration = Duration::from_secs(2);
 /// How often a download asks the replica whether it has caught up.
 const CATCH_UP_POLL: Duration = Duration::from_millis(20);
 
+/// How long one check of the replica may take.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// A connection for reads: the replica's when one is configured and not set aside, else the
 /// primary's. Cheap to clone.
 #[derive(Clone, Debug)]
@@ -161,6 +164,7 @@ impl Reader {
                     replica.set_aside(&why);
                     self.primary_only()
                 }
+                Err(Blame::Busy) => self.primary_only(),
                 Err(Blame::Primary(error)) => {
                     tracing::warn!(%error, "asking the primary how far it has written");
                     self.primary_only()
@@ -213,6 +217,8 @@ impl Reader {
 enum Blame {
     /// The replica: it is set aside, for this reason.
     Replica(String),
+    /// The replica, busy: every connection in use. Nothing is concluded.
+    Busy,
     /// The primary: nothing is known of the replica.
     Primary(DbErr),
 }
@@ -248,13 +254,16 @@ impl Replica {
         pool.num_idle() == 0 && pool.size() >= pool.options().get_max_connections()
     }
 
-    /// Runs `statement` on the replica within its timeout, blaming the replica for what fails.
+    /// Runs a check's `statement` on the replica within [`CHECK_TIMEOUT`], blaming the
+    /// replica for what fails, unless it is only busy.
     async fn ask(&self, statement: Statement) -> Result<Option<QueryResult>, Blame> {
-        match tokio::time::timeout(self.timeout, self.db.query_one_raw(statement)).await {
+        let limit = CHECK_TIMEOUT.min(self.timeout);
+        match tokio::time::timeout(limit, self.db.query_one_raw(statement)).await {
+            Ok(Err(error)) if self.busy(&error) => Err(Blame::Busy),
             Ok(answer) => answer.map_err(|error| Blame::Replica(error.to_string())),
             Err(_) => Err(Blame::Replica(format!(
                 "a check did not finish within {} s",
-                self.timeout.as_secs()
+                limit.as_secs()
             ))),
         }
     }
@@ -266,16 +275,21 @@ impl Replica {
             return Ok(false);
         };
         let asked = Instant::now();
+        let deadline = tokio::time::Instant::now() + CATCH_UP_WAIT;
         loop {
             // NULL when the server replays nothing: it is no replica, and cannot be trusted to
             // hold what the primary holds.
-            let replayed = self
-                .ask(Statement::from_sql_and_values(
-                    DbBackend::Postgres,
-                    "SELECT COALESCE(pg_last_wal_replay_lsn() >= $1::pg_lsn, false) AS replayed",
-                    [position.clone().into()],
-                ))
-                .await?
+            let question = self.ask(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT COALESCE(pg_last_wal_replay_lsn() >= $1::pg_lsn, false) AS replayed",
+                [position.clone().into()],
+            ));
+            // Never past the wait: a replica that does not answer in it is behind, not failed
+            // (the check decides that).
+            let Ok(answer) = tokio::time::timeout_at(deadline, question).await else {
+                return Ok(false);
+            };
+            let replayed = answer?
                 .map(|row| row.try_get::<bool>("", "replayed"))
                 .transpose()
                 .map_err(|error| Blame::Replica(error.to_string()))?
@@ -408,9 +422,15 @@ pub async fn watch(reader: Reader, watch: Watch, mut stop: watch::Receiver<bool>
             .front()
             .filter(|(at, _)| now.duration_since(*at) >= watch.max_lag)
             .map(|(_, position)| position.as_str());
-        match replica.check(&id, &position, reference).await {
+        // Shutting down does not wait for a check of a replica that hangs.
+        let verdict = tokio::select! {
+            verdict = replica.check(&id, &position, reference) => verdict,
+            _ = stop.changed() => return,
+        };
+        match verdict {
             Ok(()) => replica.take_back(),
             Err(Blame::Replica(why)) => replica.set_aside(&why),
+            Err(Blame::Busy) => {}
             Err(Blame::Primary(error)) => {
                 tracing::warn!(%error, "reading the primary's position to check the replica");
             }

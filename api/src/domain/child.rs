@@ -791,6 +791,8 @@ async fn save_versioned(
     active.id = sea_orm::ActiveValue::NotSet;
     active.created_at = sea_orm::ActiveValue::NotSet;
     active.created_by = sea_orm::ActiveValue::NotSet;
+    // Moved by guardian changes, which the record's `version` does not guard: left as it is.
+    active.guardians_version = sea_orm::ActiveValue::NotSet;
     let result = child::Entity::update_many()
         .set(active)
         .filter(child::Column::Id.eq(after.id))

@@ -148,8 +148,12 @@ fn check_since(actor: &Actor<'_>, since: Option<NaiveDate>) -> ApiResult<()> {
 }
 
 /// Notes that the guardians, as the registration form lists them, of the children `which`
-/// selects have changed, for the ledger's next submission.
-async fn guardians_changed(db: &impl ConnectionTrait, which: impl IntoCondition) -> ApiResult<()> {
+/// selects have changed, for the ledger's next submission. Every write of a child's guardian
+/// links calls it, in the same transaction.
+pub(crate) async fn guardians_changed(
+    db: &impl ConnectionTrait,
+    which: impl IntoCondition,
+) -> ApiResult<()> {
     child::Entity::update_many()
         .col_expr(
             child::Column::GuardiansVersion,

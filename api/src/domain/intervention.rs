@@ -152,6 +152,7 @@ pub async fn record(
                     .await?;
                 }
             }
+            super::guardian::guardians_changed(db, child::Column::Id.eq(child.id)).await?;
             needs_guardian = false;
         }
         _ if link.is_none() => {
@@ -168,6 +169,7 @@ pub async fn record(
                 .filter(child_guardian::Column::GuardianId.eq(draft.guardian_id))
                 .exec(db)
                 .await?;
+            super::guardian::guardians_changed(db, child::Column::Id.eq(child.id)).await?;
             needs_guardian = true;
         }
         _ => {}

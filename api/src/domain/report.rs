@@ -839,6 +839,7 @@ pub async fn record_action(
                 .await?;
             }
         }
+        super::guardian::guardians_changed(db, child::Column::Id.eq(child)).await?;
     }
     let action = emergency_action::Entity::insert(emergency_action::ActiveModel {
         id: Set(Uuid::now_v7()),

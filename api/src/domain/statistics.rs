@@ -304,6 +304,27 @@ fn record_key(id: uuid::Uuid) -> u64 {
     u64::from_le_bytes(first) % range()
 }
 
+/// The first and last years a period may name: the ledger holds nothing outside them, and
+/// the databases' timestamps do not reach every day a date argument can name.
+const YEARS: std::ops::RangeInclusive<i32> = 1900..=2999;
+
+/// Refuses a period that names a day outside [`YEARS`], on the argument that does.
+pub(crate) fn in_years((from, until): (Option<NaiveDate>, Option<NaiveDate>)) -> ApiResult<()> {
+    for (field, day) in [("from", from), ("until", until)] {
+        if day.is_some_and(|day| !YEARS.contains(&day.year())) {
+            return Err(ApiError::bad_input(
+                field,
+                format!(
+                    "must be within the years {} to {}",
+                    YEARS.start(),
+                    YEARS.end()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The first days of the months from the one `from` falls in up to the one before `until`'s
 /// (or `until`'s own, when `until` is not a first day), oldest first; by default the
 /// `default` months up to and including this one. Refused on `until` when empty or longer than
@@ -314,6 +335,7 @@ fn month_window(
     default: u32,
     max: usize,
 ) -> ApiResult<Vec<NaiveDate>> {
+    in_years((from, until))?;
     let this_month = Grain::Month.start(today);
     let until = until.unwrap_or_else(|| {
         this_month

@@ -692,6 +692,23 @@ async fn revoking_guardianship_leaves_the_child_needing_a_guardian_until_one_is_
     let grandmother = guardians.data()["child"]["guardians"][0]["id"].clone();
     let father = guardians.data()["child"]["guardians"][1]["id"].clone();
     let today = Utc::now().date_naive().to_string();
+    // How often the child's guardians, as the registration form lists them, have changed.
+    let guardians_version = || async {
+        use base64::Engine;
+        let decoded = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(child.as_str().unwrap())
+            .unwrap();
+        let id: uuid::Uuid = String::from_utf8(decoded).unwrap()["Child:".len()..]
+            .parse()
+            .unwrap();
+        entity::child::Entity::find_by_id(id)
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .guardians_version
+    };
+    let versions_before = guardians_version().await;
     let input = |kind: &str, guardian: &Value, extra: Value| {
         let mut input = json!({ "childId": child, "guardianId": guardian, "kind": kind, "grounds": ["REFUSED_DUTIES_SIX_MONTHS"], "decidedOn": today });
         for (k, v) in extra.as_object().unwrap() {
@@ -787,6 +804,11 @@ async fn revoking_guardianship_leaves_the_child_needing_a_guardian_until_one_is_
             .any(|g| g["id"] == father)
     );
     assert_eq!(still_needed.data()["child"]["needsGuardian"], true);
+    assert_eq!(
+        guardians_version().await,
+        versions_before + 2,
+        "the revocation and the designation each change the form's guardians"
+    );
     let after_designation = &designated.data()["recordIntervention"]["child"];
     assert_eq!(after_designation["needsGuardian"], false);
     assert_eq!(after_designation["guardians"][0]["id"], grandmother);

@@ -520,6 +520,13 @@ async fn the_trend_of_a_region_outside_the_jurisdiction_is_empty_and_its_window_
         )
         .await;
     let default = app.gql(Some(&officer.access), query, json!({})).await;
+    let far_back = app
+        .gql(
+            Some(&officer.access),
+            query,
+            json!({ "from": "-262143-01-01", "until": "-262143-03-01" }),
+        )
+        .await;
 
     assert!(other.body["errors"].is_null(), "{:?}", other.body);
     assert_eq!(other.data()["responsibilityTrend"], json!([]));
@@ -527,6 +534,8 @@ async fn the_trend_of_a_region_outside_the_jurisdiction_is_empty_and_its_window_
         assert_eq!(refused.code(), "BAD_USER_INPUT");
         assert_eq!(refused.body["errors"][0]["extensions"]["field"], "until");
     }
+    assert_eq!(far_back.code(), "BAD_USER_INPUT");
+    assert_eq!(far_back.body["errors"][0]["extensions"]["field"], "from");
     let units = default.data()["responsibilityTrend"].as_array().unwrap();
     assert!(!units.is_empty());
     assert!(

@@ -236,6 +236,7 @@ pub async fn assistance(
             ("Consent", &["guardian", "purpose", "withdrawnAt"])
         }
     };
+    super::in_years((from, until))?;
     let protection = Protection::for_caller(actor, type_name, fields.iter().copied(), min_cell);
     // A protected caller counts whole periods only (see `Grain::widen`).
     let (from, until) = if protection.protected {

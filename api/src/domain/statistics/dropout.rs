@@ -105,6 +105,7 @@ pub async fn dropout(
         .all(db)
         .await?;
 
+    super::in_years((from, until))?;
     let protection = Protection::for_caller(
         actor,
         "DropoutCase",

@@ -190,6 +190,7 @@ pub async fn reports(
     ]
     .into_iter()
     .chain(query.by.iter().map(|d| d.field()));
+    super::in_years((query.from, query.until))?;
     let protection = Protection::for_caller(actor, "Report", fields, min_cell);
     // A protected caller counts whole periods only (see `Grain::widen`).
     let (grain, (from, until)) = if protection.protected {

@@ -3,9 +3,10 @@
 //! month's end; for the plan's tasks and for cases apart.
 //!
 //! Counted from the assignments themselves (when each was made, when it was done, when it is
-//! due), so every month is exact without snapshots, back to the first assignment. An
-//! assignment done and then reopened counts as open from its reopening: the history of a
-//! reopened assignment's earlier completion is not kept.
+//! due), so every month is counted without snapshots, back to the first assignment. Two
+//! things are not kept, and past months show them as they stand now: an assignment done and
+//! then reopened counts as open from when it was made, and an assignment whose deadline was
+//! moved is overdue by its present one.
 
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use entity::{assignment, enums::SubjectType, organization};

@@ -175,7 +175,8 @@ impl AssignmentQuery {
     /// assigned and finished in each month, and what it left open and overdue at the month's
     /// end, from `from` until `until` (by default the 24 months up to and including this one;
     /// at most 60; months after this one are left out). Counted from the assignments
-    /// themselves, so every past month is exact.
+    /// themselves (when each was made and done, and its due date as it stands now: a deadline
+    /// moved later moves a past month's overdue count with it).
     async fn responsibility_trend(
         &self,
         ctx: &Context<'_>,
