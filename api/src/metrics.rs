@@ -240,7 +240,8 @@ impl Metrics {
         registry.register(
             "db_replica_reads",
             "Statements of reading work (statistics, totalCount, downloads) meant for the database \
-             replica, by what served them: replica, or primary while the replica is left aside",
+             replica, by what served them: replica, or primary (the replica failed, refused, was \
+             busy, or is set aside)",
             replica_reads.clone(),
         );
         let replica_fallbacks = Counter::default();

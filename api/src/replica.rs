@@ -180,9 +180,7 @@ impl Reader {
 
     /// The replica, unless none is configured or it is set aside.
     fn usable(&self) -> Option<&Replica> {
-        self.replica
-            .as_deref()
-            .filter(|replica| !replica.aside.load(Ordering::Acquire))
+        self.replica.as_deref().filter(|replica| replica.in_use())
     }
 
     /// Runs a read on the replica when it answers it, else on the primary.
@@ -191,22 +189,28 @@ impl Reader {
         F: Fn(DatabaseConnection) -> Fut,
         Fut: Future<Output = Result<T, DbErr>>,
     {
-        if let Some(replica) = self.usable() {
-            match tokio::time::timeout(replica.timeout, run(replica.db.clone())).await {
-                Ok(Ok(done)) => {
-                    replica.metrics.replica_read("replica");
-                    return Ok(done);
+        if let Some(replica) = self.replica.as_deref() {
+            if replica.in_use() {
+                match tokio::time::timeout(replica.timeout, run(replica.db.clone())).await {
+                    Ok(Ok(done)) => {
+                        replica.metrics.replica_read("replica");
+                        return Ok(done);
+                    }
+                    Ok(Err(error)) if replica.busy(&error) => {}
+                    Ok(Err(error)) if unreachable(&error) => {
+                        replica.set_aside(&error.to_string());
+                    }
+                    Ok(Err(error)) => {
+                        tracing::info!(%error, "the database replica refused a read: the primary is asked");
+                    }
+                    Err(_) => replica.set_aside(&format!(
+                        "a statement did not finish within {} s (database_replica_timeout_secs)",
+                        replica.timeout.as_secs()
+                    )),
                 }
-                Ok(Err(error)) if replica.busy(&error) => {}
-                Ok(Err(error)) if unreachable(&error) => replica.set_aside(&error.to_string()),
-                Ok(Err(error)) => {
-                    tracing::info!(%error, "the database replica refused a read: the primary is asked");
-                }
-                Err(_) => replica.set_aside(&format!(
-                    "a statement did not finish within {} s (database_replica_timeout_secs)",
-                    replica.timeout.as_secs()
-                )),
             }
+            // Meant for the replica, served by the primary: it failed, refused, was busy, or is
+            // set aside.
             replica.metrics.replica_read("primary");
         }
         run(self.primary.clone()).await
@@ -224,6 +228,11 @@ enum Blame {
 }
 
 impl Replica {
+    /// Whether reads go to it: it is not set aside.
+    fn in_use(&self) -> bool {
+        !self.aside.load(Ordering::Acquire)
+    }
+
     /// Sets the replica aside for `why`, saying so when it was in use.
     fn set_aside(&self, why: &str) {
         if !self.aside.swap(true, Ordering::AcqRel) {

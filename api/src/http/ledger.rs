@@ -322,6 +322,11 @@ impl Submitted {
         }))
     }
 
+    /// Whether `role` reads submissions of the ledger (the policy's `Query.ledgerSubmissions`).
+    fn permitted(state: &AppState, role: entity::enums::Role) -> bool {
+        state.policy.level("Query", "ledgerSubmissions", Some(role)) != Level::None
+    }
+
     /// The submission `id` as `principal` may download it: as [`Submitted::find`], and `None`
     /// too when the principal's role does not read submissions.
     pub async fn readable(
@@ -329,11 +334,7 @@ impl Submitted {
         principal: &Principal,
         id: &str,
     ) -> Result<Option<Self>, ApiError> {
-        if state
-            .policy
-            .level("Query", "ledgerSubmissions", Some(principal.role))
-            == Level::None
-        {
+        if !Self::permitted(state, principal.role) {
             return Ok(None);
         }
         Self::find(state, principal, id).await
@@ -714,11 +715,7 @@ async fn start(
         None => None,
         Some(id) => {
             let principal = session.principal().map_err(|_| unauthenticated())?;
-            if state
-                .policy
-                .level("Query", "ledgerSubmissions", Some(principal.role))
-                == Level::None
-            {
+            if !Submitted::permitted(state, principal.role) {
                 return Err(error(
                     StatusCode::FORBIDDEN,
                     "FORBIDDEN",

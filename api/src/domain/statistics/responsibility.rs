@@ -8,6 +8,8 @@
 //! then reopened counts as open from when it was made, and an assignment whose deadline was
 //! moved is overdue by its present one.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use entity::{assignment, enums::SubjectType, organization};
 use sea_orm::{
@@ -137,27 +139,22 @@ pub async fn trend(
             ));
     }
     let rows = db.query_all(&select).await?;
-    let mut units: Vec<(Uuid, Vec<UnitMonth>)> = Vec::new();
+    let mut units: HashMap<Uuid, Vec<UnitMonth>> = HashMap::new();
     for row in rows {
         let unit: Uuid = row.try_get_by_index(0)?;
         let subject: SubjectType = row.try_get_by_index(1)?;
-        let at = match units.iter().position(|(id, _)| *id == unit) {
-            Some(at) => at,
-            None => {
-                let months = bounds
-                    .iter()
-                    .map(|b| UnitMonth {
-                        month: b.month,
-                        live: b.live,
-                        plan: MonthCounts::default(),
-                        cases: MonthCounts::default(),
-                    })
-                    .collect();
-                units.push((unit, months));
-                units.len() - 1
-            }
-        };
-        for (i, month) in units[at].1.iter_mut().enumerate() {
+        let months = units.entry(unit).or_insert_with(|| {
+            bounds
+                .iter()
+                .map(|b| UnitMonth {
+                    month: b.month,
+                    live: b.live,
+                    plan: MonthCounts::default(),
+                    cases: MonthCounts::default(),
+                })
+                .collect()
+        });
+        for (i, month) in months.iter_mut().enumerate() {
             let n = |k: usize| -> ApiResult<u64> {
                 let n: i64 = row.try_get_by_index(2 + 4 * i + k)?;
                 Ok(u64::try_from(n).unwrap_or_default())
@@ -173,12 +170,11 @@ pub async fn trend(
             counts.overdue += n(3)?;
         }
     }
-    let organizations = units_by_name(db, units.iter().map(|(id, _)| *id)).await?;
+    let organizations = units_by_name(db, units.keys().copied()).await?;
     Ok(organizations
         .into_iter()
         .filter_map(|organization| {
-            let at = units.iter().position(|(id, _)| *id == organization.id)?;
-            let (_, months) = units.swap_remove(at);
+            let months = units.remove(&organization.id)?;
             Some(UnitTrend {
                 organization,
                 months,
