@@ -25,6 +25,13 @@
 //! same children always round the same way, in whatever table, query or order they are
 //! counted, so asking again or from another root averages nothing away; subtracting shown
 //! counts leaves an error of up to `min_cell` − 1 per count instead of the withheld value.
+//!
+//! Lines that exist only because records do. The children's table and visit compliance count
+//! children, whose presence in a region the children's table shows anyway, so a withheld count
+//! is shown as null there. The tables of events (reports, dropout cases, assistance) have a
+//! line only where something happened; a protected line with no count to publish is left out
+//! ([`publishes`]), since its presence alone would say that a region had a report of a kind, a
+//! dropout or a referral that month.
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Datelike, Months, NaiveDate};
@@ -478,6 +485,12 @@ impl Protection {
     pub fn rounded_to(self) -> u64 {
         if self.protected { self.min_cell } else { 1 }
     }
+}
+
+/// Whether a line of an event table is published: when it shows at least one count above 0
+/// (see the module's notes). An unprotected line always is, as it counts at least one record.
+fn publishes(counts: impl IntoIterator<Item = Option<u64>>) -> bool {
+    counts.into_iter().any(|count| count.is_some_and(|n| n > 0))
 }
 
 /// Where a statistic counts from, and the regions of its lines.

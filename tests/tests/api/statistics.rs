@@ -453,7 +453,7 @@ async fn a_school_counts_its_pupils_wherever_they_live() {
 
 const REPORT_STATISTICS: &str = "query($from: NaiveDate) { reportStatistics(level: COUNTY, \
     from: $from, by: [CATEGORY], grain: MONTH) { protected minCell roundedTo lines { \
-    region { code } period values count suppressed \
+    region { code } period values count \
     stages { stage reached medianMinutes p90Minutes missed } } } }";
 
 #[tokio::test]
@@ -494,6 +494,23 @@ async fn report_times_and_missed_deadlines_are_exact_for_the_police_and_protecte
         assert!(submitted.codes().is_empty(), "{:?}", submitted.body);
         ids.push(submitted.data()["submitReport"]["report"]["id"].clone());
     }
+    // A lone report of another kind, which a protected table must not even list.
+    let lone = app
+        .gql(
+            Some(&teacher.access),
+            "mutation($input: SubmitReportInput!) { submitReport(input: $input) { report { id } } }",
+            json!({ "input": {
+                "idempotencyKey": "stat-lone",
+                "category": "GUARDIAN_UNABLE",
+                "urgency": "NORMAL",
+                "narrative": "祖父母年迈多病，无力照看孩子的日常生活",
+                "occurredAt": (now - chrono::TimeDelta::minutes(5)).to_rfc3339(),
+                "regionId": app.region_id("652701100201").await,
+                "childId": child,
+            } }),
+        )
+        .await;
+    assert!(lone.codes().is_empty(), "{:?}", lone.body);
     app.clock.advance(chrono::TimeDelta::minutes(5));
     for id in &ids {
         app.clock.advance(chrono::TimeDelta::minutes(10));
@@ -523,8 +540,10 @@ async fn report_times_and_missed_deadlines_are_exact_for_the_police_and_protecte
     let police = &by_police.data()["reportStatistics"];
     assert_eq!(police["protected"], false, "{:?}", by_police.body);
     let lines = police["lines"].as_array().unwrap();
-    assert_eq!(lines.len(), 1, "{lines:?}");
-    let line = &lines[0];
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(lines[0]["values"], json!(["GUARDIAN_UNABLE"]));
+    assert_eq!(lines[0]["count"], 1);
+    let line = &lines[1];
     assert_eq!(line["region"]["code"], "652701");
     assert_eq!(line["period"], json!(today.format("%Y-%m").to_string()));
     assert_eq!(line["values"], json!(["LIVING_ALONE"]));
@@ -547,7 +566,14 @@ async fn report_times_and_missed_deadlines_are_exact_for_the_police_and_protecte
     let analyst = &by_analyst.data()["reportStatistics"];
     assert_eq!(analyst["protected"], true, "{:?}", by_analyst.body);
     assert_eq!(analyst["roundedTo"], 5);
-    let line = &analyst["lines"][0];
+    let lines = analyst["lines"].as_array().unwrap();
+    assert_eq!(
+        lines.len(),
+        1,
+        "the lone report's line is left out: {lines:?}"
+    );
+    let line = &lines[0];
+    assert_eq!(line["values"], json!(["LIVING_ALONE"]));
     assert!(
         [json!(5), json!(10)].contains(&line["count"]),
         "{line}: 6 rounded"
@@ -839,25 +865,31 @@ async fn dropout_statistics_count_openings_returns_and_written_reports_by_period
     assert!(all[0] >= 3 && all[1] >= 1 && all[2] >= 1, "{all:?}");
     assert_eq!(shown, expected);
 
-    // The analyst counts the same cases, protected: one return and one written report are
-    // withheld, not shown.
+    // The analyst counts the same cases, protected: small counts are withheld, and a line
+    // with nothing left to show is not listed at all.
     let by_analyst = app
         .gql_as(
             Role::Analyst,
             "{ dropoutStatistics(level: COUNTY, grain: YEAR) { protected \
-               lines { region { code } returned reported } } }",
+               lines { region { code } opened returned reported } } }",
             json!({}),
         )
         .await;
     let table = &by_analyst.data()["dropoutStatistics"];
     assert_eq!(table["protected"], true, "{:?}", by_analyst.body);
     for line in table["lines"].as_array().unwrap() {
-        for field in ["returned", "reported"] {
+        for field in ["opened", "returned", "reported"] {
             let n = &line[field];
             assert!(
                 n.is_null() || n.as_u64().is_some_and(|n| n == 0 || n >= 5),
                 "{line}"
             );
         }
+        assert!(
+            ["opened", "returned", "reported"]
+                .iter()
+                .any(|f| line[f].as_u64().is_some_and(|n| n > 0)),
+            "a line with nothing to show is left out: {line}"
+        );
     }
 }

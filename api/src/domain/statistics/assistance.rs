@@ -6,10 +6,10 @@
 //! unit) in the period it was assigned, with the state it is in now, and a consent in the
 //! period it was withdrawn.
 //!
-//! A protected table leaves out the lines it would withhold, rather than listing them empty:
-//! these tables publish no totals to subtract from, and a withheld line would still say that
-//! a village's guardian withdrew a consent that month, or that a child there was referred to a
-//! named agency.
+//! A protected table leaves out the lines it would withhold, rather than listing them empty
+//! (as every table of events does, see [`super::publishes`]): these tables publish no totals
+//! to subtract from, and a withheld line would still say that a village's guardian withdrew a
+//! consent that month, or that a child there was referred to a named agency.
 
 use std::collections::{BTreeMap, HashMap};
 

@@ -153,12 +153,15 @@ pub async fn dropout(
     let lines = tallies
         .into_iter()
         .filter_map(|((code, period), [opened, returned, reported])| {
+            let counts = [opened, returned, reported].map(|tally| protection.show(tally));
+            super::publishes(counts).then_some(())?;
+            let [opened, returned, reported] = counts;
             Some(DropoutLine {
                 region: codes.get(&code)?.clone(),
                 period,
-                opened: protection.show(opened),
-                returned: protection.show(returned),
-                reported: protection.show(reported),
+                opened,
+                returned,
+                reported,
             })
         })
         .collect();

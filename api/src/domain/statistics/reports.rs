@@ -136,8 +136,8 @@ pub struct ReportLine {
     pub period: Option<String>,
     /// The attribute values, in the order asked.
     pub values: Vec<String>,
-    /// The reports, or `None` when withheld.
-    pub count: Option<u64>,
+    /// The reports.
+    pub count: u64,
     /// The stages' figures.
     pub stages: Vec<StageFigures>,
 }
@@ -169,7 +169,8 @@ pub struct ReportQuery {
 }
 
 /// The reports the caller may count (merged duplicates left out), by region at the level
-/// asked, period and attributes, with each stage's times and missed deadlines.
+/// asked, period and attributes, with each stage's times and missed deadlines; a protected
+/// line whose count is withheld is left out (see [`super::publishes`]).
 pub async fn reports(
     db: &impl ConnectionTrait,
     actor: &Actor<'_>,
@@ -254,6 +255,8 @@ pub async fn reports(
         .filter_map(|((code, period, values), reports)| {
             let region = root.region_by_code(&code)?.clone();
             let count = protection.show(tally(reports.iter().copied()));
+            // Its stages count some of its reports: withheld too when it is.
+            super::publishes([count]).then_some(())?;
             let stages = STAGES
                 .iter()
                 .map(|&stage| figures(stage, &reports, &protection, deadlines, actor.now))
@@ -262,7 +265,7 @@ pub async fn reports(
                 region,
                 period,
                 values,
-                count,
+                count: count?,
                 stages,
             })
         })

@@ -92,7 +92,9 @@ pub struct DropoutStatisticsLine {
     pub reported: Option<i32>,
 }
 
-/// A table of dropout follow-up: one line per region and period with something to count.
+/// A table of dropout follow-up: one line per region and period with something to count;
+/// when `protected`, a line whose counts are all withheld is left out, as its presence alone
+/// would say that the region had a dropout in the period.
 #[derive(SimpleObject)]
 #[graphql(complex)]
 pub struct DropoutStatistics {

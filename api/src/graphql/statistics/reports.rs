@@ -86,10 +86,9 @@ pub struct ReportStatisticsLine {
     pub period: Option<String>,
     /// The attribute values, in the order of `by`.
     pub values: Vec<String>,
-    /// The reports; null when withheld.
-    pub count: Option<i32>,
-    /// Whether `count` is withheld.
-    pub suppressed: bool,
+    /// The reports. When `protected`, a line whose count would be withheld is left out: its
+    /// presence alone would say that the region had such a report in the period.
+    pub count: i32,
     /// Each stage's figures, in the order of the response.
     pub stages: Vec<ReportStageFigures>,
 }
@@ -124,8 +123,7 @@ impl ReportStatistics {
                 region: Region(line.region.clone()),
                 period: line.period.clone(),
                 values: line.values.clone(),
-                count: line.count.map(count),
-                suppressed: line.count.is_none(),
+                count: count(line.count),
                 stages: line
                     .stages
                     .iter()
