@@ -15,10 +15,18 @@
 //! answered either way.
 //!
 //! [`watch`] checks the replica every `database_replica_check_secs`: that it answers, is a hot
-//! standby (in recovery) of this primary (the same system identifier), and has replayed what the
+//! standby (in recovery) of this primary (the same system identifier) serving the same database
+//! (a URL naming another database would pass every other check and have every read refused),
+//! and has replayed what the
 //! primary had written `database_replica_max_lag_secs` ago. While any of that fails the replica
 //! is set aside (a warning, `shouhu_db_replica_fallbacks_total`, `shouhu_db_replica_up` 0), and
 //! only the check brings it back, so a request never waits on a replica known to be failing.
+//!
+//! Nothing is read from the replica before a check has passed: it may have been left hours
+//! behind while the service was down. Until the watch has known the primary for `max_lag`, the
+//! replica must have replayed what the primary had written at the first check, so at the first
+//! check it must be level with the primary; a replica still catching up is waited for quietly
+//! (no fallback counted), reading work staying on the primary.
 //!
 //! A replica trails the primary by its replication lag (milliseconds on a healthy network), so
 //! counts may miss a change committed that instant. A download is a document of record: it
@@ -29,7 +37,7 @@ use std::{
     collections::VecDeque,
     sync::{
         Arc,
-        atomic::{AtomicBool, Ordering},
+        atomic::{AtomicU8, Ordering},
     },
     time::{Duration, Instant},
 };
@@ -61,20 +69,42 @@ pub struct Reader {
     replica: Option<Arc<Replica>>,
 }
 
-/// The replica and whether it is set aside.
+/// The replica and whether reads go to it.
 struct Replica {
     db: DatabaseConnection,
-    /// Set aside: reads go to the primary until [`watch`] finds it sound again.
-    aside: AtomicBool,
+    /// A [`Standing`]: reads go to the replica only while it is in use.
+    standing: AtomicU8,
     /// How long one statement on it may take.
     timeout: Duration,
     metrics: Arc<Metrics>,
 }
 
+/// Whether reads go to the replica.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+enum Standing {
+    /// Not yet found sound by [`watch`]: reads go to the primary.
+    Unchecked,
+    /// Found sound: reads go to it.
+    InUse,
+    /// Found failing: reads go to the primary until [`watch`] finds it sound again.
+    Aside,
+}
+
+impl Standing {
+    fn of(value: u8) -> Self {
+        match value {
+            0 => Self::Unchecked,
+            1 => Self::InUse,
+            _ => Self::Aside,
+        }
+    }
+}
+
 impl std::fmt::Debug for Replica {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Replica")
-            .field("aside", &self.aside)
+            .field("standing", &self.standing())
             .field("timeout", &self.timeout)
             .finish_non_exhaustive()
     }
@@ -108,9 +138,9 @@ impl Reader {
         }
     }
 
-    /// Reads of `replica`, falling back to `primary` while the replica is set aside; a
-    /// statement on the replica may take `timeout`. Until [`watch`] has checked it, the replica
-    /// is tried but not yet counted as up.
+    /// Reads of `replica`, falling back to `primary` while the replica is not in use; a
+    /// statement on the replica may take `timeout`. Until [`watch`] has found it sound, reads
+    /// go to the primary.
     pub fn with_replica(
         primary: DatabaseConnection,
         replica: DatabaseConnection,
@@ -121,7 +151,7 @@ impl Reader {
             primary,
             replica: Some(Arc::new(Replica {
                 db: replica,
-                aside: AtomicBool::new(false),
+                standing: AtomicU8::new(Standing::Unchecked as u8),
                 timeout,
                 metrics,
             })),
@@ -164,7 +194,7 @@ impl Reader {
                     replica.set_aside(&why);
                     self.primary_only()
                 }
-                Err(Blame::Busy) => self.primary_only(),
+                Err(Blame::Busy | Blame::Behind) => self.primary_only(),
                 Err(Blame::Primary(error)) => {
                     tracing::warn!(%error, "asking the primary how far it has written");
                     self.primary_only()
@@ -178,7 +208,7 @@ impl Reader {
         }
     }
 
-    /// The replica, unless none is configured or it is set aside.
+    /// The replica, unless none is configured or it is not in use.
     fn usable(&self) -> Option<&Replica> {
         self.replica.as_deref().filter(|replica| replica.in_use())
     }
@@ -221,6 +251,9 @@ impl Reader {
 enum Blame {
     /// The replica: it is set aside, for this reason.
     Replica(String),
+    /// The replica, behind the primary: it is set aside when in use, and waited for when not
+    /// yet checked.
+    Behind,
     /// The replica, busy: every connection in use. Nothing is concluded.
     Busy,
     /// The primary: nothing is known of the replica.
@@ -228,14 +261,20 @@ enum Blame {
 }
 
 impl Replica {
-    /// Whether reads go to it: it is not set aside.
-    fn in_use(&self) -> bool {
-        !self.aside.load(Ordering::Acquire)
+    fn standing(&self) -> Standing {
+        Standing::of(self.standing.load(Ordering::Acquire))
     }
 
-    /// Sets the replica aside for `why`, saying so when it was in use.
+    /// Whether reads go to it.
+    fn in_use(&self) -> bool {
+        self.standing() == Standing::InUse
+    }
+
+    /// Sets the replica aside for `why`, saying so unless it already was.
     fn set_aside(&self, why: &str) {
-        if !self.aside.swap(true, Ordering::AcqRel) {
+        if Standing::of(self.standing.swap(Standing::Aside as u8, Ordering::AcqRel))
+            != Standing::Aside
+        {
             self.metrics.replica_failed();
             tracing::warn!(
                 reason = why,
@@ -245,12 +284,33 @@ impl Replica {
         self.metrics.replica_up(false);
     }
 
-    /// Takes the replica back, saying so when it was set aside.
+    /// Puts the replica in use, saying so when it was not.
     fn take_back(&self) {
-        if self.aside.swap(false, Ordering::AcqRel) {
-            tracing::info!("the database replica is sound again: reading work goes back to it");
+        match Standing::of(self.standing.swap(Standing::InUse as u8, Ordering::AcqRel)) {
+            Standing::Unchecked => {
+                tracing::info!("the database replica is sound: reading work goes to it");
+            }
+            Standing::Aside => {
+                tracing::info!("the database replica is sound again: reading work goes back to it");
+            }
+            Standing::InUse => {}
         }
         self.metrics.replica_up(true);
+    }
+
+    /// The replica is behind the primary: set aside when in use, waited for when not yet
+    /// checked.
+    fn behind(&self) {
+        if self.standing() == Standing::Unchecked {
+            tracing::info!(
+                "the database replica has not caught up with the primary yet: reading work \
+                 stays on the primary until it has"
+            );
+        } else {
+            self.set_aside(
+                "it has not replayed what the primary wrote database_replica_max_lag_secs ago",
+            );
+        }
     }
 
     /// Whether `error` says only that every connection to the replica is busy: it is loaded,
@@ -313,41 +373,45 @@ impl Replica {
         }
     }
 
-    /// One check: whether the replica answers, is a hot standby of the primary whose system
-    /// identifier is `primary_id`, and has replayed `reference` (the primary's position
-    /// `max_lag` ago, when known); `position` is where the primary stands now, to measure the
-    /// lag in bytes.
+    /// One check: whether the replica answers, is a hot standby of the `primary` serving the
+    /// same database, and has replayed `reference` (a position the primary had written, see
+    /// [`watch`]); `position` is where the primary stands now, to measure the lag in bytes.
     async fn check(
         &self,
-        primary_id: &str,
+        primary: &Identity,
         position: &str,
-        reference: Option<&str>,
+        reference: &str,
     ) -> Result<(), Blame> {
         let row = self
             .ask(Statement::from_sql_and_values(
                 DbBackend::Postgres,
                 "SELECT pg_is_in_recovery() AS recovering, \
                  (SELECT system_identifier::text FROM pg_control_system()) AS id, \
+                 current_database()::text AS database, \
                  COALESCE(pg_last_wal_replay_lsn() >= $1::pg_lsn, true) AS replayed, \
                  COALESCE(pg_wal_lsn_diff($2::pg_lsn, pg_last_wal_replay_lsn()), 0)::bigint \
                  AS lag",
-                [
-                    reference.unwrap_or("0/0").to_owned().into(),
-                    position.to_owned().into(),
-                ],
+                [reference.to_owned().into(), position.to_owned().into()],
             ))
             .await?
             .ok_or_else(|| Blame::Replica("the check read nothing".to_owned()))?;
         let read = |error: DbErr| Blame::Replica(error.to_string());
         let recovering: bool = row.try_get("", "recovering").map_err(read)?;
         let id: String = row.try_get("", "id").map_err(read)?;
+        let database: String = row.try_get("", "database").map_err(read)?;
         let replayed: bool = row.try_get("", "replayed").map_err(read)?;
         let lag: i64 = row.try_get("", "lag").map_err(read)?;
         self.metrics.replica_lag(lag.max(0));
-        if id != primary_id {
+        if id != primary.system {
             return Err(Blame::Replica(
                 "it is not a copy of the primary (another system identifier)".to_owned(),
             ));
+        }
+        if database != primary.database {
+            return Err(Blame::Replica(format!(
+                "its URL names the database {database}, the primary's names {}",
+                primary.database
+            )));
         }
         if !recovering {
             return Err(Blame::Replica(
@@ -355,12 +419,37 @@ impl Replica {
             ));
         }
         if !replayed {
-            return Err(Blame::Replica(
-                "it has not replayed what the primary wrote database_replica_max_lag_secs ago"
-                    .to_owned(),
-            ));
+            return Err(Blame::Behind);
         }
         Ok(())
+    }
+}
+
+/// Which server and database the primary is: a replica must be a copy of the same.
+#[derive(Debug, Clone)]
+struct Identity {
+    /// The cluster's system identifier, which a streaming replica shares.
+    system: String,
+    /// The database the URL names.
+    database: String,
+}
+
+impl Identity {
+    async fn of(primary: &DatabaseConnection) -> Result<Option<Self>, DbErr> {
+        let Some(row) = primary
+            .query_one_raw(Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT system_identifier::text AS id, current_database()::text AS database \
+                 FROM pg_control_system()",
+            ))
+            .await?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(Self {
+            system: row.try_get("", "id")?,
+            database: row.try_get("", "database")?,
+        }))
     }
 }
 
@@ -384,9 +473,9 @@ pub async fn watch(reader: Reader, watch: Watch, mut stop: watch::Receiver<bool>
         return;
     };
     // The primary's positions over the last `max_lag`, oldest first: the replica must have
-    // replayed the newest of those at least `max_lag` old.
+    // replayed the newest of those at least `max_lag` old, or, until one is, the oldest.
     let mut positions: VecDeque<(Instant, String)> = VecDeque::new();
-    let mut primary_id: Option<String> = None;
+    let mut identity: Option<Identity> = None;
     let mut ticker = tokio::time::interval(watch.every);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -395,30 +484,21 @@ pub async fn watch(reader: Reader, watch: Watch, mut stop: watch::Receiver<bool>
             _ = stop.changed() => return,
         }
         let primary = async {
-            let id = match &primary_id {
-                Some(id) => id.clone(),
-                None => reader
-                    .primary
-                    .query_one_raw(Statement::from_string(
-                        DbBackend::Postgres,
-                        "SELECT system_identifier::text AS id FROM pg_control_system()",
-                    ))
-                    .await?
-                    .map(|row| row.try_get::<String>("", "id"))
-                    .transpose()?
-                    .unwrap_or_default(),
+            let known = match &identity {
+                Some(known) => Some(known.clone()),
+                None => Identity::of(&reader.primary).await?,
             };
-            Ok::<_, DbErr>((id, primary_position(&reader.primary).await?))
+            Ok::<_, DbErr>((known, primary_position(&reader.primary).await?))
         };
-        let (id, position) = match primary.await {
-            Ok((id, Some(position))) => (id, position),
-            Ok((_, None)) => continue,
+        let (known, position) = match primary.await {
+            Ok((Some(known), Some(position))) => (known, position),
+            Ok(_) => continue,
             Err(error) => {
                 tracing::warn!(%error, "reading the primary's position to check the replica");
                 continue;
             }
         };
-        primary_id = Some(id.clone());
+        identity = Some(known.clone());
         let now = Instant::now();
         positions.push_back((now, position.clone()));
         while positions
@@ -429,16 +509,16 @@ pub async fn watch(reader: Reader, watch: Watch, mut stop: watch::Receiver<bool>
         }
         let reference = positions
             .front()
-            .filter(|(at, _)| now.duration_since(*at) >= watch.max_lag)
-            .map(|(_, position)| position.as_str());
+            .map_or(position.as_str(), |(_, p)| p.as_str());
         // Shutting down does not wait for a check of a replica that hangs.
         let verdict = tokio::select! {
-            verdict = replica.check(&id, &position, reference) => verdict,
+            verdict = replica.check(&known, &position, reference) => verdict,
             _ = stop.changed() => return,
         };
         match verdict {
             Ok(()) => replica.take_back(),
             Err(Blame::Replica(why)) => replica.set_aside(&why),
+            Err(Blame::Behind) => replica.behind(),
             Err(Blame::Busy) => {}
             Err(Blame::Primary(error)) => {
                 tracing::warn!(%error, "reading the primary's position to check the replica");

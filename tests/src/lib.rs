@@ -215,6 +215,11 @@ impl TestApp {
     /// written, the trail is sealed), then starts it again on the same database, clock and
     /// checkpoint file.
     pub async fn restart(self) -> Self {
+        self.restart_with(|_| {}).await
+    }
+
+    /// As [`TestApp::restart`], with settings adjusted by `adjust`.
+    pub async fn restart_with(self, adjust: impl FnOnce(&mut Config)) -> Self {
         let Self {
             state,
             clock,
@@ -230,7 +235,7 @@ impl TestApp {
             .await
             .expect("the app's task ends")
             .expect("the app stops cleanly");
-        Self::start_on(db, checkpoints, clock, |_| {}).await
+        Self::start_on(db, checkpoints, clock, adjust).await
     }
 
     /// Another instance of the application on the same database (as a second API process
