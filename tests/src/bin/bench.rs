@@ -8,7 +8,9 @@
 //!
 //! `cargo run -p shouhu-tests --release --bin bench -- [requests] [concurrency] [children]
 //! [scenario]` (defaults 400, 16, 50,000 and every scenario; a scenario is chosen by the start
-//! of its name, such as `Q1`; use the release profile for figures worth comparing).
+//! of its name, such as `Q1`; use the release profile for figures worth comparing). With
+//! `TEST_DATABASE_REPLICA_URL` as well, the reading work (statistics, `totalCount`, downloads)
+//! reads that streaming replica, and the replica's metrics are printed last.
 //!
 //! `… --bin bench -- limits` sends documents of at most 4 KB built to cost the most (fragments
 //! that spread each other twice or eight times over, thousands of aliases or repeated fields,
@@ -58,7 +60,7 @@ struct Scenario {
     floor: Option<&'static str>,
 }
 
-const SCENARIOS: [Scenario; 8] = [
+const SCENARIOS: [Scenario; 10] = [
     Scenario {
         name: "Q1: a township's children(first: 20) with guardians and each child's last 3 visits (supervisor)",
         role: Role::ChildSupervisor,
@@ -105,6 +107,18 @@ const SCENARIOS: [Scenario; 8] = [
         name: "childStatistics: counties by living arrangement, protected (analyst, prefecture)",
         role: Role::Analyst,
         query: "{ childStatistics(level: COUNTY, by: [LIVING_ARRANGEMENT]) { total rows { region { name } total cells { values count } } } }",
+        floor: None,
+    },
+    Scenario {
+        name: "visitCompliance: townships, the last 12 months, protected (analyst, prefecture)",
+        role: Role::Analyst,
+        query: "{ visitCompliance(level: TOWNSHIP) { lines { region { name } month due visited rate } } }",
+        floor: None,
+    },
+    Scenario {
+        name: "reportStatistics: counties by category per quarter, stage times, protected (analyst, prefecture)",
+        role: Role::Analyst,
+        query: "{ reportStatistics(level: COUNTY, grain: QUARTER, by: [CATEGORY]) { lines { region { name } period values count stages { stage reached medianMinutes p90Minutes missed } } } }",
         floor: None,
     },
 ];
@@ -203,10 +217,15 @@ async fn generate(database_url: &str, children: u32) {
 
 /// The app in-process with the service's own pool size, over the demo data grown by
 /// `children` generated children (loaded by the generator in a process of its own), and
-/// whether it runs on PostgreSQL.
+/// whether it runs on PostgreSQL. With `TEST_DATABASE_REPLICA_URL` its reading work reads the
+/// replica, once the replica has caught up with the generated data.
 async fn grown(children: usize) -> (TestApp, bool) {
+    let replica = shouhu_tests::db::replica_server();
     let app = TestApp::spawn_with(|c| {
         c.database_max_connections = shouhu::config::Config::default().database_max_connections;
+        c.database_replica_url = replica
+            .as_deref()
+            .map(|server| shouhu_tests::db::same_database_on(server, &c.database_url));
     })
     .await;
     let postgres = shouhu_tests::db::postgres_server().is_some();
@@ -227,7 +246,38 @@ async fn grown(children: usize) -> (TestApp, bool) {
         started.elapsed().as_secs_f64(),
         String::from_utf8_lossy(&generated.stdout).trim()
     );
+    if replica.is_some() {
+        let waited = Instant::now();
+        while !replica_reads(&app).await.contains("shouhu_db_replica_up 1") {
+            assert!(
+                waited.elapsed().as_secs() < 120,
+                "the replica did not catch up within 2 minutes"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        println!(
+            "replica: in use {:.1} s after the data was generated",
+            waited.elapsed().as_secs_f64()
+        );
+    }
     (app, postgres)
+}
+
+/// The replica's lines of the app's metrics.
+async fn replica_reads(app: &TestApp) -> String {
+    let text = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .expect("the metrics answer")
+        .text()
+        .await
+        .expect("the metrics read");
+    text.lines()
+        .filter(|line| line.starts_with("shouhu_db_replica_"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The ledger downloaded whole as CSV and XLSX (see the module's documentation).
@@ -704,6 +754,9 @@ async fn main() {
             "  peak resident memory of the service: {:.1} MiB",
             kib as f64 / 1024.0
         );
+    }
+    if shouhu_tests::db::replica_server().is_some() {
+        println!("{}", replica_reads(&app).await);
     }
     app.flush_audit().await;
     if let Some(kib) = peak_rss_kib() {
