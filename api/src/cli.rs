@@ -4,8 +4,6 @@ use clap::{Args, Parser, Subcommand};
 use entity::enums::Role;
 use sea_orm::{ActiveEnum, ColumnTrait, EntityTrait, QueryFilter};
 
-use migration::MigratorTrait;
-
 use crate::{
     app::Application,
     audit::{
@@ -35,9 +33,16 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply pending migrations, or roll back with `--down`.
     Migrate {
-        /// Roll back this many migrations instead.
+        /// Roll back this many migrations instead: shows what that drops (tables and columns,
+        /// with the rows they hold) and changes nothing unless `--yes` is given.
         #[arg(long)]
         down: Option<u32>,
+        /// Carry out the rollback `--down` shows, each migration in a transaction of its own.
+        #[arg(long, requires = "down")]
+        yes: bool,
+        /// Let the rollback drop tables and columns that hold data (back the database up first).
+        #[arg(long, requires = "yes")]
+        force_drop_data: bool,
     },
     /// Load the demo data (idempotent).
     Demo {
@@ -169,7 +174,8 @@ pub struct ServeArgs {
 #[derive(Debug, Subcommand)]
 pub enum AccountCommand {
     /// Create an account, such as a deployment's first administrator. The password is read
-    /// from `SHOUHU_NEW_PASSWORD`, so it never appears in the shell history.
+    /// from `SHOUHU_NEW_PASSWORD`, else from standard input (typed unseen at a terminal), so
+    /// it never appears on the command line or in the shell history.
     Create {
         /// Login name.
         #[arg(long)]
@@ -183,9 +189,6 @@ pub enum AccountCommand {
         /// Code of the organization the account belongs to.
         #[arg(long)]
         organization: String,
-        /// The password.
-        #[arg(long, env = "SHOUHU_NEW_PASSWORD", hide_env_values = true)]
-        password: String,
     },
     /// Disable an account: it can no longer sign in, and every session it has ends at once
     /// (on PostgreSQL every running instance hears of it; on SQLite a running service notices
@@ -203,6 +206,101 @@ pub enum AccountCommand {
 
 fn parse_role(text: &str) -> Result<Role, String> {
     Role::try_from_value(&text.to_owned()).map_err(|_| format!("unknown role `{text}`"))
+}
+
+/// `migrate --down steps`: shows what rolling back drops, then, with `yes`, rolls back,
+/// refusing to drop data unless `drop_data`.
+async fn roll_back(
+    db: &sea_orm::DatabaseConnection,
+    steps: u32,
+    yes: bool,
+    drop_data: bool,
+) -> anyhow::Result<()> {
+    use migration::rollback::{self, Stopped};
+    let plan = rollback::plan(db, steps).await?;
+    if plan.steps.is_empty() {
+        println!("no migration has been applied: nothing to roll back");
+        return Ok(());
+    }
+    emit(&rollback_text(&plan))?;
+    anyhow::ensure!(
+        yes,
+        "nothing was rolled back: run again with --yes to roll back what is shown"
+    );
+    anyhow::ensure!(
+        drop_data || !plan.drops_data(),
+        "refused: the tables and columns above hold data. Back the database up, then run again \
+         with --force-drop-data to drop it"
+    );
+    match rollback::roll_back(db, steps, drop_data).await {
+        Ok(done) => {
+            println!("rolled back {} migrations", done.len());
+            Ok(())
+        }
+        Err(Stopped::WouldDropData(step)) => anyhow::bail!(
+            "refused: {} would drop data written since it was shown; the migrations before it \
+             are rolled back, it and those after it are not",
+            step.migration
+        ),
+        Err(Stopped::Database(error)) => Err(error.into()),
+    }
+}
+
+/// A rollback's plan as an operator reads it.
+fn rollback_text(plan: &migration::rollback::Plan) -> String {
+    use migration::rollback::{COUNT_CAP, Dropped};
+    let held = |d: &Dropped, what: &str| match d.rows {
+        0 => "empty".to_owned(),
+        n if n >= COUNT_CAP => format!("{COUNT_CAP} {what} or more"),
+        n => format!("{n} {what}"),
+    };
+    let mut text = format!(
+        "rolling back {} migrations, newest first, drops:\n",
+        plan.steps.len()
+    );
+    for step in &plan.steps {
+        text.push_str(&format!("  {}\n", step.migration));
+        for table in &step.tables {
+            text.push_str(&format!(
+                "    table {} ({})\n",
+                table.name,
+                held(table, "rows")
+            ));
+        }
+        for column in &step.columns {
+            text.push_str(&format!(
+                "    column {} ({})\n",
+                column.name,
+                held(column, "values")
+            ));
+        }
+        if step.tables.is_empty() && step.columns.is_empty() {
+            text.push_str("    no table or column (indexes and constraints only)\n");
+        }
+    }
+    text
+}
+
+/// The password of `account create`: `SHOUHU_NEW_PASSWORD`, else a line of standard input
+/// (typed unseen at a terminal).
+fn new_password() -> anyhow::Result<String> {
+    use std::io::{BufRead, IsTerminal};
+    if let Ok(password) = std::env::var("SHOUHU_NEW_PASSWORD") {
+        return Ok(password);
+    }
+    let stdin = std::io::stdin();
+    let password = if stdin.is_terminal() {
+        rpassword::prompt_password("password of the new account: ")?
+    } else {
+        let mut line = String::new();
+        stdin.lock().read_line(&mut line)?;
+        line.trim_end_matches(['\n', '\r']).to_owned()
+    };
+    anyhow::ensure!(
+        !password.is_empty(),
+        "no password: set SHOUHU_NEW_PASSWORD or write it on standard input"
+    );
+    Ok(password)
 }
 
 /// Writes a command's output to standard output. A reader that stops early (`shouhu schema |
@@ -319,13 +417,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             tracing::info!(port = app.port(), "serving GraphQL at /graphql");
             app.run_until_stopped().await?;
         }
-        Command::Migrate { down } => {
-            let db = db::connect(&config).await?;
-            match down {
-                Some(steps) => migration::Migrator::down(&db, Some(steps)).await?,
-                None => db::migrate(&db).await?,
+        Command::Migrate {
+            down,
+            yes,
+            force_drop_data,
+        } => match down {
+            Some(steps) => {
+                let db = db::connect_for_rollback(&config).await?;
+                roll_back(&db, steps, yes, force_drop_data).await?;
             }
-        }
+            None => db::migrate(&db::connect(&config).await?).await?,
+        },
         Command::Demo { children } => {
             let db = db::connect(&config).await?;
             db::migrate(&db).await?;
@@ -344,8 +446,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             display_name,
             role,
             organization,
-            password,
         }) => {
+            let password = new_password()?;
             let db = db::connect(&config).await?;
             db::migrate(&db).await?;
             let txn = db::begin_write(&db).await?;

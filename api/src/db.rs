@@ -13,13 +13,28 @@ use crate::config::Config;
 /// Opens the pool. A SQLite file is created when missing; SQLite gets foreign keys enforced,
 /// write-ahead logging and a busy timeout so concurrent requests wait rather than fail.
 pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
-    let mut options = pool_options(&config.database_url, config.database_max_connections);
+    open(config, config.database_max_connections, true).await
+}
+
+/// A connection for rolling migrations back (`migration::rollback`): on SQLite without
+/// foreign-key enforcement, which refuses to drop a table whose rows refer to each other (a
+/// region's parent) as the rollback takes the schema down.
+pub async fn connect_for_rollback(config: &Config) -> Result<DatabaseConnection, DbErr> {
+    open(config, 1, false).await
+}
+
+async fn open(
+    config: &Config,
+    max_connections: u32,
+    foreign_keys: bool,
+) -> Result<DatabaseConnection, DbErr> {
+    let mut options = pool_options(&config.database_url, max_connections);
     options
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10));
     if config.database_url.starts_with("sqlite:") {
-        options.map_sqlx_sqlite_opts(|opts| {
-            opts.foreign_keys(true)
+        options.map_sqlx_sqlite_opts(move |opts| {
+            opts.foreign_keys(foreign_keys)
                 .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                 .busy_timeout(Duration::from_secs(10))
                 .create_if_missing(true)

@@ -44,6 +44,10 @@ pub enum ApiError {
         /// The moves that are allowed from here.
         allowed: Vec<String>,
     },
+    /// The password is a one-time password an administrator set: the person changes it
+    /// (`changePassword`) before signing in.
+    #[error("this password was set by an administrator: choose your own with changePassword")]
+    PasswordChangeRequired,
     /// Too many attempts; try later.
     #[error("too many attempts, try again later")]
     RateLimited {
@@ -123,6 +127,7 @@ impl ApiError {
             Self::Conflict { .. } => "CONFLICT",
             Self::InvalidTransition { .. } => "INVALID_TRANSITION",
             Self::RateLimited { .. } => "RATE_LIMITED",
+            Self::PasswordChangeRequired => "PASSWORD_CHANGE_REQUIRED",
             Self::Internal(_) => "INTERNAL_SERVER_ERROR",
         }
     }

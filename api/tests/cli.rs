@@ -522,3 +522,162 @@ fn a_regions_quarterly_submission_exports_offline_with_how_each_child_changed() 
         "--submission needs --region"
     );
 }
+
+#[test]
+fn migrate_down_shows_what_it_drops_and_needs_yes_and_consent_to_drop_data() {
+    let dir = std::env::temp_dir().join(format!("shouhu-down-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let shouhu = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_shouhu"))
+            .args(args)
+            .current_dir(&dir)
+            .env("SHOUHU_CONFIG", "/nonexistent/shouhu.toml")
+            .env("SHOUHU_DATABASE_URL", "sqlite://down.db?mode=rwc")
+            .env("SHOUHU_DEMO_PASSWORD", "demo-password-for-the-rollback")
+            .env("SHOUHU_AUDIT__CHECKPOINT_FILE", "checkpoints.jsonl")
+            .env("RUST_BACKTRACE", "0")
+            .output()
+            .unwrap();
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (loaded, _, stderr) = shouhu(&["demo"]);
+    assert!(loaded, "{stderr}");
+
+    // Shown, not done: every table with its rows, and a refusal without --yes.
+    let (shown, listing, stderr) = shouhu(&["migrate", "--down", "100"]);
+    // With --yes, refused while anything to drop holds data.
+    let (refused, _, refusal) = shouhu(&["migrate", "--down", "100", "--yes"]);
+    let (exported, _, _) = shouhu(&[
+        "export",
+        "ledger",
+        "--as",
+        "demo.civil_affairs_officer",
+        "--format",
+        "csv",
+        "--output",
+        "ledger.csv",
+    ]);
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    assert!(!shown, "nothing done without --yes");
+    assert!(stderr.contains("run again with --yes"), "{stderr}");
+    let steps = listing.lines().filter(|l| l.starts_with("  m20")).count();
+    assert!(steps > 20, "{listing}");
+    assert!(
+        listing.starts_with(&format!(
+            "rolling back {steps} migrations, newest first, drops:"
+        )),
+        "{listing}"
+    );
+    assert!(listing.contains("    table audit_event ("), "{listing}");
+    assert!(listing.contains("    table child (336 rows)"), "{listing}");
+    assert!(
+        listing.contains("    column child.guardians_version (336 values)"),
+        "{listing}"
+    );
+    assert!(!refused);
+    assert!(refusal.contains("--force-drop-data"), "{refusal}");
+    assert!(exported, "the ledger is still whole");
+}
+
+#[test]
+fn account_create_takes_the_password_from_the_environment_or_standard_input_only() {
+    use std::io::Write;
+    let dir = std::env::temp_dir().join(format!("shouhu-account-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let shouhu = |username: &str, env: Option<&str>, stdin: Option<&str>, extra: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_shouhu"));
+        command
+            .args([
+                "account",
+                "create",
+                "--username",
+                username,
+                "--display-name",
+                "管理员",
+                "--role",
+                "admin",
+                "--organization",
+                "unit:civil_affairs",
+            ])
+            .args(extra)
+            .current_dir(&dir)
+            .env("SHOUHU_CONFIG", "/nonexistent/shouhu.toml")
+            .env("SHOUHU_DATABASE_URL", "sqlite://accounts.db?mode=rwc")
+            .env("SHOUHU_DEMO_PASSWORD", "demo-password-for-the-accounts")
+            .env("SHOUHU_AUDIT__CHECKPOINT_FILE", "checkpoints.jsonl")
+            .env("RUST_BACKTRACE", "0")
+            .env_remove("SHOUHU_NEW_PASSWORD")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some(password) = env {
+            command.env("SHOUHU_NEW_PASSWORD", password);
+        }
+        let mut child = command.spawn().unwrap();
+        let mut input = child.stdin.take().unwrap();
+        if let Some(line) = stdin {
+            writeln!(input, "{line}").unwrap();
+        }
+        drop(input);
+        let output = child.wait_with_output().unwrap();
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stdout).into_owned()
+                + &String::from_utf8_lossy(&output.stderr),
+        )
+    };
+    let loaded = Command::new(env!("CARGO_BIN_EXE_shouhu"))
+        .arg("demo")
+        .current_dir(&dir)
+        .env("SHOUHU_CONFIG", "/nonexistent/shouhu.toml")
+        .env("SHOUHU_DATABASE_URL", "sqlite://accounts.db?mode=rwc")
+        .env("SHOUHU_DEMO_PASSWORD", "demo-password-for-the-accounts")
+        .env("SHOUHU_AUDIT__CHECKPOINT_FILE", "checkpoints.jsonl")
+        .output()
+        .unwrap();
+    assert!(loaded.status.success());
+
+    let from_env = shouhu("first.admin", Some("a river runs through it"), None, &[]);
+    let from_stdin = shouhu(
+        "second.admin",
+        None,
+        Some("autumn leaves in the hills"),
+        &[],
+    );
+    let weak = shouhu("third.admin", Some("third.admin-2026"), None, &[]);
+    let none = shouhu("fourth.admin", None, None, &[]);
+    let on_the_command_line = shouhu(
+        "fifth.admin",
+        None,
+        None,
+        &["--password", "visible in the history"],
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    assert!(from_env.0, "{}", from_env.1);
+    assert!(
+        from_env.1.contains("created account first.admin"),
+        "{}",
+        from_env.1
+    );
+    assert!(from_stdin.0, "{}", from_stdin.1);
+    assert!(!weak.0);
+    assert!(
+        weak.1.contains("must not contain the username"),
+        "{}",
+        weak.1
+    );
+    assert!(!none.0);
+    assert!(none.1.contains("SHOUHU_NEW_PASSWORD"), "{}", none.1);
+    assert!(!on_the_command_line.0);
+    assert!(
+        on_the_command_line.1.contains("--password"),
+        "{}",
+        on_the_command_line.1
+    );
+}

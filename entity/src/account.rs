@@ -25,6 +25,11 @@ pub struct Model {
     pub disabled: bool,
     /// Bumped to revoke every token issued before.
     pub token_version: i32,
+    /// The password was set by an administrator: it signs in nowhere until the person
+    /// replaces it (`changePassword`).
+    pub must_change_password: bool,
+    /// When the password was last set (unknown for passwords set before this was kept).
+    pub password_set_at: Option<DateTimeUtc>,
     /// When it was created.
     pub created_at: DateTimeUtc,
     /// When it last changed.

@@ -26,6 +26,8 @@ mod m20261206_000020_ledger_snapshots;
 mod m20261207_000021_ledger_submissions;
 mod m20261208_000022_assignment_done_at;
 mod m20261209_000023_guardians_version;
+mod m20261210_000024_account_passwords;
+pub mod rollback;
 
 /// The ordered list of Shouhu's migrations.
 pub struct Migrator;
@@ -57,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000021_ledger_submissions::Migration),
             Box::new(m20261208_000022_assignment_done_at::Migration),
             Box::new(m20261209_000023_guardians_version::Migration),
+            Box::new(m20261210_000024_account_passwords::Migration),
         ]
     }
 }

@@ -2,6 +2,8 @@
 
 #[path = "api/access_report.rs"]
 mod access_report;
+#[path = "api/accounts.rs"]
+mod accounts;
 #[path = "api/activities.rs"]
 mod activities;
 #[path = "api/assistance.rs"]

@@ -301,6 +301,8 @@ impl Generator {
             organization_id: Set(organization),
             disabled: Set(false),
             token_version: Set(0),
+            must_change_password: Set(false),
+            password_set_at: Set(Some(self.now)),
             created_at: Set(self.now),
             updated_at: Set(self.now),
         });
@@ -540,13 +542,20 @@ impl Generator {
                     1..3
                 };
                 self.visits(child, director, months);
-                let teacher = if in_first_township && demo_pairs < 12 && n % 2 == 0 {
-                    demo_pairs += 1;
-                    demo_teacher.unwrap_or(village.teacher)
-                } else {
-                    village.teacher
-                };
-                if n % 3 != 2 {
+                // Two in three pupils have a helping teacher of their own school, as
+                // `pairTeacher` allows: children under school age are enrolled nowhere.
+                let at_school = self
+                    .data
+                    .children
+                    .last()
+                    .is_some_and(|c| c.school_id.as_ref() == &Some(village.school));
+                if at_school && n % 3 != 2 {
+                    let teacher = if in_first_township && demo_pairs < 12 && n % 2 == 0 {
+                        demo_pairs += 1;
+                        demo_teacher.unwrap_or(village.teacher)
+                    } else {
+                        village.teacher
+                    };
                     self.pairing(teacher, child, village.school, today);
                 }
             }

@@ -81,64 +81,25 @@ pub async fn login(
 ) -> ApiResult<IssuedTokens> {
     let now = accounts.clock.now();
     let username = username.trim().to_lowercase();
-    let allowed = match accounts
-        .throttle
-        .take(Bucket::SignInAddress, &meta.client_address)
-        .await
-    {
-        Ok(()) => accounts.throttle.attempt_sign_in(&username).await,
-        refused => refused,
-    };
-    if let Err(refused) = allowed {
+    let account = check_password(
+        accounts,
+        &username,
+        password_attempt,
+        meta,
+        Checking::SignIn,
+    )
+    .await?;
+    if account.must_change_password {
         audit::record(
             accounts.db,
-            AuditRecord::new(accounts.mac, "login.throttled", now, None)
+            AuditRecord::new(accounts.mac, "login.password_change_required", now, None)
                 .from_request(meta)
-                .with(json!({ "username": username, "address": meta.client_address })),
+                .on(Kind::Account, account.id)
+                .with(json!({ "address": meta.client_address })),
         )
         .await?;
-        return Err(ApiError::RateLimited {
-            retry_after_secs: Some(refused.seconds()),
-        });
+        return Err(ApiError::PasswordChangeRequired);
     }
-    let found = account::Entity::find()
-        .filter(account::Column::Username.eq(&username))
-        .one(accounts.db)
-        .await?;
-    let stored_hash = found
-        .as_ref()
-        .map_or(password::DECOY_HASH.as_str(), |a| a.password_hash.as_str())
-        .to_owned();
-    let attempt = password_attempt.to_owned();
-    let matches = tokio::task::spawn_blocking(move || password::verify(&attempt, &stored_hash))
-        .await
-        .map_err(anyhow::Error::from)?;
-    let refusal = match &found {
-        None => Some("unknown username"),
-        Some(_) if !matches => Some("wrong password"),
-        Some(a) if a.disabled => Some("account disabled"),
-        Some(_) => None,
-    };
-    let account = match (found, refusal) {
-        (Some(account), None) => account,
-        (found, reason) => {
-            let mut event = AuditRecord::new(
-                accounts.mac,
-                "login.failed",
-                now,
-                None,
-            )
-            .from_request(meta)
-            .with(
-                json!({ "username": username, "reason": reason, "address": meta.client_address }),
-            );
-            if let Some(account) = &found {
-                event = event.on(Kind::Account, account.id);
-            }
-            audit::record(accounts.db, event).await?;
-            return Err(ApiError::Unauthenticated);
-        }
-    };
 
     let work = accounts.store().begin().await?;
     let session = Uuid::now_v7();
@@ -155,6 +116,172 @@ pub async fn login(
     work.commit().await?;
     accounts.throttle.signed_in(&username).await;
     Ok(tokens)
+}
+
+/// What a password is checked for, which names its audit events.
+#[derive(Debug, Clone, Copy)]
+enum Checking {
+    SignIn,
+    PasswordChange,
+}
+
+impl Checking {
+    /// The event of an attempt the throttle refused.
+    fn throttled(self) -> &'static str {
+        match self {
+            Self::SignIn => "login.throttled",
+            Self::PasswordChange => "password_change.throttled",
+        }
+    }
+
+    /// The event of an attempt refused for its username or password.
+    fn failed(self) -> &'static str {
+        match self {
+            Self::SignIn => "login.failed",
+            Self::PasswordChange => "password_change.failed",
+        }
+    }
+}
+
+/// The enabled account `username` (trimmed, in lower case) when `attempt` is its password,
+/// within the sign-in throttle: an unknown username, a wrong password, a disabled account and
+/// an expired one-time password all answer `UNAUTHENTICATED` in the same time, the reason
+/// going to the audit trail only.
+async fn check_password(
+    accounts: &Accounts<'_>,
+    username: &str,
+    attempt: &str,
+    meta: &RequestMeta,
+    checking: Checking,
+) -> ApiResult<account::Model> {
+    let now = accounts.clock.now();
+    let allowed = match accounts
+        .throttle
+        .take(Bucket::SignInAddress, &meta.client_address)
+        .await
+    {
+        Ok(()) => accounts.throttle.attempt_sign_in(username).await,
+        refused => refused,
+    };
+    if let Err(refused) = allowed {
+        audit::record(
+            accounts.db,
+            AuditRecord::new(accounts.mac, checking.throttled(), now, None)
+                .from_request(meta)
+                .with(json!({ "username": username, "address": meta.client_address })),
+        )
+        .await?;
+        return Err(ApiError::RateLimited {
+            retry_after_secs: Some(refused.seconds()),
+        });
+    }
+    let found = account::Entity::find()
+        .filter(account::Column::Username.eq(username))
+        .one(accounts.db)
+        .await?;
+    let stored_hash = found
+        .as_ref()
+        .map_or(password::DECOY_HASH.as_str(), |a| a.password_hash.as_str())
+        .to_owned();
+    let attempt = attempt.to_owned();
+    let matches = tokio::task::spawn_blocking(move || password::verify(&attempt, &stored_hash))
+        .await
+        .map_err(anyhow::Error::from)?;
+    let refusal = match &found {
+        None => Some("unknown username"),
+        Some(_) if !matches => Some("wrong password"),
+        Some(a) if a.disabled => Some("account disabled"),
+        Some(a) if one_time_expired(a, now) => Some("one-time password expired"),
+        Some(_) => None,
+    };
+    match (found, refusal) {
+        (Some(account), None) => Ok(account),
+        (found, reason) => {
+            let mut event = AuditRecord::new(accounts.mac, checking.failed(), now, None)
+                .from_request(meta)
+                .with(json!({ "username": username, "reason": reason, "address": meta.client_address }));
+            if let Some(account) = &found {
+                event = event.on(Kind::Account, account.id);
+            }
+            audit::record(accounts.db, event).await?;
+            Err(ApiError::Unauthenticated)
+        }
+    }
+}
+
+/// Changes a password, given the account's username and current password (its own, or a
+/// one-time password an administrator set) as sign-in takes them, and a new one that meets
+/// the password policy ([`password::refusal`]). Every session of the account ends; the one
+/// this starts is answered, so the device that changed it stays signed in.
+pub async fn change_password(
+    accounts: &Accounts<'_>,
+    username: &str,
+    current: &str,
+    new: &str,
+    meta: &RequestMeta,
+) -> ApiResult<IssuedTokens> {
+    let now = accounts.clock.now();
+    let username = username.trim().to_lowercase();
+    let account =
+        check_password(accounts, &username, current, meta, Checking::PasswordChange).await?;
+    if let Some(why) = password::refusal(new, &username) {
+        return Err(ApiError::bad_input("input.newPassword", why));
+    }
+    if new == current {
+        return Err(ApiError::bad_input(
+            "input.newPassword",
+            "must differ from the current password",
+        ));
+    }
+    let new = new.to_owned();
+    let hash = tokio::task::spawn_blocking(move || password::hash(&new))
+        .await
+        .map_err(anyhow::Error::from)??;
+
+    let work = accounts.store().begin().await?;
+    let db = work.db();
+    end_every_session(db, account.id, now).await?;
+    let account = account::Entity::update(account::ActiveModel {
+        id: Set(account.id),
+        password_hash: Set(hash),
+        must_change_password: Set(false),
+        password_set_at: Set(Some(now)),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+    .exec(db)
+    .await?;
+    let session = Uuid::now_v7();
+    let refresh = insert_refresh_token(db, accounts, account.id, session, now).await?;
+    audit::record(
+        db,
+        AuditRecord::new(accounts.mac, "account.password_change", now, None)
+            .from_request(meta)
+            .on(Kind::Account, account.id)
+            .with(json!({ "address": meta.client_address })),
+    )
+    .await?;
+    work.announce(BusEvent::AccountChanged {
+        account_id: account.id,
+    })
+    .await?;
+    let tokens = issue(accounts, account, session, refresh, now)?;
+    work.commit().await?;
+    accounts.sessions.account_changed(tokens.account.id);
+    accounts.throttle.signed_in(&username).await;
+    Ok(tokens)
+}
+
+/// How long a one-time password (set by an administrator) works.
+pub const ONE_TIME_PASSWORD_TTL: chrono::TimeDelta = chrono::TimeDelta::hours(72);
+
+/// Whether the account's password is a one-time password set longer than
+/// [`ONE_TIME_PASSWORD_TTL`] ago.
+fn one_time_expired(account: &account::Model, now: DateTime<Utc>) -> bool {
+    account.must_change_password
+        && account
+            .password_set_at
+            .is_none_or(|set| now - set > ONE_TIME_PASSWORD_TTL)
 }
 
 /// Exchanges a refresh token for a new pair. A token already exchanged or revoked is a sign of
@@ -332,7 +459,7 @@ pub async fn set_disabled(
 
 /// Revokes every refresh token of the account and bumps its token version, which refuses every
 /// access token issued before.
-async fn end_every_session(
+pub(crate) async fn end_every_session(
     db: &impl ConnectionTrait,
     account_id: Uuid,
     now: DateTime<Utc>,
@@ -494,10 +621,13 @@ pub async fn find(
     principal: &Principal,
     id: Uuid,
 ) -> ApiResult<Option<account::Model>> {
-    if !policy.may_read_account(principal, id) {
+    let Some(account) = account::Entity::find_by_id(id).one(db).await? else {
         return Ok(None);
-    }
-    Ok(account::Entity::find_by_id(id).one(db).await?)
+    };
+    let unit_region = jurisdiction_path(db, account.organization_id).await?;
+    Ok(policy
+        .may_read_account(principal, id, unit_region.as_str())
+        .then_some(account))
 }
 
 /// An account to create.
@@ -507,7 +637,7 @@ pub struct NewAccount<'a> {
     pub username: &'a str,
     /// Name shown to colleagues.
     pub display_name: &'a str,
-    /// The password, at least 12 characters.
+    /// The password, as the password policy allows ([`password::refusal`]).
     pub password: &'a str,
     /// Its role.
     pub role: Role,
@@ -530,11 +660,8 @@ pub async fn create(
         role,
         organization_code,
     } = new;
-    if password_plain.chars().count() < 12 {
-        return Err(ApiError::bad_input(
-            "password",
-            "must be at least 12 characters",
-        ));
+    if let Some(why) = password::refusal(password_plain, username) {
+        return Err(ApiError::bad_input("password", why));
     }
     let organization = organization::Entity::find()
         .filter(organization::Column::Code.eq(organization_code))
@@ -551,6 +678,8 @@ pub async fn create(
         organization_id: Set(organization.id),
         disabled: Set(false),
         token_version: Set(0),
+        must_change_password: Set(false),
+        password_set_at: Set(Some(now)),
         created_at: Set(now),
         updated_at: Set(now),
     };

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod account;
 pub mod activity;
+pub mod administration;
 pub mod assignment;
 pub mod assistance;
 pub mod audit_trail;

@@ -127,7 +127,8 @@ impl Work<'_> {
 
     /// Ends an idempotent create: commits what was created, or, when a concurrent retry with
     /// the same key committed first (the create then fails on the key's unique index with a
-    /// `CONFLICT`), rolls back and answers with that retry's result instead.
+    /// `CONFLICT`), rolls back and answers with that retry's result instead. A conflict no
+    /// retry explains is answered as it is.
     pub async fn settle_once<T, R, F>(
         self,
         created: ApiResult<R>,
@@ -141,12 +142,11 @@ impl Work<'_> {
                 self.commit().await?;
                 Ok(Once::Created(created))
             }
-            Err(ApiError::Conflict { .. }) => {
+            Err(conflict @ ApiError::Conflict { .. }) => {
+                // A retry that committed first with the same key is answered; any other
+                // clash (a username taken) is the caller's to hear.
                 drop(self);
-                replay()
-                    .await?
-                    .map(Once::Replayed)
-                    .ok_or_else(|| ApiError::conflict("the same idempotency key is in use"))
+                Ok(Once::Replayed(replay().await?.ok_or(conflict)?))
             }
             Err(err) => Err(err),
         }

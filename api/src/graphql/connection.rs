@@ -20,6 +20,7 @@ use crate::{
     domain::page::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, Slice},
     error::ApiError,
     graphql::{
+        account::types::Account,
         activity::types::ServiceActivity,
         assistance::types::{AccessGrant, Assessment, BreakGlassAccess, ServiceItem},
         audit::types::AuditEvent,
@@ -114,6 +115,7 @@ impl Position {
 
 connections! {
     Organization => "OrganizationConnection", "OrganizationEdge";
+    Account => "AccountConnection", "AccountEdge";
     Child => "ChildConnection", "ChildEdge";
     AuditEvent => "AuditEventConnection", "AuditEventEdge";
     Visit => "VisitConnection", "VisitEdge";

@@ -40,6 +40,7 @@ use crate::{policy::hook::FieldPolicy, state::AppState};
 #[derive(MergedObject, Default)]
 pub struct Query(
     account::query::AccountQuery,
+    account::admin::AdministrationQuery,
     node::NodeQuery,
     region::query::RegionQuery,
     organization::query::OrganizationQuery,
@@ -64,6 +65,7 @@ pub struct Query(
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     account::mutation::AccountMutation,
+    account::admin::AdministrationMutation,
     child::mutation::ChildMutation,
     visit::mutation::VisitMutation,
     pairing::mutation::PairingMutation,

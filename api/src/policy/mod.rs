@@ -407,7 +407,7 @@ analyst = "jurisdiction"
 
 [rules]
 report_holders = ["police_officer"]
-account_readers = ["admin"]
+account_admins = ["admin"]
 untrusted_document_senders = ["admin"]
 intervention_case_units = ["court"]
 consent = {}

@@ -12,7 +12,7 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 pub struct RulesFile {
     report_holders: BTreeSet<Role>,
-    account_readers: BTreeSet<Role>,
+    account_admins: BTreeSet<Role>,
     /// Administrators' tooling, when a policy file written before the rule does not say.
     #[serde(default = "administrators")]
     untrusted_document_senders: BTreeSet<Role>,
@@ -36,7 +36,7 @@ fn administrators() -> BTreeSet<Role> {
 #[derive(Debug, Clone)]
 pub struct Rules {
     report_holders: BTreeSet<Role>,
-    account_readers: BTreeSet<Role>,
+    account_admins: BTreeSet<Role>,
     untrusted_document_senders: BTreeSet<Role>,
     intervention_case_units: Vec<OrganizationKind>,
     consent: Vec<(OrganizationKind, UnitConsent)>,
@@ -79,7 +79,7 @@ impl Rules {
         );
         Ok(Self {
             report_holders: file.report_holders,
-            account_readers: file.account_readers,
+            account_admins: file.account_admins,
             untrusted_document_senders: file.untrusted_document_senders,
             intervention_case_units: file.intervention_case_units,
             consent,
@@ -93,9 +93,9 @@ impl Rules {
         self.report_holders.contains(&role)
     }
 
-    /// Whether `role` reads every account.
-    pub fn reads_accounts(&self, role: Role) -> bool {
-        self.account_readers.contains(&role)
+    /// Whether `role` runs the accounts of its jurisdiction.
+    pub fn administers_accounts(&self, role: Role) -> bool {
+        self.account_admins.contains(&role)
     }
 
     /// Whether `role` may send documents no client app's manifest holds, whatever the
@@ -129,9 +129,9 @@ impl Rules {
         roles(&self.report_holders)
     }
 
-    /// The roles that read every account, for the matrix.
-    pub fn account_readers(&self) -> String {
-        roles(&self.account_readers)
+    /// The roles that run accounts, for the matrix.
+    pub fn account_admins(&self) -> String {
+        roles(&self.account_admins)
     }
 
     /// The roles that send documents no manifest holds, for the matrix.

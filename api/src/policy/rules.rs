@@ -47,10 +47,23 @@ impl Policy {
             && report.holder_organization_id == caller.organization_id
     }
 
-    /// Whether the caller may read the account `id`: their own, or any for a role of
-    /// `[rules] account_readers`.
-    pub fn may_read_account(&self, caller: &Principal, id: uuid::Uuid) -> bool {
-        caller.account_id == id || self.rules.reads_accounts(caller.role)
+    /// Whether the caller may read the account `id` of a unit serving the region at
+    /// `unit_region`: their own, or one they administer ([`Policy::may_administer`]).
+    pub fn may_read_account(&self, caller: &Principal, id: uuid::Uuid, unit_region: &str) -> bool {
+        caller.account_id == id || self.may_administer(caller, unit_region)
+    }
+
+    /// Whether the caller runs the accounts of units serving the region at `unit_region`
+    /// (creates and changes them and the units, disables them, sets one-time passwords): a
+    /// role of `[rules] account_admins`, for units within its jurisdiction.
+    pub fn may_administer(&self, caller: &Principal, unit_region: &str) -> bool {
+        self.rules.administers_accounts(caller.role) && self.in_area(caller, unit_region)
+    }
+
+    /// Whether the caller may change the account `id`'s role, unit or standing: not their own,
+    /// so that no administrator raises, moves or locks out themselves.
+    pub fn may_change_account(&self, caller: &Principal, id: uuid::Uuid) -> bool {
+        caller.account_id != id
     }
 
     /// Whether the caller may send a document no client app's manifest holds when trusted
@@ -189,9 +202,20 @@ impl Policy {
             (
                 "may_read_account",
                 format!(
-                    "an account reads itself; {} read every account",
-                    data.account_readers()
+                    "an account reads itself; {} read the accounts they administer",
+                    data.account_admins()
                 ),
+            ),
+            (
+                "may_administer",
+                format!(
+                    "{} run the accounts and units of their jurisdiction",
+                    data.account_admins()
+                ),
+            ),
+            (
+                "may_change_account",
+                "nobody changes their own account's role, unit or standing, or sets their own one-time password".to_owned(),
             ),
             (
                 "may_send_untrusted_documents",

@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use entity::{
-    access_grant, assessment, break_glass, child, enums::ReportState, organization, pairing,
-    region, report, screening_campaign, service_item,
+    access_grant, account, assessment, break_glass, child, enums::ReportState, organization,
+    pairing, region, report, screening_campaign, service_item,
 };
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
@@ -163,21 +163,9 @@ pub fn reports(policy: &Policy, principal: &Principal) -> Condition {
     let path = &principal.region_path;
     match policy.report_rows(principal.role) {
         ReportRows::Own => Condition::all().add(own),
-        ReportRows::HeldInJurisdiction => {
-            let regions = region::Entity::find()
-                .select_only()
-                .column(region::Column::Id)
-                .filter(within(region::Column::Path, path))
-                .into_query();
-            let units = organization::Entity::find()
-                .select_only()
-                .column(organization::Column::Id)
-                .filter(organization::Column::RegionId.in_subquery(regions))
-                .into_query();
-            Condition::any()
-                .add(own)
-                .add(report::Column::HolderOrganizationId.in_subquery(units))
-        }
+        ReportRows::HeldInJurisdiction => Condition::any()
+            .add(own)
+            .add(report::Column::HolderOrganizationId.in_subquery(units_serving(path))),
         ReportRows::NotifiedInJurisdiction => Condition::any().add(own).add(
             Condition::all()
                 .add(within(report::Column::RegionPath, path))
@@ -294,4 +282,29 @@ pub fn break_glass(principal: &Principal) -> Condition {
 /// children in their jurisdiction.
 pub fn grants(principal: &Principal) -> Condition {
     Condition::all().add(access_grant::Column::ChildId.in_subquery(children_within(principal)))
+}
+
+/// The accounts the principal administers ([`Policy::may_administer`]), as a condition on
+/// `account`: those of units serving its jurisdiction, for a role of `[rules] account_admins`;
+/// none for others.
+pub fn administered_accounts(policy: &Policy, principal: &Principal) -> Condition {
+    if !policy.may_administer(principal, principal.region_path.as_str()) {
+        return nothing();
+    }
+    Condition::all()
+        .add(account::Column::OrganizationId.in_subquery(units_serving(&principal.region_path)))
+}
+
+/// The ids of the units serving the region at `path` or one below it, as a subquery.
+fn units_serving(path: &RegionPath) -> sea_orm::sea_query::SelectStatement {
+    let regions = region::Entity::find()
+        .select_only()
+        .column(region::Column::Id)
+        .filter(within(region::Column::Path, path))
+        .into_query();
+    organization::Entity::find()
+        .select_only()
+        .column(organization::Column::Id)
+        .filter(organization::Column::RegionId.in_subquery(regions))
+        .into_query()
 }

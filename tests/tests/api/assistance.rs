@@ -1047,8 +1047,16 @@ async fn service_item_lists_cost_the_same_statements_for_2_or_12_items() {
     let app = TestApp::spawn().await;
     let officer = app.login_as(Role::CivilAffairsOfficer).await;
     let unit = app.organization_id("womens_federation:652701").await;
+    // The first children of the officer's own list, so that both pages below hold items.
+    let listed = app
+        .gql(
+            Some(&officer.access),
+            "{ children(first: 12) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
     for n in 0..12 {
-        let child = township_child(&app, n).await;
+        let child = listed.data()["children"]["edges"][n]["node"]["id"].clone();
         let added = add_item(
             &app,
             &officer,

@@ -1,7 +1,24 @@
 //! Migrations and demo data.
 
-use migration::{Migrator, MigratorTrait};
+use std::collections::BTreeMap;
+
+use entity::child;
+use migration::{
+    Migrator, MigratorTrait,
+    rollback::{self, Step, Stopped},
+};
+use sea_orm::{EntityTrait, PaginatorTrait};
 use shouhu_tests::{DEMO_PASSWORD, TestDb};
+
+/// The connection `shouhu migrate --down` rolls back on.
+async fn rollback_connection(db: &TestDb) -> sea_orm::DatabaseConnection {
+    shouhu::db::connect_for_rollback(&shouhu_tests::test_config(
+        &db.url,
+        std::path::Path::new("unused.jsonl"),
+    ))
+    .await
+    .unwrap()
+}
 
 #[tokio::test]
 async fn migrations_go_up_down_and_up_again() {
@@ -15,7 +32,12 @@ async fn migrations_go_up_down_and_up_again() {
             .unwrap()
             .is_empty()
     );
-    Migrator::down(&conn, None).await.unwrap();
+    // Every step down in a transaction of its own, on SQLite too (the migrations' own rows go
+    // with their tables).
+    let done = rollback::roll_back(&rollback_connection(&db).await, u32::MAX, true)
+        .await
+        .unwrap();
+    assert_eq!(done.len(), Migrator::migrations().len());
     assert!(
         !Migrator::get_pending_migrations(&conn)
             .await
@@ -273,4 +295,100 @@ async fn the_demo_at_scale_adds_its_children_once_in_the_demos_proportions() {
         .map(|e| e["node"]["visits"]["edges"].as_array().unwrap().len())
         .max();
     assert_eq!(most_visits, Some(12), "{:?}", listed.body);
+}
+
+#[tokio::test]
+async fn a_rollback_shows_what_it_drops_and_drops_no_data_unless_told_to() {
+    let db = TestDb::with_demo().await;
+    let conn = rollback_connection(&db).await;
+    let applied = || async { Migrator::get_applied_migrations(&conn).await.unwrap().len() };
+    let before = applied().await;
+    let children = child::Entity::find().count(&conn).await.unwrap();
+
+    // What `migrate --down 100` shows: every table goes, the audit trail among them, with the
+    // rows of each counted; and showing it changes nothing.
+    let plan = rollback::plan(&conn, 100).await.unwrap();
+    assert_eq!(plan.steps.len(), before);
+    let tables: BTreeMap<&str, u64> = plan
+        .steps
+        .iter()
+        .flat_map(|step| &step.tables)
+        .map(|table| (table.name.as_str(), table.rows))
+        .collect();
+    assert_eq!(tables["child"], children);
+    assert!(tables["account"] > 0, "{tables:?}");
+    assert!(tables.contains_key("audit_event"), "{tables:?}");
+    let guardians_version = plan
+        .steps
+        .iter()
+        .find(|step| step.migration == "m20261209_000023_guardians_version")
+        .unwrap();
+    assert!(guardians_version.tables.is_empty());
+    assert!(
+        guardians_version
+            .columns
+            .iter()
+            .any(|c| c.name == "child.guardians_version" && c.rows == children),
+        "{guardians_version:?}"
+    );
+    assert_eq!(applied().await, before);
+    assert_eq!(child::Entity::find().count(&conn).await.unwrap(), children);
+
+    // Data is not dropped unless allowed: the first step that would drop some refuses, and
+    // the steps before it (dropping nothing held) are all that is rolled back.
+    let first_with_data = plan.steps.iter().position(Step::drops_data).unwrap();
+    let refused = rollback::roll_back(&conn, 100, false).await;
+    assert!(
+        matches!(&refused, Err(Stopped::WouldDropData(step)) if *step == plan.steps[first_with_data]),
+        "{refused:?}"
+    );
+    assert_eq!(applied().await, before - first_with_data);
+    Migrator::up(&conn, None).await.unwrap();
+
+    // Allowed, two steps go, each as shown, and come back with the next migration.
+    let done = rollback::roll_back(&conn, 2, true).await.unwrap();
+    assert_eq!(done, plan.steps[..2]);
+    assert_eq!(applied().await, before - 2);
+    Migrator::up(&conn, None).await.unwrap();
+    assert_eq!(applied().await, before);
+    assert_eq!(child::Entity::find().count(&conn).await.unwrap(), children);
+}
+
+#[tokio::test]
+async fn every_demo_pairing_is_one_pair_teacher_would_make() {
+    use entity::{account, pairing};
+    use shouhu::auth::Principal;
+    let app = shouhu_tests::TestApp::spawn().await;
+    let db = &app.state.db;
+    let pairings = pairing::Entity::find().all(db).await.unwrap();
+    assert!(pairings.len() > 100, "{}", pairings.len());
+
+    for pairing in &pairings {
+        let teacher = account::Entity::find_by_id(pairing.teacher_account_id)
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap();
+        let child = child::Entity::find_by_id(pairing.child_id)
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap();
+        // The school's head, as `pairTeacher` asks: its teacher, and a child enrolled there.
+        let head = Principal {
+            account_id: uuid::Uuid::now_v7(),
+            organization_id: pairing.school_id,
+            role: entity::enums::Role::SchoolHead,
+            region_path: child.region_path.clone().into(),
+            session_id: uuid::Uuid::now_v7(),
+        };
+        assert!(
+            app.state.policy.may_pair_teacher(&head, &teacher),
+            "{pairing:?}"
+        );
+        assert!(
+            app.state.policy.may_pair_child(&head, &child),
+            "{pairing:?} {child:?}"
+        );
+    }
 }

@@ -47,6 +47,12 @@ impl Account {
         self.0.disabled
     }
 
+    /// Whether the password is a one-time password an administrator set, which the person
+    /// has yet to replace (`changePassword`); until then the account signs in nowhere.
+    async fn must_change_password(&self) -> bool {
+        self.0.must_change_password
+    }
+
     /// The unit the person works for.
     async fn organization(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
         Organization::load(ctx, self.0.organization_id).await
