@@ -491,6 +491,46 @@ pub enum ContactMethod {
     ParentMeeting,
 }
 
+/// How a child was in touch with a parent working away.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ParentContactMethod {
+    /// A phone call.
+    Phone,
+    /// A video call.
+    Video,
+    /// The parent came home, or the child went to the parent.
+    VisitHome,
+}
+
+/// Who made a child's contact with a parent possible.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactFacilitator {
+    /// The school (a teacher's phone, the school's video link).
+    School,
+    /// The village committee or its child director.
+    Village,
+    /// A venue: the village's service station, a women's home, a children's happy home.
+    Venue,
+    /// The family itself.
+    Family,
+}
+
 /// Where a dropout case stands (控辍保学).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,

@@ -31,6 +31,7 @@ pub mod ledger_submission;
 pub mod ledger_submission_child;
 pub mod organization;
 pub mod pairing;
+pub mod parent_contact;
 pub mod persuasion_attempt;
 pub mod plan_task;
 pub mod projection;

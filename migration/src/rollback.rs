@@ -83,6 +83,7 @@ pub async fn plan(db: &DatabaseConnection, steps: u32) -> Result<Plan, DbErr> {
     let chosen = last_applied(db, steps).await?;
     let txn = db.begin().await?;
     unenforced(&txn).await?;
+    bounded_waits(&txn).await?;
     let mut planned = Vec::new();
     for migration in chosen {
         planned.push(rehearse(&txn, migration.as_ref()).await?);
@@ -105,6 +106,7 @@ pub async fn roll_back(
     for migration in last_applied(db, steps).await? {
         let txn = db.begin().await?;
         unenforced(&txn).await?;
+        bounded_waits(&txn).await?;
         let step = rehearse(&txn, migration.as_ref()).await?;
         if step.drops_data() && !drop_data {
             txn.rollback().await?;
@@ -148,6 +150,17 @@ async fn unenforced(db: &DatabaseTransaction) -> Result<(), DbErr> {
     }
 }
 
+/// On PostgreSQL, gives up rather than wait more than five seconds for a lock the running
+/// service holds, and never stops the service's statements for longer: the tables a step
+/// changes are locked for the whole transaction.
+async fn bounded_waits(db: &DatabaseTransaction) -> Result<(), DbErr> {
+    if db.get_database_backend() == DbBackend::Postgres {
+        db.execute_unprepared("SET LOCAL lock_timeout = '5s'")
+            .await?;
+    }
+    Ok(())
+}
+
 /// The last `steps` applied migrations, newest first.
 async fn last_applied(
     db: &DatabaseConnection,
@@ -180,6 +193,19 @@ async fn rehearse(db: &DatabaseTransaction, migration: &dyn MigrationTrait) -> R
         tables: Vec::new(),
         columns: Vec::new(),
     };
+    // What the step drops, locked before it is counted (on PostgreSQL the savepoint's locks
+    // went with it), so that no row committed after the count is dropped unseen.
+    if db.get_database_backend() == DbBackend::Postgres {
+        for (table, columns) in &before {
+            if after.get(table).is_none_or(|left| columns != left) {
+                db.execute_unprepared(&format!(
+                    "LOCK TABLE {} IN ACCESS EXCLUSIVE MODE",
+                    quoted(table)
+                ))
+                .await?;
+            }
+        }
+    }
     for (table, columns) in &before {
         match after.get(table) {
             None => step.tables.push(Dropped {
@@ -228,9 +254,13 @@ async fn schema(db: &impl ConnectionTrait) -> Result<BTreeMap<String, BTreeSet<S
     Ok(tables)
 }
 
+/// A table's or column's name quoted for SQL.
+fn quoted(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
 /// The rows of `table`, or its values of `column` that are not null, up to [`COUNT_CAP`].
 async fn count(db: &impl ConnectionTrait, table: &str, column: Option<&str>) -> Result<u64, DbErr> {
-    let quoted = |name: &str| format!("\"{}\"", name.replace('"', "\"\""));
     let condition =
         column.map_or_else(String::new, |c| format!(" WHERE {} IS NOT NULL", quoted(c)));
     let sql = format!(

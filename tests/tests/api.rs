@@ -42,6 +42,8 @@ mod live;
 mod metrics;
 #[path = "api/pairing.rs"]
 mod pairing;
+#[path = "api/parent_contacts.rs"]
+mod parent_contacts;
 #[path = "api/policy.rs"]
 mod policy;
 #[path = "api/projection.rs"]

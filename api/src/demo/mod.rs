@@ -14,12 +14,13 @@ use chrono::{DateTime, Datelike, Months, NaiveDate, TimeDelta, Utc};
 use entity::{
     account, child, child_guardian,
     enums::{
-        ChildStatus, Gender, GuardianRelation, GuardianshipCapacity, GuardianshipQuality,
-        HazardKind, HealthStatus, LeftBehindType, LivingArrangement, OrganizationKind, Rating,
-        RegionLevel, RiskLevel, Role, SchoolingStage, ScreeningSeason, TeamKind, VisitMethod,
+        ChildStatus, ContactFacilitator, Gender, GuardianRelation, GuardianshipCapacity,
+        GuardianshipQuality, HazardKind, HealthStatus, LeftBehindType, LivingArrangement,
+        OrganizationKind, ParentContactMethod, Rating, RegionLevel, RiskLevel, Role,
+        SchoolingStage, ScreeningSeason, TeamKind, VisitMethod,
     },
-    guardian, hazard_site, organization, pairing, region, screening_campaign, screening_team,
-    visit,
+    guardian, hazard_site, organization, pairing, parent_contact, region, screening_campaign,
+    screening_team, visit,
 };
 use rand::{Rng, SeedableRng, rngs::StdRng, seq::IndexedRandom};
 use sea_orm::{
@@ -73,6 +74,10 @@ pub async fn counts(
         ),
         ("visit", visit::Entity::find().count(db).await?),
         ("pairing", pairing::Entity::find().count(db).await?),
+        (
+            "parent_contact",
+            parent_contact::Entity::find().count(db).await?,
+        ),
         (
             "screening_campaign",
             screening_campaign::Entity::find().count(db).await?,
@@ -186,6 +191,7 @@ struct DemoData {
     links: Vec<child_guardian::ActiveModel>,
     visits: Vec<visit::ActiveModel>,
     pairings: Vec<pairing::ActiveModel>,
+    parent_contacts: Vec<parent_contact::ActiveModel>,
     campaigns: Vec<screening_campaign::ActiveModel>,
     sites: Vec<hazard_site::ActiveModel>,
     teams: Vec<screening_team::ActiveModel>,
@@ -523,6 +529,8 @@ impl Generator {
         // Children: 24 in each village of the first township, 4 in every other village.
         let today = self.now.date_naive();
         let mut demo_pairs = 0;
+        // The demo teacher's children and their fathers working away, for parents' contact.
+        let mut helped: Vec<(Uuid, Uuid, Uuid, Uuid)> = Vec::new();
         for village in &villages {
             let in_first_township = village.code.starts_with(first_township);
             let count = if in_first_township { 24 } else { 4 };
@@ -552,7 +560,22 @@ impl Generator {
                 if at_school && n % 3 != 2 {
                     let teacher = if in_first_township && demo_pairs < 12 && n % 2 == 0 {
                         demo_pairs += 1;
-                        demo_teacher.unwrap_or(village.teacher)
+                        let teacher = demo_teacher.unwrap_or(village.teacher);
+                        let father = self
+                            .data
+                            .guardians
+                            .iter()
+                            .rev()
+                            .take(2)
+                            .find(|g| matches!(&g.work_province, Set(Some(_))))
+                            .and_then(|g| match &g.id {
+                                Set(id) => Some(*id),
+                                _ => None,
+                            });
+                        if let Some(father) = father {
+                            helped.push((child, father, teacher, village.school));
+                        }
+                        teacher
                     } else {
                         village.teacher
                     };
@@ -563,6 +586,7 @@ impl Generator {
         let supervisor =
             demo_supervisor.ok_or_else(|| anyhow::anyhow!("demo supervisor missing"))?;
         self.screening(first_township, supervisor)?;
+        self.parent_contacts(&helped);
         Ok(Demo {
             data: self.data,
             villages,
@@ -937,6 +961,30 @@ impl Generator {
         }
     }
 
+    /// Calls home the demo teacher helped with: for two in three of its children a video call
+    /// with the father some days ago, so that the others show as overdue.
+    fn parent_contacts(&mut self, helped: &[(Uuid, Uuid, Uuid, Uuid)]) {
+        for (n, &(child, father, teacher, school)) in helped.iter().enumerate() {
+            if n % 3 == 2 {
+                continue;
+            }
+            let id = self.id();
+            let days = i64::try_from(3 + n * 2).unwrap_or(3);
+            self.data.parent_contacts.push(parent_contact::ActiveModel {
+                id: Set(id),
+                child_id: Set(child),
+                guardian_id: Set(father),
+                contacted_at: Set(self.now - TimeDelta::days(days)),
+                method: Set(ParentContactMethod::Video),
+                facilitated_by: Set(ContactFacilitator::School),
+                organization_id: Set(school),
+                recorded_by: Set(teacher),
+                note: Set(Some("在学校用视频和爸爸通话".to_owned())),
+                created_at: Set(self.now - TimeDelta::days(days)),
+            });
+        }
+    }
+
     fn pairing(&mut self, teacher: Uuid, child: Uuid, school: Uuid, today: NaiveDate) {
         let id = self.id();
         self.data.pairings.push(pairing::ActiveModel {
@@ -966,6 +1014,7 @@ impl DemoData {
         insert_all(db, self.links).await?;
         insert_all(db, self.visits).await?;
         insert_all(db, self.pairings).await?;
+        insert_all(db, self.parent_contacts).await?;
         insert_all(db, self.campaigns).await?;
         insert_all(db, self.sites).await?;
         insert_all(db, self.teams).await?;

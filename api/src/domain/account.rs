@@ -209,6 +209,23 @@ async fn check_password(
     }
 }
 
+/// A username as stored: trimmed, lower case, 3 to 64 of a-z, 0-9, `.`, `_`, `-`.
+pub(crate) fn username(text: &str) -> ApiResult<String> {
+    let name = text.trim().to_lowercase();
+    let length = name.chars().count();
+    if !(3..=64).contains(&length)
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
+    {
+        return Err(ApiError::bad_input(
+            "input.username",
+            "must be 3 to 64 of a-z, 0-9, '.', '_' and '-'",
+        ));
+    }
+    Ok(name)
+}
+
 /// Changes a password, given the account's username and current password (its own, or a
 /// one-time password an administrator set) as sign-in takes them, and a new one that meets
 /// the password policy ([`password::refusal`]). Every session of the account ends; the one
@@ -240,17 +257,27 @@ pub async fn change_password(
 
     let work = accounts.store().begin().await?;
     let db = work.db();
+    // Only the account as it was checked: a reset, a disabling or another change committed
+    // meanwhile is not overwritten.
+    let changed = account::Entity::update_many()
+        .col_expr(account::Column::PasswordHash, Expr::value(hash))
+        .col_expr(account::Column::MustChangePassword, Expr::value(false))
+        .col_expr(account::Column::PasswordSetAt, Expr::value(Some(now)))
+        .col_expr(account::Column::UpdatedAt, Expr::value(now))
+        .filter(account::Column::Id.eq(account.id))
+        .filter(account::Column::PasswordHash.eq(&account.password_hash))
+        .filter(account::Column::TokenVersion.eq(account.token_version))
+        .filter(account::Column::Disabled.eq(false))
+        .exec(db)
+        .await?;
+    if changed.rows_affected != 1 {
+        return Err(ApiError::Unauthenticated);
+    }
     end_every_session(db, account.id, now).await?;
-    let account = account::Entity::update(account::ActiveModel {
-        id: Set(account.id),
-        password_hash: Set(hash),
-        must_change_password: Set(false),
-        password_set_at: Set(Some(now)),
-        updated_at: Set(now),
-        ..Default::default()
-    })
-    .exec(db)
-    .await?;
+    let account = account::Entity::find_by_id(account.id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
     let session = Uuid::now_v7();
     let refresh = insert_refresh_token(db, accounts, account.id, session, now).await?;
     audit::record(
@@ -660,6 +687,7 @@ pub async fn create(
         role,
         organization_code,
     } = new;
+    let username = &self::username(username)?;
     if let Some(why) = password::refusal(password_plain, username) {
         return Err(ApiError::bad_input("password", why));
     }
@@ -671,7 +699,7 @@ pub async fn create(
     let hash = password::hash(password_plain)?;
     let model = account::ActiveModel {
         id: Set(Uuid::now_v7()),
-        username: Set(username.trim().to_lowercase()),
+        username: Set(username.clone()),
         display_name: Set(display_name.to_owned()),
         password_hash: Set(hash),
         role: Set(role),
@@ -776,4 +804,17 @@ async fn revoke_family(
         .exec(db)
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::username;
+
+    #[test]
+    fn usernames_are_lower_case_and_plain() {
+        assert_eq!(username("  Zhang.Wei_2 ").unwrap(), "zhang.wei_2");
+        for bad in ["ab", "张伟", "zhang wei", "a@b.cn", &"x".repeat(65)] {
+            assert!(username(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -7,7 +7,15 @@
 //!
 //! A new account and a reset get a one-time password, shown once to the administrator, which
 //! signs in nowhere: the person replaces it with `changePassword` within
-//! [`ONE_TIME_PASSWORD_TTL`], and no administrator ever knows a password in use.
+//! [`crate::domain::account::ONE_TIME_PASSWORD_TTL`]. An administrator never learns the
+//! password a person chose; one who resets an account and replaces the one-time password
+//! itself could act as that person, which the person notices (their password stops working)
+//! and the audit trail shows (`account.reset_password`, `account.password_change` with the
+//! address it came from).
+//!
+//! Units of the kinds the service routes work to by region (police stations, township
+//! governments, education bureaus) are one per region and keep their kind, so that no
+//! administrator can divert reports or dropout cases to a unit of its making.
 
 use entity::{account, enums::OrganizationKind, enums::Role, organization, region};
 use rand::seq::IndexedRandom;
@@ -20,12 +28,11 @@ use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
-pub use crate::domain::account::ONE_TIME_PASSWORD_TTL;
 use crate::{
     auth::password,
     domain::{
         Actor,
-        account::end_every_session,
+        account::{end_every_session, username},
         escape_like, idempotency,
         kind::Kind,
         page::{self, Page, Slice},
@@ -117,16 +124,23 @@ pub struct OrganizationDraft {
     pub mandatory_reporter: bool,
 }
 
-/// Changes to a unit; `None` leaves a value as it is.
+/// Changes to a unit; `None` leaves a value as it is. A unit keeps its code, kind and region.
 #[derive(Debug, Clone, Default)]
 pub struct OrganizationChange {
     /// A new name.
     pub name: Option<String>,
-    /// A new kind.
-    pub kind: Option<OrganizationKind>,
     /// Whether its staff must report children in danger.
     pub mandatory_reporter: Option<bool>,
 }
+
+/// The kinds of unit the service routes work to by region (a report to the police of its
+/// county, a notified report and an assessment to the township government, a dropout case to
+/// the county's education bureau): one of each per region.
+const ROUTED: [OrganizationKind; 3] = [
+    OrganizationKind::PublicSecurity,
+    OrganizationKind::TownshipGovernment,
+    OrganizationKind::Education,
+];
 
 /// The accounts the caller administers, by username.
 pub async fn list(
@@ -173,11 +187,18 @@ pub async fn create_account(
     draft: AccountDraft,
 ) -> ApiResult<Once<account::Model, WithPassword>> {
     idempotency::check(key)?;
+    let draft = AccountDraft {
+        username: draft.username.trim().to_lowercase(),
+        ..draft
+    };
     let fingerprint = idempotency::fingerprint(&draft);
     let attempt = CREATE_ACCOUNT.attempt(actor, key, &fingerprint);
+    // Hashed before the transaction opens: argon2 takes a while, a write lock should not.
+    let one_time_password = one_time_password();
+    let hash = hash(&one_time_password).await?;
     store
         .create_once::<account::Entity, _, _>(attempt, |work| async move {
-            let created = insert_account(work.db(), actor, draft).await;
+            let created = insert_account(work.db(), actor, draft, (one_time_password, hash)).await;
             let created = match created {
                 Ok(created) => attempt
                     .remember(work.db(), created.account.id, actor.now)
@@ -194,10 +215,12 @@ async fn insert_account(
     db: &impl ConnectionTrait,
     actor: &Actor<'_>,
     draft: AccountDraft,
+    (one_time_password, hash): (String, String),
 ) -> ApiResult<WithPassword> {
     let username = username(&draft.username)?;
     let display_name = required_text("input.displayName", &draft.display_name, 100)?;
-    let unit = administered_unit(db, actor, draft.organization, "input.organizationId").await?;
+    let unit =
+        administered_unit(db, actor, draft.organization, Some("input.organizationId")).await?;
     let taken = account::Entity::find()
         .filter(account::Column::Username.eq(&username))
         .one(db)
@@ -213,8 +236,6 @@ async fn insert_account(
                 .then_some((Kind::Account, taken.id)),
         });
     }
-    let one_time_password = one_time_password();
-    let hash = hash(&one_time_password).await?;
     let account = account::Entity::insert(account::ActiveModel {
         id: Set(Uuid::now_v7()),
         username: Set(username),
@@ -281,9 +302,11 @@ pub async fn update_account(
         row.role = Set(role);
     }
     if let Some(unit) = change.organization {
-        row.organization_id = Set(administered_unit(db, actor, unit, "input.organizationId")
-            .await?
-            .id);
+        row.organization_id = Set(
+            administered_unit(db, actor, unit, Some("input.organizationId"))
+                .await?
+                .id,
+        );
     }
     let after = account::Entity::update(row).exec(db).await?;
     if rights_change {
@@ -355,6 +378,8 @@ pub async fn reset_password(
     actor: &Actor<'_>,
     id: Uuid,
 ) -> ApiResult<WithPassword> {
+    let one_time_password = one_time_password();
+    let hash = hash(&one_time_password).await?;
     let work = store.begin().await?;
     let db = work.db();
     let account = administered_account(db, actor, id).await?;
@@ -364,10 +389,9 @@ pub async fn reset_password(
             "change your own password with changePassword",
         ));
     }
-    let one_time_password = one_time_password();
     account::Entity::update(account::ActiveModel {
         id: Set(account.id),
-        password_hash: Set(hash(&one_time_password).await?),
+        password_hash: Set(hash),
         must_change_password: Set(true),
         password_set_at: Set(Some(actor.now)),
         updated_at: Set(actor.now),
@@ -438,14 +462,31 @@ async fn insert_organization(
         .ok_or_else(|| {
             ApiError::bad_input("input.regionId", "no such region in your jurisdiction")
         })?;
-    if organization::Entity::find()
+    let taken = organization::Entity::find()
         .filter(organization::Column::Code.eq(&code))
         .one(db)
-        .await?
-        .is_some()
-    {
-        // Units are public to every signed-in account: the existing one may be named.
-        return Err(ApiError::conflict("a unit with this code already exists"));
+        .await?;
+    if let Some(taken) = taken {
+        // Units are public to every signed-in account: the existing one is named.
+        return Err(ApiError::Conflict {
+            message: "a unit with this code already exists".to_owned(),
+            existing: Some((Kind::Organization, taken.id)),
+        });
+    }
+    if ROUTED.contains(&draft.kind) {
+        let routed_to = organization::Entity::find()
+            .filter(organization::Column::Kind.eq(draft.kind))
+            .filter(organization::Column::RegionId.eq(region.id))
+            .one(db)
+            .await?;
+        if let Some(unit) = routed_to {
+            return Err(ApiError::Conflict {
+                message: "the region has a unit of this kind already, which the service routes \
+                          reports and cases to"
+                    .to_owned(),
+                existing: Some((Kind::Organization, unit.id)),
+            });
+        }
     }
     let unit = organization::Entity::insert(organization::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -469,7 +510,7 @@ async fn insert_organization(
     Ok(unit)
 }
 
-/// Changes a unit of the caller's jurisdiction: its name, kind, or reporting duty.
+/// Changes a unit of the caller's jurisdiction: its name or reporting duty.
 pub async fn update_organization(
     store: Store<'_>,
     actor: &Actor<'_>,
@@ -478,16 +519,13 @@ pub async fn update_organization(
 ) -> ApiResult<organization::Model> {
     let work = store.begin().await?;
     let db = work.db();
-    let before = administered_unit(db, actor, id, "input.id").await?;
+    let before = administered_unit(db, actor, id, None).await?;
     let mut row = organization::ActiveModel {
         id: Set(before.id),
         ..Default::default()
     };
     if let Some(name) = &change.name {
         row.name = Set(required_text("input.name", name, 100)?);
-    }
-    if let Some(kind) = change.kind {
-        row.kind = Set(kind);
     }
     if let Some(duty) = change.mandatory_reporter {
         row.mandatory_reporter = Set(duty);
@@ -505,51 +543,36 @@ pub async fn update_organization(
     Ok(after)
 }
 
-/// A username as stored: trimmed, lower case, 3 to 64 of a-z, 0-9, `.`, `_`, `-`.
-fn username(text: &str) -> ApiResult<String> {
-    let name = text.trim().to_lowercase();
-    let length = name.chars().count();
-    if !(3..=64).contains(&length)
-        || !name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
-    {
-        return Err(ApiError::bad_input(
-            "input.username",
-            "must be 3 to 64 of a-z, 0-9, '.', '_' and '-'",
-        ));
-    }
-    Ok(name)
-}
-
-/// The unit `id` when it serves the caller's jurisdiction, else bad input in `field` (or not
-/// found, for the unit a mutation is about).
+/// The unit `id` when it serves the caller's jurisdiction, locked for the rest of the
+/// transaction; else bad input in `field`, or, without one (the unit a mutation is about), not
+/// found.
 async fn administered_unit(
     db: &impl ConnectionTrait,
     actor: &Actor<'_>,
     id: Uuid,
-    field: &str,
+    field: Option<&str>,
 ) -> ApiResult<organization::Model> {
-    let Some(unit) = organization::Entity::find_by_id(id).one(db).await? else {
-        return Err(refused_unit(field));
+    let refused = || match field {
+        Some(field) => ApiError::bad_input(field, "no such unit in your jurisdiction"),
+        None => ApiError::NotFound,
+    };
+    let Some(unit) = organization::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(db)
+        .await?
+    else {
+        return Err(refused());
     };
     let path = unit_region(db, unit.id).await?;
     if actor.policy.may_administer(actor.principal, &path) {
         Ok(unit)
     } else {
-        Err(refused_unit(field))
+        Err(refused())
     }
 }
 
-fn refused_unit(field: &str) -> ApiError {
-    if field == "input.id" {
-        ApiError::NotFound
-    } else {
-        ApiError::bad_input(field, "no such unit in your jurisdiction")
-    }
-}
-
-/// The account `id` when the caller administers it, else not found.
+/// The account `id` when the caller administers it, locked for the rest of the transaction
+/// (so that it is not moved out of the jurisdiction meanwhile), else not found.
 async fn administered_account(
     db: &impl ConnectionTrait,
     actor: &Actor<'_>,
@@ -557,6 +580,7 @@ async fn administered_account(
 ) -> ApiResult<account::Model> {
     account::Entity::find_by_id(id)
         .filter(scope::administered_accounts(actor.policy, actor.principal))
+        .lock_exclusive()
         .one(db)
         .await?
         .ok_or(ApiError::NotFound)
@@ -650,13 +674,5 @@ mod tests {
         assert_eq!(first.len(), 19);
         assert!(password::refusal(&first, "someone").is_none(), "{first}");
         assert_ne!(first, one_time_password());
-    }
-
-    #[test]
-    fn usernames_are_lower_case_and_plain() {
-        assert_eq!(username("  Zhang.Wei_2 ").unwrap(), "zhang.wei_2");
-        for bad in ["ab", "张伟", "zhang wei", "a@b.cn", &"x".repeat(65)] {
-            assert!(username(bad).is_err(), "{bad}");
-        }
     }
 }

@@ -70,6 +70,8 @@ pub struct ChildFilter {
     pub paired_with: Option<Uuid>,
     /// Held by this submission of the ledger (of a region within the caller's jurisdiction).
     pub submission: Option<Uuid>,
+    /// Not in touch with a parent working away since then (or never).
+    pub no_parent_contact_since: Option<DateTime<Utc>>,
 }
 
 /// The order of the children list.
@@ -303,6 +305,17 @@ pub async fn list(
                     .column(entity::pairing::Column::ChildId)
                     .filter(entity::pairing::Column::TeacherAccountId.eq(teacher))
                     .filter(entity::pairing::Column::EndedOn.is_null())
+                    .into_query(),
+            ),
+        );
+    }
+    if let Some(since) = filter.no_parent_contact_since {
+        query = query.filter(
+            child::Column::Id.not_in_subquery(
+                entity::parent_contact::Entity::find()
+                    .select_only()
+                    .column(entity::parent_contact::Column::ChildId)
+                    .filter(entity::parent_contact::Column::ContactedAt.gte(since))
                     .into_query(),
             ),
         );

@@ -40,6 +40,7 @@ kinds! {
     Visit,
     Pairing,
     GuardianContact,
+    ParentContact,
     DropoutCase,
     Assignment,
     ServiceActivity,

@@ -16,6 +16,7 @@ pub mod kind;
 pub mod organization;
 pub mod page;
 pub mod pairing;
+pub mod parent_contact;
 pub mod region;
 pub mod report;
 pub mod schooling;

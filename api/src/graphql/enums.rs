@@ -346,6 +346,32 @@ pub enum Rating {
     Serious,
 }
 
+/// How a child was in touch with a parent working away.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "entity::enums::ParentContactMethod")]
+pub enum ParentContactMethod {
+    /// A phone call.
+    Phone,
+    /// A video call.
+    Video,
+    /// The parent came home, or the child went to the parent.
+    VisitHome,
+}
+
+/// Who made a child's contact with a parent possible.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "entity::enums::ContactFacilitator")]
+pub enum ContactFacilitator {
+    /// The school (a teacher's phone, the school's video link).
+    School,
+    /// The village committee or its child director.
+    Village,
+    /// A venue: the village's service station, a women's home, a children's happy home.
+    Venue,
+    /// The family itself.
+    Family,
+}
+
 /// How a teacher was in touch with a parent or entrusted guardian.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "entity::enums::ContactMethod")]

@@ -591,6 +591,19 @@ loaders! {
             Some((guardian_contact::Column::ContactedAt, Order::Desc)),
         ),
         by |g| g.child_id;
+    /// Each child's contacts with its parents working away.
+    parent_contacts: ByParent<ParentContacts> in Unscoped -> entity::parent_contact::Model
+        = |c, keys| domain::rows_in::<entity::parent_contact::Entity>(
+            &c.db,
+            entity::parent_contact::Column::ChildId,
+            keys,
+            Some((entity::parent_contact::Column::ContactedAt, Order::Desc)),
+        ),
+        by |p| p.child_id;
+    /// Each child's latest contact with a parent working away.
+    last_parent_contacts: ByKey<LastParentContacts> in Unscoped
+        -> domain::parent_contact::LastContact
+        = |c, keys| domain::parent_contact::last_contacts(&c.db, keys), by |l| l.child_id;
     /// Accounts' display names.
     account_names: ByKey<AccountNames> in Unscoped -> (Uuid, String)
         = |c, keys| domain::pairing::account_names(&c.db, keys), by |(id, _)| *id;

@@ -20,6 +20,7 @@ pub mod loaders;
 pub mod node;
 pub mod organization;
 pub mod pairing;
+pub mod parent_contact;
 pub mod region;
 pub mod report;
 pub mod schooling;
@@ -69,6 +70,7 @@ pub struct Mutation(
     child::mutation::ChildMutation,
     visit::mutation::VisitMutation,
     pairing::mutation::PairingMutation,
+    parent_contact::ParentContactMutation,
     schooling::mutation::SchoolingMutation,
     activity::mutation::ActivityMutation,
     report::mutation::ReportMutation,

@@ -22,6 +22,7 @@ use crate::{
         intervention::types::Intervention,
         organization::types::Organization,
         pairing::types::{GuardianContact, Pairing},
+        parent_contact::ParentContact,
         region::types::Region,
         report::types::Report,
         schooling::types::{Assignment, DropoutCase},
@@ -127,6 +128,14 @@ nodes! {
             domain::child::owned::<Entity>(db, actor, (Column::Id, id), Column::ChildId)
                 .await?
                 .map(GuardianContact)
+        };
+    /// A child's contact with a parent working away.
+    ParentContact(ParentContact) through ["Query.child", "Child.parentContacts"]
+        = |db, actor, id| {
+            use entity::parent_contact::{Column, Entity};
+            domain::child::owned::<Entity>(db, actor, (Column::Id, id), Column::ChildId)
+                .await?
+                .map(ParentContact)
         };
     /// A dropout case.
     DropoutCase(DropoutCase) through ["Query.dropoutCases"]

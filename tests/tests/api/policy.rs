@@ -479,7 +479,6 @@ async fn a_mutation_the_role_may_not_call_is_forbidden_and_audited() {
 #[tokio::test]
 async fn every_role_reaches_the_assistance_and_screening_operations_the_policy_allows() {
     let app = TestApp::spawn().await;
-    let policy = app.state.policy.clone();
     let operations = [
         (
             "Query",
@@ -573,10 +572,18 @@ async fn every_role_reaches_the_assistance_and_screening_operations_the_policy_a
             "mutation { recordScreening(input: {idempotencyKey: \"k\", campaignId: \"x\", screenedOn: \"2030-01-01\", finding: \"f\"}) { __typename } }",
         ),
     ];
+    reached_as_the_policy_says(&app, &operations).await;
+}
+
+/// Sends each operation (root, field, document with nonsense input) as every role: refused as
+/// `FORBIDDEN` to the roles the policy refuses it, and reaching its own checks for the others
+/// (a mutation, `BAD_USER_INPUT`).
+pub(crate) async fn reached_as_the_policy_says(app: &TestApp, operations: &[(&str, &str, &str)]) {
+    let policy = app.state.policy.clone();
     let mut checks = 0;
     for role in Role::iter() {
         let tokens = app.login_as(role).await;
-        for (root, field, operation) in operations {
+        for &(root, field, operation) in operations {
             let response = app.gql(Some(&tokens.access), operation, json!({})).await;
             let codes = response.codes();
             let at = format!("{role:?} {root}.{field}");

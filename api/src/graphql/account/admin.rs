@@ -106,15 +106,14 @@ pub struct CreateOrganizationInput {
     pub mandatory_reporter: bool,
 }
 
-/// Changes to a unit; fields left out stay as they are. A unit keeps its code and region.
+/// Changes to a unit; fields left out stay as they are. A unit keeps its code, kind and
+/// region (the service routes reports and cases to units by kind and region).
 #[derive(InputObject)]
 pub struct UpdateOrganizationInput {
     /// The unit, within your jurisdiction.
     pub id: ID,
     /// A new name.
     pub name: Option<String>,
-    /// A new kind.
-    pub kind: Option<OrganizationKind>,
     /// Whether its staff must report children in danger.
     pub mandatory_reporter: Option<bool>,
 }
@@ -273,6 +272,8 @@ impl AdministrationMutation {
         };
         let account =
             domain::administration::update_account(ctx.state().store(), &actor, id, change).await?;
+        // This instance refuses the old rights from its next request; the others hear of it.
+        ctx.state().sessions.account_changed(id);
         Ok(AccountPayload {
             account: Account(account),
         })
@@ -306,11 +307,9 @@ impl AdministrationMutation {
     ) -> Result<ResetPasswordPayload> {
         let actor = ctx.actor()?;
         let id = ids::expect(Kind::Account, &input.id, "input.id")?;
-        Ok(
-            domain::administration::reset_password(ctx.state().store(), &actor, id)
-                .await?
-                .into(),
-        )
+        let done = domain::administration::reset_password(ctx.state().store(), &actor, id).await?;
+        ctx.state().sessions.account_changed(id);
+        Ok(done.into())
     }
 
     /// Changes a password, signed in or not: the username and current password prove it,
@@ -332,7 +331,9 @@ impl AdministrationMutation {
         Ok(tokens.into())
     }
 
-    /// Creates a unit serving a region of your jurisdiction.
+    /// Creates a unit serving a region of your jurisdiction. A region has one police unit,
+    /// township government and education bureau at most (`CONFLICT` naming the one there):
+    /// the service routes reports and cases to them.
     async fn create_organization(
         &self,
         ctx: &Context<'_>,
@@ -363,7 +364,7 @@ impl AdministrationMutation {
         })
     }
 
-    /// Changes a unit of your jurisdiction: its name, kind or reporting duty.
+    /// Changes a unit of your jurisdiction: its name or reporting duty.
     async fn update_organization(
         &self,
         ctx: &Context<'_>,
@@ -373,7 +374,6 @@ impl AdministrationMutation {
         let id = ids::expect(Kind::Organization, &input.id, "input.id")?;
         let change = OrganizationChange {
             name: input.name,
-            kind: input.kind.map(Into::into),
             mandatory_reporter: input.mandatory_reporter,
         };
         let unit =
@@ -394,6 +394,7 @@ async fn set_disabled(
     let id = ids::expect(Kind::Account, &input.id, "input.id")?;
     let account =
         domain::administration::set_disabled(ctx.state().store(), &actor, id, disabled).await?;
+    ctx.state().sessions.account_changed(id);
     Ok(AccountPayload {
         account: Account(account),
     })

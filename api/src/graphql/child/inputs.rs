@@ -49,6 +49,29 @@ pub struct ChildFilter {
     pub not_reviewed_this_quarter: bool,
     /// Only the children a submission of the ledger holds (`ledgerSubmissions`).
     pub submission_id: Option<ID>,
+    /// Only children not in touch with a parent working away for this many days (1 to 366;
+    /// 30 is when `parentContactOverdue` turns true), or never.
+    pub no_parent_contact_in_days: Option<u32>,
+}
+
+/// The start of a window of `days` days (1 to 366) up to `now`, for
+/// `noParentContactInDays`; bad input in `field` otherwise.
+pub fn silent_since(
+    days: Option<u32>,
+    now: chrono::DateTime<chrono::Utc>,
+    field: &str,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, crate::error::ApiError> {
+    days.map(|days| {
+        if (1..=366).contains(&days) {
+            Ok(now - chrono::TimeDelta::days(i64::from(days)))
+        } else {
+            Err(crate::error::ApiError::bad_input(
+                field,
+                "must be 1 to 366 days",
+            ))
+        }
+    })
+    .transpose()
 }
 
 /// The order of the children list. A role sorts only by what it reads in full (the access

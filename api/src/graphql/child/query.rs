@@ -77,6 +77,11 @@ impl ChildQuery {
             not_reviewed_this_quarter: filter.not_reviewed_this_quarter,
             paired_with: None,
             submission,
+            no_parent_contact_since: super::inputs::silent_since(
+                filter.no_parent_contact_in_days,
+                actor.now,
+                "filter.noParentContactInDays",
+            )?,
         };
         let by_name = ctx
             .state()

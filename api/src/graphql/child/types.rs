@@ -21,6 +21,7 @@ use crate::{
         intervention::types::Intervention,
         organization::types::Organization,
         pairing::types::{GuardianContact, Pairing},
+        parent_contact::ParentContact,
         region::types::Region,
         schooling::types::SchoolAbsence,
         visit::types::Visit,
@@ -96,6 +97,9 @@ impl Child {
             ("visits", &[]),
             ("helpingTeacher", &[]),
             ("guardianContacts", &[]),
+            ("lastParentContactAt", &[]),
+            ("parentContactOverdue", &[]),
+            ("parentContacts", &[]),
             ("openAbsences", &[]),
             ("needsGuardian", &[C::NeedsGuardian]),
             ("interventions", &[]),
@@ -410,6 +414,32 @@ impl Child {
     async fn guardian_contacts(&self, ctx: &Context<'_>) -> Result<Option<Vec<GuardianContact>>> {
         let rows = ctx.loaders().contacts().of(self.0.id).await?;
         Ok(Some(rows.into_iter().map(GuardianContact).collect()))
+    }
+
+    /// When the child was last in touch with a parent working away (call, video call, visit
+    /// home), as recorded with `recordParentContact`; null when never.
+    async fn last_parent_contact_at(&self, ctx: &Context<'_>) -> Result<Option<DateTime<Utc>>> {
+        Ok(ctx
+            .loaders()
+            .last_parent_contacts()
+            .one(self.0.id)
+            .await?
+            .map(|last| last.at))
+    }
+
+    /// Whether the child has not been in touch with a parent working away for 30 days (or
+    /// never, as far as recorded): someone should help the child call.
+    async fn parent_contact_overdue(&self, ctx: &Context<'_>) -> Result<Option<bool>> {
+        let since = ctx.state().clock.now()
+            - chrono::TimeDelta::days(crate::domain::parent_contact::SILENCE_DAYS);
+        let last = ctx.loaders().last_parent_contacts().one(self.0.id).await?;
+        Ok(Some(last.is_none_or(|last| last.at < since)))
+    }
+
+    /// The child's contacts with its parents working away, newest first.
+    async fn parent_contacts(&self, ctx: &Context<'_>) -> Result<Option<Vec<ParentContact>>> {
+        let rows = ctx.loaders().parent_contacts().of(self.0.id).await?;
+        Ok(Some(rows.into_iter().map(ParentContact).collect()))
     }
 
     /// School days missed without a reason in the last 30 days, newest first.

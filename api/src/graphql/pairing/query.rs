@@ -18,10 +18,15 @@ pub struct PairingQuery;
 #[Object]
 impl PairingQuery {
     /// The children you help as a teacher, by name: the pairing app's home screen. Ask for
-    /// `guardians`, `lastVisitedAt` and `guardianContacts` in the same query; they are batched.
+    /// `guardians`, `lastVisitedAt`, `guardianContacts` and `parentContactOverdue` in the same
+    /// query; they are batched.
     async fn my_paired_children(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Only children not in touch with a parent working away for this many days (1 to 366), or never; with `totalCount`, how many need help to call home."
+        )]
+        no_parent_contact_in_days: Option<u32>,
         #[graphql(desc = "How many children to return (0 to 100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Return the children after this cursor (`pageInfo.endCursor`).")]
         after: Option<String>,
@@ -30,6 +35,11 @@ impl PairingQuery {
         let (page, paging) = connection::page::<ChildKey>(ctx, first, after.as_deref())?;
         let filter = domain::child::ChildFilter {
             paired_with: Some(actor.principal.account_id),
+            no_parent_contact_since: crate::graphql::child::inputs::silent_since(
+                no_parent_contact_in_days,
+                actor.now,
+                "noParentContactInDays",
+            )?,
             ..Default::default()
         };
         let order = domain::child::ChildOrder::Name;
