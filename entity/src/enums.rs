@@ -491,6 +491,32 @@ pub enum ContactMethod {
     ParentMeeting,
 }
 
+/// What kind of venue children are served at.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum VenueKind {
+    /// A village's service station for left-behind children (留守儿童服务工作站), which every
+    /// village must have.
+    VillageServiceStation,
+    /// A women's home (妇女之家).
+    WomensHome,
+    /// A children's happy home (儿童快乐家园).
+    ChildrensHappyHome,
+    /// A children's activity centre (儿童活动中心).
+    ChildrensActivityCentre,
+    /// A parents' school (家长学校).
+    ParentsSchool,
+    /// Any other.
+    Other,
+}
+
 /// How a child was in touch with a parent working away.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,

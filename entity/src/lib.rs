@@ -46,4 +46,6 @@ pub mod screening_team;
 pub mod service_activity;
 pub mod service_activity_child;
 pub mod service_item;
+pub mod venue;
+pub mod venue_staff;
 pub mod visit;

@@ -28,6 +28,7 @@ mod m20261208_000022_assignment_done_at;
 mod m20261209_000023_guardians_version;
 mod m20261210_000024_account_passwords;
 mod m20261211_000025_parent_contacts;
+mod m20261212_000026_venues;
 pub mod rollback;
 
 /// The ordered list of Shouhu's migrations.
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000023_guardians_version::Migration),
             Box::new(m20261210_000024_account_passwords::Migration),
             Box::new(m20261211_000025_parent_contacts::Migration),
+            Box::new(m20261212_000026_venues::Migration),
         ]
     }
 }

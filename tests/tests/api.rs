@@ -76,5 +76,7 @@ mod submissions;
 mod tamper;
 #[path = "api/trends.rs"]
 mod trends;
+#[path = "api/venues.rs"]
+mod venues;
 #[path = "api/visits.rs"]
 mod visits;

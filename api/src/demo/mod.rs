@@ -17,10 +17,10 @@ use entity::{
         ChildStatus, ContactFacilitator, Gender, GuardianRelation, GuardianshipCapacity,
         GuardianshipQuality, HazardKind, HealthStatus, LeftBehindType, LivingArrangement,
         OrganizationKind, ParentContactMethod, Rating, RegionLevel, RiskLevel, Role,
-        SchoolingStage, ScreeningSeason, TeamKind, VisitMethod,
+        SchoolingStage, ScreeningSeason, TeamKind, VenueKind, VisitMethod,
     },
     guardian, hazard_site, organization, pairing, parent_contact, region, screening_campaign,
-    screening_team, visit,
+    screening_team, venue, venue_staff, visit,
 };
 use rand::{Rng, SeedableRng, rngs::StdRng, seq::IndexedRandom};
 use sea_orm::{
@@ -78,6 +78,7 @@ pub async fn counts(
             "parent_contact",
             parent_contact::Entity::find().count(db).await?,
         ),
+        ("venue", venue::Entity::find().count(db).await?),
         (
             "screening_campaign",
             screening_campaign::Entity::find().count(db).await?,
@@ -192,6 +193,8 @@ struct DemoData {
     visits: Vec<visit::ActiveModel>,
     pairings: Vec<pairing::ActiveModel>,
     parent_contacts: Vec<parent_contact::ActiveModel>,
+    venues: Vec<venue::ActiveModel>,
+    venue_staff: Vec<venue_staff::ActiveModel>,
     campaigns: Vec<screening_campaign::ActiveModel>,
     sites: Vec<hazard_site::ActiveModel>,
     teams: Vec<screening_team::ActiveModel>,
@@ -587,6 +590,7 @@ impl Generator {
             demo_supervisor.ok_or_else(|| anyhow::anyhow!("demo supervisor missing"))?;
         self.screening(first_township, supervisor)?;
         self.parent_contacts(&helped);
+        self.venues(&villages, first_township);
         Ok(Demo {
             data: self.data,
             villages,
@@ -961,6 +965,41 @@ impl Generator {
         }
     }
 
+    /// A service station in three of every four villages of the first township (so that
+    /// `villagesWithoutStation` names the others), run by the village committee and staffed by
+    /// its child director.
+    fn venues(&mut self, villages: &[Village], first_township: &str) {
+        for (n, village) in villages
+            .iter()
+            .filter(|v| v.code.starts_with(first_township))
+            .enumerate()
+        {
+            if n % 4 == 3 {
+                continue;
+            }
+            let id = self.id();
+            self.data.venues.push(venue::ActiveModel {
+                id: Set(id),
+                kind: Set(VenueKind::VillageServiceStation),
+                name: Set(format!("{}留守儿童服务工作站", village.name)),
+                region_id: Set(village.id),
+                region_path: Set(village.path.clone()),
+                organization_id: Set(village.committee),
+                address: Set(Some(format!("{}村委会一楼", village.name))),
+                opening_hours: Set(Some("周一至周五 16:00-18:00，周六 9:00-11:00".to_owned())),
+                closed_on: Set(None),
+                close_reason: Set(None),
+                created_by: Set(village.director),
+                created_at: Set(self.now),
+                updated_at: Set(self.now),
+            });
+            self.data.venue_staff.push(venue_staff::ActiveModel {
+                venue_id: Set(id),
+                account_id: Set(village.director),
+            });
+        }
+    }
+
     /// Calls home the demo teacher helped with: for two in three of its children a video call
     /// with the father some days ago, so that the others show as overdue.
     fn parent_contacts(&mut self, helped: &[(Uuid, Uuid, Uuid, Uuid)]) {
@@ -1015,6 +1054,8 @@ impl DemoData {
         insert_all(db, self.visits).await?;
         insert_all(db, self.pairings).await?;
         insert_all(db, self.parent_contacts).await?;
+        insert_all(db, self.venues).await?;
+        insert_all(db, self.venue_staff).await?;
         insert_all(db, self.campaigns).await?;
         insert_all(db, self.sites).await?;
         insert_all(db, self.teams).await?;

@@ -196,7 +196,7 @@ pub async fn create_account(
     // Hashed before the transaction opens: argon2 takes a while, a write lock should not.
     let one_time_password = one_time_password();
     let hash = hash(&one_time_password).await?;
-    store
+    let once = store
         .create_once::<account::Entity, _, _>(attempt, |work| async move {
             let created = insert_account(work.db(), actor, draft, (one_time_password, hash)).await;
             let created = match created {
@@ -208,7 +208,12 @@ pub async fn create_account(
             };
             (work, created)
         })
-        .await
+        .await?;
+    // A retry answers the first account only while the caller still administers it.
+    if let Once::Replayed(account) = &once {
+        administered_account(store.db, actor, account.id).await?;
+    }
+    Ok(once)
 }
 
 async fn insert_account(
@@ -455,7 +460,9 @@ async fn insert_organization(
         ));
     }
     let name = required_text("input.name", &draft.name, 100)?;
+    // Locked, so that two units of a routed kind are not created for it at once.
     let region = region::Entity::find_by_id(draft.region)
+        .lock_exclusive()
         .one(db)
         .await?
         .filter(|r| actor.policy.may_administer(actor.principal, &r.path))

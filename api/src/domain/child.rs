@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use entity::{
-    child,
+    child, child_guardian,
     enums::{
         Benefit, ChildStatus, Gender, GuardianshipQuality, HealthStatus, IncomeSource,
         LeftBehindType, LivingArrangement, OrganizationKind, RegionLevel, RiskLevel,
@@ -207,6 +207,29 @@ pub async fn owned<E: EntityTrait>(
         .await?)
 }
 
+/// The ids of the children with a current guardian working away (the form's place of work on
+/// record), as a subquery.
+fn children_with_a_parent_away() -> sea_orm::sea_query::SelectStatement {
+    child_guardian::Entity::find()
+        .select_only()
+        .column(child_guardian::Column::ChildId)
+        .filter(child_guardian::Column::EndedAt.is_null())
+        .filter(
+            child_guardian::Column::GuardianId.in_subquery(
+                entity::guardian::Entity::find()
+                    .select_only()
+                    .column(entity::guardian::Column::Id)
+                    .filter(
+                        Condition::any()
+                            .add(entity::guardian::Column::WorkProvince.is_not_null())
+                            .add(entity::guardian::Column::WorkCity.is_not_null()),
+                    )
+                    .into_query(),
+            ),
+        )
+        .into_query()
+}
+
 /// One child, if the caller may see it.
 pub async fn find(
     db: &impl ConnectionTrait,
@@ -310,15 +333,21 @@ pub async fn list(
         );
     }
     if let Some(since) = filter.no_parent_contact_since {
-        query = query.filter(
-            child::Column::Id.not_in_subquery(
-                entity::parent_contact::Entity::find()
-                    .select_only()
-                    .column(entity::parent_contact::Column::ChildId)
-                    .filter(entity::parent_contact::Column::ContactedAt.gte(since))
-                    .into_query(),
-            ),
-        );
+        use entity::parent_contact;
+        // Active children with a parent working away, and no contact with one since.
+        let recent = parent_contact::Entity::find()
+            .select_only()
+            .expr(Expr::val(1))
+            .filter(
+                Expr::col((parent_contact::Entity, parent_contact::Column::ChildId))
+                    .equals((child::Entity, child::Column::Id)),
+            )
+            .filter(parent_contact::Column::ContactedAt.gte(since))
+            .into_query();
+        query = query
+            .filter(child::Column::Status.eq(ChildStatus::Active))
+            .filter(child::Column::Id.in_subquery(children_with_a_parent_away()))
+            .filter(Expr::exists(recent).not());
     }
     if filter.not_reviewed_this_quarter {
         query = query.filter(

@@ -41,6 +41,7 @@ kinds! {
     Pairing,
     GuardianContact,
     ParentContact,
+    Venue,
     DropoutCase,
     Assignment,
     ServiceActivity,

@@ -24,6 +24,7 @@ pub mod screening;
 pub mod statistics;
 pub mod submission;
 pub mod values;
+pub mod venue;
 pub mod visit;
 pub mod work;
 

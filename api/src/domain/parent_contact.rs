@@ -82,7 +82,7 @@ pub async fn record(
     idempotency::check(key)?;
     let fingerprint = idempotency::fingerprint(&draft);
     let attempt = RECORD_PARENT_CONTACT.attempt(actor, key, &fingerprint);
-    store
+    let once = store
         .create_once::<parent_contact::Entity, _, _>(attempt, |work| async move {
             let created = insert(work.db(), actor, draft).await;
             let created = match created {
@@ -94,7 +94,12 @@ pub async fn record(
             };
             (work, created)
         })
-        .await
+        .await?;
+    // A retry answers the first contact only while its child is still in the caller's sight.
+    if let Once::Replayed(contact) = &once {
+        ledger::get(store.db, actor, contact.child_id).await?;
+    }
+    Ok(once)
 }
 
 async fn insert(

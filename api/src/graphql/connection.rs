@@ -30,6 +30,7 @@ use crate::{
         report::types::{DeadlineAlert, Report},
         schooling::types::{Assignment, DropoutCase},
         screening::types::{ScreeningCampaign, ScreeningRecord},
+        venue::Venue,
         visit::types::Visit,
     },
 };
@@ -130,6 +131,7 @@ connections! {
     ServiceItem => "ServiceItemConnection", "ServiceItemEdge";
     Assessment => "AssessmentConnection", "AssessmentEdge";
     AccessGrant => "AccessGrantConnection", "AccessGrantEdge";
+    Venue => "VenueConnection", "VenueEdge";
 }
 
 /// Where a page stands in its list.

@@ -346,6 +346,25 @@ pub enum Rating {
     Serious,
 }
 
+/// What kind of venue children are served at.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "entity::enums::VenueKind")]
+pub enum VenueKind {
+    /// A village's service station for left-behind children (留守儿童服务工作站), which every
+    /// village must have.
+    VillageServiceStation,
+    /// A women's home (妇女之家).
+    WomensHome,
+    /// A children's happy home (儿童快乐家园).
+    ChildrensHappyHome,
+    /// A children's activity centre (儿童活动中心).
+    ChildrensActivityCentre,
+    /// A parents' school (家长学校).
+    ParentsSchool,
+    /// Any other.
+    Other,
+}
+
 /// How a child was in touch with a parent working away.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "entity::enums::ParentContactMethod")]

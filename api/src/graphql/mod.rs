@@ -29,6 +29,7 @@ pub mod shape;
 pub mod statistics;
 pub mod submission;
 pub mod validate;
+pub mod venue;
 pub mod visit;
 
 use async_graphql::{MergedObject, Schema, SchemaBuilder};
@@ -60,6 +61,7 @@ pub struct Query(
     statistics::follow_up::FollowUpStatisticsQuery,
     statistics::assistance::AssistanceStatisticsQuery,
     submission::query::SubmissionQuery,
+    venue::VenueQuery,
 );
 
 /// Every mutation, joined.
@@ -71,6 +73,7 @@ pub struct Mutation(
     visit::mutation::VisitMutation,
     pairing::mutation::PairingMutation,
     parent_contact::ParentContactMutation,
+    venue::VenueMutation,
     schooling::mutation::SchoolingMutation,
     activity::mutation::ActivityMutation,
     report::mutation::ReportMutation,

@@ -28,6 +28,7 @@ use crate::{
         schooling::types::{Assignment, DropoutCase},
         screening::types::{HazardSite, ScreeningCampaign, ScreeningRecord, ScreeningTeam},
         submission::types::LedgerSubmission,
+        venue::Venue,
         visit::types::Visit,
     },
     policy::Level,
@@ -136,6 +137,12 @@ nodes! {
             domain::child::owned::<Entity>(db, actor, (Column::Id, id), Column::ChildId)
                 .await?
                 .map(ParentContact)
+        };
+    /// A venue where children are served (not personal data: every account reads venues).
+    Venue(Venue) through ["Query.venues"]
+        = |db, _actor, id| {
+            use sea_orm::EntityTrait;
+            entity::venue::Entity::find_by_id(id).one(db).await?.map(Venue)
         };
     /// A dropout case.
     DropoutCase(DropoutCase) through ["Query.dropoutCases"]

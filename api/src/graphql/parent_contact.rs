@@ -28,14 +28,17 @@ impl ParentContact {
         ids::encode(Kind::ParentContact, self.0.id)
     }
 
-    /// The parent.
+    /// The parent, while still a guardian of the child (null once the link ended, as after a
+    /// court revoked the guardianship).
     async fn guardian(&self, ctx: &Context<'_>) -> Result<Option<Guardian>> {
         Ok(ctx
             .loaders()
-            .guardians()
-            .one(self.0.guardian_id)
+            .child_guardians()
+            .of(self.0.child_id)
             .await?
-            .map(Guardian::alone))
+            .into_iter()
+            .find(|(_, g)| g.id == self.0.guardian_id)
+            .map(|(_, g)| Guardian::alone(g)))
     }
 
     /// When.

@@ -291,8 +291,13 @@ pub fn administered_accounts(policy: &Policy, principal: &Principal) -> Conditio
     if !policy.may_administer(principal, principal.region_path.as_str()) {
         return nothing();
     }
-    Condition::all()
-        .add(account::Column::OrganizationId.in_subquery(units_serving(&principal.region_path)))
+    accounts_serving(&principal.region_path)
+}
+
+/// The accounts of units serving the region at `path` or one below it, as a condition on
+/// `account`.
+pub fn accounts_serving(path: &RegionPath) -> Condition {
+    Condition::all().add(account::Column::OrganizationId.in_subquery(units_serving(path)))
 }
 
 /// The ids of the units serving the region at `path` or one below it, as a subquery.

@@ -428,10 +428,21 @@ impl Child {
     }
 
     /// Whether the child has not been in touch with a parent working away for 30 days (or
-    /// never, as far as recorded): someone should help the child call.
+    /// never, as far as recorded): someone should help the child call. Null for a child no
+    /// longer followed, or without a guardian working away on record.
     async fn parent_contact_overdue(&self, ctx: &Context<'_>) -> Result<Option<bool>> {
-        let since = ctx.state().clock.now()
-            - chrono::TimeDelta::days(crate::domain::parent_contact::SILENCE_DAYS);
+        if self.0.status != entity::enums::ChildStatus::Active {
+            return Ok(None);
+        }
+        let guardians = ctx.loaders().child_guardians().of(self.0.id).await?;
+        if !guardians
+            .iter()
+            .any(|(_, g)| g.work_province.is_some() || g.work_city.is_some())
+        {
+            return Ok(None);
+        }
+        let since =
+            ctx.actor()?.now - chrono::TimeDelta::days(crate::domain::parent_contact::SILENCE_DAYS);
         let last = ctx.loaders().last_parent_contacts().one(self.0.id).await?;
         Ok(Some(last.is_none_or(|last| last.at < since)))
     }
