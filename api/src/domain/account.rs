@@ -452,15 +452,7 @@ pub async fn set_disabled(
         .one(db)
         .await?
         .ok_or_else(|| ApiError::bad_input("username", "no account with this username"))?;
-    account::Entity::update_many()
-        .col_expr(account::Column::Disabled, Expr::value(disabled))
-        .col_expr(account::Column::UpdatedAt, Expr::value(now))
-        .filter(account::Column::Id.eq(found.id))
-        .exec(db)
-        .await?;
-    if disabled {
-        end_every_session(db, found.id, now).await?;
-    }
+    write_disabled(db, found.id, disabled, now).await?;
     audit::record(
         db,
         AuditRecord::new(
@@ -482,6 +474,26 @@ pub async fn set_disabled(
     .await?;
     work.commit().await?;
     Ok(found)
+}
+
+/// Disables or enables the account `id`; disabling ends every session of it. The caller audits
+/// and announces the change (`shouhu account disable`, `disableAccount`).
+pub(crate) async fn write_disabled(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    disabled: bool,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    account::Entity::update_many()
+        .col_expr(account::Column::Disabled, Expr::value(disabled))
+        .col_expr(account::Column::UpdatedAt, Expr::value(now))
+        .filter(account::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    if disabled {
+        end_every_session(db, id, now).await?;
+    }
+    Ok(())
 }
 
 /// Revokes every refresh token of the account and bumps its token version, which refuses every
@@ -651,6 +663,10 @@ pub async fn find(
     let Some(account) = account::Entity::find_by_id(id).one(db).await? else {
         return Ok(None);
     };
+    // One's own account (`me`, on every client's start) needs no look at its unit.
+    if principal.account_id == id {
+        return Ok(Some(account));
+    }
     let unit_region = jurisdiction_path(db, account.organization_id).await?;
     Ok(policy
         .may_read_account(principal, id, unit_region.as_str())

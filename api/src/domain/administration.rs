@@ -32,7 +32,7 @@ use crate::{
     auth::password,
     domain::{
         Actor,
-        account::{end_every_session, username},
+        account::{end_every_session, username, write_disabled},
         escape_like, idempotency,
         kind::Kind,
         page::{self, Page, Slice},
@@ -327,10 +327,7 @@ pub async fn update_account(
     .await?;
     announce_change(&work, id).await?;
     work.commit().await?;
-    Ok(account::Entity::find_by_id(id)
-        .one(store.db)
-        .await?
-        .unwrap_or(after))
+    reread(store, id).await
 }
 
 /// Disables an account (every session ends at once) or enables it again.
@@ -342,24 +339,14 @@ pub async fn set_disabled(
 ) -> ApiResult<account::Model> {
     let work = store.begin().await?;
     let db = work.db();
-    let account = administered_account(db, actor, id).await?;
+    administered_account(db, actor, id).await?;
     if !actor.policy.may_change_account(actor.principal, id) {
         return Err(ApiError::bad_input(
             "input.id",
             "you cannot disable or enable your own account",
         ));
     }
-    account::Entity::update(account::ActiveModel {
-        id: Set(account.id),
-        disabled: Set(disabled),
-        updated_at: Set(actor.now),
-        ..Default::default()
-    })
-    .exec(db)
-    .await?;
-    if disabled {
-        end_every_session(db, id, actor.now).await?;
-    }
+    write_disabled(db, id, disabled, actor.now).await?;
     crate::audit::record(
         db,
         actor

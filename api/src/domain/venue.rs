@@ -126,28 +126,6 @@ pub async fn list(
     .await?)
 }
 
-/// Each venue's staff: display names by venue.
-pub async fn staff_of(
-    db: &impl ConnectionTrait,
-    venues: &[Uuid],
-) -> ApiResult<Vec<(Uuid, String)>> {
-    let members = venue_staff::Entity::find()
-        .filter(venue_staff::Column::VenueId.is_in(venues.iter().copied()))
-        .all(db)
-        .await?;
-    let names: std::collections::HashMap<Uuid, String> = account::Entity::find()
-        .filter(account::Column::Id.is_in(members.iter().map(|m| m.account_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|a| (a.id, a.display_name))
-        .collect();
-    Ok(members
-        .into_iter()
-        .filter_map(|m| names.get(&m.account_id).map(|n| (m.venue_id, n.clone())))
-        .collect())
-}
-
 /// The villages within `region` (by default the caller's area) with no open service station,
 /// by code.
 pub async fn villages_without_station(

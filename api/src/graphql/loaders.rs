@@ -604,9 +604,15 @@ loaders! {
     last_parent_contacts: ByKey<LastParentContacts> in Unscoped
         -> domain::parent_contact::LastContact
         = |c, keys| domain::parent_contact::last_contacts(&c.db, keys), by |l| l.child_id;
-    /// Each venue's staff: (venue, display name).
-    venue_staff: ByParent<VenueStaff> in Unscoped -> (Uuid, String)
-        = |c, keys| domain::venue::staff_of(&c.db, keys), by |(venue, _)| *venue;
+    /// Each venue's staff accounts.
+    venue_staff: ByParent<VenueStaff> in Unscoped -> entity::venue_staff::Model
+        = |c, keys| domain::rows_in::<entity::venue_staff::Entity>(
+            &c.db,
+            entity::venue_staff::Column::VenueId,
+            keys,
+            None,
+        ),
+        by |m| m.venue_id;
     /// Accounts' display names.
     account_names: ByKey<AccountNames> in Unscoped -> (Uuid, String)
         = |c, keys| domain::pairing::account_names(&c.db, keys), by |(id, _)| *id;

@@ -65,13 +65,18 @@ impl Venue {
 
     /// The names of its staff.
     async fn staff_names(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
-        Ok(ctx
+        let members: Vec<uuid::Uuid> = ctx
             .loaders()
             .venue_staff()
             .of(self.0.id)
             .await?
             .into_iter()
-            .map(|(_, name)| name)
+            .map(|m| m.account_id)
+            .collect();
+        let names = ctx.loaders().account_names().many(&members).await?;
+        Ok(members
+            .iter()
+            .filter_map(|id| names.get(id).map(|(_, name)| name.clone()))
             .collect())
     }
 
