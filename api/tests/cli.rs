@@ -292,8 +292,9 @@ fn holds(body: &[u8], part: &[u8]) -> bool {
 }
 
 /// Serves with an OTLP endpoint (and `proxies` trusted), sends a request carrying a
-/// `traceparent` of `trace_id` and `flags`, and answers the first export holding the request's
-/// span.
+/// `traceparent` of `trace_id` and `flags`, and answers the exports up to and including the
+/// first one holding the request's span, together: a span that ends before the request's (the
+/// execution's) may have gone out in an earlier batch on a busy machine.
 fn export_of_a_request(proxies: &str, trace_id: &str, flags: &str) -> (String, Vec<u8>) {
     let (port, exported) = collector();
     let endpoint = format!("http://127.0.0.1:{port}");
@@ -310,11 +311,13 @@ fn export_of_a_request(proxies: &str, trace_id: &str, flags: &str) -> (String, V
         &format!("traceparent: 00-{trace_id}-00f067aa0ba902b7-{flags}\r\n"),
     );
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut bodies = Vec::new();
     loop {
         let remaining = deadline.saturating_duration_since(std::time::Instant::now());
         let (path, body) = exported.recv_timeout(remaining).unwrap();
+        bodies.extend_from_slice(&body);
         if holds(&body, b"POST /graphql") {
-            return (path, body);
+            return (path, bodies);
         }
     }
 }
