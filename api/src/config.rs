@@ -82,6 +82,8 @@ pub struct Config {
     pub audit: AuditConfig,
     /// Hours after recording during which the author may correct a visit.
     pub visit_correction_window_hours: u32,
+    /// Hours after recording during which the author may correct a service activity.
+    pub activity_correction_window_hours: u32,
     /// Consecutive school days absent without a reason after which a dropout case opens.
     pub dropout_absence_days: u32,
     /// Hours a break-glass opening of a record outside one's scope lasts.
@@ -391,6 +393,7 @@ impl Default for Config {
             policy_file: None,
             audit: AuditConfig::default(),
             visit_correction_window_hours: 48,
+            activity_correction_window_hours: 48,
             dropout_absence_days: 3,
             break_glass_hours: 4,
             break_glass_per_day: 3,

@@ -143,10 +143,17 @@ pub enum Role {
     HealthWorker,
     /// A justice bureau officer (legal aid).
     JusticeOfficer,
-    /// A court or procuratorate officer.
+    /// A court officer.
     CourtOfficer,
     /// A civil affairs analyst: aggregates and pseudonymized rows.
     Analyst,
+    /// An officer of a county or township education bureau: the dropout inbox, the schools'
+    /// absences and pairings, no reports.
+    EducationOfficer,
+    /// A procuratorate officer: intervention cases it holds grants for, and, to supervise the
+    /// mandatory-report system, the reports of its jurisdiction without the reporter's
+    /// identity.
+    Procurator,
 }
 
 /// A child's gender as registered.
@@ -600,6 +607,8 @@ pub enum SubjectType {
     ServiceItem,
     /// A dropout case.
     DropoutCase,
+    /// An inspection's finding, to be put right (整改).
+    Finding,
 }
 
 /// A unit's part in an assignment.

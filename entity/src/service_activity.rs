@@ -19,8 +19,10 @@ pub struct Model {
     pub title: String,
     /// When it was held.
     pub held_on: Date,
-    /// Where (a room, a village square).
+    /// Where (a room, a village square; the venue's name when it was held at one).
     pub place: String,
+    /// The venue it was held at, if it was.
+    pub venue_id: Option<Uuid>,
     /// The region it was held in.
     pub region_id: Uuid,
     /// That region's path, for jurisdiction.
@@ -32,6 +34,8 @@ pub struct Model {
     pub created_by: Uuid,
     /// When.
     pub created_at: DateTimeUtc,
+    /// When its author last corrected it.
+    pub corrected_at: Option<DateTimeUtc>,
 }
 
 /// No relations are declared: queries name their joins explicitly.

@@ -1,4 +1,4 @@
-//! The `service_activity_child` table: the children an activity served.
+//! The `service_activity_child` table: the children an activity was for.
 
 use sea_orm::entity::prelude::*;
 
@@ -12,6 +12,8 @@ pub struct Model {
     /// The child.
     #[sea_orm(primary_key, auto_increment = false)]
     pub child_id: Uuid,
+    /// Whether the child attended (false: expected, but absent).
+    pub attended: bool,
 }
 
 /// No relations are declared: queries name their joins explicitly.

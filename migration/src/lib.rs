@@ -3,6 +3,7 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod checks;
 mod m20261128_000001_core;
 mod m20261128_000002_ledger;
 mod m20261128_000003_visits;
@@ -29,6 +30,9 @@ mod m20261209_000023_guardians_version;
 mod m20261210_000024_account_passwords;
 mod m20261211_000025_parent_contacts;
 mod m20261212_000026_venues;
+mod m20261213_000027_activity_participants;
+mod m20261214_000028_education_and_procurator_roles;
+mod m20261215_000029_inspections;
 pub mod rollback;
 
 /// The ordered list of Shouhu's migrations.
@@ -64,6 +68,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000024_account_passwords::Migration),
             Box::new(m20261211_000025_parent_contacts::Migration),
             Box::new(m20261212_000026_venues::Migration),
+            Box::new(m20261213_000027_activity_participants::Migration),
+            Box::new(m20261214_000028_education_and_procurator_roles::Migration),
+            Box::new(m20261215_000029_inspections::Migration),
         ]
     }
 }

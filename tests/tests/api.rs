@@ -30,6 +30,8 @@ mod filters;
 mod health;
 #[path = "api/http.rs"]
 mod http;
+#[path = "api/inspections.rs"]
+mod inspections;
 #[path = "api/ledger.rs"]
 mod ledger;
 #[path = "api/limits.rs"]
@@ -60,6 +62,8 @@ mod responses;
 mod responsibility;
 #[path = "api/revocation.rs"]
 mod revocation;
+#[path = "api/roles.rs"]
+mod roles;
 #[path = "api/schema.rs"]
 mod schema;
 #[path = "api/schooling.rs"]

@@ -12,15 +12,16 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, Months, NaiveDate, TimeDelta, Utc};
 use entity::{
-    account, child, child_guardian,
+    account, assignment, child, child_guardian,
     enums::{
-        ChildStatus, ContactFacilitator, Gender, GuardianRelation, GuardianshipCapacity,
-        GuardianshipQuality, HazardKind, HealthStatus, LeftBehindType, LivingArrangement,
-        OrganizationKind, ParentContactMethod, Rating, RegionLevel, RiskLevel, Role,
-        SchoolingStage, ScreeningSeason, TeamKind, VenueKind, VisitMethod,
+        AssignmentStatus, ChildStatus, ContactFacilitator, Gender, GuardianRelation,
+        GuardianshipCapacity, GuardianshipQuality, HazardKind, HealthStatus, LeftBehindType,
+        LivingArrangement, OrganizationKind, ParentContactMethod, Rating, RegionLevel,
+        Responsibility, RiskLevel, Role, SchoolingStage, ScreeningSeason, SubjectType, TeamKind,
+        VenueKind, VisitMethod,
     },
-    guardian, hazard_site, organization, pairing, parent_contact, region, screening_campaign,
-    screening_team, venue, venue_staff, visit,
+    guardian, hazard_site, inspection, inspection_finding, organization, pairing, parent_contact,
+    region, screening_campaign, screening_team, venue, venue_staff, visit,
 };
 use rand::{Rng, SeedableRng, rngs::StdRng, seq::IndexedRandom};
 use sea_orm::{
@@ -198,6 +199,9 @@ struct DemoData {
     campaigns: Vec<screening_campaign::ActiveModel>,
     sites: Vec<hazard_site::ActiveModel>,
     teams: Vec<screening_team::ActiveModel>,
+    assignments: Vec<assignment::ActiveModel>,
+    inspections: Vec<inspection::ActiveModel>,
+    findings: Vec<inspection_finding::ActiveModel>,
 }
 
 /// A village with the staff and units the children there are attached to.
@@ -381,14 +385,13 @@ impl Generator {
                 );
                 per_county.insert(key, id);
             }
-            // The county education bureau's staff see their unit's assignments (dropout cases
-            // reported in writing); the role vocabulary has no education role yet, so they sign
-            // in as county-level officers.
+            // The county education bureau's staff: their unit's inbox receives dropout cases
+            // reported in writing.
             if let Some(education) = per_county.get("education").copied() {
                 self.account(
                     format!("education.{county_code}"),
                     format!("{county_name}教育局"),
-                    Role::CivilAffairsOfficer,
+                    Role::EducationOfficer,
                     education,
                 );
             }
@@ -511,6 +514,12 @@ impl Generator {
             (Role::CourtOfficer, unit("court")?),
             (Role::Analyst, org("unit:civil_affairs")?),
         ];
+        let later_roles = [
+            (Role::EducationOfficer, unit("education")?),
+            (Role::Procurator, org("unit:procuratorate")?),
+        ];
+        let (inspecting, inspected) = (unit("civil_affairs")?, unit("education")?);
+        let mut demo_officer = None;
         let mut demo_teacher = None;
         let mut demo_director = None;
         let mut demo_supervisor = None;
@@ -525,6 +534,7 @@ impl Generator {
                 Role::Teacher => demo_teacher = Some(id),
                 Role::ChildDirector => demo_director = Some(id),
                 Role::ChildSupervisor => demo_supervisor = Some(id),
+                Role::CivilAffairsOfficer => demo_officer = Some(id),
                 _ => {}
             }
         }
@@ -591,6 +601,22 @@ impl Generator {
         self.screening(first_township, supervisor)?;
         self.parent_contacts(&helped);
         self.venues(&villages, first_township);
+        // The roles added last have their demo accounts made last, so that every id made
+        // above stays what it was.
+        let mut rectifier = None;
+        for (role, organization) in later_roles {
+            let id = self.account(
+                demo_username(role),
+                format!("演示账号 {}", role.to_value()),
+                role,
+                organization,
+            );
+            if role == Role::EducationOfficer {
+                rectifier = Some(id);
+            }
+        }
+        let officer = demo_officer.ok_or_else(|| anyhow::anyhow!("demo officer missing"))?;
+        self.inspection((inspecting, officer), inspected, rectifier)?;
         Ok(Demo {
             data: self.data,
             villages,
@@ -1000,6 +1026,92 @@ impl Generator {
         }
     }
 
+    /// One inspection (督查) by the county civil affairs bureau of the county education bureau,
+    /// forty days ago: one finding put right in time, one past its deadline.
+    fn inspection(
+        &mut self,
+        (inspecting, officer): (Uuid, Uuid),
+        inspected: Uuid,
+        rectifier: Option<Uuid>,
+    ) -> anyhow::Result<()> {
+        let region = self
+            .data
+            .organizations
+            .iter()
+            .find(|o| o.id.as_ref() == &inspected)
+            .map(|o| *o.region_id.as_ref())
+            .ok_or_else(|| anyhow::anyhow!("the inspected unit is missing"))?;
+        let region_path = self
+            .data
+            .regions
+            .iter()
+            .find(|r| r.id.as_ref() == &region)
+            .map(|r| r.path.as_ref().clone())
+            .ok_or_else(|| anyhow::anyhow!("the inspected unit's region is missing"))?;
+        let today = crate::clock::china_date(self.now);
+        let id = self.id();
+        self.data.inspections.push(inspection::ActiveModel {
+            id: Set(id),
+            inspecting_organization_id: Set(inspecting),
+            inspected_organization_id: Set(inspected),
+            region_id: Set(region),
+            region_path: Set(region_path),
+            inspected_on: Set(today - TimeDelta::days(40)),
+            summary: Set("督查控辍保学和结对帮扶工作: 查阅台账, 走访两所学校".to_owned()),
+            created_by: Set(officer),
+            created_at: Set(self.now - TimeDelta::days(40)),
+        });
+        let findings = [
+            (
+                "两所学校控辍保学台账未按月更新",
+                today - TimeDelta::days(10),
+                Some((
+                    self.now - TimeDelta::days(12),
+                    "台账已补齐并按月更新, 见县教育局通报",
+                )),
+            ),
+            (
+                "结对帮扶教师未覆盖全部留守儿童",
+                today - TimeDelta::days(5),
+                None,
+            ),
+        ];
+        for (position, (description, deadline, rectified)) in (1..).zip(findings) {
+            let (finding, assignment) = (self.id(), self.id());
+            self.data.assignments.push(assignment::ActiveModel {
+                id: Set(assignment),
+                subject_type: Set(SubjectType::Finding),
+                subject_key: Set(finding.to_string()),
+                organization_id: Set(inspected),
+                responsibility: Set(Responsibility::Lead),
+                title: Set(format!("整改: {description}")),
+                due_on: Set(Some(deadline)),
+                status: Set(if rectified.is_some() {
+                    AssignmentStatus::Done
+                } else {
+                    AssignmentStatus::Open
+                }),
+                created_by: Set(Some(officer)),
+                created_at: Set(self.now - TimeDelta::days(40)),
+                updated_at: Set(rectified.map_or(self.now - TimeDelta::days(40), |(at, _)| at)),
+                progress_percent: Set(if rectified.is_some() { 100 } else { 0 }),
+                done_at: Set(rectified.map(|(at, _)| at)),
+            });
+            self.data.findings.push(inspection_finding::ActiveModel {
+                id: Set(finding),
+                inspection_id: Set(id),
+                position: Set(position),
+                description: Set(description.to_owned()),
+                deadline: Set(deadline),
+                assignment_id: Set(assignment),
+                rectified_at: Set(rectified.map(|(at, _)| at)),
+                evidence: Set(rectified.map(|(_, evidence)| evidence.to_owned())),
+                rectified_by: Set(rectified.and(rectifier)),
+            });
+        }
+        Ok(())
+    }
+
     /// Calls home the demo teacher helped with: for two in three of its children a video call
     /// with the father some days ago, so that the others show as overdue.
     fn parent_contacts(&mut self, helped: &[(Uuid, Uuid, Uuid, Uuid)]) {
@@ -1059,6 +1171,9 @@ impl DemoData {
         insert_all(db, self.campaigns).await?;
         insert_all(db, self.sites).await?;
         insert_all(db, self.teams).await?;
+        insert_all(db, self.assignments).await?;
+        insert_all(db, self.inspections).await?;
+        insert_all(db, self.findings).await?;
         Ok(())
     }
 }

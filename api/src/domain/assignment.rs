@@ -184,6 +184,13 @@ pub async fn report_progress(
     if note.trim().is_empty() {
         return Err(ApiError::bad_input("input.note", "say what was done"));
     }
+    if found.subject_type == SubjectType::Finding && percent == 100 {
+        // A finding is put right with its evidence, which closes the assignment.
+        return Err(ApiError::InvalidTransition {
+            message: "a finding's assignment is done when the finding is put right".into(),
+            allowed: vec!["recordRectification".into()],
+        });
+    }
     if !(0..=100).contains(&percent) || percent < found.progress_percent {
         return Err(ApiError::bad_input(
             "input.percent",
@@ -416,11 +423,45 @@ struct MatrixTask {
     english: String,
     lead: Vec<String>,
     assist: Vec<String>,
+    /// The plan's own date, `MM-DD`, in the current year (「2月25日前报…」).
+    due: Option<String>,
+    /// Where the plan gives no date: `monthly`, `quarterly` or, by default, `yearly`.
+    cycle: Option<String>,
+}
+
+/// When a plan task's current cycle is due, as of `today`: the plan's own date in this year
+/// where it gives one, else the last day of this month, quarter or (by default) year.
+fn plan_due(task: &MatrixTask, today: NaiveDate) -> ApiResult<NaiveDate> {
+    use chrono::Datelike;
+    let invalid = |what: &str| {
+        ApiError::internal(anyhow::anyhow!("the matrix gives task {} {what}", task.id))
+    };
+    if let Some(due) = &task.due {
+        let (month, day) = due
+            .split_once('-')
+            .and_then(|(m, d)| Some((m.parse().ok()?, d.parse().ok()?)))
+            .ok_or_else(|| invalid("a date that is not MM-DD"))?;
+        return NaiveDate::from_ymd_opt(today.year(), month, day)
+            .ok_or_else(|| invalid("a date that does not exist"));
+    }
+    let months = match task.cycle.as_deref().unwrap_or("yearly") {
+        "monthly" => 1,
+        "quarterly" => 3,
+        "yearly" => 12,
+        _ => return Err(invalid("an unknown cycle")),
+    };
+    let first = today.month0() / months * months;
+    let next = NaiveDate::from_ymd_opt(today.year(), first + 1, 1)
+        .and_then(|start| start.checked_add_months(chrono::Months::new(months)))
+        .ok_or_else(|| invalid("a cycle past the calendar"))?;
+    next.pred_opt()
+        .ok_or_else(|| invalid("a cycle past the calendar"))
 }
 
 /// Loads the plan's tasks and their lead and assisting units from the responsibility matrix
-/// (`county_governments` assigns every county government). Loading twice changes nothing.
-/// Returns how many assignments the plan holds.
+/// (`county_governments` assigns every county government), each assignment due when the
+/// task's current cycle is ([`plan_due`]); an assignment loaded earlier without a due date
+/// gets it. Loading twice changes nothing. Returns how many assignments the plan holds.
 pub async fn load_plan(
     db: &impl ConnectionTrait,
     matrix: &str,
@@ -436,6 +477,7 @@ pub async fn load_plan(
         .collect();
     let mut count = 0;
     for task in matrix.task {
+        let due_on = plan_due(&task, crate::clock::china_date(now))?;
         plan_task::Entity::insert(plan_task::ActiveModel {
             key: Set(task.id.clone()),
             section: Set(task.section),
@@ -467,13 +509,20 @@ pub async fn load_plan(
                         organization,
                         responsibility,
                         title: task.title.clone(),
-                        due_on: None,
+                        due_on: Some(due_on),
                     },
                 )
                 .await?;
                 count += 1;
             }
         }
+        assignment::Entity::update_many()
+            .col_expr(assignment::Column::DueOn, Expr::value(due_on))
+            .filter(assignment::Column::SubjectType.eq(SubjectType::PlanTask))
+            .filter(assignment::Column::SubjectKey.eq(task.id.as_str()))
+            .filter(assignment::Column::DueOn.is_null())
+            .exec(db)
+            .await?;
     }
     Ok(count)
 }
@@ -548,4 +597,71 @@ pub async fn record_evaluation(
         evaluation,
     )
     .await
+}
+
+/// Which evaluations to list.
+#[derive(Debug, Clone, Default)]
+pub struct EvaluationFilter {
+    /// Of this unit.
+    pub unit: Option<Uuid>,
+    /// Of these kinds.
+    pub kinds: Option<Vec<entity::enums::EvaluationKind>>,
+    /// Decided on or after this day.
+    pub from: Option<NaiveDate>,
+    /// Decided on or before this day.
+    pub until: Option<NaiveDate>,
+}
+
+/// The commendations and accountability decisions about units serving the caller's
+/// jurisdiction (the ones `recordEvaluation` writes), newest decision first.
+pub async fn evaluations(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    filter: EvaluationFilter,
+    page: Page<(NaiveDate, Uuid)>,
+) -> ApiResult<Slice<entity::evaluation::Model>> {
+    use entity::evaluation::{Column, Entity};
+    let Some(serving) = serving(actor, &actor.principal.region_path) else {
+        return Ok(page.nothing());
+    };
+    let mut query = Entity::find().filter(Column::OrganizationId.in_subquery(serving));
+    if let Some(unit) = filter.unit {
+        query = query.filter(Column::OrganizationId.eq(unit));
+    }
+    if let Some(kinds) = filter.kinds {
+        query = query.filter(Column::Kind.is_in(kinds));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(Column::DecidedOn.gte(from));
+    }
+    if let Some(until) = filter.until {
+        query = query.filter(Column::DecidedOn.lte(until));
+    }
+    Ok(page::read(
+        db,
+        query,
+        |query| {
+            let mut cursor = query.cursor_by((Column::DecidedOn, Column::Id));
+            cursor.desc();
+            cursor
+        },
+        page,
+    )
+    .await?)
+}
+
+/// One evaluation the caller may see, as `evaluations` lists them.
+pub async fn find_evaluation(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    id: Uuid,
+) -> ApiResult<Option<entity::evaluation::Model>> {
+    use entity::evaluation::{Column, Entity};
+    let Some(serving) = serving(actor, &actor.principal.region_path) else {
+        return Ok(None);
+    };
+    Ok(Entity::find_by_id(id)
+        .filter(Column::OrganizationId.in_subquery(serving))
+        .one(db)
+        .await?)
 }

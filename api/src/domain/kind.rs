@@ -56,6 +56,9 @@ kinds! {
     ScreeningTeam,
     ScreeningRecord,
     LedgerSubmission,
+    Inspection,
+    InspectionFinding,
+    Evaluation,
 }
 
 impl Kind {

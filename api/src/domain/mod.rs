@@ -5,12 +5,14 @@ pub mod access;
 pub mod account;
 pub mod activity;
 pub mod administration;
+pub mod appraisal;
 pub mod assignment;
 pub mod assistance;
 pub mod audit_trail;
 pub mod child;
 pub mod guardian;
 pub mod idempotency;
+pub mod inspection;
 pub mod intervention;
 pub mod kind;
 pub mod organization;
@@ -262,6 +264,19 @@ pub fn escape_like(text: &str) -> String {
 /// Optional free text as stored: trimmed, and none when blank.
 pub fn optional_text(text: Option<String>) -> Option<String> {
     text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty())
+}
+
+/// Optional free text, trimmed, empty as none: at most `max` characters, else bad input in
+/// `field`.
+pub fn limited_text(field: &str, text: Option<String>, max: usize) -> ApiResult<Option<String>> {
+    let text = optional_text(text);
+    if text.as_ref().is_some_and(|t| t.chars().count() > max) {
+        return Err(ApiError::bad_input(
+            field,
+            format!("at most {max} characters"),
+        ));
+    }
+    Ok(text)
 }
 
 /// Required free text, trimmed: 1 to `max` characters, else bad input in `field`.

@@ -26,7 +26,7 @@ use crate::{
     domain::{
         Actor, idempotency,
         kind::Kind,
-        optional_text,
+        limited_text,
         page::{self, Page, Slice},
         required_text,
         values::RegionPath,
@@ -126,6 +126,33 @@ pub async fn list(
     .await?)
 }
 
+/// The region `region` names, within the caller's area; the caller's area when it is `None`.
+async fn area_root(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    region: Option<Uuid>,
+) -> ApiResult<RegionPath> {
+    match region {
+        Some(id) => region::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .filter(|r| actor.policy.in_area(actor.principal, &r.path))
+            .map(|r| RegionPath::from(r.path))
+            .ok_or_else(|| ApiError::bad_input("regionId", "no such region in your area")),
+        None => Ok(actor.principal.region_path.clone()),
+    }
+}
+
+/// The villages that have an open service station.
+fn stationed() -> sea_orm::sea_query::SelectStatement {
+    venue::Entity::find()
+        .select_only()
+        .column(venue::Column::RegionId)
+        .filter(venue::Column::Kind.eq(VenueKind::VillageServiceStation))
+        .filter(venue::Column::ClosedOn.is_null())
+        .into_query()
+}
+
 /// The villages within `region` (by default the caller's area) with no open service station,
 /// by code.
 pub async fn villages_without_station(
@@ -133,28 +160,80 @@ pub async fn villages_without_station(
     actor: &Actor<'_>,
     region: Option<Uuid>,
 ) -> ApiResult<Vec<region::Model>> {
-    let root = match region {
-        Some(id) => region::Entity::find_by_id(id)
-            .one(db)
-            .await?
-            .filter(|r| actor.policy.in_area(actor.principal, &r.path))
-            .map(|r| RegionPath::from(r.path))
-            .ok_or_else(|| ApiError::bad_input("regionId", "no such region in your area"))?,
-        None => actor.principal.region_path.clone(),
-    };
-    let served = venue::Entity::find()
-        .select_only()
-        .column(venue::Column::RegionId)
-        .filter(venue::Column::Kind.eq(VenueKind::VillageServiceStation))
-        .filter(venue::Column::ClosedOn.is_null())
-        .into_query();
+    let root = area_root(db, actor, region).await?;
     Ok(region::Entity::find()
         .filter(region::Column::Level.eq(RegionLevel::Village))
         .filter(scope::within(region::Column::Path, &root))
-        .filter(region::Column::Id.not_in_subquery(served))
+        .filter(region::Column::Id.not_in_subquery(stationed()))
         .order_by_asc(region::Column::Code)
         .all(db)
         .await?)
+}
+
+/// How far one region is covered by service stations.
+#[derive(Debug, Clone)]
+pub struct Coverage {
+    /// The region.
+    pub region: region::Model,
+    /// Its villages.
+    pub villages: u64,
+    /// Those of them with an open service station.
+    pub with_station: u64,
+}
+
+/// Service station coverage of the regions right under `region` (by default the caller's
+/// area), by code: each one's villages and how many have an open station. A village is its
+/// own single line. Three statements: the region, the ones right under it, and the villages
+/// with whether each has a station.
+pub async fn station_coverage(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    region: Option<Uuid>,
+) -> ApiResult<Vec<Coverage>> {
+    let root = area_root(db, actor, region).await?;
+    let line = |region| Coverage {
+        region,
+        villages: 0,
+        with_station: 0,
+    };
+    let Some(top) = region::Entity::find()
+        .filter(region::Column::Path.eq(root.as_str()))
+        .one(db)
+        .await?
+    else {
+        return Ok(Vec::new());
+    };
+    let mut lines: Vec<Coverage> = if top.level == RegionLevel::Village {
+        vec![line(top)]
+    } else {
+        region::Entity::find()
+            .filter(region::Column::ParentId.eq(top.id))
+            .order_by_asc(region::Column::Code)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(line)
+            .collect()
+    };
+    let villages: Vec<(String, bool)> = region::Entity::find()
+        .select_only()
+        .column(region::Column::Path)
+        .expr(region::Column::Id.in_subquery(stationed()))
+        .filter(region::Column::Level.eq(RegionLevel::Village))
+        .filter(scope::within(region::Column::Path, &root))
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (path, stationed) in villages {
+        if let Some(line) = lines
+            .iter_mut()
+            .find(|line| RegionPath::from(line.region.path.clone()).contains(&path))
+        {
+            line.villages += 1;
+            line.with_station += u64::from(stationed);
+        }
+    }
+    Ok(lines)
 }
 
 /// Registers a venue serving a village of the caller's area; a retry with the same key answers
@@ -169,17 +248,12 @@ pub async fn register(
     let fingerprint = idempotency::fingerprint(&draft);
     let attempt = REGISTER_VENUE.attempt(actor, key, &fingerprint);
     store
-        .create_once::<venue::Entity, _, _>(attempt, |work| async move {
-            let created = insert(work.db(), actor, draft).await;
-            let created = match created {
-                Ok(venue) => attempt
-                    .remember(work.db(), venue.id, actor.now)
-                    .await
-                    .map(|()| venue),
-                failed => failed,
-            };
-            (work, created)
-        })
+        .create_record_once::<venue::Entity>(
+            attempt,
+            actor.now,
+            |venue| venue.id,
+            async |db| insert(db, actor, draft).await,
+        )
         .await
 }
 
@@ -189,8 +263,8 @@ async fn insert(
     draft: VenueDraft,
 ) -> ApiResult<venue::Model> {
     let name = required_text("input.name", &draft.name, 100)?;
-    let address = limited("input.address", draft.address)?;
-    let opening_hours = limited("input.openingHours", draft.opening_hours)?;
+    let address = limited_text("input.address", draft.address, 200)?;
+    let opening_hours = limited_text("input.openingHours", draft.opening_hours, 200)?;
     let village = region::Entity::find_by_id(draft.village)
         .one(db)
         .await?
@@ -265,10 +339,14 @@ pub async fn update(
         row.organization_id = Set(unit_id);
     }
     if change.address.is_some() {
-        row.address = Set(limited("input.address", change.address)?);
+        row.address = Set(limited_text("input.address", change.address, 200)?);
     }
     if change.opening_hours.is_some() {
-        row.opening_hours = Set(limited("input.openingHours", change.opening_hours)?);
+        row.opening_hours = Set(limited_text(
+            "input.openingHours",
+            change.opening_hours,
+            200,
+        )?);
     }
     let staff = match change.staff {
         Some(members) => {
@@ -408,13 +486,4 @@ async fn set_staff(db: &impl ConnectionTrait, venue: Uuid, members: &[Uuid]) -> 
         .await?;
     }
     Ok(())
-}
-
-/// Optional text of at most 200 characters.
-fn limited(field: &str, text: Option<String>) -> ApiResult<Option<String>> {
-    let text = optional_text(text);
-    if text.as_ref().is_some_and(|t| t.chars().count() > 200) {
-        return Err(ApiError::bad_input(field, "at most 200 characters"));
-    }
-    Ok(text)
 }

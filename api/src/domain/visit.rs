@@ -280,10 +280,13 @@ pub async fn correct(
     let work = store.begin().await?;
     let db = work.db();
     let before = get(db, actor, id).await?;
-    match actor
-        .policy
-        .may_correct_visit(actor.principal, &before, actor.now, window)
-    {
+    match actor.policy.may_correct(
+        actor.principal,
+        before.visitor_account_id,
+        before.created_at,
+        actor.now,
+        window,
+    ) {
         Correction::Allowed => {}
         Correction::NotAuthor => return Err(ApiError::NotFound),
         Correction::WindowClosed => {

@@ -63,6 +63,33 @@ impl<'a> Store<'a> {
         work.settle_once(created, || attempt.replay::<E>(self.db))
             .await
     }
+
+    /// [`Store::create_once`] for a create that answers the record it made: `create` makes it
+    /// through the unit of work's transaction, and the attempt's key is remembered for it
+    /// (its id, as `id` reads it) in the same transaction.
+    pub async fn create_record_once<E>(
+        self,
+        attempt: Attempt<'_>,
+        now: chrono::DateTime<chrono::Utc>,
+        id: impl FnOnce(&E::Model) -> Uuid,
+        create: impl AsyncFnOnce(&DatabaseTransaction) -> ApiResult<E::Model>,
+    ) -> ApiResult<Once<E::Model, E::Model>>
+    where
+        E: EntityTrait,
+        <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<uuid::Uuid>,
+    {
+        self.create_once::<E, _, _>(attempt, |work| async move {
+            let created = match create(work.db()).await {
+                Ok(record) => attempt
+                    .remember(work.db(), id(&record), now)
+                    .await
+                    .map(|()| record),
+                failed => failed,
+            };
+            (work, created)
+        })
+        .await
+    }
 }
 
 /// One command's transaction and the events it announces; see the module's documentation.

@@ -22,10 +22,12 @@ use crate::{
     graphql::{
         account::types::Account,
         activity::types::ServiceActivity,
+        assignment::mutation::Evaluation,
         assistance::types::{AccessGrant, Assessment, BreakGlassAccess, ServiceItem},
         audit::types::AuditEvent,
         child::types::Child,
         context::ContextExt,
+        inspection::Inspection,
         organization::types::Organization,
         report::types::{DeadlineAlert, Report},
         schooling::types::{Assignment, DropoutCase},
@@ -132,6 +134,8 @@ connections! {
     Assessment => "AssessmentConnection", "AssessmentEdge";
     AccessGrant => "AccessGrantConnection", "AccessGrantEdge";
     Venue => "VenueConnection", "VenueEdge";
+    Inspection => "InspectionConnection", "InspectionEdge";
+    Evaluation => "EvaluationConnection", "EvaluationEdge";
 }
 
 /// Where a page stands in its list.

@@ -110,10 +110,16 @@ pub enum Role {
     HealthWorker,
     /// Justice bureau officer (legal aid).
     JusticeOfficer,
-    /// Court or procuratorate officer.
+    /// Court officer (people's court): intervention cases it holds grants for.
     CourtOfficer,
     /// Civil affairs analyst: aggregates (statistics) of the jurisdiction, no child rows.
     Analyst,
+    /// Education bureau officer (county or township): the dropout inbox, the schools' absences
+    /// and pairings of the jurisdiction, no reports.
+    EducationOfficer,
+    /// Procuratorate officer: intervention cases it holds grants for, and the reports of its
+    /// jurisdiction without the reporter's identity (supervision of mandatory reporting).
+    Procurator,
 }
 
 /// A child's gender as registered.

@@ -633,10 +633,37 @@ loaders! {
             crate::clock::china_date(c.now) - chrono::TimeDelta::days(30),
         ),
         by |a| a.child_id;
-    /// The children each activity served, those the caller may see.
-    activity_children: ByParent<ActivityChildren> in Scoped -> (Uuid, entity::child::Model)
+    /// The children each activity was for, those the caller may see, with their attendance.
+    activity_children: ByParent<ActivityChildren> in Scoped -> domain::activity::ChildParticipant
         = |c, keys| domain::activity::children_of(&c.db, &c.actor()?, keys),
-        by |(activity, _)| *activity;
+        by |p| p.activity;
+    /// The guardians each activity was for, those the caller may see, with their attendance.
+    activity_guardians: ByParent<ActivityGuardians> in Scoped
+        -> domain::activity::GuardianParticipant
+        = |c, keys| domain::activity::guardians_of(&c.db, &c.actor()?, keys),
+        by |p| p.activity;
+    /// Each inspection's findings, in order.
+    inspection_findings: ByParent<InspectionFindings> in Unscoped
+        -> entity::inspection_finding::Model
+        = |c, keys| domain::inspection::findings_of(&c.db, keys), by |f| f.inspection_id;
+    /// Assignments by id.
+    assignments: ByKey<Assignments> in Unscoped -> entity::assignment::Model
+        = |c, keys| domain::rows_in::<entity::assignment::Entity>(
+            &c.db,
+            entity::assignment::Column::Id,
+            keys,
+            None,
+        ),
+        by |a| a.id;
+    /// Venues.
+    venues: ByKey<Venues> in Unscoped -> entity::venue::Model
+        = |c, keys| domain::rows_in::<entity::venue::Entity>(
+            &c.db,
+            entity::venue::Column::Id,
+            keys,
+            None,
+        ),
+        by |v| v.id;
     /// Children by id, those within the caller's row scope.
     visible_children: ByKey<VisibleChildren> in Scoped -> entity::child::Model
         = |c, keys| domain::child::find_many(&c.db, &c.actor()?, keys), by |c| c.id;

@@ -13,6 +13,7 @@ pub mod enums;
 pub mod errors;
 pub mod hooks;
 pub mod ids;
+pub mod inspection;
 pub mod intervention;
 pub mod limits;
 pub mod live;
@@ -62,6 +63,7 @@ pub struct Query(
     statistics::assistance::AssistanceStatisticsQuery,
     submission::query::SubmissionQuery,
     venue::VenueQuery,
+    inspection::InspectionQuery,
 );
 
 /// Every mutation, joined.
@@ -79,6 +81,7 @@ pub struct Mutation(
     report::mutation::ReportMutation,
     assignment::mutation::AssignmentMutation,
     assignment::mutation::EvaluationMutation,
+    inspection::InspectionMutation,
     intervention::mutation::InterventionMutation,
     assistance::mutation::AssistanceMutation,
     screening::mutation::ScreeningMutation,

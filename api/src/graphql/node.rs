@@ -14,11 +14,13 @@ use crate::{
     graphql::{
         account::types::Account,
         activity::types::ServiceActivity,
+        assignment::mutation::Evaluation,
         assistance::types::{AccessGrant, Assessment, BreakGlassAccess, ServiceItem},
         audit::types::AuditEvent,
         child::types::{Child, Consent, EntrustmentAgreement, Guardian},
         context::ContextExt,
         ids::{self, Kind},
+        inspection::{Inspection, InspectionFinding},
         intervention::types::Intervention,
         organization::types::Organization,
         pairing::types::{GuardianContact, Pairing},
@@ -200,6 +202,19 @@ nodes! {
         = |db, actor, id| {
             domain::submission::find(db, actor.principal, id).await?.map(LedgerSubmission)
         };
+    /// An inspection.
+    Inspection(Inspection) through ["Query.inspections"]
+        = |db, actor, id| domain::inspection::find(db, actor, id).await?.map(Inspection);
+    /// An inspection's finding.
+    InspectionFinding(InspectionFinding) through ["Query.inspections", "Inspection.findings"]
+        = |db, actor, id| {
+            domain::inspection::find_finding(db, actor, id)
+                .await?
+                .map(InspectionFinding)
+        };
+    /// A commendation or accountability decision.
+    Evaluation(Evaluation) through ["Query.evaluations"]
+        = |db, actor, id| domain::assignment::find_evaluation(db, actor, id).await?.map(Evaluation);
 }
 
 /// The `node` query.

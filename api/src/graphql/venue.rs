@@ -216,6 +216,42 @@ impl VenueQuery {
         let villages = domain::venue::villages_without_station(ctx.db(), &actor, region).await?;
         Ok(villages.into_iter().map(Region).collect())
     }
+
+    /// The joint meeting's count of the plan's "every village must have a service station":
+    /// for each region right under `regionId` (by default your area), by code, its villages
+    /// and how many have an open station. A village answers for itself.
+    async fn station_coverage(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The region to count in, within your area (default: all of it).")]
+        region_id: Option<ID>,
+    ) -> Result<Vec<StationCoverage>> {
+        let actor = ctx.actor()?;
+        let region = ids::optional(region_id, Kind::Region, "regionId")?;
+        let lines = domain::venue::station_coverage(ctx.reading_work(), &actor, region).await?;
+        Ok(lines
+            .into_iter()
+            .map(|line| StationCoverage {
+                region: Region(line.region),
+                villages: line.villages,
+                with_station: line.with_station,
+                without_station: line.villages - line.with_station,
+            })
+            .collect())
+    }
+}
+
+/// How far one region is covered by service stations (「村(居)民委员会必须设立留守儿童服务工作站」).
+#[derive(SimpleObject)]
+pub struct StationCoverage {
+    /// The region.
+    pub region: Region,
+    /// Its villages.
+    pub villages: u64,
+    /// Those of them with an open service station.
+    pub with_station: u64,
+    /// Those of them without one (`villagesWithoutStation` names them).
+    pub without_station: u64,
 }
 
 /// Venue mutations.

@@ -86,6 +86,8 @@ pub enum ReportRows {
     HeldInJurisdiction,
     /// Reports about places in the jurisdiction, once the township has been notified.
     NotifiedInJurisdiction,
+    /// Reports about places in the jurisdiction, in every state (supervision).
+    InJurisdiction,
     /// Only the account's own reports.
     Own,
 }
@@ -404,6 +406,8 @@ health_worker = "own"
 justice_officer = "granted"
 court_officer = "granted"
 analyst = "jurisdiction"
+education_officer = "jurisdiction"
+procurator = "granted"
 
 [rules]
 report_holders = ["police_officer"]
@@ -500,7 +504,7 @@ consent = {}
     #[test]
     fn what_is_not_granted_is_denied() {
         let text = format!(
-            "{HEAD}\n[fields.Query]\na = {{ roles = \"- F - - - - - - - - - - -\" }}\nb = {{ all = \"F\" }}\n"
+            "{HEAD}\n[fields.Query]\na = {{ roles = \"- F - - - - - - - - - - - - -\" }}\nb = {{ all = \"F\" }}\n"
         );
         let policy = Policy::load(&text, SDL).unwrap();
         assert_eq!(

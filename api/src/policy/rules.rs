@@ -8,8 +8,9 @@ use chrono::{DateTime, TimeDelta, Utc};
 use entity::{
     account, break_glass, child,
     enums::{ConsentPurpose, OrganizationKind, ServiceKind},
-    report, service_item, visit,
+    report, service_item,
 };
+use uuid::Uuid;
 
 use crate::{
     auth::Principal,
@@ -27,14 +28,14 @@ pub enum Use {
     AccessReport,
 }
 
-/// Whether a visit's author may still correct it.
+/// Whether a record's author may still correct it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Correction {
     /// The caller wrote it and the window is open.
     Allowed,
     /// Someone else wrote it: to the caller it is not there to correct.
     NotAuthor,
-    /// The window has closed: the visit is fixed and can only be annotated.
+    /// The window has closed: the record is fixed.
     WindowClosed,
 }
 
@@ -142,18 +143,19 @@ impl Policy {
         self.scope(caller.role) == RowScope::Paired
     }
 
-    /// Whether the caller may correct the visit at `now`: only its author, within `window` of
-    /// recording it.
-    pub fn may_correct_visit(
+    /// Whether the caller may correct a record (a visit, a service activity) at `now`: only
+    /// its author, within `window` of recording it.
+    pub fn may_correct(
         &self,
         caller: &Principal,
-        visit: &visit::Model,
+        author: Uuid,
+        recorded_at: DateTime<Utc>,
         now: DateTime<Utc>,
         window: TimeDelta,
     ) -> Correction {
-        if visit.visitor_account_id != caller.account_id {
+        if author != caller.account_id {
             Correction::NotAuthor
-        } else if now > visit.created_at + window {
+        } else if now > recorded_at + window {
             Correction::WindowClosed
         } else {
             Correction::Allowed
@@ -263,8 +265,8 @@ impl Policy {
                 "roles with a paired row scope see only the visits they recorded".into(),
             ),
             (
-                "may_correct_visit",
-                "only a visit's author corrects it, within the correction window; after it, the visit is annotated"
+                "may_correct",
+                "only a visit's or a service activity's author corrects it, within the correction window; after it, a visit is annotated"
                     .into(),
             ),
             (

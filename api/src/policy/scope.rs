@@ -166,6 +166,9 @@ pub fn reports(policy: &Policy, principal: &Principal) -> Condition {
         ReportRows::HeldInJurisdiction => Condition::any()
             .add(own)
             .add(report::Column::HolderOrganizationId.in_subquery(units_serving(path))),
+        ReportRows::InJurisdiction => Condition::any()
+            .add(own)
+            .add(within(report::Column::RegionPath, path)),
         ReportRows::NotifiedInJurisdiction => Condition::any().add(own).add(
             Condition::all()
                 .add(within(report::Column::RegionPath, path))
@@ -200,7 +203,7 @@ pub fn hears_report_event(
     report.reporter_account_id == Some(principal.account_id)
         || match policy.report_rows(principal.role) {
             ReportRows::NotifiedInJurisdiction => notified_then,
-            ReportRows::Own | ReportRows::HeldInJurisdiction => true,
+            ReportRows::Own | ReportRows::HeldInJurisdiction | ReportRows::InJurisdiction => true,
         }
 }
 

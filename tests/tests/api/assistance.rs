@@ -1025,7 +1025,11 @@ async fn the_demo_walk_through_from_a_notified_report_to_the_agency_and_the_join
         .unwrap();
     let tasks: std::collections::BTreeSet<&str> =
         loaded.iter().map(|a| a.subject_key.as_str()).collect();
-    assert_eq!(tasks.len(), 14);
+    assert_eq!(
+        tasks.len(),
+        15,
+        "the plan's fourteen tasks and the implementation scheme"
+    );
     assert_eq!(
         plan,
         loaded.len() as u64,

@@ -11,7 +11,7 @@ use shouhu::policy::Level;
 use shouhu_tests::{Role, TestApp};
 use uuid::Uuid;
 
-const ROLES_WITH_ROWS: [Role; 10] = [
+const ROLES_WITH_ROWS: [Role; 12] = [
     Role::CivilAffairsOfficer,
     Role::ChildSupervisor,
     Role::ChildDirector,
@@ -22,6 +22,8 @@ const ROLES_WITH_ROWS: [Role; 10] = [
     Role::SocialWorker,
     Role::JusticeOfficer,
     Role::CourtOfficer,
+    Role::EducationOfficer,
+    Role::Procurator,
 ];
 
 /// The names of the fields of `type_name` whose values are objects (or lists of them).
@@ -60,7 +62,7 @@ fn selection(field: &str, objects: &[String]) -> String {
 
 /// A child of the demo teacher's, which every role with rows can be made to see: it is in the
 /// demo village's township (jurisdictions), paired with the demo teacher, enrolled at the demo
-/// school, and granted to the agency, justice bureau and court here.
+/// school, and granted to the agency, justice bureau, court and procuratorate here.
 async fn shared_child(app: &TestApp) -> Uuid {
     let teacher = entity::account::Entity::find()
         .filter(entity::account::Column::Username.eq("demo.teacher"))
@@ -87,7 +89,12 @@ async fn shared_child(app: &TestApp) -> Uuid {
         }
     }
     let child = chosen.expect("a paired child in the demo village");
-    for code in ["agency:652700:1", "justice:652701", "court:652701"] {
+    for code in [
+        "agency:652700:1",
+        "justice:652701",
+        "court:652701",
+        "unit:procuratorate",
+    ] {
         grant(app, child, code).await;
     }
     child

@@ -650,7 +650,7 @@ async fn urgent_categories_must_be_dispatched_within_an_hour_others_within_two()
 }
 
 #[tokio::test]
-async fn only_police_and_the_procuratorate_see_who_reported() {
+async fn only_the_police_see_who_reported_and_the_procuratorate_supervises_without_it() {
     let app = TestApp::spawn().await;
     let teacher = app.login_as(Role::Teacher).await;
     let police = app.login_as(Role::PoliceOfficer).await;
@@ -663,7 +663,11 @@ async fn only_police_and_the_procuratorate_see_who_reported() {
         match role {
             Role::PoliceOfficer => assert!(report["reporterName"].is_string(), "{role:?}"),
             // The reporter themself, and the township and civil affairs once notified.
-            Role::Teacher | Role::CivilAffairsOfficer | Role::ChildSupervisor => {
+            // The procuratorate, supervising the reports of its jurisdiction.
+            Role::Teacher
+            | Role::CivilAffairsOfficer
+            | Role::ChildSupervisor
+            | Role::Procurator => {
                 assert_eq!(report["state"], "CLOSED", "{role:?}");
                 assert!(report["reporterName"].is_null(), "{role:?}");
             }

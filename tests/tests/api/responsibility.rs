@@ -52,7 +52,7 @@ fn county_government_tasks() -> usize {
 }
 
 #[tokio::test]
-async fn the_plans_fourteen_tasks_are_loaded_with_their_units() {
+async fn the_plans_fifteen_tasks_are_loaded_with_their_units() {
     let app = TestApp::spawn().await;
 
     let tasks = plan_task::Entity::find()
@@ -67,7 +67,8 @@ async fn the_plans_fourteen_tasks_are_loaded_with_their_units() {
         )
         .await;
 
-    assert_eq!(tasks, 14);
+    // The fourteen of the plan's part 2, and the implementation scheme of part 3 (㈣).
+    assert_eq!(tasks, 15);
     let responsibilities: Vec<&str> = nodes(&civil_affairs)
         .iter()
         .map(|n| n["responsibility"].as_str().unwrap())
@@ -217,9 +218,13 @@ async fn the_joint_meeting_sees_every_units_numbers_exactly() {
         line("博乐市妇联")["planTasks"],
         json!({ "assigned": 2, "done": 0, "overdue": 1 })
     );
+    // Every county's implementation scheme is due on 25 February (「2月25日前报」).
+    let today = (Utc::now() + TimeDelta::hours(8)).date_naive();
+    let scheme_due =
+        chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&today), 2, 25).unwrap();
     assert_eq!(
         line("博乐市人民政府")["planTasks"],
-        json!({ "assigned": county_government_tasks(), "done": 0, "overdue": 0 })
+        json!({ "assigned": county_government_tasks(), "done": 0, "overdue": u64::from(today > scheme_due) })
     );
     assert!(lines.iter().all(|l| l["organization"]["kind"].is_string()));
 }

@@ -270,6 +270,7 @@ async fn statistics_are_for_the_roles_the_policy_names() {
         Role::PoliceOfficer,
         Role::WomensFederationWorker,
         Role::Analyst,
+        Role::EducationOfficer,
     ];
     let reports = [
         Role::CivilAffairsOfficer,

@@ -207,6 +207,7 @@ async fn every_role_reaches_the_venue_operations_the_policy_allows() {
         &[
             ("Query", "venues", "{ venues { edges { cursor } } }"),
             ("Query", "villagesWithoutStation", "{ villagesWithoutStation { code } }"),
+            ("Query", "stationCoverage", "{ stationCoverage { villages } }"),
             (
                 "Mutation",
                 "registerVenue",
@@ -225,4 +226,94 @@ async fn every_role_reaches_the_venue_operations_the_policy_allows() {
         ],
     )
     .await;
+}
+
+/// Station coverage of the regions right under `home`, counted here from the tables.
+async fn coverage(app: &TestApp, home: &str) -> Vec<Value> {
+    let db = &app.state.db;
+    let regions = region::Entity::find().all(db).await.unwrap();
+    let stations: Vec<uuid::Uuid> = venue::Entity::find()
+        .filter(venue::Column::Kind.eq(VenueKind::VillageServiceStation))
+        .filter(venue::Column::ClosedOn.is_null())
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|v| v.region_id)
+        .collect();
+    let area = regions.iter().find(|r| r.path == home).unwrap();
+    let mut lines: Vec<Value> = regions
+        .iter()
+        .filter(|r| r.parent_id == Some(area.id))
+        .map(|under| {
+            let villages: Vec<_> = regions
+                .iter()
+                .filter(|r| r.level == entity::enums::RegionLevel::Village)
+                .filter(|r| r.path == under.path || r.path.starts_with(&format!("{}/", under.path)))
+                .collect();
+            let with = villages.iter().filter(|v| stations.contains(&v.id)).count();
+            json!({
+                "region": { "code": under.code },
+                "villages": villages.len(),
+                "withStation": with,
+                "withoutStation": villages.len() - with,
+            })
+        })
+        .collect();
+    lines.sort_by_key(|line| line["region"]["code"].as_str().unwrap().to_owned());
+    lines
+}
+
+const COVERAGE: &str = "query($r: ID) { stationCoverage(regionId: $r) { region { code } villages withStation withoutStation } }";
+
+#[tokio::test]
+async fn station_coverage_counts_the_villages_and_stations_under_each_region_exactly() {
+    let app = TestApp::spawn().await;
+    let township = coverage(&app, &app.home_path("demo.child_supervisor").await).await;
+    let county = coverage(&app, &app.home_path("demo.civil_affairs_officer").await).await;
+    let village = township
+        .iter()
+        .find(|l| l["withStation"] == 1)
+        .unwrap()
+        .clone();
+    let village_id = app
+        .region_id(village["region"]["code"].as_str().unwrap())
+        .await;
+
+    let supervisor = app.login_as(Role::ChildSupervisor).await;
+    let by_supervisor = app.gql(Some(&supervisor.access), COVERAGE, json!({})).await;
+    let one = app
+        .gql(
+            Some(&supervisor.access),
+            COVERAGE,
+            json!({ "r": village_id }),
+        )
+        .await;
+    let away = app
+        .gql(
+            Some(&supervisor.access),
+            COVERAGE,
+            json!({ "r": app.region_id("652722100201").await }),
+        )
+        .await;
+    let by_officer = app
+        .gql_as(Role::CivilAffairsOfficer, COVERAGE, json!({}))
+        .await;
+
+    assert!(township.iter().any(|l| l["withoutStation"] == 1));
+    assert!(county.len() > 1 && county.iter().any(|l| l["villages"].as_u64() > Some(1)));
+    assert_eq!(
+        by_supervisor.data()["stationCoverage"],
+        json!(township),
+        "{:?}",
+        by_supervisor.body
+    );
+    assert_eq!(one.data()["stationCoverage"], json!([village]));
+    assert_eq!(away.code(), "BAD_USER_INPUT");
+    assert_eq!(
+        by_officer.data()["stationCoverage"],
+        json!(county),
+        "{:?}",
+        by_officer.body
+    );
 }

@@ -9,6 +9,7 @@ use crate::{
         activity::types::{ActivityKind, ServiceActivity},
         connection::{self, Connection},
         context::ContextExt,
+        ids::{self, Kind},
         region,
     },
 };
@@ -20,6 +21,8 @@ pub struct ServiceActivityFilter {
     pub region_id: Option<ID>,
     /// Of these kinds.
     pub kinds: Option<Vec<ActivityKind>>,
+    /// Held at this venue.
+    pub venue_id: Option<ID>,
     /// Held on or after this day.
     pub from: Option<NaiveDate>,
     /// Held on or before this day.
@@ -32,7 +35,7 @@ pub struct ActivityQuery;
 
 #[Object]
 impl ActivityQuery {
-    /// Service activities held in your unit's region, newest first, with the children served.
+    /// Service activities held in your unit's region, newest first, with who they were for.
     async fn service_activities(
         &self,
         ctx: &Context<'_>,
@@ -56,6 +59,7 @@ impl ActivityQuery {
             kinds: filter
                 .kinds
                 .map(|k| k.into_iter().map(Into::into).collect()),
+            venue: ids::optional(filter.venue_id, Kind::Venue, "filter.venueId")?,
             from: filter.from,
             until: filter.until,
         };

@@ -1,7 +1,7 @@
 //! Assigning responsibility and reporting progress.
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::{
     domain::{self, assignment::Duty},
@@ -9,6 +9,7 @@ use crate::{
     graphql::{
         context::ContextExt,
         ids::{self, Kind},
+        organization::types::Organization,
         schooling::types::{Assignment, Responsibility, SubjectType},
     },
 };
@@ -157,19 +158,51 @@ impl TryFrom<RecordEvaluationInput> for domain::assignment::EvaluationDraft {
     }
 }
 
-/// A recorded commendation or accountability decision.
-#[derive(SimpleObject)]
-pub struct Evaluation {
+/// The GraphQL `Evaluation` object over a stored evaluation.
+pub struct Evaluation(pub entity::evaluation::Model);
+
+/// A recorded commendation or accountability decision (强化激励问责).
+#[Object]
+impl Evaluation {
+    /// Opaque global ID.
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::Evaluation, self.0.id)
+    }
+
     /// Which.
-    pub kind: EvaluationKind,
+    async fn kind(&self) -> EvaluationKind {
+        self.0.kind.into()
+    }
+
+    /// The unit evaluated (or the unit of the person evaluated).
+    async fn organization(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
+        Organization::load(ctx, self.0.organization_id).await
+    }
+
     /// The person, when a person was evaluated.
-    pub person_name: Option<String>,
+    async fn person_name(&self) -> Option<&str> {
+        self.0.person_name.as_deref()
+    }
+
     /// Why.
-    pub reason: String,
+    async fn reason(&self) -> &str {
+        &self.0.reason
+    }
+
     /// The decision's document number.
-    pub reference: Option<String>,
+    async fn reference(&self) -> Option<&str> {
+        self.0.reference.as_deref()
+    }
+
     /// When it was decided.
-    pub decided_on: NaiveDate,
+    async fn decided_on(&self) -> NaiveDate {
+        self.0.decided_on
+    }
+
+    /// When it was recorded.
+    async fn recorded_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
 }
 
 /// The result of recording an evaluation.
@@ -197,13 +230,7 @@ impl EvaluationMutation {
         let saved =
             domain::assignment::record_evaluation(ctx.state().store(), &actor, draft).await?;
         Ok(RecordEvaluationPayload {
-            evaluation: Evaluation {
-                kind: saved.kind.into(),
-                person_name: saved.person_name,
-                reason: saved.reason,
-                reference: saved.reference,
-                decided_on: saved.decided_on,
-            },
+            evaluation: Evaluation(saved),
         })
     }
 }

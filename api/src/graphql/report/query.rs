@@ -41,7 +41,8 @@ pub struct ReportQuery;
 #[Object]
 impl ReportQuery {
     /// Reports you may see, newest first: your own; the police, those held in their
-    /// jurisdiction; township supervisors and civil affairs, those notified to the township.
+    /// jurisdiction; township supervisors and civil affairs, those notified to the township;
+    /// the procuratorate, every report about its jurisdiction (without who reported it).
     async fn reports(
         &self,
         ctx: &Context<'_>,

@@ -120,7 +120,8 @@ pub enum EmergencyActionKind {
 pub struct Report(pub report::Model);
 
 /// A mandatory report (强制报告) of a child in danger and the police response to it. The
-/// reporter's identity is confidential: only the police and the procuratorate see it.
+/// reporter's identity is confidential: only the police (and the court, for reports of its
+/// own) see it; the procuratorate supervises reports without it.
 #[Object]
 impl Report {
     /// Opaque global ID.

@@ -142,6 +142,8 @@ pub enum SubjectType {
     ServiceItem,
     /// A dropout case.
     DropoutCase,
+    /// An inspection's finding, to be put right (整改).
+    Finding,
 }
 
 /// A unit's part in an assignment.
@@ -184,7 +186,7 @@ impl Assignment {
     }
 
     /// The subject: a plan task's key, or the global ID of the case: a `Report`, a
-    /// `DropoutCase`, a `ServiceItem`, and for an assessment the `Report` it follows (pass it to
+    /// `DropoutCase`, a `ServiceItem`, an `InspectionFinding`, and for an assessment the `Report` it follows (pass it to
     /// `startAssessment` as `reportId`) or, when it follows none, the `Assessment`.
     async fn subject_id(&self, ctx: &Context<'_>) -> Result<String> {
         let Ok(id) = uuid::Uuid::parse_str(&self.0.subject_key) else {
@@ -195,6 +197,7 @@ impl Assignment {
             entity::enums::SubjectType::Report => Kind::Report,
             entity::enums::SubjectType::DropoutCase => Kind::DropoutCase,
             entity::enums::SubjectType::ServiceItem => Kind::ServiceItem,
+            entity::enums::SubjectType::Finding => Kind::InspectionFinding,
             entity::enums::SubjectType::Assessment => {
                 let own = ctx.loaders().assessment_ids().one(id).await?;
                 if own.is_some() {
