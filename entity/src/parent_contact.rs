@@ -37,3 +37,16 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+crate::projectable!(Model {
+    id,
+    child_id,
+    guardian_id,
+    contacted_at,
+    method,
+    facilitated_by,
+    organization_id,
+    recorded_by,
+    note,
+    created_at,
+});

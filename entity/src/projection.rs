@@ -236,6 +236,8 @@ first_variant! {
     HealthStatus => Healthy,
     LeftBehindType => BothParentsAway,
     LivingArrangement => WithGrandparents,
+    ParentContactMethod => Phone,
+    ContactFacilitator => School,
     RiskLevel => None,
     Role => Admin,
     SchoolingStage => NotSchoolAge,

@@ -174,6 +174,33 @@ fn works_away(parent: &guardian::Model) -> bool {
     parent.work_province.is_some() || parent.work_city.is_some()
 }
 
+/// Each of `child_ids`' latest `limit` contacts with a parent working away, newest first, for
+/// the children the caller may see, in one statement ([`super::first_per`]).
+pub async fn first_for_children(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    child_ids: &[Uuid],
+    limit: u64,
+) -> ApiResult<Vec<parent_contact::Model>> {
+    let children = super::Parents {
+        rows: ledger::among(actor, child_ids),
+        id: entity::child::Column::Id,
+    };
+    let newest_first = [
+        (parent_contact::Column::ContactedAt, sea_orm::Order::Desc),
+        (parent_contact::Column::Id, sea_orm::Order::Desc),
+    ];
+    super::first_per(
+        db,
+        parent_contact::Entity::find(),
+        parent_contact::Column::ChildId,
+        children,
+        &newest_first,
+        limit,
+    )
+    .await
+}
+
 /// Each of `child_ids`' latest contact with a parent, for those that have one.
 pub async fn last_contacts(
     db: &impl ConnectionTrait,

@@ -591,14 +591,10 @@ loaders! {
             Some((guardian_contact::Column::ContactedAt, Order::Desc)),
         ),
         by |g| g.child_id;
-    /// Each child's contacts with its parents working away.
-    parent_contacts: ByParent<ParentContacts> in Unscoped -> entity::parent_contact::Model
-        = |c, keys| domain::rows_in::<entity::parent_contact::Entity>(
-            &c.db,
-            entity::parent_contact::Column::ChildId,
-            keys,
-            Some((entity::parent_contact::Column::ContactedAt, Order::Desc)),
-        ),
+    /// Each child's latest contacts with its parents working away, newest first.
+    parent_contacts: ByParentLimited<ParentContacts> in Scoped -> entity::parent_contact::Model
+        = |c, keys, limit, _none: (), _whole: ()|
+            domain::parent_contact::first_for_children(&c.db, &c.actor()?, keys, limit),
         by |p| p.child_id;
     /// Each child's latest contact with a parent working away.
     last_parent_contacts: ByKey<LastParentContacts> in Unscoped

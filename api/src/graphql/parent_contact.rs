@@ -14,6 +14,7 @@ use crate::{
         ids::{self, Kind},
         organization::types::Organization,
     },
+    policy::hook::audit_subject,
 };
 
 /// The GraphQL `ParentContact` object over a stored contact.
@@ -71,8 +72,9 @@ impl ParentContact {
             .map(|(_, name)| name))
     }
 
-    /// A note.
-    async fn note(&self) -> Option<&str> {
+    /// A note: what was said can be personal, so reads are audited against the child.
+    async fn note(&self, ctx: &Context<'_>) -> Option<&str> {
+        audit_subject(ctx, Kind::Child, self.0.child_id);
         self.0.note.as_deref()
     }
 }

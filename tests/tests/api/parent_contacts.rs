@@ -206,6 +206,65 @@ async fn the_child_directors_home_screen_counts_its_children_without_contact() {
 }
 
 #[tokio::test]
+async fn a_childs_contacts_come_newest_first_a_bounded_page_at_the_same_cost_for_1_or_3() {
+    let app = TestApp::spawn().await;
+    let teacher = app.login_as(Role::Teacher).await;
+    let (child, away, _) = paired_child_and_parents(&app, &teacher).await;
+    for (key, days) in [("older", 3), ("newer", 1)] {
+        let recorded = app
+            .gql(
+                Some(&teacher.access),
+                RECORD,
+                contact(key, &child, &away, Utc::now() - TimeDelta::days(days)),
+            )
+            .await;
+        assert!(recorded.body["errors"].is_null(), "{:?}", recorded.body);
+    }
+    let read =
+        "query($id: ID!, $n: Int) { child(id: $id) { parentContacts(first: $n) { contactedAt } } }";
+
+    let one = app
+        .gql(Some(&teacher.access), read, json!({ "id": child, "n": 1 }))
+        .await;
+    let all = app
+        .gql(Some(&teacher.access), read, json!({ "id": child }))
+        .await;
+    let too_many = app
+        .gql(
+            Some(&teacher.access),
+            read,
+            json!({ "id": child, "n": 101 }),
+        )
+        .await;
+    let list = "query($n: Int) { myPairedChildren(first: $n) { edges { node { parentContacts(first: 2) { method note } } } } }";
+    let for_one = app
+        .statements_for(
+            &teacher.access,
+            list,
+            json!({ "n": 1 }),
+            "myPairedChildren",
+            1,
+        )
+        .await;
+    let for_three = app
+        .statements_for(
+            &teacher.access,
+            list,
+            json!({ "n": 3 }),
+            "myPairedChildren",
+            3,
+        )
+        .await;
+
+    let newest = &all.data()["child"]["parentContacts"];
+    assert_eq!(newest.as_array().map(Vec::len), Some(2), "{:?}", all.body);
+    assert!(newest[0]["contactedAt"].as_str() > newest[1]["contactedAt"].as_str());
+    assert_eq!(one.data()["child"]["parentContacts"], json!([newest[0]]));
+    assert_eq!(too_many.code(), "BAD_USER_INPUT");
+    assert_eq!(for_one, for_three, "statements for 1 and 3 children");
+}
+
+#[tokio::test]
 async fn every_role_records_parent_contacts_as_the_policy_allows() {
     let app = TestApp::spawn().await;
     reached_as_the_policy_says(

@@ -447,9 +447,28 @@ impl Child {
         Ok(Some(last.is_none_or(|last| last.at < since)))
     }
 
-    /// The child's contacts with its parents working away, newest first.
-    async fn parent_contacts(&self, ctx: &Context<'_>) -> Result<Option<Vec<ParentContact>>> {
-        let rows = ctx.loaders().parent_contacts().of(self.0.id).await?;
+    /// The child's latest contacts with its parents working away, newest first.
+    async fn parent_contacts(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many contacts to return (0 to 100, default 20).")] first: Option<i32>,
+    ) -> Result<Option<Vec<ParentContact>>> {
+        use crate::domain::page::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+        let first = first.unwrap_or(DEFAULT_PAGE_SIZE);
+        let first = u64::try_from(first)
+            .ok()
+            .filter(|_| first <= MAX_PAGE_SIZE)
+            .ok_or_else(|| {
+                crate::error::ApiError::bad_input(
+                    "first",
+                    format!("must be from 0 to {MAX_PAGE_SIZE}"),
+                )
+            })?;
+        let rows = ctx
+            .loaders()
+            .parent_contacts()
+            .first_of(self.0.id, first, (), ())
+            .await?;
         Ok(Some(rows.into_iter().map(ParentContact).collect()))
     }
 
