@@ -50,6 +50,7 @@ pub struct Application {
     sealer: JoinHandle<()>,
     sweeper: JoinHandle<()>,
     snapshots: JoinHandle<()>,
+    plan_cycles: JoinHandle<()>,
     replica_watch: JoinHandle<()>,
     event_listener: JoinHandle<()>,
     revocations: JoinHandle<()>,
@@ -131,6 +132,13 @@ impl Application {
             db.clone(),
             Arc::clone(&clock),
             Duration::from_secs(config.statistics_snapshot_interval_secs.max(1)),
+            stopped.clone(),
+        ));
+        let plan_cycles = tokio::spawn(crate::domain::assignment::run_plan_cycles(
+            db.clone(),
+            Arc::clone(&clock),
+            crate::demo::RESPONSIBILITY_MATRIX,
+            Duration::from_secs(config.plan_cycle_check_secs.max(1)),
             stopped.clone(),
         ));
         // Counted on the requests' connection only, so background work does not blur it.
@@ -219,6 +227,7 @@ impl Application {
             sealer,
             sweeper,
             snapshots,
+            plan_cycles,
             replica_watch,
             event_listener,
             revocations,
@@ -252,6 +261,7 @@ impl Application {
             sealer,
             sweeper,
             snapshots,
+            plan_cycles,
             replica_watch,
             event_listener,
             revocations,
@@ -268,6 +278,7 @@ impl Application {
         let _ = stop_background.send(true);
         let _ = sweeper.await;
         let _ = snapshots.await;
+        let _ = plan_cycles.await;
         let _ = replica_watch.await;
         let _ = sealer.await;
         // Events queued since the first flush (by requests and subscriptions still ending) are

@@ -365,9 +365,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Plan(PlanCommand::Load) => {
             let db = db::connect(&config).await?;
             db::migrate(&db).await?;
-            let assigned =
-                domain::assignment::load_plan(&db, demo::RESPONSIBILITY_MATRIX, chrono::Utc::now())
-                    .await?;
+            let txn = db::begin_write(&db).await?;
+            let assigned = domain::assignment::load_plan(
+                &txn,
+                demo::RESPONSIBILITY_MATRIX,
+                chrono::Utc::now(),
+            )
+            .await?;
+            txn.commit().await?;
             println!("plan loaded: {assigned} unit responsibilities");
         }
         Command::Audit(AuditCommand::Keygen) => {

@@ -99,6 +99,8 @@ pub struct Config {
     /// How often, in seconds, the service checks that last month's snapshot of the ledger
     /// (for trends) has been taken, and takes it when not.
     pub statistics_snapshot_interval_secs: u64,
+    /// How often the service checks whether a plan task's cycle has ended, and starts the next.
+    pub plan_cycle_check_secs: u64,
 }
 
 /// Deadlines of the emergency response, in minutes.
@@ -400,6 +402,7 @@ impl Default for Config {
             report_deadlines: ReportDeadlines::default(),
             statistics_min_cell: 5,
             statistics_snapshot_interval_secs: 3600,
+            plan_cycle_check_secs: 3600,
         }
     }
 }

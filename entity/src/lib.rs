@@ -7,6 +7,7 @@ pub mod access_grant;
 pub mod account;
 pub mod assessment;
 pub mod assignment;
+pub mod assignment_cycle;
 pub mod assignment_progress;
 pub mod audit_batch;
 pub mod audit_event;

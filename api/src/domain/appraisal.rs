@@ -1,13 +1,14 @@
 //! The appraisal (工作考核) of each unit for a period: what it led and assisted that fell due in
-//! the period, done on time, done late, overdue or not yet due, and what inspections of it
-//! found and whether it was put right in time. Counted from the assignments and findings
-//! themselves, for the joint meeting.
+//! the period (in the cycle in progress or in one that ended), done on time, done late, overdue
+//! or not yet due, and what inspections of it found and whether it was put right in time.
+//! Counted from the assignments, their ended cycles and the findings themselves, for the joint
+//! meeting.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
-    assignment,
+    assignment, assignment_cycle,
     enums::{AssignmentStatus, Responsibility, SubjectType},
     inspection, inspection_finding, organization,
 };
@@ -104,7 +105,8 @@ type DueRow = (
 
 /// The appraisals of the units serving `region_path` (within the caller's jurisdiction) that
 /// had something fall due, or were inspected, from `from` to `until` (both included), by
-/// name. Two statements for the counts and one for the units.
+/// name; a plan task's cycles that ended count as they stood then. Three statements for the
+/// counts and one for the units.
 pub async fn appraise(
     db: &impl ConnectionTrait,
     actor: &Actor<'_>,
@@ -127,6 +129,27 @@ pub async fn appraise(
         .filter(assignment::Column::DueOn.between(from, until))
         // A finding's assignment is counted once, as the finding.
         .filter(assignment::Column::SubjectType.ne(SubjectType::Finding))
+        .into_tuple()
+        .all(db)
+        .await?;
+    // The plan's cycles that ended, as their assignments stood then.
+    let ended: Vec<DueRow> = assignment_cycle::Entity::find()
+        .select_only()
+        .column(assignment::Column::OrganizationId)
+        .column(assignment::Column::Responsibility)
+        .column(assignment_cycle::Column::DueOn)
+        .column(assignment_cycle::Column::Status)
+        .column(assignment_cycle::Column::DoneAt)
+        .column(assignment_cycle::Column::ClosedAt)
+        .join(
+            JoinType::InnerJoin,
+            assignment_cycle::Entity::belongs_to(assignment::Entity)
+                .from(assignment_cycle::Column::AssignmentId)
+                .to(assignment::Column::Id)
+                .into(),
+        )
+        .filter(assignment::Column::OrganizationId.in_subquery(serving.clone()))
+        .filter(assignment_cycle::Column::DueOn.between(from, until))
         .into_tuple()
         .all(db)
         .await?;
@@ -154,7 +177,8 @@ pub async fn appraise(
         findings: FindingCounts,
     }
     let mut units: BTreeMap<Uuid, Counts> = BTreeMap::new();
-    for (unit, responsibility, due_on, status, done_at, updated_at) in due {
+    for (unit, responsibility, due_on, status, done_at, updated_at) in due.into_iter().chain(ended)
+    {
         let counts = units.entry(unit).or_default();
         // Done before completion times were kept: done when it last changed.
         let done_at = (status == AssignmentStatus::Done).then(|| done_at.unwrap_or(updated_at));

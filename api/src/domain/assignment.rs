@@ -175,12 +175,14 @@ pub async fn report_progress(
 ) -> ApiResult<assignment::Model> {
     let work = store.begin().await?;
     let db = work.db();
-    let found = super::get_scoped::<assignment::Entity>(
-        db,
-        id,
-        assignment::Column::OrganizationId.eq(actor.principal.organization_id),
-    )
-    .await?;
+    // Held until the report commits: a plan cycle ending at the same moment moves the
+    // assignment on before or after this report, never in between.
+    let found = assignment::Entity::find_by_id(id)
+        .filter(assignment::Column::OrganizationId.eq(actor.principal.organization_id))
+        .lock_exclusive()
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     if note.trim().is_empty() {
         return Err(ApiError::bad_input("input.note", "say what was done"));
     }
@@ -458,15 +460,153 @@ fn plan_due(task: &MatrixTask, today: NaiveDate) -> ApiResult<NaiveDate> {
         .ok_or_else(|| invalid("a cycle past the calendar"))
 }
 
+/// The first due date of a plan task after `after`: the end of the cycle that follows, or the
+/// plan's date in the year after when it has passed.
+fn next_due(task: &MatrixTask, after: NaiveDate) -> ApiResult<NaiveDate> {
+    let next = plan_due(task, after + chrono::TimeDelta::days(1))?;
+    if next > after {
+        return Ok(next);
+    }
+    next.checked_add_months(chrono::Months::new(12))
+        .filter(|next| *next > after)
+        .ok_or_else(|| {
+            ApiError::internal(anyhow::anyhow!(
+                "task {}: no due date after {after}",
+                task.id
+            ))
+        })
+}
+
+/// Starts the next cycle of every plan-task assignment the plan made whose cycle has ended: the
+/// cycle that ended is kept in `assignment_cycle` as the assignment stood (with any cycle
+/// missed while the service was not running, as never worked on), and the assignment is open
+/// again, due when the task's current cycle is ([`plan_due`]). Safe to run on several
+/// instances at once: the assignments are held while they move on, an assignment moves on only
+/// from the due date it was read with, and a cycle is kept once. Returns how many assignments
+/// started a new cycle.
+pub async fn renew_plan(
+    db: &impl ConnectionTrait,
+    matrix: &str,
+    now: DateTime<Utc>,
+) -> ApiResult<u64> {
+    let matrix: Matrix = toml::from_str(matrix).map_err(ApiError::internal)?;
+    let today = crate::clock::china_date(now);
+    let mut renewed = 0;
+    for task in &matrix.task {
+        let due = plan_due(task, today)?;
+        // Held until the renewal commits, so that no progress report lands in between.
+        let ended = assignment::Entity::find()
+            .filter(assignment::Column::SubjectType.eq(SubjectType::PlanTask))
+            .filter(assignment::Column::SubjectKey.eq(task.id.as_str()))
+            // The plan's own; one assigned by hand keeps the date it was given.
+            .filter(assignment::Column::CreatedBy.is_null())
+            .filter(assignment::Column::DueOn.lt(due))
+            .lock_exclusive()
+            .all(db)
+            .await?;
+        for row in ended {
+            let Some(was_due) = row.due_on else { continue };
+            let moved = assignment::Entity::update_many()
+                .col_expr(assignment::Column::DueOn, Expr::value(due))
+                .col_expr(
+                    assignment::Column::Status,
+                    Expr::value(AssignmentStatus::Open),
+                )
+                .col_expr(assignment::Column::ProgressPercent, Expr::value(0))
+                .col_expr(
+                    assignment::Column::DoneAt,
+                    Expr::value(Option::<DateTime<Utc>>::None),
+                )
+                .col_expr(assignment::Column::UpdatedAt, Expr::value(now))
+                .filter(assignment::Column::Id.eq(row.id))
+                .filter(assignment::Column::DueOn.eq(was_due))
+                .exec(db)
+                .await?;
+            if moved.rows_affected == 0 {
+                continue;
+            }
+            // The cycle that ended as it stood (done before completion times were kept: done
+            // when it last changed), then any cycle the service was not running to start,
+            // never worked on.
+            let done = row.status == AssignmentStatus::Done;
+            let mut kept = vec![(
+                was_due,
+                row.status,
+                row.progress_percent,
+                if done {
+                    row.done_at.or(Some(row.updated_at))
+                } else {
+                    None
+                },
+            )];
+            let mut missed = next_due(task, was_due)?;
+            while missed < due {
+                kept.push((missed, AssignmentStatus::Open, 0, None));
+                missed = next_due(task, missed)?;
+            }
+            entity::assignment_cycle::Entity::insert_many(kept.into_iter().map(
+                |(due_on, status, progress_percent, done_at)| {
+                    entity::assignment_cycle::ActiveModel {
+                        id: Set(Uuid::now_v7()),
+                        assignment_id: Set(row.id),
+                        due_on: Set(due_on),
+                        status: Set(status),
+                        progress_percent: Set(progress_percent),
+                        done_at: Set(done_at),
+                        closed_at: Set(now),
+                    }
+                },
+            ))
+            .on_conflict_do_nothing()
+            .exec_without_returning(db)
+            .await?;
+            renewed += moved.rows_affected;
+        }
+    }
+    Ok(renewed)
+}
+
+/// Starts the plan's new cycles ([`renew_plan`]) every `interval` until `stop`: each run one
+/// write transaction.
+pub async fn run_plan_cycles(
+    db: sea_orm::DatabaseConnection,
+    clock: std::sync::Arc<dyn crate::clock::Clock>,
+    matrix: &'static str,
+    interval: std::time::Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut ticker = tokio::time::interval(interval);
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {
+                let renewed = async {
+                    let txn = crate::db::begin_write(&db).await?;
+                    let renewed = renew_plan(&txn, matrix, clock.now()).await?;
+                    txn.commit().await?;
+                    ApiResult::Ok(renewed)
+                };
+                match renewed.await {
+                    Ok(0) => {}
+                    Ok(renewed) => tracing::info!(renewed, "plan tasks started a new cycle"),
+                    Err(err) => tracing::warn!(error = %err, "starting the plan's new cycles"),
+                }
+            }
+            _ = stop.changed() => break,
+        }
+    }
+}
+
 /// Loads the plan's tasks and their lead and assisting units from the responsibility matrix
 /// (`county_governments` assigns every county government), each assignment due when the
 /// task's current cycle is ([`plan_due`]); an assignment loaded earlier without a due date
-/// gets it. Loading twice changes nothing. Returns how many assignments the plan holds.
+/// gets it, and one whose cycle ended starts the next ([`renew_plan`]). Loading twice changes
+/// nothing. Returns how many assignments the plan holds.
 pub async fn load_plan(
     db: &impl ConnectionTrait,
     matrix: &str,
     now: DateTime<Utc>,
 ) -> ApiResult<usize> {
+    renew_plan(db, matrix, now).await?;
     let matrix: Matrix = toml::from_str(matrix).map_err(ApiError::internal)?;
     let units = organization::Entity::find().all(db).await?;
     let by_code = |code: &str| units.iter().find(|u| u.code == code).map(|u| u.id);
@@ -664,4 +804,67 @@ pub async fn find_evaluation(
         .filter(Column::OrganizationId.in_subquery(serving))
         .one(db)
         .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::{MatrixTask, next_due, plan_due};
+
+    fn task(due: Option<&str>, cycle: Option<&str>) -> MatrixTask {
+        MatrixTask {
+            id: "t".into(),
+            section: String::new(),
+            title: String::new(),
+            english: String::new(),
+            lead: Vec::new(),
+            assist: Vec::new(),
+            due: due.map(Into::into),
+            cycle: cycle.map(Into::into),
+        }
+    }
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_task_is_due_at_its_cycles_end_or_on_the_plans_date() {
+        let quarterly = task(None, Some("quarterly"));
+        let monthly = task(None, Some("monthly"));
+        let yearly = task(None, None);
+        let dated = task(Some("02-25"), None);
+        let cases = [
+            (&quarterly, day(2026, 1, 1), day(2026, 3, 31)),
+            (&quarterly, day(2026, 5, 31), day(2026, 6, 30)),
+            (&quarterly, day(2026, 12, 2), day(2026, 12, 31)),
+            (&monthly, day(2028, 2, 10), day(2028, 2, 29)),
+            (&yearly, day(2026, 7, 1), day(2026, 12, 31)),
+            (&dated, day(2026, 12, 2), day(2026, 2, 25)),
+        ];
+        for (task, today, due) in cases {
+            assert_eq!(plan_due(task, today).ok(), Some(due), "{today}");
+        }
+        assert!(plan_due(&task(None, Some("weekly")), day(2026, 1, 1)).is_err());
+        assert!(plan_due(&task(Some("02-30"), None), day(2026, 1, 1)).is_err());
+    }
+
+    #[test]
+    fn the_next_due_date_is_always_later() {
+        let quarterly = task(None, Some("quarterly"));
+        let dated = task(Some("02-25"), None);
+        assert_eq!(
+            next_due(&quarterly, day(2026, 12, 31)).ok(),
+            Some(day(2027, 3, 31))
+        );
+        assert_eq!(
+            next_due(&dated, day(2026, 2, 25)).ok(),
+            Some(day(2027, 2, 25))
+        );
+        assert_eq!(
+            next_due(&dated, day(2026, 1, 10)).ok(),
+            Some(day(2026, 2, 25))
+        );
+    }
 }

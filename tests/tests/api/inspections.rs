@@ -12,6 +12,7 @@ use entity::{
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
+use shouhu::clock::Clock;
 use shouhu_tests::{Role, TestApp};
 
 use crate::policy::reached_as_the_policy_says;
@@ -460,4 +461,148 @@ async fn a_finding_closes_only_with_evidence_and_is_read_only_by_those_it_concer
             (Role::Procurator, false, false),
         ]
     );
+}
+
+#[tokio::test]
+async fn a_plan_task_opens_again_when_its_year_ends_and_the_year_that_ended_is_appraised() {
+    let app = TestApp::spawn_with(|c| c.plan_cycle_check_secs = 1).await;
+    let _second = app
+        .second_instance_with(|c| c.plan_cycle_check_secs = 1)
+        .await;
+    let db = &app.state.db;
+    let analyst = app.login_as(Role::Analyst).await;
+    let inbox = app
+        .gql(
+            Some(&analyst.access),
+            "{ assignments(first: 100, filter: {subjectTypes: [PLAN_TASK], responsibility: LEAD}) { edges { node { id subjectId } } } }",
+            json!({}),
+        )
+        .await;
+    let social_forces = inbox.data()["assignments"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["node"])
+        .find(|n| n["subjectId"] == "care.social_forces")
+        .cloned()
+        .unwrap_or_else(|| json!({ "missing": inbox.body.clone() }));
+    let done = app
+        .gql(
+            Some(&analyst.access),
+            "mutation($id: ID!) { reportAssignmentProgress(input: {assignmentId: $id, note: \"已完成\", percent: 100}) { assignment { status } } }",
+            json!({ "id": social_forces["id"] }),
+        )
+        .await;
+    assert_eq!(
+        done.data()["reportAssignmentProgress"]["assignment"]["status"],
+        "DONE",
+        "{:?}",
+        done.body
+    );
+    let plan = assignment::Entity::find()
+        .filter(assignment::Column::SubjectType.eq(SubjectType::PlanTask))
+        .all(db)
+        .await
+        .unwrap();
+    let year = shouhu::clock::china_date(app.clock.now()).year();
+
+    // Into the next year.
+    let new_year = NaiveDate::from_ymd_opt(year + 1, 1, 2).unwrap();
+    let midnight = new_year.and_hms_opt(0, 0, 0).unwrap().and_utc() - TimeDelta::hours(8);
+    app.clock.advance(midnight - app.clock.now());
+    let mut waited = 0;
+    while entity::assignment_cycle::Entity::find()
+        .all(db)
+        .await
+        .unwrap()
+        .len()
+        < plan.len()
+    {
+        assert!(waited < 100, "the plan's cycles did not end after 10 s");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        waited += 1;
+    }
+    // Both instances have ticked since.
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let cycles = entity::assignment_cycle::Entity::find()
+        .all(db)
+        .await
+        .unwrap();
+    let now_plan = assignment::Entity::find()
+        .filter(assignment::Column::SubjectType.eq(SubjectType::PlanTask))
+        .all(db)
+        .await
+        .unwrap();
+    // Signed in again: a month on, the first session has expired.
+    let last_year = app
+        .gql_as(
+            Role::Analyst,
+            "query($from: NaiveDate, $until: NaiveDate) { appraisals(from: $from, until: $until) { organization { code } led { due onTime late overdue open } } }",
+            json!({
+                "from": NaiveDate::from_ymd_opt(year, 1, 1).unwrap().to_string(),
+                "until": NaiveDate::from_ymd_opt(year, 12, 31).unwrap().to_string(),
+            }),
+        )
+        .await;
+
+    assert_eq!(cycles.len(), plan.len(), "each assignment's year kept once");
+    let kept = cycles
+        .iter()
+        .find(|c| {
+            plan.iter().any(|a| {
+                a.id == c.assignment_id
+                    && a.subject_key == "care.social_forces"
+                    && a.responsibility == Responsibility::Lead
+                    && c.status == AssignmentStatus::Done
+            })
+        })
+        .cloned();
+    assert!(kept.is_some_and(
+        |c| c.done_at.is_some() && c.due_on == NaiveDate::from_ymd_opt(year, 12, 31).unwrap()
+    ));
+    for a in &now_plan {
+        assert_eq!(a.status, AssignmentStatus::Open, "{}", a.subject_key);
+        assert!(
+            a.due_on.unwrap().year() == year + 1,
+            "{}: {:?}",
+            a.subject_key,
+            a.due_on
+        );
+    }
+    let civil_affairs = last_year.data()["appraisals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["organization"]["code"] == "unit:civil_affairs")
+        .cloned()
+        .unwrap_or_else(|| json!({ "missing": last_year.body.clone() }));
+    let led_cycles = cycles
+        .iter()
+        .filter(|c| {
+            plan.iter().any(|a| {
+                a.id == c.assignment_id
+                    && a.responsibility == Responsibility::Lead
+                    && a.organization_id
+                        == organization_of(&plan, "care.social_forces", Responsibility::Lead)
+            })
+        })
+        .count();
+    assert_eq!(
+        civil_affairs["led"],
+        json!({ "due": led_cycles, "onTime": 1, "late": 0, "overdue": led_cycles - 1, "open": 0 }),
+        "{:?}",
+        last_year.body
+    );
+}
+
+/// The unit that holds `task` with `responsibility` (the first, when several do).
+fn organization_of(
+    plan: &[assignment::Model],
+    task: &str,
+    responsibility: Responsibility,
+) -> uuid::Uuid {
+    plan.iter()
+        .find(|a| a.subject_key == task && a.responsibility == responsibility)
+        .map(|a| a.organization_id)
+        .unwrap_or_default()
 }
