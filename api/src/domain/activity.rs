@@ -94,20 +94,17 @@ pub async fn record(
     key: &str,
     draft: ActivityDraft,
 ) -> ApiResult<Once<service_activity::Model, service_activity::Model>> {
-    idempotency::check(key)?;
     let mut draft = draft;
     draft.children.sort();
     draft.guardians.sort();
     // Fingerprinted in order, so that a retry naming the participants in another order is the
     // same request.
-    let fingerprint = idempotency::fingerprint(&draft);
-    let attempt = RECORD_ACTIVITY.attempt(actor, key, &fingerprint);
     store
-        .create_record_once::<service_activity::Entity>(
-            attempt,
-            actor.now,
-            |activity| activity.id,
-            async |db| insert(db, actor, draft).await,
+        .create_keyed::<service_activity::Entity, _, _>(
+            (RECORD_ACTIVITY, actor, key),
+            draft,
+            |activity: &service_activity::Model| activity.id,
+            async |db, draft| insert(db, actor, draft).await,
         )
         .await
 }
@@ -372,7 +369,14 @@ pub fn correctable_until(
     activity: &service_activity::Model,
     window: TimeDelta,
 ) -> Option<DateTime<Utc>> {
-    (activity.created_by == actor.principal.account_id).then(|| activity.created_at + window)
+    let author = actor.policy.may_correct(
+        actor.principal,
+        activity.created_by,
+        activity.created_at,
+        activity.created_at,
+        window,
+    );
+    (author != Correction::NotAuthor).then(|| activity.created_at + window)
 }
 
 /// Corrects an activity: only its author, only within the correction window. The draft

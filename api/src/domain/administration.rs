@@ -191,23 +191,16 @@ pub async fn create_account(
         username: draft.username.trim().to_lowercase(),
         ..draft
     };
-    let fingerprint = idempotency::fingerprint(&draft);
-    let attempt = CREATE_ACCOUNT.attempt(actor, key, &fingerprint);
     // Hashed before the transaction opens: argon2 takes a while, a write lock should not.
     let one_time_password = one_time_password();
     let hash = hash(&one_time_password).await?;
     let once = store
-        .create_once::<account::Entity, _, _>(attempt, |work| async move {
-            let created = insert_account(work.db(), actor, draft, (one_time_password, hash)).await;
-            let created = match created {
-                Ok(created) => attempt
-                    .remember(work.db(), created.account.id, actor.now)
-                    .await
-                    .map(|()| created),
-                failed => failed,
-            };
-            (work, created)
-        })
+        .create_keyed::<account::Entity, _, _>(
+            (CREATE_ACCOUNT, actor, key),
+            draft,
+            |created: &WithPassword| created.account.id,
+            async |db, draft| insert_account(db, actor, draft, (one_time_password, hash)).await,
+        )
         .await?;
     // A retry answers the first account only while the caller still administers it.
     if let Once::Replayed(account) = &once {
@@ -413,21 +406,13 @@ pub async fn create_organization(
     key: &str,
     draft: OrganizationDraft,
 ) -> ApiResult<Once<organization::Model, organization::Model>> {
-    idempotency::check(key)?;
-    let fingerprint = idempotency::fingerprint(&draft);
-    let attempt = CREATE_ORGANIZATION.attempt(actor, key, &fingerprint);
     store
-        .create_once::<organization::Entity, _, _>(attempt, |work| async move {
-            let created = insert_organization(work.db(), actor, draft).await;
-            let created = match created {
-                Ok(unit) => attempt
-                    .remember(work.db(), unit.id, actor.now)
-                    .await
-                    .map(|()| unit),
-                failed => failed,
-            };
-            (work, created)
-        })
+        .create_keyed::<organization::Entity, _, _>(
+            (CREATE_ORGANIZATION, actor, key),
+            draft,
+            |unit: &organization::Model| unit.id,
+            async |db, draft| insert_organization(db, actor, draft).await,
+        )
         .await
 }
 

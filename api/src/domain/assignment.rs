@@ -50,7 +50,8 @@ pub struct Duty {
     pub due_on: Option<NaiveDate>,
 }
 
-fn row(duty: Duty, by: Option<Uuid>, now: DateTime<Utc>) -> assignment::ActiveModel {
+/// The row of a new assignment of `duty`, made by `by` at `now`.
+pub(crate) fn row(duty: Duty, by: Option<Uuid>, now: DateTime<Utc>) -> assignment::ActiveModel {
     assignment::ActiveModel {
         id: Set(Uuid::now_v7()),
         subject_type: Set(duty.subject_type),

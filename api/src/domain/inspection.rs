@@ -73,15 +73,12 @@ pub async fn record(
     key: &str,
     draft: InspectionDraft,
 ) -> ApiResult<Once<inspection::Model, inspection::Model>> {
-    idempotency::check(key)?;
-    let fingerprint = idempotency::fingerprint(&draft);
-    let attempt = RECORD_INSPECTION.attempt(actor, key, &fingerprint);
     store
-        .create_record_once::<inspection::Entity>(
-            attempt,
-            actor.now,
-            |inspection| inspection.id,
-            async |db| insert(db, actor, draft).await,
+        .create_keyed::<inspection::Entity, _, _>(
+            (RECORD_INSPECTION, actor, key),
+            draft,
+            |inspection: &inspection::Model| inspection.id,
+            async |db, draft| insert(db, actor, draft).await,
         )
         .await
 }
@@ -142,51 +139,52 @@ async fn insert(
     })
     .exec_with_returning(db)
     .await?;
-    let mut written = Vec::with_capacity(findings.len());
-    for (position, (description, deadline)) in (1..).zip(findings) {
-        let id = Uuid::now_v7();
-        let title: String = format!("整改: {description}").chars().take(200).collect();
-        duty::ensure_by(
-            db,
-            actor,
-            Duty {
-                subject_type: SubjectType::Finding,
-                key: id.to_string(),
-                organization: inspected.id,
-                responsibility: Responsibility::Lead,
-                title,
-                due_on: Some(deadline),
-            },
-        )
-        .await?;
-        let assignment_id: Uuid = assignment::Entity::find()
-            .select_only()
-            .column(assignment::Column::Id)
-            .filter(assignment::Column::SubjectType.eq(SubjectType::Finding))
-            .filter(assignment::Column::SubjectKey.eq(id.to_string()))
-            .into_tuple()
-            .one(db)
-            .await?
-            .ok_or_else(|| {
-                ApiError::internal(anyhow::anyhow!(
-                    "the rectification assignment was not written"
-                ))
-            })?;
-        let finding = inspection_finding::Entity::insert(inspection_finding::ActiveModel {
-            id: Set(id),
-            inspection_id: Set(inspection.id),
-            position: Set(position),
-            description: Set(description),
-            deadline: Set(deadline),
-            assignment_id: Set(assignment_id),
-            rectified_at: Set(None),
-            evidence: Set(None),
-            rectified_by: Set(None),
+    // Each finding with the inspected unit's assignment to put it right: two statements for
+    // all of them.
+    let (assignments, findings): (Vec<_>, Vec<_>) = (1..)
+        .zip(findings)
+        .map(|(position, (description, deadline))| {
+            let id = Uuid::now_v7();
+            let assignment = duty::row(
+                Duty {
+                    subject_type: SubjectType::Finding,
+                    key: id.to_string(),
+                    organization: inspected.id,
+                    responsibility: Responsibility::Lead,
+                    title: format!("整改: {description}").chars().take(200).collect(),
+                    due_on: Some(deadline),
+                },
+                Some(actor.principal.account_id),
+                actor.now,
+            );
+            let finding = inspection_finding::Model {
+                id,
+                inspection_id: inspection.id,
+                position,
+                description,
+                deadline,
+                assignment_id: *assignment.id.as_ref(),
+                rectified_at: None,
+                evidence: None,
+                rectified_by: None,
+            };
+            (assignment, finding)
         })
-        .exec_with_returning(db)
+        .unzip();
+    if !findings.is_empty() {
+        assignment::Entity::insert_many(assignments)
+            .exec_without_returning(db)
+            .await?;
+        inspection_finding::Entity::insert_many(
+            findings
+                .iter()
+                .cloned()
+                .map(sea_orm::IntoActiveModel::into_active_model),
+        )
+        .exec_without_returning(db)
         .await?;
-        written.push(finding);
     }
+    let written = findings;
     audit::record(
         db,
         actor
@@ -219,12 +217,6 @@ pub async fn rectify(
         .ok_or(ApiError::NotFound)?;
     if inspection.inspected_organization_id != actor.principal.organization_id {
         return Err(ApiError::NotFound);
-    }
-    if finding.rectified_at.is_some() {
-        return Err(ApiError::InvalidTransition {
-            message: "the finding was put right already".into(),
-            allowed: Vec::new(),
-        });
     }
     // Only while it is open: of two closing at once, the second finds it closed.
     let closed = inspection_finding::Entity::update_many()

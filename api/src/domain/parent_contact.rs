@@ -79,21 +79,13 @@ pub async fn record(
     key: &str,
     draft: ContactDraft,
 ) -> ApiResult<Once<parent_contact::Model, parent_contact::Model>> {
-    idempotency::check(key)?;
-    let fingerprint = idempotency::fingerprint(&draft);
-    let attempt = RECORD_PARENT_CONTACT.attempt(actor, key, &fingerprint);
     let once = store
-        .create_once::<parent_contact::Entity, _, _>(attempt, |work| async move {
-            let created = insert(work.db(), actor, draft).await;
-            let created = match created {
-                Ok(contact) => attempt
-                    .remember(work.db(), contact.id, actor.now)
-                    .await
-                    .map(|()| contact),
-                failed => failed,
-            };
-            (work, created)
-        })
+        .create_keyed::<parent_contact::Entity, _, _>(
+            (RECORD_PARENT_CONTACT, actor, key),
+            draft,
+            |contact: &parent_contact::Model| contact.id,
+            async |db, draft| insert(db, actor, draft).await,
+        )
         .await?;
     // A retry answers the first contact only while its child is still in the caller's sight.
     if let Once::Replayed(contact) = &once {

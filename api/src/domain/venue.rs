@@ -244,15 +244,12 @@ pub async fn register(
     key: &str,
     draft: VenueDraft,
 ) -> ApiResult<Once<venue::Model, venue::Model>> {
-    idempotency::check(key)?;
-    let fingerprint = idempotency::fingerprint(&draft);
-    let attempt = REGISTER_VENUE.attempt(actor, key, &fingerprint);
     store
-        .create_record_once::<venue::Entity>(
-            attempt,
-            actor.now,
-            |venue| venue.id,
-            async |db| insert(db, actor, draft).await,
+        .create_keyed::<venue::Entity, _, _>(
+            (REGISTER_VENUE, actor, key),
+            draft,
+            |venue: &venue::Model| venue.id,
+            async |db, draft| insert(db, actor, draft).await,
         )
         .await
 }

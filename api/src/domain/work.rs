@@ -19,7 +19,11 @@ use uuid::Uuid;
 use crate::{
     audit::{self, AuditRecord},
     db,
-    domain::{Actor, idempotency::Attempt, kind::Kind},
+    domain::{
+        Actor,
+        idempotency::{self, Attempt, Operation},
+        kind::Kind,
+    },
     error::{ApiError, ApiResult},
     events::{BusEvent, EventBus},
 };
@@ -64,24 +68,29 @@ impl<'a> Store<'a> {
             .await
     }
 
-    /// [`Store::create_once`] for a create that answers the record it made: `create` makes it
-    /// through the unit of work's transaction, and the attempt's key is remembered for it
-    /// (its id, as `id` reads it) in the same transaction.
-    pub async fn create_record_once<E>(
+    /// An idempotent create of `operation` by `actor` under the client's `key`: the record the
+    /// key already produced for this `input` (fingerprinted), or what `create` makes of `input`
+    /// through a new unit of work's transaction, with the key remembered for it (its id, as
+    /// `id` reads it) in the same transaction. An unusable key is refused before anything is
+    /// read.
+    pub async fn create_keyed<E, R, D: serde::Serialize>(
         self,
-        attempt: Attempt<'_>,
-        now: chrono::DateTime<chrono::Utc>,
-        id: impl FnOnce(&E::Model) -> Uuid,
-        create: impl AsyncFnOnce(&DatabaseTransaction) -> ApiResult<E::Model>,
-    ) -> ApiResult<Once<E::Model, E::Model>>
+        (operation, actor, key): (Operation, &Actor<'_>, &str),
+        input: D,
+        id: impl FnOnce(&R) -> Uuid,
+        create: impl AsyncFnOnce(&DatabaseTransaction, D) -> ApiResult<R>,
+    ) -> ApiResult<Once<E::Model, R>>
     where
         E: EntityTrait,
         <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<uuid::Uuid>,
     {
+        idempotency::check(key)?;
+        let fingerprint = idempotency::fingerprint(&input);
+        let attempt = operation.attempt(actor, key, &fingerprint);
         self.create_once::<E, _, _>(attempt, |work| async move {
-            let created = match create(work.db()).await {
+            let created = match create(work.db(), input).await {
                 Ok(record) => attempt
-                    .remember(work.db(), id(&record), now)
+                    .remember(work.db(), id(&record), actor.now)
                     .await
                     .map(|()| record),
                 failed => failed,
