@@ -30,7 +30,7 @@ use crate::{
     clock::{Clock, SystemClock},
     config::{Config, Environment},
     db,
-    domain::{account, report, statistics::trends},
+    domain::{account, report, statistics},
     events::EventBus,
     graphql, http,
     metrics::Metrics,
@@ -128,7 +128,7 @@ impl Application {
             Arc::clone(&metrics),
             stopped.clone(),
         ));
-        let snapshots = tokio::spawn(trends::run(
+        let snapshots = tokio::spawn(statistics::keeping::run(
             db.clone(),
             Arc::clone(&clock),
             Duration::from_secs(config.statistics_snapshot_interval_secs.max(1)),

@@ -97,7 +97,8 @@ pub struct Config {
     /// the counts shown are rounded to a multiple of it. At least 3 in production.
     pub statistics_min_cell: u64,
     /// How often, in seconds, the service checks that last month's snapshot of the ledger
-    /// (for trends) has been taken, and takes it when not.
+    /// (for trends) has been taken, and that the closed months' visit compliance is counted
+    /// and not stale, and takes what is missing.
     pub statistics_snapshot_interval_secs: u64,
     /// How often the service checks whether a plan task's cycle has ended, and starts the next.
     pub plan_cycle_check_secs: u64,

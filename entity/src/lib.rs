@@ -53,3 +53,5 @@ pub mod service_item;
 pub mod venue;
 pub mod venue_staff;
 pub mod visit;
+pub mod visit_compliance_count;
+pub mod visit_compliance_month;

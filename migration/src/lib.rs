@@ -34,6 +34,7 @@ mod m20261213_000027_activity_participants;
 mod m20261214_000028_education_and_procurator_roles;
 mod m20261215_000029_inspections;
 mod m20261216_000030_assignment_cycles;
+mod m20261217_000031_visit_compliance_months;
 pub mod rollback;
 
 /// The ordered list of Shouhu's migrations.
@@ -73,6 +74,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261214_000028_education_and_procurator_roles::Migration),
             Box::new(m20261215_000029_inspections::Migration),
             Box::new(m20261216_000030_assignment_cycles::Migration),
+            Box::new(m20261217_000031_visit_compliance_months::Migration),
         ]
     }
 }

@@ -470,3 +470,15 @@ pub fn gid(kind: &str, id: uuid::Uuid) -> Value {
     use base64::Engine;
     Value::String(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{kind}:{id}")))
 }
+
+/// The record ID inside a global ID the API gave.
+pub fn uuid_of(global: &Value) -> uuid::Uuid {
+    use base64::Engine;
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(global.as_str().unwrap_or_default())
+        .unwrap_or_default();
+    let text = String::from_utf8(raw).unwrap_or_default();
+    text.split_once(':')
+        .and_then(|(_, id)| id.parse().ok())
+        .unwrap_or_else(|| panic!("{global} is no global ID"))
+}

@@ -14,6 +14,8 @@ mod assistance_statistics;
 mod audit;
 #[path = "api/auth.rs"]
 mod auth;
+#[path = "api/compliance.rs"]
+mod compliance;
 #[path = "api/counts.rs"]
 mod counts;
 #[path = "api/cursors.rs"]

@@ -47,6 +47,7 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 
 use crate::{
+    clock::china_midnight,
     domain::{Actor, ApiResult, values::RegionPath},
     error::ApiError,
     policy::scope::{self, CountingRoot},
@@ -54,6 +55,7 @@ use crate::{
 
 pub mod assistance;
 pub mod dropout;
+pub mod keeping;
 pub mod reports;
 pub mod responsibility;
 pub mod trends;
@@ -274,6 +276,17 @@ impl Table {
 /// The region `root` and everything below it, or everything when `None`.
 fn within(column: impl ColumnTrait, root: Option<&RegionPath>) -> Condition {
     root.map_or_else(Condition::all, |path| scope::within(column, path))
+}
+
+/// The children registered by the end of `month` (its first day): by the form's date, or when it
+/// has none, by when the record was made.
+pub(super) fn registered_by_end_of(month: NaiveDate) -> Condition {
+    let next = month.checked_add_months(Months::new(1)).unwrap_or(month);
+    Condition::any().add(child::Column::FilledOn.lt(next)).add(
+        Condition::all()
+            .add(child::Column::FilledOn.is_null())
+            .add(child::Column::CreatedAt.lt(china_midnight(next))),
+    )
 }
 
 /// How deep a level lies, the prefecture first.

@@ -25,6 +25,7 @@ use crate::{
         Actor, child as ledger, idempotency,
         kind::Kind,
         page::{self, Page, Slice},
+        statistics::visits as compliance,
         values::RegionPath,
         work::{Once, Store},
     },
@@ -216,6 +217,7 @@ async fn insert(
     let visit = visit::Entity::insert(model.into_active_model().reset_all())
         .exec_with_returning(db)
         .await?;
+    compliance::visit_recorded(db, &visit, actor.now).await?;
     RECORD_VISIT
         .attempt(actor, key, &fingerprint)
         .remember(db, visit.id, actor.now)
@@ -305,6 +307,8 @@ pub async fn correct(
     let mut active = after.clone().into_active_model().reset_all();
     active.id = sea_orm::ActiveValue::Unchanged(after.id);
     let saved = active.update(db).await?;
+    compliance::visit_recorded(db, &before, actor.now).await?;
+    compliance::visit_recorded(db, &saved, actor.now).await?;
     audit::record(
         db,
         actor

@@ -547,3 +547,60 @@ async fn a_replica_is_only_taken_for_a_postgresql_primary_and_named_as_postgresq
         );
     }
 }
+
+#[tokio::test]
+async fn a_replica_whose_connections_are_all_busy_sends_reading_work_to_the_primary_and_stays_in_use()
+ {
+    let Some(server) = replica() else { return };
+    let _turn = TURNS.lock().await;
+    let mut link = Link::closed().await;
+    link.open(&server).await;
+    let app = spawn_through(&link, &server, |c| c.database_max_connections = 3).await;
+    let replica = connect(&server).await;
+    replayed(&app, &replica).await;
+    let officer = app.login_as(Role::CivilAffairsOfficer).await;
+    replica_metrics_until(&app, |(_, _, up)| up == 1.0).await;
+    let expected = counted(&app, &officer).await;
+    let (_, failures, _) = replica_metrics(&app).await;
+    let primary_reads = || async {
+        value(
+            &scrape(&app).await,
+            "shouhu_db_replica_reads_total",
+            &["served_by=\"primary\""],
+        )
+        .unwrap_or(0.0)
+    };
+    let on_primary = primary_reads().await;
+
+    // Every connection of the replica's pool held by a long statement of reading work.
+    let held: Vec<_> = (0..3)
+        .map(|_| {
+            let reader = app.state.reader.clone();
+            tokio::spawn(async move {
+                reader
+                    .query_one_raw(Statement::from_string(
+                        DbBackend::Postgres,
+                        "SELECT pg_sleep(5)",
+                    ))
+                    .await
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    // Busy, not failing: the same answers come from the primary, and the replica stays in use.
+    assert_eq!(counted(&app, &officer).await, expected);
+    assert!(primary_reads().await >= on_primary + 2.0);
+    let (_, failures_now, up) = replica_metrics(&app).await;
+    assert_eq!((failures_now, up), (failures, 1.0), "not set aside");
+    for statement in held {
+        statement.await.unwrap().unwrap();
+    }
+
+    // Free again: reading work goes back to the replica at once, no check needed.
+    let (served, _, _) = replica_metrics(&app).await;
+    assert_eq!(counted(&app, &officer).await, expected);
+    let (served_after, failures_after, _) = replica_metrics(&app).await;
+    assert!(served_after >= served + 2.0, "{served} then {served_after}");
+    assert_eq!(failures_after, failures);
+}

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use entity::{account, child, pairing};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
-use shouhu_tests::{Role, TestApp};
+use shouhu_tests::{Role, TestApp, uuid_of};
 
 async fn visible_children(app: &TestApp, role: Role) -> Vec<Value> {
     let tokens = app.login_as(role).await;
@@ -35,15 +35,6 @@ async fn visible_children(app: &TestApp, role: Role) -> Vec<Value> {
             .map(str::to_owned);
     }
     all
-}
-
-fn uuid_of(global: &Value) -> uuid::Uuid {
-    use base64::Engine;
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(global.as_str().unwrap())
-        .unwrap();
-    let text = String::from_utf8(raw).unwrap();
-    text.split_once(':').unwrap().1.parse().unwrap()
 }
 
 #[tokio::test]

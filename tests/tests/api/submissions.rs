@@ -413,3 +413,79 @@ async fn a_guardian_edited_or_added_puts_the_child_into_the_next_submission_as_c
         [&json!(0), &json!(0), &json!(0)]
     );
 }
+
+#[tokio::test]
+async fn a_child_edited_while_guardians_are_added_keeps_every_guardian_change() {
+    use sea_orm::EntityTrait;
+    let app = TestApp::spawn().await;
+    let director = app.login_as(Role::ChildDirector).await;
+    let child = app
+        .gql(
+            Some(&director.access),
+            "{ children(first: 1) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await
+        .data()["children"]["edges"][0]["node"]["id"]
+        .clone();
+    let id = shouhu_tests::uuid_of(&child);
+    let counter = || async {
+        entity::child::Entity::find_by_id(id)
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .guardians_version
+    };
+    let before = counter().await;
+    const CHANGES: i32 = 8;
+
+    // Guardians added one after another, while the child is edited one edit after another.
+    let adding = async {
+        for n in 0..CHANGES {
+            let added = app
+                .gql(
+                    Some(&director.access),
+                    "mutation($input: AddGuardianInput!) { addGuardian(input: $input) { guardian { id } } }",
+                    json!({ "input": { "childId": child, "relation": "OTHER_RELATIVE",
+                        "guardian": { "name": format!("亲属{n}"), "phone": format!("1391234{n:04}") } } }),
+                )
+                .await;
+            assert!(added.body["errors"].is_null(), "{:?}", added.body);
+        }
+    };
+    let editing = async {
+        let mut edits = 0;
+        while edits < CHANGES {
+            let version = app
+                .gql(
+                    Some(&director.access),
+                    "query($id: ID!) { node(id: $id) { ... on Child { version } } }",
+                    json!({ "id": child }),
+                )
+                .await
+                .data()["node"]["version"]
+                .clone();
+            let edited = app
+                .gql(
+                    Some(&director.access),
+                    "mutation($id: ID!, $v: Int!, $g: String!) { updateChild(input: {id: $id, \
+                     version: $v, grade: $g}) { child { version } } }",
+                    json!({ "id": child, "v": version, "g": format!("{}年级", edits % 6 + 1) }),
+                )
+                .await;
+            if edited.body["errors"].is_null() {
+                edits += 1;
+            } else {
+                assert_eq!(edited.code(), "CONFLICT", "{:?}", edited.body);
+            }
+        }
+    };
+    tokio::join!(adding, editing);
+
+    assert_eq!(
+        counter().await,
+        before + CHANGES,
+        "every guardian change counted"
+    );
+}

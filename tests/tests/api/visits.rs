@@ -49,17 +49,7 @@ fn visit_input(key: &str, child: &Value, safety: &str) -> Value {
 }
 
 async fn visit_rows(app: &TestApp, child: &Value) -> u64 {
-    use base64::Engine;
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(child.as_str().unwrap())
-        .unwrap();
-    let id: uuid::Uuid = String::from_utf8(raw)
-        .unwrap()
-        .split_once(':')
-        .unwrap()
-        .1
-        .parse()
-        .unwrap();
+    let id = shouhu_tests::uuid_of(child);
     visit::Entity::find()
         .filter(visit::Column::ChildId.eq(id))
         .count(&app.state.db)

@@ -7,27 +7,26 @@
 //! `childStatistics` does. Only counts are kept, never rows. The month in progress is counted
 //! live.
 //!
-//! A month's snapshot is taken by the first run of [`run`] after it ends. Several instances
+//! A month's snapshot is taken by the first run of [`super::keeping::run`] after it ends. Several instances
 //! may run it at once: the month's row in `ledger_snapshot` is inserted first, in the same
 //! transaction as its counts, and an instance that finds the row there leaves the month alone.
 
-use std::{collections::BTreeMap, sync::Arc, time::Duration};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use entity::{child, enums::RegionLevel, ledger_snapshot, ledger_snapshot_count, region};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, TransactionTrait,
     sea_query::{Alias, Expr, OnConflict, Query},
 };
-use tokio::sync::watch;
 
 use super::{
     Dimension, Grain, Protection, Root, Table, Tally, children_protected, children_within,
-    month_window, tabulate, within,
+    month_window, registered_by_end_of, tabulate, within,
 };
 use crate::{
-    clock::{Clock, china_date, china_midnight},
+    clock::china_date,
     domain::{Actor, ApiResult},
     error::ApiError,
     policy::scope,
@@ -165,17 +164,6 @@ pub async fn children(
     })
 }
 
-/// The children a snapshot of `month` counts: those registered by its end (by the form's date,
-/// or when it has none, by when the record was made).
-fn registered_by_end_of(month: NaiveDate) -> Condition {
-    let next = month.checked_add_months(Months::new(1)).unwrap_or(month);
-    Condition::any().add(child::Column::FilledOn.lt(next)).add(
-        Condition::all()
-            .add(child::Column::FilledOn.is_null())
-            .add(child::Column::CreatedAt.lt(china_midnight(next))),
-    )
-}
-
 /// Takes the snapshot of `month` (its first day) from the ledger as it stands, unless it has
 /// been taken: true when this call took it. One transaction: the month's row, then its counts,
 /// one statement per attribute.
@@ -275,29 +263,14 @@ pub async fn backfill(
     Ok(taken)
 }
 
-/// Takes the snapshot of the last month when it is due, every `interval`, until `stop` fires.
-pub async fn run(
-    db: DatabaseConnection,
-    clock: Arc<dyn Clock>,
-    interval: Duration,
-    mut stop: watch::Receiver<bool>,
-) {
-    let mut ticker = tokio::time::interval(interval);
-    loop {
-        tokio::select! {
-            _ = ticker.tick() => {
-                let now = clock.now();
-                let this_month = Grain::Month.start(china_date(now));
-                let Some(last) = this_month.checked_sub_months(Months::new(1)) else {
-                    continue;
-                };
-                match take(&db, last, now).await {
-                    Ok(true) => tracing::info!(%last, "ledger snapshot taken"),
-                    Ok(false) => {}
-                    Err(err) => tracing::warn!(error = %err, "taking the ledger snapshot"),
-                }
-            }
-            _ = stop.changed() => break,
-        }
-    }
+/// Takes the snapshot of last month unless it has been taken: the month when this call took it.
+pub async fn take_last(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+) -> Result<Option<NaiveDate>, DbErr> {
+    let this_month = Grain::Month.start(china_date(now));
+    let Some(last) = this_month.checked_sub_months(Months::new(1)) else {
+        return Ok(None);
+    };
+    Ok(take(db, last, now).await?.then_some(last))
 }

@@ -1,44 +1,46 @@
 //! Monthly visit compliance (走访): per region and calendar month, the children due a child
 //! director's monthly home visit and those who had one.
 //!
-//! A child is due in a month when registered before it ended and still followed during it
-//! (active, or its status changed within or after the month); it is visited when a child
-//! director recorded a visit to it within the month. Children are counted where they live now.
+//! A child is due in a month when registered by its end (by the registration form's date, or
+//! when it has none, by when the record was made) and still followed during it (active, or its
+//! status changed within or after the month); it is visited when a child director recorded a
+//! visit to it within the month.
+//!
+//! A year of compliance would read a year of visits, so each closed month is counted once and
+//! kept as counts per village ([`take`]), never as rows: a closed month is read from its
+//! counts, with the children where they lived when it was counted; the month in progress, and
+//! a closed month not yet counted, are counted live, with the children where they live now. A
+//! visit recorded into a closed month after it was counted (a late entry from an offline app)
+//! marks the month stale in the visit's own transaction ([`visit_recorded`]): it is counted
+//! live until [`super::keeping::run`] takes it again.
+//!
+//! Several instances may take a month at once, and visits may be recorded into it meanwhile:
+//! taking claims the month's row before counting, in one transaction, and marking it stale
+//! writes the same row, so on PostgreSQL one of them waits for the other. A visit committed
+//! before the claim is counted; one committed after it marks the month stale again.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use entity::{
     child,
     enums::{ChildStatus, RegionLevel, Role},
-    region, visit,
+    region, visit, visit_compliance_count, visit_compliance_month,
 };
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
-    QuerySelect, QueryTrait,
-    sea_query::{Expr, SimpleExpr},
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+    TransactionTrait,
+    sea_query::{Alias, Expr, ExprTrait, JoinType, OnConflict, Query, SelectStatement},
 };
-use uuid::Uuid;
 
-use super::{Protection, Root, Tally, month_window, within};
+use super::{Grain, Protection, Root, Tally, month_window, registered_by_end_of, within};
 use crate::{
-    clock::china_midnight,
+    clock::{china_date, china_midnight},
     domain::{Actor, ApiResult},
     policy::scope,
 };
 
-/// A child as compliance counts it.
-#[derive(Debug, FromQueryResult)]
-struct Followed {
-    id: Uuid,
-    region_path: String,
-    created_at: DateTime<Utc>,
-    status: ChildStatus,
-    status_changed_on: Option<NaiveDate>,
-    stat_key: i32,
-}
-
-/// The most months one table covers.
+/// The most months one table covers, and the closed months [`refresh`] keeps counted.
 pub const MAX_MONTHS: usize = 36;
 
 /// One region's month.
@@ -63,9 +65,16 @@ pub struct ComplianceTable {
     pub lines: Vec<ComplianceLine>,
 }
 
+/// A place's month: the children due and those visited.
+type Counted = (String, Tally, Tally);
+
 /// Visit compliance of the children the caller may count within the region asked, per region
 /// at `level` and calendar month from `from` until `until` (exclusive; by default the twelve
 /// months up to and including this one).
+///
+/// For a caller whose statistics count a jurisdiction, the closed months counted by [`take`]
+/// are read from their counts (two statements for all of them); every other month costs one
+/// statement.
 pub async fn compliance(
     db: &impl ConnectionTrait,
     actor: &Actor<'_>,
@@ -76,100 +85,38 @@ pub async fn compliance(
 ) -> ApiResult<ComplianceTable> {
     let months = month_window(actor.today(), period, 12, MAX_MONTHS)?;
     let root = Root::resolve(db, actor, asked, level).await?;
-    let counted = || {
-        child::Entity::find()
-            .filter(scope::counted_children(
+    let mut counted: BTreeMap<NaiveDate, Vec<Counted>> = BTreeMap::new();
+    if scope::counts_regions(actor.policy, actor.principal) {
+        counted = kept(db, &months, actor.today(), &root).await?;
+    }
+    for month in &months {
+        if counted.contains_key(month) {
+            continue;
+        }
+        let children = Condition::all()
+            .add(scope::counted_children(
                 actor.policy,
                 actor.principal,
                 actor.now,
             ))
-            .filter(within(child::Column::RegionPath, root.path.as_ref()))
-    };
-    let children: Vec<Followed> = counted()
-        .select_only()
-        .columns([
-            child::Column::Id,
-            child::Column::RegionPath,
-            child::Column::CreatedAt,
-            child::Column::Status,
-            child::Column::StatusChangedOn,
-            child::Column::StatKey,
-        ])
-        .into_model()
-        .all(db)
-        .await?;
-
-    // Each child's months with a child director's visit, one row per child and month.
-    let bounds: Vec<_> = months
-        .iter()
-        .map(|m| china_midnight(*m))
-        .chain(
-            months
-                .last()
-                .and_then(|m| m.checked_add_months(Months::new(1)))
-                .map(china_midnight),
-        )
-        .collect();
-    let mut bucket: Option<sea_orm::sea_query::CaseStatement> = None;
-    for (i, pair) in bounds.windows(2).enumerate() {
-        let within_month = Condition::all()
-            .add(visit::Column::VisitedAt.gte(pair[0]))
-            .add(visit::Column::VisitedAt.lt(pair[1]));
-        let index = i64::try_from(i).unwrap_or_default();
-        bucket = Some(match bucket {
-            None => Expr::case(within_month, index),
-            Some(case) => case.case(within_month, index),
-        });
+            .add(within(child::Column::RegionPath, root.path.as_ref()));
+        counted.insert(*month, count(db, *month, children).await?);
     }
-    let bucket: SimpleExpr = bucket.map_or_else(|| Expr::val(-1), |c| c.finally(-1).into());
-    let ids = counted()
-        .select_only()
-        .column(child::Column::Id)
-        .into_query();
-    let visited: Vec<(Uuid, i64)> = visit::Entity::find()
-        .select_only()
-        .column(visit::Column::ChildId)
-        .expr_as(bucket, "m")
-        .filter(visit::Column::VisitorRole.eq(Role::ChildDirector))
-        .filter(visit::Column::VisitedAt.gte(bounds.first().copied().unwrap_or_default()))
-        .filter(visit::Column::VisitedAt.lt(bounds.last().copied().unwrap_or_default()))
-        .filter(visit::Column::ChildId.in_subquery(ids))
-        .group_by(visit::Column::ChildId)
-        .group_by(Expr::col("m"))
-        .into_tuple()
-        .all(db)
-        .await?;
-    let visited: HashSet<(Uuid, usize)> = visited
-        .into_iter()
-        .filter_map(|(id, m)| usize::try_from(m).ok().map(|m| (id, m)))
-        .collect();
 
-    let mut tallies: BTreeMap<(String, usize), (Tally, Tally)> = BTreeMap::new();
+    let mut tallies: BTreeMap<(String, NaiveDate), (Tally, Tally)> = BTreeMap::new();
     let mut codes: HashMap<String, region::Model> = HashMap::new();
-    for child in children {
-        let Some(region) = root.region_of(&child.region_path) else {
-            continue;
-        };
-        let record = Tally {
-            count: 1,
-            key: u64::try_from(child.stat_key).unwrap_or_default(),
-        };
-        for (m, start) in months.iter().enumerate() {
-            let end = bounds.get(m + 1).copied().unwrap_or_default();
-            let followed = child.status == ChildStatus::Active
-                || child.status_changed_on.is_some_and(|d| d >= *start);
-            if child.created_at >= end || !followed {
+    for (month, places) in counted {
+        for (path, due, visited) in places {
+            let Some(region) = root.region_of(&path) else {
                 continue;
-            }
-            let (due, seen) = tallies.entry((region.code.clone(), m)).or_default();
-            due.add(record);
-            if visited.contains(&(child.id, m)) {
-                seen.add(record);
-            }
+            };
+            let line = tallies.entry((region.code.clone(), month)).or_default();
+            line.0.add(due);
+            line.1.add(visited);
+            codes
+                .entry(region.code.clone())
+                .or_insert_with(|| region.clone());
         }
-        codes
-            .entry(region.code.clone())
-            .or_insert_with(|| region.clone());
     }
 
     let protection = Protection::for_caller(
@@ -180,14 +127,242 @@ pub async fn compliance(
     );
     let lines = tallies
         .into_iter()
-        .filter_map(|((code, m), (due, seen))| {
+        .filter(|(_, (due, _))| due.count > 0)
+        .filter_map(|((code, month), (due, seen))| {
             Some(ComplianceLine {
                 region: codes.get(&code)?.clone(),
-                month: super::Grain::Month.period(*months.get(m)?),
+                month: Grain::Month.period(month),
                 due: protection.show(due),
                 visited: protection.show(seen),
             })
         })
         .collect();
     Ok(ComplianceTable { protection, lines })
+}
+
+/// The counts kept of the closed `months` that are counted and not stale, within `root`: the
+/// months' rows, then their counts.
+async fn kept(
+    db: &impl ConnectionTrait,
+    months: &[NaiveDate],
+    today: NaiveDate,
+    root: &Root,
+) -> ApiResult<BTreeMap<NaiveDate, Vec<Counted>>> {
+    let this_month = Grain::Month.start(today);
+    let closed: Vec<NaiveDate> = months.iter().copied().filter(|m| *m < this_month).collect();
+    let mut kept: BTreeMap<NaiveDate, Vec<Counted>> = BTreeMap::new();
+    if closed.is_empty() {
+        return Ok(kept);
+    }
+    let fresh = visit_compliance_month::Entity::find()
+        .filter(visit_compliance_month::Column::Month.is_in(closed))
+        .filter(visit_compliance_month::Column::Stale.eq(false))
+        .all(db)
+        .await?;
+    if fresh.is_empty() {
+        return Ok(kept);
+    }
+    let fresh: Vec<NaiveDate> = fresh.into_iter().map(|m| m.month).collect();
+    for month in &fresh {
+        kept.insert(*month, Vec::new());
+    }
+    let counts = visit_compliance_count::Entity::find()
+        .filter(visit_compliance_count::Column::Month.is_in(fresh))
+        .filter(within(
+            visit_compliance_count::Column::RegionPath,
+            root.path.as_ref(),
+        ))
+        .all(db)
+        .await?;
+    for count in counts {
+        kept.entry(count.month).or_default().push((
+            count.region_path,
+            Tally::of(count.due, count.due_key),
+            Tally::of(count.visited, count.visited_key),
+        ));
+    }
+    Ok(kept)
+}
+
+/// The children due a visit in `month` (by its first day): registered by its end and followed
+/// during it.
+fn due_in(month: NaiveDate) -> Condition {
+    Condition::all().add(registered_by_end_of(month)).add(
+        Condition::any()
+            .add(child::Column::Status.eq(ChildStatus::Active))
+            .add(child::Column::StatusChangedOn.gte(month)),
+    )
+}
+
+/// One statement counting `month` per place: the children among `children` due a visit, and
+/// of them those a child director visited within the month, each with the sum of their keys.
+fn counting(month: NaiveDate, children: Condition) -> SelectStatement {
+    let next = month.checked_add_months(Months::new(1)).unwrap_or(month);
+    let seen = Alias::new("seen");
+    let mut visited = Query::select();
+    visited
+        .distinct()
+        .column(visit::Column::ChildId)
+        .from(visit::Entity)
+        .and_where(visit::Column::VisitorRole.eq(Role::ChildDirector))
+        .and_where(visit::Column::VisitedAt.gte(china_midnight(month)))
+        .and_where(visit::Column::VisitedAt.lt(china_midnight(next)));
+    let mut select = Query::select();
+    select
+        .column((child::Entity, child::Column::RegionPath))
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("due"))
+        .expr_as(Expr::cust("SUM(child.stat_key)"), Alias::new("due_key"))
+        .expr_as(Expr::cust("COUNT(seen.child_id)"), Alias::new("visited"))
+        .expr_as(
+            Expr::cust("SUM(CASE WHEN seen.child_id IS NULL THEN 0 ELSE child.stat_key END)"),
+            Alias::new("visited_key"),
+        )
+        .from(child::Entity)
+        .join_subquery(
+            JoinType::LeftJoin,
+            visited,
+            seen.clone(),
+            Expr::col((seen, visit::Column::ChildId)).equals((child::Entity, child::Column::Id)),
+        )
+        .cond_where(children)
+        .cond_where(due_in(month))
+        .add_group_by([Expr::col((child::Entity, child::Column::RegionPath))]);
+    select
+}
+
+/// `month` counted live per place, over `children`.
+async fn count(
+    db: &impl ConnectionTrait,
+    month: NaiveDate,
+    children: Condition,
+) -> ApiResult<Vec<Counted>> {
+    let mut places = Vec::new();
+    for row in db.query_all(&counting(month, children)).await? {
+        let path: String = row.try_get("", "region_path")?;
+        let (due, due_key): (i64, i64) = (row.try_get("", "due")?, row.try_get("", "due_key")?);
+        let (visited, visited_key): (i64, i64) =
+            (row.try_get("", "visited")?, row.try_get("", "visited_key")?);
+        places.push((
+            path,
+            Tally::of(due, due_key),
+            Tally::of(visited, visited_key),
+        ));
+    }
+    Ok(places)
+}
+
+/// Counts the closed `month` (its first day) from the ledger and the visits as they stand,
+/// unless it is counted and not stale: true when this call counted it. One transaction: the
+/// month's row claimed, its old counts removed, its counts written by one statement.
+pub async fn take(
+    db: &DatabaseConnection,
+    month: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let txn = db.begin().await?;
+    let mut claim = Query::insert();
+    claim
+        .into_table(visit_compliance_month::Entity)
+        .columns([
+            visit_compliance_month::Column::Month,
+            visit_compliance_month::Column::TakenAt,
+            visit_compliance_month::Column::Stale,
+        ])
+        .values_panic([month.into(), now.into(), false.into()])
+        .on_conflict(
+            OnConflict::column(visit_compliance_month::Column::Month)
+                .update_columns([
+                    visit_compliance_month::Column::TakenAt,
+                    visit_compliance_month::Column::Stale,
+                ])
+                .action_and_where(
+                    Expr::col((
+                        visit_compliance_month::Entity,
+                        visit_compliance_month::Column::Stale,
+                    ))
+                    .eq(true),
+                )
+                .to_owned(),
+        );
+    if txn.execute(&claim).await?.rows_affected() == 0 {
+        txn.rollback().await?;
+        return Ok(false);
+    }
+    visit_compliance_count::Entity::delete_many()
+        .filter(visit_compliance_count::Column::Month.eq(month))
+        .exec(&txn)
+        .await?;
+    let mut counted = counting(month, Condition::all());
+    counted.expr(Expr::val(month));
+    let mut insert = Query::insert();
+    insert
+        .into_table(visit_compliance_count::Entity)
+        .columns([
+            visit_compliance_count::Column::RegionPath,
+            visit_compliance_count::Column::Due,
+            visit_compliance_count::Column::DueKey,
+            visit_compliance_count::Column::Visited,
+            visit_compliance_count::Column::VisitedKey,
+            visit_compliance_count::Column::Month,
+        ])
+        .select_from(counted)
+        .map_err(|e| DbErr::Custom(e.to_string()))?;
+    txn.execute(&insert).await?;
+    txn.commit().await?;
+    Ok(true)
+}
+
+/// Counts every one of the [`MAX_MONTHS`] months before this one that is not counted or is
+/// stale, oldest first. Returns the months counted.
+pub async fn refresh(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Vec<NaiveDate>, DbErr> {
+    let this_month = Grain::Month.start(china_date(now));
+    let back = u32::try_from(MAX_MONTHS).unwrap_or(u32::MAX);
+    let months: Vec<NaiveDate> = (1..=back)
+        .rev()
+        .filter_map(|back| this_month.checked_sub_months(Months::new(back)))
+        .collect();
+    let fresh: Vec<NaiveDate> = visit_compliance_month::Entity::find()
+        .filter(visit_compliance_month::Column::Month.is_in(months.clone()))
+        .filter(visit_compliance_month::Column::Stale.eq(false))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.month)
+        .collect();
+    let mut taken = Vec::new();
+    for month in months.into_iter().filter(|m| !fresh.contains(m)) {
+        if take(db, month, now).await? {
+            taken.push(month);
+        }
+    }
+    Ok(taken)
+}
+
+/// Marks the closed month of `visit` stale when it is a child director's (whose visits are
+/// counted), in the transaction that records or corrects it, so that the month is counted
+/// live until it is taken again. A visit within the month in progress changes nothing kept.
+pub async fn visit_recorded(
+    db: &impl ConnectionTrait,
+    visit: &visit::Model,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let month = Grain::Month.start(china_date(visit.visited_at));
+    if visit.visitor_role != Role::ChildDirector || month >= Grain::Month.start(china_date(now)) {
+        return Ok(());
+    }
+    let mut mark = Query::insert();
+    mark.into_table(visit_compliance_month::Entity)
+        .columns([
+            visit_compliance_month::Column::Month,
+            visit_compliance_month::Column::TakenAt,
+            visit_compliance_month::Column::Stale,
+        ])
+        .values_panic([month.into(), now.into(), true.into()])
+        .on_conflict(
+            OnConflict::column(visit_compliance_month::Column::Month)
+                .update_column(visit_compliance_month::Column::Stale)
+                .to_owned(),
+        );
+    db.execute(&mark).await?;
+    Ok(())
 }

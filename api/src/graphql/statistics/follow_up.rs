@@ -140,7 +140,11 @@ impl FollowUpStatisticsQuery {
     /// Children due a child director's monthly home visit and those visited, per region at
     /// `level` within `regionId` and calendar month, over the children you may count (for the
     /// analyst, every child of its jurisdiction). At most 36 months; by default the twelve up
-    /// to this one. `regionId` and `level` are checked as `childStatistics` checks them.
+    /// to this one. `regionId` and `level` are checked as `childStatistics` checks them. A
+    /// closed month is read from the counts the service keeps of it, with each child where it
+    /// lived when the month was counted; the month in progress is counted live, and so is a
+    /// closed month a visit was recorded into since it was counted, until it is counted again
+    /// (within the hour).
     async fn visit_compliance(
         &self,
         ctx: &Context<'_>,

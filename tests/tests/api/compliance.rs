@@ -1,0 +1,418 @@
+//! `visitCompliance`: exact against the ledger and the visits counted here, for civil affairs
+//! and rounded for the analyst; closed months read from the counts kept of them, a visit
+//! recorded late into a closed month counted at once, and a month that ends counted once by
+//! two instances.
+
+use std::{collections::BTreeMap, time::Duration};
+
+use chrono::{Datelike, Months, NaiveDate, TimeDelta};
+use entity::{child, region, visit, visit_compliance_count, visit_compliance_month};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::json;
+use shouhu::{
+    clock::{Clock, china_date, china_midnight},
+    domain::statistics::visits,
+};
+use shouhu_tests::{GqlResponse, Role, TestApp};
+
+/// Each township's children due a visit and visited, per month, counted here from the
+/// ledger and the visits as `visitCompliance` defines them.
+async fn exact_compliance(
+    app: &TestApp,
+    home: &str,
+    months: &[chrono::NaiveDate],
+) -> BTreeMap<(String, String), (u64, u64)> {
+    use entity::{enums::ChildStatus, visit};
+    let db = &app.state.db;
+    let codes: BTreeMap<String, String> = region::Entity::find()
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.path, r.code))
+        .collect();
+    let visits = visit::Entity::find()
+        .filter(visit::Column::VisitorRole.eq(entity::enums::Role::ChildDirector))
+        .all(db)
+        .await
+        .unwrap();
+    let mut table = BTreeMap::new();
+    for child in child::Entity::find().all(db).await.unwrap() {
+        if !child.region_path.starts_with(&format!("{home}/")) {
+            continue;
+        }
+        let township = child
+            .region_path
+            .split('/')
+            .take(3)
+            .collect::<Vec<_>>()
+            .join("/");
+        for start in months {
+            let next = *start + chrono::Months::new(1);
+            let (from, until) = (
+                shouhu::clock::china_midnight(*start),
+                shouhu::clock::china_midnight(next),
+            );
+            let followed = child.status == ChildStatus::Active
+                || child.status_changed_on.is_some_and(|d| d >= *start);
+            // Registered by the month's end: by the form's date, or by when the record was made.
+            let registered = child
+                .filled_on
+                .map_or(child.created_at < until, |day| day < next);
+            if !registered || !followed {
+                continue;
+            }
+            let seen = visits
+                .iter()
+                .any(|v| v.child_id == child.id && v.visited_at >= from && v.visited_at < until);
+            let line: &mut (u64, u64) = table
+                .entry((codes[&township].clone(), start.format("%Y-%m").to_string()))
+                .or_default();
+            line.0 += 1;
+            line.1 += u64::from(seen);
+        }
+    }
+    table
+}
+
+const COMPLIANCE: &str = "query($from: NaiveDate, $until: NaiveDate) { \
+    visitCompliance(level: TOWNSHIP, from: $from, until: $until) { protected roundedTo \
+    lines { region { code } month due visited rate } } }";
+
+#[tokio::test]
+async fn visit_compliance_is_exact_for_civil_affairs_and_rounded_for_the_analyst() {
+    let app = TestApp::spawn().await;
+    let today = shouhu::clock::china_date(chrono::Utc::now());
+    let this_month = chrono::NaiveDate::from_ymd_opt(
+        chrono::Datelike::year(&today),
+        chrono::Datelike::month(&today),
+        1,
+    )
+    .unwrap();
+    let months: Vec<_> = (0..3)
+        .rev()
+        .map(|back| this_month - chrono::Months::new(back))
+        .collect();
+    let variables = json!({
+        "from": months[0].to_string(),
+        "until": (this_month + chrono::Months::new(1)).to_string(),
+    });
+
+    let by_officer = app
+        .gql_as(Role::CivilAffairsOfficer, COMPLIANCE, variables.clone())
+        .await;
+    let by_analyst = app.gql_as(Role::Analyst, COMPLIANCE, variables).await;
+    let officer_view = exact_compliance(&app, "652700/652701", &months).await;
+    let analyst_view = exact_compliance(&app, "652700", &months).await;
+
+    let shown = |response: &shouhu_tests::GqlResponse| {
+        let table = &response.data()["visitCompliance"];
+        assert!(table.is_object(), "{:?}", response.body);
+        table["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|line| {
+                (
+                    (
+                        line["region"]["code"].as_str().unwrap().to_owned(),
+                        line["month"].as_str().unwrap().to_owned(),
+                    ),
+                    (
+                        line["due"].as_u64(),
+                        line["visited"].as_u64(),
+                        line["rate"].as_f64(),
+                    ),
+                )
+            })
+            .collect::<BTreeMap<_, _>>()
+    };
+    let officer = shown(&by_officer);
+    assert_eq!(by_officer.data()["visitCompliance"]["protected"], false);
+    assert_eq!(
+        officer.keys().collect::<Vec<_>>(),
+        officer_view.keys().collect::<Vec<_>>()
+    );
+    let mut visited_somewhere = false;
+    for (key, (due, visited)) in &officer_view {
+        let (shown_due, shown_visited, rate) = officer[key];
+        assert_eq!(
+            (shown_due, shown_visited),
+            (Some(*due), Some(*visited)),
+            "{key:?}"
+        );
+        let expected = *visited as f64 / *due as f64;
+        assert!(rate.is_some_and(|r| (r - expected).abs() < 1e-9), "{key:?}");
+        visited_somewhere |= *visited > 0;
+    }
+    assert!(visited_somewhere, "the demo has directors' visits");
+
+    let analyst = shown(&by_analyst);
+    assert_eq!(by_analyst.data()["visitCompliance"]["roundedTo"], 5);
+    assert_eq!(
+        analyst.keys().collect::<Vec<_>>(),
+        analyst_view.keys().collect::<Vec<_>>()
+    );
+    for (key, (due, visited)) in &analyst_view {
+        let (shown_due, shown_visited, _) = analyst[key];
+        for (exact, shown) in [(*due, shown_due), (*visited, shown_visited)] {
+            match shown {
+                Some(n) => assert!(
+                    exact == 0 && n == 0 || super::statistics::rounds(exact, n),
+                    "{key:?}"
+                ),
+                None => assert!((1..5).contains(&exact), "{key:?}: {exact} withheld"),
+            }
+        }
+    }
+}
+
+fn first_of_month(day: NaiveDate) -> NaiveDate {
+    day.with_day(1).unwrap()
+}
+
+/// The lines of a compliance table: (township code, month) to (due, visited).
+fn lines(response: &GqlResponse) -> BTreeMap<(String, String), (u64, u64)> {
+    let table = &response.data()["visitCompliance"];
+    assert!(table.is_object(), "{:?}", response.body);
+    table["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|line| {
+            (
+                (
+                    line["region"]["code"].as_str().unwrap().to_owned(),
+                    line["month"].as_str().unwrap().to_owned(),
+                ),
+                (
+                    line["due"].as_u64().unwrap(),
+                    line["visited"].as_u64().unwrap(),
+                ),
+            )
+        })
+        .collect()
+}
+
+/// The twelve months up to and including the one `today` falls in, and the window's variables.
+fn year_to(today: NaiveDate) -> (Vec<NaiveDate>, serde_json::Value) {
+    let this_month = first_of_month(today);
+    let months: Vec<_> = (0..12)
+        .rev()
+        .map(|back| this_month - Months::new(back))
+        .collect();
+    let variables = json!({
+        "from": months[0].to_string(),
+        "until": (this_month + Months::new(1)).to_string(),
+    });
+    (months, variables)
+}
+
+#[tokio::test]
+async fn closed_months_are_read_from_their_counts_and_a_late_visit_counts_at_once() {
+    let app = TestApp::spawn().await;
+    let db = &app.state.db;
+    let today = china_date(app.clock.now());
+    let this_month = first_of_month(today);
+    let last_month = this_month - Months::new(1);
+    let (months, variables) = year_to(today);
+    let home = app.home_path("demo.civil_affairs_officer").await;
+
+    // Loading the demo counted the 36 closed months.
+    let kept = visit_compliance_month::Entity::find()
+        .all(db)
+        .await
+        .unwrap();
+    assert_eq!(kept.len(), visits::MAX_MONTHS);
+    assert!(kept.iter().all(|m| !m.stale && m.month < this_month));
+
+    let officer = app.login_as(Role::CivilAffairsOfficer).await;
+    // Once the caller's account and session are cached.
+    app.gql(Some(&officer.access), "{ me { id } }", json!({}))
+        .await;
+    let before = app.statements();
+    let year = app.gql(Some(&officer.access), COMPLIANCE, variables).await;
+    let year_cost = app.statements() - before;
+    assert_eq!(lines(&year), exact_compliance(&app, &home, &months).await);
+    // Eleven closed months cost what one does: their rows and their counts.
+    let two = json!({
+        "from": last_month.to_string(),
+        "until": (this_month + Months::new(1)).to_string(),
+    });
+    let before = app.statements();
+    let short = app.gql(Some(&officer.access), COMPLIANCE, two).await;
+    assert!(short.body["errors"].is_null(), "{:?}", short.body);
+    assert_eq!(app.statements() - before, year_cost);
+
+    // A child director's visit recorded today into a closed month, for a child not visited then.
+    let director = app.login_as(Role::ChildDirector).await;
+    let theirs = app
+        .gql(
+            Some(&director.access),
+            "{ children(first: 100) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    let ids: Vec<_> = theirs.data()["children"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|edge| edge["node"]["id"].clone())
+        .collect();
+    let seen = visit::Entity::find()
+        .filter(visit::Column::ChildId.is_in(ids.iter().map(shouhu_tests::uuid_of)))
+        .filter(visit::Column::VisitorRole.eq(entity::enums::Role::ChildDirector))
+        .all(db)
+        .await
+        .unwrap();
+    let registered: BTreeMap<_, _> = child::Entity::find()
+        .filter(child::Column::Id.is_in(ids.iter().map(shouhu_tests::uuid_of)))
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.id, c.filled_on))
+        .collect();
+    let (late, child) = months[..11]
+        .iter()
+        .rev()
+        .find_map(|month| {
+            let (from, until) = (
+                china_midnight(*month),
+                china_midnight(*month + Months::new(1)),
+            );
+            ids.iter()
+                .find(|id| {
+                    let uuid = shouhu_tests::uuid_of(id);
+                    registered[&uuid].is_some_and(|day| day < *month)
+                        && !seen.iter().any(|v| {
+                            v.child_id == uuid && v.visited_at >= from && v.visited_at < until
+                        })
+                })
+                .map(|id| (*month, id.clone()))
+        })
+        .expect("a director's child not visited in some closed month");
+    let recorded = app
+        .gql(
+            Some(&director.access),
+            "mutation($input: RecordVisitInput!) { recordVisit(input: $input) { visit { id } } }",
+            json!({ "input": {
+                "idempotencyKey": "late-entry",
+                "childId": child,
+                "visit": {
+                    "visitedAt": (china_midnight(late) + TimeDelta::days(14)).to_rfc3339(),
+                    "method": "HOME"
+                }
+            } }),
+        )
+        .await;
+    assert!(recorded.body["errors"].is_null(), "{:?}", recorded.body);
+    let month = visit_compliance_month::Entity::find_by_id(late)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(month.stale, "marked in the visit's transaction");
+
+    let (months, variables) = year_to(today);
+    let expected = exact_compliance(&app, &home, &months).await;
+    let after = app
+        .gql(Some(&officer.access), COMPLIANCE, variables.clone())
+        .await;
+    assert_eq!(lines(&after), expected, "the stale month counted live");
+    let visited = |table: &BTreeMap<(String, String), (u64, u64)>| -> u64 {
+        table
+            .iter()
+            .filter(|((_, m), _)| *m == late.format("%Y-%m").to_string())
+            .map(|(_, (_, v))| v)
+            .sum()
+    };
+    assert_eq!(visited(&expected), visited(&lines(&year)) + 1);
+
+    // The next check counts the month again, from the ledger and visits as they are.
+    assert_eq!(
+        visits::refresh(db, app.clock.now()).await.unwrap(),
+        vec![late]
+    );
+    assert!(
+        !visit_compliance_month::Entity::find_by_id(late)
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap()
+            .stale
+    );
+    let again = app.gql(Some(&officer.access), COMPLIANCE, variables).await;
+    assert_eq!(lines(&again), expected);
+    assert!(
+        visits::refresh(db, app.clock.now())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn a_month_that_ends_is_counted_once_by_two_instances() {
+    let app = TestApp::spawn_with(|c| c.statistics_snapshot_interval_secs = 1).await;
+    let _second = app
+        .second_instance_with(|c| c.statistics_snapshot_interval_secs = 1)
+        .await;
+    let db = &app.state.db;
+    let home = app.home_path("demo.civil_affairs_officer").await;
+    let month = first_of_month(china_date(app.clock.now()));
+    let (months, _) = year_to(month);
+    let before = exact_compliance(&app, &home, &months).await;
+
+    // Into the next month: the month that was in progress is closed now.
+    app.clock
+        .advance(china_midnight(month + Months::new(1)) - app.clock.now() + TimeDelta::hours(1));
+    let mut waited = 0;
+    while visit_compliance_month::Entity::find_by_id(month)
+        .one(db)
+        .await
+        .unwrap()
+        .is_none()
+    {
+        assert!(waited < 100, "{month} not counted after 10 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        waited += 1;
+    }
+    // Both instances have ticked since.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+
+    let counts = visit_compliance_count::Entity::find()
+        .filter(visit_compliance_count::Column::Month.eq(month))
+        .filter(visit_compliance_count::Column::RegionPath.starts_with(format!("{home}/")))
+        .all(db)
+        .await
+        .unwrap();
+    let label = month.format("%Y-%m").to_string();
+    let (due, visited) = before
+        .iter()
+        .filter(|((_, m), _)| *m == label)
+        .fold((0, 0), |(d, v), (_, (due, seen))| (d + due, v + seen));
+    assert_eq!(
+        (
+            counts.iter().map(|c| c.due).sum::<i64>(),
+            counts.iter().map(|c| c.visited).sum::<i64>()
+        ),
+        (i64::try_from(due).unwrap(), i64::try_from(visited).unwrap()),
+        "counted once, not once per instance"
+    );
+
+    // Read back from the counts, the month shows what it showed while in progress.
+    let officer = app.login_as(Role::CivilAffairsOfficer).await;
+    let shown = app
+        .gql(
+            Some(&officer.access),
+            COMPLIANCE,
+            json!({ "from": month.to_string(), "until": (month + Months::new(1)).to_string() }),
+        )
+        .await;
+    let expected: BTreeMap<_, _> = before
+        .into_iter()
+        .filter(|((_, m), _)| *m == label)
+        .collect();
+    assert_eq!(lines(&shown), expected);
+}
