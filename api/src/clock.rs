@@ -6,7 +6,7 @@ use std::sync::{
     atomic::{AtomicI64, Ordering},
 };
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, TimeDelta, Utc};
 
 /// China Standard Time (UTC+8): the plan's days, months and deadlines are China's.
 pub const CHINA_TZ: FixedOffset = match FixedOffset::east_opt(8 * 3600) {
@@ -25,6 +25,11 @@ pub fn china_midnight(day: NaiveDate) -> DateTime<Utc> {
     day.and_time(NaiveTime::MIN)
         .checked_sub_signed(TimeDelta::seconds(i64::from(CHINA_TZ.local_minus_utc())))
         .map_or(DateTime::<Utc>::MIN_UTC, |at| at.and_utc())
+}
+
+/// The first instant of the calendar month `today` is in, in China.
+pub fn month_start(today: NaiveDate) -> DateTime<Utc> {
+    china_midnight(today - TimeDelta::days(i64::from(today.day0())))
 }
 
 /// A source of the current time.

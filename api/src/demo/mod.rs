@@ -129,7 +129,7 @@ pub async fn load(
     crate::domain::assignment::load_plan(&txn, RESPONSIBILITY_MATRIX, now).await?;
     txn.commit().await?;
     crate::domain::statistics::trends::backfill(db, now, SNAPSHOT_MONTHS).await?;
-    crate::domain::statistics::visits::refresh(db, now).await?;
+    crate::domain::statistics::visits::recount(db, now).await?;
     Ok(DemoOutcome {
         generated_password,
         accounts_existed,

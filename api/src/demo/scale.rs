@@ -18,12 +18,12 @@ use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
 use entity::{
     child,
     enums::{ReportCategory, ReportState, ServiceItemState, ServiceKind, Urgency},
-    report, report_transition, service_item, visit_compliance_month,
+    report, report_transition, service_item,
 };
 use rand::{Rng, SeedableRng, rngs::StdRng, seq::IndexedRandom};
 use sea_orm::{
     ActiveEnum, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend,
-    EntityTrait, QueryFilter, sea_query::Expr,
+    EntityTrait, QueryFilter,
 };
 use uuid::Uuid;
 
@@ -121,11 +121,6 @@ pub async fn load(
         insert_all(&txn, extra.transitions).await?;
         insert_all(&txn, extra.items).await?;
     }
-    // The generated visits reach into closed months: their counts are taken again below.
-    visit_compliance_month::Entity::update_many()
-        .col_expr(visit_compliance_month::Column::Stale, Expr::val(true))
-        .exec(&txn)
-        .await?;
     txn.commit().await?;
     // Fresh statistics, so that the planner sees the tables' new sizes at once; on PostgreSQL
     // a vacuum too, so that the first readers of millions of new rows do not each mark them
@@ -137,7 +132,8 @@ pub async fn load(
     for table in counts.keys() {
         db.execute_unprepared(&format!("{refresh} {table}")).await?;
     }
-    crate::domain::statistics::visits::refresh(db, now).await?;
+    // The generated children and visits reach into closed months: counted again.
+    crate::domain::statistics::visits::recount(db, now).await?;
     Ok(counts)
 }
 

@@ -30,6 +30,7 @@ use crate::{
         Actor, escape_like,
         kind::Kind,
         page::{self, Page, Slice},
+        statistics::visits as compliance,
         values::RegionPath,
         values::ResidentId,
         work::Store,
@@ -72,6 +73,8 @@ pub struct ChildFilter {
     pub submission: Option<Uuid>,
     /// Not in touch with a parent working away since then (or never).
     pub no_parent_contact_since: Option<DateTime<Utc>>,
+    /// Whether no child director has visited this calendar month (true), or one has (false).
+    pub visit_due: Option<bool>,
 }
 
 /// The order of the children list.
@@ -349,6 +352,21 @@ pub async fn list(
             .filter(child::Column::Id.in_subquery(children_with_a_parent_away()))
             .filter(Expr::exists(recent).not());
     }
+    if let Some(due) = filter.visit_due {
+        use entity::{enums::Role, visit};
+        let visited = visit::Entity::find()
+            .select_only()
+            .expr(Expr::val(1))
+            .filter(
+                Expr::col((visit::Entity, visit::Column::ChildId))
+                    .equals((child::Entity, child::Column::Id)),
+            )
+            .filter(visit::Column::VisitorRole.eq(Role::ChildDirector))
+            .filter(visit::Column::VisitedAt.gte(crate::clock::month_start(today)))
+            .into_query();
+        let visited = Expr::exists(visited);
+        query = query.filter(if due { visited.not() } else { visited });
+    }
     if filter.not_reviewed_this_quarter {
         query = query.filter(
             Condition::any()
@@ -587,6 +605,7 @@ pub async fn register(
     let child = child::Entity::insert(model.clone().into_active_model().reset_all())
         .exec_with_returning(db)
         .await?;
+    compliance::ledger_changed(db, None, &child, actor.now).await?;
     audit::record(
         db,
         actor
@@ -844,6 +863,7 @@ async fn save_versioned(
     if result.rows_affected != 1 {
         return Err(stale());
     }
+    compliance::ledger_changed(db, Some(before), &after, actor.now).await?;
     audit::record(
         db,
         actor

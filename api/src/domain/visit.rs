@@ -2,7 +2,7 @@
 //! Recorded once per idempotency key, correctable by their author for a while, then fixed and
 //! only annotated.
 
-use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use entity::{
     child,
     enums::{Rating, Role, VisitMethod},
@@ -217,7 +217,7 @@ async fn insert(
     let visit = visit::Entity::insert(model.into_active_model().reset_all())
         .exec_with_returning(db)
         .await?;
-    compliance::visit_recorded(db, &visit, actor.now).await?;
+    compliance::visit_recorded(db, &visit, None, actor.now).await?;
     RECORD_VISIT
         .attempt(actor, key, &fingerprint)
         .remember(db, visit.id, actor.now)
@@ -307,8 +307,7 @@ pub async fn correct(
     let mut active = after.clone().into_active_model().reset_all();
     active.id = sea_orm::ActiveValue::Unchanged(after.id);
     let saved = active.update(db).await?;
-    compliance::visit_recorded(db, &before, actor.now).await?;
-    compliance::visit_recorded(db, &saved, actor.now).await?;
+    compliance::visit_recorded(db, &saved, Some(&before), actor.now).await?;
     audit::record(
         db,
         actor
@@ -499,9 +498,4 @@ pub async fn counts_for_children(
 ) -> ApiResult<Vec<(Uuid, u64)>> {
     let visible = visit::Entity::find().filter(in_scope_among(actor, child_ids));
     Ok(page::counts_by(db, visible, visit::Column::ChildId).await?)
-}
-
-/// The first instant of the calendar month `today` is in, China Standard Time.
-pub fn month_start(today: NaiveDate) -> DateTime<Utc> {
-    crate::clock::china_midnight(today - TimeDelta::days(i64::from(today.day0())))
 }

@@ -218,13 +218,18 @@ async fn closed_months_are_read_from_their_counts_and_a_late_visit_counts_at_onc
     let (months, variables) = year_to(today);
     let home = app.home_path("demo.civil_affairs_officer").await;
 
-    // Loading the demo counted the 36 closed months.
+    // Loading the demo counted the 36 months before the last one closed for a while.
+    let settled = first_of_month(china_date(app.clock.now() - visits::SETTLED));
+    let expected: Vec<_> = (1..=36)
+        .rev()
+        .map(|back| settled - Months::new(back))
+        .collect();
     let kept = visit_compliance_month::Entity::find()
         .all(db)
         .await
         .unwrap();
-    assert_eq!(kept.len(), visits::MAX_MONTHS);
-    assert!(kept.iter().all(|m| !m.stale && m.month < this_month));
+    assert_eq!(kept.iter().map(|m| m.month).collect::<Vec<_>>(), expected);
+    assert!(kept.iter().all(|m| !m.stale));
 
     let officer = app.login_as(Role::CivilAffairsOfficer).await;
     // Once the caller's account and session are cached.
@@ -378,8 +383,21 @@ async fn a_month_that_ends_is_counted_once_by_two_instances() {
         tokio::time::sleep(Duration::from_millis(100)).await;
         waited += 1;
     }
-    // Both instances have ticked since.
+    let taken = visit_compliance_month::Entity::find_by_id(month)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    // Both instances have ticked since, and neither took it again.
     tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(
+        visit_compliance_month::Entity::find_by_id(month)
+            .one(db)
+            .await
+            .unwrap(),
+        Some(taken)
+    );
+    assert!(!visits::take(db, month, app.clock.now()).await.unwrap());
 
     let counts = visit_compliance_count::Entity::find()
         .filter(visit_compliance_count::Column::Month.eq(month))
@@ -415,4 +433,163 @@ async fn a_month_that_ends_is_counted_once_by_two_instances() {
         .filter(|((_, m), _)| *m == label)
         .collect();
     assert_eq!(lines(&shown), expected);
+}
+
+#[tokio::test]
+async fn the_months_work_list_holds_the_children_no_child_director_has_visited_yet() {
+    let app = TestApp::spawn().await;
+    let db = &app.state.db;
+    let director = app.login_as(Role::ChildDirector).await;
+    let home = app.home_path("demo.child_director").await;
+    let listed = |due: bool| {
+        let token = director.access.clone();
+        let app = &app;
+        async move {
+            let response = app
+                .gql(
+                    Some(&token),
+                    "query($due: Boolean) { children(first: 100, filter: {visitDue: $due}) { \
+                     totalCount edges { node { id visitDue } } } }",
+                    json!({ "due": due }),
+                )
+                .await;
+            assert!(response.body["errors"].is_null(), "{:?}", response.body);
+            let list = response.data()["children"].clone();
+            let nodes: Vec<_> = list["edges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|edge| edge["node"].clone())
+                .collect();
+            assert!(
+                nodes.iter().all(|node| node["visitDue"] == due),
+                "{nodes:?}"
+            );
+            assert_eq!(list["totalCount"].as_u64().unwrap(), nodes.len() as u64);
+            nodes
+                .iter()
+                .map(|node| shouhu_tests::uuid_of(&node["id"]))
+                .collect::<std::collections::BTreeSet<_>>()
+        }
+    };
+
+    // Counted here: the village's children and those a child director visited this month.
+    let month_start = shouhu::clock::month_start(china_date(app.clock.now()));
+    let theirs: std::collections::BTreeSet<_> = child::Entity::find()
+        .filter(child::Column::RegionPath.eq(&home))
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    let visited: std::collections::BTreeSet<_> = visit::Entity::find()
+        .filter(visit::Column::VisitorRole.eq(entity::enums::Role::ChildDirector))
+        .filter(visit::Column::VisitedAt.gte(month_start))
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|v| v.child_id)
+        .filter(|id| theirs.contains(id))
+        .collect();
+    let due = listed(true).await;
+    assert_eq!(&due, &theirs.difference(&visited).copied().collect());
+    assert_eq!(listed(false).await, visited);
+    assert!(!due.is_empty(), "the demo village has children to visit");
+
+    // Visited now: off the list.
+    let next = *due.iter().next().unwrap();
+    let recorded = app
+        .gql(
+            Some(&director.access),
+            "mutation($input: RecordVisitInput!) { recordVisit(input: $input) { visit { id } } }",
+            json!({ "input": {
+                "idempotencyKey": "work-list",
+                "childId": shouhu_tests::gid("Child", next),
+                "visit": { "visitedAt": app.clock.now().to_rfc3339(), "method": "HOME" }
+            } }),
+        )
+        .await;
+    assert!(recorded.body["errors"].is_null(), "{:?}", recorded.body);
+    let after = listed(true).await;
+    assert_eq!(after.len() + 1, due.len());
+    assert!(!after.contains(&next));
+}
+
+#[tokio::test]
+async fn a_change_of_a_child_that_alters_closed_months_counts_them_live_until_counted_again() {
+    let app = TestApp::spawn().await;
+    let db = &app.state.db;
+    let today = china_date(app.clock.now());
+    let (months, variables) = year_to(today);
+    let home = app.home_path("demo.civil_affairs_officer").await;
+    let officer = app.login_as(Role::CivilAffairsOfficer).await;
+    let stale = || async {
+        visit_compliance_month::Entity::find()
+            .filter(visit_compliance_month::Column::Stale.eq(true))
+            .all(db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| m.month)
+            .collect::<Vec<_>>()
+    };
+
+    // A visit by a teacher counts for nothing here and marks nothing.
+    let teacher = app.login_as(Role::Teacher).await;
+    let paired = app.paired_child(&teacher).await;
+    let by_teacher = app
+        .gql(
+            Some(&teacher.access),
+            "mutation($input: RecordVisitInput!) { recordVisit(input: $input) { visit { id } } }",
+            json!({ "input": {
+                "idempotencyKey": "teacher-late",
+                "childId": paired["id"],
+                "visit": {
+                    "visitedAt": (china_midnight(months[0]) + TimeDelta::days(3)).to_rfc3339(),
+                    "method": "HOME"
+                }
+            } }),
+        )
+        .await;
+    assert!(by_teacher.body["errors"].is_null(), "{:?}", by_teacher.body);
+    assert!(stale().await.is_empty());
+
+    // A child of the county, registered over a year ago by its form, whose parents came home
+    // four months ago: from the month after, it is no longer due.
+    let child = child::Entity::find()
+        .filter(child::Column::RegionPath.starts_with(format!("{home}/")))
+        .filter(child::Column::FilledOn.lt(months[0]))
+        .filter(child::Column::Status.eq(entity::enums::ChildStatus::Active))
+        .one(db)
+        .await
+        .unwrap()
+        .expect("a child registered over a year ago");
+    let returned_on = months[7] + TimeDelta::days(9);
+    let changed = app
+        .gql(
+            Some(&officer.access),
+            "mutation($id: ID!, $v: Int!, $d: NaiveDate!) { changeChildStatus(input: {id: $id, \
+             version: $v, status: PARENTS_RETURNED, reason: \"父母返乡\", effectiveOn: $d}) { \
+             child { status } } }",
+            json!({ "id": shouhu_tests::gid("Child", child.id), "v": child.version, "d": returned_on }),
+        )
+        .await;
+    assert!(changed.body["errors"].is_null(), "{:?}", changed.body);
+    assert_eq!(
+        stale().await,
+        months[7..11].to_vec(),
+        "the closed months from the change's"
+    );
+
+    let expected = exact_compliance(&app, &home, &months).await;
+    let live = app
+        .gql(Some(&officer.access), COMPLIANCE, variables.clone())
+        .await;
+    assert_eq!(lines(&live), expected);
+    visits::refresh(db, app.clock.now()).await.unwrap();
+    assert!(stale().await.is_empty());
+    let kept = app.gql(Some(&officer.access), COMPLIANCE, variables).await;
+    assert_eq!(lines(&kept), expected);
 }

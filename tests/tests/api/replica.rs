@@ -580,13 +580,33 @@ async fn a_replica_whose_connections_are_all_busy_sends_reading_work_to_the_prim
                 reader
                     .query_one_raw(Statement::from_string(
                         DbBackend::Postgres,
-                        "SELECT pg_sleep(5)",
+                        "SELECT pg_sleep(8.25)",
                     ))
                     .await
             })
         })
         .collect();
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Until the replica runs all three (each reading can wait 2 s for a connection, so two
+    // readings take 4 s of the 8).
+    let running = Statement::from_string(
+        DbBackend::Postgres,
+        "SELECT count(*) AS n FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(8.25)'",
+    );
+    let mut on_the_replica = 0_i64;
+    for _ in 0..50 {
+        on_the_replica = replica
+            .query_one_raw(running.clone())
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get("", "n")
+            .unwrap();
+        if on_the_replica == 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(on_the_replica, 3, "the replica runs the three statements");
 
     // Busy, not failing: the same answers come from the primary, and the replica stays in use.
     assert_eq!(counted(&app, &officer).await, expected);

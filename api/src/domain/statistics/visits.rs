@@ -6,22 +6,26 @@
 //! status changed within or after the month); it is visited when a child director recorded a
 //! visit to it within the month.
 //!
-//! A year of compliance would read a year of visits, so each closed month is counted once and
-//! kept as counts per village ([`take`]), never as rows: a closed month is read from its
-//! counts, with the children where they lived when it was counted; the month in progress, and
-//! a closed month not yet counted, are counted live, with the children where they live now. A
-//! visit recorded into a closed month after it was counted (a late entry from an offline app)
-//! marks the month stale in the visit's own transaction ([`visit_recorded`]): it is counted
-//! live until [`super::keeping::run`] takes it again.
+//! A year of compliance would read a year of visits, so each of the [`MAX_MONTHS`] closed
+//! months before this one is counted once and kept as counts per village ([`take`]), never as
+//! rows, and read from those counts; the month in progress, and a closed month not yet counted,
+//! are counted live. The kept counts are a cache of what the live count would give: every
+//! write that changes a closed month's count marks the month stale in its own transaction, and
+//! a stale month is counted live until [`super::keeping::run`] takes it again. Those writes
+//! are a child director's visit recorded or corrected into a closed month (a late entry from
+//! an offline app), and a child registered with an earlier form date, moved to another village,
+//! or given another form date or status ([`ledger_changed`]). A month is taken only once it
+//! has been closed for [`SETTLED`], so that a write that began before it closed has committed.
 //!
-//! Several instances may take a month at once, and visits may be recorded into it meanwhile:
-//! taking claims the month's row before counting, in one transaction, and marking it stale
-//! writes the same row, so on PostgreSQL one of them waits for the other. A visit committed
-//! before the claim is counted; one committed after it marks the month stale again.
+//! Several instances may take a month at once, and writes may mark it meanwhile: taking claims
+//! the month's row before counting, in one transaction, and marking it stale writes the same
+//! row, so on PostgreSQL one of them waits for the other (on SQLite writes take turns). A write
+//! committed before the claim is counted; one committed after it marks the month stale again.
+//! Months are marked in ascending order, so two writes never wait on each other in a circle.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use chrono::{DateTime, Months, NaiveDate, Utc};
+use chrono::{DateTime, Months, NaiveDate, TimeDelta, Utc};
 use entity::{
     child,
     enums::{ChildStatus, RegionLevel, Role},
@@ -29,7 +33,6 @@ use entity::{
 };
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
-    TransactionTrait,
     sea_query::{Alias, Expr, ExprTrait, JoinType, OnConflict, Query, SelectStatement},
 };
 
@@ -42,6 +45,10 @@ use crate::{
 
 /// The most months one table covers, and the closed months [`refresh`] keeps counted.
 pub const MAX_MONTHS: usize = 36;
+
+/// How long a month must have been closed before it is taken: longer than any write that began
+/// in it takes to commit, and than the clocks of two instances differ.
+pub const SETTLED: TimeDelta = TimeDelta::minutes(10);
 
 /// One region's month.
 #[derive(Debug, Clone)]
@@ -140,16 +147,20 @@ pub async fn compliance(
     Ok(ComplianceTable { protection, lines })
 }
 
-/// The counts kept of the closed `months` that are counted and not stale, within `root`: the
-/// months' rows, then their counts.
+/// The counts kept of those of `months` that are kept ([`kept_window`]), counted and not
+/// stale, within `root`: the months' rows, then their counts.
 async fn kept(
     db: &impl ConnectionTrait,
     months: &[NaiveDate],
     today: NaiveDate,
     root: &Root,
 ) -> ApiResult<BTreeMap<NaiveDate, Vec<Counted>>> {
-    let this_month = Grain::Month.start(today);
-    let closed: Vec<NaiveDate> = months.iter().copied().filter(|m| *m < this_month).collect();
+    let kept_months = kept_window(today);
+    let closed: Vec<NaiveDate> = months
+        .iter()
+        .copied()
+        .filter(|m| kept_months.contains(m))
+        .collect();
     let mut kept: BTreeMap<NaiveDate, Vec<Counted>> = BTreeMap::new();
     if closed.is_empty() {
         return Ok(kept);
@@ -259,7 +270,7 @@ pub async fn take(
     month: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut claim = Query::insert();
     claim
         .into_table(visit_compliance_month::Entity)
@@ -312,15 +323,22 @@ pub async fn take(
     Ok(true)
 }
 
-/// Counts every one of the [`MAX_MONTHS`] months before this one that is not counted or is
-/// stale, oldest first. Returns the months counted.
-pub async fn refresh(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Vec<NaiveDate>, DbErr> {
-    let this_month = Grain::Month.start(china_date(now));
+/// The months whose counts are kept as of `today`: the [`MAX_MONTHS`] before this one, oldest
+/// first. Older months are counted live.
+fn kept_window(today: NaiveDate) -> Vec<NaiveDate> {
+    let this_month = Grain::Month.start(today);
     let back = u32::try_from(MAX_MONTHS).unwrap_or(u32::MAX);
-    let months: Vec<NaiveDate> = (1..=back)
+    (1..=back)
         .rev()
         .filter_map(|back| this_month.checked_sub_months(Months::new(back)))
-        .collect();
+        .collect()
+}
+
+/// Counts every kept month that has been closed for [`SETTLED`] and is not counted or is
+/// stale, oldest first. Returns the months counted; a month that fails is left for the next
+/// run, after the others are tried.
+pub async fn refresh(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Vec<NaiveDate>, DbErr> {
+    let months = kept_window(china_date(now - SETTLED));
     let fresh: Vec<NaiveDate> = visit_compliance_month::Entity::find()
         .filter(visit_compliance_month::Column::Month.is_in(months.clone()))
         .filter(visit_compliance_month::Column::Stale.eq(false))
@@ -330,39 +348,113 @@ pub async fn refresh(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Vec<
         .map(|m| m.month)
         .collect();
     let mut taken = Vec::new();
+    let mut failed = None;
     for month in months.into_iter().filter(|m| !fresh.contains(m)) {
-        if take(db, month, now).await? {
-            taken.push(month);
+        match take(db, month, now).await {
+            Ok(true) => taken.push(month),
+            Ok(false) => {}
+            Err(err) => failed = Some(err),
         }
     }
-    Ok(taken)
+    failed.map_or(Ok(taken), Err)
+}
+
+/// Counts every kept month again: after a bulk load (the demo, the scale generator) that wrote
+/// children and visits without the writes that mark months stale.
+pub async fn recount(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Vec<NaiveDate>, DbErr> {
+    visit_compliance_month::Entity::update_many()
+        .col_expr(visit_compliance_month::Column::Stale, Expr::val(true))
+        .exec(db)
+        .await?;
+    refresh(db, now).await
 }
 
 /// Marks the closed month of `visit` stale when it is a child director's (whose visits are
-/// counted), in the transaction that records or corrects it, so that the month is counted
-/// live until it is taken again. A visit within the month in progress changes nothing kept.
+/// counted), in the transaction that records or corrects it; `before`, when corrected, is the
+/// visit as it was, whose month it may leave. A visit within the month in progress changes
+/// nothing kept.
 pub async fn visit_recorded(
     db: &impl ConnectionTrait,
     visit: &visit::Model,
+    before: Option<&visit::Model>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    let month = Grain::Month.start(china_date(visit.visited_at));
-    if visit.visitor_role != Role::ChildDirector || month >= Grain::Month.start(china_date(now)) {
+    let months = [Some(visit), before]
+        .into_iter()
+        .flatten()
+        .filter(|v| v.visitor_role == Role::ChildDirector)
+        .map(|v| Grain::Month.start(china_date(v.visited_at)))
+        .collect();
+    mark_stale(db, months, now).await
+}
+
+/// Marks stale, in the transaction of a change to a child from `before` to `after` (`before`
+/// `None`: registered), every kept month whose count the change can alter: its form date,
+/// village, status and status date decide whether and where the child is due.
+pub async fn ledger_changed(
+    db: &impl ConnectionTrait,
+    before: Option<&child::Model>,
+    after: &child::Model,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let Some(since) = altered_since(before, after) else {
+        return Ok(());
+    };
+    let from = Grain::Month.start(since);
+    let months = kept_window(china_date(now))
+        .into_iter()
+        .filter(|m| *m >= from)
+        .collect();
+    mark_stale(db, months, now).await
+}
+
+/// The first day of the months whose compliance a change of a child from `before` to `after`
+/// can alter, or `None` when it alters none.
+fn altered_since(before: Option<&child::Model>, after: &child::Model) -> Option<NaiveDate> {
+    let registered = |c: &child::Model| c.filled_on.unwrap_or_else(|| china_date(c.created_at));
+    let Some(before) = before else {
+        return Some(registered(after));
+    };
+    let mut days = Vec::new();
+    if before.region_path != after.region_path || registered(before) != registered(after) {
+        days.extend([registered(before), registered(after)]);
+    }
+    if before.status != after.status || before.status_changed_on != after.status_changed_on {
+        days.extend(
+            [before.status_changed_on, after.status_changed_on]
+                .into_iter()
+                .flatten(),
+        );
+    }
+    days.into_iter().min()
+}
+
+/// Marks the closed ones of `months` stale in one statement, in ascending order: a month not
+/// yet counted gets its row, so that a claim racing this write waits for it.
+async fn mark_stale(
+    db: &impl ConnectionTrait,
+    months: BTreeSet<NaiveDate>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let this_month = Grain::Month.start(china_date(now));
+    let closed: Vec<NaiveDate> = months.into_iter().filter(|m| *m < this_month).collect();
+    if closed.is_empty() {
         return Ok(());
     }
     let mut mark = Query::insert();
-    mark.into_table(visit_compliance_month::Entity)
-        .columns([
-            visit_compliance_month::Column::Month,
-            visit_compliance_month::Column::TakenAt,
-            visit_compliance_month::Column::Stale,
-        ])
-        .values_panic([month.into(), now.into(), true.into()])
-        .on_conflict(
-            OnConflict::column(visit_compliance_month::Column::Month)
-                .update_column(visit_compliance_month::Column::Stale)
-                .to_owned(),
-        );
+    mark.into_table(visit_compliance_month::Entity).columns([
+        visit_compliance_month::Column::Month,
+        visit_compliance_month::Column::TakenAt,
+        visit_compliance_month::Column::Stale,
+    ]);
+    for month in closed {
+        mark.values_panic([month.into(), now.into(), true.into()]);
+    }
+    mark.on_conflict(
+        OnConflict::column(visit_compliance_month::Column::Month)
+            .update_column(visit_compliance_month::Column::Stale)
+            .to_owned(),
+    );
     db.execute(&mark).await?;
     Ok(())
 }

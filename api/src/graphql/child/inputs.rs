@@ -52,6 +52,9 @@ pub struct ChildFilter {
     /// Only children not in touch with a parent working away for this many days (1 to 366;
     /// 30 is when `parentContactOverdue` turns true), or never.
     pub no_parent_contact_in_days: Option<u32>,
+    /// Only children no child director has visited this calendar month (true: the month's
+    /// work list, as `visitDue` says), or only those visited (false).
+    pub visit_due: Option<bool>,
 }
 
 /// The start of a window of `days` days (1 to 366) up to `now`, for

@@ -82,6 +82,7 @@ impl ChildQuery {
                 actor.now,
                 "filter.noParentContactInDays",
             )?,
+            visit_due: filter.visit_due,
         };
         let by_name = ctx
             .state()

@@ -350,7 +350,7 @@ impl Child {
             .one(self.0.id)
             .await?
             .and_then(|v| v.by_director);
-        let month_start = crate::domain::visit::month_start(ctx.today());
+        let month_start = crate::clock::month_start(ctx.today());
         Ok(Some(last.is_none_or(|at| at < month_start)))
     }
 

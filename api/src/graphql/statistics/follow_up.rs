@@ -140,11 +140,11 @@ impl FollowUpStatisticsQuery {
     /// Children due a child director's monthly home visit and those visited, per region at
     /// `level` within `regionId` and calendar month, over the children you may count (for the
     /// analyst, every child of its jurisdiction). At most 36 months; by default the twelve up
-    /// to this one. `regionId` and `level` are checked as `childStatistics` checks them. A
-    /// closed month is read from the counts the service keeps of it, with each child where it
-    /// lived when the month was counted; the month in progress is counted live, and so is a
-    /// closed month a visit was recorded into since it was counted, until it is counted again
-    /// (within the hour).
+    /// to this one. `regionId` and `level` are checked as `childStatistics` checks them. The
+    /// 36 closed months before this one are read from counts the service keeps of them, which
+    /// every write that alters a month's figures (a late visit, a child's status or form date
+    /// changed) refreshes: the answer is always what counting the ledger and the visits now
+    /// gives.
     async fn visit_compliance(
         &self,
         ctx: &Context<'_>,
