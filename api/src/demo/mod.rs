@@ -127,9 +127,10 @@ pub async fn load(
     let txn = crate::db::begin_write(db).await?;
     data.insert(&txn).await?;
     crate::domain::assignment::load_plan(&txn, RESPONSIBILITY_MATRIX, now).await?;
+    crate::domain::statistics::visits::invalidate(&txn, now).await?;
     txn.commit().await?;
     crate::domain::statistics::trends::backfill(db, now, SNAPSHOT_MONTHS).await?;
-    crate::domain::statistics::visits::recount(db, now).await?;
+    crate::domain::statistics::visits::refresh(db, now).await?;
     Ok(DemoOutcome {
         generated_password,
         accounts_existed,

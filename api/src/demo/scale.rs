@@ -121,6 +121,8 @@ pub async fn load(
         insert_all(&txn, extra.transitions).await?;
         insert_all(&txn, extra.items).await?;
     }
+    // The generated children and visits reach into closed months: counted again once loaded.
+    crate::domain::statistics::visits::invalidate(&txn, now).await?;
     txn.commit().await?;
     // Fresh statistics, so that the planner sees the tables' new sizes at once; on PostgreSQL
     // a vacuum too, so that the first readers of millions of new rows do not each mark them
@@ -132,8 +134,7 @@ pub async fn load(
     for table in counts.keys() {
         db.execute_unprepared(&format!("{refresh} {table}")).await?;
     }
-    // The generated children and visits reach into closed months: counted again.
-    crate::domain::statistics::visits::recount(db, now).await?;
+    crate::domain::statistics::visits::refresh(db, now).await?;
     Ok(counts)
 }
 

@@ -353,19 +353,7 @@ pub async fn list(
             .filter(Expr::exists(recent).not());
     }
     if let Some(due) = filter.visit_due {
-        use entity::{enums::Role, visit};
-        let visited = visit::Entity::find()
-            .select_only()
-            .expr(Expr::val(1))
-            .filter(
-                Expr::col((visit::Entity, visit::Column::ChildId))
-                    .equals((child::Entity, child::Column::Id)),
-            )
-            .filter(visit::Column::VisitorRole.eq(Role::ChildDirector))
-            .filter(visit::Column::VisitedAt.gte(crate::clock::month_start(today)))
-            .into_query();
-        let visited = Expr::exists(visited);
-        query = query.filter(if due { visited.not() } else { visited });
+        query = query.filter(compliance::work_list(today, due));
     }
     if filter.not_reviewed_this_quarter {
         query = query.filter(

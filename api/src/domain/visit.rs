@@ -217,7 +217,6 @@ async fn insert(
     let visit = visit::Entity::insert(model.into_active_model().reset_all())
         .exec_with_returning(db)
         .await?;
-    compliance::visit_recorded(db, &visit, None, actor.now).await?;
     RECORD_VISIT
         .attempt(actor, key, &fingerprint)
         .remember(db, visit.id, actor.now)
@@ -231,6 +230,7 @@ async fn insert(
     )
     .await?;
     let needs_report = flag_if_serious(db, actor, &child, &visit).await?;
+    compliance::visit_recorded(db, &visit, None, actor.now).await?;
     Ok(Recorded {
         visit,
         needs_report,
@@ -281,7 +281,14 @@ pub async fn correct(
 ) -> ApiResult<Recorded> {
     let work = store.begin().await?;
     let db = work.db();
-    let before = get(db, actor, id).await?;
+    // Locked until the correction commits: a second correction reads the visit as this one
+    // leaves it, so that each marks the month the visit leaves.
+    let before = visit::Entity::find_by_id(id)
+        .filter(in_scope(actor))
+        .lock_exclusive()
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     match actor.policy.may_correct(
         actor.principal,
         before.visitor_account_id,
@@ -307,7 +314,6 @@ pub async fn correct(
     let mut active = after.clone().into_active_model().reset_all();
     active.id = sea_orm::ActiveValue::Unchanged(after.id);
     let saved = active.update(db).await?;
-    compliance::visit_recorded(db, &saved, Some(&before), actor.now).await?;
     audit::record(
         db,
         actor
@@ -318,6 +324,7 @@ pub async fn correct(
     .await?;
     let child = ledger::get(db, actor, saved.child_id).await?;
     let needs_report = flag_if_serious(db, actor, &child, &saved).await?;
+    compliance::visit_recorded(db, &saved, Some(&before), actor.now).await?;
     work.commit().await?;
     Ok(Recorded {
         visit: saved,

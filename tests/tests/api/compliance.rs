@@ -1,13 +1,14 @@
 //! `visitCompliance`: exact against the ledger and the visits counted here, for civil affairs
 //! and rounded for the analyst; closed months read from the counts kept of them, a visit
-//! recorded late into a closed month counted at once, and a month that ends counted once by
-//! two instances.
+//! recorded late into a closed month or corrected into another counted at once, a change of a
+//! child that alters closed months likewise, a month that ends counted once by two instances,
+//! and the month's work list (`visitDue`) made of the children the month counts.
 
 use std::{collections::BTreeMap, time::Duration};
 
 use chrono::{Datelike, Months, NaiveDate, TimeDelta};
 use entity::{child, region, visit, visit_compliance_count, visit_compliance_month};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 use shouhu::{
     clock::{Clock, china_date, china_midnight},
@@ -167,6 +168,19 @@ async fn visit_compliance_is_exact_for_civil_affairs_and_rounded_for_the_analyst
     }
 }
 
+/// The months whose counts are marked stale, oldest first.
+async fn stale(db: &sea_orm::DatabaseConnection) -> Vec<NaiveDate> {
+    visit_compliance_month::Entity::find()
+        .filter(visit_compliance_month::Column::Stale.eq(true))
+        .order_by_asc(visit_compliance_month::Column::Month)
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.month)
+        .collect()
+}
+
 fn first_of_month(day: NaiveDate) -> NaiveDate {
     day.with_day(1).unwrap()
 }
@@ -225,6 +239,7 @@ async fn closed_months_are_read_from_their_counts_and_a_late_visit_counts_at_onc
         .map(|back| settled - Months::new(back))
         .collect();
     let kept = visit_compliance_month::Entity::find()
+        .order_by_asc(visit_compliance_month::Column::Month)
         .all(db)
         .await
         .unwrap();
@@ -355,6 +370,29 @@ async fn closed_months_are_read_from_their_counts_and_a_late_visit_counts_at_onc
             .unwrap()
             .is_empty()
     );
+
+    // Corrected into another closed month: the month it leaves and the one it enters marked.
+    let other = months[..11]
+        .iter()
+        .copied()
+        .find(|month| *month != late)
+        .unwrap();
+    let corrected = app
+        .gql(
+            Some(&director.access),
+            "mutation($id: ID!, $at: DateTime!) { correctVisit(input: {id: $id, visit: \
+             {visitedAt: $at, method: HOME}}) { visit { visitedAt } } }",
+            json!({
+                "id": recorded.data()["recordVisit"]["visit"]["id"],
+                "at": (china_midnight(other) + TimeDelta::days(3)).to_rfc3339(),
+            }),
+        )
+        .await;
+    assert!(corrected.body["errors"].is_null(), "{:?}", corrected.body);
+    assert_eq!(stale(db).await, [other.min(late), other.max(late)]);
+    let (months, variables) = year_to(today);
+    let moved = app.gql(Some(&officer.access), COMPLIANCE, variables).await;
+    assert_eq!(lines(&moved), exact_compliance(&app, &home, &months).await);
 }
 
 #[tokio::test]
@@ -473,19 +511,58 @@ async fn the_months_work_list_holds_the_children_no_child_director_has_visited_y
         }
     };
 
-    // Counted here: the village's children and those a child director visited this month.
-    let month_start = shouhu::clock::month_start(china_date(app.clock.now()));
+    // A child of the village whose parents came home last month: due no longer.
+    let this_month = first_of_month(china_date(app.clock.now()));
+    let officer = app.login_as(Role::CivilAffairsOfficer).await;
+    let returned = child::Entity::find()
+        .filter(child::Column::RegionPath.eq(&home))
+        .filter(child::Column::Status.eq(entity::enums::ChildStatus::Active))
+        .one(db)
+        .await
+        .unwrap()
+        .expect("an active child in the director's village");
+    let changed = app
+        .gql(
+            Some(&officer.access),
+            "mutation($id: ID!, $v: Int!, $d: NaiveDate!) { changeChildStatus(input: {id: $id, \
+             version: $v, status: PARENTS_RETURNED, reason: \"父母返乡\", effectiveOn: $d}) { \
+             child { status } } }",
+            json!({
+                "id": shouhu_tests::gid("Child", returned.id),
+                "v": returned.version,
+                "d": this_month - Months::new(1) + TimeDelta::days(9),
+            }),
+        )
+        .await;
+    assert!(changed.body["errors"].is_null(), "{:?}", changed.body);
+
+    // Counted here: the village's children due this month (registered by its end and followed
+    // during it, as `visitCompliance` counts them) and those a child director visited in it.
+    let (month_start, month_end) = (
+        china_midnight(this_month),
+        china_midnight(this_month + Months::new(1)),
+    );
     let theirs: std::collections::BTreeSet<_> = child::Entity::find()
         .filter(child::Column::RegionPath.eq(&home))
         .all(db)
         .await
         .unwrap()
         .into_iter()
+        .filter(|c| {
+            let followed = c.status == entity::enums::ChildStatus::Active
+                || c.status_changed_on.is_some_and(|d| d >= this_month);
+            let registered = c.filled_on.map_or(c.created_at < month_end, |day| {
+                day < this_month + Months::new(1)
+            });
+            followed && registered
+        })
         .map(|c| c.id)
         .collect();
+    assert!(!theirs.contains(&returned.id));
     let visited: std::collections::BTreeSet<_> = visit::Entity::find()
         .filter(visit::Column::VisitorRole.eq(entity::enums::Role::ChildDirector))
         .filter(visit::Column::VisitedAt.gte(month_start))
+        .filter(visit::Column::VisitedAt.lt(month_end))
         .all(db)
         .await
         .unwrap()
@@ -496,6 +573,7 @@ async fn the_months_work_list_holds_the_children_no_child_director_has_visited_y
     let due = listed(true).await;
     assert_eq!(&due, &theirs.difference(&visited).copied().collect());
     assert_eq!(listed(false).await, visited);
+    assert!(!due.contains(&returned.id));
     assert!(!due.is_empty(), "the demo village has children to visit");
 
     // Visited now: off the list.
@@ -525,16 +603,6 @@ async fn a_change_of_a_child_that_alters_closed_months_counts_them_live_until_co
     let (months, variables) = year_to(today);
     let home = app.home_path("demo.civil_affairs_officer").await;
     let officer = app.login_as(Role::CivilAffairsOfficer).await;
-    let stale = || async {
-        visit_compliance_month::Entity::find()
-            .filter(visit_compliance_month::Column::Stale.eq(true))
-            .all(db)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|m| m.month)
-            .collect::<Vec<_>>()
-    };
 
     // A visit by a teacher counts for nothing here and marks nothing.
     let teacher = app.login_as(Role::Teacher).await;
@@ -554,7 +622,7 @@ async fn a_change_of_a_child_that_alters_closed_months_counts_them_live_until_co
         )
         .await;
     assert!(by_teacher.body["errors"].is_null(), "{:?}", by_teacher.body);
-    assert!(stale().await.is_empty());
+    assert!(stale(db).await.is_empty());
 
     // A child of the county, registered over a year ago by its form, whose parents came home
     // four months ago: from the month after, it is no longer due.
@@ -578,7 +646,7 @@ async fn a_change_of_a_child_that_alters_closed_months_counts_them_live_until_co
         .await;
     assert!(changed.body["errors"].is_null(), "{:?}", changed.body);
     assert_eq!(
-        stale().await,
+        stale(db).await,
         months[7..11].to_vec(),
         "the closed months from the change's"
     );
@@ -589,7 +657,7 @@ async fn a_change_of_a_child_that_alters_closed_months_counts_them_live_until_co
         .await;
     assert_eq!(lines(&live), expected);
     visits::refresh(db, app.clock.now()).await.unwrap();
-    assert!(stale().await.is_empty());
+    assert!(stale(db).await.is_empty());
     let kept = app.gql(Some(&officer.access), COMPLIANCE, variables).await;
     assert_eq!(lines(&kept), expected);
 }

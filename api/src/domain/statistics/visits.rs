@@ -14,14 +14,16 @@
 //! a stale month is counted live until [`super::keeping::run`] takes it again. Those writes
 //! are a child director's visit recorded or corrected into a closed month (a late entry from
 //! an offline app), and a child registered with an earlier form date, moved to another village,
-//! or given another form date or status ([`ledger_changed`]). A month is taken only once it
-//! has been closed for [`SETTLED`], so that a write that began before it closed has committed.
+//! or given another form date or status ([`ledger_changed`]); a bulk load marks them all
+//! ([`invalidate`]). A month is taken only once it has been closed for [`SETTLED`], so that a
+//! write that began before it closed has committed.
 //!
 //! Several instances may take a month at once, and writes may mark it meanwhile: taking claims
 //! the month's row before counting, in one transaction, and marking it stale writes the same
 //! row, so on PostgreSQL one of them waits for the other (on SQLite writes take turns). A write
 //! committed before the claim is counted; one committed after it marks the month stale again.
-//! Months are marked in ascending order, so two writes never wait on each other in a circle.
+//! Months are marked in ascending order, after the write has updated the child's record (a
+//! visit's serious finding flags it), so two writes never wait on each other in a circle.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -205,19 +207,46 @@ fn due_in(month: NaiveDate) -> Condition {
     )
 }
 
+/// The children due a visit in the month of `today` that no child director has visited yet
+/// (`unvisited`: the month's work list), or those due that one has: what the `visitDue` filter
+/// lists, by the definitions the counts use, so that the two lists of a village together hold
+/// its `due` children and the second its `visited`.
+pub fn work_list(today: NaiveDate, unvisited: bool) -> Condition {
+    let month = Grain::Month.start(today);
+    let mut visited = Query::select();
+    visited
+        .expr(Expr::val(1))
+        .from(visit::Entity)
+        .and_where(
+            Expr::col((visit::Entity, visit::Column::ChildId))
+                .equals((child::Entity, child::Column::Id)),
+        )
+        .cond_where(by_a_director_within(month));
+    let visited = Expr::exists(visited);
+    Condition::all()
+        .add(due_in(month))
+        .add(if unvisited { visited.not() } else { visited })
+}
+
+/// The visits that count for `month` (its first day): a child director's, within the month.
+fn by_a_director_within(month: NaiveDate) -> Condition {
+    let next = month.checked_add_months(Months::new(1)).unwrap_or(month);
+    Condition::all()
+        .add(Expr::col((visit::Entity, visit::Column::VisitorRole)).eq(Role::ChildDirector))
+        .add(Expr::col((visit::Entity, visit::Column::VisitedAt)).gte(china_midnight(month)))
+        .add(Expr::col((visit::Entity, visit::Column::VisitedAt)).lt(china_midnight(next)))
+}
+
 /// One statement counting `month` per place: the children among `children` due a visit, and
 /// of them those a child director visited within the month, each with the sum of their keys.
 fn counting(month: NaiveDate, children: Condition) -> SelectStatement {
-    let next = month.checked_add_months(Months::new(1)).unwrap_or(month);
     let seen = Alias::new("seen");
     let mut visited = Query::select();
     visited
         .distinct()
         .column(visit::Column::ChildId)
         .from(visit::Entity)
-        .and_where(visit::Column::VisitorRole.eq(Role::ChildDirector))
-        .and_where(visit::Column::VisitedAt.gte(china_midnight(month)))
-        .and_where(visit::Column::VisitedAt.lt(china_midnight(next)));
+        .cond_where(by_a_director_within(month));
     let mut select = Query::select();
     select
         .column((child::Entity, child::Column::RegionPath))
@@ -359,14 +388,13 @@ pub async fn refresh(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Vec<
     failed.map_or(Ok(taken), Err)
 }
 
-/// Counts every kept month again: after a bulk load (the demo, the scale generator) that wrote
-/// children and visits without the writes that mark months stale.
-pub async fn recount(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Vec<NaiveDate>, DbErr> {
-    visit_compliance_month::Entity::update_many()
-        .col_expr(visit_compliance_month::Column::Stale, Expr::val(true))
-        .exec(db)
-        .await?;
-    refresh(db, now).await
+/// Marks every kept month stale, in the transaction of a bulk load (the demo, the scale
+/// generator) that writes children and visits without the writes that mark months; the
+/// loader calls [`refresh`] once it has committed. A month no instance has counted yet gets
+/// its row here too, so that a count of it racing the load waits for the load to commit.
+pub async fn invalidate(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<(), DbErr> {
+    let months = kept_window(china_date(now)).into_iter().collect();
+    mark_stale(db, months, now).await
 }
 
 /// Marks the closed month of `visit` stale when it is a child director's (whose visits are

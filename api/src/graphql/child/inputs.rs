@@ -52,8 +52,10 @@ pub struct ChildFilter {
     /// Only children not in touch with a parent working away for this many days (1 to 366;
     /// 30 is when `parentContactOverdue` turns true), or never.
     pub no_parent_contact_in_days: Option<u32>,
-    /// Only children no child director has visited this calendar month (true: the month's
-    /// work list, as `visitDue` says), or only those visited (false).
+    /// Only the children due a home visit this calendar month (active, or whose care ended
+    /// within it) that no child director has visited yet (true: the month's work list), or
+    /// those due that one has visited (false): together, the month's `due` in
+    /// `visitCompliance`, the second its `visited`.
     pub visit_due: Option<bool>,
 }
 
