@@ -6,7 +6,7 @@ use std::sync::{
     atomic::{AtomicI64, Ordering},
 };
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, Months, NaiveDate, NaiveTime, TimeDelta, Utc};
 
 /// China Standard Time (UTC+8): the plan's days, months and deadlines are China's.
 pub const CHINA_TZ: FixedOffset = match FixedOffset::east_opt(8 * 3600) {
@@ -30,6 +30,12 @@ pub fn china_midnight(day: NaiveDate) -> DateTime<Utc> {
 /// The first instant of the calendar month `today` is in, in China.
 pub fn month_start(today: NaiveDate) -> DateTime<Utc> {
     china_midnight(today - TimeDelta::days(i64::from(today.day0())))
+}
+
+/// The first instant of the calendar month after the one `today` is in, in China.
+pub fn next_month_start(today: NaiveDate) -> DateTime<Utc> {
+    let first = today - TimeDelta::days(i64::from(today.day0()));
+    china_midnight(first.checked_add_months(Months::new(1)).unwrap_or(first))
 }
 
 /// A source of the current time.

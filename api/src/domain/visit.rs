@@ -437,17 +437,23 @@ pub struct LastVisits {
     pub child_id: Uuid,
     /// The latest visit.
     pub any: DateTime<Utc>,
-    /// The latest child director's visit.
+    /// The latest child director's visit dated before next month (a visit may be dated a few
+    /// minutes ahead of the clock, which near midnight on a month's last day is next month's).
     pub by_director: Option<DateTime<Utc>>,
 }
 
-/// For each child with a visit, when it was last visited by anyone and by a child director.
+/// For each child with a visit, as of `now`: when it was last visited by anyone, and by a
+/// child director before next month.
 pub async fn last_visits(
     db: &impl ConnectionTrait,
     child_ids: &[Uuid],
+    now: DateTime<Utc>,
 ) -> ApiResult<Vec<LastVisits>> {
+    let next_month = crate::clock::next_month_start(crate::clock::china_date(now));
     let director_visit = Expr::case(
-        visit::Column::VisitorRole.eq(Role::ChildDirector),
+        Condition::all()
+            .add(visit::Column::VisitorRole.eq(Role::ChildDirector))
+            .add(visit::Column::VisitedAt.lt(next_month)),
         Expr::col(visit::Column::VisitedAt),
     );
     Ok(visit::Entity::find()

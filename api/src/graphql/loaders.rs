@@ -568,7 +568,7 @@ loaders! {
         by |g| g.id;
     /// Each child's latest visit times: any visit's and a child director's.
     last_visits: ByKey<LastVisits> in Unscoped -> domain::visit::LastVisits
-        = |c, keys| domain::visit::last_visits(&c.db, keys), by |v| v.child_id;
+        = |c, keys| domain::visit::last_visits(&c.db, keys, c.now), by |v| v.child_id;
     /// Each child's first visits the caller may see, newest first.
     first_visits: ByParentLimited<FirstVisits> in Scoped -> entity::visit::Model
         = |c, keys, limit, _none: (), columns: Columns<entity::visit::Entity>|

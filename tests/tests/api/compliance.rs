@@ -479,8 +479,7 @@ async fn the_months_work_list_holds_the_children_no_child_director_has_visited_y
     let db = &app.state.db;
     let director = app.login_as(Role::ChildDirector).await;
     let home = app.home_path("demo.child_director").await;
-    let listed = |due: bool| {
-        let token = director.access.clone();
+    let listed_by = |token: String, due: bool| {
         let app = &app;
         async move {
             let response = app
@@ -510,6 +509,8 @@ async fn the_months_work_list_holds_the_children_no_child_director_has_visited_y
                 .collect::<std::collections::BTreeSet<_>>()
         }
     };
+
+    let listed = |due: bool| listed_by(director.access.clone(), due);
 
     // A child of the village whose parents came home last month: due no longer.
     let this_month = first_of_month(china_date(app.clock.now()));
@@ -593,6 +594,31 @@ async fn the_months_work_list_holds_the_children_no_child_director_has_visited_y
     let after = listed(true).await;
     assert_eq!(after.len() + 1, due.len());
     assert!(!after.contains(&next));
+
+    // Two minutes before the month ends, a visit dated a minute into the next (the clock's
+    // tolerance allows it) is next month's: the child stays on this month's list.
+    let next_month = china_midnight(this_month + Months::new(1));
+    app.clock
+        .advance(next_month - TimeDelta::minutes(2) - app.clock.now());
+    let director = app.login_as(Role::ChildDirector).await;
+    let early = *after.iter().next().expect("another child to visit");
+    let ahead = app
+        .gql(
+            Some(&director.access),
+            "mutation($input: RecordVisitInput!) { recordVisit(input: $input) { visit { id } } }",
+            json!({ "input": {
+                "idempotencyKey": "next-month",
+                "childId": shouhu_tests::gid("Child", early),
+                "visit": {
+                    "visitedAt": (next_month + TimeDelta::minutes(1)).to_rfc3339(),
+                    "method": "HOME"
+                }
+            } }),
+        )
+        .await;
+    assert!(ahead.body["errors"].is_null(), "{:?}", ahead.body);
+    let last_day = listed_by(director.access.clone(), true).await;
+    assert!(last_day.contains(&early));
 }
 
 #[tokio::test]
