@@ -27,14 +27,19 @@ pub fn china_midnight(day: NaiveDate) -> DateTime<Utc> {
         .map_or(DateTime::<Utc>::MIN_UTC, |at| at.and_utc())
 }
 
+/// The first day of the calendar month `today` is in.
+fn first_of_month(today: NaiveDate) -> NaiveDate {
+    today - TimeDelta::days(i64::from(today.day0()))
+}
+
 /// The first instant of the calendar month `today` is in, in China.
 pub fn month_start(today: NaiveDate) -> DateTime<Utc> {
-    china_midnight(today - TimeDelta::days(i64::from(today.day0())))
+    china_midnight(first_of_month(today))
 }
 
 /// The first instant of the calendar month after the one `today` is in, in China.
 pub fn next_month_start(today: NaiveDate) -> DateTime<Utc> {
-    let first = today - TimeDelta::days(i64::from(today.day0()));
+    let first = first_of_month(today);
     china_midnight(first.checked_add_months(Months::new(1)).unwrap_or(first))
 }
 

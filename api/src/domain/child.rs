@@ -73,7 +73,8 @@ pub struct ChildFilter {
     pub submission: Option<Uuid>,
     /// Not in touch with a parent working away since then (or never).
     pub no_parent_contact_since: Option<DateTime<Utc>>,
-    /// Whether no child director has visited this calendar month (true), or one has (false).
+    /// The month's work list of home visits: the children due a visit this calendar month
+    /// whom no child director has visited yet (true), or those due whom one has (false).
     pub visit_due: Option<bool>,
 }
 

@@ -23,7 +23,7 @@ async fn exact_compliance(
     home: &str,
     months: &[chrono::NaiveDate],
 ) -> BTreeMap<(String, String), (u64, u64)> {
-    use entity::{enums::ChildStatus, visit};
+    use entity::visit;
     let db = &app.state.db;
     let codes: BTreeMap<String, String> = region::Entity::find()
         .all(db)
@@ -54,13 +54,7 @@ async fn exact_compliance(
                 shouhu::clock::china_midnight(*start),
                 shouhu::clock::china_midnight(next),
             );
-            let followed = child.status == ChildStatus::Active
-                || child.status_changed_on.is_some_and(|d| d >= *start);
-            // Registered by the month's end: by the form's date, or by when the record was made.
-            let registered = child
-                .filled_on
-                .map_or(child.created_at < until, |day| day < next);
-            if !registered || !followed {
+            if !due_in(&child, *start) {
                 continue;
             }
             let seen = visits
@@ -74,6 +68,56 @@ async fn exact_compliance(
         }
     }
     table
+}
+
+/// Whether `child` is due a visit in `month` (its first day), as `visitCompliance` defines
+/// it: registered by the month's end (by the form's date, or by when the record was made) and
+/// followed during the month.
+fn due_in(child: &child::Model, month: NaiveDate) -> bool {
+    let next = month + Months::new(1);
+    let followed = child.status == entity::enums::ChildStatus::Active
+        || child.status_changed_on.is_some_and(|d| d >= month);
+    let registered = child
+        .filled_on
+        .map_or(child.created_at < china_midnight(next), |day| day < next);
+    followed && registered
+}
+
+/// Records a visit to `child` (its global id) at `at`, as `token`'s holder; asserts it went in.
+async fn record_visit(
+    app: &TestApp,
+    token: &str,
+    key: &str,
+    child: &serde_json::Value,
+    at: chrono::DateTime<chrono::Utc>,
+) -> GqlResponse {
+    let recorded = app
+        .gql(
+            Some(token),
+            "mutation($input: RecordVisitInput!) { recordVisit(input: $input) { visit { id } } }",
+            json!({ "input": {
+                "idempotencyKey": key,
+                "childId": child,
+                "visit": { "visitedAt": at.to_rfc3339(), "method": "HOME" }
+            } }),
+        )
+        .await;
+    assert!(recorded.body["errors"].is_null(), "{:?}", recorded.body);
+    recorded
+}
+
+/// Records, as `token`'s holder, that `child`'s parents came home on `on`; asserts it went in.
+async fn parents_returned(app: &TestApp, token: &str, child: &child::Model, on: NaiveDate) {
+    let changed = app
+        .gql(
+            Some(token),
+            "mutation($id: ID!, $v: Int!, $d: NaiveDate!) { changeChildStatus(input: {id: $id, \
+             version: $v, status: PARENTS_RETURNED, reason: \"父母返乡\", effectiveOn: $d}) { \
+             child { status } } }",
+            json!({ "id": shouhu_tests::gid("Child", child.id), "v": child.version, "d": on }),
+        )
+        .await;
+    assert!(changed.body["errors"].is_null(), "{:?}", changed.body);
 }
 
 const COMPLIANCE: &str = "query($from: NaiveDate, $until: NaiveDate) { \
@@ -312,21 +356,14 @@ async fn closed_months_are_read_from_their_counts_and_a_late_visit_counts_at_onc
                 .map(|id| (*month, id.clone()))
         })
         .expect("a director's child not visited in some closed month");
-    let recorded = app
-        .gql(
-            Some(&director.access),
-            "mutation($input: RecordVisitInput!) { recordVisit(input: $input) { visit { id } } }",
-            json!({ "input": {
-                "idempotencyKey": "late-entry",
-                "childId": child,
-                "visit": {
-                    "visitedAt": (china_midnight(late) + TimeDelta::days(14)).to_rfc3339(),
-                    "method": "HOME"
-                }
-            } }),
-        )
-        .await;
-    assert!(recorded.body["errors"].is_null(), "{:?}", recorded.body);
+    let recorded = record_visit(
+        &app,
+        &director.access,
+        "late-entry",
+        &child,
+        china_midnight(late) + TimeDelta::days(14),
+    )
+    .await;
     let month = visit_compliance_month::Entity::find_by_id(late)
         .one(db)
         .await
@@ -522,20 +559,8 @@ async fn the_months_work_list_holds_the_children_no_child_director_has_visited_y
         .await
         .unwrap()
         .expect("an active child in the director's village");
-    let changed = app
-        .gql(
-            Some(&officer.access),
-            "mutation($id: ID!, $v: Int!, $d: NaiveDate!) { changeChildStatus(input: {id: $id, \
-             version: $v, status: PARENTS_RETURNED, reason: \"父母返乡\", effectiveOn: $d}) { \
-             child { status } } }",
-            json!({
-                "id": shouhu_tests::gid("Child", returned.id),
-                "v": returned.version,
-                "d": this_month - Months::new(1) + TimeDelta::days(9),
-            }),
-        )
-        .await;
-    assert!(changed.body["errors"].is_null(), "{:?}", changed.body);
+    let returned_on = this_month - Months::new(1) + TimeDelta::days(9);
+    parents_returned(&app, &officer.access, &returned, returned_on).await;
 
     // Counted here: the village's children due this month (registered by its end and followed
     // during it, as `visitCompliance` counts them) and those a child director visited in it.
@@ -549,14 +574,7 @@ async fn the_months_work_list_holds_the_children_no_child_director_has_visited_y
         .await
         .unwrap()
         .into_iter()
-        .filter(|c| {
-            let followed = c.status == entity::enums::ChildStatus::Active
-                || c.status_changed_on.is_some_and(|d| d >= this_month);
-            let registered = c.filled_on.map_or(c.created_at < month_end, |day| {
-                day < this_month + Months::new(1)
-            });
-            followed && registered
-        })
+        .filter(|c| due_in(c, this_month))
         .map(|c| c.id)
         .collect();
     assert!(!theirs.contains(&returned.id));
@@ -579,18 +597,14 @@ async fn the_months_work_list_holds_the_children_no_child_director_has_visited_y
 
     // Visited now: off the list.
     let next = *due.iter().next().unwrap();
-    let recorded = app
-        .gql(
-            Some(&director.access),
-            "mutation($input: RecordVisitInput!) { recordVisit(input: $input) { visit { id } } }",
-            json!({ "input": {
-                "idempotencyKey": "work-list",
-                "childId": shouhu_tests::gid("Child", next),
-                "visit": { "visitedAt": app.clock.now().to_rfc3339(), "method": "HOME" }
-            } }),
-        )
-        .await;
-    assert!(recorded.body["errors"].is_null(), "{:?}", recorded.body);
+    record_visit(
+        &app,
+        &director.access,
+        "work-list",
+        &shouhu_tests::gid("Child", next),
+        app.clock.now(),
+    )
+    .await;
     let after = listed(true).await;
     assert_eq!(after.len() + 1, due.len());
     assert!(!after.contains(&next));
@@ -602,21 +616,14 @@ async fn the_months_work_list_holds_the_children_no_child_director_has_visited_y
         .advance(next_month - TimeDelta::minutes(2) - app.clock.now());
     let director = app.login_as(Role::ChildDirector).await;
     let early = *after.iter().next().expect("another child to visit");
-    let ahead = app
-        .gql(
-            Some(&director.access),
-            "mutation($input: RecordVisitInput!) { recordVisit(input: $input) { visit { id } } }",
-            json!({ "input": {
-                "idempotencyKey": "next-month",
-                "childId": shouhu_tests::gid("Child", early),
-                "visit": {
-                    "visitedAt": (next_month + TimeDelta::minutes(1)).to_rfc3339(),
-                    "method": "HOME"
-                }
-            } }),
-        )
-        .await;
-    assert!(ahead.body["errors"].is_null(), "{:?}", ahead.body);
+    record_visit(
+        &app,
+        &director.access,
+        "next-month",
+        &shouhu_tests::gid("Child", early),
+        next_month + TimeDelta::minutes(1),
+    )
+    .await;
     let last_day = listed_by(director.access.clone(), true).await;
     assert!(last_day.contains(&early));
 }
@@ -633,21 +640,14 @@ async fn a_change_of_a_child_that_alters_closed_months_counts_them_live_until_co
     // A visit by a teacher counts for nothing here and marks nothing.
     let teacher = app.login_as(Role::Teacher).await;
     let paired = app.paired_child(&teacher).await;
-    let by_teacher = app
-        .gql(
-            Some(&teacher.access),
-            "mutation($input: RecordVisitInput!) { recordVisit(input: $input) { visit { id } } }",
-            json!({ "input": {
-                "idempotencyKey": "teacher-late",
-                "childId": paired["id"],
-                "visit": {
-                    "visitedAt": (china_midnight(months[0]) + TimeDelta::days(3)).to_rfc3339(),
-                    "method": "HOME"
-                }
-            } }),
-        )
-        .await;
-    assert!(by_teacher.body["errors"].is_null(), "{:?}", by_teacher.body);
+    record_visit(
+        &app,
+        &teacher.access,
+        "teacher-late",
+        &paired["id"],
+        china_midnight(months[0]) + TimeDelta::days(3),
+    )
+    .await;
     assert!(stale(db).await.is_empty());
 
     // A child of the county, registered over a year ago by its form, whose parents came home
@@ -661,16 +661,7 @@ async fn a_change_of_a_child_that_alters_closed_months_counts_them_live_until_co
         .unwrap()
         .expect("a child registered over a year ago");
     let returned_on = months[7] + TimeDelta::days(9);
-    let changed = app
-        .gql(
-            Some(&officer.access),
-            "mutation($id: ID!, $v: Int!, $d: NaiveDate!) { changeChildStatus(input: {id: $id, \
-             version: $v, status: PARENTS_RETURNED, reason: \"父母返乡\", effectiveOn: $d}) { \
-             child { status } } }",
-            json!({ "id": shouhu_tests::gid("Child", child.id), "v": child.version, "d": returned_on }),
-        )
-        .await;
-    assert!(changed.body["errors"].is_null(), "{:?}", changed.body);
+    parents_returned(&app, &officer.access, &child, returned_on).await;
     assert_eq!(
         stale(db).await,
         months[7..11].to_vec(),

@@ -457,15 +457,16 @@ fn altered_since(before: Option<&child::Model>, after: &child::Model) -> Option<
     days.into_iter().min()
 }
 
-/// Marks the closed ones of `months` stale in one statement, in ascending order: a month not
-/// yet counted gets its row, so that a claim racing this write waits for it.
+/// Marks those of `months` whose counts are kept ([`kept_window`]) stale in one statement, in
+/// ascending order: a month not yet counted gets its row, so that a claim racing this write
+/// waits for it. The month in progress and older months are counted live, and left alone.
 async fn mark_stale(
     db: &impl ConnectionTrait,
     months: BTreeSet<NaiveDate>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    let this_month = Grain::Month.start(china_date(now));
-    let closed: Vec<NaiveDate> = months.into_iter().filter(|m| *m < this_month).collect();
+    let kept = kept_window(china_date(now));
+    let closed: Vec<NaiveDate> = months.into_iter().filter(|m| kept.contains(m)).collect();
     if closed.is_empty() {
         return Ok(());
     }
